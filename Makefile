@@ -1,0 +1,85 @@
+# polyport — one vNIC, many networks.
+#
+#   make            build the BPF objects, their skeletons and every binary
+#   make deps       install the Debian packages needed (as root)
+#   make test       deps + build + every test; ends with "N passed, N failed"
+#   make run        the demo: a topology, polyportd, traffic per network
+#   make install    PREFIX=/usr/local DESTDIR=
+#
+# Everything is built into build/.
+
+.DELETE_ON_ERROR:
+.SUFFIXES:
+
+B        := build
+CC       ?= gcc
+CLANG    ?= clang
+BPFTOOL  ?= bpftool
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+
+WARN     := -Wall -Wextra -Werror
+CFLAGS   ?= -O2 -g
+CFLAGS   += $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -Imaps -Iloader -I$(B) \
+	    $(shell pkg-config --cflags libnl-route-3.0 2>/dev/null)
+LDLIBS   := -lbpf -lelf -lz
+NL_LIBS  := -lnl-route-3 -lnl-3
+
+ARCH_INC := -I/usr/include/$(shell uname -m)-linux-gnu
+BPF_CFLAGS := -target bpf -O2 -g $(WARN) -Iinclude -Imaps -Ibpf -Ibpf/lib -Itests/bpf $(ARCH_INC)
+
+BPF_HDRS := $(wildcard include/*.h maps/*.bpf.h bpf/ctx/*.h bpf/lib/*.h tests/bpf/test_log.h)
+PROGS    := tap netdev
+
+SKELS      := $(PROGS:%=$(B)/%.skel.h)
+TEST_SKELS := $(PROGS:%=$(B)/%_test.skel.h)
+LIB_OBJS   := $(B)/maps.o $(B)/dataplane.o
+
+BINS := $(B)/ppguest $(B)/tests/prog_test $(B)/tests/test_maps
+
+.PHONY: all deps test clean run install
+all: $(BINS)
+
+deps:
+	@scripts/deps.sh
+
+$(B) $(B)/tests:
+	@mkdir -p $@
+
+# ---- BPF ---------------------------------------------------------------------
+$(B)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) | $(B)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(B)/%.test.bpf.o: bpf/%.bpf.c $(BPF_HDRS) | $(B)
+	$(CLANG) $(BPF_CFLAGS) -DPP_TEST -c $< -o $@
+
+$(B)/%.skel.h: $(B)/%.bpf.o
+	$(BPFTOOL) gen skeleton $< name $*_bpf > $@
+
+$(B)/%_test.skel.h: $(B)/%.test.bpf.o
+	$(BPFTOOL) gen skeleton $< name $*_test_bpf > $@
+
+# ---- userspace ---------------------------------------------------------------
+$(B)/maps.o: maps/maps.c maps/maps.h include/polyport.h | $(B)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(B)/dataplane.o: loader/dataplane.c loader/dataplane.h maps/maps.h $(SKELS) | $(B)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(B)/ppguest: vm/guest/ppguest.c | $(B)
+	$(CC) $(CFLAGS) -o $@ $<
+
+$(B)/tests/prog_test: tests/bpf/prog_test.c tests/bpf/frames.h tests/bpf/test_log.h \
+		$(TEST_SKELS) $(LIB_OBJS) | $(B)/tests
+	$(CC) $(CFLAGS) -Itests/bpf -o $@ $< $(LIB_OBJS) $(LDLIBS)
+
+$(B)/tests/test_maps: tests/unit/test_maps.c $(LIB_OBJS) | $(B)/tests
+	$(CC) $(CFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS) -lcmocka
+
+# ---- tests -------------------------------------------------------------------
+test: deps
+	@$(MAKE) --no-print-directory all
+	@tests/run.sh
+
+clean:
+	rm -rf $(B)

@@ -1,0 +1,411 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
+/*
+ * The frame rules of DESIGN.md, written once against the context shim:
+ * pp_from_vm() for frames a VM sends on its tap, pp_from_net() for frames
+ * arriving on a network device toward VMs.
+ *
+ * Every table entry read on the way is checked against what it must belong
+ * to (the device's ifindex, the instance port's slot, the service port's
+ * match and network): an entry that is being rewritten, or a stale id, reads
+ * as "no match" and the frame is dropped and counted.  Isolation never rests
+ * on the order in which the loader writes maps.
+ */
+#ifndef PP_DATAPLANE_H
+#define PP_DATAPLANE_H
+
+#include "maps.bpf.h"
+#include "frame.h"
+#include "counters.h"
+
+/* Internal results: >= 0 a verdict, < 0 a drop reason. */
+#define PP_ERR(reason)		(-1 - (int)(reason))
+#define PP_ERR_REASON(err)	((__u32)(-1 - (err)))
+
+static __always_inline int pp_untagged(const struct pp_frame *f)
+{
+	return f->ntags == 0 || (f->ntags == 1 && !(f->tci0 & 0xfff));
+}
+
+static __always_inline __u32 pp_sport_ntags(const struct pp_sport *sp)
+{
+	return sp->match == PP_MATCH_QINQ ? 2 : sp->match == PP_MATCH_VLAN ? 1 : 0;
+}
+
+/* Does service port sp, on instance port slot, match frame f exactly? */
+static __always_inline int pp_sport_matches(const struct pp_sport *sp, __u32 slot,
+					    const struct pp_frame *f)
+{
+	if (sp->slot != slot)
+		return 0;
+	switch (sp->match) {
+	case PP_MATCH_VLAN:
+		return f->ntags == 1 && (f->tci0 & 0xfff) == sp->outer_vid;
+	case PP_MATCH_QINQ:
+		return f->ntags == 2 && (f->tci0 & 0xfff) == sp->outer_vid &&
+		       (f->tci1 & 0xfff) == sp->inner_vid;
+	case PP_MATCH_UNTAGGED:
+		return pp_untagged(f);
+	case PP_MATCH_SRCMAC:
+		return pp_untagged(f) && pp_mac_eq(f->src, sp->mac);
+	}
+	return 0;
+}
+
+/*
+ * Find the service port of a frame from instance port (slot, ip).  Returns
+ * its id, or 0 with *reason set.  No fallback on tag count: a frame with
+ * more tags than the port its outer tag names is dropped.
+ */
+static __always_inline __u32 pp_classify(const struct pp_iport *ip, __u32 slot,
+					 const struct pp_frame *f, __u32 *reason)
+{
+	__u16 vid0 = f->tci0 & 0xfff, vid1 = f->tci1 & 0xfff;
+	__u32 idx, *id;
+
+	if (f->ntags > PP_TAGS_MAX) {
+		*reason = PP_DROP_TOO_MANY_TAGS;
+		return 0;
+	}
+	if (f->ntags == 2) {
+		struct pp_qinq_key qk = { .slot = slot, .outer_vid = vid0, .inner_vid = vid1 };
+
+		if (vid0 == 0) {		/* a priority tag over a tag */
+			*reason = PP_DROP_TOO_MANY_TAGS;
+			return 0;
+		}
+		if (vid0 == PP_VID_MAX || vid1 == PP_VID_MAX) {
+			*reason = PP_DROP_RESERVED_VID;
+			return 0;
+		}
+		id = bpf_map_lookup_elem(&PP_MAP_QINQ, &qk);
+		if (id && *id)
+			return *id;
+		idx = PP_VLAN_IDX(slot, vid0);
+		id = bpf_map_lookup_elem(&PP_MAP_VLANS, &idx);
+		*reason = id && *id ? PP_DROP_TOO_MANY_TAGS : PP_DROP_UNKNOWN_PORT;
+		return 0;
+	}
+	if (f->ntags == 1 && vid0) {
+		if (vid0 == PP_VID_MAX) {
+			*reason = PP_DROP_RESERVED_VID;
+			return 0;
+		}
+		idx = PP_VLAN_IDX(slot, vid0);
+		id = bpf_map_lookup_elem(&PP_MAP_VLANS, &idx);
+		if (id && *id)
+			return *id;
+		*reason = PP_DROP_UNKNOWN_PORT;
+		return 0;
+	}
+	/* Untagged wire: source-MAC ports first, then the untagged port. */
+	if (ip->flags & PP_IPORT_HAS_SRCMAC) {
+		struct pp_srcmac_key mk = { .slot = slot };
+
+		__builtin_memcpy(mk.mac, f->src, ETH_ALEN);
+		id = bpf_map_lookup_elem(&PP_MAP_SRCMAC, &mk);
+		if (id && *id)
+			return *id;
+	}
+	if (ip->untagged_sport)
+		return ip->untagged_sport;
+	*reason = PP_DROP_UNKNOWN_PORT;
+	return 0;
+}
+
+/* Longer than the network's MTU plus its tags?  GSO frames by segment size. */
+static __always_inline int pp_too_big(struct __ctx_buff *ctx, const struct pp_frame *f,
+				      __u16 mtu)
+{
+	__u32 gso = ctx_gso_size(ctx);
+
+	if (gso)
+		return gso > mtu;
+	return f->len > ETH_HLEN + 4 * (__u32)f->ntags + mtu;
+}
+
+/*
+ * The tap of instance port slot, or 0.  The device table must agree that the
+ * ifindex is that slot's tap: a stale or half-written ifindex is never used.
+ */
+static __always_inline __u32 pp_slot_tap(__u32 slot, const struct pp_iport *qi)
+{
+	__u32 ifindex = qi->ifindex;
+	struct pp_dev *dev = bpf_map_lookup_elem(&PP_MAP_DEVS, &ifindex);
+
+	if (!ifindex || !dev || dev->ifindex != ifindex || !(dev->flags & PP_DEV_TAP) ||
+	    dev->slot != slot)
+		return 0;
+	return ifindex;
+}
+
+/* The device of network net_id, or 0, checked the same way. */
+static __always_inline __u32 pp_net_dev(__u32 net_id, const struct pp_net *net)
+{
+	struct pp_netvlan_key vk = { .ifindex = net->ifindex, .vid = net->vlan };
+	__u32 ifindex = net->ifindex, *id;
+	struct pp_dev *dev = bpf_map_lookup_elem(&PP_MAP_DEVS, &ifindex);
+
+	if (!ifindex || !dev || dev->ifindex != ifindex || !(dev->flags & PP_DEV_NET))
+		return 0;
+	if (!net->vlan)
+		return dev->net_id == net_id ? ifindex : 0;
+	id = bpf_map_lookup_elem(&PP_MAP_NETVLANS, &vk);
+	return id && *id == net_id ? ifindex : 0;
+}
+
+/*
+ * Deliver a frame carrying ntags tags to local service port q of network
+ * net_id: retag it for q and send it to q's tap.
+ */
+static __always_inline int pp_to_sport(struct __ctx_buff *ctx, __u32 q, __u32 net_id,
+				       const struct pp_frame *f)
+{
+	struct pp_sport *qs = bpf_map_lookup_elem(&PP_MAP_SPORTS, &q);
+	struct pp_iport *qi;
+	__u32 slot, tap;
+
+	if (!qs || qs->net_id != net_id)
+		return PP_ERR(PP_DROP_UNKNOWN_DST);
+	slot = qs->slot;
+	qi = bpf_map_lookup_elem(&PP_MAP_IPORTS, &slot);
+	tap = qi ? pp_slot_tap(slot, qi) : 0;
+	if (!tap)
+		return PP_ERR(PP_DROP_NO_TARGET);
+	if (pp_tags_pop(ctx, f->ntags) || pp_tags_push_sport(ctx, qs))
+		return PP_ERR(PP_DROP_MALFORMED);
+	pp_count_tx(q, f->len - 4 * (__u32)f->ntags + 4 * pp_sport_ntags(qs));
+	return ctx_redirect(ctx, tap);
+}
+
+/* Send an untagged frame to network net's device, with the network's tag. */
+static __always_inline int pp_to_net(struct __ctx_buff *ctx, __u32 net_id,
+				     const struct pp_net *net)
+{
+	__u32 ifindex = pp_net_dev(net_id, net);
+
+	if (!ifindex)
+		return PP_ERR(PP_DROP_NO_TARGET);
+	if (net->vlan && ctx_tag_push(ctx, bpf_htons(ETH_P_8021Q), net->vlan))
+		return PP_ERR(PP_DROP_MALFORMED);
+	return ctx_redirect(ctx, ifindex);
+}
+
+#ifdef CTX_CAN_CLONE
+/*
+ * Send one copy of an untagged broadcast/multicast frame to local service
+ * port q of network net_id, with q's tags.  On an instance port that has
+ * source-MAC ports, a copy toward one of its untagged-wire ports carries that
+ * port's MAC as destination, so each guest interface sees only its own
+ * network's floods.  The frame is restored afterwards.  Returns 0, or -1 if
+ * it could not be restored.
+ *
+ * A global function: the verifier checks it once, not once per flood-loop
+ * iteration (a 256-iteration loop over this body exceeds its budget).
+ */
+__noinline int pp_flood_one(struct __ctx_buff *ctx, __u32 q, __u32 net_id, __u32 len)
+{
+	struct pp_sport *qs = bpf_map_lookup_elem(&PP_MAP_SPORTS, &q);
+	__u8 dst[ETH_ALEN];
+	struct pp_iport *qi;
+	__u32 slot, tap;
+	int rewrite;
+
+	if (!ctx || !qs || qs->net_id != net_id)
+		return 0;
+	slot = qs->slot;
+	qi = bpf_map_lookup_elem(&PP_MAP_IPORTS, &slot);
+	tap = qi ? pp_slot_tap(slot, qi) : 0;
+	if (!tap)
+		return 0;
+	rewrite = (qi->flags & PP_IPORT_HAS_SRCMAC) &&
+		  (qs->match == PP_MATCH_UNTAGGED || qs->match == PP_MATCH_SRCMAC);
+	if (rewrite && (ctx_load_bytes(ctx, 0, dst, ETH_ALEN) ||
+			ctx_store_bytes(ctx, 0, qs->mac, ETH_ALEN)))
+		return -1;
+	if (pp_tags_push_sport(ctx, qs))
+		return -1;
+	if (!ctx_clone_redirect(ctx, tap))
+		pp_count_tx(q, len + 4 * pp_sport_ntags(qs));
+	if (pp_tags_pop_sport(ctx, qs))
+		return -1;
+	if (rewrite && ctx_store_bytes(ctx, 0, dst, ETH_ALEN))
+		return -1;
+	return 0;
+}
+
+/*
+ * Flood an untagged frame of len bytes to every local service port of
+ * net_id but except.  Returns 0, or -1 if the frame is no longer usable.
+ */
+static __always_inline int pp_flood_copies(struct __ctx_buff *ctx, __u32 net_id, __u32 except,
+					   __u32 len)
+{
+	struct pp_flood *fl = bpf_map_lookup_elem(&PP_MAP_FLOOD, &net_id);
+	__u32 i, q;
+
+	if (!fl)
+		return 0;
+	for (i = 0; i < PP_FLOOD_MAX; i++) {
+		if (i >= fl->count)
+			break;
+		q = fl->sport[i];
+		if (q && q != except && pp_flood_one(ctx, q, net_id, len))
+			return -1;
+	}
+	return 0;
+}
+
+/* Does net_id have a local service port other than except? */
+static __always_inline int pp_flood_any(__u32 net_id, __u32 except)
+{
+	struct pp_flood *fl = bpf_map_lookup_elem(&PP_MAP_FLOOD, &net_id);
+
+	if (!fl || !fl->count)
+		return 0;
+	return fl->count > 1 || fl->sport[0] != except;
+}
+#endif
+
+/* Frames a VM sends: classify, check, then local port, flood or network. */
+static __always_inline int pp_from_vm(struct __ctx_buff *ctx)
+{
+	__u32 ifindex = ctx_ifindex(ctx), slot, id, net_id, reason = 0, *q;
+	struct pp_fdb_key fk = {};
+	struct pp_sport *sp;
+	struct pp_iport *ip;
+	struct pp_dev *dev;
+	struct pp_net *net;
+	struct pp_frame f;
+	int ret;
+
+	dev = bpf_map_lookup_elem(&PP_MAP_DEVS, &ifindex);
+	if (!dev || !(dev->flags & PP_DEV_TAP) || dev->ifindex != ifindex)
+		return pp_drop_iport(0, PP_DROP_UNKNOWN_PORT);
+	slot = dev->slot;
+	ip = bpf_map_lookup_elem(&PP_MAP_IPORTS, &slot);
+	if (!ip || ip->ifindex != ifindex)
+		return pp_drop_iport(0, PP_DROP_UNKNOWN_PORT);
+
+	if (pp_parse(ctx, &f))
+		return pp_drop_iport(slot, PP_DROP_MALFORMED);
+	id = pp_classify(ip, slot, &f, &reason);
+	if (!id)
+		return pp_drop_iport(slot, reason);
+	sp = bpf_map_lookup_elem(&PP_MAP_SPORTS, &id);
+	if (!sp || !pp_sport_matches(sp, slot, &f))
+		return pp_drop_iport(slot, PP_DROP_UNKNOWN_PORT);
+	if (!pp_mac_eq(f.src, sp->mac))
+		return pp_drop_iport(slot, PP_DROP_SPOOFED);
+	net_id = sp->net_id;
+	net = bpf_map_lookup_elem(&PP_MAP_NETS, &net_id);
+	if (!net_id || !net)
+		return pp_drop_iport(slot, PP_DROP_NO_TARGET);
+	if (pp_too_big(ctx, &f, net->mtu))
+		return pp_drop_iport(slot, PP_DROP_MTU);
+
+	if (pp_mac_is_mcast(f.dst)) {
+#ifdef CTX_CAN_CLONE
+		pp_count_rx(id, f.len);
+		if (pp_tags_pop(ctx, f.ntags) ||
+		    pp_flood_copies(ctx, net_id, id, f.len - 4 * (__u32)f.ntags))
+			return pp_drop_iport(slot, PP_DROP_MALFORMED);
+		ret = pp_to_net(ctx, net_id, net);
+		return ret < 0 ? pp_drop_iport(slot, PP_ERR_REASON(ret)) : ret;
+#else
+		return CTX_ACT_TO_TC;	/* one copy per port: TC clones */
+#endif
+	}
+
+	pp_count_rx(id, f.len);
+	fk.net_id = net_id;
+	__builtin_memcpy(fk.mac, f.dst, ETH_ALEN);
+	q = bpf_map_lookup_elem(&PP_MAP_FDB, &fk);
+	if (q && *q && *q != id)
+		ret = pp_to_sport(ctx, *q, net_id, &f);
+	else if (pp_tags_pop(ctx, f.ntags))
+		ret = PP_ERR(PP_DROP_MALFORMED);
+	else
+		ret = pp_to_net(ctx, net_id, net);
+	return ret < 0 ? pp_drop_iport(slot, PP_ERR_REASON(ret)) : ret;
+}
+
+/*
+ * The network a frame on device dev belongs to: the device's untagged
+ * network, or the one with the frame's single tag.  Returns its id, or 0
+ * with *reason and *blame (the network to count the drop on) set.
+ */
+static __always_inline __u32 pp_net_of(const struct pp_dev *dev, __u32 ifindex,
+				       const struct pp_frame *f, __u32 *reason, __u32 *blame)
+{
+	struct pp_netvlan_key vk = { .ifindex = ifindex };
+	__u16 vid = f->ntags ? f->tci0 & 0xfff : 0;
+	__u32 *id;
+
+	*blame = dev->net_id;
+	if (f->ntags > 1) {
+		*reason = PP_DROP_TOO_MANY_TAGS;
+		return 0;
+	}
+	if (vid == PP_VID_MAX) {
+		*reason = PP_DROP_RESERVED_VID;
+		return 0;
+	}
+	if (!vid) {			/* untagged, or a lone priority tag */
+		*reason = PP_DROP_UNKNOWN_PORT;
+		return dev->net_id;
+	}
+	vk.vid = vid;
+	id = dev->flags & PP_DEV_NET_VLANS ? bpf_map_lookup_elem(&PP_MAP_NETVLANS, &vk) : 0;
+	if (id && *id)
+		return *id;
+	*reason = dev->net_id ? PP_DROP_TAGGED_ON_UNTAGGED_NET : PP_DROP_UNKNOWN_PORT;
+	return 0;
+}
+
+/* Frames arriving on a network device: toward the local service ports. */
+static __always_inline int pp_from_net(struct __ctx_buff *ctx)
+{
+	__u32 ifindex = ctx_ifindex(ctx), net_id, reason = 0, blame = 0, *q;
+	struct pp_fdb_key fk = {};
+	struct pp_net *net;
+	struct pp_dev *dev;
+	struct pp_frame f;
+	int ret;
+
+	dev = bpf_map_lookup_elem(&PP_MAP_DEVS, &ifindex);
+	if (!dev || !(dev->flags & PP_DEV_NET) || dev->ifindex != ifindex)
+		return pp_drop_net(0, PP_DROP_UNKNOWN_PORT);
+	if (pp_parse(ctx, &f))
+		return pp_drop_net(dev->net_id, PP_DROP_MALFORMED);
+	net_id = pp_net_of(dev, ifindex, &f, &reason, &blame);
+	if (!net_id)
+		return pp_drop_net(blame, reason);
+	net = bpf_map_lookup_elem(&PP_MAP_NETS, &net_id);
+	if (!net || net->ifindex != ifindex || net->vlan != (f.ntags ? (f.tci0 & 0xfff) : 0))
+		return pp_drop_net(0, PP_DROP_UNKNOWN_PORT);
+	if (pp_too_big(ctx, &f, net->mtu))
+		return pp_drop_net(net_id, PP_DROP_MTU);
+
+	if (pp_mac_is_mcast(f.dst)) {
+#ifdef CTX_CAN_CLONE
+		if (!pp_flood_any(net_id, 0))
+			return pp_drop_net(net_id, PP_DROP_NO_TARGET);
+		if (pp_tags_pop(ctx, f.ntags) ||
+		    pp_flood_copies(ctx, net_id, 0, f.len - 4 * (__u32)f.ntags))
+			return pp_drop_net(net_id, PP_DROP_MALFORMED);
+		return CTX_ACT_DROP;	/* the copies are out; the original is done */
+#else
+		return CTX_ACT_TO_TC;
+#endif
+	}
+
+	fk.net_id = net_id;
+	__builtin_memcpy(fk.mac, f.dst, ETH_ALEN);
+	q = bpf_map_lookup_elem(&PP_MAP_FDB, &fk);
+	if (!q || !*q)
+		return pp_drop_net(net_id, PP_DROP_UNKNOWN_DST);
+	ret = pp_to_sport(ctx, *q, net_id, &f);
+	return ret < 0 ? pp_drop_net(net_id, PP_ERR_REASON(ret)) : ret;
+}
+
+#endif /* PP_DATAPLANE_H */

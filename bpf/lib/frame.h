@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
+/*
+ * Ethernet and VLAN-tag parsing, and tag push/pop, over the context shim.
+ *
+ * A frame's tags are counted "logically": a tag the receive path moved into
+ * skb metadata is the outermost tag, followed by the tags still in the frame.
+ * TPIDs 0x8100, 0x88a8 and 0x9100 all count as a tag; the TPID is never part
+ * of a match.  Parsing stops after three tags: no service port has more than
+ * two, so a third one only needs to be seen, not read.
+ */
+#ifndef PP_FRAME_H
+#define PP_FRAME_H
+
+#include <linux/if_ether.h>
+#include "polyport.h"
+
+#ifndef ETH_P_QINQ1
+#define ETH_P_QINQ1	0x9100
+#endif
+
+#define PP_TAGS_MAX	2		/* tags a service port can match */
+#define PP_HDR_MAX	(ETH_HLEN + 3 * 4)	/* enough to see a third tag */
+
+struct pp_vlan_hdr {
+	__be16 tci;
+	__be16 proto;
+};
+
+struct pp_frame {
+	__u32 len;		/* on the wire, every tag included */
+	__u16 tci0;		/* outermost tag */
+	__u16 tci1;		/* second tag */
+	__u8  ntags;		/* 0..2, or 3 for "more than two" */
+	__u8  meta;		/* the outermost tag is in skb metadata */
+	__u8  dst[ETH_ALEN];
+	__u8  src[ETH_ALEN];
+};
+
+static __always_inline int pp_is_tag(__be16 proto)
+{
+	return proto == bpf_htons(ETH_P_8021Q) || proto == bpf_htons(ETH_P_8021AD) ||
+	       proto == bpf_htons(ETH_P_QINQ1);
+}
+
+static __always_inline int pp_mac_eq(const __u8 *a, const __u8 *b)
+{
+	return *(const __u32 *)a == *(const __u32 *)b &&
+	       *(const __u16 *)(a + 4) == *(const __u16 *)(b + 4);
+}
+
+static __always_inline int pp_mac_is_mcast(const __u8 *mac)
+{
+	return mac[0] & 1;
+}
+
+/*
+ * Fill f from the frame.  Returns 0, or -1 for a malformed frame (shorter
+ * than an Ethernet header, or cut inside a tag).
+ */
+static __always_inline int pp_parse(struct __ctx_buff *ctx, struct pp_frame *f)
+{
+	struct pp_vlan_hdr *vh;
+	void *data, *data_end;
+	struct ethhdr *eth;
+	__be16 proto;
+	__u16 tci;
+	int i;
+
+	ctx_pull(ctx, PP_HDR_MAX);
+	data = ctx_data(ctx);
+	data_end = ctx_data_end(ctx);
+	eth = data;
+	if ((void *)(eth + 1) > data_end)
+		return -1;
+
+	__builtin_memcpy(f->dst, eth->h_dest, ETH_ALEN);
+	__builtin_memcpy(f->src, eth->h_source, ETH_ALEN);
+	f->ntags = 0;
+	f->tci0 = 0;
+	f->tci1 = 0;
+	f->meta = ctx_meta_tag(ctx, &tci);
+	if (f->meta) {
+		f->tci0 = tci;
+		f->ntags = 1;
+	}
+	f->len = ctx_wire_len(ctx, f->meta);
+
+	proto = eth->h_proto;
+	vh = (void *)(eth + 1);
+#pragma unroll
+	for (i = 0; i < 3; i++) {
+		if (!pp_is_tag(proto))
+			break;
+		if (f->ntags == PP_TAGS_MAX) {
+			f->ntags = PP_TAGS_MAX + 1;
+			break;
+		}
+		if ((void *)(vh + 1) > data_end)
+			return -1;
+		if (f->ntags == 0)
+			f->tci0 = bpf_ntohs(vh->tci);
+		else
+			f->tci1 = bpf_ntohs(vh->tci);
+		f->ntags++;
+		proto = vh->proto;
+		vh++;
+	}
+	return 0;
+}
+
+/* Remove every tag the frame carries (n = its logical tag count, <= 2). */
+static __always_inline int pp_tags_pop(struct __ctx_buff *ctx, __u32 n)
+{
+	if (n > 0 && ctx_tag_pop(ctx))
+		return -1;
+	if (n > 1 && ctx_tag_pop(ctx))
+		return -1;
+	return 0;
+}
+
+/*
+ * Tag an untagged frame the way the frame rules say for delivery toward a
+ * VM: single tag 0x8100/VID; QinQ 0x88a8/outer then 0x8100/inner; PCP 0.
+ */
+static __always_inline int pp_tags_push_sport(struct __ctx_buff *ctx,
+					      const struct pp_sport *sp)
+{
+	if (sp->match == PP_MATCH_VLAN)
+		return ctx_tag_push(ctx, bpf_htons(ETH_P_8021Q), sp->outer_vid);
+	if (sp->match == PP_MATCH_QINQ) {
+		if (ctx_tag_push(ctx, bpf_htons(ETH_P_8021Q), sp->inner_vid))
+			return -1;
+		return ctx_tag_push(ctx, bpf_htons(ETH_P_8021AD), sp->outer_vid);
+	}
+	return 0;
+}
+
+static __always_inline int pp_tags_pop_sport(struct __ctx_buff *ctx,
+					     const struct pp_sport *sp)
+{
+	if (sp->match == PP_MATCH_VLAN)
+		return pp_tags_pop(ctx, 1);
+	if (sp->match == PP_MATCH_QINQ)
+		return pp_tags_pop(ctx, 2);
+	return 0;
+}
+
+#endif /* PP_FRAME_H */

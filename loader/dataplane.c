@@ -1,0 +1,510 @@
+// SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+/* The loader library (see dataplane.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "dataplane.h"
+#include "tap.skel.h"
+#include "netdev.skel.h"
+
+static int mkdir_p(const char *path)
+{
+	char buf[256];
+	size_t len = strlen(path);
+
+	if (len == 0 || len >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, path, len + 1);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(buf, 0700) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, 0700) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+int pp_bpffs_prepare(const char *pin_root)
+{
+	struct statfs st;
+
+	if (strncmp(pin_root, "/sys/fs/bpf/", 12) == 0 &&
+	    (statfs("/sys/fs/bpf", &st) || st.f_type != BPF_FS_MAGIC)) {
+		if (mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700"))
+			return -errno;
+	}
+	return mkdir_p(pin_root);
+}
+
+/* Give every map of obj the size chosen for it. */
+int pp_obj_set_sizes(struct bpf_object *obj, const struct pp_map_sizes *s)
+{
+	struct bpf_map *map;
+
+	bpf_object__for_each_map(map, obj) {
+		for (int i = 0; i < PPM_COUNT; i++) {
+			if (strcmp(bpf_map__name(map), pp_map_desc[i].name))
+				continue;
+			if (bpf_map__set_max_entries(map, pp_map_max_entries(s, i)))
+				return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static int pp_map_fds(struct bpf_object *obj, int fds[PPM_COUNT])
+{
+	for (int i = 0; i < PPM_COUNT; i++) {
+		struct bpf_map *map = bpf_object__find_map_by_name(obj, pp_map_desc[i].name);
+
+		fds[i] = map ? bpf_map__fd(map) : -1;
+		if (fds[i] < 0)
+			return -ENOENT;
+	}
+	return 0;
+}
+
+int pp_dp_open(struct pp_dataplane *dp, const char *pin_root, const struct pp_map_sizes *s)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_root);
+	struct pp_map_sizes def;
+	int fds[PPM_COUNT], err;
+
+	memset(dp, 0, sizeof(*dp));
+	for (int i = 0; i < PPM_COUNT; i++)
+		dp->maps.fd[i] = -1;
+	if (!s) {
+		pp_map_sizes_default(&def);
+		s = &def;
+	}
+	if (strlen(pin_root) >= sizeof(dp->pin_root))
+		return -ENAMETOOLONG;
+	strcpy(dp->pin_root, pin_root);
+	err = pp_bpffs_prepare(pin_root);
+	if (err)
+		return err;
+
+	dp->tap = tap_bpf__open_opts(&opts);
+	dp->netdev = netdev_bpf__open_opts(&opts);
+	if (!dp->tap || !dp->netdev) {
+		err = -errno;
+		goto fail;
+	}
+	err = pp_obj_set_sizes(dp->tap->obj, s);
+	if (!err)
+		err = pp_obj_set_sizes(dp->netdev->obj, s);
+	if (err)
+		goto fail;
+	err = tap_bpf__load(dp->tap);
+	if (!err)
+		err = netdev_bpf__load(dp->netdev);
+	if (err)
+		goto fail;
+	dp->prog_fd[PP_ROLE_TAP] = bpf_program__fd(dp->tap->progs.pp_tap_ingress);
+	dp->prog_fd[PP_ROLE_NET] = bpf_program__fd(dp->netdev->progs.pp_net_ingress);
+	err = pp_map_fds(dp->tap->obj, fds);
+	if (!err)
+		err = pp_maps_adopt(&dp->maps, fds);
+	if (err)
+		goto fail;
+	return 0;
+fail:
+	pp_dp_close(dp);
+	return err;
+}
+
+void pp_dp_close(struct pp_dataplane *dp)
+{
+	pp_maps_close(&dp->maps);
+	netdev_bpf__destroy(dp->netdev);
+	tap_bpf__destroy(dp->tap);
+	dp->netdev = NULL;
+	dp->tap = NULL;
+}
+
+/* ---- TC ------------------------------------------------------------------ */
+
+int pp_dp_attach(struct pp_dataplane *dp, int ifindex, enum pp_role role)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, o, .handle = PP_TC_HANDLE, .priority = PP_TC_PRIO,
+		    .prog_fd = dp->prog_fd[role], .flags = BPF_TC_F_REPLACE);
+	int err;
+
+	err = bpf_tc_hook_create(&hook);
+	if (err && err != -EEXIST)
+		return err;
+	return bpf_tc_attach(&hook, &o);
+}
+
+int pp_tc_detach(int ifindex)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, o, .handle = PP_TC_HANDLE, .priority = PP_TC_PRIO);
+	int err;
+
+	/* Only our filter goes: the clsact qdisc may carry other tools' filters. */
+	err = bpf_tc_detach(&hook, &o);
+	return err == -ENOENT ? 0 : err;
+}
+
+int pp_tc_query(int ifindex, __u32 *prog_id)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, o, .handle = PP_TC_HANDLE, .priority = PP_TC_PRIO);
+	int err;
+
+	*prog_id = 0;
+	err = bpf_tc_query(&hook, &o);
+	if (err == -ENOENT || err == -EINVAL)
+		return 0;
+	if (err)
+		return err;
+	*prog_id = o.prog_id;
+	return 0;
+}
+
+/* ---- ordered writes ------------------------------------------------------ */
+
+/* Write val unless the entry already holds exactly that (no write counted). */
+static int put_if_changed(struct pp_maps *m, enum pp_map_id id, const void *key, const void *val)
+{
+	unsigned char cur[sizeof(struct pp_flood)];
+
+	if (!pp_map_get(m, id, key, cur) && !memcmp(cur, val, pp_map_desc[id].value_size))
+		return 0;
+	return pp_map_put(m, id, key, val);
+}
+
+/* Delete key if it maps to the u32 value want (another owner's entry stays). */
+static int del_if_owned(struct pp_maps *m, enum pp_map_id id, const void *key, __u32 want)
+{
+	__u32 cur;
+
+	if (pp_map_get(m, id, key, &cur) || cur != want)
+		return 0;
+	return pp_map_del(m, id, key);
+}
+
+struct dev_scan {
+	__u32 ifindex;
+	__u32 untagged;
+	bool vlans;
+};
+
+static int dev_scan_net(const void *key, const void *val, void *arg)
+{
+	const struct pp_net *n = val;
+	struct dev_scan *ds = arg;
+
+	if (n->ifindex != ds->ifindex)
+		return 0;
+	if (n->vlan)
+		ds->vlans = true;
+	else
+		ds->untagged = *(const __u32 *)key;
+	return 0;
+}
+
+/* Recompute the device entry of a network device from the networks on it. */
+static int pp_dev_sync_net(struct pp_maps *m, __u32 ifindex)
+{
+	struct dev_scan ds = { .ifindex = ifindex };
+	struct pp_dev dev = {}, cur = {};
+	int err;
+
+	if (!ifindex)
+		return 0;
+	if (!pp_dev_get(m, ifindex, &cur) && (cur.flags & PP_DEV_TAP) && cur.ifindex == ifindex)
+		return -EBUSY;		/* a tap: never both */
+	err = pp_map_iter(m, PPM_NETS, dev_scan_net, &ds);
+	if (err)
+		return err;
+	if (ds.untagged || ds.vlans) {
+		dev.flags = PP_DEV_NET | (ds.vlans ? PP_DEV_NET_VLANS : 0);
+		dev.net_id = ds.untagged;
+		dev.ifindex = ifindex;
+	}
+	return put_if_changed(m, PPM_DEVS, &ifindex, &dev);
+}
+
+int pp_dp_net_install(struct pp_maps *m, __u32 net_id, const struct pp_net *net)
+{
+	struct pp_net old = {};
+	int err;
+
+	if (!net_id || net_id >= m->max_entries[PPM_NETS])
+		return -ERANGE;
+	pp_net_get(m, net_id, &old);
+	err = put_if_changed(m, PPM_NETS, &net_id, net);
+	if (err)
+		return err;
+	if (net->ifindex && net->vlan) {
+		struct pp_netvlan_key k = { .ifindex = net->ifindex, .vid = net->vlan };
+
+		err = put_if_changed(m, PPM_NETVLANS, &k, &net_id);
+		if (err)
+			return err;
+	}
+	err = pp_dev_sync_net(m, net->ifindex);
+	if (err)
+		return err;
+	if (old.ifindex && (old.ifindex != net->ifindex || old.vlan != net->vlan)) {
+		struct pp_netvlan_key k = { .ifindex = old.ifindex, .vid = old.vlan };
+
+		if (old.vlan && (err = del_if_owned(m, PPM_NETVLANS, &k, net_id)))
+			return err;
+		return pp_dev_sync_net(m, old.ifindex);
+	}
+	return 0;
+}
+
+int pp_dp_net_remove(struct pp_maps *m, __u32 net_id)
+{
+	struct pp_net old = {}, zero = {};
+	int err;
+
+	if (pp_net_get(m, net_id, &old))
+		return 0;
+	err = put_if_changed(m, PPM_NETS, &net_id, &zero);
+	if (err)
+		return err;
+	if (old.ifindex && old.vlan) {
+		struct pp_netvlan_key k = { .ifindex = old.ifindex, .vid = old.vlan };
+
+		err = del_if_owned(m, PPM_NETVLANS, &k, net_id);
+		if (err)
+			return err;
+	}
+	return pp_dev_sync_net(m, old.ifindex);
+}
+
+/* Zero the device entry of ifindex if it is slot's tap. */
+static int pp_dev_drop_tap(struct pp_maps *m, __u32 ifindex, __u32 slot)
+{
+	struct pp_dev cur;
+
+	if (!ifindex || pp_dev_get(m, ifindex, &cur) || !(cur.flags & PP_DEV_TAP) ||
+	    cur.slot != slot)
+		return 0;
+	return pp_dev_del(m, ifindex);
+}
+
+int pp_dp_iport_install(struct pp_maps *m, __u32 slot, const struct pp_iport *ip)
+{
+	struct pp_iport old = {};
+	int err;
+
+	if (!slot || slot >= m->max_entries[PPM_IPORTS])
+		return -ERANGE;
+	if (ip->ifindex >= m->max_entries[PPM_DEVS])
+		return -E2BIG;
+	pp_iport_get(m, slot, &old);
+	if (old.ifindex && old.ifindex != ip->ifindex) {
+		err = pp_dev_drop_tap(m, old.ifindex, slot);
+		if (err)
+			return err;
+	}
+	err = put_if_changed(m, PPM_IPORTS, &slot, ip);
+	if (err)
+		return err;
+	if (ip->ifindex) {
+		struct pp_dev dev = { .flags = PP_DEV_TAP, .slot = slot, .ifindex = ip->ifindex };
+		struct pp_dev cur;
+
+		if (!pp_dev_get(m, ip->ifindex, &cur) && (cur.flags & PP_DEV_NET) &&
+		    cur.ifindex == ip->ifindex)
+			return -EBUSY;
+		err = put_if_changed(m, PPM_DEVS, &ip->ifindex, &dev);
+	}
+	return err;
+}
+
+int pp_dp_iport_remove(struct pp_maps *m, __u32 slot)
+{
+	struct pp_iport old = {}, zero = {};
+	int err;
+
+	if (pp_iport_get(m, slot, &old))
+		return 0;
+	err = pp_dev_drop_tap(m, old.ifindex, slot);
+	if (err)
+		return err;
+	return put_if_changed(m, PPM_IPORTS, &slot, &zero);
+}
+
+static int flood_update(struct pp_maps *m, __u32 net_id, __u32 id, bool add)
+{
+	struct pp_flood fl = {};
+	__u32 i, n;
+
+	pp_flood_get(m, net_id, &fl);
+	n = fl.count < PP_FLOOD_MAX ? fl.count : PP_FLOOD_MAX;
+	for (i = 0; i < n && fl.sport[i] != id; i++)
+		;
+	if (add) {
+		if (i < n)
+			return 0;
+		if (n == PP_FLOOD_MAX)
+			return -ENOSPC;
+		fl.sport[n] = id;
+		fl.count = n + 1;
+		return pp_flood_put(m, net_id, &fl);
+	}
+	if (i == n)
+		return 0;
+	fl.sport[i] = fl.sport[n - 1];	/* order does not matter */
+	fl.sport[n - 1] = 0;
+	fl.count = n - 1;
+	return fl.count ? pp_flood_put(m, net_id, &fl) : pp_flood_del(m, net_id);
+}
+
+struct srcmac_scan {
+	__u32 slot;
+	bool found;
+};
+
+static int srcmac_scan(const void *key, const void *val, void *arg)
+{
+	const struct pp_srcmac_key *k = key;
+	struct srcmac_scan *s = arg;
+
+	(void)val;
+	if (k->slot == s->slot)
+		s->found = true;
+	return s->found;
+}
+
+static int iport_set_classifier(struct pp_maps *m, __u32 slot, __u32 untagged, bool srcmac)
+{
+	struct pp_iport ip;
+	int err = pp_iport_get(m, slot, &ip);
+
+	if (err)
+		return err;
+	ip.untagged_sport = untagged;
+	ip.flags = (ip.flags & ~PP_IPORT_HAS_SRCMAC) | (srcmac ? PP_IPORT_HAS_SRCMAC : 0);
+	return put_if_changed(m, PPM_IPORTS, &slot, &ip);
+}
+
+int pp_dp_sport_install(struct pp_maps *m, __u32 id, const struct pp_sport *sp)
+{
+	struct pp_fdb_key fk = { .net_id = sp->net_id };
+	struct pp_sport cur;
+	struct pp_iport ip;
+	int err;
+
+	if (!id || id >= m->max_entries[PPM_SPORTS])
+		return -ERANGE;
+	if (!pp_sport_get(m, id, &cur) && cur.match && memcmp(&cur, sp, sizeof(cur)))
+		return -EEXIST;		/* ids are never rewritten in place */
+	if (pp_iport_get(m, sp->slot, &ip))
+		return -ENOENT;
+
+	err = put_if_changed(m, PPM_SPORTS, &id, sp);
+	if (err)
+		return err;
+	memcpy(fk.mac, sp->mac, sizeof(fk.mac));
+	err = put_if_changed(m, PPM_FDB, &fk, &id);
+	if (!err)
+		err = flood_update(m, sp->net_id, id, true);
+	if (err)
+		return err;
+
+	switch (sp->match) {
+	case PP_MATCH_VLAN: {
+		__u32 k = PP_VLAN_IDX(sp->slot, sp->outer_vid);
+
+		return put_if_changed(m, PPM_VLANS, &k, &id);
+	}
+	case PP_MATCH_QINQ: {
+		struct pp_qinq_key k = { sp->slot, sp->outer_vid, sp->inner_vid };
+
+		return put_if_changed(m, PPM_QINQ, &k, &id);
+	}
+	case PP_MATCH_SRCMAC: {
+		struct pp_srcmac_key k = { .slot = sp->slot };
+
+		memcpy(k.mac, sp->mac, sizeof(k.mac));
+		err = put_if_changed(m, PPM_SRCMAC, &k, &id);
+		if (err)
+			return err;
+		return iport_set_classifier(m, sp->slot, ip.untagged_sport, true);
+	}
+	case PP_MATCH_UNTAGGED:
+		return iport_set_classifier(m, sp->slot, id,
+					    ip.flags & PP_IPORT_HAS_SRCMAC);
+	}
+	return -EINVAL;
+}
+
+int pp_dp_sport_remove(struct pp_maps *m, __u32 id)
+{
+	struct pp_fdb_key fk = {};
+	struct pp_sport sp, zero = {};
+	struct pp_iport ip;
+	int err = 0;
+
+	if (pp_sport_get(m, id, &sp) || !sp.match)
+		return 0;
+
+	/* Unreachable from the VM first. */
+	switch (sp.match) {
+	case PP_MATCH_VLAN: {
+		__u32 k = PP_VLAN_IDX(sp.slot, sp.outer_vid);
+
+		err = del_if_owned(m, PPM_VLANS, &k, id);
+		break;
+	}
+	case PP_MATCH_QINQ: {
+		struct pp_qinq_key k = { sp.slot, sp.outer_vid, sp.inner_vid };
+
+		err = del_if_owned(m, PPM_QINQ, &k, id);
+		break;
+	}
+	case PP_MATCH_SRCMAC: {
+		struct pp_srcmac_key k = { .slot = sp.slot };
+		struct srcmac_scan s = { .slot = sp.slot };
+
+		memcpy(k.mac, sp.mac, sizeof(k.mac));
+		err = del_if_owned(m, PPM_SRCMAC, &k, id);
+		if (!err)
+			err = pp_map_iter(m, PPM_SRCMAC, srcmac_scan, &s);
+		if (err < 0)
+			return err;
+		err = 0;
+		if (!s.found && !pp_iport_get(m, sp.slot, &ip))
+			err = iport_set_classifier(m, sp.slot, ip.untagged_sport, false);
+		break;
+	}
+	case PP_MATCH_UNTAGGED:
+		if (!pp_iport_get(m, sp.slot, &ip) && ip.untagged_sport == id)
+			err = iport_set_classifier(m, sp.slot, 0,
+						   ip.flags & PP_IPORT_HAS_SRCMAC);
+		break;
+	}
+	if (err)
+		return err;
+
+	/* Then unreachable from the network, then gone. */
+	err = flood_update(m, sp.net_id, id, false);
+	if (err)
+		return err;
+	fk.net_id = sp.net_id;
+	memcpy(fk.mac, sp.mac, sizeof(fk.mac));
+	err = del_if_owned(m, PPM_FDB, &fk, id);
+	if (err)
+		return err;
+	return pp_map_put(m, PPM_SPORTS, &id, &zero);
+}

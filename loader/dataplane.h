@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
+/*
+ * The loader library: load the BPF programs with their maps pinned (or
+ * reused) under a pin root, attach them to taps and network devices with TC,
+ * and write instance ports, networks and service ports into the maps in an
+ * order that never exposes a half-configured port.
+ *
+ * Functions return 0 or -errno.
+ */
+#ifndef PP_DATAPLANE_H
+#define PP_DATAPLANE_H
+
+#include "maps.h"
+
+struct bpf_object;
+
+enum pp_role { PP_ROLE_TAP, PP_ROLE_NET };
+
+struct pp_dataplane {
+	struct tap_bpf *tap;
+	struct netdev_bpf *netdev;
+	int prog_fd[2];		/* by enum pp_role */
+	struct pp_maps maps;
+	char pin_root[256];
+};
+
+/* TC filter identity of polyport's programs (one per device and direction). */
+#define PP_TC_HANDLE	0x5050
+#define PP_TC_PRIO	1
+
+/* Mount bpffs on /sys/fs/bpf if it is missing, and create pin_root. */
+int pp_bpffs_prepare(const char *pin_root);
+
+/*
+ * Load the programs.  Maps already pinned under pin_root are reused (they
+ * must have the same layout); missing ones are created with sizes s and
+ * pinned.  s may be NULL for the defaults.
+ */
+int pp_dp_open(struct pp_dataplane *dp, const char *pin_root, const struct pp_map_sizes *s);
+void pp_dp_close(struct pp_dataplane *dp);
+/* Give every polyport map of an (opened, not loaded) object its size. */
+int pp_obj_set_sizes(struct bpf_object *obj, const struct pp_map_sizes *s);
+
+/* Attach the program of role to the TC ingress of ifindex (replacing ours). */
+int pp_dp_attach(struct pp_dataplane *dp, int ifindex, enum pp_role role);
+/* Remove polyport's TC filter from ifindex; other filters are left alone. */
+int pp_tc_detach(int ifindex);
+/* The program id attached by polyport on ifindex (0 if none). */
+int pp_tc_query(int ifindex, __u32 *prog_id);
+
+/* ---- ordered writes ------------------------------------------------------ */
+
+/* A network: its table entry, then its device's entries. */
+int pp_dp_net_install(struct pp_maps *m, __u32 net_id, const struct pp_net *net);
+int pp_dp_net_remove(struct pp_maps *m, __u32 net_id);
+
+/* An instance port: its slot entry, then the device entry naming its tap. */
+int pp_dp_iport_install(struct pp_maps *m, __u32 slot, const struct pp_iport *ip);
+int pp_dp_iport_remove(struct pp_maps *m, __u32 slot);
+
+/*
+ * A service port: its entry, its forwarding entry, its place in the flood
+ * list, and only then its classifier entry, which makes it reachable from
+ * the VM.  Removal goes the other way.  The instance port and network must
+ * be installed first.
+ */
+int pp_dp_sport_install(struct pp_maps *m, __u32 id, const struct pp_sport *sp);
+int pp_dp_sport_remove(struct pp_maps *m, __u32 id);
+
+#endif /* PP_DATAPLANE_H */

@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+/* Userspace accessors for the pinned polyport maps (see maps.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "maps.h"
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+const struct pp_map_desc pp_map_desc[PPM_COUNT] = {
+	[PPM_DEVS]	  = { STR(PP_MAP_DEVS), PP_MK_ARRAY, 4, sizeof(struct pp_dev) },
+	[PPM_IPORTS]	  = { STR(PP_MAP_IPORTS), PP_MK_ARRAY, 4, sizeof(struct pp_iport) },
+	[PPM_VLANS]	  = { STR(PP_MAP_VLANS), PP_MK_ARRAY, 4, 4 },
+	[PPM_QINQ]	  = { STR(PP_MAP_QINQ), PP_MK_HASH, sizeof(struct pp_qinq_key), 4 },
+	[PPM_SRCMAC]	  = { STR(PP_MAP_SRCMAC), PP_MK_HASH, sizeof(struct pp_srcmac_key), 4 },
+	[PPM_SPORTS]	  = { STR(PP_MAP_SPORTS), PP_MK_ARRAY, 4, sizeof(struct pp_sport) },
+	[PPM_NETS]	  = { STR(PP_MAP_NETS), PP_MK_ARRAY, 4, sizeof(struct pp_net) },
+	[PPM_NETVLANS]	  = { STR(PP_MAP_NETVLANS), PP_MK_HASH, sizeof(struct pp_netvlan_key), 4 },
+	[PPM_FDB]	  = { STR(PP_MAP_FDB), PP_MK_HASH, sizeof(struct pp_fdb_key), 4 },
+	[PPM_FLOOD]	  = { STR(PP_MAP_FLOOD), PP_MK_HASH, 4, sizeof(struct pp_flood) },
+	[PPM_SPORT_STATS] = { STR(PP_MAP_SPORT_STATS), PP_MK_PERCPU_ARRAY, 4,
+			      sizeof(struct pp_sport_stats) },
+	[PPM_IPORT_DROPS] = { STR(PP_MAP_IPORT_DROPS), PP_MK_PERCPU_ARRAY, 4,
+			      sizeof(struct pp_drops) },
+	[PPM_NET_DROPS]	  = { STR(PP_MAP_NET_DROPS), PP_MK_PERCPU_ARRAY, 4,
+			      sizeof(struct pp_drops) },
+};
+
+const char *const pp_drop_names[PP_DROP_MAX] = PP_DROP_NAMES;
+
+void pp_map_sizes_default(struct pp_map_sizes *s)
+{
+	s->max_ifindex = PP_DEF_MAX_IFINDEX;
+	s->max_iports = PP_DEF_MAX_IPORTS;
+	s->max_sports = PP_DEF_MAX_SPORTS;
+	s->max_nets = PP_DEF_MAX_NETS;
+	s->max_macs = PP_DEF_MAX_MACS;
+	s->max_match = PP_DEF_MAX_MATCH;
+}
+
+unsigned pp_map_max_entries(const struct pp_map_sizes *s, enum pp_map_id id)
+{
+	switch (id) {
+	case PPM_DEVS:		return s->max_ifindex;
+	case PPM_IPORTS:
+	case PPM_IPORT_DROPS:	return s->max_iports;
+	case PPM_VLANS:		return s->max_iports * PP_VID_SLOTS;
+	case PPM_QINQ:
+	case PPM_SRCMAC:	return s->max_match;
+	case PPM_SPORTS:
+	case PPM_SPORT_STATS:	return s->max_sports;
+	case PPM_NETS:
+	case PPM_NETVLANS:
+	case PPM_FLOOD:
+	case PPM_NET_DROPS:	return s->max_nets;
+	case PPM_FDB:		return s->max_macs;
+	case PPM_COUNT:		break;
+	}
+	return 0;
+}
+
+static void pp_maps_init(struct pp_maps *m)
+{
+	memset(m, 0, sizeof(*m));
+	for (int i = 0; i < PPM_COUNT; i++)
+		m->fd[i] = -1;
+}
+
+static int pp_map_check(struct pp_maps *m, enum pp_map_id id)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	const struct pp_map_desc *d = &pp_map_desc[id];
+
+	if (bpf_obj_get_info_by_fd(m->fd[id], &info, &len))
+		return -errno;
+	if (info.key_size != d->key_size || info.value_size != d->value_size)
+		return -EPROTO;		/* a map of another layout under our name */
+	m->max_entries[id] = info.max_entries;
+	return 0;
+}
+
+int pp_maps_open(struct pp_maps *m, const char *pin_root)
+{
+	char path[512];
+	int err;
+
+	pp_maps_init(m);
+	for (int i = 0; i < PPM_COUNT; i++) {
+		snprintf(path, sizeof(path), "%s/%s", pin_root, pp_map_desc[i].name);
+		m->fd[i] = bpf_obj_get(path);
+		if (m->fd[i] < 0) {
+			err = -errno;
+			goto fail;
+		}
+		err = pp_map_check(m, i);
+		if (err)
+			goto fail;
+	}
+	return 0;
+fail:
+	pp_maps_close(m);
+	return err;
+}
+
+int pp_maps_adopt(struct pp_maps *m, const int fds[PPM_COUNT])
+{
+	int err;
+
+	pp_maps_init(m);
+	for (int i = 0; i < PPM_COUNT; i++) {
+		m->fd[i] = dup(fds[i]);
+		if (m->fd[i] < 0) {
+			err = -errno;
+			goto fail;
+		}
+		err = pp_map_check(m, i);
+		if (err)
+			goto fail;
+	}
+	return 0;
+fail:
+	pp_maps_close(m);
+	return err;
+}
+
+void pp_maps_close(struct pp_maps *m)
+{
+	for (int i = 0; i < PPM_COUNT; i++) {
+		if (m->fd[i] >= 0)
+			close(m->fd[i]);
+		m->fd[i] = -1;
+	}
+}
+
+int pp_map_put(struct pp_maps *m, enum pp_map_id id, const void *key, const void *val)
+{
+	if (bpf_map_update_elem(m->fd[id], key, val, BPF_ANY))
+		return -errno;
+	m->writes++;
+	return 0;
+}
+
+int pp_map_get(const struct pp_maps *m, enum pp_map_id id, const void *key, void *val)
+{
+	return bpf_map_lookup_elem(m->fd[id], key, val) ? -errno : 0;
+}
+
+int pp_map_del(struct pp_maps *m, enum pp_map_id id, const void *key)
+{
+	unsigned char zero[sizeof(struct pp_flood)] = {};
+
+	if (pp_map_desc[id].kind == PP_MK_HASH) {
+		if (bpf_map_delete_elem(m->fd[id], key))
+			return errno == ENOENT ? 0 : -errno;
+	} else if (pp_map_desc[id].kind == PP_MK_ARRAY) {
+		if (bpf_map_update_elem(m->fd[id], key, zero, BPF_ANY))
+			return -errno;
+	} else {
+		return -EINVAL;
+	}
+	m->writes++;
+	return 0;
+}
+
+static int pp_ncpus(void)
+{
+	static int n;
+
+	if (!n)
+		n = libbpf_num_possible_cpus();
+	return n;
+}
+
+int pp_map_get_percpu_sum(const struct pp_maps *m, enum pp_map_id id, __u32 key, void *sum)
+{
+	unsigned vsize = pp_map_desc[id].value_size, nwords = vsize / 8;
+	int ncpus = pp_ncpus();
+	__u64 *vals, *out = sum;
+
+	if (ncpus <= 0)
+		return ncpus ? ncpus : -EINVAL;
+	vals = calloc(ncpus, vsize);
+	if (!vals)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(m->fd[id], &key, vals)) {
+		int err = -errno;
+		free(vals);
+		return err;
+	}
+	memset(sum, 0, vsize);
+	for (int c = 0; c < ncpus; c++)
+		for (unsigned w = 0; w < nwords; w++)
+			out[w] += vals[c * nwords + w];
+	free(vals);
+	return 0;
+}
+
+static bool pp_all_zero(const void *p, size_t n)
+{
+	const unsigned char *c = p;
+
+	for (size_t i = 0; i < n; i++)
+		if (c[i])
+			return false;
+	return true;
+}
+
+int pp_map_iter(const struct pp_maps *m, enum pp_map_id id,
+		int (*fn)(const void *key, const void *val, void *arg), void *arg)
+{
+	const struct pp_map_desc *d = &pp_map_desc[id];
+	unsigned char key[64], next[64], val[sizeof(struct pp_flood)];
+	int err;
+
+	if (d->kind == PP_MK_HASH) {
+		void *prev = NULL;
+
+		while (!bpf_map_get_next_key(m->fd[id], prev, next)) {
+			memcpy(key, next, d->key_size);
+			prev = key;
+			if (bpf_map_lookup_elem(m->fd[id], key, val))
+				continue;	/* deleted meanwhile */
+			err = fn(key, val, arg);
+			if (err)
+				return err;
+		}
+		return errno == ENOENT ? 0 : -errno;
+	}
+	for (__u32 k = 0; k < m->max_entries[id]; k++) {
+		if (d->kind == PP_MK_PERCPU_ARRAY)
+			err = pp_map_get_percpu_sum(m, id, k, val);
+		else
+			err = pp_map_get(m, id, &k, val);
+		if (err)
+			return err;
+		if (pp_all_zero(val, d->value_size))
+			continue;
+		err = fn(&k, val, arg);
+		if (err)
+			return err;
+	}
+	return 0;
+}

@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
+/*
+ * Typed userspace accessors for the pinned polyport maps, used by the daemon,
+ * polyportctl and the tests.  Each map is described once in pp_map_desc[];
+ * the typed functions below are thin wrappers over the generic ones.
+ *
+ * Arrays have no "delete": deleting an array entry writes zeros, which the
+ * programs read as "nothing".  Per-CPU maps are summed over possible CPUs.
+ * Every successful put/delete increments pp_maps.writes (the daemon reports
+ * it so that an idle restart can be shown to write nothing).
+ */
+#ifndef PP_MAPS_H
+#define PP_MAPS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "polyport.h"
+
+enum pp_map_id {
+	PPM_DEVS,
+	PPM_IPORTS,
+	PPM_VLANS,
+	PPM_QINQ,
+	PPM_SRCMAC,
+	PPM_SPORTS,
+	PPM_NETS,
+	PPM_NETVLANS,
+	PPM_FDB,
+	PPM_FLOOD,
+	PPM_SPORT_STATS,
+	PPM_IPORT_DROPS,
+	PPM_NET_DROPS,
+	PPM_COUNT,
+};
+
+enum pp_map_kind { PP_MK_ARRAY, PP_MK_HASH, PP_MK_PERCPU_ARRAY };
+
+struct pp_map_desc {
+	const char *name;	/* pinned as <pin root>/<name> */
+	enum pp_map_kind kind;
+	unsigned key_size;
+	unsigned value_size;
+};
+
+extern const struct pp_map_desc pp_map_desc[PPM_COUNT];
+
+/* Map sizes chosen at load time (see pp_map_sizes_default). */
+struct pp_map_sizes {
+	unsigned max_ifindex;
+	unsigned max_iports;
+	unsigned max_sports;
+	unsigned max_nets;
+	unsigned max_macs;
+	unsigned max_match;
+};
+
+void pp_map_sizes_default(struct pp_map_sizes *s);
+/* max_entries of map id for sizes s */
+unsigned pp_map_max_entries(const struct pp_map_sizes *s, enum pp_map_id id);
+
+struct pp_maps {
+	int fd[PPM_COUNT];
+	unsigned max_entries[PPM_COUNT];
+	unsigned long writes;	/* successful puts and deletes */
+};
+
+/* Open every pinned map under pin_root.  Returns 0 or -errno. */
+int pp_maps_open(struct pp_maps *m, const char *pin_root);
+/* Take the fds of already-open maps (the loader hands them over; dup'ed). */
+int pp_maps_adopt(struct pp_maps *m, const int fds[PPM_COUNT]);
+void pp_maps_close(struct pp_maps *m);
+
+int pp_map_put(struct pp_maps *m, enum pp_map_id id, const void *key, const void *val);
+int pp_map_get(const struct pp_maps *m, enum pp_map_id id, const void *key, void *val);
+int pp_map_del(struct pp_maps *m, enum pp_map_id id, const void *key);
+/*
+ * Call fn for each entry (hash maps: every key; arrays: every non-zero
+ * value; per-CPU: every entry, summed).  fn returns non-zero to stop.
+ */
+int pp_map_iter(const struct pp_maps *m, enum pp_map_id id,
+		int (*fn)(const void *key, const void *val, void *arg), void *arg);
+
+/* Sum a per-CPU counter struct made of __u64 fields. */
+int pp_map_get_percpu_sum(const struct pp_maps *m, enum pp_map_id id, __u32 key, void *sum);
+
+/* ---- typed accessors ----------------------------------------------------- */
+
+#define PP_ACCESSORS(what, id, ktype, vtype)					\
+static inline int pp_##what##_put(struct pp_maps *m, ktype k, const vtype *v)	\
+{ return pp_map_put(m, id, &k, v); }						\
+static inline int pp_##what##_get(const struct pp_maps *m, ktype k, vtype *v)	\
+{ return pp_map_get(m, id, &k, v); }						\
+static inline int pp_##what##_del(struct pp_maps *m, ktype k)			\
+{ return pp_map_del(m, id, &k); }
+
+PP_ACCESSORS(dev, PPM_DEVS, __u32, struct pp_dev)
+PP_ACCESSORS(iport, PPM_IPORTS, __u32, struct pp_iport)
+PP_ACCESSORS(sport, PPM_SPORTS, __u32, struct pp_sport)
+PP_ACCESSORS(net, PPM_NETS, __u32, struct pp_net)
+PP_ACCESSORS(netvlan, PPM_NETVLANS, struct pp_netvlan_key, __u32)
+PP_ACCESSORS(qinq, PPM_QINQ, struct pp_qinq_key, __u32)
+PP_ACCESSORS(srcmac, PPM_SRCMAC, struct pp_srcmac_key, __u32)
+PP_ACCESSORS(fdb, PPM_FDB, struct pp_fdb_key, __u32)
+PP_ACCESSORS(flood, PPM_FLOOD, __u32, struct pp_flood)
+
+static inline int pp_vlan_put(struct pp_maps *m, __u32 slot, __u16 vid, __u32 sport)
+{
+	__u32 k = PP_VLAN_IDX(slot, vid);
+	return pp_map_put(m, PPM_VLANS, &k, &sport);
+}
+
+static inline int pp_vlan_get(const struct pp_maps *m, __u32 slot, __u16 vid, __u32 *sport)
+{
+	__u32 k = PP_VLAN_IDX(slot, vid);
+	return pp_map_get(m, PPM_VLANS, &k, sport);
+}
+
+static inline int pp_vlan_del(struct pp_maps *m, __u32 slot, __u16 vid)
+{
+	__u32 k = PP_VLAN_IDX(slot, vid);
+	return pp_map_del(m, PPM_VLANS, &k);
+}
+
+static inline int pp_sport_stats_get(const struct pp_maps *m, __u32 sport,
+				     struct pp_sport_stats *sum)
+{
+	return pp_map_get_percpu_sum(m, PPM_SPORT_STATS, sport, sum);
+}
+
+static inline int pp_iport_drops_get(const struct pp_maps *m, __u32 slot, struct pp_drops *sum)
+{
+	return pp_map_get_percpu_sum(m, PPM_IPORT_DROPS, slot, sum);
+}
+
+static inline int pp_net_drops_get(const struct pp_maps *m, __u32 net, struct pp_drops *sum)
+{
+	return pp_map_get_percpu_sum(m, PPM_NET_DROPS, net, sum);
+}
+
+extern const char *const pp_drop_names[PP_DROP_MAX];
+
+#endif /* PP_MAPS_H */

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Install the Debian packages polyport needs to build, test and run.
+# Idempotent and fast when everything is present; `apt-get update` runs only
+# when something is missing.
+set -euo pipefail
+
+pkgs=(
+	make gcc clang llvm pkg-config
+	libbpf-dev bpftool libelf-dev zlib1g-dev
+	libnl-3-dev libnl-route-3-dev libyaml-dev libcmocka-dev
+	iproute2 iputils-ping ethtool tcpdump netcat-openbsd
+)
+pkgs+=("$@")
+
+missing=()
+for p in "${pkgs[@]}"; do
+	st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	[[ "$st" == "install ok installed" ]] || missing+=("$p")
+done
+if ((${#missing[@]} == 0)); then
+	exit 0
+fi
+if [[ $(id -u) -ne 0 ]]; then
+	echo "deps: missing packages: ${missing[*]} (run as root to install them)" >&2
+	exit 1
+fi
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
+/* Building test frames: Ethernet, up to three tags, an ethertype, a payload. */
+#ifndef PP_TEST_FRAMES_H
+#define PP_TEST_FRAMES_H
+
+#include <stdint.h>
+#include <string.h>
+
+#define FR_MAX 9200
+
+struct tag {
+	uint16_t tpid;		/* 0 ends the list */
+	uint16_t tci;
+};
+
+struct fspec {
+	const uint8_t *dst, *src;
+	struct tag tags[3];
+	uint16_t proto;		/* ethertype after the tags; 0 = 0x0800 */
+	uint32_t payload;	/* bytes after the ethertype; 0 = 46 */
+	uint32_t cut;		/* if non-zero, the frame is cut to this length */
+};
+
+static inline unsigned fr_ntags(const struct fspec *f)
+{
+	unsigned n = 0;
+
+	while (n < 3 && f->tags[n].tpid)
+		n++;
+	return n;
+}
+
+/* Write the frame into buf; returns its length. */
+static inline uint32_t fr_build(uint8_t *buf, const struct fspec *f)
+{
+	uint32_t off = 12, payload = f->payload ? f->payload : 46;
+	uint16_t proto = f->proto ? f->proto : 0x0800;
+
+	memcpy(buf, f->dst, 6);
+	memcpy(buf + 6, f->src, 6);
+	for (unsigned i = 0; i < fr_ntags(f); i++) {
+		buf[off++] = f->tags[i].tpid >> 8;
+		buf[off++] = f->tags[i].tpid & 0xff;
+		buf[off++] = f->tags[i].tci >> 8;
+		buf[off++] = f->tags[i].tci & 0xff;
+	}
+	buf[off++] = proto >> 8;
+	buf[off++] = proto & 0xff;
+	for (uint32_t i = 0; i < payload && off < FR_MAX; i++)
+		buf[off++] = (uint8_t)(0xa5 ^ i);
+	if (f->cut && f->cut < off)
+		off = f->cut;
+	return off;
+}
+
+#endif
