@@ -34,8 +34,10 @@ PROGS    := tap netdev
 SKELS      := $(PROGS:%=$(B)/%.skel.h)
 TEST_SKELS := $(PROGS:%=$(B)/%_test.skel.h)
 LIB_OBJS   := $(B)/maps.o $(B)/dataplane.o
+CFG_OBJS   := $(B)/config.o
 
-BINS := $(B)/ppguest $(B)/tests/prog_test $(B)/tests/test_maps
+BINS := $(B)/ppguest $(B)/tests/prog_test $(B)/tests/test_maps $(B)/tests/ppwire \
+	$(B)/tests/test_config
 
 .PHONY: all deps test clean run install
 all: $(BINS)
@@ -66,6 +68,9 @@ $(B)/maps.o: maps/maps.c maps/maps.h include/polyport.h | $(B)
 $(B)/dataplane.o: loader/dataplane.c loader/dataplane.h maps/maps.h $(SKELS) | $(B)
 	$(CC) $(CFLAGS) -c $< -o $@
 
+$(B)/config.o: loader/config.c loader/config.h include/polyport.h | $(B)
+	$(CC) $(CFLAGS) -c $< -o $@
+
 $(B)/ppguest: vm/guest/ppguest.c | $(B)
 	$(CC) $(CFLAGS) -o $@ $<
 
@@ -75,6 +80,12 @@ $(B)/tests/prog_test: tests/bpf/prog_test.c tests/bpf/frames.h tests/bpf/test_lo
 
 $(B)/tests/test_maps: tests/unit/test_maps.c $(LIB_OBJS) | $(B)/tests
 	$(CC) $(CFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS) -lcmocka
+
+$(B)/tests/ppwire: tests/e2e/ppwire.c $(LIB_OBJS) | $(B)/tests
+	$(CC) $(CFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS)
+
+$(B)/tests/test_config: tests/unit/test_config.c $(CFG_OBJS) | $(B)/tests
+	$(CC) $(CFLAGS) -o $@ $< $(CFG_OBJS) -lyaml -lcmocka
 
 # ---- tests -------------------------------------------------------------------
 test: deps

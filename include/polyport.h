@@ -19,17 +19,17 @@
 
 /* ---- limits ------------------------------------------------------------ */
 
-#define PP_VID_MAX		4095	/* VIDs 0..4095; 4095 is reserved */
+#define PP_VID_RESERVED		4095	/* VID 4095 is never a service port's */
 #define PP_VID_SLOTS		4096	/* classifier entries per instance port */
 #define PP_FLOOD_MAX		256	/* local service ports of one network on one host */
 
 /* Defaults for the map sizes; the loader overrides them at load time. */
 #define PP_DEF_MAX_IFINDEX	(1u << 20)	/* devices are indexed by ifindex */
 #define PP_DEF_MAX_IPORTS	1024		/* instance ports (slots 1..N-1) */
-#define PP_DEF_MAX_SPORTS	65536		/* service ports (ids 1..N-1) */
+#define PP_DEF_MAX_SPORTS	131072		/* service ports (ids 1..N-1) */
 #define PP_DEF_MAX_NETS		4096		/* networks (ids 1..N-1) */
-#define PP_DEF_MAX_MACS		65536		/* forwarding entries (network, MAC) */
-#define PP_DEF_MAX_MATCH	65536		/* QinQ and source-MAC matches */
+#define PP_DEF_MAX_MACS		131072		/* forwarding entries (network, MAC) */
+#define PP_DEF_MAX_MATCH	131072		/* QinQ and source-MAC matches */
 
 /* ---- drop reasons (DESIGN.md "Frame rules") ---------------------------- */
 
@@ -145,6 +145,31 @@ struct pp_flood {
 	__u32 sport[PP_FLOOD_MAX];
 };
 
+/* ---- the control plane's names (pp_names) ------------------------------- */
+
+/*
+ * Which id the loader gave each named object.  Not read by the programs:
+ * it lives with the pins so that a restarted daemon adopts the dataplane as
+ * it is instead of renumbering it.
+ */
+enum pp_name_kind {
+	PP_NAME_NET = 1,
+	PP_NAME_IPORT,
+	PP_NAME_SPORT,
+};
+
+#define PP_NAME_LEN	32	/* names are 1..31 characters */
+
+struct pp_name_key {
+	__u32 kind;		/* enum pp_name_kind */
+	char  name[PP_NAME_LEN];	/* NUL-padded */
+};
+
+struct pp_name_val {
+	__u32 id;		/* network id, slot or service port id */
+	__u32 flags;		/* reserved, 0 */
+};
+
 /* ---- counters (per CPU; the accessors sum them) -------------------------- */
 
 /* rx: frames the VM sent on the port; tx: frames delivered to the VM */
@@ -176,6 +201,7 @@ struct pp_drops {
 #define PP_MAP_SPORT_STATS	pp_sport_stats
 #define PP_MAP_IPORT_DROPS	pp_iport_drops
 #define PP_MAP_NET_DROPS	pp_net_drops
+#define PP_MAP_NAMES		pp_names
 
 /* The classifier index of (slot, VID) in pp_vlans. */
 #define PP_VLAN_IDX(slot, vid)	((slot) * PP_VID_SLOTS + ((vid) & 0xfff))
@@ -194,6 +220,8 @@ _Static_assert(sizeof(struct pp_fdb_key) == 12, "pp_fdb_key layout");
 _Static_assert(sizeof(struct pp_flood) == 4 + 4 * PP_FLOOD_MAX, "pp_flood layout");
 _Static_assert(sizeof(struct pp_sport_stats) == 32, "pp_sport_stats layout");
 _Static_assert(sizeof(struct pp_drops) == 8 * PP_DROP_MAX, "pp_drops layout");
+_Static_assert(sizeof(struct pp_name_key) == 36, "pp_name_key layout");
+_Static_assert(sizeof(struct pp_name_val) == 8, "pp_name_val layout");
 #endif
 
 #endif /* POLYPORT_H */

@@ -301,16 +301,21 @@ static int pp_dev_drop_tap(struct pp_maps *m, __u32 ifindex, __u32 slot)
 	return pp_dev_del(m, ifindex);
 }
 
-int pp_dp_iport_install(struct pp_maps *m, __u32 slot, const struct pp_iport *ip)
+int pp_dp_iport_install(struct pp_maps *m, __u32 slot, const struct pp_iport *want)
 {
-	struct pp_iport old = {};
+	struct pp_iport old = {}, v = *want, *ip = &v;
 	int err;
 
 	if (!slot || slot >= m->max_entries[PPM_IPORTS])
 		return -ERANGE;
+	if (!ip->mtu)
+		return -EINVAL;		/* the MTU marks an installed instance port */
 	if (ip->ifindex >= m->max_entries[PPM_DEVS])
 		return -E2BIG;
 	pp_iport_get(m, slot, &old);
+	/* The classifier fields belong to the service ports installed on it. */
+	v.untagged_sport = old.untagged_sport;
+	v.flags = (v.flags & ~PP_IPORT_HAS_SRCMAC) | (old.flags & PP_IPORT_HAS_SRCMAC);
 	if (old.ifindex && old.ifindex != ip->ifindex) {
 		err = pp_dev_drop_tap(m, old.ifindex, slot);
 		if (err)
@@ -405,12 +410,20 @@ int pp_dp_sport_install(struct pp_maps *m, __u32 id, const struct pp_sport *sp)
 	struct pp_iport ip;
 	int err;
 
-	if (!id || id >= m->max_entries[PPM_SPORTS])
+	if (!id || id >= m->max_entries[PPM_SPORTS] || !sp->net_id ||
+	    sp->net_id >= m->max_entries[PPM_NETS] || !sp->slot)
 		return -ERANGE;
+	if ((sp->match == PP_MATCH_VLAN &&
+	     (!sp->outer_vid || sp->outer_vid >= PP_VID_RESERVED || sp->inner_vid)) ||
+	    (sp->match == PP_MATCH_QINQ &&
+	     (!sp->outer_vid || sp->outer_vid >= PP_VID_RESERVED ||
+	      !sp->inner_vid || sp->inner_vid >= PP_VID_RESERVED)) ||
+	    sp->match < PP_MATCH_VLAN || sp->match > PP_MATCH_SRCMAC || (sp->mac[0] & 1))
+		return -EINVAL;
 	if (!pp_sport_get(m, id, &cur) && cur.match && memcmp(&cur, sp, sizeof(cur)))
 		return -EEXIST;		/* ids are never rewritten in place */
-	if (pp_iport_get(m, sp->slot, &ip))
-		return -ENOENT;
+	if (pp_iport_get(m, sp->slot, &ip) || !ip.mtu)
+		return -ENOENT;		/* an installed instance port has an MTU */
 
 	err = put_if_changed(m, PPM_SPORTS, &id, sp);
 	if (err)

@@ -54,7 +54,11 @@ int pp_tc_query(int ifindex, __u32 *prog_id);
 int pp_dp_net_install(struct pp_maps *m, __u32 net_id, const struct pp_net *net);
 int pp_dp_net_remove(struct pp_maps *m, __u32 net_id);
 
-/* An instance port: its slot entry, then the device entry naming its tap. */
+/*
+ * An instance port: its slot entry, then the device entry naming its tap.
+ * Re-installing (the tap came back with a new ifindex, or is gone: ifindex
+ * 0) keeps the classifier state its service ports installed.
+ */
 int pp_dp_iport_install(struct pp_maps *m, __u32 slot, const struct pp_iport *ip);
 int pp_dp_iport_remove(struct pp_maps *m, __u32 slot);
 

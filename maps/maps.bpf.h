@@ -124,4 +124,13 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } PP_MAP_NET_DROPS SEC(".maps");
 
+/* Control plane only: name -> id (see include/polyport.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PP_DEF_MAX_SPORTS + PP_DEF_MAX_IPORTS + PP_DEF_MAX_NETS);
+	__type(key, struct pp_name_key);
+	__type(value, struct pp_name_val);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} PP_MAP_NAMES SEC(".maps");
+
 #endif /* PP_MAPS_BPF_H */

@@ -30,6 +30,7 @@ enum pp_map_id {
 	PPM_SPORT_STATS,
 	PPM_IPORT_DROPS,
 	PPM_NET_DROPS,
+	PPM_NAMES,
 	PPM_COUNT,
 };
 
@@ -102,6 +103,7 @@ PP_ACCESSORS(qinq, PPM_QINQ, struct pp_qinq_key, __u32)
 PP_ACCESSORS(srcmac, PPM_SRCMAC, struct pp_srcmac_key, __u32)
 PP_ACCESSORS(fdb, PPM_FDB, struct pp_fdb_key, __u32)
 PP_ACCESSORS(flood, PPM_FLOOD, __u32, struct pp_flood)
+PP_ACCESSORS(name, PPM_NAMES, struct pp_name_key, struct pp_name_val)
 
 static inline int pp_vlan_put(struct pp_maps *m, __u32 slot, __u16 vid, __u32 sport)
 {

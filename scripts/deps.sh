@@ -7,7 +7,7 @@ set -euo pipefail
 pkgs=(
 	make gcc clang llvm pkg-config
 	libbpf-dev bpftool libelf-dev zlib1g-dev
-	libnl-3-dev libnl-route-3-dev libyaml-dev libcmocka-dev
+	libnl-3-dev libnl-route-3-dev libyaml-dev libcmocka-dev libjson-c-dev
 	iproute2 iputils-ping ethtool tcpdump netcat-openbsd
 )
 pkgs+=("$@")

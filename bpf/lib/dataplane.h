@@ -73,7 +73,7 @@ static __always_inline __u32 pp_classify(const struct pp_iport *ip, __u32 slot,
 			*reason = PP_DROP_TOO_MANY_TAGS;
 			return 0;
 		}
-		if (vid0 == PP_VID_MAX || vid1 == PP_VID_MAX) {
+		if (vid0 == PP_VID_RESERVED || vid1 == PP_VID_RESERVED) {
 			*reason = PP_DROP_RESERVED_VID;
 			return 0;
 		}
@@ -86,7 +86,7 @@ static __always_inline __u32 pp_classify(const struct pp_iport *ip, __u32 slot,
 		return 0;
 	}
 	if (f->ntags == 1 && vid0) {
-		if (vid0 == PP_VID_MAX) {
+		if (vid0 == PP_VID_RESERVED) {
 			*reason = PP_DROP_RESERVED_VID;
 			return 0;
 		}
@@ -346,7 +346,7 @@ static __always_inline __u32 pp_net_of(const struct pp_dev *dev, __u32 ifindex,
 		*reason = PP_DROP_TOO_MANY_TAGS;
 		return 0;
 	}
-	if (vid == PP_VID_MAX) {
+	if (vid == PP_VID_RESERVED) {
 		*reason = PP_DROP_RESERVED_VID;
 		return 0;
 	}

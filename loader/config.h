@@ -1,0 +1,240 @@
+/*
+ * polyport — binding files: the configuration model, its parser and its
+ * validator.
+ *
+ * Every "*.yaml" file of a directory (lexical order of name) is read as part
+ * of ONE configuration:
+ *
+ *   networks:
+ *     <name>: {device: IFNAME, mtu: N, vlan: VID}
+ *   instance-ports:
+ *     <name>:
+ *       device: TAP
+ *       mac: MAC
+ *       mtu: N
+ *       mode: auto | tc | xdp
+ *       service-ports:
+ *         <name>:
+ *           vlan: VID | [OUTER, INNER]    exactly one of vlan,
+ *           untagged: true                   untagged,
+ *           src-mac: MAC                     src-mac
+ *           mac: MAC
+ *           bind: {network: NAME}
+ *
+ * Loading is all-or-nothing: either a complete, valid model is returned, or
+ * NULL and a list of errors, each "file:line:column: reason" (1-based, at the
+ * offending key or value). Nothing here touches the host: devices that do not
+ * exist are not an error.
+ *
+ * The model is plain arrays of fixed-size records (names are NUL-padded
+ * char arrays), so two models can be compared record by record.
+ */
+#ifndef POLYPORT_LOADER_CONFIG_H
+#define POLYPORT_LOADER_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "polyport.h"
+
+/* Names of networks, instance ports and service ports: 1-31 characters of
+ * [A-Za-z0-9._-], the first one a letter or digit. */
+#define PP_NAME_MAX	31
+/* Linux interface names: 1-15 bytes (IFNAMSIZ - 1). */
+#define PP_IFNAME_MAX	15
+
+#define PP_VID_MIN	1
+#define PP_VID_MAX	4094
+#define PP_MTU_MIN	68
+#define PP_MTU_MAX	65535
+#define PP_MTU_DEFAULT	1500
+
+/* Limits of one configuration (all files together). */
+#define PP_MAX_SPORTS	65536
+#define PP_MAX_IPORTS	65536
+#define PP_MAX_NETWORKS	65536
+
+#define PP_ETH_ALEN	6
+/* "aa:bb:cc:dd:ee:ff" plus NUL */
+#define PP_MAC_STRLEN	18
+
+/* No index (e.g. the network of a service port whose network is unknown;
+ * never seen in a model that loaded successfully). */
+#define PP_NO_INDEX	UINT32_MAX
+
+/* ------------------------------------------------------------------------ */
+/* Errors */
+
+struct pp_error {
+	char *file;		/* file as opened (or the directory); never NULL */
+	unsigned int line;	/* 1-based; 0 when the error has no position
+				 * (e.g. a file that cannot be read) */
+	unsigned int col;	/* 1-based; 0 when line is 0 */
+	char *msg;		/* the reason, without the position */
+};
+
+/* A growable list of errors. Zero-initialised is empty and valid. */
+struct pp_errors {
+	struct pp_error *v;
+	size_t n;
+	size_t cap;
+};
+
+#define PP_ERRORS_INIT { NULL, 0, 0 }
+
+void pp_errors_init(struct pp_errors *errs);
+/* Free every error; the list is empty (and reusable) afterwards. */
+void pp_errors_free(struct pp_errors *errs);
+/* Append an error. line 0 means "no position". Returns 0 or -ENOMEM. */
+int pp_errors_add(struct pp_errors *errs, const char *file, unsigned int line,
+		  unsigned int col, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+/* Format one error as "file:line:col: msg" (or "file: msg" without a
+ * position). Returns what snprintf returns. */
+int pp_error_format(const struct pp_error *e, char *buf, size_t len);
+/* Print every error, one per line. */
+void pp_errors_print(const struct pp_errors *errs, FILE *f);
+
+/* ------------------------------------------------------------------------ */
+/* The model */
+
+/* Where an object is defined: the position of its name (the mapping key).
+ * file points into pp_config.files. */
+struct pp_loc {
+	const char *file;
+	uint32_t line;		/* 1-based */
+	uint32_t col;		/* 1-based */
+};
+
+enum pp_iport_mode {
+	PP_MODE_AUTO = 0,	/* XDP where it is safe, else TC */
+	PP_MODE_TC,
+	PP_MODE_XDP,
+};
+
+/* Match kinds: enum pp_match of include/polyport.h (the ABI). */
+
+struct pp_cfg_network {
+	char name[PP_NAME_MAX + 1];
+	char device[PP_IFNAME_MAX + 1];	/* the per-network device on this host */
+	uint32_t mtu;			/* default PP_MTU_DEFAULT */
+	uint16_t vlan;			/* the network's own tag on its device;
+					 * 0 = untagged */
+	struct pp_loc loc;
+};
+
+struct pp_cfg_iport {
+	char name[PP_NAME_MAX + 1];
+	char device[PP_IFNAME_MAX + 1];	/* the VM's tap */
+	uint8_t mac[PP_ETH_ALEN];
+	uint32_t mtu;			/* default PP_MTU_DEFAULT */
+	enum pp_iport_mode mode;	/* default PP_MODE_AUTO */
+	/* its service ports: sports[sport_first .. sport_first + sport_count) */
+	uint32_t sport_first;
+	uint32_t sport_count;
+	struct pp_loc loc;
+};
+
+struct pp_cfg_sport {
+	char name[PP_NAME_MAX + 1];
+	uint32_t iport;			/* index in pp_config.iports */
+	enum pp_match match;
+	uint16_t outer_vid;		/* VLAN: the VID; QINQ: S; else 0 */
+	uint16_t inner_vid;		/* QINQ: C; else 0 */
+	/* The effective MAC: `mac`, else (src-mac port) the src-mac, else the
+	 * instance port's MAC. For PP_MATCH_SRCMAC it is also the matched
+	 * source MAC. */
+	uint8_t mac[PP_ETH_ALEN];
+	bool mac_explicit;		/* `mac:` was given */
+	uint32_t network;		/* bind.network: index in pp_config.networks */
+	struct pp_loc loc;
+};
+
+struct pp_config_index;
+
+struct pp_config {
+	/* Each array is in order of definition (files in the order read,
+	 * then position in the file). */
+	struct pp_cfg_network *networks;
+	uint32_t n_networks;
+	struct pp_cfg_iport *iports;
+	uint32_t n_iports;
+	struct pp_cfg_sport *sports;
+	uint32_t n_sports;
+	/* the files read, in order; pp_loc.file points at these strings */
+	char **files;
+	uint32_t n_files;
+	struct pp_config_index *index;	/* private: lookups by name */
+};
+
+/* ------------------------------------------------------------------------ */
+/* Loading */
+
+/* One binding file held in memory. data need not be NUL-terminated. */
+struct pp_config_source {
+	const char *name;	/* used in errors and pp_loc.file */
+	const char *data;
+	size_t len;
+};
+
+/*
+ * Load every "*.yaml" regular file of dir (symlinks followed), in lexical
+ * (strcmp) order of name, as one configuration. Names starting with '.' and
+ * names not ending in ".yaml" are ignored. Files are named "dir/name" in
+ * errors ("name" when dir is ".").
+ *
+ * On success returns 0 and sets *out (free it with pp_config_free). On
+ * failure returns a negative errno and sets *out to NULL:
+ *   -EINVAL  the configuration is invalid (errors appended to errs)
+ *   -ENOENT, -EACCES, ... the directory or a file could not be read (errors
+ *            appended to errs as well; the other files are still checked)
+ *   -ENOMEM  out of memory
+ * errs may be NULL (errors are then discarded).
+ */
+int pp_config_load_dir(const char *dir, struct pp_config **out,
+		       struct pp_errors *errs);
+
+/* The same for a list of paths, read in the order given. */
+int pp_config_load_files(const char *const *paths, size_t n,
+			 struct pp_config **out, struct pp_errors *errs);
+
+/* The same for files held in memory, read in the order given. */
+int pp_config_load_buffers(const struct pp_config_source *src, size_t n,
+			   struct pp_config **out, struct pp_errors *errs);
+
+void pp_config_free(struct pp_config *cfg);
+
+/* ------------------------------------------------------------------------ */
+/* Lookups (O(1)); NULL when there is no such object */
+
+const struct pp_cfg_network *
+pp_config_find_network(const struct pp_config *cfg, const char *name);
+const struct pp_cfg_iport *
+pp_config_find_iport(const struct pp_config *cfg, const char *name);
+const struct pp_cfg_sport *
+pp_config_find_sport(const struct pp_config *cfg, const char *name);
+/* the instance port whose tap is ifname */
+const struct pp_cfg_iport *
+pp_config_find_iport_by_device(const struct pp_config *cfg, const char *ifname);
+
+/* ------------------------------------------------------------------------ */
+/* Helpers shared with the CLI and the API */
+
+/* "auto", "tc", "xdp" */
+const char *pp_mode_name(enum pp_iport_mode mode);
+/* "vlan", "qinq", "untagged", "src-mac" */
+const char *pp_match_name(enum pp_match kind);
+/* lower-case "aa:bb:cc:dd:ee:ff" */
+void pp_mac_format(const uint8_t mac[PP_ETH_ALEN], char buf[PP_MAC_STRLEN]);
+/* Parse "aa:bb:cc:dd:ee:ff" (hex digits in either case, exactly two per
+ * octet). Returns 0, or -EINVAL when malformed. Does not judge the value. */
+int pp_mac_parse(const char *s, size_t len, uint8_t mac[PP_ETH_ALEN]);
+/* A valid network/instance port/service port name? */
+bool pp_name_valid(const char *s, size_t len);
+/* A valid Linux interface name? (1-15 bytes; no '/', ':' or whitespace;
+ * not "." or "..") */
+bool pp_ifname_valid(const char *s, size_t len);
+
+#endif /* POLYPORT_LOADER_CONFIG_H */

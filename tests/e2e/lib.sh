@@ -1,0 +1,139 @@
+# shellcheck shell=bash
+# Shared helpers for polyport's namespace tests.
+#
+# Every namespace and device a test creates carries the prefix "ppt"
+# (namespaces "ppt-*", host-side devices "ppt*"); leftovers of an earlier run
+# are removed before a test starts, and everything is removed on exit, also
+# on failure.  Tests print "PASS name", "FAIL name: why" or "SKIP name: why".
+
+set -uo pipefail
+export LC_ALL=C
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+B=$TOP/build
+PIN=/sys/fs/bpf/ppt-${PPT_NAME:-e2e}
+WORK=$(mktemp -d /tmp/ppt.XXXXXX)
+PIDS=()
+FAILED=0
+
+pass() { echo "PASS $*"; }
+fail() { echo "FAIL $*"; FAILED=1; }
+skip() { echo "SKIP $*"; }
+# check NAME CMD...: PASS if CMD succeeds, FAIL otherwise (with its output)
+check() {
+	local name=$1 out
+	shift
+	if out=$("$@" 2>&1); then pass "$name"; else fail "$name: $(echo "$out" | tail -3 | tr '\n' ' ')"; fi
+}
+
+cleanup_leftovers() {
+	local ns dev pid
+	for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
+	for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null; done
+	PIDS=()
+	for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep '^ppt-'); do
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
+		ip netns del "$ns" 2>/dev/null
+	done
+	for dev in $(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | sed 's/@.*//' | grep '^ppt'); do
+		ip link del "$dev" 2>/dev/null
+	done
+	if [[ -d "$PIN" ]]; then
+		find "$PIN" -mindepth 1 -delete 2>/dev/null
+		rmdir "$PIN" 2>/dev/null
+	fi
+}
+
+finish() {
+	cleanup_leftovers
+	rm -rf "$WORK"
+}
+
+need_root() {
+	if [[ $(id -u) -ne 0 ]]; then
+		skip "${PPT_NAME:-e2e}: needs root (network namespaces, taps, BPF)"
+		exit 0
+	fi
+}
+
+mount_bpffs() {
+	if ! mountpoint -q /sys/fs/bpf || [[ $(stat -f -c %T /sys/fs/bpf) != bpf_fs ]]; then
+		mount -t bpf bpf /sys/fs/bpf
+	fi
+}
+
+# netns_net NS HOSTDEV ADDR/LEN: a network namespace with an IP stack behind
+# veth HOSTDEV (host side, left in the root namespace for polyport).
+netns_net() {
+	local ns=$1 dev=$2 addr=$3
+	ip netns add "$ns"
+	ip link add "$dev" type veth peer name eth0 netns "$ns"
+	ip -n "$ns" addr add "$addr" dev eth0
+	ip -n "$ns" link set lo up
+	ip -n "$ns" link set eth0 up
+	ip link set "$dev" up
+}
+
+# guest NAME TAP [--vnet-hdr] --port SPEC...: start the light guest helper;
+# waits until it is ready.
+guest() {
+	local name=$1 tap=$2
+	shift 2
+	rm -f "$WORK/$name.ready"
+	"$B/ppguest" --tap "$tap" --up --ready-file "$WORK/$name.ready" "$@" \
+		>"$WORK/$name.log" 2>&1 &
+	PIDS+=($!)
+	eval "GUEST_${name}=$!"
+	for _ in $(seq 100); do
+		[[ -f "$WORK/$name.ready" ]] && return 0
+		sleep 0.05
+	done
+	echo "guest $name did not start:" >&2
+	cat "$WORK/$name.log" >&2
+	return 1
+}
+
+stop_guest() {
+	local var="GUEST_$1"
+	kill "${!var}" 2>/dev/null
+	wait "${!var}" 2>/dev/null
+}
+
+# capture_start NAME NS DEV FILTER: count frames seen on DEV in NS
+capture_start() {
+	local name=$1 ns=$2 dev=$3
+	shift 3
+	ip netns exec "$ns" tcpdump -i "$dev" -nn -U -w "$WORK/$name.pcap" "$@" \
+		>/dev/null 2>"$WORK/$name.tcpdump" &
+	PIDS+=($!)
+	eval "CAP_${name}=$!"
+	for _ in $(seq 100); do
+		grep -q "listening" "$WORK/$name.tcpdump" 2>/dev/null && return 0
+		sleep 0.05
+	done
+}
+
+# capture_stop NAME: prints the number of frames captured
+capture_stop() {
+	local var="CAP_$1"
+	sleep 0.2
+	kill -INT "${!var}" 2>/dev/null
+	wait "${!var}" 2>/dev/null
+	tcpdump -nn -r "$WORK/$1.pcap" 2>/dev/null | wc -l
+}
+
+# tcp_1mib NAME CLIENT_NS SERVER_NS SERVER_ADDR PORT: 1 MiB from client to
+# server over TCP, compared byte for byte.
+tcp_1mib() {
+	local name=$1 cns=$2 sns=$3 addr=$4 port=$5
+	head -c 1048576 /dev/urandom >"$WORK/$name.src"
+	ip netns exec "$sns" timeout 20 nc -l -p "$port" >"$WORK/$name.dst" &
+	local srv=$!
+	sleep 0.2
+	ip netns exec "$cns" timeout 20 nc -N -w 5 "$addr" "$port" <"$WORK/$name.src" || return 1
+	wait $srv || return 1
+	cmp -s "$WORK/$name.src" "$WORK/$name.dst"
+}
+
+ppwire() {
+	"$B/tests/ppwire" --pin-root "$PIN"
+}

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Run every test suite and print one summary line: "N passed, N failed, N skipped".
+#
+# Suites print one line per test: "PASS name", "FAIL name" or "SKIP name: reason"
+# (cmocka suites run with TAP output and are translated).  A suite that exits
+# non-zero without reporting a failure counts as one failure.
+#
+#   tests/run.sh            every suite
+#   tests/run.sh e2e        only suites whose name contains "e2e"
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+filter=${1:-}
+B=build
+pass=0 fail=0 skip=0
+skips=() fails=()
+
+# name | command
+suites=(
+	"unit:config|$B/tests/test_config"
+	"unit:maps|$B/tests/test_maps"
+	"bpf:prog_test|$B/tests/prog_test"
+	"e2e:dataplane|tests/e2e/dataplane.sh"
+)
+
+run_suite() {
+	local name=$1 cmd=$2 out rc line sfail=0
+	out=$(mktemp)
+	echo "== $name"
+	CMOCKA_MESSAGE_OUTPUT=TAP $cmd >"$out" 2>&1
+	rc=$?
+	while IFS= read -r line; do
+		case "$line" in
+		PASS\ *)	pass=$((pass + 1)) ;;
+		FAIL\ *)	fail=$((fail + 1)); sfail=1; fails+=("$name: ${line#FAIL }") ;;
+		SKIP\ *)	skip=$((skip + 1)); skips+=("$name: ${line#SKIP }") ;;
+		ok\ [0-9]*\ -\ *)
+				if [[ "$line" == *"# SKIP"* ]]; then
+					skip=$((skip + 1)); skips+=("$name: ${line#*- }")
+				else
+					pass=$((pass + 1)); line="PASS ${line#*- }"
+				fi ;;
+		not\ ok\ [0-9]*\ -\ *)
+				fail=$((fail + 1)); sfail=1; fails+=("$name: ${line#*- }")
+				line="FAIL ${line#*- }" ;;
+		esac
+		echo "  $line"
+	done <"$out"
+	rm -f "$out"
+	if ((rc != 0 && sfail == 0)); then
+		fail=$((fail + 1))
+		fails+=("$name: exited $rc without naming a failure")
+		echo "  FAIL $name (exit $rc)"
+	fi
+}
+
+for s in "${suites[@]}"; do
+	name=${s%%|*} cmd=${s#*|}
+	[[ -n "$filter" && "$name" != *"$filter"* ]] && continue
+	bin=${cmd%% *}
+	if [[ ! -x "$bin" ]]; then
+		fail=$((fail + 1)); fails+=("$name: $bin not built")
+		echo "== $name"; echo "  FAIL $name: $bin not built"
+		continue
+	fi
+	run_suite "$name" "$cmd"
+done
+
+echo
+for s in "${fails[@]}"; do echo "failed: $s"; done
+for s in "${skips[@]}"; do echo "skipped: $s"; done
+echo "$pass passed, $fail failed, $skip skipped"
+((fail == 0))

@@ -1,0 +1,1679 @@
+/*
+ * Unit tests of the binding-file parser and validator (loader/config.c).
+ *
+ * Build and run from the repository root:
+ *   gcc -Wall -Wextra -Werror -Iloader tests/unit/test_config.c \
+ *       loader/config.c -lyaml -lcmocka && ./a.out
+ *
+ * Each test writes its files, with their exact content, into a fresh
+ * temporary directory and loads it as "." so that errors name "a.yaml",
+ * "b.yaml", ...; the expected line:column can be read off the strings.
+ * Timing assertions are skipped under valgrind (or with PP_TEST_NO_TIMING).
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "config.h"
+
+static char examples_dir[PATH_MAX];
+
+struct fx {
+	char dir[64];
+	char cwd[PATH_MAX];
+	struct pp_errors errs;
+	struct pp_config *cfg;
+	int ret;
+};
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return -1;
+	strcpy(f->dir, "/tmp/pp-test-config-XXXXXX");
+	if (!mkdtemp(f->dir) || !getcwd(f->cwd, sizeof(f->cwd))) {
+		free(f);
+		return -1;
+	}
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	char cmd[128];
+
+	pp_config_free(f->cfg);
+	pp_errors_free(&f->errs);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+	if (system(cmd))
+		return -1;
+	free(f);
+	return 0;
+}
+
+static void write_file(struct fx *f, const char *name, const char *content)
+{
+	char path[PATH_MAX];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/%s", f->dir, name);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	assert_int_equal(fputs(content, fp) >= 0, 1);
+	assert_int_equal(fclose(fp), 0);
+}
+
+/* Load the test directory (as ".", so files are named "a.yaml"). */
+static int load_dir(struct fx *f)
+{
+	pp_config_free(f->cfg);
+	f->cfg = NULL;
+	pp_errors_free(&f->errs);
+	assert_int_equal(chdir(f->dir), 0);
+	f->ret = pp_config_load_dir(".", &f->cfg, &f->errs);
+	assert_int_equal(chdir(f->cwd), 0);
+	if (f->ret)
+		assert_null(f->cfg);
+	else
+		assert_non_null(f->cfg);
+	return f->ret;
+}
+
+/* Write name/content pairs (NULL-terminated) and load them. */
+static int load(struct fx *f, ...)
+{
+	const char *name;
+	va_list ap;
+
+	va_start(ap, f);
+	while ((name = va_arg(ap, const char *)))
+		write_file(f, name, va_arg(ap, const char *));
+	va_end(ap);
+	return load_dir(f);
+}
+
+static void dump_errors(const struct fx *f)
+{
+	for (size_t i = 0; i < f->errs.n; i++) {
+		char buf[1024];
+
+		pp_error_format(&f->errs.v[i], buf, sizeof(buf));
+		print_message("  [%zu] %s\n", i, buf);
+	}
+}
+
+/* There is an error at file:line:col whose message contains phrase. */
+#define expect_err(f, file, line, col, phrase) \
+	_expect_err(f, file, line, col, phrase, __FILE__, __LINE__)
+static void _expect_err(const struct fx *f, const char *file, unsigned line,
+			unsigned col, const char *phrase, const char *sf,
+			int sl)
+{
+	for (size_t i = 0; i < f->errs.n; i++) {
+		const struct pp_error *e = &f->errs.v[i];
+
+		if (!strcmp(e->file, file) && e->line == line && e->col == col &&
+		    strstr(e->msg, phrase))
+			return;
+	}
+	print_error("no error %s:%u:%u containing \"%s\"; errors:\n", file,
+		    line, col, phrase);
+	dump_errors(f);
+	_fail(sf, sl);
+}
+
+/* Exactly n errors (no cascades), and the load failed. */
+#define expect_nerr(f, n) _expect_nerr(f, n, __FILE__, __LINE__)
+static void _expect_nerr(const struct fx *f, size_t n, const char *sf, int sl)
+{
+	if (f->errs.n == n && (n == 0) == (f->ret == 0) &&
+	    (n == 0 || f->cfg == NULL))
+		return;
+	print_error("expected %zu errors (ret %d), got %zu:\n", n, f->ret,
+		    f->errs.n);
+	dump_errors(f);
+	_fail(sf, sl);
+}
+
+static const uint8_t mac1[6] = { 0x52, 0x54, 0x00, 0x00, 0x00, 0x01 };
+
+static bool timing_checked(void)
+{
+	const char *p = getenv("LD_PRELOAD");
+
+	return !getenv("PP_TEST_NO_TIMING") && !(p && strstr(p, "vgpreload"));
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* CPU time of this process: what the time limits are checked against,
+ * so that a busy shared machine does not make the tests flaky. */
+static double cpu_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* A network and an instance port, to which tests append service ports. */
+#define NETS_AB				\
+	"networks:\n"			\
+	"  na: {device: pa0}\n"		\
+	"  nb: {device: pb0}\n"
+#define IPORT_HEAD			\
+	"instance-ports:\n"		\
+	"  p:\n"			\
+	"    device: tap-p\n"		\
+	"    mac: 52:54:00:00:00:01\n"	\
+	"    service-ports:\n"
+
+/* ======================================================================== */
+/* Valid configurations */
+
+static void test_example_dir(void **state)
+{
+	struct fx *f = *state;
+	const struct pp_cfg_network *ta, *tb, *tc;
+	const struct pp_cfg_iport *ip;
+	const struct pp_cfg_sport *s;
+	const uint8_t m2[6] = { 0x52, 0x54, 0, 0, 0, 0x02 };
+	const uint8_t m3[6] = { 0x52, 0x54, 0, 0, 0, 0x03 };
+	const uint8_t m9[6] = { 0x52, 0x54, 0, 0, 0, 0x09 };
+
+	f->ret = pp_config_load_dir(examples_dir, &f->cfg, &f->errs);
+	if (f->ret)
+		dump_errors(f);
+	assert_int_equal(f->ret, 0);
+	assert_int_equal(f->errs.n, 0);
+	assert_int_equal(f->cfg->n_files, 2);
+	assert_non_null(strstr(f->cfg->files[0], "10-networks.yaml"));
+	assert_non_null(strstr(f->cfg->files[1], "20-sf1.yaml"));
+	assert_int_equal(f->cfg->n_networks, 3);
+	assert_int_equal(f->cfg->n_iports, 1);
+	assert_int_equal(f->cfg->n_sports, 5);
+
+	ta = pp_config_find_network(f->cfg, "tenant-a");
+	tb = pp_config_find_network(f->cfg, "tenant-b");
+	tc = pp_config_find_network(f->cfg, "tenant-c");
+	assert_ptr_equal(ta, &f->cfg->networks[0]);
+	assert_ptr_equal(tb, &f->cfg->networks[1]);
+	assert_ptr_equal(tc, &f->cfg->networks[2]);
+	assert_string_equal(ta->device, "pa0");
+	assert_int_equal(ta->mtu, 1500);
+	assert_int_equal(ta->vlan, 0);
+	assert_string_equal(tb->device, "trunk0");
+	assert_int_equal(tb->vlan, 3001);
+	assert_int_equal(tb->mtu, PP_MTU_DEFAULT);	/* default */
+	assert_string_equal(tc->device, "pc0");
+	assert_int_equal(tc->mtu, PP_MTU_DEFAULT);
+	assert_ptr_equal(ta->loc.file, f->cfg->files[0]);
+	assert_int_equal(ta->loc.line, 3);
+	assert_int_equal(ta->loc.col, 3);
+
+	ip = pp_config_find_iport(f->cfg, "sf1");
+	assert_ptr_equal(ip, &f->cfg->iports[0]);
+	assert_ptr_equal(pp_config_find_iport_by_device(f->cfg, "tap-sf1"), ip);
+	assert_string_equal(ip->device, "tap-sf1");
+	assert_memory_equal(ip->mac, mac1, 6);
+	assert_int_equal(ip->mtu, 1500);
+	assert_int_equal(ip->mode, PP_MODE_AUTO);
+	assert_int_equal(ip->sport_first, 0);
+	assert_int_equal(ip->sport_count, 5);
+	assert_ptr_equal(ip->loc.file, f->cfg->files[1]);
+	assert_int_equal(ip->loc.line, 4);
+	assert_int_equal(ip->loc.col, 3);
+
+	s = pp_config_find_sport(f->cfg, "sf1-a");
+	assert_ptr_equal(s, &f->cfg->sports[0]);
+	assert_int_equal(s->iport, 0);
+	assert_int_equal(s->match, PP_MATCH_VLAN);
+	assert_int_equal(s->outer_vid, 100);
+	assert_int_equal(s->inner_vid, 0);
+	assert_memory_equal(s->mac, mac1, 6);	/* inherited */
+	assert_false(s->mac_explicit);
+	assert_int_equal(s->network, 0);
+	assert_int_equal(s->loc.line, 10);
+	assert_int_equal(s->loc.col, 7);
+
+	s = pp_config_find_sport(f->cfg, "sf1-b");
+	assert_int_equal(s->match, PP_MATCH_VLAN);
+	assert_int_equal(s->outer_vid, 200);
+	assert_memory_equal(s->mac, m2, 6);
+	assert_true(s->mac_explicit);
+	assert_int_equal(s->network, 1);
+
+	s = pp_config_find_sport(f->cfg, "sf1-q");
+	assert_int_equal(s->match, PP_MATCH_QINQ);
+	assert_int_equal(s->outer_vid, 300);
+	assert_int_equal(s->inner_vid, 10);
+	assert_memory_equal(s->mac, m3, 6);
+	assert_true(s->mac_explicit);
+	assert_int_equal(s->network, 0);
+
+	s = pp_config_find_sport(f->cfg, "sf1-native");
+	assert_int_equal(s->match, PP_MATCH_UNTAGGED);
+	assert_memory_equal(s->mac, mac1, 6);
+	assert_false(s->mac_explicit);
+	assert_int_equal(s->network, 2);
+
+	s = pp_config_find_sport(f->cfg, "sf1-m");
+	assert_ptr_equal(s, &f->cfg->sports[4]);
+	assert_int_equal(s->match, PP_MATCH_SRCMAC);
+	assert_memory_equal(s->mac, m9, 6);	/* the src-mac */
+	assert_false(s->mac_explicit);
+	assert_int_equal(s->network, 1);
+
+	assert_null(pp_config_find_network(f->cfg, "tenant-z"));
+	assert_null(pp_config_find_iport(f->cfg, "tenant-a"));
+	assert_null(pp_config_find_sport(f->cfg, "sf1"));
+	assert_null(pp_config_find_iport_by_device(f->cfg, "pa0"));
+	assert_null(pp_config_find_network(f->cfg,
+		"a-name-that-is-much-too-long-to-be-a-name"));
+}
+
+static void test_values_and_defaults(void **state)
+{
+	struct fx *f = *state;
+	const struct pp_cfg_iport *ip;
+	const struct pp_cfg_network *n;
+	const uint8_t m[6] = { 0x02, 0xab, 0xcd, 0xef, 0x00, 0x10 };
+
+	load(f, "a.yaml",
+	     "networks:\n"
+	     "  n1: {device: eth0.100, mtu: 9000, vlan: 4094}\n"
+	     "  n2: {device: \"br-x\"}\n"
+	     "instance-ports:\n"
+	     "  a: {device: tap-a, mac: 02:AB:cd:EF:00:10, mtu: 9000, mode: xdp,\n"
+	     "      service-ports: {a1: {vlan: 1, bind: {network: n1}}}}\n"
+	     "  b: {device: tap-b, mac: 02:00:00:00:00:01, mode: tc}\n"
+	     "  c:\n"
+	     "    device: tap-c\n"
+	     "    mac: 02:00:00:00:00:02\n"
+	     "    service-ports:\n",
+	     NULL);
+	expect_nerr(f, 0);
+	n = pp_config_find_network(f->cfg, "n1");
+	assert_int_equal(n->mtu, 9000);
+	assert_int_equal(n->vlan, 4094);
+	assert_string_equal(n->device, "eth0.100");
+	n = pp_config_find_network(f->cfg, "n2");
+	assert_int_equal(n->mtu, 1500);
+	assert_int_equal(n->vlan, 0);
+	assert_string_equal(n->device, "br-x");
+	ip = pp_config_find_iport(f->cfg, "a");
+	assert_int_equal(ip->mode, PP_MODE_XDP);
+	assert_int_equal(ip->mtu, 9000);
+	assert_memory_equal(ip->mac, m, 6);	/* either case */
+	assert_int_equal(ip->sport_count, 1);
+	ip = pp_config_find_iport(f->cfg, "b");
+	assert_int_equal(ip->mode, PP_MODE_TC);
+	assert_int_equal(ip->mtu, 1500);
+	assert_int_equal(ip->sport_first, 1);
+	assert_int_equal(ip->sport_count, 0);
+	ip = pp_config_find_iport(f->cfg, "c");	/* empty service-ports: */
+	assert_int_equal(ip->mode, PP_MODE_AUTO);
+	assert_int_equal(ip->sport_count, 0);
+}
+
+static void test_empty_and_comment_only_files(void **state)
+{
+	struct fx *f = *state;
+
+	load(f,
+	     "a.yaml", "",
+	     "b.yaml", "# only a comment\n\n   # and another\n",
+	     "c.yaml", "---\n",
+	     "d.yaml", "networks:\ninstance-ports: # nothing yet\n",
+	     "e.yaml", "networks: {}\n",
+	     NULL);
+	expect_nerr(f, 0);
+	assert_int_equal(f->cfg->n_files, 5);
+	assert_int_equal(f->cfg->n_networks, 0);
+	assert_int_equal(f->cfg->n_iports, 0);
+	assert_int_equal(f->cfg->n_sports, 0);
+}
+
+static void test_empty_directory(void **state)
+{
+	struct fx *f = *state;
+
+	load_dir(f);
+	expect_nerr(f, 0);
+	assert_int_equal(f->cfg->n_files, 0);
+}
+
+static void test_non_yaml_files_ignored(void **state)
+{
+	struct fx *f = *state;
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/dir.yaml", f->dir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	load(f,
+	     "README", "not: [yaml\n",
+	     "b.yml", "bogus: 1\n",
+	     "c.yaml.bak", "bogus: 1\n",
+	     ".hidden.yaml", "bogus: 1\n",
+	     "yaml", "bogus: 1\n",
+	     "a.yaml", "networks: {n: {device: d0}}\n",
+	     NULL);
+	expect_nerr(f, 0);
+	assert_int_equal(f->cfg->n_files, 1);
+	assert_string_equal(f->cfg->files[0], "a.yaml");
+	assert_int_equal(f->cfg->n_networks, 1);
+}
+
+static void test_lexical_order_and_forward_reference(void **state)
+{
+	struct fx *f = *state;
+
+	/* "10-..." sorts before "9-...": the later definition is in 9-b */
+	load(f,
+	     "9-b.yaml", "networks:\n  n: {device: d1}\n",
+	     "10-a.yaml", "networks:\n  n: {device: d0}\n",
+	     NULL);
+	expect_nerr(f, 1);
+	expect_err(f, "9-b.yaml", 2, 3,
+		   "network \"n\" is already defined at 10-a.yaml:2:3");
+
+	/* a service port may bind a network of a later file */
+	unlink("/nonexistent");	/* keep going in the same directory */
+	write_file(f, "9-b.yaml", "networks:\n  m: {device: d1}\n");
+	write_file(f, "00-ip.yaml",
+		   "instance-ports:\n"
+		   "  p: {device: t0, mac: 02:00:00:00:00:01,\n"
+		   "      service-ports: {s: {untagged: true, bind: {network: m}}}}\n");
+	load_dir(f);
+	expect_nerr(f, 0);
+	assert_string_equal(f->cfg->files[0], "00-ip.yaml");
+	assert_string_equal(f->cfg->files[1], "10-a.yaml");
+	assert_string_equal(f->cfg->files[2], "9-b.yaml");
+	assert_int_equal(f->cfg->sports[0].network, 1);
+}
+
+/* ======================================================================== */
+/* YAML-level errors */
+
+static void test_yaml_syntax_error(void **state)
+{
+	struct fx *f = *state;
+
+	load(f,
+	     "a.yaml",
+	     "networks:\n"
+	     "  n1: {device: d0\n"
+	     "  n2: {device: d1}\n",
+	     "b.yaml",
+	     "networks:\n"
+	     "\tn3: {device: d3}\n",
+	     NULL);
+	expect_nerr(f, 2);
+	expect_err(f, "a.yaml", 3, 5, "YAML syntax error: ");
+	expect_err(f, "b.yaml", 2, 1, "YAML syntax error: ");
+	expect_err(f, "b.yaml", 2, 1, "found character that cannot start any token");
+	assert_int_equal(f->ret, -EINVAL);
+}
+
+static void test_yaml_syntax_error_no_cascade(void **state)
+{
+	struct fx *f = *state;
+
+	/* the network may be in the unreadable file: no "unknown network" */
+	load(f,
+	     "a.yaml", "networks:\n  n: {device: d0\n",
+	     "b.yaml", IPORT_HEAD "      s: {vlan: 1, bind: {network: n}}\n",
+	     NULL);
+	expect_nerr(f, 1);
+	expect_err(f, "a.yaml", 3, 1, "YAML syntax error");
+}
+
+static void test_yaml_bad_encoding(void **state)
+{
+	struct fx *f = *state;
+
+	load(f, "a.yaml", "networks:\n  n: {device: \"d\xff\"}\n", NULL);
+	expect_nerr(f, 1);
+	expect_err(f, "a.yaml", 2, 17, "YAML syntax error: invalid");
+}
+
+static void test_yaml_alias_and_documents(void **state)
+{
+	struct fx *f = *state;
+
+	load(f,
+	     "a.yaml",
+	     "networks:\n"
+	     "  n1: &common {device: d0}\n"
+	     "  n2: *common\n",
+	     "b.yaml",
+	     "networks:\n"
+	     "  n3: {device: d3}\n"
+	     "---\n"
+	     "networks:\n"
+	     "  n4: {device: d4}\n",
+	     NULL);
+	expect_nerr(f, 2);
+	expect_err(f, "a.yaml", 3, 7, "YAML aliases are not supported");
+	expect_err(f, "b.yaml", 3, 1, "only one YAML document per file");
+}
+
+static void test_duplicate_yaml_keys(void **state)
+{
+	struct fx *f = *state;
+
+	load(f,
+	     "a.yaml",
+	     "networks:\n"
+	     "  n1:\n"
+	     "    device: d0\n"
+	     "    mtu: 1500\n"
+	     "    mtu: 9000\n"
+	     "networks:\n"
+	     "  n2: {device: d2}\n"
+	     "instance-ports:\n"
+	     "  p: {device: t, mac: 02:00:00:00:00:01, mac: 02:00:00:00:00:02}\n",
+	     NULL);
+	expect_nerr(f, 3);
+	expect_err(f, "a.yaml", 5, 5,
+		   "duplicate key \"mtu\" in network \"n1\", first at a.yaml:4:5");
+	expect_err(f, "a.yaml", 6, 1,
+		   "duplicate key \"networks\" in the top level, first at a.yaml:1:1");
+	expect_err(f, "a.yaml", 9, 42,
+		   "duplicate key \"mac\" in instance port \"p\", first at a.yaml:9:18");
+}
+
+/* ======================================================================== */
+/* Structure */
+
+static void test_top_level(void **state)
+{
+	struct fx *f = *state;
+
+	load(f,
+	     "a.yaml",
+	     "networks: {}\n"
+	     "network: {}\n"
+	     "service-ports: {}\n",
+	     "b.yaml", "- networks\n",
+	     "c.yaml", "just a string\n",
+	     NULL);
+	expect_nerr(f, 4);
+	expect_err(f, "a.yaml", 2, 1,
+		   "unknown key \"network\" in the top level (expected: networks, instance-ports)");
+	expect_err(f, "a.yaml", 3, 1, "unknown key \"service-ports\"");
+	expect_err(f, "b.yaml", 1, 1,
+		   "the top level must be a mapping (networks, instance-ports), got a sequence");
+	expect_err(f, "c.yaml", 1, 1, "the top level must be a mapping");
+}
+
+static void test_unknown_keys(void **state)
+{
+	struct fx *f = *state;
+
+	load(f,
+	     "a.yaml",
+	     "networks:\n"
+	     "  na:\n"
+	     "    device: pa0\n"
+	     "    vlans: 3\n"
+	     "instance-ports:\n"
+	     "  p:\n"
+	     "    device: tap-p\n"
+	     "    mac: 52:54:00:00:00:01\n"
+	     "    service_ports: {}\n"
+	     "    service-ports:\n"
+	     "      s:\n"
+	     "        vlan: 1\n"
+	     "        network: na\n"
+	     "        bind: {network: na, dhcp: true}\n",
+	     NULL);
+	expect_nerr(f, 4);
+	expect_err(f, "a.yaml", 4, 5,
+		   "unknown key \"vlans\" in network \"na\" (expected: device, mtu, vlan)");
+	expect_err(f, "a.yaml", 9, 5,
+		   "unknown key \"service_ports\" in instance port \"p\" (expected: device, mac, mtu, mode, service-ports)");
+	expect_err(f, "a.yaml", 13, 9,
+		   "unknown key \"network\" in service port \"s\" (expected: vlan, untagged, src-mac, mac, bind)");
+	expect_err(f, "a.yaml", 14, 29,
+		   "unknown key \"dhcp\" in bind of service port \"s\" (expected: network)");
+}
+
+static void test_wrong_types(void **state)
+{
+	struct fx *f = *state;
+
+	load(f,
+	     "a.yaml",
+	     "networks:\n"
+	     "  na: pa0\n"
+	     "  nb:\n"
+	     "    device: {name: pb0}\n"
+	     "  nc:\n"
+	     "    device: pc0\n"
+	     "    mtu: [1500]\n"
+	     "instance-ports:\n"
+	     "  p:\n"
+	     "    device: tap-p\n"
+	     "    mac: [52, 54]\n"
+	     "    service-ports:\n"
+	     "      - s1\n"
+	     "  q:\n"
+	     "    device: tap-q\n"
+	     "    mac: 52:54:00:00:00:01\n"
+	     "    service-ports:\n"
+	     "      s2: {vlan: {id: 1}, bind: {network: nc}}\n"
+	     "      s3: {vlan: 2, bind: nc}\n"
+	     "      s4: [vlan, 3]\n",
+	     "b.yaml", "networks: [na, nb]\ninstance-ports: 3\n",
+	     NULL);
+	expect_nerr(f, 10);
+	expect_err(f, "a.yaml", 2, 7,
+		   "network \"na\" must be a mapping, got \"pa0\"");
+	expect_err(f, "a.yaml", 4, 13,
+		   "device must be an interface name, got a mapping");
+	expect_err(f, "a.yaml", 7, 10,
+		   "mtu must be an integer 68-65535, got a sequence");
+	expect_err(f, "a.yaml", 11, 10,
+		   "mac must be a MAC address, got a sequence");
+	expect_err(f, "a.yaml", 13, 7,
+		   "service-ports must be a mapping of service port names, got a sequence");
+	expect_err(f, "a.yaml", 18, 18,
+		   "vlan must be a VLAN ID 1-4094 or a list of two [outer, inner], got a mapping");
+	expect_err(f, "a.yaml", 19, 27,
+		   "bind must be a mapping of services, got \"nc\"");
+	expect_err(f, "b.yaml", 1, 11,
+		   "networks must be a mapping of network names, got a sequence");
+	expect_err(f, "b.yaml", 2, 17,
+		   "instance-ports must be a mapping of instance port names, got \"3\"");
+	/* no "has no device"/"has no mac"/"has no bind.network" cascades;
+	 * s4's body is wrong: nothing else is said about it */
+	expect_err(f, "a.yaml", 20, 11,
+		   "service port \"s4\" must be a mapping, got a sequence");
+}
+
+static void test_empty_values(void **state)
+{
+	struct fx *f = *state;
+
+	load(f,
+	     "a.yaml",
+	     "networks:\n"
+	     "  na:\n"
+	     "  nb:\n"
+	     "    device: ~\n"
+	     "    mtu: \n"
+	     "instance-ports:\n"
+	     "  p:\n"
+	     "    device: tap-p\n"
+	     "    mac: null\n",
+	     NULL);
+	expect_nerr(f, 4);
+	expect_err(f, "a.yaml", 2, 3, "network \"na\" has no device");
+	expect_err(f, "a.yaml", 4, 13,
+		   "device must be an interface name, got an empty value");
+	/* (an empty value is positioned just after its key) */
+	expect_err(f, "a.yaml", 5, 9,
+		   "mtu must be an integer 68-65535, got an empty value");
+	expect_err(f, "a.yaml", 9, 10,
+		   "mac must be a MAC address, got an empty value");
+}
+
+static void test_missing_required_keys(void **state)
+{
+	struct fx *f = *state;
+
+	load(f,
+	     "a.yaml",
+	     "networks:\n"
+	     "  na: {mtu: 1500}\n"
+	     "instance-ports:\n"
+	     "  p: {mac: 52:54:00:00:00:01}\n"
+	     "  q: {device: tap-q}\n"
+	     "  r: {}\n",
+	     NULL);
+	expect_nerr(f, 5);
+	expect_err(f, "a.yaml", 2, 3, "network \"na\" has no device");
+	expect_err(f, "a.yaml", 4, 3, "instance port \"p\" has no device");
+	expect_err(f, "a.yaml", 5, 3, "instance port \"q\" has no mac");
+	expect_err(f, "a.yaml", 6, 3, "instance port \"r\" has no device");
+	expect_err(f, "a.yaml", 6, 3, "instance port \"r\" has no mac");
+}
+
+/* A service port whose body is not a mapping keeps its name: a later
+ * duplicate names it (regression: its index used to be reused). */
+static void test_bad_body_keeps_name(void **state)
+{
+	struct fx *f = *state;
+
+	load(f,
+	     "a.yaml",
+	     NETS_AB IPORT_HEAD
+	     "      s1: [vlan, 1]\n"
+	     "      s2: {vlan: 2, bind: {network: na}}\n"
+	     "      s1: {vlan: 3, mac: 02:00:00:00:00:03, bind: {network: na}}\n"
+	     "      s3: {vlan: 2, mac: 02:00:00:00:00:04, bind: {network: nb}}\n",
+	     NULL);
+	expect_nerr(f, 3);
+	expect_err(f, "a.yaml", 9, 11,
+		   "service port \"s1\" must be a mapping, got a sequence");
+	expect_err(f, "a.yaml", 11, 7,
+		   "service port \"s1\" is already defined at a.yaml:9:7");
+	expect_err(f, "a.yaml", 12, 18,
+		   "vlan 2 is already matched by service port \"s2\" at a.yaml:10:7");
+}
+
+/* ======================================================================== */
+/* Names */
+
+static void test_duplicate_names_in_one_file(void **state)
+{
+	struct fx *f = *state;
+
+	load(f,
+	     "a.yaml",
+	     NETS_AB
+	     "  na: {device: pc0}\n"
+	     IPORT_HEAD
+	     "      s1: {vlan: 1, bind: {network: na}}\n"
+	     "      s1: {vlan: 2, bind: {network: na}}\n"
+	     "  p:\n"
+	     "    device: tap-q\n"
+	     "    mac: 52:54:00:00:00:02\n",
+	     NULL);
+	expect_nerr(f, 3);
+	expect_err(f, "a.yaml", 4, 3,
+		   "network \"na\" is already defined at a.yaml:2:3");
+	expect_err(f, "a.yaml", 11, 7,
+		   "service port \"s1\" is already defined at a.yaml:10:7");
+	expect_err(f, "a.yaml", 12, 3,
+		   "instance port \"p\" is already defined at a.yaml:6:3");
+}
+
+static void test_duplicate_names_across_files(void **state)
+{
+	struct fx *f = *state;
+
+	load(f,
+	     "a.yaml",
+	     "networks:\n"
+	     "  tenant-a:\n"
+	     "    device: pa0\n"
+	     IPORT_HEAD
+	     "      s1: {vlan: 1, bind: {network: tenant-a}}\n",
+	     "b.yaml",
+	     "# the same names again\n"
+	     "networks:\n"
+	     "  other: {device: po0}\n"
+	     "  tenant-a:\n"
+	     "    device: pa1\n"
+	     "instance-ports:\n"
+	     "  p:\n"
+	     "    device: tap-x\n"
+	     "    mac: 52:54:00:00:00:0a\n"
+	     "  q:\n"
+	     "    device: tap-q\n"
+	     "    mac: 52:54:00:00:00:0b\n"
+	     "    service-ports:\n"
+	     "      s1: {vlan: 1, bind: {network: tenant-a}}\n",
+	     NULL);
+	expect_nerr(f, 3);
+	expect_err(f, "b.yaml", 4, 3,
+		   "network \"tenant-a\" is already defined at a.yaml:2:3");
+	expect_err(f, "b.yaml", 7, 3,
+		   "instance port \"p\" is already defined at a.yaml:5:3");
+	/* service port names are one namespace across instance ports */
+	expect_err(f, "b.yaml", 14, 7,
+		   "service port \"s1\" is already defined at a.yaml:9:7");
+}
+
+static void test_invalid_names(void **state)
+{
+	struct fx *f = *state;
+
+	load(f,
+	     "a.yaml",
+	     "networks:\n"
+	     "  -bad: {device: d0}\n"
+	     "  a-name-of-thirty-two-characters.: {device: d1}\n"
+	     "  a-name-of-thirty-one-characters: {device: d2}\n"
+	     "  \"with space\": {device: d3}\n"
+	     "instance-ports:\n"
+	     "  p/q: {device: t0, mac: 02:00:00:00:00:01}\n"
+	     "  \"\": {device: t1, mac: 02:00:00:00:00:02}\n"
+	     "  P.1_x-Y: {device: t2, mac: 02:00:00:00:00:03,\n"
+	     "    service-ports: {\"sp:1\": {vlan: 1, bind: {network: d}}}}\n",
+	     NULL);
+	expect_nerr(f, 6);
+	expect_err(f, "a.yaml", 2, 3, "invalid network name \"-bad\"");
+	expect_err(f, "a.yaml", 3, 3,
+		   "invalid network name \"a-name-of-thirty-two-characters.\" (1-31 characters");
+	expect_err(f, "a.yaml", 5, 3, "invalid network name \"with space\"");
+	expect_err(f, "a.yaml", 7, 3, "invalid instance port name \"p/q\"");
+	expect_err(f, "a.yaml", 8, 3, "invalid instance port name \"\"");
+	expect_err(f, "a.yaml", 10, 21, "invalid service port name \"sp:1\"");
+}
+
+/* ======================================================================== */
+/* Values */
+
+static void test_vlan_values(void **state)
+{
+	struct fx *f = *state;
+
+	load(f,
+	     "a.yaml",
+	     "networks:\n"
+	     "  n0: {device: d0, vlan: 0}\n"
+	     "  n1: {device: d1, vlan: 4095}\n"
+	     "  n2: {device: d2, vlan: [1, 2]}\n"
+	     "  na: {device: pa0}\n"
+	     IPORT_HEAD
+	     "      s1: {vlan: 0, bind: {network: na}}\n"
+	     "      s2: {vlan: 4095, mac: 02:00:00:00:00:02, bind: {network: na}}\n"
+	     "      s3: {vlan: [5], mac: 02:00:00:00:00:03, bind: {network: na}}\n"
+	     "      s4: {vlan: [1, 2, 3], mac: 02:00:00:00:00:04, bind: {network: na}}\n"
+	     "      s5: {vlan: [0, 5], mac: 02:00:00:00:00:05, bind: {network: na}}\n"
+	     "      s6: {vlan: [5, x], mac: 02:00:00:00:00:06, bind: {network: na}}\n"
+	     "      s7: {vlan: [5, [6]], mac: 02:00:00:00:00:07, bind: {network: na}}\n"
+	     "      s8: {vlan: 4094, mac: 02:00:00:00:00:08, bind: {network: na}}\n"
+	     "      s9: {vlan: [4094, 1], mac: 02:00:00:00:00:09, bind: {network: na}}\n",
+	     NULL);
+	expect_nerr(f, 10);
+	expect_err(f, "a.yaml", 2, 26, "vlan 0 is out of range 1-4094");
+	expect_err(f, "a.yaml", 3, 26, "vlan 4095 is out of range 1-4094");
+	expect_err(f, "a.yaml", 4, 26, "vlan must be an integer 1-4094, got a sequence");
+	expect_err(f, "a.yaml", 11, 18, "vlan 0 is out of range 1-4094");
+	expect_err(f, "a.yaml", 12, 18, "vlan 4095 is out of range 1-4094");
+	expect_err(f, "a.yaml", 13, 18,
+		   "vlan must be a VLAN ID or a list of exactly two VLAN IDs [outer, inner], got a list of 1");
+	expect_err(f, "a.yaml", 14, 18, "got a list of 3");
+	expect_err(f, "a.yaml", 15, 19, "outer vlan 0 is out of range 1-4094");
+	expect_err(f, "a.yaml", 16, 22,
+		   "inner vlan must be a decimal integer 1-4094, got \"x\"");
+	expect_err(f, "a.yaml", 17, 22,
+		   "inner vlan must be an integer 1-4094, got a sequence");
+}
+
+static void test_integer_junk(void **state)
+{
+	struct fx *f = *state;
+
+	load(f,
+	     "a.yaml",
+	     "networks:\n"
+	     "  n1: {device: d1, mtu: 100x}\n"
+	     "  n2: {device: d2, mtu: 1e3}\n"
+	     "  n3: {device: d3, mtu: 0x10}\n"
+	     "  n4: {device: d4, mtu: -1500}\n"
+	     "  n5: {device: d5, mtu: 99999999999999999999999}\n"
+	     "  n6: {device: d6, mtu: \"1500\"}\n"
+	     "  n7: {device: d7, mtu: 01500}\n"
+	     "  n8: {device: d8, mtu: +1500}\n"
+	     "  n9: {device: d9, mtu: 1_500}\n"
+	     "  n10: {device: d10, mtu: 1500.0}\n"
+	     "  n11: {device: d11, mtu: 4294968796}\n",
+	     NULL);
+	expect_nerr(f, 11);
+	expect_err(f, "a.yaml", 2, 25, "mtu must be a decimal integer 68-65535, got \"100x\"");
+	expect_err(f, "a.yaml", 3, 25, "mtu must be a decimal integer 68-65535, got \"1e3\"");
+	expect_err(f, "a.yaml", 4, 25, "mtu must be a decimal integer 68-65535, got \"0x10\"");
+	expect_err(f, "a.yaml", 5, 25, "mtu -1500 is out of range 68-65535");
+	expect_err(f, "a.yaml", 6, 25,
+		   "mtu 99999999999999999999999 is out of range 68-65535");
+	expect_err(f, "a.yaml", 7, 25,
+		   "mtu must be a decimal integer 68-65535, got \"1500\" (quoted)");
+	expect_err(f, "a.yaml", 8, 25, "got \"01500\"");
+	expect_err(f, "a.yaml", 9, 25, "got \"+1500\"");
+	expect_err(f, "a.yaml", 10, 25, "got \"1_500\"");
+	expect_err(f, "a.yaml", 11, 27, "got \"1500.0\"");
+	/* 2^32 + 1500 must not wrap around to 1500 */
+	expect_err(f, "a.yaml", 12, 27, "mtu 4294968796 is out of range");
+}
+
+static void test_mtu_range(void **state)
+{
+	struct fx *f = *state;
+
+	load(f,
+	     "a.yaml",
+	     "networks:\n"
+	     "  n1: {device: d1, mtu: 67}\n"
+	     "  n2: {device: d2, mtu: 65536}\n"
+	     "  n3: {device: d3, mtu: 68}\n"
+	     "  n4: {device: d4, mtu: 65535}\n"
+	     "instance-ports:\n"
+	     "  p: {device: t, mac: 02:00:00:00:00:01, mtu: 0}\n",
+	     NULL);
+	expect_nerr(f, 3);
+	expect_err(f, "a.yaml", 2, 25, "mtu 67 is out of range 68-65535");
+	expect_err(f, "a.yaml", 3, 25, "mtu 65536 is out of range 68-65535");
+	expect_err(f, "a.yaml", 7, 47, "mtu 0 is out of range 68-65535");
+}
+
+static void test_mtu_network_larger_than_iport(void **state)
+{
+	struct fx *f = *state;
+
+	load(f,
+	     "a.yaml",
+	     "networks:\n"
+	     "  jumbo: {device: pj0, mtu: 9000}\n"
+	     "  small: {device: ps0, mtu: 1400}\n"
+	     "instance-ports:\n"
+	     "  p:\n"
+	     "    device: tap-p\n"
+	     "    mac: 52:54:00:00:00:01\n"
+	     "    service-ports:\n"
+	     "      s1: {vlan: 1, bind: {network: jumbo}}\n"
+	     "      s2: {vlan: 2, bind: {network: small}}\n"
+	     "  q:\n"
+	     "    device: tap-q\n"
+	     "    mac: 52:54:00:00:00:02\n"
+	     "    mtu: 9000\n"
+	     "    service-ports:\n"
+	     "      s3: {vlan: 1, bind: {network: jumbo}}\n"
+	     "  r:\n"	/* a bad MTU: no cascade */
+	     "    device: tap-r\n"
+	     "    mac: 52:54:00:00:00:03\n"
+	     "    mtu: 70000\n"
+	     "    service-ports:\n"
+	     "      s4: {vlan: 1, bind: {network: jumbo}}\n",
+	     NULL);
+	expect_nerr(f, 2);
+	expect_err(f, "a.yaml", 9, 37,
+		   "network \"jumbo\" has MTU 9000, more than the MTU 1500 of instance port \"p\"");
+	expect_err(f, "a.yaml", 20, 10, "mtu 70000 is out of range");
+}
+
+static void test_mac_values(void **state)
+{
+	struct fx *f = *state;
+	const uint8_t up[6] = { 0x02, 0xaa, 0xbb, 0xcc, 0xdd, 0xee };
+
+	load(f,
+	     "a.yaml",
+	     "instance-ports:\n"
+	     "  p1: {device: t1, mac: 52:54:00:00:00}\n"
+	     "  p2: {device: t2, mac: 52-54-00-00-00-01}\n"
+	     "  p3: {device: t3, mac: 52:54:00:00:00:1}\n"
+	     "  p4: {device: t4, mac: 52:54:00:00:00:0g}\n"
+	     "  p5: {device: t5, mac: 01:00:5e:00:00:01}\n"
+	     "  p6: {device: t6, mac: ff:ff:ff:ff:ff:ff}\n"
+	     "  p7: {device: t7, mac: 00:00:00:00:00:00}\n"
+	     "  p8: {device: t8, mac: 02:AA:bb:Cc:DD:ee}\n"
+	     "  p9: {device: t9, mac: 52:54:00:00:00:01:02}\n"
+	     "  pa: {device: ta, mac: 525400000001}\n"
+	     "  pb:\n"
+	     "    device: tb\n"
+	     "    mac: 02:00:00:00:00:01\n"
+	     "    service-ports:\n"
+	     "      s1: {src-mac: 03:00:00:00:00:01, bind: {network: x}}\n"
+	     "      s2: {untagged: true, mac: 00:00:00:00:00:00, bind: {network: x}}\n",
+	     "b.yaml", "networks: {x: {device: dx}}\n",
+	     NULL);
+	expect_nerr(f, 11);
+	expect_err(f, "a.yaml", 2, 25,
+		   "invalid MAC \"52:54:00:00:00\" for mac (expected aa:bb:cc:dd:ee:ff)");
+	expect_err(f, "a.yaml", 3, 25, "invalid MAC \"52-54-00-00-00-01\"");
+	expect_err(f, "a.yaml", 4, 25, "invalid MAC \"52:54:00:00:00:1\"");
+	expect_err(f, "a.yaml", 5, 25, "invalid MAC \"52:54:00:00:00:0g\"");
+	expect_err(f, "a.yaml", 6, 25,
+		   "multicast MAC 01:00:5e:00:00:01 is not allowed for mac");
+	expect_err(f, "a.yaml", 7, 25,
+		   "multicast MAC ff:ff:ff:ff:ff:ff is not allowed");
+	expect_err(f, "a.yaml", 8, 25, "all-zero MAC is not allowed for mac");
+	expect_err(f, "a.yaml", 10, 25, "invalid MAC \"52:54:00:00:00:01:02\"");
+	expect_err(f, "a.yaml", 11, 25, "invalid MAC \"525400000001\"");
+	expect_err(f, "a.yaml", 16, 21,
+		   "multicast MAC 03:00:00:00:00:01 is not allowed for src-mac");
+	expect_err(f, "a.yaml", 17, 33, "all-zero MAC is not allowed for mac");
+
+	/* upper case is fine */
+	write_file(f, "a.yaml",
+		   "instance-ports:\n"
+		   "  p8: {device: t8, mac: 02:AA:bb:Cc:DD:ee}\n");
+	load_dir(f);
+	expect_nerr(f, 0);
+	assert_memory_equal(f->cfg->iports[0].mac, up, 6);
+}
+
+static void test_device_names(void **state)
+{
+	struct fx *f = *state;
+
+	load(f,
+	     "a.yaml",
+	     "networks:\n"
+	     "  n1: {device: sixteen-chars-xx}\n"
+	     "  n2: {device: fifteen-chars-x}\n"
+	     "  n3: {device: a/b}\n"
+	     "  n4: {device: \"a b\"}\n"
+	     "  n5: {device: \".\"}\n"
+	     "  n6: {device: \"..\"}\n"
+	     "  n7: {device: \"eth0:1\"}\n"
+	     "  n8: {device: \"\"}\n"
+	     "  n9: {device: \"tab\\there\"}\n"
+	     "instance-ports:\n"
+	     "  p: {device: \"...\", mac: 02:00:00:00:00:01}\n"
+	     "  q: {device: a-tap-name-too-long, mac: 02:00:00:00:00:02}\n",
+	     NULL);
+	expect_nerr(f, 9);
+	expect_err(f, "a.yaml", 2, 16,
+		   "invalid device name \"sixteen-chars-xx\" for device (1-15 bytes, no '/', ':' or whitespace, not \".\" or \"..\")");
+	expect_err(f, "a.yaml", 4, 16, "invalid device name \"a/b\"");
+	expect_err(f, "a.yaml", 5, 16, "invalid device name \"a b\"");
+	expect_err(f, "a.yaml", 6, 16, "invalid device name \".\"");
+	expect_err(f, "a.yaml", 7, 16, "invalid device name \"..\"");
+	expect_err(f, "a.yaml", 8, 16, "invalid device name \"eth0:1\"");
+	expect_err(f, "a.yaml", 9, 16, "invalid device name \"\"");
+	expect_err(f, "a.yaml", 10, 16, "invalid device name \"tab\\x09here\"");
+	/* "..." is a valid name; the long tap is not */
+	expect_err(f, "a.yaml", 13, 15, "invalid device name \"a-tap-name-too-long\"");
+}
+
+static void test_mode(void **state)
+{
+	struct fx *f = *state;
+
+	load(f,
+	     "a.yaml",
+	     "instance-ports:\n"
+	     "  p: {device: t1, mac: 02:00:00:00:00:01, mode: skb}\n"
+	     "  q: {device: t2, mac: 02:00:00:00:00:02, mode: XDP}\n"
+	     "  r: {device: t3, mac: 02:00:00:00:00:03, mode: [tc]}\n",
+	     NULL);
+	expect_nerr(f, 3);
+	expect_err(f, "a.yaml", 2, 49, "mode must be one of auto, tc, xdp, got \"skb\"");
+	expect_err(f, "a.yaml", 3, 49, "mode must be one of auto, tc, xdp, got \"XDP\"");
+	expect_err(f, "a.yaml", 4, 49, "mode must be one of auto, tc, xdp, got a sequence");
+}
+
+/* ======================================================================== */
+/* Service ports: matches */
+
+static void test_match_key_count(void **state)
+{
+	struct fx *f = *state;
+
+	load(f,
+	     "a.yaml",
+	     NETS_AB IPORT_HEAD
+	     "      s1:\n"
+	     "        bind: {network: na}\n"
+	     "      s2:\n"
+	     "        untagged: true\n"
+	     "        vlan: 5\n"
+	     "        bind: {network: nb}\n"
+	     "      s3: {src-mac: 02:00:00:00:00:03, vlan: [1, 2], untagged: true,\n"
+	     "           bind: {network: nb}}\n",
+	     NULL);
+	expect_nerr(f, 4);
+	expect_err(f, "a.yaml", 9, 7,
+		   "service port \"s1\" has no match key (one of vlan, untagged, src-mac)");
+	expect_err(f, "a.yaml", 13, 9,
+		   "service port \"s2\" has more than one match key: \"vlan\" and \"untagged\" at a.yaml:12:9");
+	expect_err(f, "a.yaml", 15, 40,
+		   "service port \"s3\" has more than one match key: \"vlan\" and \"src-mac\" at a.yaml:15:12");
+	expect_err(f, "a.yaml", 15, 54,
+		   "has more than one match key: \"untagged\" and \"src-mac\"");
+	/* (s3 reports its vlan and its untagged) */
+}
+
+static void test_untagged_must_be_true(void **state)
+{
+	struct fx *f = *state;
+
+	load(f,
+	     "a.yaml",
+	     NETS_AB IPORT_HEAD
+	     "      s1: {untagged: false, bind: {network: na}}\n"
+	     "      s2: {untagged: yes, bind: {network: nb}}\n"
+	     "      s3: {untagged: \"true\", mac: 02:00:00:00:00:03, bind: {network: na}}\n"
+	     "      s4: {untagged: True, mac: 02:00:00:00:00:04, bind: {network: nb}}\n",
+	     NULL);
+	expect_nerr(f, 3);
+	expect_err(f, "a.yaml", 9, 22, "untagged must be true, got \"false\"");
+	expect_err(f, "a.yaml", 10, 22, "untagged must be true, got \"yes\"");
+	expect_err(f, "a.yaml", 11, 22, "untagged must be true, got \"true\"");
+}
+
+static void test_duplicate_match_vlan(void **state)
+{
+	struct fx *f = *state;
+
+	load(f,
+	     "a.yaml",
+	     NETS_AB IPORT_HEAD
+	     "      s1: {vlan: 100, bind: {network: na}}\n"
+	     "      s2: {vlan: 100, bind: {network: nb}}\n"
+	     "  q:\n"	/* the same VID on another instance port is fine */
+	     "    device: tap-q\n"
+	     "    mac: 52:54:00:00:00:02\n"
+	     "    service-ports:\n"
+	     "      s3: {vlan: 100, bind: {network: na}}\n",
+	     NULL);
+	expect_nerr(f, 1);
+	expect_err(f, "a.yaml", 10, 18,
+		   "vlan 100 is already matched by service port \"s1\" at a.yaml:9:7");
+}
+
+static void test_duplicate_match_qinq(void **state)
+{
+	struct fx *f = *state;
+
+	load(f,
+	     "a.yaml",
+	     NETS_AB IPORT_HEAD
+	     "      s1: {vlan: [300, 10], bind: {network: na}}\n"
+	     "      s2: {vlan: [300, 11], mac: 02:00:00:00:00:02, bind: {network: na}}\n"
+	     "      s3: {vlan: 300, mac: 02:00:00:00:00:03, bind: {network: na}}\n"
+	     "      s4: {vlan: [10, 300], mac: 02:00:00:00:00:04, bind: {network: na}}\n"
+	     "      s5:\n"
+	     "        vlan:\n"
+	     "          - 300\n"
+	     "          - 10\n"
+	     "        bind: {network: nb}\n",
+	     NULL);
+	expect_nerr(f, 1);
+	expect_err(f, "a.yaml", 15, 11,
+		   "vlan [300, 10] is already matched by service port \"s1\" at a.yaml:9:7");
+}
+
+static void test_duplicate_match_untagged(void **state)
+{
+	struct fx *f = *state;
+
+	load(f,
+	     "a.yaml",
+	     NETS_AB IPORT_HEAD
+	     "      s1: {untagged: true, bind: {network: na}}\n"
+	     "      s2: {untagged: true, mac: 02:00:00:00:00:02, bind: {network: nb}}\n",
+	     NULL);
+	expect_nerr(f, 1);
+	expect_err(f, "a.yaml", 10, 22,
+		   "untagged is already matched by service port \"s1\" at a.yaml:9:7");
+}
+
+static void test_duplicate_match_srcmac(void **state)
+{
+	struct fx *f = *state;
+
+	load(f,
+	     "a.yaml",
+	     NETS_AB IPORT_HEAD
+	     "      s1: {src-mac: 02:00:00:00:00:09, bind: {network: na}}\n"
+	     "      s2: {src-mac: 02:00:00:00:00:0A, bind: {network: nb}}\n"
+	     "      s3: {src-mac: 02:00:00:00:00:0a, bind: {network: na}}\n",
+	     NULL);
+	expect_nerr(f, 1);
+	expect_err(f, "a.yaml", 11, 21,
+		   "src-mac 02:00:00:00:00:0a is already matched by service port \"s2\" at a.yaml:10:7");
+}
+
+static void test_untagged_wire(void **state)
+{
+	struct fx *f = *state;
+
+	/* a src-mac equal to the untagged port's MAC would shadow it */
+	load(f,
+	     "a.yaml",
+	     NETS_AB IPORT_HEAD
+	     "      s1: {untagged: true, bind: {network: na}}\n"
+	     "      s2: {src-mac: 52:54:00:00:00:01, bind: {network: nb}}\n"
+	     "      s3: {src-mac: 02:00:00:00:00:03, bind: {network: nb}}\n"
+	     "  q:\n"
+	     "    device: tap-q\n"
+	     "    mac: 52:54:00:00:00:02\n"
+	     "    service-ports:\n"
+	     "      s4: {src-mac: 02:00:00:00:00:04, bind: {network: na}}\n"
+	     "      s5: {untagged: true, mac: 02:00:00:00:00:04, bind: {network: nb}}\n",
+	     NULL);
+	expect_nerr(f, 2);
+	expect_err(f, "a.yaml", 10, 21,
+		   "MAC 52:54:00:00:00:01 of service port \"s2\" is already used on the untagged wire of instance port \"p\" by service port \"s1\" at a.yaml:9:7");
+	expect_err(f, "a.yaml", 17, 33,
+		   "is already used on the untagged wire of instance port \"q\" by service port \"s4\" at a.yaml:16:7");
+}
+
+/* ======================================================================== */
+/* Service ports: MACs and bindings */
+
+static void test_duplicate_mac_on_network(void **state)
+{
+	struct fx *f = *state;
+
+	load(f,
+	     "a.yaml",
+	     NETS_AB IPORT_HEAD
+	     "      s1: {vlan: 1, bind: {network: na}}\n"
+	     "      s2: {vlan: 2, bind: {network: na}}\n"
+	     "      s3: {vlan: 3, mac: 02:00:00:00:00:03, bind: {network: nb}}\n"
+	     "      s4: {vlan: 4, mac: 02:00:00:00:00:03, bind: {network: nb}}\n"
+	     "      s5: {src-mac: 02:00:00:00:00:03, bind: {network: nb}}\n"
+	     "      s6: {vlan: 6, bind: {network: nb}}\n"	/* fine: other net */
+	     "  q:\n"
+	     "    device: tap-q\n"
+	     "    mac: 52:54:00:00:00:01\n"	/* same MAC, other iport */
+	     "    service-ports:\n"
+	     "      s7: {vlan: 7, bind: {network: na}}\n",
+	     NULL);
+	expect_nerr(f, 4);
+	expect_err(f, "a.yaml", 10, 7,
+		   "MAC 52:54:00:00:00:01 of service port \"s2\" (inherited from instance port \"p\") is already used on network \"na\" by service port \"s1\" at a.yaml:9:7");
+	expect_err(f, "a.yaml", 12, 26,
+		   "MAC 02:00:00:00:00:03 of service port \"s4\" is already used on network \"nb\" by service port \"s3\" at a.yaml:11:7");
+	expect_err(f, "a.yaml", 13, 21,
+		   "of service port \"s5\" is already used on network \"nb\" by service port \"s3\"");
+	expect_err(f, "a.yaml", 19, 7,
+		   "service port \"s7\" (inherited from instance port \"q\") is already used on network \"na\" by service port \"s1\" at a.yaml:9:7");
+}
+
+static void test_srcmac_with_other_mac(void **state)
+{
+	struct fx *f = *state;
+
+	load(f,
+	     "a.yaml",
+	     NETS_AB IPORT_HEAD
+	     "      s1: {src-mac: 02:00:00:00:00:09, mac: 02:00:00:00:00:0a, bind: {network: na}}\n"
+	     "      s2: {src-mac: 02:00:00:00:00:0b, mac: 02:00:00:00:00:0B, bind: {network: na}}\n",
+	     NULL);
+	expect_nerr(f, 1);
+	expect_err(f, "a.yaml", 9, 45,
+		   "mac 02:00:00:00:00:0a of service port \"s1\" differs from its src-mac 02:00:00:00:00:09");
+	write_file(f, "a.yaml",
+		   NETS_AB IPORT_HEAD
+		   "      s2: {src-mac: 02:00:00:00:00:0b, mac: 02:00:00:00:00:0B, bind: {network: na}}\n");
+	load_dir(f);
+	expect_nerr(f, 0);
+	assert_true(f->cfg->sports[0].mac_explicit);
+	assert_int_equal(f->cfg->sports[0].mac[5], 0x0b);
+}
+
+static void test_unknown_network(void **state)
+{
+	struct fx *f = *state;
+
+	load(f,
+	     "a.yaml",
+	     NETS_AB IPORT_HEAD
+	     "      s1: {vlan: 1, bind: {network: nc}}\n"
+	     "      s2: {vlan: 2, bind: {network: \"no such/name\"}}\n",
+	     NULL);
+	expect_nerr(f, 2);
+	expect_err(f, "a.yaml", 9, 37, "unknown network \"nc\"");
+	expect_err(f, "a.yaml", 10, 37, "unknown network \"no such/name\"");
+}
+
+static void test_missing_bind_network(void **state)
+{
+	struct fx *f = *state;
+
+	load(f,
+	     "a.yaml",
+	     NETS_AB IPORT_HEAD
+	     "      s1: {vlan: 1}\n"
+	     "      s2:\n"
+	     "        vlan: 2\n"
+	     "        bind: {}\n"
+	     "      s3:\n"
+	     "        vlan: 3\n"
+	     "        bind:\n"
+	     "      s4: {vlan: 4, mac: 02:00:00:00:00:04, bind: {network: [na]}}\n",
+	     NULL);
+	/* s4: only the type error, not "has no bind.network" as well */
+	expect_nerr(f, 4);
+	expect_err(f, "a.yaml", 16, 61,
+		   "network must be a network name, got a sequence");
+	expect_err(f, "a.yaml", 9, 7, "service port \"s1\" has no bind.network");
+	expect_err(f, "a.yaml", 12, 9, "service port \"s2\" has no bind.network");
+	expect_err(f, "a.yaml", 15, 9, "service port \"s3\" has no bind.network");
+}
+
+/* ======================================================================== */
+/* Devices */
+
+static void test_network_device_and_vlan(void **state)
+{
+	struct fx *f = *state;
+
+	load(f,
+	     "a.yaml",
+	     "networks:\n"
+	     "  n1: {device: trunk0, vlan: 3001}\n"
+	     "  n2: {device: trunk0, vlan: 3002}\n"	/* fine */
+	     "  n3: {device: trunk0}\n"			/* fine: untagged */
+	     "  n4: {device: pa0}\n",
+	     "b.yaml",
+	     "networks:\n"
+	     "  n5: {device: trunk0, vlan: 3001}\n"
+	     "  n6: {device: trunk0}\n"
+	     "  n7: {device: pa0}\n"
+	     "  n8: {device: pa0, vlan: 5000}\n",	/* no cascade */
+	     NULL);
+	expect_nerr(f, 4);
+	expect_err(f, "b.yaml", 2, 30,
+		   "device \"trunk0\" vlan 3001 is already used by network \"n1\" at a.yaml:2:3");
+	expect_err(f, "b.yaml", 3, 16,
+		   "device \"trunk0\" (untagged) is already used by network \"n3\" at a.yaml:4:3");
+	expect_err(f, "b.yaml", 4, 16,
+		   "device \"pa0\" (untagged) is already used by network \"n4\" at a.yaml:5:3");
+	expect_err(f, "b.yaml", 5, 27, "vlan 5000 is out of range");
+}
+
+static void test_tap_claimed_twice(void **state)
+{
+	struct fx *f = *state;
+
+	load(f,
+	     "a.yaml",
+	     "instance-ports:\n"
+	     "  p: {device: tap0, mac: 02:00:00:00:00:01}\n",
+	     "b.yaml",
+	     "instance-ports:\n"
+	     "  q:\n"
+	     "    device: tap0\n"
+	     "    mac: 02:00:00:00:00:02\n",
+	     NULL);
+	expect_nerr(f, 1);
+	expect_err(f, "b.yaml", 3, 13,
+		   "tap \"tap0\" is already claimed by instance port \"p\" at a.yaml:2:3");
+}
+
+static void test_tap_is_network_device(void **state)
+{
+	struct fx *f = *state;
+
+	load(f,
+	     "a.yaml",
+	     "networks:\n"
+	     "  n1: {device: pa0, vlan: 5}\n"
+	     "instance-ports:\n"
+	     "  p: {device: pa0, mac: 02:00:00:00:00:01}\n"
+	     "  q: {device: tap-q, mac: 02:00:00:00:00:02}\n",
+	     "b.yaml",
+	     "networks:\n"
+	     "  n2: {device: tap-q}\n",
+	     NULL);
+	expect_nerr(f, 2);
+	expect_err(f, "a.yaml", 4, 15,
+		   "tap \"pa0\" is the device of network \"n1\" at a.yaml:2:3");
+	expect_err(f, "b.yaml", 2, 16,
+		   "device \"tap-q\" of network \"n2\" is the tap of instance port \"q\" at a.yaml:5:3");
+}
+
+static void test_nonexistent_devices_are_fine(void **state)
+{
+	struct fx *f = *state;
+
+	load(f,
+	     "a.yaml",
+	     "networks: {n: {device: surely-absent}}\n"
+	     "instance-ports:\n"
+	     "  p: {device: tap-absent0, mac: 02:00:00:00:00:01,\n"
+	     "      service-ports: {s: {vlan: 1, bind: {network: n}}}}\n",
+	     NULL);
+	expect_nerr(f, 0);
+}
+
+/* ======================================================================== */
+/* The whole */
+
+static void test_errors_collected_without_cascade(void **state)
+{
+	struct fx *f = *state;
+
+	load(f,
+	     "a.yaml",
+	     "networks:\n"
+	     "  na: {device: pa0, mtu: 9000}\n"
+	     "  na: {device: pa0}\n"		/* dropped: no device conflict */
+	     "  \"bad name\": {device: pz0}\n"	/* dropped */
+	     "instance-ports:\n"
+	     "  p:\n"
+	     "    device: tap-p\n"
+	     "    mac: 52:54:00:00:00:01\n"
+	     "    mtu: 9000\n"
+	     "    service-ports:\n"
+	     "      s1: {vlan: 1, bind: {network: na}}\n"
+	     "      s2: {vlan: 1, bind: {network: zz}}\n"
+	     "  p:\n"			/* dropped, with its service ports */
+	     "    device: tap-p\n"
+	     "    mac: 52:54:00:00:00:01\n"
+	     "    service-ports:\n"
+	     "      s1: {vlan: 1, bind: {network: na}}\n"
+	     "  q:\n"
+	     "    device: tap-q\n"
+	     "    mac: bad\n"		/* no MAC conflicts from q's ports */
+	     "    mtu: 9000\n"
+	     "    service-ports:\n"
+	     "      s3: {vlan: 1, bind: {network: na}}\n"
+	     "      s4: {vlan: 2, bind: {network: na}}\n",
+	     NULL);
+	expect_nerr(f, 5);
+	expect_err(f, "a.yaml", 3, 3, "network \"na\" is already defined at a.yaml:2:3");
+	expect_err(f, "a.yaml", 4, 3, "invalid network name \"bad name\"");
+	expect_err(f, "a.yaml", 12, 18, "vlan 1 is already matched by service port \"s1\"");
+	expect_err(f, "a.yaml", 13, 3, "instance port \"p\" is already defined at a.yaml:6:3");
+	expect_err(f, "a.yaml", 20, 10, "invalid MAC \"bad\"");
+	/* (s2's unknown network "zz" is not reported: a network was dropped
+	 * for its bad name, so "zz" might have been meant) */
+	assert_int_equal(f->ret, -EINVAL);
+
+	/* errors come sorted by file, line, column */
+	for (size_t i = 1; i < f->errs.n; i++) {
+		const struct pp_error *a = &f->errs.v[i - 1], *b = &f->errs.v[i];
+
+		assert_true(a->line < b->line ||
+			    (a->line == b->line && a->col <= b->col));
+	}
+}
+
+static void test_error_print_format(void **state)
+{
+	struct fx *f = *state;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mf;
+
+	load(f,
+	     "a.yaml", "networks:\n  tenant-a:\n    device: pa0\n",
+	     "b.yaml", "# b\nnetworks:\n  x: {device: px}\n  tenant-a: {device: pb}\n",
+	     NULL);
+	expect_nerr(f, 1);
+	mf = open_memstream(&buf, &len);
+	assert_non_null(mf);
+	pp_errors_print(&f->errs, mf);
+	fclose(mf);
+	assert_string_equal(buf,
+		"b.yaml:4:3: network \"tenant-a\" is already defined at a.yaml:2:3\n");
+	free(buf);
+}
+
+static void test_unreadable_file_and_missing_dir(void **state)
+{
+	struct fx *f = *state;
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/b.yaml", f->dir);
+	assert_int_equal(symlink("/nonexistent/target.yaml", path), 0);
+	load(f, "a.yaml", "networks: {n: {device: d0}}\n", NULL);
+	assert_int_equal(f->ret, -ENOENT);
+	assert_int_equal(f->errs.n, 1);
+	assert_string_equal(f->errs.v[0].file, "b.yaml");
+	assert_int_equal(f->errs.v[0].line, 0);
+	assert_non_null(strstr(f->errs.v[0].msg, "cannot read: "));
+
+	pp_errors_free(&f->errs);
+	f->ret = pp_config_load_dir("/nonexistent/bindings.d", &f->cfg, &f->errs);
+	assert_int_equal(f->ret, -ENOENT);
+	assert_null(f->cfg);
+	assert_int_equal(f->errs.n, 1);
+	assert_string_equal(f->errs.v[0].file, "/nonexistent/bindings.d");
+	assert_non_null(strstr(f->errs.v[0].msg, "cannot open directory"));
+}
+
+static void test_buffers_and_files_api(void **state)
+{
+	struct fx *f = *state;
+	const char *a = "networks:\n  n: {device: d0}\n";
+	const char *b = "instance-ports:\n"
+			"  p: {device: t0, mac: 02:00:00:00:00:01,\n"
+			"      service-ports: {s: {vlan: 7, bind: {network: n}}}}\n";
+	struct pp_config_source src[] = {
+		{ "mem-a", a, strlen(a) },
+		{ "mem-b", b, strlen(b) },
+	};
+	char pa[PATH_MAX], pb[PATH_MAX];
+	const char *paths[] = { pa, pb };
+
+	f->ret = pp_config_load_buffers(src, 2, &f->cfg, &f->errs);
+	expect_nerr(f, 0);
+	assert_string_equal(f->cfg->sports[0].loc.file, "mem-b");
+	assert_int_equal(f->cfg->sports[0].outer_vid, 7);
+	pp_config_free(f->cfg);
+	f->cfg = NULL;
+
+	/* errors may be discarded */
+	src[1].len = 25;	/* cut inside the flow mapping */
+	assert_int_equal(pp_config_load_buffers(src, 2, &f->cfg, NULL), -EINVAL);
+	assert_null(f->cfg);
+
+	/* existing errors are kept: new ones are appended */
+	assert_int_equal(pp_errors_add(&f->errs, "x", 1, 2, "earlier %d", 1), 0);
+	assert_int_equal(pp_config_load_buffers(src, 2, &f->cfg, &f->errs), -EINVAL);
+	assert_int_equal(f->errs.n, 2);
+	assert_string_equal(f->errs.v[0].msg, "earlier 1");
+	assert_string_equal(f->errs.v[1].file, "mem-b");
+	pp_errors_free(&f->errs);
+
+	write_file(f, "x.txt", a);
+	write_file(f, "y.txt", b);
+	snprintf(pa, sizeof(pa), "%s/x.txt", f->dir);
+	snprintf(pb, sizeof(pb), "%s/y.txt", f->dir);
+	f->ret = pp_config_load_files(paths, 2, &f->cfg, &f->errs);
+	expect_nerr(f, 0);
+	assert_string_equal(f->cfg->files[1], pb);
+	assert_int_equal(f->cfg->n_sports, 1);
+}
+
+/* ======================================================================== */
+/* Size and speed */
+
+static void add_sport(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void add_sport(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (*cap - *len < 256) {
+		*cap = *cap ? *cap * 2 : 1 << 20;
+		*buf = realloc(*buf, *cap);
+		assert_non_null(*buf);
+	}
+	va_start(ap, fmt);
+	n = vsnprintf(*buf + *len, *cap - *len, fmt, ap);
+	va_end(ap);
+	*len += (size_t)n;
+}
+
+static void test_perf_8188_ports(void **state)
+{
+	struct fx *f = *state;
+	const struct pp_cfg_iport *ip;
+	const struct pp_cfg_sport *s;
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	double t0, c0, ms, cpu;
+
+	add_sport(&buf, &len, &cap,
+		  "networks:\n  net0: {device: pn0}\n"
+		  "instance-ports:\n  big:\n    device: tap-big\n"
+		  "    mac: 52:54:00:00:00:01\n    service-ports:\n");
+	for (int i = 1; i <= 4094; i++)
+		add_sport(&buf, &len, &cap,
+			  "      s%d:\n        vlan: %d\n"
+			  "        mac: 02:00:00:00:%02x:%02x\n"
+			  "        bind: {network: net0}\n",
+			  i, i, i >> 8, i & 0xff);
+	for (int i = 1; i <= 4094; i++)
+		add_sport(&buf, &len, &cap,
+			  "      q%d:\n        vlan: [%d, 100]\n"
+			  "        mac: 02:00:00:01:%02x:%02x\n"
+			  "        bind: {network: net0}\n",
+			  i, i, i >> 8, i & 0xff);
+	write_file(f, "big.yaml", buf);
+	free(buf);
+
+	t0 = now_ms();
+	c0 = cpu_ms();
+	load_dir(f);
+	cpu = cpu_ms() - c0;
+	ms = now_ms() - t0;
+	print_message("      8,188 service ports on one instance port: %.1f ms (%.1f ms CPU)\n",
+		      ms, cpu);
+	expect_nerr(f, 0);
+	assert_int_equal(f->cfg->n_sports, 8188);
+	ip = pp_config_find_iport(f->cfg, "big");
+	assert_int_equal(ip->sport_count, 8188);
+	s = pp_config_find_sport(f->cfg, "q4094");
+	assert_int_equal(s->match, PP_MATCH_QINQ);
+	assert_int_equal(s->outer_vid, 4094);
+	assert_int_equal(s->inner_vid, 100);
+	if (timing_checked())
+		assert_true(cpu < 1000.0);
+}
+
+static void test_perf_100k_ports_limit(void **state)
+{
+	struct fx *f = *state;
+	unsigned int over_line = 0;
+	char over_file[32] = "";
+	char name[32];
+	double t0, c0, ms, cpu;
+	int k = 0;
+
+	/* 25 files x 4,000 = 100,000 service ports: over the limit */
+	for (int fi = 0; fi < 25; fi++) {
+		char *buf = NULL;
+		size_t len = 0, cap = 0;
+		unsigned int line = 9;
+
+		add_sport(&buf, &len, &cap,
+			  "networks:\n  n%d: {device: pn%d}\n"
+			  "instance-ports:\n  ip%d:\n    device: tap%d\n"
+			  "    mac: 52:54:00:00:%02x:01\n    mtu: 1500\n"
+			  "    service-ports:\n",
+			  fi, fi, fi, fi, fi);
+		for (int i = 1; i <= 4000; i++, line += 2) {
+			add_sport(&buf, &len, &cap,
+				  "      s%d-%d:\n"
+				  "        {vlan: %d, mac: 02:00:%02x:00:%02x:%02x, bind: {network: n%d}}\n",
+				  fi, i, i, fi, i >> 8, i & 0xff, fi);
+			if (++k == PP_MAX_SPORTS + 1) {
+				over_line = line;
+				snprintf(over_file, sizeof(over_file),
+					 "f%02d.yaml", fi);
+			}
+		}
+		snprintf(name, sizeof(name), "f%02d.yaml", fi);
+		write_file(f, name, buf);
+		free(buf);
+	}
+
+	t0 = now_ms();
+	c0 = cpu_ms();
+	load_dir(f);
+	cpu = cpu_ms() - c0;
+	ms = now_ms() - t0;
+	print_message("      100,000 service ports in 25 files: %.1f ms (%.1f ms CPU)\n",
+		      ms, cpu);
+	expect_nerr(f, 1);
+	expect_err(f, over_file, over_line, 7, "too many service ports (limit 65536)");
+	if (timing_checked())
+		assert_true(cpu < 1000.0);
+}
+
+/* ======================================================================== */
+
+static void find_examples(void)
+{
+	/* run from the repository root, or from anywhere with the source
+	 * tree's path compiled in */
+	const char *cands[] = { "examples/bindings.d",
+				"../../examples/bindings.d" };
+	char from_src[PATH_MAX];
+	const char *slash = strrchr(__FILE__, '/');
+
+	for (size_t i = 0; i < sizeof(cands) / sizeof(cands[0]); i++)
+		if (realpath(cands[i], examples_dir))
+			return;
+	snprintf(from_src, sizeof(from_src), "%.*s/../../examples/bindings.d",
+		 slash ? (int)(slash - __FILE__) : 1, slash ? __FILE__ : ".");
+	if (!realpath(from_src, examples_dir))
+		snprintf(examples_dir, sizeof(examples_dir), "examples/bindings.d");
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_example_dir),
+		T(test_values_and_defaults),
+		T(test_empty_and_comment_only_files),
+		T(test_empty_directory),
+		T(test_non_yaml_files_ignored),
+		T(test_lexical_order_and_forward_reference),
+		T(test_yaml_syntax_error),
+		T(test_yaml_syntax_error_no_cascade),
+		T(test_yaml_bad_encoding),
+		T(test_yaml_alias_and_documents),
+		T(test_duplicate_yaml_keys),
+		T(test_top_level),
+		T(test_unknown_keys),
+		T(test_wrong_types),
+		T(test_empty_values),
+		T(test_missing_required_keys),
+		T(test_bad_body_keeps_name),
+		T(test_duplicate_names_in_one_file),
+		T(test_duplicate_names_across_files),
+		T(test_invalid_names),
+		T(test_vlan_values),
+		T(test_integer_junk),
+		T(test_mtu_range),
+		T(test_mtu_network_larger_than_iport),
+		T(test_mac_values),
+		T(test_device_names),
+		T(test_mode),
+		T(test_match_key_count),
+		T(test_untagged_must_be_true),
+		T(test_duplicate_match_vlan),
+		T(test_duplicate_match_qinq),
+		T(test_duplicate_match_untagged),
+		T(test_duplicate_match_srcmac),
+		T(test_untagged_wire),
+		T(test_duplicate_mac_on_network),
+		T(test_srcmac_with_other_mac),
+		T(test_unknown_network),
+		T(test_missing_bind_network),
+		T(test_network_device_and_vlan),
+		T(test_tap_claimed_twice),
+		T(test_tap_is_network_device),
+		T(test_nonexistent_devices_are_fine),
+		T(test_errors_collected_without_cascade),
+		T(test_error_print_format),
+		T(test_unreadable_file_and_missing_dir),
+		T(test_buffers_and_files_api),
+		T(test_perf_8188_ports),
+		T(test_perf_100k_ports_limit),
+	};
+
+	find_examples();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

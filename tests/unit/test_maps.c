@@ -1,0 +1,313 @@
+// SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+/*
+ * The map accessors and the loader's ordered writes, on real pinned BPF maps
+ * (the production objects, loaded under a private pin root).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <cmocka.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "dataplane.h"
+
+static char pin_root[128];
+static const struct pp_map_sizes sizes = { .max_ifindex = 256, .max_iports = 8,
+					   .max_sports = 64, .max_nets = 8, .max_macs = 64,
+					   .max_match = 64 };
+
+static void unpin_all(void)
+{
+	char path[512];
+
+	for (int i = 0; i < PPM_COUNT; i++) {
+		snprintf(path, sizeof(path), "%s/%s", pin_root, pp_map_desc[i].name);
+		unlink(path);
+	}
+	rmdir(pin_root);
+}
+
+static int setup(void **state)
+{
+	static struct pp_dataplane dp;
+	int err;
+
+	unpin_all();
+	err = pp_dp_open(&dp, pin_root, &sizes);
+	if (err) {
+		fprintf(stderr, "pp_dp_open: %s\n", strerror(-err));
+		return -1;
+	}
+	*state = &dp;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	pp_dp_close(*state);
+	unpin_all();
+	return 0;
+}
+
+static struct pp_sport mk_sport(__u32 slot, __u32 net, __u8 match, __u16 o, __u16 i, __u8 last)
+{
+	struct pp_sport sp = { .slot = slot, .net_id = net, .match = match,
+			       .outer_vid = o, .inner_vid = i,
+			       .mac = { 0x52, 0x54, 0, 0, 0, last } };
+	return sp;
+}
+
+static void base(struct pp_maps *m)
+{
+	struct pp_net n = { .ifindex = 40, .mtu = 1500 };
+	struct pp_iport ip = { .ifindex = 30, .mtu = 1500, .mac = { 0x52, 0x54, 0, 0, 0, 1 } };
+
+	assert_int_equal(pp_dp_net_install(m, 1, &n), 0);
+	assert_int_equal(pp_dp_iport_install(m, 1, &ip), 0);
+}
+
+static void test_pins_and_reopen(void **state)
+{
+	struct pp_dataplane *dp = *state, dp2;
+	struct bpf_map_info a = {}, b = {};
+	__u32 la = sizeof(a), lb = sizeof(b);
+	struct pp_maps m;
+	char path[512];
+	struct pp_map_sizes other = sizes;
+
+	for (int i = 0; i < PPM_COUNT; i++) {
+		snprintf(path, sizeof(path), "%s/%s", pin_root, pp_map_desc[i].name);
+		assert_int_equal(access(path, F_OK), 0);
+	}
+	assert_int_equal(pp_maps_open(&m, pin_root), 0);
+	assert_int_equal(m.max_entries[PPM_VLANS], 8 * PP_VID_SLOTS);
+	pp_maps_close(&m);
+
+	/* A second load reuses the pinned maps: same map ids. */
+	assert_int_equal(pp_dp_open(&dp2, pin_root, &sizes), 0);
+	assert_int_equal(bpf_obj_get_info_by_fd(dp->maps.fd[PPM_SPORTS], &a, &la), 0);
+	assert_int_equal(bpf_obj_get_info_by_fd(dp2.maps.fd[PPM_SPORTS], &b, &lb), 0);
+	assert_int_equal(a.id, b.id);
+	pp_dp_close(&dp2);
+
+	/* Other sizes over existing pins: refused, not silently mixed. */
+	other.max_sports = 128;
+	libbpf_set_print(NULL);
+	assert_true(pp_dp_open(&dp2, pin_root, &other) < 0);
+}
+
+static void test_sport_install_order_and_idempotence(void **state)
+{
+	struct pp_maps *m = &((struct pp_dataplane *)*state)->maps;
+	struct pp_sport sp = mk_sport(1, 1, PP_MATCH_VLAN, 100, 0, 1), got;
+	struct pp_fdb_key fk = { .net_id = 1, .mac = { 0x52, 0x54, 0, 0, 0, 1 } };
+	struct pp_flood fl;
+	unsigned long w;
+	__u32 id;
+
+	base(m);
+	assert_int_equal(pp_dp_sport_install(m, 5, &sp), 0);
+	assert_int_equal(pp_vlan_get(m, 1, 100, &id), 0);
+	assert_int_equal(id, 5);
+	assert_int_equal(pp_fdb_get(m, fk, &id), 0);
+	assert_int_equal(id, 5);
+	assert_int_equal(pp_flood_get(m, 1, &fl), 0);
+	assert_int_equal(fl.count, 1);
+	assert_int_equal(fl.sport[0], 5);
+	assert_int_equal(pp_sport_get(m, 5, &got), 0);
+	assert_memory_equal(&got, &sp, sizeof(sp));
+
+	/* The same again writes nothing. */
+	w = m->writes;
+	assert_int_equal(pp_dp_sport_install(m, 5, &sp), 0);
+	assert_int_equal(m->writes, w);
+
+	/* An id is never rewritten in place. */
+	sp.outer_vid = 101;
+	assert_int_equal(pp_dp_sport_install(m, 5, &sp), -EEXIST);
+
+	/* Removal: classifier, flood, fdb, entry. */
+	assert_int_equal(pp_dp_sport_remove(m, 5), 0);
+	assert_int_equal(pp_vlan_get(m, 1, 100, &id), 0);
+	assert_int_equal(id, 0);
+	assert_int_equal(pp_fdb_get(m, fk, &id), -ENOENT);
+	assert_int_equal(pp_flood_get(m, 1, &fl), -ENOENT);
+	assert_int_equal(pp_sport_get(m, 5, &got), 0);
+	assert_int_equal(got.match, PP_MATCH_NONE);
+	/* Removing again is harmless and writes nothing. */
+	w = m->writes;
+	assert_int_equal(pp_dp_sport_remove(m, 5), 0);
+	assert_int_equal(m->writes, w);
+}
+
+static void test_sport_needs_iport_and_range(void **state)
+{
+	struct pp_maps *m = &((struct pp_dataplane *)*state)->maps;
+	struct pp_sport sp = mk_sport(3, 1, PP_MATCH_VLAN, 100, 0, 1);
+
+	assert_int_equal(pp_dp_sport_install(m, 7, &sp), -ENOENT);
+	base(m);
+	sp.slot = 1;
+	sp.outer_vid = 4095;
+	assert_int_equal(pp_dp_sport_install(m, 7, &sp), -EINVAL);
+	sp.outer_vid = 100;
+	sp.net_id = 0;
+	assert_int_equal(pp_dp_sport_install(m, 7, &sp), -ERANGE);
+	sp.net_id = 1;
+	sp.mac[0] = 1;		/* multicast */
+	assert_int_equal(pp_dp_sport_install(m, 7, &sp), -EINVAL);
+	sp.slot = 3;
+	sp.mac[0] = 0x52;
+	assert_int_equal(pp_dp_sport_install(m, 0, &sp), -ERANGE);
+	assert_int_equal(pp_dp_sport_install(m, 64, &sp), -ERANGE);
+}
+
+static void test_untagged_and_srcmac_classifier(void **state)
+{
+	struct pp_maps *m = &((struct pp_dataplane *)*state)->maps;
+	struct pp_sport u = mk_sport(1, 1, PP_MATCH_UNTAGGED, 0, 0, 1);
+	struct pp_sport s1 = mk_sport(1, 1, PP_MATCH_SRCMAC, 0, 0, 8);
+	struct pp_sport s2 = mk_sport(1, 1, PP_MATCH_SRCMAC, 0, 0, 9);
+	struct pp_iport ip;
+
+	base(m);
+	assert_int_equal(pp_dp_sport_install(m, 1, &u), 0);
+	assert_int_equal(pp_dp_sport_install(m, 2, &s1), 0);
+	assert_int_equal(pp_dp_sport_install(m, 3, &s2), 0);
+	assert_int_equal(pp_iport_get(m, 1, &ip), 0);
+	assert_int_equal(ip.untagged_sport, 1);
+	assert_true(ip.flags & PP_IPORT_HAS_SRCMAC);
+
+	/* The tap comes back with a new ifindex: the classifier stays. */
+	struct pp_iport again = { .ifindex = 31, .mtu = 1500, .mac = { 0x52, 0x54, 0, 0, 0, 1 } };
+	assert_int_equal(pp_dp_iport_install(m, 1, &again), 0);
+	assert_int_equal(pp_iport_get(m, 1, &ip), 0);
+	assert_int_equal(ip.ifindex, 31);
+	assert_int_equal(ip.untagged_sport, 1);
+	assert_true(ip.flags & PP_IPORT_HAS_SRCMAC);
+
+	assert_int_equal(pp_dp_sport_remove(m, 2), 0);
+	assert_int_equal(pp_iport_get(m, 1, &ip), 0);
+	assert_true(ip.flags & PP_IPORT_HAS_SRCMAC);	/* s2 still there */
+	assert_int_equal(pp_dp_sport_remove(m, 3), 0);
+	assert_int_equal(pp_iport_get(m, 1, &ip), 0);
+	assert_false(ip.flags & PP_IPORT_HAS_SRCMAC);
+	assert_int_equal(ip.untagged_sport, 1);
+	assert_int_equal(pp_dp_sport_remove(m, 1), 0);
+	assert_int_equal(pp_iport_get(m, 1, &ip), 0);
+	assert_int_equal(ip.untagged_sport, 0);
+}
+
+static void test_net_devices(void **state)
+{
+	struct pp_maps *m = &((struct pp_dataplane *)*state)->maps;
+	struct pp_net a = { .ifindex = 50, .mtu = 1500 }, b = { .ifindex = 50, .vlan = 3001, .mtu = 1500 };
+	struct pp_netvlan_key k = { .ifindex = 50, .vid = 3001 };
+	struct pp_dev dev;
+	__u32 id;
+
+	assert_int_equal(pp_dp_net_install(m, 2, &a), 0);
+	assert_int_equal(pp_dp_net_install(m, 3, &b), 0);
+	assert_int_equal(pp_dev_get(m, 50, &dev), 0);
+	assert_int_equal(dev.flags, PP_DEV_NET | PP_DEV_NET_VLANS);
+	assert_int_equal(dev.net_id, 2);
+	assert_int_equal(dev.ifindex, 50);
+	assert_int_equal(pp_netvlan_get(m, k, &id), 0);
+	assert_int_equal(id, 3);
+
+	/* The device disappears from network 3: only 2 stays. */
+	b.ifindex = 0;
+	assert_int_equal(pp_dp_net_install(m, 3, &b), 0);
+	assert_int_equal(pp_netvlan_get(m, k, &id), -ENOENT);
+	assert_int_equal(pp_dev_get(m, 50, &dev), 0);
+	assert_int_equal(dev.flags, PP_DEV_NET);
+	assert_int_equal(pp_dp_net_remove(m, 2), 0);
+	assert_int_equal(pp_dev_get(m, 50, &dev), 0);
+	assert_int_equal(dev.flags, 0);
+
+	/* A device that is a tap cannot also be a network device. */
+	struct pp_iport ip = { .ifindex = 51, .mtu = 1500 };
+	struct pp_net c = { .ifindex = 51, .mtu = 1500 };
+	assert_int_equal(pp_dp_iport_install(m, 2, &ip), 0);
+	assert_int_equal(pp_dp_net_install(m, 4, &c), -EBUSY);
+}
+
+static void test_iport_tap_recreated(void **state)
+{
+	struct pp_maps *m = &((struct pp_dataplane *)*state)->maps;
+	struct pp_iport ip = { .ifindex = 60, .mtu = 1500 };
+	struct pp_dev dev;
+
+	assert_int_equal(pp_dp_iport_install(m, 3, &ip), 0);
+	assert_int_equal(pp_dev_get(m, 60, &dev), 0);
+	assert_int_equal(dev.flags, PP_DEV_TAP);
+	assert_int_equal(dev.slot, 3);
+	ip.ifindex = 61;		/* the tap came back with a new ifindex */
+	assert_int_equal(pp_dp_iport_install(m, 3, &ip), 0);
+	assert_int_equal(pp_dev_get(m, 60, &dev), 0);
+	assert_int_equal(dev.flags, 0);
+	assert_int_equal(pp_dev_get(m, 61, &dev), 0);
+	assert_int_equal(dev.slot, 3);
+	ip.ifindex = 300;		/* beyond max_ifindex */
+	assert_int_equal(pp_dp_iport_install(m, 3, &ip), -E2BIG);
+	assert_int_equal(pp_dp_iport_remove(m, 3), 0);
+	assert_int_equal(pp_dev_get(m, 61, &dev), 0);
+	assert_int_equal(dev.flags, 0);
+}
+
+static int count_cb(const void *key, const void *val, void *arg)
+{
+	(void)key;
+	(void)val;
+	(*(int *)arg)++;
+	return 0;
+}
+
+static void test_flood_list_and_iter(void **state)
+{
+	struct pp_maps *m = &((struct pp_dataplane *)*state)->maps;
+	struct pp_flood fl;
+	int n = 0;
+
+	base(m);
+	for (int i = 1; i <= 5; i++) {
+		struct pp_sport sp = mk_sport(1, 1, PP_MATCH_VLAN, 100 + i, 0, 10 + i);
+
+		assert_int_equal(pp_dp_sport_install(m, i, &sp), 0);
+	}
+	assert_int_equal(pp_dp_sport_remove(m, 2), 0);
+	assert_int_equal(pp_flood_get(m, 1, &fl), 0);
+	assert_int_equal(fl.count, 4);
+	for (unsigned i = 0; i < fl.count; i++)
+		assert_int_not_equal(fl.sport[i], 2);
+	assert_int_equal(pp_map_iter(m, PPM_FDB, count_cb, &n), 0);
+	assert_int_equal(n, 4);
+	n = 0;
+	assert_int_equal(pp_map_iter(m, PPM_SPORTS, count_cb, &n), 0);
+	assert_int_equal(n, 4);
+
+	struct pp_sport_stats st;
+	assert_int_equal(pp_sport_stats_get(m, 1, &st), 0);
+	assert_int_equal(st.rx_packets, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_pins_and_reopen, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sport_install_order_and_idempotence, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sport_needs_iport_and_range, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_untagged_and_srcmac_classifier, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_net_devices, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_iport_tap_recreated, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_flood_list_and_iter, setup, teardown),
+	};
+
+	snprintf(pin_root, sizeof(pin_root), "/sys/fs/bpf/pp-unit-%d", getpid());
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
