@@ -36,8 +36,10 @@ TEST_SKELS := $(PROGS:%=$(B)/%_test.skel.h)
 LIB_OBJS   := $(B)/maps.o $(B)/dataplane.o
 CFG_OBJS   := $(B)/config.o
 
-BINS := $(B)/ppguest $(B)/tests/prog_test $(B)/tests/test_maps $(B)/tests/ppwire \
-	$(B)/tests/test_config
+DAEMON_OBJS := $(B)/reconcile.o $(B)/log.o $(CFG_OBJS) $(LIB_OBJS)
+
+BINS := $(B)/polyportd $(B)/polyportctl $(B)/ppguest $(B)/tests/prog_test $(B)/tests/test_maps $(B)/tests/ppwire \
+	$(B)/tests/test_config $(B)/tests/noop.bpf.o
 
 .PHONY: all deps test clean run install
 all: $(BINS)
@@ -68,6 +70,19 @@ $(B)/maps.o: maps/maps.c maps/maps.h include/polyport.h | $(B)
 $(B)/dataplane.o: loader/dataplane.c loader/dataplane.h maps/maps.h $(SKELS) | $(B)
 	$(CC) $(CFLAGS) -c $< -o $@
 
+$(B)/reconcile.o: loader/reconcile.c loader/reconcile.h loader/config.h loader/dataplane.h \
+		loader/log.h maps/maps.h include/polyport.h | $(B)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(B)/log.o: loader/log.c loader/log.h | $(B)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(B)/polyportd: loader/polyportd.c $(DAEMON_OBJS) | $(B)
+	$(CC) $(CFLAGS) -o $@ $< $(DAEMON_OBJS) $(LDLIBS) $(NL_LIBS) -lyaml -ljson-c
+
+$(B)/polyportctl: loader/polyportctl.c $(LIB_OBJS) | $(B)
+	$(CC) $(CFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS) -ljson-c
+
 $(B)/config.o: loader/config.c loader/config.h include/polyport.h | $(B)
 	$(CC) $(CFLAGS) -c $< -o $@
 
@@ -86,6 +101,9 @@ $(B)/tests/ppwire: tests/e2e/ppwire.c $(LIB_OBJS) | $(B)/tests
 
 $(B)/tests/test_config: tests/unit/test_config.c $(CFG_OBJS) | $(B)/tests
 	$(CC) $(CFLAGS) -o $@ $< $(CFG_OBJS) -lyaml -lcmocka
+
+$(B)/tests/noop.bpf.o: tests/e2e/noop.bpf.c | $(B)/tests
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 # ---- tests -------------------------------------------------------------------
 test: deps

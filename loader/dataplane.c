@@ -166,6 +166,10 @@ int pp_tc_query(int ifindex, __u32 *prog_id)
 	int err;
 
 	*prog_id = 0;
+	/* Without a clsact qdisc there is nothing to find (and libbpf would warn). */
+	err = bpf_tc_hook_create(&hook);
+	if (err && err != -EEXIST)
+		return err;
 	err = bpf_tc_query(&hook, &o);
 	if (err == -ENOENT || err == -EINVAL)
 		return 0;

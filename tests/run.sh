@@ -21,6 +21,7 @@ suites=(
 	"unit:maps|$B/tests/test_maps"
 	"bpf:prog_test|$B/tests/prog_test"
 	"e2e:dataplane|tests/e2e/dataplane.sh"
+	"e2e:daemon|tests/e2e/daemon.sh"
 )
 
 run_suite() {

@@ -1,0 +1,489 @@
+// SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+/*
+ * polyportd: keeps the dataplane what the binding files say.
+ *
+ * It loads the BPF programs (adopting the maps pinned under its pin root),
+ * reconciles the binding files into the maps, and follows changes: files
+ * (inotify, SIGHUP), links (rtnetlink: taps and network devices that come
+ * and go).  On SIGTERM/SIGINT it exits and leaves programs attached and maps
+ * pinned: the dataplane keeps forwarding, and the next daemon adopts it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/file.h>
+#include <sys/inotify.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <linux/rtnetlink.h>
+#include <netlink/netlink.h>
+#include <netlink/socket.h>
+#include <netlink/msg.h>
+#include <bpf/libbpf.h>
+#include "log.h"
+#include "reconcile.h"
+
+#define DEF_CONFIG	"/etc/polyport/bindings.d"
+#define DEF_STATE	"/var/lib/polyport"
+#define RELOAD_DEBOUNCE_MS 20
+
+static const char usage[] =
+"Usage: polyportd [OPTIONS]\n"
+"       polyportd --check [--config DIR]\n"
+"\n"
+"Keeps polyport's eBPF dataplane what the binding files say: loads and\n"
+"attaches the programs, fills the pinned maps, and follows file changes\n"
+"(inotify, SIGHUP) and taps and network devices that come and go.\n"
+"SIGTERM/SIGINT stop the daemon and leave the dataplane forwarding.\n"
+"\n"
+"Options:\n"
+"  -c, --config DIR      binding files: every *.yaml in DIR, read together\n"
+"                        (default " DEF_CONFIG ")\n"
+"  -p, --pin-root DIR    where maps are pinned (default " PP_PIN_ROOT_DEFAULT ");\n"
+"                        one daemon per pin root\n"
+"  -s, --state-dir DIR   state and status.json (default " DEF_STATE ")\n"
+"  -f, --foreground      do not fork; log to stderr (default: fork, syslog)\n"
+"  -v, --verbose         more logging (twice: libbpf's too)\n"
+"      --check           validate the binding files and exit: 0 if valid,\n"
+"                        1 with the errors (file:line:column: reason) on\n"
+"                        stderr; touches nothing\n"
+"      --max-iports N    instance-port slots (default 1024; maps are sized\n"
+"      --max-sports N    service port ids (default 131072)  when first\n"
+"      --max-networks N  network ids (default 4096)         created, and\n"
+"      --max-ifindex N   device ifindexes (default 1048576) must match\n"
+"                                                           when adopted)\n"
+"  -h, --help            this text\n";
+
+struct opts {
+	const char *config, *pin_root, *state_dir;
+	int foreground, verbose, check;
+	struct pp_map_sizes sizes;
+};
+
+static struct pp_daemon D;
+static struct opts O;
+static char status_path[512];
+
+static int libbpf_log(enum libbpf_print_level l, const char *fmt, va_list ap)
+{
+	char buf[512];
+
+	if (l == LIBBPF_DEBUG && O.verbose < 2)
+		return 0;
+	if (l == LIBBPF_INFO && O.verbose < 1)
+		return 0;
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	pp_log(l == LIBBPF_WARN ? PP_LOG_WARN : PP_LOG_DEBUG, "libbpf: %s", buf);
+	return 0;
+}
+
+static int parse_uint(const char *s, unsigned min, unsigned max, unsigned *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || !*s || *end || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_args(int argc, char **argv)
+{
+	enum { O_CHECK = 256, O_MAXI, O_MAXS, O_MAXN, O_MAXIF };
+	static const struct option lo[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "pin-root", required_argument, NULL, 'p' },
+		{ "state-dir", required_argument, NULL, 's' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "check", no_argument, NULL, O_CHECK },
+		{ "max-iports", required_argument, NULL, O_MAXI },
+		{ "max-sports", required_argument, NULL, O_MAXS },
+		{ "max-networks", required_argument, NULL, O_MAXN },
+		{ "max-ifindex", required_argument, NULL, O_MAXIF },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	int c;
+
+	O.config = DEF_CONFIG;
+	O.pin_root = PP_PIN_ROOT_DEFAULT;
+	O.state_dir = DEF_STATE;
+	pp_map_sizes_default(&O.sizes);
+	while ((c = getopt_long(argc, argv, "c:p:s:fvh", lo, NULL)) != -1) {
+		switch (c) {
+		case 'c': O.config = optarg; break;
+		case 'p': O.pin_root = optarg; break;
+		case 's': O.state_dir = optarg; break;
+		case 'f': O.foreground = 1; break;
+		case 'v': O.verbose++; break;
+		case O_CHECK: O.check = 1; break;
+		case O_MAXI:
+			if (parse_uint(optarg, 2, 65536, &O.sizes.max_iports))
+				goto bad;
+			break;
+		case O_MAXS:
+			if (parse_uint(optarg, 2, 1 << 22, &O.sizes.max_sports))
+				goto bad;
+			O.sizes.max_macs = O.sizes.max_match = O.sizes.max_sports;
+			break;
+		case O_MAXN:
+			if (parse_uint(optarg, 2, 1 << 20, &O.sizes.max_nets))
+				goto bad;
+			break;
+		case O_MAXIF:
+			if (parse_uint(optarg, 16, 1 << 24, &O.sizes.max_ifindex))
+				goto bad;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			exit(0);
+		default:
+			fprintf(stderr, "Try 'polyportd --help'.\n");
+			exit(2);
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "polyportd: unexpected argument '%s'\nTry 'polyportd --help'.\n",
+			argv[optind]);
+		exit(2);
+	}
+	if (strlen(O.pin_root) >= 200 || strlen(O.state_dir) >= 200) {
+		fprintf(stderr, "polyportd: path too long\n");
+		exit(2);
+	}
+	return 0;
+bad:
+	fprintf(stderr, "polyportd: invalid value '%s' for --%s\n", optarg, lo[c - O_CHECK + 5].name);
+	exit(2);
+}
+
+/* Load the binding files; on failure log why and return NULL. */
+static struct pp_config *load_config(struct pp_errors *errs)
+{
+	struct pp_config *cfg = NULL;
+	int err = pp_config_load_dir(O.config, &cfg, errs);
+
+	return err ? NULL : cfg;
+}
+
+static char *errors_text(const struct pp_errors *errs)
+{
+	size_t cap = 256, len = 0;
+	char *s = malloc(cap), line[768];
+
+	if (!s)
+		return NULL;
+	s[0] = 0;
+	for (size_t i = 0; i < errs->n; i++) {
+		int n = pp_error_format(&errs->v[i], line, sizeof(line));
+
+		if (n < 0)
+			continue;
+		if (len + n + 2 > cap) {
+			char *t = realloc(s, cap = (len + n + 2) * 2);
+
+			if (!t)
+				break;
+			s = t;
+		}
+		len += sprintf(s + len, "%s\n", line);
+	}
+	return s;
+}
+
+static void write_status(void)
+{
+	int err = pp_status_write(&D, status_path);
+
+	if (err)
+		pr_warn("writing %s: %s\n", status_path, strerror(-err));
+}
+
+static void reload(const char *why)
+{
+	struct pp_errors errs = PP_ERRORS_INIT;
+	unsigned long w0 = D.dp.maps.writes;
+	struct pp_config *cfg = load_config(&errs);
+
+	if (!cfg) {
+		char *text = errors_text(&errs);
+
+		pr_warn("%s: binding files rejected, dataplane unchanged:\n%s", why,
+			text ? text : "(out of memory)\n");
+		free(D.last_errors);
+		D.last_errors = text;
+		D.reload_failures++;
+		pp_errors_free(&errs);
+		write_status();
+		return;
+	}
+	free(D.last_errors);
+	D.last_errors = NULL;
+	pp_reconcile(&D, cfg, false);
+	pr_info("%s: %u networks, %u instance ports, %u service ports; %.2f ms, %lu map writes\n",
+		why, cfg->n_networks, cfg->n_iports, cfg->n_sports, D.last_reconcile_ms,
+		D.dp.maps.writes - w0);
+	write_status();
+}
+
+/* ---- links ---------------------------------------------------------------- */
+
+static int links_dirty;
+
+static int link_relevant(const char *name)
+{
+	const struct pp_config *cfg = D.cfg;
+
+	if (!cfg)
+		return 0;
+	if (pp_config_find_iport_by_device(cfg, name))
+		return 1;
+	for (__u32 i = 0; i < cfg->n_networks; i++)
+		if (!strcmp(cfg->networks[i].device, name))
+			return 1;
+	return 0;
+}
+
+static int on_link(struct nl_msg *msg, void *arg)
+{
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+	struct nlattr *a;
+
+	(void)arg;
+	if (nlh->nlmsg_type != RTM_NEWLINK && nlh->nlmsg_type != RTM_DELLINK)
+		return NL_OK;
+	a = nlmsg_find_attr(nlh, sizeof(struct ifinfomsg), IFLA_IFNAME);
+	if (a && link_relevant(nla_get_string(a))) {
+		pr_debug("link %s: %s\n", nla_get_string(a),
+			 nlh->nlmsg_type == RTM_NEWLINK ? "new/changed" : "deleted");
+		links_dirty = 1;
+	}
+	return NL_OK;
+}
+
+static struct nl_sock *links_open(void)
+{
+	struct nl_sock *sk = nl_socket_alloc();
+
+	if (!sk)
+		return NULL;
+	nl_socket_disable_seq_check(sk);
+	nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, on_link, NULL);
+	if (nl_connect(sk, NETLINK_ROUTE) || nl_socket_add_membership(sk, RTNLGRP_LINK) ||
+	    nl_socket_set_nonblocking(sk)) {
+		nl_socket_free(sk);
+		return NULL;
+	}
+	nl_socket_set_buffer_size(sk, 4 << 20, 0);
+	return sk;
+}
+
+static void links_read(struct nl_sock *sk)
+{
+	int err;
+
+	while ((err = nl_recvmsgs_default(sk)) >= 0)
+		;
+	if (err != -NLE_AGAIN) {
+		/* Lost events (buffer overrun): look at every device again. */
+		pr_debug("rtnetlink: %s: full link resync\n", nl_geterror(err));
+		links_dirty = 1;
+	}
+	if (links_dirty && D.cfg) {
+		links_dirty = 0;
+		pp_reconcile(&D, D.cfg, true);
+		pr_debug("links reconciled in %.2f ms\n", D.last_reconcile_ms);
+		write_status();
+	}
+}
+
+/* ---- main ----------------------------------------------------------------- */
+
+static int mkdir_p(const char *path)
+{
+	char buf[256];
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(buf, 0755) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	return mkdir(buf, 0755) && errno != EEXIST ? -errno : 0;
+}
+
+static int check_only(void)
+{
+	struct pp_errors errs = PP_ERRORS_INIT;
+	struct pp_config *cfg = load_config(&errs);
+
+	if (!cfg) {
+		pp_errors_print(&errs, stderr);
+		pp_errors_free(&errs);
+		return 1;
+	}
+	printf("%s: valid: %u networks, %u instance ports, %u service ports\n", O.config,
+	       cfg->n_networks, cfg->n_iports, cfg->n_sports);
+	pp_config_free(cfg);
+	pp_errors_free(&errs);
+	return 0;
+}
+
+static void daemonize(void)
+{
+	pid_t pid = fork();
+	int fd;
+
+	if (pid < 0) {
+		pr_warn("fork: %s\n", strerror(errno));
+		exit(1);
+	}
+	if (pid > 0)
+		_exit(0);
+	setsid();
+	if (chdir("/")) {
+		/* nothing depends on the working directory */
+	}
+	fd = open("/dev/null", O_RDWR);
+	if (fd >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+	pp_log_syslog = 1;
+}
+
+int main(int argc, char **argv)
+{
+	int ep, sfd, ifd, tfd, lock_fd, err;
+	struct epoll_event ev;
+	struct nl_sock *sk;
+	sigset_t mask;
+
+	parse_args(argc, argv);
+	if (O.check)
+		return check_only();
+	pp_log_verbosity = PP_LOG_INFO + O.verbose;
+	libbpf_set_print(libbpf_log);
+	signal(SIGPIPE, SIG_IGN);
+
+	err = pp_bpffs_prepare(O.pin_root);
+	if (err) {
+		fprintf(stderr, "polyportd: pin root %s: %s\n", O.pin_root, strerror(-err));
+		return 1;
+	}
+	lock_fd = open(O.pin_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (lock_fd < 0 || flock(lock_fd, LOCK_EX | LOCK_NB)) {
+		fprintf(stderr, "polyportd: %s: %s\n", O.pin_root,
+			errno == EWOULDBLOCK ? "another polyportd holds this pin root" : strerror(errno));
+		return 1;
+	}
+	err = mkdir_p(O.state_dir);
+	if (err) {
+		fprintf(stderr, "polyportd: state dir %s: %s\n", O.state_dir, strerror(-err));
+		return 1;
+	}
+	snprintf(status_path, sizeof(status_path), "%s/status.json", O.state_dir);
+
+	err = pp_daemon_open(&D, O.pin_root, &O.sizes);
+	if (err) {
+		fprintf(stderr, "polyportd: loading the dataplane under %s: %s%s\n", O.pin_root,
+			strerror(-err), err == -EINVAL ?
+			" (maps pinned there have other sizes or layout: see --max-*, or "
+			"'polyportctl teardown')" : "");
+		return 1;
+	}
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	ifd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	sk = links_open();
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	if (sfd < 0 || ifd < 0 || tfd < 0 || !sk || ep < 0) {
+		fprintf(stderr, "polyportd: event setup failed: %s\n", strerror(errno));
+		return 1;
+	}
+	if (inotify_add_watch(ifd, O.config, IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM |
+			      IN_DELETE | IN_CREATE | IN_ATTRIB) < 0) {
+		fprintf(stderr, "polyportd: config directory %s: %s\n", O.config, strerror(errno));
+		return 1;
+	}
+	pr_info("polyportd: pin root %s, config %s, adopted %zu named objects\n", O.pin_root,
+		O.config, pp_daemon_named(&D));
+	reload("start");
+	if (!O.foreground)
+		daemonize();
+
+	ev.events = EPOLLIN;
+	ev.data.fd = sfd;
+	epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev);
+	ev.data.fd = ifd;
+	epoll_ctl(ep, EPOLL_CTL_ADD, ifd, &ev);
+	ev.data.fd = tfd;
+	epoll_ctl(ep, EPOLL_CTL_ADD, tfd, &ev);
+	ev.data.fd = nl_socket_get_fd(sk);
+	epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
+
+	for (;;) {
+		struct epoll_event evs[8];
+		int n = epoll_wait(ep, evs, 8, -1);
+
+		for (int i = 0; i < n; i++) {
+			int fd = evs[i].data.fd;
+
+			if (fd == sfd) {
+				struct signalfd_siginfo si;
+
+				while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+					if (si.ssi_signo == SIGHUP) {
+						reload("SIGHUP");
+						continue;
+					}
+					pr_info("signal %d: exiting; the dataplane keeps forwarding\n",
+						si.ssi_signo);
+					write_status();
+					pp_daemon_close(&D);
+					nl_socket_free(sk);
+					return 0;
+				}
+			} else if (fd == ifd) {
+				char buf[4096];
+				struct itimerspec its = { .it_value.tv_nsec =
+								  RELOAD_DEBOUNCE_MS * 1000000 };
+
+				while (read(ifd, buf, sizeof(buf)) > 0)
+					;
+				/* Editors write in several steps: wait for quiet. */
+				timerfd_settime(tfd, 0, &its, NULL);
+			} else if (fd == tfd) {
+				__u64 exp;
+
+				if (read(tfd, &exp, sizeof(exp)) == sizeof(exp))
+					reload("files changed");
+			} else {
+				links_read(sk);
+			}
+		}
+	}
+}

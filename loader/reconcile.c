@@ -1,0 +1,714 @@
+// SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+/* Reconcile a binding configuration into the dataplane (see reconcile.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <bpf/bpf.h>
+#include <json-c/json.h>
+#include "log.h"
+#include "reconcile.h"
+
+/* ---- names: (kind, name) <-> id, mirrored from pp_names ------------------- */
+
+#define NKINDS 4	/* index by enum pp_name_kind (1..3) */
+
+struct name_ent {
+	__u32 kind;	/* 0: empty slot */
+	__u32 id;
+	char name[PP_NAME_LEN];
+};
+
+struct pp_names {
+	struct name_ent *tab;		/* open addressing */
+	size_t cap, n;
+	char (*by_id[NKINDS])[PP_NAME_LEN];	/* id -> name ("" = free) */
+	__u32 max_id[NKINDS];		/* ids are 1 .. max_id-1 */
+	__u32 cursor[NKINDS];		/* next id to try: freed ids rest a while */
+};
+
+static size_t name_hash(__u32 kind, const char *name)
+{
+	size_t h = 2166136261u ^ kind;
+
+	for (; *name; name++)
+		h = (h ^ (unsigned char)*name) * 16777619u;
+	return h;
+}
+
+static struct name_ent *names_slot(struct pp_names *nm, __u32 kind, const char *name)
+{
+	size_t i = name_hash(kind, name) & (nm->cap - 1);
+
+	for (;; i = (i + 1) & (nm->cap - 1)) {
+		struct name_ent *e = &nm->tab[i];
+
+		if (!e->kind || (e->kind == kind && !strcmp(e->name, name)))
+			return e;
+	}
+}
+
+static __u32 names_get(struct pp_names *nm, __u32 kind, const char *name)
+{
+	struct name_ent *e = names_slot(nm, kind, name);
+
+	return e->kind ? e->id : 0;
+}
+
+static int names_grow(struct pp_names *nm)
+{
+	struct name_ent *old = nm->tab;
+	size_t ocap = nm->cap;
+
+	nm->cap = ocap ? ocap * 2 : 1024;
+	nm->tab = calloc(nm->cap, sizeof(*nm->tab));
+	if (!nm->tab) {
+		nm->tab = old;
+		nm->cap = ocap;
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < ocap; i++)
+		if (old[i].kind)
+			*names_slot(nm, old[i].kind, old[i].name) = old[i];
+	free(old);
+	return 0;
+}
+
+static int names_set(struct pp_names *nm, __u32 kind, const char *name, __u32 id)
+{
+	struct name_ent *e;
+
+	if ((nm->n + 1) * 2 > nm->cap && names_grow(nm))
+		return -ENOMEM;
+	e = names_slot(nm, kind, name);
+	if (!e->kind)
+		nm->n++;
+	else if (e->id != id)
+		nm->by_id[kind][e->id][0] = 0;	/* the name moved to a new id */
+	e->kind = kind;
+	e->id = id;
+	snprintf(e->name, sizeof(e->name), "%s", name);
+	snprintf(nm->by_id[kind][id], PP_NAME_LEN, "%s", name);
+	return 0;
+}
+
+/* Remove (kind, name), keeping the probe chains intact (backward shift). */
+static void names_del(struct pp_names *nm, __u32 kind, const char *name)
+{
+	struct name_ent *e = names_slot(nm, kind, name);
+	size_t i, j;
+
+	if (!e->kind)
+		return;
+	nm->by_id[kind][e->id][0] = 0;
+	i = e - nm->tab;
+	memset(e, 0, sizeof(*e));
+	nm->n--;
+	for (j = (i + 1) & (nm->cap - 1); nm->tab[j].kind; j = (j + 1) & (nm->cap - 1)) {
+		struct name_ent t = nm->tab[j];
+
+		memset(&nm->tab[j], 0, sizeof(t));
+		*names_slot(nm, t.kind, t.name) = t;
+	}
+}
+
+/* A free id of kind: after the last one given, so a freed id rests a while. */
+static __u32 names_alloc(struct pp_names *nm, __u32 kind)
+{
+	__u32 max = nm->max_id[kind];
+
+	for (__u32 n = 1; n < max; n++) {
+		__u32 id = nm->cursor[kind];
+
+		nm->cursor[kind] = id + 1 >= max ? 1 : id + 1;
+		if (id && !nm->by_id[kind][id][0])
+			return id;
+	}
+	return 0;
+}
+
+static void names_free(struct pp_names *nm)
+{
+	if (!nm)
+		return;
+	for (int k = 0; k < NKINDS; k++)
+		free(nm->by_id[k]);
+	free(nm->tab);
+	free(nm);
+}
+
+static int names_load_one(const void *key, const void *val, void *arg)
+{
+	const struct pp_name_key *k = key;
+	const struct pp_name_val *v = val;
+	struct pp_names *nm = arg;
+	char name[PP_NAME_LEN];
+
+	if (k->kind < PP_NAME_NET || k->kind > PP_NAME_SPORT || !v->id ||
+	    v->id >= nm->max_id[k->kind])
+		return 0;	/* not ours to understand: left alone */
+	memcpy(name, k->name, sizeof(name));
+	name[PP_NAME_LEN - 1] = 0;
+	return names_set(nm, k->kind, name, v->id);
+}
+
+static struct pp_names *names_load(const struct pp_maps *m)
+{
+	struct pp_names *nm = calloc(1, sizeof(*nm));
+
+	if (!nm)
+		return NULL;
+	nm->max_id[PP_NAME_NET] = m->max_entries[PPM_NETS];
+	nm->max_id[PP_NAME_IPORT] = m->max_entries[PPM_IPORTS];
+	nm->max_id[PP_NAME_SPORT] = m->max_entries[PPM_SPORTS];
+	for (int k = PP_NAME_NET; k <= PP_NAME_SPORT; k++) {
+		nm->by_id[k] = calloc(nm->max_id[k], PP_NAME_LEN);
+		nm->cursor[k] = 1;
+		if (!nm->by_id[k])
+			goto fail;
+	}
+	if (names_grow(nm) || pp_map_iter(m, PPM_NAMES, names_load_one, nm))
+		goto fail;
+	for (int k = PP_NAME_NET; k <= PP_NAME_SPORT; k++)	/* continue after the last */
+		for (__u32 id = nm->max_id[k] - 1; id > 0; id--)
+			if (nm->by_id[k][id][0]) {
+				nm->cursor[k] = id + 1 < nm->max_id[k] ? id + 1 : 1;
+				break;
+			}
+	return nm;
+fail:
+	names_free(nm);
+	return NULL;
+}
+
+static struct pp_name_key name_key(__u32 kind, const char *name)
+{
+	struct pp_name_key k = { .kind = kind };
+
+	snprintf(k.name, sizeof(k.name), "%s", name);
+	return k;
+}
+
+/* Give (kind, name) an id, pinned first, then remembered. */
+static __u32 name_assign(struct pp_daemon *d, __u32 kind, const char *name)
+{
+	struct pp_name_val v = {};
+	__u32 id = names_get(d->names, kind, name);
+
+	if (id)
+		return id;
+	v.id = names_alloc(d->names, kind);
+	if (!v.id || pp_name_put(&d->dp.maps, name_key(kind, name), &v) ||
+	    names_set(d->names, kind, name, v.id))
+		return 0;
+	return v.id;
+}
+
+static int name_release(struct pp_daemon *d, __u32 kind, const char *name)
+{
+	int err = pp_name_del(&d->dp.maps, name_key(kind, name));
+
+	if (!err)
+		names_del(d->names, kind, name);
+	return err;
+}
+
+/* ---- devices --------------------------------------------------------------- */
+
+/* ifindex of name (0 if absent) and whether it is up. */
+static __u32 link_state(const char *name, bool *up)
+{
+	struct ifreq ifr = {};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	__u32 ifindex = 0;
+
+	*up = false;
+	if (fd < 0)
+		return 0;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	if (!ioctl(fd, SIOCGIFINDEX, &ifr)) {
+		ifindex = ifr.ifr_ifindex;
+		if (!ioctl(fd, SIOCGIFFLAGS, &ifr))
+			*up = ifr.ifr_flags & IFF_UP;
+	}
+	close(fd);
+	return ifindex;
+}
+
+/* Bring a tap up, as a VIF plug does.  Returns 0 or -errno. */
+static int link_set_up(const char *name)
+{
+	struct ifreq ifr = {};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr))
+		err = -errno;
+	else if (!(ifr.ifr_flags & IFF_UP)) {
+		ifr.ifr_flags |= IFF_UP;
+		if (ioctl(fd, SIOCSIFFLAGS, &ifr))
+			err = -errno;
+	}
+	close(fd);
+	return err;
+}
+
+static int prog_tag_of_id(__u32 id, __u8 tag[8])
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+	int fd = bpf_prog_get_fd_by_id(id), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		err = -errno;
+	else
+		memcpy(tag, info.tag, 8);
+	close(fd);
+	return err;
+}
+
+bool pp_daemon_attached(const struct pp_daemon *d, int ifindex, enum pp_role role)
+{
+	__u32 id;
+	__u8 tag[8];
+
+	if (pp_tc_query(ifindex, &id) || !id)
+		return false;
+	if (id == d->prog_id[role])
+		return true;
+	/* Left by an earlier daemon: adopt it if it is the same program. */
+	return !prog_tag_of_id(id, tag) && !memcmp(tag, d->prog_tag[role], 8);
+}
+
+/* Attach our program of role to ifindex unless it (or its twin) is there. */
+static int ensure_attached(struct pp_daemon *d, int ifindex, enum pp_role role)
+{
+	if (pp_daemon_attached(d, ifindex, role))
+		return 0;
+	return pp_dp_attach(&d->dp, ifindex, role);
+}
+
+/* ---- status ------------------------------------------------------------------ */
+
+static void set_st(struct pp_obj_status *st, enum pp_status s, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void set_st(struct pp_obj_status *st, enum pp_status s, const char *fmt, ...)
+{
+	va_list ap;
+
+	st->status = s;
+	va_start(ap, fmt);
+	vsnprintf(st->reason, sizeof(st->reason), fmt, ap);
+	va_end(ap);
+}
+
+const char *pp_status_name(enum pp_status s)
+{
+	static const char *const n[] = { "ACTIVE", "DOWN", "DEGRADED", "ERROR" };
+
+	return s <= PP_ST_ERROR ? n[s] : "?";
+}
+
+/* ---- reconcile ------------------------------------------------------------- */
+
+static struct pp_sport sport_value(const struct pp_cfg_sport *c, __u32 slot, __u32 net_id)
+{
+	struct pp_sport sp = { .slot = slot, .net_id = net_id, .match = c->match,
+			       .outer_vid = c->outer_vid, .inner_vid = c->inner_vid };
+
+	memcpy(sp.mac, c->mac, 6);
+	return sp;
+}
+
+static int reconcile_networks(struct pp_daemon *d, const struct pp_config *cfg)
+{
+	for (__u32 i = 0; i < cfg->n_networks; i++) {
+		const struct pp_cfg_network *c = &cfg->networks[i];
+		struct pp_obj_status *st = &d->net_st[i];
+		struct pp_net v = { .vlan = c->vlan, .mtu = c->mtu };
+		bool up;
+		int err;
+
+		v.ifindex = link_state(c->device, &up);
+		st->ifindex = v.ifindex;
+		st->id = name_assign(d, PP_NAME_NET, c->name);
+		if (!st->id) {
+			set_st(st, PP_ST_ERROR, "no free network id");
+			continue;
+		}
+		err = pp_dp_net_install(&d->dp.maps, st->id, &v);
+		if (!err && v.ifindex)
+			err = ensure_attached(d, v.ifindex, PP_ROLE_NET);
+		if (err)
+			set_st(st, PP_ST_ERROR, "device %s: %s", c->device, strerror(-err));
+		else if (!v.ifindex)
+			set_st(st, PP_ST_DOWN, "device %s is absent (waiting)", c->device);
+		else if (!up)
+			set_st(st, PP_ST_DOWN, "device %s is down", c->device);
+		else
+			set_st(st, PP_ST_ACTIVE, "%s", "");
+	}
+	return 0;
+}
+
+static int reconcile_iports(struct pp_daemon *d, const struct pp_config *cfg)
+{
+	for (__u32 i = 0; i < cfg->n_iports; i++) {
+		const struct pp_cfg_iport *c = &cfg->iports[i];
+		struct pp_obj_status *st = &d->iport_st[i];
+		struct pp_iport v = { .mtu = c->mtu };
+		int err, up_err = 0;
+		bool up;
+
+		memcpy(v.mac, c->mac, 6);
+		v.ifindex = link_state(c->device, &up);
+		if (v.ifindex && !up && !(up_err = link_set_up(c->device)))
+			up = true;
+		st->ifindex = v.ifindex;
+		st->id = name_assign(d, PP_NAME_IPORT, c->name);
+		if (!st->id) {
+			set_st(st, PP_ST_ERROR, "no free instance-port slot");
+			continue;
+		}
+		err = pp_dp_iport_install(&d->dp.maps, st->id, &v);
+		if (!err && v.ifindex)
+			err = ensure_attached(d, v.ifindex, PP_ROLE_TAP);
+		if (err)
+			set_st(st, PP_ST_ERROR, "tap %s: %s", c->device, strerror(-err));
+		else if (!v.ifindex)
+			set_st(st, PP_ST_DOWN, "tap %s is absent (waiting)", c->device);
+		else if (!up)
+			set_st(st, PP_ST_DOWN, "tap %s is down and could not be brought up: %s",
+			       c->device, strerror(-up_err));
+		else
+			set_st(st, PP_ST_ACTIVE, "%s", "");
+	}
+	return 0;
+}
+
+static int reconcile_sports(struct pp_daemon *d, const struct pp_config *cfg)
+{
+	struct pp_maps *m = &d->dp.maps;
+
+	for (__u32 i = 0; i < cfg->n_sports; i++) {
+		const struct pp_cfg_sport *c = &cfg->sports[i];
+		struct pp_obj_status *st = &d->sport_st[i];
+		__u32 slot = d->iport_st[c->iport].id, net = d->net_st[c->network].id;
+		struct pp_sport want = sport_value(c, slot, net), cur;
+		__u32 id = names_get(d->names, PP_NAME_SPORT, c->name), old = 0;
+		int err;
+
+		if (!slot || !net) {
+			set_st(st, PP_ST_ERROR, "its %s has no id", slot ? "network" : "instance port");
+			continue;
+		}
+		if (id && (pp_sport_get(m, id, &cur) || memcmp(&cur, &want, sizeof(cur)))) {
+			/* Changed: a new id; the old one goes once the new one is in. */
+			struct pp_name_val v = { .id = names_alloc(d->names, PP_NAME_SPORT) };
+
+			old = id;
+			id = v.id;
+			if (!id || (err = pp_name_put(m, name_key(PP_NAME_SPORT, c->name), &v))) {
+				set_st(st, PP_ST_ERROR, "no free service port id");
+				continue;
+			}
+			names_set(d->names, PP_NAME_SPORT, c->name, id);
+		} else if (!id) {
+			id = name_assign(d, PP_NAME_SPORT, c->name);
+		}
+		st->id = id;
+		err = id ? pp_dp_sport_install(m, id, &want) : -ENOSPC;
+		if (!err && old)
+			err = pp_dp_sport_remove(m, old);
+		if (err)
+			set_st(st, PP_ST_ERROR, "programming failed: %s", strerror(-err));
+		else
+			set_st(st, PP_ST_ACTIVE, "%s", "");
+	}
+	return 0;
+}
+
+/* Derive service-port and instance-port statuses from their links. */
+static void derive_statuses(struct pp_daemon *d, const struct pp_config *cfg)
+{
+	for (__u32 i = 0; i < cfg->n_sports; i++) {
+		const struct pp_cfg_sport *c = &cfg->sports[i];
+		struct pp_obj_status *st = &d->sport_st[i];
+		const struct pp_obj_status *ist = &d->iport_st[c->iport], *nst = &d->net_st[c->network];
+
+		if (st->status == PP_ST_ERROR)
+			continue;
+		if (ist->status == PP_ST_DOWN || ist->status == PP_ST_ERROR)
+			set_st(st, PP_ST_DOWN, "instance port %s: %s", cfg->iports[c->iport].name,
+			       ist->reason);
+		else if (nst->status != PP_ST_ACTIVE)
+			set_st(st, nst->status == PP_ST_ERROR ? PP_ST_ERROR : PP_ST_DOWN,
+			       "network %s: %s", cfg->networks[c->network].name, nst->reason);
+		else
+			set_st(st, PP_ST_ACTIVE, "%s", "");
+	}
+	for (__u32 i = 0; i < cfg->n_iports; i++) {
+		const struct pp_cfg_iport *c = &cfg->iports[i];
+		struct pp_obj_status *st = &d->iport_st[i];
+		__u32 bad = 0, first = 0;
+
+		if (st->status != PP_ST_ACTIVE)
+			continue;
+		for (__u32 s = c->sport_first; s < c->sport_first + c->sport_count; s++)
+			if (d->sport_st[s].status != PP_ST_ACTIVE && !bad++)
+				first = s;
+		if (bad)
+			set_st(st, PP_ST_DEGRADED, "%u of %u service ports not active (%s: %s)", bad,
+			       c->sport_count, cfg->sports[first].name, d->sport_st[first].reason);
+	}
+}
+
+/* Remove what is pinned under a name the configuration no longer has. */
+static int remove_stale(struct pp_daemon *d, const struct pp_config *cfg)
+{
+	struct pp_maps *m = &d->dp.maps;
+	struct pp_names *nm = d->names;
+	char name[PP_NAME_LEN];
+
+	for (__u32 id = 1; id < nm->max_id[PP_NAME_SPORT]; id++) {
+		if (!nm->by_id[PP_NAME_SPORT][id][0])
+			continue;
+		memcpy(name, nm->by_id[PP_NAME_SPORT][id], sizeof(name));
+		if (pp_config_find_sport(cfg, name))
+			continue;
+		if (pp_dp_sport_remove(m, id) || name_release(d, PP_NAME_SPORT, name))
+			pr_warn("service port %s (id %u): removal failed\n", name, id);
+		else
+			pr_info("service port %s removed\n", name);
+	}
+	for (__u32 slot = 1; slot < nm->max_id[PP_NAME_IPORT]; slot++) {
+		struct pp_iport ip = {};
+
+		if (!nm->by_id[PP_NAME_IPORT][slot][0])
+			continue;
+		memcpy(name, nm->by_id[PP_NAME_IPORT][slot], sizeof(name));
+		if (pp_config_find_iport(cfg, name))
+			continue;
+		pp_iport_get(m, slot, &ip);
+		if (ip.ifindex)
+			pp_tc_detach(ip.ifindex);
+		if (pp_dp_iport_remove(m, slot) || name_release(d, PP_NAME_IPORT, name))
+			pr_warn("instance port %s: removal failed\n", name);
+		else
+			pr_info("instance port %s removed\n", name);
+	}
+	for (__u32 id = 1; id < nm->max_id[PP_NAME_NET]; id++) {
+		struct pp_net net = {};
+		struct pp_dev dev = {};
+
+		if (!nm->by_id[PP_NAME_NET][id][0])
+			continue;
+		memcpy(name, nm->by_id[PP_NAME_NET][id], sizeof(name));
+		if (pp_config_find_network(cfg, name))
+			continue;
+		pp_net_get(m, id, &net);
+		if (pp_dp_net_remove(m, id) || name_release(d, PP_NAME_NET, name)) {
+			pr_warn("network %s: removal failed\n", name);
+			continue;
+		}
+		/* The device keeps our program only while a network uses it. */
+		if (net.ifindex && !pp_dev_get(m, net.ifindex, &dev) && !dev.flags)
+			pp_tc_detach(net.ifindex);
+		pr_info("network %s removed\n", name);
+	}
+	return 0;
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int status_alloc(struct pp_daemon *d, const struct pp_config *cfg)
+{
+	free(d->net_st);
+	free(d->iport_st);
+	free(d->sport_st);
+	d->net_st = calloc(cfg->n_networks + 1, sizeof(*d->net_st));
+	d->iport_st = calloc(cfg->n_iports + 1, sizeof(*d->iport_st));
+	d->sport_st = calloc(cfg->n_sports + 1, sizeof(*d->sport_st));
+	return d->net_st && d->iport_st && d->sport_st ? 0 : -ENOMEM;
+}
+
+int pp_reconcile(struct pp_daemon *d, struct pp_config *cfg, bool links_only)
+{
+	double t0 = now_ms();
+	unsigned long w0 = d->dp.maps.writes;
+	int err;
+
+	if (!links_only) {
+		err = status_alloc(d, cfg);
+		if (err)
+			return err;
+	}
+	/* Networks and instance ports first: service ports refer to their ids. */
+	reconcile_networks(d, cfg);
+	reconcile_iports(d, cfg);
+	if (!links_only) {
+		reconcile_sports(d, cfg);
+		remove_stale(d, cfg);
+		if (d->cfg != cfg)
+			pp_config_free(d->cfg);
+		d->cfg = cfg;
+	}
+	derive_statuses(d, cfg);
+	d->reconciles++;
+	d->last_reconcile_ms = now_ms() - t0;
+	d->total_reconcile_ms += d->last_reconcile_ms;
+	pr_debug("reconcile%s: %.2f ms, %lu map writes\n", links_only ? " (links)" : "",
+		 d->last_reconcile_ms, d->dp.maps.writes - w0);
+	return 0;
+}
+
+/* ---- open/close ------------------------------------------------------------ */
+
+int pp_daemon_open(struct pp_daemon *d, const char *pin_root, const struct pp_map_sizes *s)
+{
+	int err;
+
+	memset(d, 0, sizeof(*d));
+	err = pp_dp_open(&d->dp, pin_root, s);
+	if (err)
+		return err;
+	for (int r = 0; r < 2; r++) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+
+		if (bpf_obj_get_info_by_fd(d->dp.prog_fd[r], &info, &len)) {
+			err = -errno;
+			goto fail;
+		}
+		d->prog_id[r] = info.id;
+		memcpy(d->prog_tag[r], info.tag, 8);
+	}
+	d->names = names_load(&d->dp.maps);
+	if (!d->names) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	return 0;
+fail:
+	pp_dp_close(&d->dp);
+	return err;
+}
+
+size_t pp_daemon_named(const struct pp_daemon *d)
+{
+	return d->names ? d->names->n : 0;
+}
+
+void pp_daemon_close(struct pp_daemon *d)
+{
+	pp_dp_close(&d->dp);
+	names_free(d->names);
+	pp_config_free(d->cfg);
+	free(d->net_st);
+	free(d->iport_st);
+	free(d->sport_st);
+	free(d->last_errors);
+	memset(d, 0, sizeof(*d));
+}
+
+/* ---- status file ------------------------------------------------------------ */
+
+static json_object *st_json(const struct pp_obj_status *st)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "status", json_object_new_string(pp_status_name(st->status)));
+	if (st->reason[0])
+		json_object_object_add(o, "reason", json_object_new_string(st->reason));
+	json_object_object_add(o, "id", json_object_new_int64(st->id));
+	json_object_object_add(o, "ifindex", json_object_new_int64(st->ifindex));
+	return o;
+}
+
+int pp_status_write(const struct pp_daemon *d, const char *path)
+{
+	const struct pp_config *cfg = d->cfg;
+	json_object *root = json_object_new_object(), *nets, *ips;
+	char tmp[512], mac[PP_MAC_STRLEN];
+	int err = 0;
+
+	json_object_object_add(root, "pid", json_object_new_int(getpid()));
+	json_object_object_add(root, "pin_root", json_object_new_string(d->dp.pin_root));
+	json_object_object_add(root, "map_writes", json_object_new_int64(d->dp.maps.writes));
+	json_object_object_add(root, "reconciles", json_object_new_int64(d->reconciles));
+	json_object_object_add(root, "last_reconcile_ms",
+			       json_object_new_double(d->last_reconcile_ms));
+	json_object_object_add(root, "reload_failures", json_object_new_int64(d->reload_failures));
+	if (d->last_errors)
+		json_object_object_add(root, "last_errors", json_object_new_string(d->last_errors));
+	nets = json_object_new_array();
+	ips = json_object_new_array();
+	json_object_object_add(root, "networks", nets);
+	json_object_object_add(root, "instance_ports", ips);
+	for (__u32 i = 0; cfg && i < cfg->n_networks; i++) {
+		const struct pp_cfg_network *c = &cfg->networks[i];
+		json_object *o = st_json(&d->net_st[i]);
+
+		json_object_object_add(o, "name", json_object_new_string(c->name));
+		json_object_object_add(o, "device", json_object_new_string(c->device));
+		json_object_object_add(o, "vlan", json_object_new_int(c->vlan));
+		json_object_object_add(o, "mtu", json_object_new_int(c->mtu));
+		json_object_array_add(nets, o);
+	}
+	for (__u32 i = 0; cfg && i < cfg->n_iports; i++) {
+		const struct pp_cfg_iport *c = &cfg->iports[i];
+		json_object *o = st_json(&d->iport_st[i]), *sps = json_object_new_array();
+
+		json_object_object_add(o, "name", json_object_new_string(c->name));
+		json_object_object_add(o, "device", json_object_new_string(c->device));
+		pp_mac_format(c->mac, mac);
+		json_object_object_add(o, "mac", json_object_new_string(mac));
+		json_object_object_add(o, "mode", json_object_new_string(pp_mode_name(c->mode)));
+		json_object_object_add(o, "effective_mode", json_object_new_string("tc"));
+		json_object_object_add(o, "service_ports", sps);
+		for (__u32 s = c->sport_first; s < c->sport_first + c->sport_count; s++) {
+			const struct pp_cfg_sport *sp = &cfg->sports[s];
+			json_object *so = st_json(&d->sport_st[s]);
+			char match[48];
+
+			if (sp->match == PP_MATCH_VLAN)
+				snprintf(match, sizeof(match), "vlan %u", sp->outer_vid);
+			else if (sp->match == PP_MATCH_QINQ)
+				snprintf(match, sizeof(match), "vlan [%u, %u]", sp->outer_vid,
+					 sp->inner_vid);
+			else
+				snprintf(match, sizeof(match), "%s", pp_match_name(sp->match));
+			pp_mac_format(sp->mac, mac);
+			json_object_object_add(so, "name", json_object_new_string(sp->name));
+			json_object_object_add(so, "match", json_object_new_string(match));
+			json_object_object_add(so, "mac", json_object_new_string(mac));
+			json_object_object_add(so, "network",
+					       json_object_new_string(cfg->networks[sp->network].name));
+			json_object_array_add(sps, so);
+		}
+		json_object_array_add(ips, o);
+	}
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if (json_object_to_file_ext(tmp, root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED) || rename(tmp, path))
+		err = -errno ? -errno : -EIO;
+	json_object_put(root);
+	return err;
+}

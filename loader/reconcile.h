@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
+/*
+ * Reconcile: make the dataplane what a binding configuration says, writing
+ * only the difference, in an order that never exposes a half-configured
+ * port.  The ids given to networks, instance ports and service ports live in
+ * the pinned map pp_names, so a restarted daemon adopts the dataplane as it
+ * is: with unchanged files it writes nothing.
+ *
+ * Statuses are derived from the kernel (link present and up, program
+ * attached) and from what was written, never from what was intended.
+ */
+#ifndef PP_RECONCILE_H
+#define PP_RECONCILE_H
+
+#include <stdbool.h>
+#include "config.h"
+#include "dataplane.h"
+
+enum pp_status { PP_ST_ACTIVE, PP_ST_DOWN, PP_ST_DEGRADED, PP_ST_ERROR };
+
+struct pp_obj_status {
+	enum pp_status status;
+	char reason[96];	/* empty when ACTIVE */
+	__u32 id;		/* network id, slot or service port id; 0 if none */
+	__u32 ifindex;		/* network device or tap; 0 if absent */
+};
+
+struct pp_names;
+
+struct pp_daemon {
+	struct pp_dataplane dp;
+	struct pp_config *cfg;		/* the configuration in force (NULL: none yet) */
+	struct pp_names *names;		/* in-memory copy of pp_names */
+	/* parallel to cfg->networks / iports / sports */
+	struct pp_obj_status *net_st, *iport_st, *sport_st;
+	__u32 prog_id[2];		/* our programs, by enum pp_role */
+	__u8 prog_tag[2][8];
+	unsigned long reconciles;	/* completed reconciles */
+	double last_reconcile_ms;
+	double total_reconcile_ms;
+	unsigned long reload_failures;
+	char *last_errors;		/* the last rejected configuration's errors */
+};
+
+/* Load the programs, adopt what is pinned.  Returns 0 or -errno. */
+int pp_daemon_open(struct pp_daemon *d, const char *pin_root, const struct pp_map_sizes *s);
+void pp_daemon_close(struct pp_daemon *d);
+/* How many named objects the daemon knows (adopted or created). */
+size_t pp_daemon_named(const struct pp_daemon *d);
+
+/*
+ * Apply cfg (which the daemon then owns; the previous one is freed).
+ * links_only: the configuration is unchanged and only devices came or went:
+ * networks and instance ports are revisited, service ports are not.
+ */
+int pp_reconcile(struct pp_daemon *d, struct pp_config *cfg, bool links_only);
+
+const char *pp_status_name(enum pp_status s);
+
+/* Write the daemon's status as JSON (atomically) to path. */
+int pp_status_write(const struct pp_daemon *d, const char *path);
+
+/* Does ifindex carry a polyport TC filter running our program (or one with
+ * the same tag)? */
+bool pp_daemon_attached(const struct pp_daemon *d, int ifindex, enum pp_role role);
+
+#endif /* PP_RECONCILE_H */
