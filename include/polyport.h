@@ -202,6 +202,7 @@ struct pp_drops {
 #define PP_MAP_IPORT_DROPS	pp_iport_drops
 #define PP_MAP_NET_DROPS	pp_net_drops
 #define PP_MAP_NAMES		pp_names
+#define PP_MAP_XDP_TX		pp_xdp_tx	/* devmap: devices XDP may transmit to */
 
 /* The classifier index of (slot, VID) in pp_vlans. */
 #define PP_VLAN_IDX(slot, vid)	((slot) * PP_VID_SLOTS + ((vid) & 0xfff))

@@ -13,6 +13,8 @@
 #include "dataplane.h"
 #include "tap.skel.h"
 #include "netdev.skel.h"
+#include "tap_xdp.skel.h"
+#include "netdev_xdp.skel.h"
 
 static int mkdir_p(const char *path)
 {
@@ -47,6 +49,53 @@ int pp_bpffs_prepare(const char *pin_root)
 	return mkdir_p(pin_root);
 }
 
+/*
+ * pp_xdp_tx, the devmap, is pinned here rather than by libbpf: the kernel
+ * adds BPF_F_RDONLY_PROG to a devmap's flags but refuses it at creation, so
+ * libbpf 1.1 never finds a pinned devmap compatible.  Open the pin (created
+ * first if missing) and hand its fd to the object.
+ */
+static int pp_obj_devmap(struct bpf_object *obj, struct bpf_map *map, unsigned max_entries)
+{
+	struct bpf_map *devs = bpf_object__find_map_by_name(obj, pp_map_desc[PPM_DEVS].name);
+	const char *ref = devs ? bpf_map__pin_path(devs) : NULL;
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	char path[300];
+	int fd, err;
+
+	if (!ref || strlen(ref) >= sizeof(path))
+		return 0;		/* nothing pinned: the object's own map */
+	snprintf(path, sizeof(path), "%s", ref);
+	snprintf(strrchr(path, '/') + 1, sizeof(path) - (strrchr(path, '/') + 1 - path), "%s",
+		 bpf_map__name(map));
+	fd = bpf_obj_get(path);
+	if (fd < 0 && errno == ENOENT) {
+		fd = bpf_map_create(bpf_map__type(map), bpf_map__name(map), bpf_map__key_size(map),
+				    bpf_map__value_size(map), max_entries, NULL);
+		if (fd < 0)
+			return -errno;
+		if (bpf_obj_pin(fd, path)) {
+			err = -errno;
+			close(fd);
+			if (err != -EEXIST)
+				return err;
+			fd = bpf_obj_get(path);	/* pinned meanwhile */
+		}
+	}
+	if (fd < 0)
+		return -errno;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) || info.type != bpf_map__type(map) ||
+	    info.key_size != bpf_map__key_size(map) ||
+	    info.value_size != bpf_map__value_size(map) || info.max_entries != max_entries) {
+		close(fd);
+		return -EINVAL;		/* another layout or size under our name */
+	}
+	err = bpf_map__reuse_fd(map, fd);
+	close(fd);
+	return err;
+}
+
 /* Give every map of obj the size chosen for it. */
 int pp_obj_set_sizes(struct bpf_object *obj, const struct pp_map_sizes *s)
 {
@@ -57,6 +106,8 @@ int pp_obj_set_sizes(struct bpf_object *obj, const struct pp_map_sizes *s)
 			if (strcmp(bpf_map__name(map), pp_map_desc[i].name))
 				continue;
 			if (bpf_map__set_max_entries(map, pp_map_max_entries(s, i)))
+				return -EINVAL;
+			if (i == PPM_XDP_TX && pp_obj_devmap(obj, map, pp_map_max_entries(s, i)))
 				return -EINVAL;
 		}
 	}
@@ -97,22 +148,34 @@ int pp_dp_open(struct pp_dataplane *dp, const char *pin_root, const struct pp_ma
 
 	dp->tap = tap_bpf__open_opts(&opts);
 	dp->netdev = netdev_bpf__open_opts(&opts);
-	if (!dp->tap || !dp->netdev) {
+	dp->tap_xdp = tap_xdp_bpf__open_opts(&opts);
+	dp->netdev_xdp = netdev_xdp_bpf__open_opts(&opts);
+	if (!dp->tap || !dp->netdev || !dp->tap_xdp || !dp->netdev_xdp) {
 		err = -errno;
 		goto fail;
 	}
 	err = pp_obj_set_sizes(dp->tap->obj, s);
 	if (!err)
 		err = pp_obj_set_sizes(dp->netdev->obj, s);
+	if (!err)
+		err = pp_obj_set_sizes(dp->tap_xdp->obj, s);
+	if (!err)
+		err = pp_obj_set_sizes(dp->netdev_xdp->obj, s);
 	if (err)
 		goto fail;
 	err = tap_bpf__load(dp->tap);
 	if (!err)
 		err = netdev_bpf__load(dp->netdev);
+	if (!err)
+		err = tap_xdp_bpf__load(dp->tap_xdp);
+	if (!err)
+		err = netdev_xdp_bpf__load(dp->netdev_xdp);
 	if (err)
 		goto fail;
 	dp->prog_fd[PP_ROLE_TAP] = bpf_program__fd(dp->tap->progs.pp_tap_ingress);
 	dp->prog_fd[PP_ROLE_NET] = bpf_program__fd(dp->netdev->progs.pp_net_ingress);
+	dp->xdp_prog_fd[PP_ROLE_TAP] = bpf_program__fd(dp->tap_xdp->progs.pp_tap_xdp);
+	dp->xdp_prog_fd[PP_ROLE_NET] = bpf_program__fd(dp->netdev_xdp->progs.pp_net_xdp);
 	err = pp_map_fds(dp->tap->obj, fds);
 	if (!err)
 		err = pp_maps_adopt(&dp->maps, fds);
@@ -127,8 +190,12 @@ fail:
 void pp_dp_close(struct pp_dataplane *dp)
 {
 	pp_maps_close(&dp->maps);
+	netdev_xdp_bpf__destroy(dp->netdev_xdp);
+	tap_xdp_bpf__destroy(dp->tap_xdp);
 	netdev_bpf__destroy(dp->netdev);
 	tap_bpf__destroy(dp->tap);
+	dp->netdev_xdp = NULL;
+	dp->tap_xdp = NULL;
 	dp->netdev = NULL;
 	dp->tap = NULL;
 }

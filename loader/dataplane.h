@@ -19,7 +19,10 @@ enum pp_role { PP_ROLE_TAP, PP_ROLE_NET };
 struct pp_dataplane {
 	struct tap_bpf *tap;
 	struct netdev_bpf *netdev;
+	struct tap_xdp_bpf *tap_xdp;		/* the same rules as XDP (loader/xdp.h) */
+	struct netdev_xdp_bpf *netdev_xdp;
 	int prog_fd[2];		/* by enum pp_role */
+	int xdp_prog_fd[2];	/* by enum pp_role */
 	struct pp_maps maps;
 	char pin_root[256];
 };

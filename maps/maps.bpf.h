@@ -124,6 +124,22 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } PP_MAP_NET_DROPS SEC(".maps");
 
+/*
+ * The devices XDP may transmit to: ifindex -> ifindex.  A tap is in it while
+ * its instance port is in XDP mode; a network device while it provably
+ * accepts XDP redirects (a veth whose peer has an XDP program).  A device
+ * that is not in it gets XDP_PASS from bpf_redirect_map(): the frame goes on
+ * to TC (bpf/ctx/xdp.h).  A devmap takes no BTF for its key and value, and
+ * the loader pins it itself (libbpf 1.1 cannot reuse a pinned devmap: see
+ * pp_obj_devmap in loader/dataplane.c), under the same name.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_DEVMAP_HASH);
+	__uint(max_entries, PP_DEF_MAX_IPORTS + PP_DEF_MAX_NETS);
+	__uint(key_size, sizeof(__u32));	/* ifindex */
+	__uint(value_size, sizeof(__u32));	/* the same ifindex */
+} PP_MAP_XDP_TX SEC(".maps");
+
 /* Control plane only: name -> id (see include/polyport.h). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

@@ -31,6 +31,7 @@ const struct pp_map_desc pp_map_desc[PPM_COUNT] = {
 			      sizeof(struct pp_drops) },
 	[PPM_NAMES]	  = { STR(PP_MAP_NAMES), PP_MK_HASH, sizeof(struct pp_name_key),
 			      sizeof(struct pp_name_val) },
+	[PPM_XDP_TX]	  = { STR(PP_MAP_XDP_TX), PP_MK_HASH, 4, 4 },
 };
 
 const char *const pp_drop_names[PP_DROP_MAX] = PP_DROP_NAMES;
@@ -62,6 +63,7 @@ unsigned pp_map_max_entries(const struct pp_map_sizes *s, enum pp_map_id id)
 	case PPM_NET_DROPS:	return s->max_nets;
 	case PPM_FDB:		return s->max_macs;
 	case PPM_NAMES:		return s->max_sports + s->max_iports + s->max_nets;
+	case PPM_XDP_TX:	return s->max_iports + s->max_nets;	/* taps + network devices */
 	case PPM_COUNT:		break;
 	}
 	return 0;

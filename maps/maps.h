@@ -31,6 +31,7 @@ enum pp_map_id {
 	PPM_IPORT_DROPS,
 	PPM_NET_DROPS,
 	PPM_NAMES,
+	PPM_XDP_TX,		/* devmap: hash semantics (put, delete, iterate) */
 	PPM_COUNT,
 };
 

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
 /*
  * Context shim for TC (struct __sk_buff).  The frame logic in bpf/lib is
- * written against these names only; bpf/ctx/xdp.h provides the same for XDP.
+ * written against these names only; bpf/ctx/xdp.h provides the same for XDP,
+ * and each entry file is compiled once per shim (build/<name>.bpf.o and
+ * build/<name>.xdp.bpf.o).
  *
  * On a TC ingress hook the receive path has usually moved the frame's first
  * 802.1Q/802.1ad tag into skb metadata (vlan_present, vlan_proto, vlan_tci):
@@ -30,6 +32,9 @@
 #define CTX_ACT_DROP		TC_ACT_SHOT
 #define CTX_ACT_REDIRECT	TC_ACT_REDIRECT
 #define CTX_CAN_CLONE		1	/* bpf_clone_redirect: floods are done here */
+/* Never returned here: TC is where XDP hands frames to (ctx_tx_fits and
+ * ctx_redirect always let TC send), so the hand-off branches are dead code. */
+#define CTX_ACT_TO_TC		TC_ACT_OK
 
 #ifdef PP_TEST
 #include "test_log.h"
@@ -114,15 +119,41 @@ static __always_inline int ctx_store_bytes(struct __sk_buff *ctx, __u32 off,
 	return bpf_skb_store_bytes(ctx, off, from, len, 0);
 }
 
-/* Send the frame out of ifindex (the verdict to return). */
+/*
+ * Choose ifindex as the frame's target (before the frame is changed for it,
+ * as the XDP shim needs).  TC reaches every device: CTX_ACT_REDIRECT.
+ */
 static __always_inline int ctx_redirect(struct __sk_buff *ctx, __u32 ifindex)
+{
+	(void)ctx;
+	return bpf_redirect(ifindex, 0);
+}
+
+/* The frame, as it is now, leaves by the redirect chosen above. */
+static __always_inline int ctx_redirect_done(struct __sk_buff *ctx, __u32 ifindex, int verdict)
 {
 #ifdef PP_TEST
 	pp_test_record(ctx, ifindex, PP_TEST_REDIRECT);
 #else
 	(void)ctx;
+	(void)ifindex;
 #endif
-	return bpf_redirect(ifindex, 0);
+	return verdict;
+}
+
+/* A TC redirect sends a frame of any length. */
+static __always_inline int ctx_tx_fits(__u32 len, __u32 mtu)
+{
+	(void)len;
+	(void)mtu;
+	return 1;
+}
+
+/* TC is where frames end up: it never hands one on. */
+static __always_inline int ctx_handed_to_tc(int verdict)
+{
+	(void)verdict;
+	return 0;
 }
 
 /* Send a copy of the frame, as it is now, out of ifindex; 0 on success. */

@@ -9,6 +9,22 @@
  * match and network): an entry that is being rewritten, or a stale id, reads
  * as "no match" and the frame is dropped and counted.  Isolation never rests
  * on the order in which the loader writes maps.
+ *
+ * The same code runs as TC and as XDP (bpf/ctx/skb.h, bpf/ctx/xdp.h).  What
+ * XDP cannot do, it hands to the TC program of the same device (verdict
+ * CTX_ACT_TO_TC = XDP_PASS), always with the frame unchanged and nothing
+ * counted, so that each frame is counted once, where it is finally handled:
+ * - floods that need a copy per local service port, each with its own tags
+ *   (no clones in XDP);
+ * - a target XDP may not transmit to (ctx_redirect: not in pp_xdp_tx): a
+ *   bridge or VXLAN device (no XDP transmit), a veth whose peer has no XDP
+ *   program (the frame would be dropped), the tap of an instance port in TC
+ *   mode (its guest may need the offload metadata an XDP redirect drops);
+ * - a frame toward a VM longer than its tap's MTU + 18 once retagged (a
+ *   full-size frame to a QinQ port: 1,522 bytes): an XDP redirect drops it
+ *   (xdp_ok_fwd_dev), a TC redirect delivers it (ctx_tx_fits).
+ * That is why a target is chosen (ctx_redirect) before tags are popped or
+ * pushed, and why the rx/tx counters move only after that choice.
  */
 #ifndef PP_DATAPLANE_H
 #define PP_DATAPLANE_H
@@ -162,7 +178,8 @@ static __always_inline int pp_to_sport(struct __ctx_buff *ctx, __u32 q, __u32 ne
 {
 	struct pp_sport *qs = bpf_map_lookup_elem(&PP_MAP_SPORTS, &q);
 	struct pp_iport *qi;
-	__u32 slot, tap;
+	__u32 slot, tap, len;
+	int act;
 
 	if (!qs || qs->net_id != net_id)
 		return PP_ERR(PP_DROP_UNKNOWN_DST);
@@ -171,23 +188,38 @@ static __always_inline int pp_to_sport(struct __ctx_buff *ctx, __u32 q, __u32 ne
 	tap = qi ? pp_slot_tap(slot, qi) : 0;
 	if (!tap)
 		return PP_ERR(PP_DROP_NO_TARGET);
+	len = f->len - 4 * (__u32)f->ntags + 4 * pp_sport_ntags(qs);
+	if (!ctx_tx_fits(len, qi->mtu))
+		return CTX_ACT_TO_TC;	/* XDP: longer than the tap takes by XDP */
+	act = ctx_redirect(ctx, tap);
+	if (act != CTX_ACT_REDIRECT)
+		return act;	/* XDP: an instance port in TC mode: hand to TC */
 	if (pp_tags_pop(ctx, f->ntags) || pp_tags_push_sport(ctx, qs))
 		return PP_ERR(PP_DROP_MALFORMED);
-	pp_count_tx(q, f->len - 4 * (__u32)f->ntags + 4 * pp_sport_ntags(qs));
-	return ctx_redirect(ctx, tap);
+	pp_count_tx(q, len);
+	return ctx_redirect_done(ctx, tap, act);
 }
 
-/* Send an untagged frame to network net's device, with the network's tag. */
+/*
+ * Send a frame carrying ntags tags to network net's device: every tag
+ * removed, the network's own tag pushed.
+ */
 static __always_inline int pp_to_net(struct __ctx_buff *ctx, __u32 net_id,
-				     const struct pp_net *net)
+				     const struct pp_net *net, __u32 ntags)
 {
 	__u32 ifindex = pp_net_dev(net_id, net);
+	int act;
 
 	if (!ifindex)
 		return PP_ERR(PP_DROP_NO_TARGET);
+	act = ctx_redirect(ctx, ifindex);
+	if (act != CTX_ACT_REDIRECT)
+		return act;	/* XDP: no XDP transmit to this device: hand to TC */
+	if (pp_tags_pop(ctx, ntags))
+		return PP_ERR(PP_DROP_MALFORMED);
 	if (net->vlan && ctx_tag_push(ctx, bpf_htons(ETH_P_8021Q), net->vlan))
 		return PP_ERR(PP_DROP_MALFORMED);
-	return ctx_redirect(ctx, ifindex);
+	return ctx_redirect_done(ctx, ifindex, act);
 }
 
 #ifdef CTX_CAN_CLONE
@@ -254,6 +286,7 @@ static __always_inline int pp_flood_copies(struct __ctx_buff *ctx, __u32 net_id,
 	}
 	return 0;
 }
+#endif
 
 /* Does net_id have a local service port other than except? */
 static __always_inline int pp_flood_any(__u32 net_id, __u32 except)
@@ -264,7 +297,6 @@ static __always_inline int pp_flood_any(__u32 net_id, __u32 except)
 		return 0;
 	return fl->count > 1 || fl->sport[0] != except;
 }
-#endif
 
 /* Frames a VM sends: classify, check, then local port, flood or network. */
 static __always_inline int pp_from_vm(struct __ctx_buff *ctx)
@@ -309,23 +341,29 @@ static __always_inline int pp_from_vm(struct __ctx_buff *ctx)
 		if (pp_tags_pop(ctx, f.ntags) ||
 		    pp_flood_copies(ctx, net_id, id, f.len - 4 * (__u32)f.ntags))
 			return pp_drop_iport(slot, PP_DROP_MALFORMED);
-		ret = pp_to_net(ctx, net_id, net);
+		ret = pp_to_net(ctx, net_id, net, 0);
 		return ret < 0 ? pp_drop_iport(slot, PP_ERR_REASON(ret)) : ret;
 #else
-		return CTX_ACT_TO_TC;	/* one copy per port: TC clones */
+		/*
+		 * XDP: copies for other local ports of the network need clones:
+		 * hand to TC.  Without any, the frame only goes to the network
+		 * (the forwarding table has no multicast MAC), as unicast does.
+		 */
+		if (pp_flood_any(net_id, id))
+			return CTX_ACT_TO_TC;
 #endif
 	}
 
-	pp_count_rx(id, f.len);
 	fk.net_id = net_id;
 	__builtin_memcpy(fk.mac, f.dst, ETH_ALEN);
 	q = bpf_map_lookup_elem(&PP_MAP_FDB, &fk);
 	if (q && *q && *q != id)
 		ret = pp_to_sport(ctx, *q, net_id, &f);
-	else if (pp_tags_pop(ctx, f.ntags))
-		ret = PP_ERR(PP_DROP_MALFORMED);
 	else
-		ret = pp_to_net(ctx, net_id, net);
+		ret = pp_to_net(ctx, net_id, net, f.ntags);
+	if (ctx_handed_to_tc(ret))
+		return ret;		/* counted by TC */
+	pp_count_rx(id, f.len);
 	return ret < 0 ? pp_drop_iport(slot, PP_ERR_REASON(ret)) : ret;
 }
 
@@ -387,15 +425,15 @@ static __always_inline int pp_from_net(struct __ctx_buff *ctx)
 		return pp_drop_net(net_id, PP_DROP_MTU);
 
 	if (pp_mac_is_mcast(f.dst)) {
-#ifdef CTX_CAN_CLONE
 		if (!pp_flood_any(net_id, 0))
 			return pp_drop_net(net_id, PP_DROP_NO_TARGET);
+#ifdef CTX_CAN_CLONE
 		if (pp_tags_pop(ctx, f.ntags) ||
 		    pp_flood_copies(ctx, net_id, 0, f.len - 4 * (__u32)f.ntags))
 			return pp_drop_net(net_id, PP_DROP_MALFORMED);
 		return CTX_ACT_DROP;	/* the copies are out; the original is done */
 #else
-		return CTX_ACT_TO_TC;
+		return CTX_ACT_TO_TC;	/* XDP: one copy per local port, own tags: TC */
 #endif
 	}
 

@@ -4,17 +4,39 @@
  * input frame, the expected verdict, every expected output (redirect or
  * clone: target and bytes) and the expected drop counter.
  *
- * The programs are the PP_TEST builds of bpf/tap.bpf.c and bpf/netdev.bpf.c:
- * the same code, with redirects and clones recorded (tests/bpf/test_log.h).
- * Every case with a tag runs twice on TC: all tags in the frame, and the
- * outermost tag in skb metadata, as the receive path of a tap leaves it
- * (BPF_PROG_TEST_RUN refuses vlan_tci in ctx_in, so the shim injects it).
+ * One table, two contexts.  The programs are the PP_TEST builds of
+ * bpf/tap.bpf.c and bpf/netdev.bpf.c, each compiled for TC and for XDP: the
+ * same code, with redirects and clones recorded (tests/bpf/test_log.h).
+ * - TC: every case with a tag runs twice: all tags in the frame, and the
+ *   outermost tag in skb metadata, as the receive path of a tap leaves it
+ *   (BPF_PROG_TEST_RUN refuses vlan_tci in ctx_in, so the shim injects it).
+ * - XDP: every case runs once (XDP sees every tag in the frame) and must give
+ *   TC's verdict (XDP_REDIRECT / XDP_DROP), the same output bytes to the
+ *   same target, and move the same counters (drops, service-port rx/tx) by
+ *   the same amounts as the TC run did.  The exceptions are the documented
+ *   hand-offs (.to_tc, with the reason): there XDP must return XDP_PASS with
+ *   the frame unchanged and no counter moved, so that TC, which runs next on
+ *   the same device, handles and counts the frame once.
+ * - A few cases only XDP can build (.only): 9,000-byte frames (TEST_RUN
+ *   builds a TC frame within one page) and 14-byte IPv4 runts (TEST_RUN
+ *   refuses them for TC: it wants an IP header after 0x0800 or 0x86dd; the
+ *   same runts with ethertype ARP run in both).
+ *
+ * XDP's BPF_PROG_TEST_RUN needs a real device for ctx_in's ingress_ifindex,
+ * and pp_xdp_tx (a devmap) only takes real devices.  So the test runs in a
+ * network namespace of its own (unshare) where every ifindex of the table
+ * is a bridge device created with exactly that index ("ppt<index>"): the
+ * table's numbers are real there, and nothing outside is touched.  TAP3 and
+ * DEVH are left out of pp_xdp_tx: an instance port in TC mode, and a device
+ * XDP may not transmit to (a bridge, a VXLAN device, a veth whose peer has
+ * no XDP program).
  *
  * Not buildable here, covered by the namespace tests instead: frames shorter
- * than 14 bytes (TEST_RUN refuses them for TC), GSO frames, and delivery
+ * than 14 bytes (TEST_RUN refuses them for both), GSO frames, and delivery
  * itself (TEST_RUN does not perform redirects).
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,18 +48,27 @@
 #include "dataplane.h"
 #include "test_log.h"
 #include "frames.h"
+#include "xdp.h"
 #include "tap_test.skel.h"
 #include "netdev_test.skel.h"
+#include "tap_xdp_test.skel.h"
+#include "netdev_xdp_test.skel.h"
 
-/* ---- topology (fake ifindexes: TEST_RUN does not transmit) ---------------- */
-enum { TAP1 = 11, TAP2 = 12, DEVA = 21, DEVB = 22, DEVC = 23, DEVDE = 24, DEVF = 25,
-       NODEV = 99 };
-enum { NET_A = 1, NET_B, NET_C, NET_D, NET_E, NET_F };
-enum { SLOT1 = 1, SLOT2 };
+/* ---- topology (ifindexes of bridges in the test's own namespace) ---------- */
+enum { TAP1 = 11, TAP2 = 12, TAP3 = 13, DEVA = 21, DEVB = 22, DEVC = 23, DEVDE = 24,
+       DEVF = 25, DEVG = 26, DEVH = 27, NODEV = 99 };
+enum { NET_A = 1, NET_B, NET_C, NET_D, NET_E, NET_F, NET_G, NET_H };
+enum { SLOT1 = 1, SLOT2, SLOT3 };
+
+static const uint32_t devices[] = { TAP1, TAP2, TAP3, DEVA, DEVB, DEVC, DEVDE, DEVF, DEVG,
+				    DEVH, NODEV };
+/* What XDP may transmit to: not TAP3 (TC mode), not DEVH (no XDP transmit). */
+static const uint32_t xdp_tx[] = { TAP1, TAP2, DEVA, DEVB, DEVC, DEVDE, DEVF, DEVG };
 
 static const uint8_t M1[6] = { 0x52, 0x54, 0, 0, 0, 0x01 };
 static const uint8_t M2[6] = { 0x52, 0x54, 0, 0, 0, 0x02 };
 static const uint8_t M3[6] = { 0x52, 0x54, 0, 0, 0, 0x03 };
+static const uint8_t M4[6] = { 0x52, 0x54, 0, 0, 0, 0x04 };
 static const uint8_t M9[6] = { 0x52, 0x54, 0, 0, 0, 0x09 };
 static const uint8_t BAD[6] = { 0x52, 0x54, 0, 0, 0, 0x66 };
 static const uint8_t EXT[6] = { 0x02, 0, 0, 0, 0, 0xaa };
@@ -54,6 +85,9 @@ static const struct port ports[] = {
 	{ 6, SLOT2, NET_A, PP_MATCH_VLAN, 100, 0, M2 },
 	{ 7, SLOT2, NET_D, PP_MATCH_UNTAGGED, 0, 0, M2 },
 	{ 8, SLOT2, NET_B, PP_MATCH_SRCMAC, 0, 0, M9 },
+	{ 9, SLOT1, NET_G, PP_MATCH_VLAN, 102, 0, M1 },
+	{ 10, SLOT3, NET_G, PP_MATCH_VLAN, 100, 0, M4 },
+	{ 11, SLOT1, NET_H, PP_MATCH_VLAN, 103, 0, M1 },
 };
 
 #define Q(v)	{ 0x8100, (v) }
@@ -63,6 +97,8 @@ static const struct port ports[] = {
 /* ---- cases -------------------------------------------------------------------- */
 enum { P_TAP, P_NET };
 enum { D_NONE, D_IPORT, D_NET };
+enum { BOTH, ONLY_TC, ONLY_XDP };
+enum { K_TC, K_XDP };
 
 struct want {
 	uint32_t kind, ifindex;
@@ -78,6 +114,8 @@ struct tcase {
 	int drop;			/* D_* */
 	uint32_t drop_idx, reason;
 	struct want out[4];		/* in order; kind 0 ends */
+	const char *to_tc;		/* XDP hands the frame to TC, for this reason */
+	int only;			/* BOTH, ONLY_TC, ONLY_XDP */
 };
 
 #define FR(d, s, ...)	{ .dst = (d), .src = (s), .tags = { __VA_ARGS__ } }
@@ -86,6 +124,11 @@ struct tcase {
 #define FWD		.verdict = TC_ACT_REDIRECT
 #define DROP_IP(slot, r) .verdict = TC_ACT_SHOT, .drop = D_IPORT, .drop_idx = (slot), .reason = (r)
 #define DROP_NET(n, r)	.verdict = TC_ACT_SHOT, .drop = D_NET, .drop_idx = (n), .reason = (r)
+/* The documented hand-offs from XDP to TC. */
+#define TO_TC(why)	.to_tc = (why)
+#define FLOOD		TO_TC("a copy per local service port, each with its own tags: TC clones")
+/* TEST_RUN builds TC frames within a page, and wants an IP header after 0x0800. */
+#define XDP_ONLY	.only = ONLY_XDP
 
 static const struct tcase cases[] = {
 	/* --- from the VM: classification ------------------------------------ */
@@ -182,14 +225,45 @@ static const struct tcase cases[] = {
 	  FR(M9, M1, Q(100)), FWD, .out = { REDIR(DEVA, FR(M9, M1)) } },
 	{ "vm: broadcast from vlan 100 floods net A", P_TAP, TAP1, FR(BC, M1, Q(100)), FWD,
 	  .out = { CLONE(TAP1, FR(BC, M1, AD(300), Q(10))), CLONE(TAP2, FR(BC, M1, Q(100))),
-		   REDIR(DEVA, FR(BC, M1)) } },
+		   REDIR(DEVA, FR(BC, M1)) }, FLOOD },
 	{ "vm: multicast from QinQ floods net A", P_TAP, TAP1, FR(MC, M3, AD(300), Q(10)), FWD,
 	  .out = { CLONE(TAP1, FR(MC, M3, Q(100))), CLONE(TAP2, FR(MC, M3, Q(100))),
-		   REDIR(DEVA, FR(MC, M3)) } },
+		   REDIR(DEVA, FR(MC, M3)) }, FLOOD },
 	{ "vm: broadcast on a network with no other port", P_TAP, TAP1, FR(BC, M1), FWD,
 	  .out = { REDIR(DEVC, FR(BC, M1)) } },
+	{ "vm: broadcast from vlan 102 floods net G (a port on tap 3)", P_TAP, TAP1,
+	  FR(BC, M1, Q(102)), FWD,
+	  .out = { CLONE(TAP3, FR(BC, M1, Q(100))), REDIR(DEVG, FR(BC, M1)) }, FLOOD },
+
+	/* --- from the VM: jumbo frames, runts, targets XDP may not send to ------- */
+	{ "vm: vlan 102 -> net G (MTU 9000)", P_TAP, TAP1, FR(EXT, M1, Q(102)), FWD,
+	  .out = { REDIR(DEVG, FR(EXT, M1)) } },
+	{ "vm: 9,000-byte frame on vlan 102, net G's MTU is 9000", P_TAP, TAP1,
+	  { .dst = EXT, .src = M1, .tags = { Q(102) }, .payload = 8982 }, FWD,
+	  .out = { REDIR(DEVG, { .dst = EXT, .src = M1, .payload = 8982 }) }, XDP_ONLY },
+	{ "vm: 9,000-byte frame on vlan 100, net A's MTU is 1500", P_TAP, TAP1,
+	  { .dst = EXT, .src = M1, .tags = { Q(100) }, .payload = 8982 },
+	  DROP_IP(SLOT1, PP_DROP_MTU), XDP_ONLY },
+	{ "vm: 14-byte runt (a bare header, ARP) -> net C", P_TAP, TAP1,
+	  { .dst = EXT, .src = M1, .proto = 0x0806, .cut = 14 }, FWD,
+	  .out = { REDIR(DEVC, { .dst = EXT, .src = M1, .proto = 0x0806, .cut = 14 }) } },
+	{ "vm: 14-byte runt (a bare header, IPv4) -> net C", P_TAP, TAP1,
+	  { .dst = EXT, .src = M1, .cut = 14 }, FWD,
+	  .out = { REDIR(DEVC, { .dst = EXT, .src = M1, .cut = 14 }) }, XDP_ONLY },
+	{ "vm: 14-byte runt ending in a tag's TPID", P_TAP, TAP1,
+	  { .dst = EXT, .src = M1, .tags = { Q(100) }, .cut = 14 },
+	  DROP_IP(SLOT1, PP_DROP_MALFORMED) },
+	{ "vm: vlan 103 -> net H", P_TAP, TAP1, FR(EXT, M1, Q(103)), FWD,
+	  .out = { REDIR(DEVH, FR(EXT, M1)) },
+	  TO_TC("net H's device is not in pp_xdp_tx: no XDP transmit there") },
+	{ "vm: broadcast from vlan 103, no other port on net H", P_TAP, TAP1, FR(BC, M1, Q(103)),
+	  FWD, .out = { REDIR(DEVH, FR(BC, M1)) },
+	  TO_TC("net H's device is not in pp_xdp_tx: no XDP transmit there") },
+	{ "vm: local switch vlan 102 -> M4 on tap 3", P_TAP, TAP1, FR(M4, M1, Q(102)), FWD,
+	  .out = { REDIR(TAP3, FR(M4, M1, Q(100))) },
+	  TO_TC("instance port 3 is in TC mode: its tap is not in pp_xdp_tx") },
 	{ "vm: broadcast from src-mac port: other net B port, tagged", P_TAP, TAP2, FR(BC, M9), FWD,
-	  .out = { CLONE(TAP1, FR(BC, M9, Q(200))), REDIR(DEVB, FR(BC, M9)) } },
+	  .out = { CLONE(TAP1, FR(BC, M9, Q(200))), REDIR(DEVB, FR(BC, M9)) }, FLOOD },
 
 	/* --- from a network ---------------------------------------------------- */
 	{ "net: unicast to M1 on net A -> vlan 100", P_NET, DEVA, FR(M1, EXT), FWD,
@@ -207,14 +281,14 @@ static const struct tcase cases[] = {
 	{ "net: broadcast on net A -> every local port, own tags", P_NET, DEVA, FR(BC, EXT),
 	  .verdict = TC_ACT_SHOT,
 	  .out = { CLONE(TAP1, FR(BC, EXT, Q(100))), CLONE(TAP1, FR(BC, EXT, AD(300), Q(10))),
-		   CLONE(TAP2, FR(BC, EXT, Q(100))) } },
+		   CLONE(TAP2, FR(BC, EXT, Q(100))) }, FLOOD },
 	{ "net: broadcast on net B: vlan 200, src-mac port gets its MAC", P_NET, DEVB, FR(BC, EXT),
 	  .verdict = TC_ACT_SHOT,
-	  .out = { CLONE(TAP1, FR(BC, EXT, Q(200))), CLONE(TAP2, FR(M9, EXT)) } },
+	  .out = { CLONE(TAP1, FR(BC, EXT, Q(200))), CLONE(TAP2, FR(M9, EXT)) }, FLOOD },
 	{ "net: broadcast on net D: untagged wire with src-mac ports", P_NET, DEVDE, FR(BC, EXT),
-	  .verdict = TC_ACT_SHOT, .out = { CLONE(TAP2, FR(M2, EXT)) } },
+	  .verdict = TC_ACT_SHOT, .out = { CLONE(TAP2, FR(M2, EXT)) }, FLOOD },
 	{ "net: multicast on net C: no src-mac port, no rewrite", P_NET, DEVC, FR(MC, EXT),
-	  .verdict = TC_ACT_SHOT, .out = { CLONE(TAP1, FR(MC, EXT)) } },
+	  .verdict = TC_ACT_SHOT, .out = { CLONE(TAP1, FR(MC, EXT)) }, FLOOD },
 	{ "net: vlan network 3001 on a shared device -> vlan 101", P_NET, DEVDE,
 	  FR(M1, EXT, Q(3001)), FWD, .out = { REDIR(TAP1, FR(M1, EXT, Q(101))) } },
 	{ "net: vlan network tag with 88a8 TPID", P_NET, DEVDE,
@@ -243,6 +317,38 @@ static const struct tcase cases[] = {
 	  DROP_NET(NET_A, PP_DROP_MTU) },
 	{ "net: at the MTU passes", P_NET, DEVA, { .dst = M1, .src = EXT, .payload = 1500 }, FWD,
 	  .out = { REDIR(TAP1, { .dst = M1, .src = EXT, .tags = { Q(100) }, .payload = 1500 }) } },
+	{ "net: unicast to M1 on net G -> vlan 102", P_NET, DEVG, FR(M1, EXT), FWD,
+	  .out = { REDIR(TAP1, FR(M1, EXT, Q(102))) } },
+	{ "net: 9,000-byte frame to M1 on net G -> vlan 102", P_NET, DEVG,
+	  { .dst = M1, .src = EXT, .payload = 8986 }, FWD,
+	  .out = { REDIR(TAP1, { .dst = M1, .src = EXT, .tags = { Q(102) }, .payload = 8986 }) },
+	  XDP_ONLY, TO_TC("9,004 bytes: more than tap 1's MTU (1500) + 18") },
+	{ "net: 9,000-byte frame on net A (MTU 1500)", P_NET, DEVA,
+	  { .dst = M1, .src = EXT, .payload = 8986 }, DROP_NET(NET_A, PP_DROP_MTU), XDP_ONLY },
+	{ "net: 14-byte runt (ARP) to M1 on net C", P_NET, DEVC,
+	  { .dst = M1, .src = EXT, .proto = 0x0806, .cut = 14 }, FWD,
+	  .out = { REDIR(TAP1, { .dst = M1, .src = EXT, .proto = 0x0806, .cut = 14 }) } },
+	{ "net: 14-byte runt (IPv4) to M1 on net C", P_NET, DEVC,
+	  { .dst = M1, .src = EXT, .cut = 14 }, FWD,
+	  .out = { REDIR(TAP1, { .dst = M1, .src = EXT, .cut = 14 }) }, XDP_ONLY },
+	{ "net: 14-byte runt ending in a tag's TPID", P_NET, DEVA,
+	  { .dst = M1, .src = EXT, .tags = { Q(5) }, .cut = 14 },
+	  DROP_NET(NET_A, PP_DROP_MALFORMED) },
+	{ "net: unicast to M4 on net G -> tap 3", P_NET, DEVG, FR(M4, EXT), FWD,
+	  .out = { REDIR(TAP3, FR(M4, EXT, Q(100))) },
+	  TO_TC("instance port 3 is in TC mode: its tap is not in pp_xdp_tx") },
+	{ "net: broadcast on net G", P_NET, DEVG, FR(BC, EXT), .verdict = TC_ACT_SHOT,
+	  .out = { CLONE(TAP1, FR(BC, EXT, Q(102))), CLONE(TAP3, FR(BC, EXT, Q(100))) }, FLOOD },
+	{ "net: at the MTU to the QinQ port (1,522 bytes out)", P_NET, DEVA,
+	  { .dst = M3, .src = EXT, .payload = 1500 }, FWD,
+	  .out = { REDIR(TAP1, { .dst = M3, .src = EXT, .tags = { AD(300), Q(10) },
+				 .payload = 1500 }) },
+	  TO_TC("1,522 bytes: more than the tap's MTU + 18, which an XDP redirect drops") },
+	{ "vm: local switch at the MTU, vlan 100 -> QinQ port (1,522 bytes out)", P_TAP, TAP1,
+	  { .dst = M3, .src = M1, .tags = { Q(100) }, .payload = 1500 }, FWD,
+	  .out = { REDIR(TAP1, { .dst = M3, .src = M1, .tags = { AD(300), Q(10) },
+				 .payload = 1500 }) },
+	  TO_TC("1,522 bytes: more than the tap's MTU + 18, which an XDP redirect drops") },
 	{ "net: unknown device", P_NET, NODEV, FR(M1, EXT), DROP_NET(0, PP_DROP_UNKNOWN_PORT) },
 	{ "net: frame on a tap is not a network's", P_NET, TAP1, FR(M1, EXT),
 	  DROP_NET(0, PP_DROP_UNKNOWN_PORT) },
@@ -252,6 +358,8 @@ static const struct tcase cases[] = {
 struct progs {
 	struct tap_test_bpf *tap;
 	struct netdev_test_bpf *net;
+	struct tap_xdp_test_bpf *tap_xdp;
+	struct netdev_xdp_test_bpf *net_xdp;
 	struct pp_maps maps;
 };
 
@@ -281,29 +389,85 @@ static uint32_t wire(const struct pp_test_out *o, const uint8_t *data, uint32_t 
 	return len + 4;
 }
 
-static uint64_t drops(struct pp_maps *m, int scope, uint32_t idx, int reason)
-{
-	struct pp_drops d;
-	uint64_t sum = 0;
+/* Every counter the table can move: service-port rx/tx, drops by reason. */
+#define NSPORTS	16
+#define NIDX	16
+struct snap {
+	uint64_t sport[NSPORTS][4];
+	uint64_t drop[2][NIDX][PP_DROP_MAX];	/* [D_IPORT - 1 / D_NET - 1][index][reason] */
+};
 
-	if (pp_map_get_percpu_sum(m, scope == D_IPORT ? PPM_IPORT_DROPS : PPM_NET_DROPS, idx, &d))
-		return 0;
-	for (int r = 0; r < PP_DROP_MAX; r++)
-		if (reason < 0 || r == reason)
-			sum += d.reason[r];
-	return sum;
+static void snap_take(struct pp_maps *m, struct snap *s)
+{
+	memset(s, 0, sizeof(*s));
+	for (uint32_t id = 1; id < NSPORTS; id++) {
+		struct pp_sport_stats st;
+
+		if (!pp_sport_stats_get(m, id, &st)) {
+			s->sport[id][0] = st.rx_packets;
+			s->sport[id][1] = st.rx_bytes;
+			s->sport[id][2] = st.tx_packets;
+			s->sport[id][3] = st.tx_bytes;
+		}
+	}
+	for (int k = 0; k < 2; k++)
+		for (uint32_t i = 0; i < NIDX; i++) {
+			struct pp_drops d;
+
+			if (!pp_map_get_percpu_sum(m, k ? PPM_NET_DROPS : PPM_IPORT_DROPS, i, &d))
+				memcpy(s->drop[k][i], d.reason, sizeof(d.reason));
+		}
 }
 
-static uint64_t all_drops(struct pp_maps *m)
+static void snap_delta(const struct snap *a, const struct snap *b, struct snap *d)
 {
-	uint64_t sum = 0;
+	const uint64_t *pa = (const uint64_t *)a, *pb = (const uint64_t *)b;
+	uint64_t *pd = (uint64_t *)d;
 
-	for (uint32_t i = 0; i < 8; i++)
-		sum += drops(m, D_IPORT, i, -1) + drops(m, D_NET, i, -1);
-	return sum;
+	for (size_t i = 0; i < sizeof(*d) / 8; i++)
+		pd[i] = pb[i] - pa[i];
 }
 
-static int run_case(struct progs *p, const struct tcase *c, int meta)
+static uint64_t snap_drops(const struct snap *d)
+{
+	uint64_t n = 0;
+
+	for (int k = 0; k < 2; k++)
+		for (int i = 0; i < NIDX; i++)
+			for (int r = 0; r < PP_DROP_MAX; r++)
+				n += d->drop[k][i][r];
+	return n;
+}
+
+/* The drop the case expects, and nothing else, was counted. */
+static int check_drops(const struct tcase *c, const struct snap *d)
+{
+	int ok = 1;
+
+	if (c->drop && d->drop[c->drop - 1][c->drop_idx][c->reason] != 1) {
+		fprintf(stderr, "    drop %s not counted on %s %u\n", pp_drop_names[c->reason],
+			c->drop == D_IPORT ? "instance port" : "network", c->drop_idx);
+		ok = 0;
+	}
+	if (snap_drops(d) != (c->drop ? 1u : 0u)) {
+		fprintf(stderr, "    drop counters moved by %llu, want %d\n",
+			(unsigned long long)snap_drops(d), c->drop ? 1 : 0);
+		ok = 0;
+	}
+	return ok;
+}
+
+static int nwant_of(const struct tcase *c)
+{
+	int n = 0;
+
+	while (n < 4 && c->out[n].kind)
+		n++;
+	return n;
+}
+
+/* One TC run; *delta gets the counters it moved. */
+static int run_tc(struct progs *p, const struct tcase *c, int meta, struct snap *delta)
 {
 	static uint8_t in[FR_MAX], out[FR_MAX], want[FR_MAX], got[FR_MAX + 8];
 	struct __sk_buff skb = { .ingress_ifindex = c->ifindex };
@@ -311,9 +475,9 @@ static int run_case(struct progs *p, const struct tcase *c, int meta)
 		    .data_size_out = sizeof(out), .ctx_in = &skb, .ctx_size_in = sizeof(skb));
 	struct pp_test_out *log;
 	struct pp_test_meta *tm;
+	struct snap before, after;
 	uint32_t *nlog, len, n, wl;
-	uint64_t before, all_before;
-	int fd, err, ok = 1, nwant = 0;
+	int fd, err, ok = 1, nwant = nwant_of(c);
 
 	if (c->prog == P_TAP) {
 		fd = bpf_program__fd(p->tap->progs.pp_tap_ingress);
@@ -337,20 +501,19 @@ static int run_case(struct progs *p, const struct tcase *c, int meta)
 	}
 	o.data_size_in = len;
 	*nlog = 0;
-	before = c->drop ? drops(&p->maps, c->drop, c->drop_idx, c->reason) : 0;
-	all_before = all_drops(&p->maps);
+	snap_take(&p->maps, &before);
 
 	err = bpf_prog_test_run_opts(fd, &o);
 	if (err) {
 		fprintf(stderr, "    test_run: %s\n", strerror(-err));
 		return 0;
 	}
+	snap_take(&p->maps, &after);
+	snap_delta(&before, &after, delta);
 	if ((int)o.retval != c->verdict) {
 		fprintf(stderr, "    verdict %d, want %d\n", o.retval, c->verdict);
 		ok = 0;
 	}
-	while (nwant < 4 && c->out[nwant].kind)
-		nwant++;
 	if ((int)*nlog != nwant) {
 		fprintf(stderr, "    %u outputs, want %d\n", *nlog, nwant);
 		ok = 0;
@@ -378,24 +541,129 @@ static int run_case(struct progs *p, const struct tcase *c, int meta)
 			ok = 0;
 		}
 	}
-	if (c->drop && drops(&p->maps, c->drop, c->drop_idx, c->reason) != before + 1) {
-		fprintf(stderr, "    drop %s not counted on %s %u\n", pp_drop_names[c->reason],
-			c->drop == D_IPORT ? "instance port" : "network", c->drop_idx);
+	return check_drops(c, delta) && ok;
+}
+
+/*
+ * One XDP run: TC's verdict, output and counters (tc: the counters the TC
+ * run moved, NULL for an XDP-only case), or a clean hand-off to TC.
+ */
+static int run_xdp(struct progs *p, const struct tcase *c, const struct snap *tc)
+{
+	static uint8_t in[FR_MAX], out[FR_MAX], want[FR_MAX];
+	struct xdp_md md = { .ingress_ifindex = c->ifindex };
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in, .data_out = out,
+		    .data_size_out = sizeof(out), .ctx_in = &md, .ctx_size_in = sizeof(md));
+	struct snap before, after, delta, zero = {};
+	struct pp_test_out *log;
+	uint32_t *nlog, len, n;
+	int fd, err, ok = 1, nwant = nwant_of(c), verdict;
+
+	if (c->prog == P_TAP) {
+		fd = bpf_program__fd(p->tap_xdp->progs.pp_tap_xdp);
+		log = p->tap_xdp->bss->pp_test_log;
+		nlog = &p->tap_xdp->bss->pp_test_nlog;
+	} else {
+		fd = bpf_program__fd(p->net_xdp->progs.pp_net_xdp);
+		log = p->net_xdp->bss->pp_test_log;
+		nlog = &p->net_xdp->bss->pp_test_nlog;
+	}
+	len = fr_build(in, &c->in);
+	md.data_end = len;
+	o.data_size_in = len;
+	*nlog = 0;
+	snap_take(&p->maps, &before);
+
+	err = bpf_prog_test_run_opts(fd, &o);
+	if (err) {
+		fprintf(stderr, "    test_run: %s\n", strerror(-err));
+		return 0;
+	}
+	snap_take(&p->maps, &after);
+	snap_delta(&before, &after, &delta);
+
+	if (c->to_tc) {		/* handed to TC: untouched, uncounted */
+		if (o.retval != XDP_PASS) {
+			fprintf(stderr, "    verdict %u, want XDP_PASS (to TC)\n", o.retval);
+			ok = 0;
+		}
+		if (*nlog) {
+			fprintf(stderr, "    %u outputs, want none\n", *nlog);
+			ok = 0;
+		}
+		if (o.data_size_out != len || memcmp(out, in, len)) {
+			fprintf(stderr, "    the frame changed before the hand-off\n");
+			dump("got ", out, o.data_size_out);
+			dump("want", in, len);
+			ok = 0;
+		}
+		if (memcmp(&delta, &zero, sizeof(delta))) {
+			fprintf(stderr, "    counters moved before the hand-off\n");
+			ok = 0;
+		}
+		return ok;
+	}
+
+	if (nwant > 1 || (nwant == 1 && c->out[0].kind != PP_TEST_REDIRECT)) {
+		fprintf(stderr, "    table: copies in XDP need .to_tc\n");
+		return 0;
+	}
+	verdict = c->verdict == TC_ACT_REDIRECT ? XDP_REDIRECT : XDP_DROP;
+	if ((int)o.retval != verdict) {
+		fprintf(stderr, "    verdict %u, want %d\n", o.retval, verdict);
 		ok = 0;
 	}
-	if (all_drops(&p->maps) != all_before + (c->drop ? 1 : 0)) {
-		fprintf(stderr, "    drop counters moved by %lld, want %d\n",
-			(long long)(all_drops(&p->maps) - all_before), c->drop ? 1 : 0);
+	if ((int)*nlog != nwant) {
+		fprintf(stderr, "    %u outputs, want %d\n", *nlog, nwant);
+		ok = 0;
+	}
+	if (nwant && *nlog) {
+		n = fr_build(want, &c->out[0].f);
+		if (log[0].ifindex != c->out[0].ifindex) {
+			fprintf(stderr, "    redirect to %u, want %u\n", log[0].ifindex,
+				c->out[0].ifindex);
+			ok = 0;
+		}
+		if (o.data_size_out != n || memcmp(out, want, n)) {
+			fprintf(stderr, "    output to %u differs\n", c->out[0].ifindex);
+			dump("got ", out, o.data_size_out);
+			dump("want", want, n);
+			ok = 0;
+		}
+	}
+	if (!check_drops(c, &delta))
+		ok = 0;
+	if (tc && memcmp(&delta, tc, sizeof(delta))) {
+		fprintf(stderr, "    counters moved unlike TC's\n");
 		ok = 0;
 	}
 	return ok;
+}
+
+/*
+ * A namespace of our own with a bridge for every ifindex of the table, so
+ * that XDP's TEST_RUN and pp_xdp_tx find real devices of those indexes.
+ */
+static int make_netns(void)
+{
+	char cmd[128];
+
+	if (unshare(CLONE_NEWNET))
+		return -errno;
+	for (unsigned i = 0; i < sizeof(devices) / sizeof(devices[0]); i++) {
+		snprintf(cmd, sizeof(cmd), "ip link add name ppt%u index %u type bridge", devices[i],
+			 devices[i]);
+		if (system(cmd))
+			return -EIO;
+	}
+	return 0;
 }
 
 static int setup(struct progs *p, const char *pin_root)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_root);
 	struct pp_map_sizes s = { .max_ifindex = 128, .max_iports = 8, .max_sports = 64,
-				  .max_nets = 8, .max_macs = 64, .max_match = 64 };
+				  .max_nets = 16, .max_macs = 64, .max_match = 64 };
 	int fds[PPM_COUNT], err;
 
 	err = pp_bpffs_prepare(pin_root);
@@ -403,10 +671,16 @@ static int setup(struct progs *p, const char *pin_root)
 		return err;
 	p->tap = tap_test_bpf__open_opts(&opts);
 	p->net = netdev_test_bpf__open_opts(&opts);
-	if (!p->tap || !p->net)
+	p->tap_xdp = tap_xdp_test_bpf__open_opts(&opts);
+	p->net_xdp = netdev_xdp_test_bpf__open_opts(&opts);
+	if (!p->tap || !p->net || !p->tap_xdp || !p->net_xdp)
 		return -errno;
 	if ((err = pp_obj_set_sizes(p->tap->obj, &s)) || (err = pp_obj_set_sizes(p->net->obj, &s)) ||
-	    (err = tap_test_bpf__load(p->tap)) || (err = netdev_test_bpf__load(p->net)))
+	    (err = pp_obj_set_sizes(p->tap_xdp->obj, &s)) ||
+	    (err = pp_obj_set_sizes(p->net_xdp->obj, &s)) ||
+	    (err = tap_test_bpf__load(p->tap)) || (err = netdev_test_bpf__load(p->net)) ||
+	    (err = tap_xdp_test_bpf__load(p->tap_xdp)) ||
+	    (err = netdev_xdp_test_bpf__load(p->net_xdp)))
 		return err;
 	for (int i = 0; i < PPM_COUNT; i++)
 		fds[i] = bpf_map__fd(bpf_object__find_map_by_name(p->tap->obj, pp_map_desc[i].name));
@@ -414,21 +688,26 @@ static int setup(struct progs *p, const char *pin_root)
 	if (err)
 		return err;
 
-	struct { uint32_t id, ifindex; uint16_t vlan; } nets[] = {
-		{ NET_A, DEVA, 0 }, { NET_B, DEVB, 0 }, { NET_C, DEVC, 0 },
-		{ NET_D, DEVDE, 0 }, { NET_E, DEVDE, 3001 }, { NET_F, DEVF, 3002 },
+	struct { uint32_t id, ifindex; uint16_t vlan, mtu; } nets[] = {
+		{ NET_A, DEVA, 0, 1500 }, { NET_B, DEVB, 0, 1500 }, { NET_C, DEVC, 0, 1500 },
+		{ NET_D, DEVDE, 0, 1500 }, { NET_E, DEVDE, 3001, 1500 }, { NET_F, DEVF, 3002, 1500 },
+		{ NET_G, DEVG, 0, 9000 }, { NET_H, DEVH, 0, 1500 },
 	};
 	for (unsigned i = 0; i < sizeof(nets) / sizeof(nets[0]); i++) {
-		struct pp_net n = { .ifindex = nets[i].ifindex, .vlan = nets[i].vlan, .mtu = 1500 };
+		struct pp_net n = { .ifindex = nets[i].ifindex, .vlan = nets[i].vlan,
+				    .mtu = nets[i].mtu };
 
 		if ((err = pp_dp_net_install(&p->maps, nets[i].id, &n)))
 			return err;
 	}
-	struct pp_iport ip1 = { .ifindex = TAP1, .mtu = 1500 }, ip2 = { .ifindex = TAP2, .mtu = 1500 };
+	struct pp_iport ip1 = { .ifindex = TAP1, .mtu = 1500 }, ip2 = { .ifindex = TAP2, .mtu = 1500 },
+			ip3 = { .ifindex = TAP3, .mtu = 1500 };
 	memcpy(ip1.mac, M1, 6);
 	memcpy(ip2.mac, M2, 6);
+	memcpy(ip3.mac, M4, 6);
 	if ((err = pp_dp_iport_install(&p->maps, SLOT1, &ip1)) ||
-	    (err = pp_dp_iport_install(&p->maps, SLOT2, &ip2)))
+	    (err = pp_dp_iport_install(&p->maps, SLOT2, &ip2)) ||
+	    (err = pp_dp_iport_install(&p->maps, SLOT3, &ip3)))
 		return err;
 	for (unsigned i = 0; i < sizeof(ports) / sizeof(ports[0]); i++) {
 		const struct port *q = &ports[i];
@@ -439,6 +718,9 @@ static int setup(struct progs *p, const char *pin_root)
 		if ((err = pp_dp_sport_install(&p->maps, q->id, &sp)))
 			return err;
 	}
+	for (unsigned i = 0; i < sizeof(xdp_tx) / sizeof(xdp_tx[0]); i++)
+		if ((err = pp_xdp_tx_set(&p->maps, xdp_tx[i], true)))
+			return err;
 	return 0;
 }
 
@@ -449,6 +731,8 @@ static void cleanup(struct progs *p, const char *pin_root)
 	pp_maps_close(&p->maps);
 	tap_test_bpf__destroy(p->tap);
 	netdev_test_bpf__destroy(p->net);
+	tap_xdp_test_bpf__destroy(p->tap_xdp);
+	netdev_xdp_test_bpf__destroy(p->net_xdp);
 	for (int i = 0; i < PPM_COUNT; i++) {
 		snprintf(path, sizeof(path), "%s/%s", pin_root, pp_map_desc[i].name);
 		unlink(path);
@@ -460,10 +744,12 @@ int main(void)
 {
 	struct progs p = {};
 	char pin_root[128];
-	int err;
+	int err, handoffs = 0;
 
 	snprintf(pin_root, sizeof(pin_root), "/sys/fs/bpf/pp-test-%d", getpid());
-	err = setup(&p, pin_root);
+	err = make_netns();
+	if (!err)
+		err = setup(&p, pin_root);
 	if (err) {
 		fprintf(stderr, "prog_test: setup: %s\n", strerror(-err));
 		cleanup(&p, pin_root);
@@ -472,17 +758,26 @@ int main(void)
 	}
 	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const struct tcase *c = &cases[i];
-		int variants = fr_ntags(&c->in) && !c->in.cut ? 2 : 1;
+		int variants = fr_ntags(&c->in) && !c->in.cut ? 2 : 1, have_tc = 0, ok;
+		struct snap tc, d;
 
-		for (int meta = 0; meta < variants; meta++) {
-			int ok = run_case(&p, c, meta);
-
+		for (int meta = 0; c->only != ONLY_XDP && meta < variants; meta++) {
+			ok = run_tc(&p, c, meta, meta ? &d : &tc);
+			have_tc |= !meta;
 			printf("%s tc %s%s\n", ok ? "PASS" : "FAIL", c->name,
 			       meta ? " [outer tag in skb metadata]" : "");
 			ok ? passed++ : failed++;
 		}
+		if (c->only == ONLY_TC)
+			continue;
+		ok = run_xdp(&p, c, have_tc ? &tc : NULL);
+		printf("%s xdp %s%s%s%s\n", ok ? "PASS" : "FAIL", c->name,
+		       c->to_tc ? " [to TC: " : "", c->to_tc ? c->to_tc : "", c->to_tc ? "]" : "");
+		ok ? passed++ : failed++;
+		handoffs += !!c->to_tc;
 	}
 	cleanup(&p, pin_root);
-	printf("prog_test: %d passed, %d failed\n", passed, failed);
+	printf("prog_test: %d passed, %d failed (%d XDP hand-offs to TC)\n", passed, failed,
+	       handoffs);
 	return failed ? 1 : 0;
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
 /*
  * What a PP_TEST build of the programs records, shared by the BPF side (the
- * context shims) and the table runner (tests/bpf/prog_test.c).
+ * context shims, TC and XDP) and the table runner (tests/bpf/prog_test.c).
  *
  * BPF_PROG_TEST_RUN returns the verdict and the frame as the program left it,
  * but not where a redirect goes, not the copies bpf_clone_redirect sends, and
@@ -72,6 +72,27 @@ static __always_inline void pp_test_record(struct __sk_buff *ctx, __u32 ifindex,
 	if (len < 1)
 		return;
 	bpf_skb_load_bytes(ctx, 0, o->data, len);
+}
+#endif
+
+#ifdef PP_CTX_XDP
+static __always_inline void pp_test_record(struct xdp_md *ctx, __u32 ifindex, __u32 kind)
+{
+	struct pp_test_out *o = pp_test_slot(ifindex, kind);
+	__u64 len = bpf_xdp_get_buff_len(ctx), n;
+
+	if (!o)
+		return;
+	o->len = len;
+	o->meta_present = 0;
+	/* Barriers: the register that is bound-checked is the one passed. */
+	n = len;
+	asm volatile("" : "+r"(n));
+	if (n > PP_TEST_SNAP)
+		n = PP_TEST_SNAP;
+	asm volatile("" : "+r"(n));
+	if (n)
+		bpf_xdp_load_bytes(ctx, 0, o->data, n);
 }
 #endif
 #endif /* __bpf__ */

@@ -11,6 +11,9 @@ export LC_ALL=C
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 B=$TOP/build
 PIN=/sys/fs/bpf/ppt-${PPT_NAME:-e2e}
+# What cleanup_leftovers removes: namespaces "$PPT_SCOPE-*", devices "$PPT_SCOPE*".
+# A test may narrow it (e.g. "pptx") so as not to remove another test's devices.
+PPT_SCOPE=${PPT_SCOPE:-ppt}
 WORK=$(mktemp -d /tmp/ppt.XXXXXX)
 PIDS=()
 FAILED=0
@@ -30,11 +33,11 @@ cleanup_leftovers() {
 	for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
 	for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null; done
 	PIDS=()
-	for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep '^ppt-'); do
+	for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$PPT_SCOPE-"); do
 		ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
 		ip netns del "$ns" 2>/dev/null
 	done
-	for dev in $(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | sed 's/@.*//' | grep '^ppt'); do
+	for dev in $(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | sed 's/@.*//' | grep "^$PPT_SCOPE"); do
 		ip link del "$dev" 2>/dev/null
 	done
 	if [[ -d "$PIN" ]]; then

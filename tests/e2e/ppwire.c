@@ -10,6 +10,14 @@
  *   del-sport ID
  *   stats                              service-port counters and drops
  *   drop iport|net IDX REASON          print one drop counter
+ *   mode TAP auto|tc|xdp               an instance port's mode (loader/xdp.h);
+ *                                      prints "mode TAP EFFECTIVE: REASON"
+ *   netmode DEV auto|tc|xdp            XDP on a network device, and whether XDP
+ *                                      may send to it; prints "netmode DEV ..."
+ *   xdp DEV on|off                     attach/detach XDP alone (role from pp_devs)
+ *   xdp-tx DEV on|off|auto             DEV in pp_xdp_tx (auto: pp_xdp_tx_ok)
+ *   show-xdp DEV                       "xdp DEV prog ID tx 0|1"
+ *   sleep MS
  *
  * Usage: ppwire --pin-root DIR < commands
  */
@@ -18,8 +26,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <bpf/libbpf.h>
 #include "dataplane.h"
+#include "xdp.h"
 
 static int parse_mac(const char *s, __u8 mac[6])
 {
@@ -41,9 +51,82 @@ static unsigned opt(char **w, int n, const char *key, unsigned def)
 	return def;
 }
 
+static int parse_mode(const char *s)
+{
+	return !strcmp(s, "tc") ? PP_XDP_MODE_TC : !strcmp(s, "xdp") ? PP_XDP_MODE_XDP :
+	       !strcmp(s, "auto") ? PP_XDP_MODE_AUTO : -1;
+}
+
+static const char *mode_name(int mode)
+{
+	return mode == PP_XDP_MODE_XDP ? "xdp" : mode == PP_XDP_MODE_TC ? "tc" : "auto";
+}
+
+/* The XDP commands (loader/xdp.h); 1 if w is not one of them. */
+static int cmd_xdp(struct pp_dataplane *dp, char **w, int n)
+{
+	int ifindex = n >= 2 ? (int)if_nametoindex(w[1]) : 0, want = -1, eff, err;
+	char reason[512];
+
+	if (n >= 3)
+		want = parse_mode(w[2]);
+	if (!strcmp(w[0], "mode") && n >= 3 && want >= 0) {
+		err = pp_xdp_iport_apply(dp, ifindex, w[1], want, &eff, reason, sizeof(reason));
+		if (!err)
+			printf("mode %s %s: %s\n", w[1], mode_name(eff), reason);
+		return err;
+	}
+	if (!strcmp(w[0], "netmode") && n >= 3 && want >= 0) {
+		err = pp_xdp_net_apply(dp, ifindex, want, &eff, reason, sizeof(reason));
+		if (!err)
+			printf("netmode %s %s: %s\n", w[1], mode_name(eff), reason);
+		return err;
+	}
+	if (!strcmp(w[0], "xdp") && n >= 3) {
+		struct pp_dev dev = {};
+
+		if (!ifindex)
+			return -ENODEV;
+		if (!strcmp(w[2], "off"))
+			return pp_xdp_detach(ifindex);
+		pp_dev_get(&dp->maps, ifindex, &dev);
+		return pp_xdp_attach(dp, ifindex, dev.flags & PP_DEV_NET ? PP_ROLE_NET : PP_ROLE_TAP);
+	}
+	if (!strcmp(w[0], "xdp-tx") && n >= 3) {
+		if (!strcmp(w[2], "auto")) {
+			err = pp_xdp_tx_refresh(&dp->maps, ifindex, reason, sizeof(reason));
+			if (err >= 0)
+				printf("xdp-tx %s %d: %s\n", w[1], pp_xdp_tx_get(&dp->maps, ifindex),
+				       reason);
+			return err < 0 ? err : 0;
+		}
+		return pp_xdp_tx_set(&dp->maps, ifindex, !strcmp(w[2], "on"));
+	}
+	if (!strcmp(w[0], "show-xdp") && n >= 2) {
+		__u32 id;
+
+		err = pp_xdp_query(ifindex, &id);
+		if (!err)
+			printf("xdp %s prog %u tx %d\n", w[1], id, pp_xdp_tx_get(&dp->maps, ifindex));
+		return err;
+	}
+	if (!strcmp(w[0], "sleep") && n >= 2) {
+		long ms = strtol(w[1], NULL, 0);
+		struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+
+		nanosleep(&ts, NULL);
+		return 0;
+	}
+	return 1;
+}
+
 static int cmd(struct pp_dataplane *dp, char **w, int n)
 {
 	struct pp_maps *m = &dp->maps;
+	int err = cmd_xdp(dp, w, n);
+
+	if (err <= 0)
+		return err;
 
 	if (!strcmp(w[0], "net") && n >= 3) {
 		struct pp_net net = { .ifindex = if_nametoindex(w[2]),
@@ -144,6 +227,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	libbpf_set_print(quiet);
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	err = pp_dp_open(&dp, argv[2], NULL);
 	if (err) {
 		fprintf(stderr, "ppwire: load: %s\n", strerror(-err));
