@@ -12,15 +12,20 @@
  *  3. Objects are checked against what was defined before them as they are
  *     read (names, taps, devices, matches), through open-addressing hash
  *     tables, so every conflict is reported at the later definition.
- *  4. A last pass over the service ports resolves bind.network and checks
+ *  4. The top-level service-ports of every file (kept as trees) are read
+ *     once every file is: their instance-port may be defined anywhere.
+ *     They are checked like nested ones, after all of them.
+ *  5. A last pass over the service ports resolves bind.network and checks
  *     what needs every file read: the network exists, its MTU fits the
- *     instance port, its MACs are distinct.
+ *     instance port, its MACs are distinct. Then, when there are top-level
+ *     service ports, the service ports are regrouped by instance port.
  *
  * Avoiding cascades: an object whose name is invalid or already taken is
  * dropped (its fields are still checked, but it takes part in no further
  * cross-object check); a value that failed its own check takes part in no
  * cross-object check; "unknown network" is not reported when some network
- * definition could not be read (unreadable file, YAML error, bad name).
+ * definition could not be read (unreadable file, YAML error, bad name);
+ * the same for "unknown instance port" and instance port definitions.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -438,6 +443,20 @@ static void *arena_alloc(struct arena *a, size_t n)
 	return c->data + c->used - n;
 }
 
+/* Move every chunk of from to to. */
+static void arena_move(struct arena *to, struct arena *from)
+{
+	struct achunk *c = from->head;
+
+	if (!c)
+		return;
+	while (c->next)
+		c = c->next;
+	c->next = to->head;
+	to->head = from->head;
+	from->head = NULL;
+}
+
 static void arena_free(struct arena *a)
 {
 	while (a->head) {
@@ -525,6 +544,7 @@ struct ld {
 	uint32_t fidx;		/* the file being read */
 	bool nets_incomplete;	/* a network may be missing: no "unknown
 				 * network" errors */
+	bool iports_incomplete;	/* the same for instance ports */
 	bool too_many_nets, too_many_iports, too_many_sports;
 	size_t cap_files, cap_nets, cap_iports, cap_sports;
 	struct net_aux *net_aux;
@@ -537,7 +557,18 @@ struct ld {
 	struct htab match;		/* (iport, match) -> service port */
 	struct htab wire;		/* (iport, MAC on the untagged wire) -> sport */
 	struct htab netmac;		/* (network, MAC) -> service port */
-	struct arena arena;
+	struct arena arena;		/* the tree of the file being read */
+	struct arena kept;		/* trees of files with top-level
+					 * service-ports, read at the end */
+	bool keep_tree;			/* keep this file's tree */
+	struct deferred *defer;		/* top-level service-ports mappings */
+	size_t n_defer, cap_defer;
+	uint32_t n_toplevel;		/* top-level service ports kept */
+};
+
+struct deferred {
+	uint32_t fidx;
+	const struct ynode *map;
 };
 
 struct pp_config_index {
@@ -1304,7 +1335,9 @@ struct iport_parse {
 };
 
 struct sport_parse {
-	struct iport_parse *ipp;
+	struct iport_parse *ipp;	/* NULL: a top-level service port whose
+					 * instance port is unknown */
+	struct iport_parse top_ipp;	/* top-level: the named instance port */
 	struct pp_cfg_sport sp;
 	struct sport_aux aux;
 	struct ctx ctx;
@@ -1430,7 +1463,44 @@ static void h_sp_bind(struct ld *ld, void *obj, const struct ynode *k,
 		p->net_given = true;
 }
 
-static const struct keydef sport_keys[] = {
+/* instance-port: NAME (top-level service ports only) */
+static void h_sp_iport(struct ld *ld, void *obj, const struct ynode *k,
+		       const struct ynode *v)
+{
+	struct sport_parse *p = obj;
+	uint8_t key[HKEY_LEN];
+	struct qbuf qb;
+	uint32_t i;
+
+	(void)k;
+	if (!pp_name_valid(v->str, v->len)) {
+		/* it cannot name an instance port */
+		err_node(ld, v, "unknown instance port %s",
+			 quote(&qb, v->str, v->len));
+		return;
+	}
+	str_key(key, v->str, v->len);
+	if (!htab_get(&ld->ip_by_name, key, &i)) {
+		if (!ld->iports_incomplete)
+			err_node(ld, v, "unknown instance port \"%s\"", v->str);
+		return;
+	}
+	p->top_ipp.ip = ld->cfg->iports[i];
+	p->top_ipp.aux = ld->ip_aux[i];
+	p->top_ipp.idx = i;
+	p->top_ipp.keep = true;
+	p->ipp = &p->top_ipp;
+	p->sp.iport = i;
+}
+
+/*
+ * The keys of a top-level service port; a nested one has the same but
+ * instance-port (sport_keys). Table order is processing order: the
+ * instance port is known before the MAC is inherited from it.
+ */
+static const struct keydef sport_keys_top[] = {
+#define SK_IPORT 0
+	{ "instance-port", KT_SCALAR, "an instance port name", h_sp_iport },
 #define SK_VLAN 0
 	{ "vlan", KT_SCALAR | KT_SEQ,
 	  "a VLAN ID 1-4094 or a list of two [outer, inner]", h_sp_vlan },
@@ -1444,7 +1514,12 @@ static const struct keydef sport_keys[] = {
 	{ "bind", KT_MAP, "a mapping of services", h_sp_bind },
 };
 
-_Static_assert(ARRAY_SIZE(sport_keys) <= MAX_KEYS, "raise MAX_KEYS");
+/* SK_IPORT indexes sport_keys_top; SK_VLAN .. SK_BIND index sport_keys,
+ * the keys of a nested service port: sport_keys_top without its first */
+#define sport_keys (sport_keys_top + 1)
+#define N_SPORT_KEYS (ARRAY_SIZE(sport_keys_top) - 1)
+
+_Static_assert(ARRAY_SIZE(sport_keys_top) <= MAX_KEYS, "raise MAX_KEYS");
 
 /* "vlan 100", "vlan [300, 10]", "untagged", "src-mac 52:54:00:00:00:09" */
 static void match_desc(char *buf, size_t len, const struct pp_cfg_sport *sp)
@@ -1523,17 +1598,27 @@ static void check_match(struct ld *ld, struct sport_parse *p, uint32_t idx)
 	}
 }
 
-/* The fields of a service port whose body is a mapping: its match, its
- * effective MAC, its bindings. */
+/* The fields of a service port whose body is a mapping: (top-level) its
+ * instance port, its match, its effective MAC, its bindings. */
 static void sport_fields(struct ld *ld, struct sport_parse *p,
-			 const struct ynode *k, const struct ynode *v)
+			 const struct ynode *k, const struct ynode *v, bool top)
 {
-	const struct ynode *found[ARRAY_SIZE(sport_keys)];
+	const struct ynode *all[ARRAY_SIZE(sport_keys_top)];
+	const struct ynode **found = top ? all + 1 : all;
 	const struct ynode *mk[3];
 	struct ctxbuf cb;
 	int nm = 0;
 
-	walk_keys(ld, v, sport_keys, ARRAY_SIZE(sport_keys), p, &p->ctx, found);
+	if (top) {
+		walk_keys(ld, v, sport_keys_top, ARRAY_SIZE(sport_keys_top), p,
+			  &p->ctx, all);
+		/* present, even with a value of the wrong type (reported) */
+		if (!all[SK_IPORT])
+			err_node(ld, k, "%s has no instance-port",
+				 ctx_str(&cb, &p->ctx));
+	} else {
+		walk_keys(ld, v, sport_keys, N_SPORT_KEYS, p, &p->ctx, all);
+	}
 
 	/* exactly one match key */
 	for (int i = SK_VLAN; i <= SK_SRCMAC; i++)
@@ -1584,7 +1669,7 @@ static void sport_fields(struct ld *ld, struct sport_parse *p,
 			p->aux.mac_from = MAC_EXPLICIT;
 			p->aux.mac = xloc_of(ld, p->mac_val);
 		}
-	} else if (p->ipp->aux.mac_ok) {
+	} else if (p->ipp && p->ipp->aux.mac_ok) {
 		memcpy(p->sp.mac, p->ipp->ip.mac, PP_ETH_ALEN);
 		p->aux.mac_from = MAC_INHERITED;
 		p->aux.mac = p->aux.name;
@@ -1595,6 +1680,25 @@ static void sport_fields(struct ld *ld, struct sport_parse *p,
 	else if (p->bind_walked && !p->net_given)
 		err_node(ld, found[SK_BIND], "%s has no bind.network",
 			 ctx_str(&cb, &p->ctx));
+}
+
+/* Keep a service port whose name is registered as idx. */
+static void keep_sport(struct ld *ld, struct sport_parse *p,
+		      const struct ynode *k, uint32_t idx)
+{
+	memcpy(p->sp.name, k->str, k->len);
+	if (p->match_ok)
+		check_match(ld, p, idx);
+
+	if (idx == PP_MAX_SPORTS && !ld->too_many_sports) {
+		ld->too_many_sports = true;
+		err_node(ld, k, "too many service ports (limit %d)", PP_MAX_SPORTS);
+	}
+	if (GROW2(ld->cfg->sports, ld->sp_aux, idx, ld->cap_sports))
+		return oom(ld);
+	ld->cfg->sports[idx] = p->sp;
+	ld->sp_aux[idx] = p->aux;
+	ld->cfg->n_sports++;
 }
 
 static void parse_sport(struct ld *ld, void *parent, const struct ynode *k,
@@ -1617,23 +1721,42 @@ static void parse_sport(struct ld *ld, void *parent, const struct ynode *k,
 	/* a sport whose body is not a mapping is still kept (its name is
 	 * registered), without a match, MAC or network */
 	if (check_body(ld, v, &p.ctx))
-		sport_fields(ld, &p, k, v);
+		sport_fields(ld, &p, k, v, false);
 
-	if (!keep)
-		return;
-	memcpy(p.sp.name, k->str, k->len);
-	if (p.match_ok)
-		check_match(ld, &p, idx);
+	if (keep)
+		keep_sport(ld, &p, k, idx);
+}
 
-	if (idx == PP_MAX_SPORTS && !ld->too_many_sports) {
-		ld->too_many_sports = true;
-		err_node(ld, k, "too many service ports (limit %d)", PP_MAX_SPORTS);
+/*
+ * A top-level service port (read once every file is). It is kept when its
+ * instance port is known: its name is then registered after its fields are
+ * read; otherwise its fields are still checked.
+ */
+static void parse_top_sport(struct ld *ld, void *parent, const struct ynode *k,
+			    const struct ynode *v)
+{
+	struct sport_parse sp = { .ctx = { "", "service port", k } };
+	struct sport_parse *p = &sp;
+	uint32_t idx = ld->cfg->n_sports;
+	bool name_ok;
+
+	(void)parent;
+	p->aux.name = xloc_of(ld, k);
+	p->sp.loc = pp_loc_of(ld, k);
+	p->sp.iport = PP_NO_INDEX;
+	p->sp.network = PP_NO_INDEX;
+	p->sp.toplevel = true;
+
+	name_ok = check_name(ld, k, "service port");
+	if (check_body(ld, v, &p->ctx))
+		sport_fields(ld, p, k, v, true);
+	if (name_ok && p->ipp && !ld->fatal &&
+	    register_name(ld, k, "service port", &ld->sp_by_name, idx,
+			  sport_prior)) {
+		keep_sport(ld, p, k, idx);
+		if (!ld->fatal)
+			ld->n_toplevel++;
 	}
-	if (GROW2(ld->cfg->sports, ld->sp_aux, idx, ld->cap_sports))
-		return oom(ld);
-	ld->cfg->sports[idx] = p.sp;
-	ld->sp_aux[idx] = p.aux;
-	ld->cfg->n_sports++;
 }
 
 static void h_ip_device(struct ld *ld, void *obj, const struct ynode *k,
@@ -1732,7 +1855,10 @@ static void parse_iport(struct ld *ld, void *parent, const struct ynode *k,
 	ipp.aux.name = xloc_of(ld, k);
 	ipp.ip.loc = pp_loc_of(ld, k);
 
-	ipp.keep = check_name(ld, k, "instance port") &&
+	ipp.keep = check_name(ld, k, "instance port");
+	if (!ipp.keep)
+		ld->iports_incomplete = true;
+	ipp.keep = ipp.keep &&
 		   register_name(ld, k, "instance port", &ld->ip_by_name,
 				 ipp.idx, iport_prior);
 	if (ipp.keep)
@@ -1798,10 +1924,27 @@ static void h_iports(struct ld *ld, void *obj, const struct ynode *k,
 	walk_named(ld, v, "instance-ports", parse_iport, NULL);
 }
 
+/* Top-level service ports are read once every file is (their instance
+ * port may come later): keep this file's tree until then. */
+static void h_top_sports(struct ld *ld, void *obj, const struct ynode *k,
+			 const struct ynode *v)
+{
+	(void)obj;
+	(void)k;
+	if (v->type != Y_MAP || !v->count)
+		return;
+	if (GROW(ld->defer, ld->n_defer, ld->cap_defer))
+		return oom(ld);
+	ld->defer[ld->n_defer++] = (struct deferred){ ld->fidx, v };
+	ld->keep_tree = true;
+}
+
 static const struct keydef top_keys[] = {
 	{ "networks", KT_MAP, "a mapping of network names", h_networks },
 	{ "instance-ports", KT_MAP, "a mapping of instance port names",
 	  h_iports },
+	{ "service-ports", KT_MAP, "a mapping of service port names",
+	  h_top_sports },
 };
 
 _Static_assert(ARRAY_SIZE(top_keys) <= MAX_KEYS, "raise MAX_KEYS");
@@ -1815,7 +1958,7 @@ static void walk_file(struct ld *ld, const struct ynode *root)
 	if (!root || is_null(root) || root->type == Y_BAD)
 		return;
 	if (root->type != Y_MAP) {
-		err_node(ld, root, "the top level must be a mapping (networks, instance-ports), got %s",
+		err_node(ld, root, "the top level must be a mapping (networks, instance-ports, service-ports), got %s",
 			 node_desc(&qb, root));
 		return;
 	}
@@ -1823,7 +1966,16 @@ static void walk_file(struct ld *ld, const struct ynode *root)
 }
 
 /* ======================================================================== */
-/* What needs every file: bound networks */
+/* What needs every file: top-level service ports, bound networks */
+
+static void read_top_sports(struct ld *ld)
+{
+	for (size_t i = 0; i < ld->n_defer && !ld->fatal; i++) {
+		ld->fidx = ld->defer[i].fidx;
+		walk_named(ld, ld->defer[i].map, "service-ports",
+			   parse_top_sport, NULL);
+	}
+}
 
 static void check_bindings(struct ld *ld)
 {
@@ -1880,6 +2032,56 @@ static void check_bindings(struct ld *ld)
 	}
 }
 
+/*
+ * Group the service ports by instance port (a stable counting sort: an
+ * instance port's nested service ports, then its top-level ones, each in
+ * order of definition), set every sport_first/sport_count, and remap the
+ * index by name. Only needed when there are top-level service ports.
+ */
+static int group_sports(struct ld *ld)
+{
+	struct pp_config *cfg = ld->cfg;
+	struct pp_cfg_sport *sorted;
+	uint32_t *newidx, first = 0;
+	struct htab *h = &ld->sp_by_name;
+
+	if (!ld->n_toplevel)
+		return 0;
+	sorted = malloc(cfg->n_sports * sizeof(*sorted));
+	newidx = malloc(cfg->n_sports * sizeof(*newidx));
+	if (!sorted || !newidx) {
+		free(sorted);
+		free(newidx);
+		return -ENOMEM;
+	}
+	for (uint32_t i = 0; i < cfg->n_iports; i++)
+		cfg->iports[i].sport_count = 0;
+	for (uint32_t i = 0; i < cfg->n_sports; i++)
+		cfg->iports[cfg->sports[i].iport].sport_count++;
+	for (uint32_t i = 0; i < cfg->n_iports; i++) {
+		cfg->iports[i].sport_first = first;
+		first += cfg->iports[i].sport_count;
+		cfg->iports[i].sport_count = 0;
+	}
+	for (uint32_t i = 0; i < cfg->n_sports; i++) {
+		struct pp_cfg_iport *ip = &cfg->iports[cfg->sports[i].iport];
+		uint32_t j = ip->sport_first + ip->sport_count++;
+
+		sorted[j] = cfg->sports[i];
+		newidx[i] = j;
+	}
+	for (size_t i = 0; i < h->cap; i++)
+		if (h->e[i].used)
+			h->e[i].val = newidx[h->e[i].val];
+	free(cfg->sports);
+	cfg->sports = sorted;
+	/* cfg->sports now holds n_sports; sp_aux keeps the order of
+	 * processing (only errors use it, and there are none) */
+	ld->cap_sports = cfg->n_sports;
+	free(newidx);
+	return 0;
+}
+
 /* ======================================================================== */
 /* Loading */
 
@@ -1928,6 +2130,7 @@ static void ld_free(struct ld *ld)
 	free(ld->net_aux);
 	free(ld->ip_aux);
 	free(ld->sp_aux);
+	free(ld->defer);
 	htab_free(&ld->net_by_name);
 	htab_free(&ld->ip_by_name);
 	htab_free(&ld->sp_by_name);
@@ -1938,6 +2141,7 @@ static void ld_free(struct ld *ld)
 	htab_free(&ld->wire);
 	htab_free(&ld->netmac);
 	arena_free(&ld->arena);
+	arena_free(&ld->kept);
 }
 
 void pp_config_free(struct pp_config *cfg)
@@ -2006,17 +2210,26 @@ static int load_sources(const struct src *src, size_t n, struct pp_config **out,
 			if (!ld.io_err)
 				ld.io_err = -src[i].err;
 			ld.nets_incomplete = true;
+			ld.iports_incomplete = true;
 			continue;
 		}
 		r = yaml_to_tree(&ld, src[i].data, src[i].len, &root);
-		if (r < 0)
+		if (r < 0) {
 			oom(&ld);
-		else if (r > 0)
+		} else if (r > 0) {
 			ld.nets_incomplete = true;
-		else
+			ld.iports_incomplete = true;
+		} else {
 			walk_file(&ld, root);
-		arena_free(&ld.arena);
+		}
+		if (ld.keep_tree)
+			arena_move(&ld.kept, &ld.arena);
+		else
+			arena_free(&ld.arena);
+		ld.keep_tree = false;
 	}
+	if (!ld.fatal)
+		read_top_sports(&ld);
 	if (!ld.fatal)
 		check_bindings(&ld);
 
@@ -2027,8 +2240,12 @@ static int load_sources(const struct src *src, size_t n, struct pp_config **out,
 		if (!ret)
 			ret = ld.io_err ? ld.io_err : -EINVAL;
 	} else {
-		struct pp_config_index *ix = calloc(1, sizeof(*ix));
+		struct pp_config_index *ix;
 
+		ret = group_sports(&ld);
+		if (ret)
+			goto out;
+		ix = calloc(1, sizeof(*ix));
 		if (!ix) {
 			ret = -ENOMEM;
 			goto out;
@@ -2116,10 +2333,13 @@ static int read_file(const char *path, char **data, size_t *len)
 	return 0;
 }
 
-int pp_config_load_files(const char *const *paths, size_t n,
-			 struct pp_config **out, struct pp_errors *errs)
+/* The files paths[] (read here), then the in-memory sources extra[]. */
+static int load_files_and_buffers(const char *const *paths, size_t n,
+				  const struct pp_config_source *extra,
+				  size_t n_extra, struct pp_config **out,
+				  struct pp_errors *errs)
 {
-	struct src *src = calloc(n ? n : 1, sizeof(*src));
+	struct src *src = calloc(n + n_extra ? n + n_extra : 1, sizeof(*src));
 	int ret = 0;
 
 	*out = NULL;
@@ -2136,12 +2356,21 @@ int pp_config_load_files(const char *const *paths, size_t n,
 		else if (r)
 			src[i].err = -r;
 	}
+	for (size_t i = 0; i < n_extra; i++)
+		src[n + i] = (struct src){ extra[i].name, extra[i].data,
+					   extra[i].len, 0 };
 	if (!ret)
-		ret = load_sources(src, n, out, errs);
+		ret = load_sources(src, n + n_extra, out, errs);
 	for (size_t i = 0; i < n; i++)
 		free((char *)src[i].data);
 	free(src);
 	return ret;
+}
+
+int pp_config_load_files(const char *const *paths, size_t n,
+			 struct pp_config **out, struct pp_errors *errs)
+{
+	return load_files_and_buffers(paths, n, NULL, 0, out, errs);
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -2156,8 +2385,9 @@ static bool yaml_name(const char *name)
 	return name[0] != '.' && l > 5 && !strcmp(name + l - 5, ".yaml");
 }
 
-int pp_config_load_dir(const char *dir, struct pp_config **out,
-		       struct pp_errors *errs)
+int pp_config_load(const char *dir, const struct pp_config_source *extra,
+		   size_t n_extra, struct pp_config **out,
+		   struct pp_errors *errs)
 {
 	char **names = NULL;
 	size_t n = 0, cap = 0;
@@ -2166,6 +2396,8 @@ int pp_config_load_dir(const char *dir, struct pp_config **out,
 	int ret = 0;
 
 	*out = NULL;
+	if (!dir)
+		return load_files_and_buffers(NULL, 0, extra, n_extra, out, errs);
 	d = opendir(dir);
 	if (!d) {
 		ret = -errno;
@@ -2205,13 +2437,19 @@ int pp_config_load_dir(const char *dir, struct pp_config **out,
 	closedir(d);
 	if (!ret) {
 		qsort(names, n, sizeof(*names), cmp_str);
-		ret = pp_config_load_files((const char *const *)names, n, out,
-					   errs);
+		ret = load_files_and_buffers((const char *const *)names, n,
+					     extra, n_extra, out, errs);
 	}
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
 	return ret;
+}
+
+int pp_config_load_dir(const char *dir, struct pp_config **out,
+		       struct pp_errors *errs)
+{
+	return pp_config_load(dir, NULL, 0, out, errs);
 }
 
 /* ======================================================================== */

@@ -20,6 +20,21 @@
  *           src-mac: MAC                     src-mac
  *           mac: MAC
  *           bind: {network: NAME}
+ *   service-ports:                       service ports of an instance port
+ *     <name>:                            defined anywhere in the
+ *       instance-port: NAME              configuration (any file or source,
+ *       vlan: ... | untagged: ... | ...  earlier or later): the same keys as
+ *                                        a nested service port, plus the
+ *                                        required instance-port
+ *
+ * A top-level service port is one more service port of its instance port:
+ * the same name namespace, MAC inheritance, match/MAC/MTU checks. Nested
+ * service ports are processed as their file is read; top-level ones after
+ * every file (in the order of files, then position), so a conflict between
+ * a nested and a top-level service port is reported at the top-level one.
+ *
+ * In-memory sources (pp_config_load, pp_config_load_buffers) may be JSON:
+ * JSON is YAML flow syntax, and positions are line:column in that text.
  *
  * Loading is all-or-nothing: either a complete, valid model is returned, or
  * NULL and a list of errors, each "file:line:column: reason" (1-based, at the
@@ -131,7 +146,9 @@ struct pp_cfg_iport {
 	uint8_t mac[PP_ETH_ALEN];
 	uint32_t mtu;			/* default PP_MTU_DEFAULT */
 	enum pp_iport_mode mode;	/* default PP_MODE_AUTO */
-	/* its service ports: sports[sport_first .. sport_first + sport_count) */
+	/* its service ports: sports[sport_first .. sport_first + sport_count),
+	 * the nested ones first (in order of definition), then the top-level
+	 * ones naming it (in order of definition) */
 	uint32_t sport_first;
 	uint32_t sport_count;
 	struct pp_loc loc;
@@ -148,6 +165,9 @@ struct pp_cfg_sport {
 	 * source MAC. */
 	uint8_t mac[PP_ETH_ALEN];
 	bool mac_explicit;		/* `mac:` was given */
+	bool toplevel;			/* defined under the top-level
+					 * service-ports key (with
+					 * instance-port), not nested */
 	uint32_t network;		/* bind.network: index in pp_config.networks */
 	struct pp_loc loc;
 };
@@ -155,8 +175,9 @@ struct pp_cfg_sport {
 struct pp_config_index;
 
 struct pp_config {
-	/* Each array is in order of definition (files in the order read,
-	 * then position in the file). */
+	/* networks and iports are in order of definition (files in the order
+	 * read, then position in the file); sports are grouped by instance
+	 * port, in the order of iports (see pp_cfg_iport.sport_first). */
 	struct pp_cfg_network *networks;
 	uint32_t n_networks;
 	struct pp_cfg_iport *iports;
@@ -203,6 +224,17 @@ int pp_config_load_files(const char *const *paths, size_t n,
 /* The same for files held in memory, read in the order given. */
 int pp_config_load_buffers(const struct pp_config_source *src, size_t n,
 			   struct pp_config **out, struct pp_errors *errs);
+
+/*
+ * The files of dir (as pp_config_load_dir), then the n_extra in-memory
+ * sources extra[] (e.g. what the API created, rendered as JSON), all as ONE
+ * configuration: the extra sources come last, in the order given, named by
+ * their name. dir may be NULL (only the extra sources). Returns as
+ * pp_config_load_dir; when dir cannot be opened nothing else is read.
+ */
+int pp_config_load(const char *dir, const struct pp_config_source *extra,
+		   size_t n_extra, struct pp_config **out,
+		   struct pp_errors *errs);
 
 void pp_config_free(struct pp_config *cfg);
 

@@ -109,6 +109,32 @@ static int load(struct fx *f, ...)
 	return load_dir(f);
 }
 
+/* Load the test directory (as ".") and the in-memory sources src[n]
+ * with pp_config_load. */
+static int load_extra(struct fx *f, const struct pp_config_source *src,
+		      size_t n)
+{
+	pp_config_free(f->cfg);
+	f->cfg = NULL;
+	pp_errors_free(&f->errs);
+	assert_int_equal(chdir(f->dir), 0);
+	f->ret = pp_config_load(".", src, n, &f->cfg, &f->errs);
+	assert_int_equal(chdir(f->cwd), 0);
+	if (f->ret)
+		assert_null(f->cfg);
+	else
+		assert_non_null(f->cfg);
+	return f->ret;
+}
+
+/* One in-memory source named "api" (e.g. JSON rendered by the API). */
+static int load_api(struct fx *f, const char *text)
+{
+	struct pp_config_source src = { "api", text, strlen(text) };
+
+	return load_extra(f, &src, 1);
+}
+
 static void dump_errors(const struct fx *f)
 {
 	for (size_t i = 0; i < f->errs.n; i++) {
@@ -517,16 +543,17 @@ static void test_top_level(void **state)
 	     "a.yaml",
 	     "networks: {}\n"
 	     "network: {}\n"
-	     "service-ports: {}\n",
+	     "service-ports: {}\n"	/* known: top-level service ports */
+	     "instance-port: {}\n",
 	     "b.yaml", "- networks\n",
 	     "c.yaml", "just a string\n",
 	     NULL);
 	expect_nerr(f, 4);
 	expect_err(f, "a.yaml", 2, 1,
-		   "unknown key \"network\" in the top level (expected: networks, instance-ports)");
-	expect_err(f, "a.yaml", 3, 1, "unknown key \"service-ports\"");
+		   "unknown key \"network\" in the top level (expected: networks, instance-ports, service-ports)");
+	expect_err(f, "a.yaml", 4, 1, "unknown key \"instance-port\"");
 	expect_err(f, "b.yaml", 1, 1,
-		   "the top level must be a mapping (networks, instance-ports), got a sequence");
+		   "the top level must be a mapping (networks, instance-ports, service-ports), got a sequence");
 	expect_err(f, "c.yaml", 1, 1, "the top level must be a mapping");
 }
 
@@ -1482,6 +1509,535 @@ static void test_buffers_and_files_api(void **state)
 }
 
 /* ======================================================================== */
+/* Top-level service ports (service-ports: with instance-port) */
+
+/* A top-level service port on an instance port of a later file and of an
+ * earlier file; they join their instance port's service ports. */
+static void test_toplevel_other_files(void **state)
+{
+	struct fx *f = *state;
+	const struct pp_cfg_iport *p, *q;
+	const struct pp_cfg_sport *s;
+
+	load(f,
+	     "a.yaml",
+	     "service-ports:\n"
+	     "  q-t1:\n"
+	     "    instance-port: q\n"	/* defined in a later file */
+	     "    vlan: 10\n"
+	     "    bind: {network: na}\n",
+	     "b.yaml",
+	     NETS_AB IPORT_HEAD
+	     "      p-s1: {vlan: 10, bind: {network: na}}\n"
+	     "  q:\n"
+	     "    device: tap-q\n"
+	     "    mac: 52:54:00:00:00:02\n"
+	     "    service-ports:\n"
+	     "      q-s1: {vlan: 11, bind: {network: nb}}\n",
+	     "c.yaml",
+	     "service-ports:\n"		/* p: an earlier file */
+	     "  p-t1: {instance-port: p, vlan: [10, 20], bind: {network: nb}}\n",
+	     NULL);
+	expect_nerr(f, 0);
+	assert_int_equal(f->cfg->n_sports, 4);
+	p = pp_config_find_iport(f->cfg, "p");
+	q = pp_config_find_iport(f->cfg, "q");
+	assert_int_equal(p->sport_first, 0);
+	assert_int_equal(p->sport_count, 2);
+	assert_int_equal(q->sport_first, 2);
+	assert_int_equal(q->sport_count, 2);
+
+	s = &f->cfg->sports[0];
+	assert_string_equal(s->name, "p-s1");
+	assert_false(s->toplevel);
+	s = &f->cfg->sports[1];
+	assert_ptr_equal(pp_config_find_sport(f->cfg, "p-t1"), s);
+	assert_true(s->toplevel);
+	assert_int_equal(s->iport, 0);
+	assert_int_equal(s->match, PP_MATCH_QINQ);
+	assert_int_equal(s->outer_vid, 10);
+	assert_int_equal(s->inner_vid, 20);
+	assert_memory_equal(s->mac, mac1, 6);	/* inherited from p */
+	assert_false(s->mac_explicit);
+	assert_int_equal(s->network, 1);
+	assert_string_equal(s->loc.file, "c.yaml");
+	assert_ptr_equal(s->loc.file, f->cfg->files[2]);
+	assert_int_equal(s->loc.line, 2);
+	assert_int_equal(s->loc.col, 3);
+	s = &f->cfg->sports[2];
+	assert_string_equal(s->name, "q-s1");
+	assert_false(s->toplevel);
+	s = &f->cfg->sports[3];
+	assert_ptr_equal(pp_config_find_sport(f->cfg, "q-t1"), s);
+	assert_true(s->toplevel);
+	assert_int_equal(s->iport, 1);
+	assert_int_equal(s->match, PP_MATCH_VLAN);
+	assert_int_equal(s->outer_vid, 10);
+	assert_int_equal(s->mac[5], 0x02);	/* inherited from q */
+	assert_int_equal(s->network, 0);
+	assert_string_equal(s->loc.file, "a.yaml");
+	assert_int_equal(s->loc.line, 2);
+	assert_int_equal(s->loc.col, 3);
+}
+
+#define SF1_FILE						\
+	"networks:\n"						\
+	"  tenant-a: {device: pa0}\n"				\
+	"instance-ports:\n"					\
+	"  sf1:\n"						\
+	"    device: tap-sf1\n"					\
+	"    mac: 52:54:00:00:00:01\n"				\
+	"    service-ports:\n"					\
+	"      sf1-a: {vlan: 100, bind: {network: tenant-a}}\n"
+
+/* The API's JSON, as one more source, referencing objects of the files. */
+static void test_toplevel_json_source(void **state)
+{
+	struct fx *f = *state;
+	const uint8_t m77[6] = { 0x52, 0x54, 0, 0, 0, 0x77 };
+	const uint8_t m91[6] = { 0x52, 0x54, 0, 0, 0x09, 0x01 };
+	const struct pp_cfg_network *tx;
+	const struct pp_cfg_iport *sf1, *vm9;
+	const struct pp_cfg_sport *s;
+
+	write_file(f, "a.yaml", SF1_FILE);
+	load_api(f,
+		 "{\n"
+		 "  \"networks\": {\"tenant-x\": {\"device\": \"px0\", \"mtu\": 1500}},\n"
+		 "  \"instance-ports\": {\"vm9\": {\"device\": \"tap9\", \"mac\": \"52:54:00:00:09:01\"}},\n"
+		 "  \"service-ports\": {\n"
+		 "    \"vm9-a\": {\"instance-port\": \"vm9\", \"vlan\": 100, \"bind\": {\"network\": \"tenant-x\"}},\n"
+		 "    \"sf1-z\": {\"instance-port\": \"sf1\", \"vlan\": [700, 7], \"mac\": \"52:54:00:00:00:77\", \"bind\": {\"network\": \"tenant-a\"}}\n"
+		 "  }\n"
+		 "}\n");
+	expect_nerr(f, 0);
+	assert_int_equal(f->cfg->n_files, 2);
+	assert_string_equal(f->cfg->files[0], "a.yaml");
+	assert_string_equal(f->cfg->files[1], "api");
+	assert_int_equal(f->cfg->n_networks, 2);
+	assert_int_equal(f->cfg->n_iports, 2);
+	assert_int_equal(f->cfg->n_sports, 3);
+
+	tx = pp_config_find_network(f->cfg, "tenant-x");
+	assert_ptr_equal(tx, &f->cfg->networks[1]);
+	assert_string_equal(tx->device, "px0");
+	assert_int_equal(tx->mtu, 1500);
+	assert_string_equal(tx->loc.file, "api");
+	assert_int_equal(tx->loc.line, 2);
+	assert_int_equal(tx->loc.col, 16);
+
+	sf1 = pp_config_find_iport(f->cfg, "sf1");
+	vm9 = pp_config_find_iport_by_device(f->cfg, "tap9");
+	assert_ptr_equal(vm9, &f->cfg->iports[1]);
+	assert_memory_equal(vm9->mac, m91, 6);
+	assert_int_equal(sf1->sport_first, 0);
+	assert_int_equal(sf1->sport_count, 2);
+	assert_int_equal(vm9->sport_first, 2);
+	assert_int_equal(vm9->sport_count, 1);
+
+	s = pp_config_find_sport(f->cfg, "sf1-z");
+	assert_ptr_equal(s, &f->cfg->sports[1]);
+	assert_true(s->toplevel);
+	assert_int_equal(s->iport, 0);
+	assert_int_equal(s->match, PP_MATCH_QINQ);
+	assert_int_equal(s->outer_vid, 700);
+	assert_int_equal(s->inner_vid, 7);
+	assert_memory_equal(s->mac, m77, 6);
+	assert_true(s->mac_explicit);
+	assert_int_equal(s->network, 0);
+	assert_string_equal(s->loc.file, "api");
+	assert_int_equal(s->loc.line, 6);
+	assert_int_equal(s->loc.col, 5);
+
+	s = pp_config_find_sport(f->cfg, "vm9-a");
+	assert_ptr_equal(s, &f->cfg->sports[2]);
+	assert_true(s->toplevel);
+	assert_int_equal(s->iport, 1);
+	assert_int_equal(s->match, PP_MATCH_VLAN);
+	assert_int_equal(s->outer_vid, 100);
+	assert_memory_equal(s->mac, m91, 6);	/* inherited */
+	assert_false(s->mac_explicit);
+	assert_int_equal(s->network, 1);
+	assert_int_equal(s->loc.line, 5);
+	assert_int_equal(s->loc.col, 5);
+
+	s = pp_config_find_sport(f->cfg, "sf1-a");
+	assert_ptr_equal(s, &f->cfg->sports[0]);
+	assert_false(s->toplevel);
+
+	/* compact JSON (no spaces) reads the same */
+	load_api(f,
+		 "{\"service-ports\":{\"sf1-z\":{\"instance-port\":\"sf1\","
+		 "\"vlan\":[700,7],\"mac\":\"52:54:00:00:00:77\","
+		 "\"bind\":{\"network\":\"tenant-a\"}}}}");
+	expect_nerr(f, 0);
+	s = pp_config_find_sport(f->cfg, "sf1-z");
+	assert_ptr_equal(s, &f->cfg->sports[1]);
+	assert_int_equal(s->inner_vid, 7);
+	assert_int_equal(s->loc.line, 1);
+	assert_int_equal(s->loc.col, 19);
+}
+
+static void test_toplevel_json_errors(void **state)
+{
+	struct fx *f = *state;
+
+	write_file(f, "a.yaml", SF1_FILE);
+	load_api(f,
+		 "{\"service-ports\": {\n"
+		 "  \"e1\": {\"instance-port\": \"vm7\", \"vlan\": 1, \"bind\": {\"network\": \"tenant-a\"}},\n"
+		 "  \"e2\": {\"instance-port\": \"sf1\", \"vlan\": \"101\", \"mac\": \"52:54:00:00:00:7a\", \"bind\": {\"network\": \"tenant-a\"}},\n"
+		 "  \"e3\": {\"instance-port\": \"sf1\", \"vlan\": [700, 5000], \"mac\": \"52:54:00:00:00:78\", \"bind\": {\"network\": \"tenant-a\"}},\n"
+		 "  \"e4\": {\"instance-port\": \"sf1\", \"untagged\": true, \"bind\": {\"network\": \"tenant-a\"}},\n"
+		 "  \"e5\": {\"instance-port\": \"sf1\", \"vlan\": 100, \"mac\": \"52:54:00:00:00:79\", \"bind\": {\"network\": \"tenant-a\"}},\n"
+		 "  \"e6\": {\"vlan\": 5, \"bind\": {\"network\": \"tenant-a\"}}\n"
+		 "}}\n");
+	expect_nerr(f, 6);
+	expect_err(f, "api", 2, 27, "unknown instance port \"vm7\"");
+	expect_err(f, "api", 3, 42,
+		   "vlan must be a decimal integer 1-4094, got \"101\" (quoted)");
+	expect_err(f, "api", 4, 48, "inner vlan 5000 is out of range 1-4094");
+	expect_err(f, "api", 5, 3,
+		   "MAC 52:54:00:00:00:01 of service port \"e4\" (inherited from instance port \"sf1\") is already used on network \"tenant-a\" by service port \"sf1-a\" at a.yaml:8:7");
+	expect_err(f, "api", 6, 42,
+		   "vlan 100 is already matched by service port \"sf1-a\" at a.yaml:8:7");
+	expect_err(f, "api", 7, 3, "service port \"e6\" has no instance-port");
+
+	/* JSON syntax errors are positioned too */
+	load_api(f, "{\"service-ports\": {\n  \"e1\": {\"vlan\": [1, 2}}}");
+	expect_nerr(f, 1);
+	expect_err(f, "api", 2, 23,
+		   "YAML syntax error: did not find expected ',' or ']'");
+}
+
+static void test_toplevel_missing_and_unknown_iport(void **state)
+{
+	struct fx *f = *state;
+
+	load(f,
+	     "a.yaml",
+	     NETS_AB IPORT_HEAD
+	     "      s1: {vlan: 1, bind: {network: na}}\n",
+	     "b.yaml",
+	     "service-ports:\n"
+	     "  t1: {vlan: 2, bind: {network: na}}\n"
+	     "  t2: {instance-port: zz, vlan: 3, bind: {network: na}}\n"
+	     "  t3: {instance-port: \"p q\", vlan: 4, bind: {network: na}}\n"
+	     "  t4: {instance-port: [p], vlan: 5, bind: {network: na}}\n"
+	     "  t5:\n"
+	     "    instance-port: p\n"
+	     "    vlan: 6\n"
+	     "    mac: 02:00:00:00:00:06\n"
+	     "    bind: {network: na}\n"
+	     "  t6:\n",
+	     NULL);
+	/* t1-t4 and t6 are dropped: no MAC conflict with s1 */
+	expect_nerr(f, 7);
+	expect_err(f, "b.yaml", 2, 3, "service port \"t1\" has no instance-port");
+	expect_err(f, "b.yaml", 3, 23, "unknown instance port \"zz\"");
+	expect_err(f, "b.yaml", 4, 23, "unknown instance port \"p q\"");
+	expect_err(f, "b.yaml", 5, 23,
+		   "instance-port must be an instance port name, got a sequence");
+	expect_err(f, "b.yaml", 11, 3, "service port \"t6\" has no instance-port");
+	expect_err(f, "b.yaml", 11, 3, "service port \"t6\" has no match key");
+	expect_err(f, "b.yaml", 11, 3, "service port \"t6\" has no bind.network");
+
+	/* an instance port may be in an unreadable file: no "unknown" */
+	write_file(f, "b.yaml",
+		   "service-ports:\n"
+		   "  t2: {instance-port: zz, vlan: 3, bind: {network: na}}\n");
+	write_file(f, "c.yaml", "instance-ports:\n  zz: {device: t\n");
+	load_dir(f);
+	expect_nerr(f, 1);
+	expect_err(f, "c.yaml", 3, 1, "YAML syntax error");
+}
+
+static void test_toplevel_duplicate_names(void **state)
+{
+	struct fx *f = *state;
+
+	load(f,
+	     "a.yaml",
+	     NETS_AB IPORT_HEAD
+	     "      s1: {vlan: 1, bind: {network: na}}\n"
+	     "service-ports:\n"
+	     "  t1: {instance-port: p, vlan: 2, mac: 02:00:00:00:00:02, bind: {network: na}}\n"
+	     "  t2: {instance-port: p, vlan: 6, mac: 02:00:00:00:00:06, bind: {network: na}}\n",
+	     "b.yaml",
+	     "instance-ports:\n"
+	     "  q:\n"
+	     "    device: tap-q\n"
+	     "    mac: 52:54:00:00:00:02\n"
+	     "    service-ports:\n"
+	     "      t2: {vlan: 5, bind: {network: nb}}\n"
+	     "service-ports:\n"
+	     "  s1: {instance-port: q, vlan: 3, mac: 02:00:00:00:00:03, bind: {network: na}}\n"
+	     "  t1: {instance-port: q, vlan: 4, mac: 02:00:00:00:00:04, bind: {network: na}}\n"
+	     "  t3: {instance-port: q, vlan: 7, mac: 02:00:00:00:00:07, bind: {network: na}}\n"
+	     "  t3: {instance-port: q, vlan: 8, mac: 02:00:00:00:00:08, bind: {network: na}}\n",
+	     NULL);
+	expect_nerr(f, 4);
+	/* nested first, then top-level */
+	expect_err(f, "b.yaml", 8, 3,
+		   "service port \"s1\" is already defined at a.yaml:9:7");
+	expect_err(f, "b.yaml", 9, 3,
+		   "service port \"t1\" is already defined at a.yaml:11:3");
+	expect_err(f, "b.yaml", 11, 3,
+		   "service port \"t3\" is already defined at b.yaml:10:3");
+	/* top-level service ports are read after every nested one: the
+	 * top-level one is the later definition */
+	expect_err(f, "a.yaml", 12, 3,
+		   "service port \"t2\" is already defined at b.yaml:6:7");
+}
+
+static void test_toplevel_duplicate_match(void **state)
+{
+	struct fx *f = *state;
+
+	load(f,
+	     "a.yaml",
+	     NETS_AB IPORT_HEAD
+	     "      s1: {vlan: 100, bind: {network: na}}\n"
+	     "      s2: {untagged: true, bind: {network: nb}}\n"
+	     "service-ports:\n"
+	     "  t1: {instance-port: p, vlan: 100, mac: 02:00:00:00:00:11, bind: {network: na}}\n"
+	     "  t2: {instance-port: p, src-mac: 52:54:00:00:00:01, bind: {network: na}}\n"
+	     "  t3: {instance-port: p, vlan: [100, 1], mac: 02:00:00:00:00:13, bind: {network: na}}\n"
+	     "  t4: {instance-port: q, vlan: 200, bind: {network: na}}\n",
+	     "b.yaml",
+	     "instance-ports:\n"
+	     "  q:\n"
+	     "    device: tap-q\n"
+	     "    mac: 52:54:00:00:00:02\n"
+	     "    service-ports:\n"
+	     "      q1: {vlan: 200, mac: 02:00:00:00:00:21, bind: {network: nb}}\n"
+	     "      q2: {vlan: 100, bind: {network: nb}}\n",	/* other iport */
+	     NULL);
+	expect_nerr(f, 4);
+	expect_err(f, "a.yaml", 12, 32,
+		   "vlan 100 is already matched by service port \"s1\" at a.yaml:9:7");
+	expect_err(f, "a.yaml", 13, 35,
+		   "MAC 52:54:00:00:00:01 of service port \"t2\" is already used on the untagged wire of instance port \"p\" by service port \"s2\" at a.yaml:10:7");
+	expect_err(f, "a.yaml", 13, 35,
+		   "MAC 52:54:00:00:00:01 of service port \"t2\" is already used on network \"na\" by service port \"s1\" at a.yaml:9:7");
+	/* the nested port of a later file came first */
+	expect_err(f, "a.yaml", 15, 32,
+		   "vlan 200 is already matched by service port \"q1\" at b.yaml:6:7");
+}
+
+static void test_toplevel_mac_inheritance_and_mtu(void **state)
+{
+	struct fx *f = *state;
+	const uint8_t m2[6] = { 0x52, 0x54, 0, 0, 0, 0x02 };
+	const struct pp_cfg_sport *s;
+
+	load(f,
+	     "a.yaml",
+	     "networks:\n"
+	     "  na: {device: pa0}\n"
+	     "  jumbo: {device: pj0, mtu: 9000}\n"
+	     "instance-ports:\n"
+	     "  p: {device: tap-p, mac: 52:54:00:00:00:01}\n"
+	     "  q: {device: tap-q, mac: 52:54:00:00:00:02, mtu: 9000}\n"
+	     "service-ports:\n"
+	     "  t1: {instance-port: p, vlan: 1, bind: {network: na}}\n"
+	     "  t2: {instance-port: q, vlan: 1, bind: {network: na}}\n"
+	     "  t3: {instance-port: p, vlan: 3, mac: 02:00:00:00:00:03, bind: {network: na}}\n"
+	     "  t4: {instance-port: p, src-mac: 02:00:00:00:00:04, bind: {network: na}}\n"
+	     "  t5: {instance-port: q, vlan: 5, mac: 02:00:00:00:00:05, bind: {network: jumbo}}\n",
+	     NULL);
+	expect_nerr(f, 0);
+	s = pp_config_find_sport(f->cfg, "t1");
+	assert_memory_equal(s->mac, mac1, 6);
+	assert_false(s->mac_explicit);
+	s = pp_config_find_sport(f->cfg, "t2");
+	assert_memory_equal(s->mac, m2, 6);
+	assert_false(s->mac_explicit);
+	s = pp_config_find_sport(f->cfg, "t3");
+	assert_int_equal(s->mac[5], 0x03);
+	assert_true(s->mac_explicit);
+	s = pp_config_find_sport(f->cfg, "t4");
+	assert_int_equal(s->match, PP_MATCH_SRCMAC);
+	assert_int_equal(s->mac[5], 0x04);
+	assert_false(s->mac_explicit);
+	s = pp_config_find_sport(f->cfg, "t5");
+	assert_int_equal(s->network, 1);
+
+	write_file(f, "b.yaml",
+		   "service-ports:\n"
+		   "  t6: {instance-port: p, vlan: 6, bind: {network: na}}\n"
+		   "  t7: {instance-port: p, vlan: 7, mac: 02:00:00:00:00:07, bind: {network: jumbo}}\n");
+	load_dir(f);
+	expect_nerr(f, 2);
+	expect_err(f, "b.yaml", 2, 3,
+		   "MAC 52:54:00:00:00:01 of service port \"t6\" (inherited from instance port \"p\") is already used on network \"na\" by service port \"t1\" at a.yaml:8:3");
+	expect_err(f, "b.yaml", 3, 75,
+		   "network \"jumbo\" has MTU 9000, more than the MTU 1500 of instance port \"p\"");
+}
+
+/* sports[] is grouped by instance port (nested ones, then top-level ones,
+ * each in order of definition); every record keeps its fields and loc, and
+ * every lookup finds the moved record. */
+static void test_toplevel_grouping_and_lookups(void **state)
+{
+	static const struct {
+		const char *name, *iport, *file;
+		bool top;
+		unsigned int line, col, vid;
+	} want[] = {
+		{ "p1", "p", "a.yaml", false, 8, 7, 1 },
+		{ "p2", "p", "a.yaml", false, 9, 7, 2 },
+		{ "tp1", "p", "b.yaml", true, 3, 3, 3 },
+		{ "tp2", "p", "b.yaml", true, 5, 3, 4 },
+		{ "tp3", "p", "c.yaml", true, 8, 3, 5 },
+		{ "q1", "q", "a.yaml", false, 14, 7, 1 },
+		{ "tq1", "q", "b.yaml", true, 4, 3, 2 },
+		{ "tr1", "r", "b.yaml", true, 2, 3, 1 },
+		{ "s1", "s", "c.yaml", false, 6, 7, 1 },
+		{ "ts1", "s", "c.yaml", true, 9, 3, 2 },
+	};
+	static const struct {
+		const char *name;
+		uint32_t first, count;
+	} ips[] = { { "p", 0, 5 }, { "q", 5, 2 }, { "r", 7, 1 }, { "s", 8, 2 } };
+	struct fx *f = *state;
+
+	load(f,
+	     "a.yaml",
+	     "networks:\n"
+	     "  n: {device: pn0}\n"
+	     "instance-ports:\n"
+	     "  p:\n"
+	     "    device: tap-p\n"
+	     "    mac: 02:00:00:00:00:01\n"
+	     "    service-ports:\n"
+	     "      p1: {vlan: 1, bind: {network: n}}\n"
+	     "      p2: {vlan: 2, mac: 02:00:00:00:01:02, bind: {network: n}}\n"
+	     "  q:\n"
+	     "    device: tap-q\n"
+	     "    mac: 02:00:00:00:00:02\n"
+	     "    service-ports:\n"
+	     "      q1: {vlan: 1, bind: {network: n}}\n"
+	     "  r: {device: tap-r, mac: 02:00:00:00:00:03}\n",
+	     "b.yaml",
+	     "service-ports:\n"
+	     "  tr1: {instance-port: r, vlan: 1, bind: {network: n}}\n"
+	     "  tp1: {instance-port: p, vlan: 3, mac: 02:00:00:00:01:03, bind: {network: n}}\n"
+	     "  tq1: {instance-port: q, vlan: 2, mac: 02:00:00:00:02:02, bind: {network: n}}\n"
+	     "  tp2: {instance-port: p, vlan: 4, mac: 02:00:00:00:01:04, bind: {network: n}}\n",
+	     "c.yaml",
+	     "instance-ports:\n"
+	     "  s:\n"
+	     "    device: tap-s\n"
+	     "    mac: 02:00:00:00:00:04\n"
+	     "    service-ports:\n"
+	     "      s1: {vlan: 1, bind: {network: n}}\n"
+	     "service-ports:\n"
+	     "  tp3: {instance-port: p, vlan: 5, mac: 02:00:00:00:01:05, bind: {network: n}}\n"
+	     "  ts1: {instance-port: s, vlan: 2, mac: 02:00:00:00:04:02, bind: {network: n}}\n",
+	     NULL);
+	expect_nerr(f, 0);
+	assert_int_equal(f->cfg->n_sports, 10);
+	assert_int_equal(f->cfg->n_iports, 4);
+	for (size_t i = 0; i < 4; i++) {
+		const struct pp_cfg_iport *ip = &f->cfg->iports[i];
+
+		assert_string_equal(ip->name, ips[i].name);
+		assert_ptr_equal(pp_config_find_iport(f->cfg, ips[i].name), ip);
+		assert_int_equal(ip->sport_first, ips[i].first);
+		assert_int_equal(ip->sport_count, ips[i].count);
+		for (uint32_t j = 0; j < ip->sport_count; j++)
+			assert_int_equal(f->cfg->sports[ip->sport_first + j].iport, i);
+	}
+	for (size_t i = 0; i < 10; i++) {
+		const struct pp_cfg_sport *s = &f->cfg->sports[i];
+
+		assert_string_equal(s->name, want[i].name);
+		assert_ptr_equal(pp_config_find_sport(f->cfg, want[i].name), s);
+		assert_string_equal(f->cfg->iports[s->iport].name, want[i].iport);
+		assert_int_equal(s->toplevel, want[i].top);
+		assert_string_equal(s->loc.file, want[i].file);
+		assert_int_equal(s->loc.line, want[i].line);
+		assert_int_equal(s->loc.col, want[i].col);
+		assert_int_equal(s->outer_vid, want[i].vid);
+		assert_int_equal(s->network, 0);
+	}
+	assert_null(pp_config_find_sport(f->cfg, "p"));
+}
+
+static void test_toplevel_instance_port_key(void **state)
+{
+	struct fx *f = *state;
+
+	load(f,
+	     "a.yaml",
+	     NETS_AB IPORT_HEAD
+	     "      s1: {instance-port: p, vlan: 1, bind: {network: na}}\n"
+	     "service-ports:\n"
+	     "  t1: {instance-port: p, vlan: 2, mac: 02:00:00:00:00:02, bind: {network: na}, device: x}\n"
+	     "  t2: [instance-port, p]\n"
+	     "  t3: {instance-port: p, instance-port: p, vlan: 3, mac: 02:00:00:00:00:03, bind: {network: na}}\n",
+	     NULL);
+	expect_nerr(f, 4);
+	/* refused in a nested service port */
+	expect_err(f, "a.yaml", 9, 12,
+		   "unknown key \"instance-port\" in service port \"s1\" (expected: vlan, untagged, src-mac, mac, bind)");
+	expect_err(f, "a.yaml", 11, 80,
+		   "unknown key \"device\" in service port \"t1\" (expected: instance-port, vlan, untagged, src-mac, mac, bind)");
+	expect_err(f, "a.yaml", 12, 7,
+		   "service port \"t2\" must be a mapping, got a sequence");
+	expect_err(f, "a.yaml", 13, 26,
+		   "duplicate key \"instance-port\" in service port \"t3\", first at a.yaml:13:8");
+}
+
+static void test_toplevel_empty_and_wrong_type(void **state)
+{
+	struct fx *f = *state;
+
+	load(f,
+	     "a.yaml", "service-ports:\n",
+	     "b.yaml", "service-ports: {}\n",
+	     NULL);
+	expect_nerr(f, 0);
+	load_api(f, "{\"networks\": {}, \"instance-ports\": {}, \"service-ports\": {}}\n");
+	expect_nerr(f, 0);
+	assert_int_equal(f->cfg->n_files, 3);
+	assert_string_equal(f->cfg->files[2], "api");
+	assert_int_equal(f->cfg->n_sports, 0);
+	load_api(f, "{}");
+	expect_nerr(f, 0);
+
+	/* only in-memory sources */
+	{
+		const char *j = "{\"networks\": {\"n\": {\"device\": \"d0\"}}}";
+		struct pp_config_source src = { "api", j, strlen(j) };
+
+		pp_config_free(f->cfg);
+		f->cfg = NULL;
+		f->ret = pp_config_load(NULL, &src, 1, &f->cfg, &f->errs);
+		expect_nerr(f, 0);
+		assert_int_equal(f->cfg->n_files, 1);
+		assert_int_equal(f->cfg->n_networks, 1);
+	}
+
+	write_file(f, "c.yaml", "service-ports: [t1]\n");
+	load_api(f, "{\"service-ports\": \"x\"}");
+	expect_nerr(f, 2);
+	expect_err(f, "c.yaml", 1, 16,
+		   "service-ports must be a mapping of service port names, got a sequence");
+	expect_err(f, "api", 1, 19,
+		   "service-ports must be a mapping of service port names, got \"x\"");
+
+	/* a directory that cannot be opened */
+	pp_errors_free(&f->errs);
+	f->ret = pp_config_load("/nonexistent/bindings.d", NULL, 0, &f->cfg,
+				&f->errs);
+	assert_int_equal(f->ret, -ENOENT);
+	assert_null(f->cfg);
+	assert_int_equal(f->errs.n, 1);
+}
+
+/* ======================================================================== */
 /* Size and speed */
 
 static void add_sport(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
@@ -1599,6 +2155,68 @@ static void test_perf_100k_ports_limit(void **state)
 		assert_true(cpu < 1000.0);
 }
 
+/* 4,000 top-level service ports in an in-memory JSON source, on two
+ * instance ports of a file (2,000 nested ones each): regrouped quickly. */
+static void test_perf_toplevel_json(void **state)
+{
+	struct fx *f = *state;
+	const struct pp_cfg_iport *a, *b;
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	double c0, cpu;
+
+	add_sport(&buf, &len, &cap,
+		  "networks:\n  net0: {device: pn0}\n"
+		  "instance-ports:\n  a:\n    device: tap-a\n"
+		  "    mac: 52:54:00:00:00:01\n    service-ports:\n");
+	for (int i = 1; i <= 2000; i++)
+		add_sport(&buf, &len, &cap,
+			  "      a%d: {vlan: %d, mac: 02:00:00:0a:%02x:%02x, bind: {network: net0}}\n",
+			  i, i, i >> 8, i & 0xff);
+	add_sport(&buf, &len, &cap,
+		  "  b:\n    device: tap-b\n"
+		  "    mac: 52:54:00:00:00:02\n    service-ports:\n");
+	for (int i = 1; i <= 2000; i++)
+		add_sport(&buf, &len, &cap,
+			  "      b%d: {vlan: %d, mac: 02:00:00:0b:%02x:%02x, bind: {network: net0}}\n",
+			  i, i, i >> 8, i & 0xff);
+	write_file(f, "big.yaml", buf);
+	len = 0;
+	add_sport(&buf, &len, &cap, "{\"service-ports\": {\n");
+	for (int i = 2001; i <= 4000; i++)
+		for (int ab = 0; ab < 2; ab++)
+			add_sport(&buf, &len, &cap,
+				  "%s\"t%c%d\": {\"instance-port\": \"%c\", \"vlan\": %d, \"mac\": \"02:00:00:1%c:%02x:%02x\", \"bind\": {\"network\": \"net0\"}}\n",
+				  i == 2001 && !ab ? "" : ",", "ab"[ab], i,
+				  "ab"[ab], i, "ab"[ab], i >> 8, i & 0xff);
+	add_sport(&buf, &len, &cap, "}}\n");
+
+	c0 = cpu_ms();
+	load_api(f, buf);
+	cpu = cpu_ms() - c0;
+	free(buf);
+	print_message("      4,000 nested + 4,000 top-level service ports (JSON): %.1f ms CPU\n",
+		      cpu);
+	expect_nerr(f, 0);
+	assert_int_equal(f->cfg->n_sports, 8000);
+	a = pp_config_find_iport(f->cfg, "a");
+	b = pp_config_find_iport(f->cfg, "b");
+	assert_int_equal(a->sport_first, 0);
+	assert_int_equal(a->sport_count, 4000);
+	assert_int_equal(b->sport_first, 4000);
+	assert_int_equal(b->sport_count, 4000);
+	for (uint32_t i = 0; i < 8000; i++) {
+		const struct pp_cfg_sport *s = &f->cfg->sports[i];
+
+		assert_int_equal(s->iport, i < 4000 ? 0 : 1);
+		assert_int_equal(s->outer_vid, i % 4000 + 1);
+		assert_int_equal(s->toplevel, i % 4000 >= 2000);
+		assert_ptr_equal(pp_config_find_sport(f->cfg, s->name), s);
+	}
+	if (timing_checked())
+		assert_true(cpu < 1000.0);
+}
+
 /* ======================================================================== */
 
 static void find_examples(void)
@@ -1670,8 +2288,19 @@ int main(void)
 		T(test_error_print_format),
 		T(test_unreadable_file_and_missing_dir),
 		T(test_buffers_and_files_api),
+		T(test_toplevel_other_files),
+		T(test_toplevel_json_source),
+		T(test_toplevel_json_errors),
+		T(test_toplevel_missing_and_unknown_iport),
+		T(test_toplevel_duplicate_names),
+		T(test_toplevel_duplicate_match),
+		T(test_toplevel_mac_inheritance_and_mtu),
+		T(test_toplevel_grouping_and_lookups),
+		T(test_toplevel_instance_port_key),
+		T(test_toplevel_empty_and_wrong_type),
 		T(test_perf_8188_ports),
 		T(test_perf_100k_ports_limit),
+		T(test_perf_toplevel_json),
 	};
 
 	find_examples();
