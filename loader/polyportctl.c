@@ -1,13 +1,9 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
 /*
- * polyportctl: look at polyport and take it down.
+ * polyportctl: the client of polyportd's northbound API, and teardown.
  *
- *   polyportctl [--pin-root DIR] [--state-dir DIR] [--json] status
- *   polyportctl [--pin-root DIR] [--state-dir DIR] [--json] stats
- *   polyportctl [--pin-root DIR] teardown
- *
- * status and stats read the daemon's status file (statuses are derived by
- * the daemon from the kernel) and the pinned maps (counters).
+ * Exit status: 0 done; 1 refused (the API's error is printed as it came)
+ * or a local error; 2 usage; 3 the daemon could not be reached or failed.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,52 +13,134 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/file.h>
+#include <curl/curl.h>
 #include <bpf/libbpf.h>
 #include <json-c/json.h>
+#include <yaml.h>
 #include "dataplane.h"
 
+#define API_SOCKET_DEFAULT "/run/polyport/api.sock"
+
 static const char usage[] =
-"Usage: polyportctl [OPTIONS] COMMAND\n"
+"Usage: polyportctl [OPTIONS] COMMAND [ARGS]\n"
 "\n"
-"Commands:\n"
-"  status     instance ports (device, status, mode) and their service ports\n"
-"             (match, MAC, network, status), and networks; every status\n"
-"             other than ACTIVE comes with its reason\n"
-"  stats      per service port rx/tx packets and bytes, drops by reason per\n"
-"             instance port and per network, the daemon's map writes\n"
-"  teardown   remove every polyport TC filter and every pin under the pin\n"
-"             root, and nothing else; refused while a daemon holds the root\n"
+"Commands (through polyportd's API):\n"
+"  status                       instance ports, their service ports, networks:\n"
+"                               status (ACTIVE, DOWN, DEGRADED, ERROR) and why\n"
+"  stats                        per service port rx/tx, drops by reason, map writes\n"
+"  get KIND [NAME]              list or show networks, instance-ports, service-ports\n"
+"  create KIND JSON|KEY=VALUE...  create an object (name=... among the keys)\n"
+"  update KIND NAME JSON|KEY=VALUE...  change fields (revision=N: only if current)\n"
+"  delete KIND NAME             delete an object created through the API\n"
+"  apply -f FILE                create or replace every object of a binding\n"
+"                               file (YAML or JSON, the binding files' format)\n"
+"  events [--since SEQ] [--follow]  status changes and configuration events\n"
+"Local command:\n"
+"  teardown                     remove every polyport TC filter and pin under the\n"
+"                               pin root, nothing else; refused while a daemon runs\n"
+"\n"
+"KIND: networks | instance-ports | service-ports (singular and short forms\n"
+"work: network, iport, sport).  KEY=VALUE: VALUE is taken as JSON when it\n"
+"parses (100, [300,10], true), else as a string; a.b=V nests (bind.network=x).\n"
 "\n"
 "Options:\n"
-"  -p, --pin-root DIR    pinned maps (default " PP_PIN_ROOT_DEFAULT ")\n"
-"  -s, --state-dir DIR   the daemon's state (default /var/lib/polyport)\n"
-"  -j, --json            JSON output (status, stats)\n"
-"  -h, --help            this text\n"
+"  -a, --api-socket PATH  the API socket (default " API_SOCKET_DEFAULT ")\n"
+"  -p, --pin-root DIR     for teardown (default " PP_PIN_ROOT_DEFAULT ")\n"
+"  -j, --json, -o json    JSON output\n"
+"  -h, --help             this text\n"
 "\n"
-"Exit status: 0 ok, 1 error (message on stderr), 2 usage.\n";
+"Exit status: 0 ok, 1 refused or failed (the API's error is printed),\n"
+"2 usage, 3 the daemon could not be reached.\n";
 
-static const char *pin_root = PP_PIN_ROOT_DEFAULT, *state_dir = "/var/lib/polyport";
+static const char *api_socket = API_SOCKET_DEFAULT, *pin_root = PP_PIN_ROOT_DEFAULT;
 static int json_out;
 
-static json_object *read_status(void)
-{
-	char path[512];
-	json_object *o;
+/* ---- HTTP over the Unix socket -------------------------------------------------- */
 
-	snprintf(path, sizeof(path), "%s/status.json", state_dir);
-	o = json_object_from_file(path);
-	if (!o)
-		fprintf(stderr, "polyportctl: %s: %s (is polyportd running with --state-dir %s?)\n",
-			path, json_util_get_last_err() ? json_util_get_last_err() : "unreadable",
-			state_dir);
-	return o;
+struct buf {
+	char *s;
+	size_t len;
+};
+
+static size_t on_data(char *p, size_t sz, size_t n, void *arg)
+{
+	struct buf *b = arg;
+	char *t = realloc(b->s, b->len + sz * n + 1);
+
+	if (!t)
+		return 0;
+	b->s = t;
+	memcpy(b->s + b->len, p, sz * n);
+	b->len += sz * n;
+	b->s[b->len] = 0;
+	return sz * n;
+}
+
+/* Returns the HTTP status (0: unreachable); *out gets the parsed body. */
+static long http(const char *method, const char *path, json_object *body, json_object **out,
+		 long timeout_s)
+{
+	CURL *c = curl_easy_init();
+	struct curl_slist *h = NULL;
+	struct buf b = {};
+	char url[1024];
+	long code = 0;
+
+	*out = NULL;
+	if (!c)
+		return 0;
+	snprintf(url, sizeof(url), "http://polyportd%s", path);
+	curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, api_socket);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, timeout_s);
+	if (body) {
+		h = curl_slist_append(h, "Content-Type: application/json");
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+		curl_easy_setopt(c, CURLOPT_COPYPOSTFIELDS, json_object_to_json_string(body));
+	}
+	if (curl_easy_perform(c) == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	if (b.s)
+		*out = json_tokener_parse(b.s);
+	free(b.s);
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+	return code;
+}
+
+/* Print an API error as it came; returns the exit status for code. */
+static int report(long code, json_object *resp)
+{
+	json_object *e, *m, *f;
+
+	if (!code) {
+		fprintf(stderr, "polyportctl: cannot reach polyportd at %s\n", api_socket);
+		return 3;
+	}
+	if (code < 400)
+		return 0;
+	if (json_out && resp) {
+		fprintf(stderr, "%s\n", json_object_to_json_string_ext(resp, JSON_C_TO_STRING_PRETTY));
+	} else if (resp && json_object_object_get_ex(resp, "error", &e) &&
+		   json_object_object_get_ex(e, "message", &m)) {
+		fprintf(stderr, "polyportctl: %ld: %s", code, json_object_get_string(m));
+		if (json_object_object_get_ex(e, "field", &f) && f)
+			fprintf(stderr, " (field %s)", json_object_get_string(f));
+		fputc('\n', stderr);
+	} else {
+		fprintf(stderr, "polyportctl: HTTP %ld\n", code);
+	}
+	return code >= 500 ? 3 : 1;
 }
 
 static const char *jstr(json_object *o, const char *key)
 {
 	json_object *v;
 
-	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : "";
+	return json_object_object_get_ex(o, key, &v) && v ? json_object_get_string(v) : "";
 }
 
 static long long jint(json_object *o, const char *key)
@@ -79,14 +157,24 @@ static json_object *jget(json_object *o, const char *key)
 	return json_object_object_get_ex(o, key, &v) ? v : NULL;
 }
 
+static void print_json(json_object *o)
+{
+	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+					    JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
+/* ---- status and stats ----------------------------------------------------------- */
+
 static int cmd_status(void)
 {
-	json_object *st = read_status(), *ips, *nets;
+	json_object *st, *ips, *nets;
+	long code = http("GET", "/v1/status", NULL, &st, 10);
+	int rc = report(code, st);
 
-	if (!st)
-		return 1;
+	if (rc || !st)
+		return rc ? rc : 3;
 	if (json_out) {
-		puts(json_object_to_json_string_ext(st, JSON_C_TO_STRING_PRETTY));
+		print_json(st);
 		json_object_put(st);
 		return 0;
 	}
@@ -124,112 +212,473 @@ static int cmd_status(void)
 	return 0;
 }
 
-static json_object *drops_json(const struct pp_drops *d)
+static int cmd_stats(void)
 {
-	json_object *o = json_object_new_object();
+	json_object *st, *sps, *drops;
+	long code = http("GET", "/v1/stats", NULL, &st, 10);
+	int rc = report(code, st);
 
-	for (int r = 0; r < PP_DROP_MAX; r++)
-		if (d->reason[r])
-			json_object_object_add(o, pp_drop_names[r], json_object_new_int64(d->reason[r]));
+	if (rc || !st)
+		return rc ? rc : 3;
+	if (json_out) {
+		print_json(st);
+		json_object_put(st);
+		return 0;
+	}
+	sps = jget(st, "service-ports");
+	drops = jget(st, "drops");
+	printf("%-20s %-18s %12s %14s %12s %14s\n", "INSTANCE PORT", "SERVICE PORT", "RX PACKETS",
+	       "RX BYTES", "TX PACKETS", "TX BYTES");
+	for (size_t i = 0; sps && i < json_object_array_length(sps); i++) {
+		json_object *s = json_object_array_get_idx(sps, i);
+
+		printf("%-20s %-18s %12lld %14lld %12lld %14lld\n", jstr(s, "instance-port"),
+		       jstr(s, "service-port"), jint(s, "rx_packets"), jint(s, "rx_bytes"),
+		       jint(s, "tx_packets"), jint(s, "tx_bytes"));
+	}
+	printf("\nDROPS\n");
+	for (size_t i = 0; drops && i < json_object_array_length(drops); i++) {
+		json_object *d = json_object_array_get_idx(drops, i), *r = jget(d, "reasons");
+		int net = jget(d, "network") != NULL;
+		const char *name = jstr(d, net ? "network" : "instance-port");
+
+		json_object_object_foreach(r, reason, v) {
+			if (json_object_get_int64(v))
+				printf("  %-14s %-20s %-24s %lld\n", net ? "network" : "instance port",
+				       *name ? name : "(unattributed)", reason,
+				       (long long)json_object_get_int64(v));
+		}
+	}
+	printf("\ndaemon: %lld map writes, %lld reconciles\n", jint(st, "map_writes"),
+	       jint(st, "reconciles"));
+	json_object_put(st);
+	return 0;
+}
+
+/* ---- objects ------------------------------------------------------------------------ */
+
+static const char *kind_path(const char *k)
+{
+	static const char *const map[][2] = {
+		{ "networks", "networks" }, { "network", "networks" }, { "net", "networks" },
+		{ "instance-ports", "instance-ports" }, { "instance-port", "instance-ports" },
+		{ "iports", "instance-ports" }, { "iport", "instance-ports" },
+		{ "service-ports", "service-ports" }, { "service-port", "service-ports" },
+		{ "sports", "service-ports" }, { "sport", "service-ports" },
+	};
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (!strcmp(k, map[i][0]))
+			return map[i][1];
+	return NULL;
+}
+
+static void print_obj_row(const char *kind, json_object *o)
+{
+	json_object *st = jget(o, "status");
+	char extra[96] = "";
+
+	if (!strcmp(kind, "networks")) {
+		snprintf(extra, sizeof(extra), "device %s%s%s", jstr(o, "device"),
+			 jget(o, "vlan") ? " vlan " : "", jget(o, "vlan") ? jstr(o, "vlan") : "");
+	} else if (!strcmp(kind, "instance-ports")) {
+		snprintf(extra, sizeof(extra), "tap %s mac %s", jstr(o, "device"), jstr(o, "mac"));
+	} else {
+		json_object *b = jget(o, "bind");
+
+		snprintf(extra, sizeof(extra), "on %s %s%s%s -> %s", jstr(o, "instance-port"),
+			 jget(o, "vlan") ? "vlan " : jget(o, "untagged") ? "untagged" : "src-mac ",
+			 jget(o, "vlan") ? jstr(o, "vlan") : "", jstr(o, "src-mac"),
+			 b ? jstr(b, "network") : "");
+	}
+	printf("%-20s %-5s %-4lld %-9s %-44s %s\n", jstr(o, "name"), jstr(o, "source"),
+	       jint(o, "revision"), st ? jstr(st, "status") : "", extra, st ? jstr(st, "reason") : "");
+}
+
+static int cmd_get(int argc, char **argv)
+{
+	const char *kind = argc > 0 ? kind_path(argv[0]) : NULL;
+	char path[256];
+	json_object *r;
+	long code;
+	int rc;
+
+	if (!kind || argc > 2) {
+		fprintf(stderr, "polyportctl: get KIND [NAME]\n");
+		return 2;
+	}
+	snprintf(path, sizeof(path), "/v1/%s%s%s", kind, argc == 2 ? "/" : "", argc == 2 ? argv[1] : "");
+	code = http("GET", path, NULL, &r, 10);
+	rc = report(code, r);
+	if (!rc && r) {
+		if (json_out) {
+			print_json(r);
+		} else {
+			printf("%-20s %-5s %-4s %-9s %-44s %s\n", "NAME", "FROM", "REV", "STATUS", "",
+			       "REASON");
+			if (json_object_is_type(r, json_type_array))
+				for (size_t i = 0; i < json_object_array_length(r); i++)
+					print_obj_row(kind, json_object_array_get_idx(r, i));
+			else
+				print_obj_row(kind, r);
+		}
+	}
+	json_object_put(r);
+	return rc;
+}
+
+/* Set a.b.c=v in o. */
+static void set_path(json_object *o, const char *key, json_object *v)
+{
+	const char *dot = strchr(key, '.');
+	char head[64];
+	json_object *sub;
+
+	if (!dot) {
+		json_object_object_add(o, key, v);
+		return;
+	}
+	snprintf(head, sizeof(head), "%.*s", (int)(dot - key), key);
+	if (!json_object_object_get_ex(o, head, &sub) || !json_object_is_type(sub, json_type_object)) {
+		sub = json_object_new_object();
+		json_object_object_add(o, head, sub);
+	}
+	set_path(sub, dot + 1, v);
+}
+
+/* s as a JSON value if all of it parses as one, else NULL. */
+static json_object *json_value(const char *s)
+{
+	struct json_tokener *tok = json_tokener_new();
+	size_t len = strlen(s);
+	/* the NUL included: a number at the very end is complete only then */
+	json_object *v = tok ? json_tokener_parse_ex(tok, s, len + 1) : NULL;
+
+	if (v && (json_tokener_get_error(tok) != json_tokener_success ||
+		  (size_t)json_tokener_get_parse_end(tok) < len)) {
+		json_object_put(v);
+		v = NULL;
+	}
+	json_tokener_free(tok);
+	return v;
+}
+
+/* The body from one JSON argument or KEY=VALUE arguments. */
+static json_object *body_of(int argc, char **argv)
+{
+	json_object *o;
+
+	if (argc == 1 && argv[0][0] == '{')
+		return json_value(argv[0]);
+	o = json_object_new_object();
+	for (int i = 0; i < argc; i++) {
+		char *eq = strchr(argv[i], '='), key[128];
+		json_object *v;
+
+		if (!eq || eq == argv[i] || (size_t)(eq - argv[i]) >= sizeof(key)) {
+			json_object_put(o);
+			return NULL;
+		}
+		snprintf(key, sizeof(key), "%.*s", (int)(eq - argv[i]), argv[i]);
+		v = json_value(eq + 1);
+		if (!v || json_object_is_type(v, json_type_double) ||
+		    json_object_is_type(v, json_type_string)) {
+			json_object_put(v);	/* a MAC like 52:54:... is a string */
+			v = json_object_new_string(eq + 1);
+		}
+		set_path(o, key, v);
+	}
 	return o;
 }
 
-static void print_drops(const char *what, const char *name, const struct pp_drops *d)
+static int send_obj(const char *method, const char *path, json_object *body)
 {
-	for (int r = 0; r < PP_DROP_MAX; r++)
-		if (d->reason[r])
-			printf("  %-14s %-20s %-24s %llu\n", what, name, pp_drop_names[r],
-			       (unsigned long long)d->reason[r]);
+	json_object *r;
+	long code = http(method, path, body, &r, 30);
+	int rc = report(code, r);
+
+	if (!rc && r)
+		json_out ? print_json(r) : (void)printf("%s %s: revision %lld, %s\n",
+			jstr(r, "name"), code == 201 ? "created" : "updated", jint(r, "revision"),
+			jget(r, "status") ? jstr(jget(r, "status"), "status") : "");
+	if (!rc && !r)
+		printf("done\n");
+	json_object_put(r);
+	return rc;
 }
 
-static int cmd_stats(void)
+static int cmd_create_update(int update, int argc, char **argv)
 {
-	json_object *st = read_status(), *out, *sports, *drops, *ips, *nets;
-	struct pp_maps m;
-	struct pp_drops d;
-	int err;
+	const char *kind = argc > 0 ? kind_path(argv[0]) : NULL;
+	int skip = update ? 2 : 1, rc;
+	json_object *body;
+	char path[256];
 
-	if (!st)
-		return 1;
-	err = pp_maps_open(&m, pin_root);
-	if (err) {
-		fprintf(stderr, "polyportctl: maps under %s: %s\n", pin_root, strerror(-err));
-		json_object_put(st);
-		return 1;
+	if (!kind || argc <= skip) {
+		fprintf(stderr, "polyportctl: %s KIND %sJSON|KEY=VALUE...\n", update ? "update" : "create",
+			update ? "NAME " : "");
+		return 2;
 	}
-	out = json_object_new_object();
-	sports = json_object_new_array();
-	drops = json_object_new_array();
-	json_object_object_add(out, "map_writes", json_object_new_int64(jint(st, "map_writes")));
-	json_object_object_add(out, "reconciles", json_object_new_int64(jint(st, "reconciles")));
-	json_object_object_add(out, "service_ports", sports);
-	json_object_object_add(out, "drops", drops);
-	ips = jget(st, "instance_ports");
-	nets = jget(st, "networks");
-	if (!json_out)
-		printf("%-20s %-18s %12s %14s %12s %14s\n", "INSTANCE PORT", "SERVICE PORT",
-		       "RX PACKETS", "RX BYTES", "TX PACKETS", "TX BYTES");
-	for (size_t i = 0; ips && i < json_object_array_length(ips); i++) {
-		json_object *ip = json_object_array_get_idx(ips, i), *sps = jget(ip, "service_ports");
+	body = body_of(argc - skip, argv + skip);
+	if (!body) {
+		fprintf(stderr, "polyportctl: the object must be one JSON object or KEY=VALUE words\n");
+		return 2;
+	}
+	snprintf(path, sizeof(path), "/v1/%s%s%s", kind, update ? "/" : "", update ? argv[1] : "");
+	rc = send_obj(update ? "PATCH" : "POST", path, body);
+	json_object_put(body);
+	return rc;
+}
 
-		for (size_t s = 0; sps && s < json_object_array_length(sps); s++) {
-			json_object *sp = json_object_array_get_idx(sps, s), *o;
-			struct pp_sport_stats c = {};
+static int cmd_delete(int argc, char **argv)
+{
+	const char *kind = argc > 0 ? kind_path(argv[0]) : NULL;
+	char path[256];
+	json_object *r;
+	long code;
+	int rc;
 
-			if (jint(sp, "id"))
-				pp_sport_stats_get(&m, jint(sp, "id"), &c);
-			if (!json_out) {
-				printf("%-20s %-18s %12llu %14llu %12llu %14llu\n", jstr(ip, "name"),
-				       jstr(sp, "name"), (unsigned long long)c.rx_packets,
-				       (unsigned long long)c.rx_bytes, (unsigned long long)c.tx_packets,
-				       (unsigned long long)c.tx_bytes);
-				continue;
-			}
-			o = json_object_new_object();
-			json_object_object_add(o, "instance_port", json_object_new_string(jstr(ip, "name")));
-			json_object_object_add(o, "service_port", json_object_new_string(jstr(sp, "name")));
-			json_object_object_add(o, "network", json_object_new_string(jstr(sp, "network")));
-			json_object_object_add(o, "rx_packets", json_object_new_int64(c.rx_packets));
-			json_object_object_add(o, "rx_bytes", json_object_new_int64(c.rx_bytes));
-			json_object_object_add(o, "tx_packets", json_object_new_int64(c.tx_packets));
-			json_object_object_add(o, "tx_bytes", json_object_new_int64(c.tx_bytes));
-			json_object_array_add(sports, o);
+	if (!kind || argc != 2) {
+		fprintf(stderr, "polyportctl: delete KIND NAME\n");
+		return 2;
+	}
+	snprintf(path, sizeof(path), "/v1/%s/%s", kind, argv[1]);
+	code = http("DELETE", path, NULL, &r, 30);
+	rc = report(code, r);
+	if (!rc)
+		printf("%s deleted\n", argv[1]);
+	json_object_put(r);
+	return rc;
+}
+
+/* ---- apply: a binding file (YAML or JSON) as API calls ------------------------------ */
+
+/* A YAML document as json-c: mappings, sequences, scalars (decimal -> int, true/false). */
+static json_object *yaml_node(yaml_document_t *doc, yaml_node_t *n)
+{
+	json_object *o;
+
+	switch (n->type) {
+	case YAML_SCALAR_NODE: {
+		const char *s = (const char *)n->data.scalar.value;
+		char *end;
+		long long v;
+
+		if (n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+			return json_object_new_string(s);
+		if (!strcmp(s, "true"))
+			return json_object_new_boolean(1);
+		if (!strcmp(s, "false"))
+			return json_object_new_boolean(0);
+		if (!*s || !strcmp(s, "~") || !strcmp(s, "null"))
+			return NULL;
+		v = strtoll(s, &end, 10);
+		if (!*end && s[0] != '+' && !(s[0] == '0' && s[1]))
+			return json_object_new_int64(v);
+		return json_object_new_string(s);
+	}
+	case YAML_SEQUENCE_NODE:
+		o = json_object_new_array();
+		for (yaml_node_item_t *i = n->data.sequence.items.start; i < n->data.sequence.items.top; i++)
+			json_object_array_add(o, yaml_node(doc, yaml_document_get_node(doc, *i)));
+		return o;
+	case YAML_MAPPING_NODE:
+		o = json_object_new_object();
+		for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+			yaml_node_t *k = yaml_document_get_node(doc, p->key);
+
+			if (k->type == YAML_SCALAR_NODE)
+				json_object_object_add(o, (const char *)k->data.scalar.value,
+						       yaml_node(doc, yaml_document_get_node(doc, p->value)));
 		}
+		return o;
+	default:
+		return NULL;
 	}
-	if (!json_out)
-		printf("\nDROPS\n");
-	for (int k = 0; k < 2; k++) {
-		json_object *arr = k ? nets : ips;
-		size_t n = arr ? json_object_array_length(arr) : 0;
+}
 
-		for (size_t i = 0; i <= n; i++) {	/* i == n: unattributed (index 0) */
-			json_object *obj = i < n ? json_object_array_get_idx(arr, i) : NULL, *o;
-			__u32 idx = obj ? jint(obj, "id") : 0;
-			const char *name = obj ? jstr(obj, "name") : "(unattributed)";
+static json_object *read_binding_file(const char *file)
+{
+	yaml_parser_t p;
+	yaml_document_t doc;
+	json_object *o = NULL;
+	FILE *f = fopen(file, "r");
 
-			if ((obj && !idx) || (k ? pp_net_drops_get : pp_iport_drops_get)(&m, idx, &d))
-				continue;
-			if (!json_out) {
-				print_drops(k ? "network" : "instance port", name, &d);
-				continue;
-			}
-			o = json_object_new_object();
-			json_object_object_add(o, k ? "network" : "instance_port",
-					       json_object_new_string(name));
-			json_object_object_add(o, "reasons", drops_json(&d));
-			json_object_array_add(drops, o);
+	if (!f) {
+		fprintf(stderr, "polyportctl: %s: %s\n", file, strerror(errno));
+		return NULL;
+	}
+	yaml_parser_initialize(&p);
+	yaml_parser_set_input_file(&p, f);
+	if (!yaml_parser_load(&p, &doc)) {
+		fprintf(stderr, "polyportctl: %s:%zu:%zu: %s\n", file, p.problem_mark.line + 1,
+			p.problem_mark.column + 1, p.problem ? p.problem : "YAML error");
+	} else {
+		yaml_node_t *root = yaml_document_get_root_node(&doc);
+
+		o = root ? yaml_node(&doc, root) : json_object_new_object();
+		yaml_document_delete(&doc);
+	}
+	yaml_parser_delete(&p);
+	fclose(f);
+	if (o && !json_object_is_type(o, json_type_object)) {
+		fprintf(stderr, "polyportctl: %s: the top level must be a mapping\n", file);
+		json_object_put(o);
+		o = NULL;
+	}
+	return o;
+}
+
+/* Create NAME of kind, or replace it if the API already has it. */
+static int upsert(const char *kind, const char *name, json_object *obj)
+{
+	char path[256];
+	json_object *cur, *body = NULL;
+	long code;
+	int rc;
+
+	if (json_object_deep_copy(obj, &body, NULL))
+		return 1;
+	json_object_object_add(body, "name", json_object_new_string(name));
+	snprintf(path, sizeof(path), "/v1/%s/%s", kind, name);
+	code = http("GET", path, NULL, &cur, 10);
+	if (code == 200 && !strcmp(jstr(cur, "source"), "api"))
+		rc = send_obj("PUT", path, body);
+	else if (code == 200) {
+		fprintf(stderr, "polyportctl: %s \"%s\" is defined in the binding files; change it there\n",
+			kind, name);
+		rc = 1;
+	} else if (code == 404) {
+		snprintf(path, sizeof(path), "/v1/%s", kind);
+		rc = send_obj("POST", path, body);
+	} else {
+		rc = report(code, cur);
+	}
+	json_object_put(cur);
+	json_object_put(body);
+	return rc;
+}
+
+/* Upsert every object of one section (networks, instance-ports, service-ports). */
+static int apply_section(json_object *doc, const char *kind)
+{
+	json_object *sec = jget(doc, kind);
+	struct json_object_iterator it, end;
+	int rc = 0;
+
+	if (!sec || !json_object_is_type(sec, json_type_object))
+		return 0;
+	it = json_object_iter_begin(sec);
+	end = json_object_iter_end(sec);
+	for (; !rc && !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {
+		const char *name = json_object_iter_peek_name(&it);
+		json_object *obj = json_object_iter_peek_value(&it), *copy = NULL, *sps = NULL;
+
+		if (!obj || !json_object_is_type(obj, json_type_object)) {
+			fprintf(stderr, "polyportctl: %s \"%s\": not a mapping\n", kind, name);
+			return 1;
 		}
+		json_object_deep_copy(obj, &copy, NULL);
+		if (!strcmp(kind, "instance-ports") &&
+		    json_object_object_get_ex(copy, "service-ports", &sps)) {
+			json_object_get(sps);
+			json_object_object_del(copy, "service-ports");
+		}
+		rc = upsert(kind, name, copy);
+		if (!rc && sps && json_object_is_type(sps, json_type_object)) {
+			/* nested service ports become top-level ones on this instance port */
+			json_object *wrap = json_object_new_object();
+			struct json_object_iterator si = json_object_iter_begin(sps),
+						    se = json_object_iter_end(sps);
+
+			for (; !json_object_iter_equal(&si, &se); json_object_iter_next(&si)) {
+				json_object *sobj = json_object_iter_peek_value(&si);
+
+				if (sobj && json_object_is_type(sobj, json_type_object))
+					json_object_object_add(sobj, "instance-port",
+							       json_object_new_string(name));
+			}
+			json_object_object_add(wrap, "service-ports", json_object_get(sps));
+			rc = apply_section(wrap, "service-ports");
+			json_object_put(wrap);
+		}
+		json_object_put(sps);
+		json_object_put(copy);
 	}
-	if (json_out)
-		puts(json_object_to_json_string_ext(out, JSON_C_TO_STRING_PRETTY));
-	else
-		printf("\ndaemon: %lld map writes, %lld reconciles\n", jint(st, "map_writes"),
-		       jint(st, "reconciles"));
-	json_object_put(out);
-	json_object_put(st);
-	pp_maps_close(&m);
+	return rc;
+}
+
+static int cmd_apply(int argc, char **argv)
+{
+	json_object *doc;
+	int rc;
+
+	if (argc != 2 || strcmp(argv[0], "-f")) {
+		fprintf(stderr, "polyportctl: apply -f FILE\n");
+		return 2;
+	}
+	doc = read_binding_file(argv[1]);
+	if (!doc)
+		return 1;
+	/* Networks, then instance ports (with their service ports), then the rest. */
+	rc = apply_section(doc, "networks");
+	if (!rc)
+		rc = apply_section(doc, "instance-ports");
+	if (!rc)
+		rc = apply_section(doc, "service-ports");
+	json_object_put(doc);
+	return rc;
+}
+
+/* ---- events ---------------------------------------------------------------------- */
+
+static int cmd_events(int argc, char **argv)
+{
+	long long since = -1;
+	int follow = 0;
+
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--follow") || !strcmp(argv[i], "-f"))
+			follow = 1;
+		else if (!strcmp(argv[i], "--since") && i + 1 < argc)
+			since = atoll(argv[++i]);
+		else
+			return fprintf(stderr, "polyportctl: events [--since SEQ] [--follow]\n"), 2;
+	}
+	do {
+		char path[128];
+		json_object *r, *evs;
+		long code;
+		int rc;
+
+		if (since < 0)
+			snprintf(path, sizeof(path), "/v1/events?since=0&timeout=0");
+		else
+			snprintf(path, sizeof(path), "/v1/events?since=%lld&timeout=%d", since,
+				 follow ? 25 : 0);
+		code = http("GET", path, NULL, &r, 40);
+		rc = report(code, r);
+		if (rc)
+			return rc;
+		evs = jget(r, "events");
+		for (size_t i = 0; evs && i < json_object_array_length(evs); i++) {
+			json_object *e = json_object_array_get_idx(evs, i);
+
+			if (json_out)
+				puts(json_object_to_json_string_ext(e, JSON_C_TO_STRING_PLAIN));
+			else
+				printf("%-6lld %-14s %-20s %-8s %s %s\n", jint(e, "seq"), jstr(e, "kind"),
+				       jstr(e, "name"), jstr(e, "change"), jstr(e, "status"),
+				       jstr(e, "reason"));
+		}
+		fflush(stdout);
+		since = jint(r, "next");
+		json_object_put(r);
+	} while (follow);
 	return 0;
 }
+
+/* ---- teardown (local) ---------------------------------------------------------------- */
 
 static int detach_dev(const void *key, const void *val, void *arg)
 {
@@ -298,18 +747,19 @@ static int quiet(enum libbpf_print_level l, const char *f, va_list a)
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
+		{ "api-socket", required_argument, NULL, 'a' },
 		{ "pin-root", required_argument, NULL, 'p' },
-		{ "state-dir", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
+	const char *cmd;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+p:s:jho:", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+a:p:jho:", lo, NULL)) != -1) {
 		switch (c) {
+		case 'a': api_socket = optarg; break;
 		case 'p': pin_root = optarg; break;
-		case 's': state_dir = optarg; break;
 		case 'j': json_out = 1; break;
 		case 'o':
 			if (strcmp(optarg, "json"))
@@ -320,16 +770,32 @@ int main(int argc, char **argv)
 		default: goto bad;
 		}
 	}
+	if (optind >= argc)
+		goto bad;
 	libbpf_set_print(quiet);
-	if (optind + 1 == argc) {
-		if (!strcmp(argv[optind], "status"))
-			return cmd_status();
-		if (!strcmp(argv[optind], "stats"))
-			return cmd_stats();
-		if (!strcmp(argv[optind], "teardown"))
-			return cmd_teardown();
-		fprintf(stderr, "polyportctl: unknown command '%s'\n", argv[optind]);
-	}
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	cmd = argv[optind];
+	argc -= optind + 1;
+	argv += optind + 1;
+	if (!strcmp(cmd, "status") && !argc)
+		return cmd_status();
+	if (!strcmp(cmd, "stats") && !argc)
+		return cmd_stats();
+	if (!strcmp(cmd, "get"))
+		return cmd_get(argc, argv);
+	if (!strcmp(cmd, "create"))
+		return cmd_create_update(0, argc, argv);
+	if (!strcmp(cmd, "update"))
+		return cmd_create_update(1, argc, argv);
+	if (!strcmp(cmd, "delete"))
+		return cmd_delete(argc, argv);
+	if (!strcmp(cmd, "apply"))
+		return cmd_apply(argc, argv);
+	if (!strcmp(cmd, "events"))
+		return cmd_events(argc, argv);
+	if (!strcmp(cmd, "teardown") && !argc)
+		return cmd_teardown();
+	fprintf(stderr, "polyportctl: unknown command or arguments: %s\n", cmd);
 bad:
 	fprintf(stderr, "Try 'polyportctl --help'.\n");
 	return 2;

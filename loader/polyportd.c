@@ -29,6 +29,7 @@
 #include <netlink/msg.h>
 #include <bpf/libbpf.h>
 #include "log.h"
+#include "api.h"
 #include "reconcile.h"
 
 #define DEF_CONFIG	"/etc/polyport/bindings.d"
@@ -50,6 +51,10 @@ static const char usage[] =
 "  -p, --pin-root DIR    where maps are pinned (default " PP_PIN_ROOT_DEFAULT ");\n"
 "                        one daemon per pin root\n"
 "  -s, --state-dir DIR   state and status.json (default " DEF_STATE ")\n"
+"  -a, --api-socket PATH the northbound API's Unix socket, mode 0660\n"
+"                        (default " PP_API_SOCKET_DEFAULT ")\n"
+"      --api-group NAME  group owning the API socket (default root)\n"
+"      --metrics-listen ADDR:PORT  also serve /metrics on TCP (default off)\n"
 "  -f, --foreground      do not fork; log to stderr (default: fork, syslog)\n"
 "  -v, --verbose         more logging (twice: libbpf's too)\n"
 "      --check           validate the binding files and exit: 0 if valid,\n"
@@ -63,12 +68,13 @@ static const char usage[] =
 "  -h, --help            this text\n";
 
 struct opts {
-	const char *config, *pin_root, *state_dir;
+	const char *config, *pin_root, *state_dir, *api_socket, *api_group, *metrics_listen;
 	int foreground, verbose, check;
 	struct pp_map_sizes sizes;
 };
 
 static struct pp_daemon D;
+static struct pp_api *API;
 static struct opts O;
 static char status_path[512];
 
@@ -100,7 +106,7 @@ static int parse_uint(const char *s, unsigned min, unsigned max, unsigned *out)
 
 static int parse_args(int argc, char **argv)
 {
-	enum { O_CHECK = 256, O_MAXI, O_MAXS, O_MAXN, O_MAXIF };
+	enum { O_CHECK = 256, O_MAXI, O_MAXS, O_MAXN, O_MAXIF, O_GROUP, O_METRICS };
 	static const struct option lo[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "pin-root", required_argument, NULL, 'p' },
@@ -113,16 +119,23 @@ static int parse_args(int argc, char **argv)
 		{ "max-networks", required_argument, NULL, O_MAXN },
 		{ "max-ifindex", required_argument, NULL, O_MAXIF },
 		{ "help", no_argument, NULL, 'h' },
+		{ "api-socket", required_argument, NULL, 'a' },
+		{ "api-group", required_argument, NULL, O_GROUP },
+		{ "metrics-listen", required_argument, NULL, O_METRICS },
 		{}
 	};
 	int c;
 
 	O.config = DEF_CONFIG;
+	O.api_socket = PP_API_SOCKET_DEFAULT;
 	O.pin_root = PP_PIN_ROOT_DEFAULT;
 	O.state_dir = DEF_STATE;
 	pp_map_sizes_default(&O.sizes);
-	while ((c = getopt_long(argc, argv, "c:p:s:fvh", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:p:s:a:fvh", lo, NULL)) != -1) {
 		switch (c) {
+		case 'a': O.api_socket = optarg; break;
+		case O_GROUP: O.api_group = optarg; break;
+		case O_METRICS: O.metrics_listen = optarg; break;
 		case 'c': O.config = optarg; break;
 		case 'p': O.pin_root = optarg; break;
 		case 's': O.state_dir = optarg; break;
@@ -170,10 +183,11 @@ bad:
 }
 
 /* Load the binding files; on failure log why and return NULL. */
+/* The binding files plus the objects created through the API, as one. */
 static struct pp_config *load_config(struct pp_errors *errs)
 {
 	struct pp_config *cfg = NULL;
-	int err = pp_config_load_dir(O.config, &cfg, errs);
+	int err = API ? pp_api_load_config(API, &cfg, errs) : pp_config_load_dir(O.config, &cfg, errs);
 
 	return err ? NULL : cfg;
 }
@@ -226,12 +240,18 @@ static void reload(const char *why)
 		D.last_errors = text;
 		D.reload_failures++;
 		pp_errors_free(&errs);
+		if (API)
+			pp_api_event(API, "configuration", O.config, "rejected", "ERROR", D.last_errors);
 		write_status();
 		return;
 	}
 	free(D.last_errors);
 	D.last_errors = NULL;
 	pp_reconcile(&D, cfg, false);
+	if (API) {
+		pp_api_event(API, "configuration", O.config, why, NULL, NULL);
+		pp_api_notify(API);
+	}
 	pr_info("%s: %u networks, %u instance ports, %u service ports; %.2f ms, %lu map writes\n",
 		why, cfg->n_networks, cfg->n_iports, cfg->n_sports, D.last_reconcile_ms,
 		D.dp.maps.writes - w0);
@@ -305,6 +325,8 @@ static void links_read(struct nl_sock *sk)
 		links_dirty = 0;
 		pp_reconcile(&D, D.cfg, true);
 		pr_debug("links reconciled in %.2f ms\n", D.last_reconcile_ms);
+		if (API)
+			pp_api_notify(API);
 		write_status();
 	}
 }
@@ -431,6 +453,21 @@ int main(int argc, char **argv)
 	}
 	pr_info("polyportd: pin root %s, config %s, adopted %zu named objects\n", O.pin_root,
 		O.config, pp_daemon_named(&D));
+	{
+		struct pp_api_opts ao = { .socket_path = O.api_socket, .group = O.api_group,
+					  .metrics_listen = O.metrics_listen,
+					  .state_dir = O.state_dir, .config_dir = O.config };
+
+		err = pp_api_create(&API, &D, &ao);
+		if (!err)
+			err = pp_api_listen(API);
+		if (err) {
+			fprintf(stderr, "polyportd: API on %s%s%s: %s\n", O.api_socket,
+				O.metrics_listen ? " / " : "", O.metrics_listen ? O.metrics_listen : "",
+				err == -EADDRINUSE ? "in use by another process" : strerror(-err));
+			return 1;
+		}
+	}
 	reload("start");
 	if (!O.foreground)
 		daemonize();
@@ -444,10 +481,19 @@ int main(int argc, char **argv)
 	epoll_ctl(ep, EPOLL_CTL_ADD, tfd, &ev);
 	ev.data.fd = nl_socket_get_fd(sk);
 	epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
+	{
+		int fds[2], n = pp_api_fds(API, fds, 2);
+
+		for (int i = 0; i < n; i++) {
+			ev.data.fd = fds[i];
+			epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &ev);
+		}
+	}
 
 	for (;;) {
 		struct epoll_event evs[8];
-		int n = epoll_wait(ep, evs, 8, -1);
+		int n = epoll_wait(ep, evs, 8, pp_api_timeout_ms(API));
+		int api_ready = n == 0;
 
 		for (int i = 0; i < n; i++) {
 			int fd = evs[i].data.fd;
@@ -463,6 +509,7 @@ int main(int argc, char **argv)
 					pr_info("signal %d: exiting; the dataplane keeps forwarding\n",
 						si.ssi_signo);
 					write_status();
+					pp_api_destroy(API);
 					pp_daemon_close(&D);
 					nl_socket_free(sk);
 					return 0;
@@ -481,9 +528,13 @@ int main(int argc, char **argv)
 
 				if (read(tfd, &exp, sizeof(exp)) == sizeof(exp))
 					reload("files changed");
-			} else {
+			} else if (fd == nl_socket_get_fd(sk)) {
 				links_read(sk);
+			} else {
+				api_ready = 1;
 			}
 		}
+		if (api_ready)
+			pp_api_run(API);
 	}
 }

@@ -643,12 +643,11 @@ static json_object *st_json(const struct pp_obj_status *st)
 	return o;
 }
 
-int pp_status_write(const struct pp_daemon *d, const char *path)
+json_object *pp_status_json(const struct pp_daemon *d)
 {
 	const struct pp_config *cfg = d->cfg;
 	json_object *root = json_object_new_object(), *nets, *ips;
-	char tmp[512], mac[PP_MAC_STRLEN];
-	int err = 0;
+	char mac[PP_MAC_STRLEN];
 
 	json_object_object_add(root, "pid", json_object_new_int(getpid()));
 	json_object_object_add(root, "pin_root", json_object_new_string(d->dp.pin_root));
@@ -706,6 +705,15 @@ int pp_status_write(const struct pp_daemon *d, const char *path)
 		}
 		json_object_array_add(ips, o);
 	}
+	return root;
+}
+
+int pp_status_write(const struct pp_daemon *d, const char *path)
+{
+	json_object *root = pp_status_json(d);
+	char tmp[512];
+	int err = 0;
+
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	if (json_object_to_file_ext(tmp, root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED) || rename(tmp, path))
 		err = -errno ? -errno : -EIO;

@@ -57,6 +57,9 @@ int pp_reconcile(struct pp_daemon *d, struct pp_config *cfg, bool links_only);
 
 const char *pp_status_name(enum pp_status s);
 
+struct json_object;
+/* The daemon's status as JSON (instance ports, service ports, networks). */
+struct json_object *pp_status_json(const struct pp_daemon *d);
 /* Write the daemon's status as JSON (atomically) to path. */
 int pp_status_write(const struct pp_daemon *d, const char *path);
 

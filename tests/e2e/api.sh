@@ -1,0 +1,299 @@
+#!/usr/bin/env bash
+# End to end: polyportd's northbound API over its Unix socket (curl and
+# polyportctl), reaching the real dataplane.
+#
+#   binding file: network net-a (pptana -> ppta-na 10.1.0.1), instance port sf1
+#   (tap pptatap1) with p100 (vlan 100); everything else is made through the API:
+#   network net-b (pptanb -> ppta-nb 10.2.0.1), service port p200 (vlan 200 -> net-b)
+PPT_NAME=api
+PPT_SCOPE=ppta	# its own names: other suites' cleanup never touches them
+source "$(dirname "$0")/lib.sh"
+need_root
+trap finish EXIT
+cleanup_leftovers
+mount_bpffs
+
+CONF=$WORK/conf STATE=$WORK/state API=$WORK/api.sock
+mkdir -p "$CONF" "$STATE"
+M1=52:54:00:01:00:01 M2=52:54:00:01:00:02
+ctl() { "$B/polyportctl" --api-socket "$API" --pin-root "$PIN" "$@"; }
+# req METHOD PATH [BODY]: prints "CODE BODY" (body on one line)
+req() {
+	local out
+	if [[ $# -ge 3 ]]; then
+		out=$(curl -s --unix-socket "$API" -X "$1" -H 'Content-Type: application/json' \
+			-d "$3" -w '\n%{http_code}' "http://localhost$2")
+	else
+		out=$(curl -s --unix-socket "$API" -X "$1" -w '\n%{http_code}' "http://localhost$2")
+	fi
+	echo "$(tail -1 <<<"$out") $(head -n -1 <<<"$out" | tr -d '\n' | tr -s ' ')"
+}
+# expect NAME CODE PATTERN METHOD PATH [BODY]
+expect() {
+	local name=$1 code=$2 pat=$3 got
+	shift 3
+	got=$(req "$@")
+	if [[ ${got%% *} == "$code" && "$got" =~ $pat ]]; then pass "$name"
+	else fail "$name: got ${got:0:300}"; fi
+}
+ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
+DPID=
+daemon_start() {
+	"$B/polyportd" -f -v --config "$CONF" --pin-root "$PIN" --state-dir "$STATE" \
+		--api-socket "$API" "$@" >>"$WORK/daemon.log" 2>&1 &
+	DPID=$!
+	PIDS+=("$DPID")
+	for _ in $(seq 300); do [[ -S $API ]] && curl -s --unix-socket "$API" http://x/v1/status >/dev/null && return 0; sleep 0.01; done
+	echo "daemon did not start"; tail -5 "$WORK/daemon.log"; return 1
+}
+daemon_stop() { kill -TERM "$DPID"; wait "$DPID" 2>/dev/null; }
+# until_status KIND NAME STATUS: milliseconds until GET shows STATUS (or 9999)
+until_status() {
+	local t0=$(date +%s%N)
+	for _ in $(seq 400); do
+		[[ $(req GET "/v1/$1/$2") == *"\"status\": { \"status\": \"$3\""* ||
+		   $(req GET "/v1/$1/$2") =~ \"status\":\ \{\ *\"status\":\ \"$3\" ]] && { ms_since "$t0"; return; }
+		sleep 0.002
+	done
+	echo 9999
+}
+
+cat >"$CONF/10.yaml" <<EOF
+networks:
+  net-a: {device: pptana}
+instance-ports:
+  sf1:
+    device: pptatap1
+    mac: $M1
+    service-ports:
+      p100: {vlan: 100, bind: {network: net-a}}
+EOF
+netns_net ppta-na pptana 10.1.0.1/24
+netns_net ppta-nb pptanb 10.2.0.1/24
+for g in g100 g200; do
+	ip netns add "ppta-$g"
+	ip -n "ppta-$g" link set lo up
+done
+daemon_start || exit 1
+guest g1 pptatap1 --port ns=ppta-g100,dev=eth0,mac=$M1,match=vlan:100 \
+	--port ns=ppta-g200,dev=eth0,mac=$M2,match=vlan:200 || { fail "api: guest"; exit 1; }
+ip -n ppta-g100 addr add 10.1.0.10/24 dev eth0
+ip -n ppta-g200 addr add 10.2.0.10/24 dev eth0
+for ns in ppta-g100 ppta-g200; do ip netns exec $ns sysctl -qw net.ipv6.conf.all.disable_ipv6=1; done
+
+# ---- CRUD on every resource ------------------------------------------------------------
+expect "crud: list networks (file object, source file)" 200 '"name": "net-a".*"source": "file"' GET /v1/networks
+expect "crud: create a network" 201 '"name": "net-b".*"revision": 1.*"source": "api"' \
+	POST /v1/networks '{"name": "net-b", "device": "pptanb", "mtu": 1500}'
+expect "crud: get it" 200 '"device": "pptanb".*"status": \{ "status": "ACTIVE"' GET /v1/networks/net-b
+expect "crud: create an instance port" 201 '"name": "vm2".*"revision": 1' \
+	POST /v1/instance-ports '{"name": "vm2", "device": "pptatap9", "mac": "52:54:00:09:00:01"}'
+expect "crud: an instance port without its tap is DOWN, with a reason" 200 '"status": "DOWN", "reason": "tap pptatap9 is absent' \
+	GET /v1/instance-ports/vm2
+expect "crud: patch an instance port (revision 1 -> 2)" 200 '"mtu": 9000.*"revision": 2' \
+	PATCH /v1/instance-ports/vm2 '{"revision": 1, "mtu": 9000}'
+expect "crud: put replaces an instance port" 200 '"mtu": 1500.*"revision": 3' \
+	PUT /v1/instance-ports/vm2 '{"device": "pptatap9", "mac": "52:54:00:09:00:01"}'
+expect "crud: delete an instance port" 204 '' DELETE /v1/instance-ports/vm2
+expect "crud: deleted is gone" 404 '"code": "not_found"' GET /v1/instance-ports/vm2
+
+t0=$(date +%s%N)
+expect "crud: create a service port on a file-defined instance port" 201 \
+	'"name": "p200".*"instance-port": "sf1".*"vlan": 200' \
+	POST /v1/service-ports "{\"name\": \"p200\", \"instance-port\": \"sf1\", \"vlan\": 200, \"mac\": \"$M2\", \"bind\": {\"network\": \"net-b\"}}"
+for _ in $(seq 200); do ip netns exec ppta-g200 ping -c 1 -W 0.2 10.2.0.1 >/dev/null 2>&1 && break; done
+ms=$(ms_since "$t0")
+echo "      API create -> first ping answered over the new service port: $ms ms (includes ARP)"
+check "dataplane: the service port made through the API carries traffic" \
+	ip netns exec ppta-g200 ping -c 2 -i 0.2 -W 2 10.2.0.1
+expect "crud: instance port shows its service ports and their statuses" 200 \
+	'"name": "sf1".*"service-ports": \[.*"name": "p100".*"name": "p200".*"status": "ACTIVE"' GET /v1/instance-ports/sf1
+expect "crud: list service ports" 200 '"name": "p100".*"source": "file".*"name": "p200".*"source": "api"' \
+	GET /v1/service-ports
+expect "crud: bind a service: PUT .../bind/network" 200 '"bind": \{ "network": "net-a" \}' \
+	PUT /v1/service-ports/p200/bind/network '{"network": "net-a"}'
+expect "crud: and back" 200 '"bind": \{ "network": "net-b" \}.*"revision": 3' \
+	PUT /v1/service-ports/p200/bind/network '{"network": "net-b"}'
+
+# ---- errors ---------------------------------------------------------------------------
+expect "errors: stale revision -> 409" 409 '"code": "stale_revision".*"field": "revision"' \
+	PATCH /v1/service-ports/p200 '{"revision": 1, "vlan": 201}'
+expect "errors: file-defined objects are read-only -> 409" 409 '"code": "read_only"' \
+	PATCH /v1/service-ports/p100 '{"vlan": 101}'
+expect "errors: delete of a file object -> 409" 409 '"code": "read_only"' DELETE /v1/networks/net-a
+expect "errors: a name that exists -> 409" 409 '"code": "exists"' \
+	POST /v1/networks '{"name": "net-b", "device": "pptanx"}'
+expect "errors: same name as a file object -> 409" 409 '"code": "read_only"' \
+	POST /v1/networks '{"name": "net-a", "device": "pptanx"}'
+expect "errors: duplicate match on the instance port -> 409 naming the field" 409 \
+	'"code": "conflict".*already matched by service port .*p100.*"field": "vlan"' \
+	POST /v1/service-ports '{"name": "p300", "instance-port": "sf1", "vlan": 100, "mac": "52:54:00:01:00:03", "bind": {"network": "net-b"}}'
+expect "errors: VID out of range -> 422 naming the field" 422 '"code": "invalid".*4095.*"field": "vlan"' \
+	POST /v1/service-ports '{"name": "p301", "instance-port": "sf1", "vlan": 4095, "bind": {"network": "net-b"}}'
+expect "errors: unknown key -> 422 naming it" 422 'unknown key .*colour.*"field": "colour"' \
+	POST /v1/networks '{"name": "net-c", "device": "pptanc", "colour": "blue"}'
+expect "errors: unknown network -> 422" 422 'unknown network .*net-z' \
+	POST /v1/service-ports '{"name": "p302", "instance-port": "sf1", "vlan": 302, "mac": "52:54:00:01:00:04", "bind": {"network": "net-z"}}'
+expect "errors: unknown instance port -> 422" 422 'unknown instance port' \
+	POST /v1/service-ports '{"name": "p303", "instance-port": "nope", "vlan": 303, "bind": {"network": "net-b"}}'
+expect "errors: deleting a network in use -> 409" 409 '"code": "in_use"' DELETE /v1/networks/net-b
+expect "errors: malformed JSON -> 400 with the position" 400 'malformed JSON at line 1, column' \
+	POST /v1/networks '{"name": "x", "device": '
+expect "errors: a body that is not an object -> 400" 400 'must be a JSON object' POST /v1/networks '[1, 2]'
+expect "errors: missing name -> 422" 422 '"field": "name"' POST /v1/networks '{"device": "pptaq0"}'
+expect "errors: unknown resource -> 404" 404 'no such resource' GET /v1/widgets
+expect "errors: method not allowed -> 405" 405 'not allowed' DELETE /v1/networks
+expect "errors: unknown service binding -> 422" 422 'unknown service' \
+	PUT /v1/service-ports/p200/bind/dhcp '{"dhcp": {}}'
+big=$(head -c 70000 /dev/zero | tr '\0' ' ')
+expect "errors: declared body over the limit -> 413" 413 '"code": "too_large"' POST /v1/networks "{\"name\": \"big\",$big \"device\": \"x\"}"
+code=$(head -c 70000 /dev/zero | tr '\0' ' ' | curl -s -o /dev/null -w '%{http_code}' --unix-socket "$API" \
+	-H 'Transfer-Encoding: chunked' -X POST --data-binary @- http://localhost/v1/networks)
+[[ $code == 413 ]] && pass "errors: chunked body over the limit -> 413" || fail "errors: chunked oversize got $code"
+# The files stay the authority: a file that redefines an API name is rejected on reload.
+cat >"$CONF/20.yaml" <<EOF
+networks:
+  net-b: {device: pptanb}
+EOF
+sleep 0.3
+ctl status | grep -q 'network "net-b" is already defined' && pass "errors: a name in a file and in the API is reported on reload" \
+	|| fail "errors: no reload error for a doubly defined name"
+check "errors: ... and the dataplane kept its state" ip netns exec ppta-g200 ping -c 1 -W 2 10.2.0.1
+rm -f "$CONF/20.yaml"
+sleep 0.3
+
+# ---- status you can trust ----------------------------------------------------------------
+stop_guest g1
+ms=$(until_status instance-ports sf1 DOWN)
+echo "      tap deleted -> instance port DOWN through the API: $ms ms"
+((ms < 1000)) && pass "status: tap deleted -> sf1 DOWN within 1 s ($ms ms)" || fail "status: tap deleted: $ms ms"
+guest g1 pptatap1 --port ns=ppta-g100,dev=eth0,mac=$M1,match=vlan:100 \
+	--port ns=ppta-g200,dev=eth0,mac=$M2,match=vlan:200 || { fail "api: guest"; exit 1; }
+ip -n ppta-g100 addr add 10.1.0.10/24 dev eth0
+ip -n ppta-g200 addr add 10.2.0.10/24 dev eth0
+ms=$(until_status instance-ports sf1 ACTIVE)
+echo "      tap re-created -> ACTIVE: $ms ms"
+((ms < 1000)) && pass "status: tap re-created -> sf1 ACTIVE within 1 s ($ms ms)" || fail "status: re-created: $ms ms"
+ip link del pptanb
+ms=$(until_status service-ports p200 DOWN)
+echo "      network device deleted -> service port DOWN: $ms ms"
+((ms < 1000)) && pass "status: network device deleted -> p200 DOWN ($ms ms)" || fail "status: p200: $ms ms"
+expect "status: ... its instance port DEGRADED, with the reason" 200 '"status": "DEGRADED", "reason": "1 of 2 service ports not active' \
+	GET /v1/instance-ports/sf1
+expect "status: ... the file port p100 stays ACTIVE" 200 '"status": "ACTIVE"' GET /v1/service-ports/p100
+ip link add pptanb type veth peer name eth0 netns ppta-nb
+ip -n ppta-nb addr add 10.2.0.1/24 dev eth0
+ip -n ppta-nb link set eth0 up
+ip link set pptanb up
+ms=$(until_status instance-ports sf1 ACTIVE)
+echo "      network device re-created -> ACTIVE: $ms ms"
+((ms < 1000)) && pass "status: network device back -> sf1 ACTIVE ($ms ms)" || fail "status: back: $ms ms"
+check "status: ... and traffic flows again on p200" ip netns exec ppta-g200 ping -c 2 -i 0.2 -W 2 10.2.0.1
+out=$(ctl events --since 0)
+grep -qE "instance-port +sf1 +status +DEGRADED" <<<"$out" && pass "events: the status changes are in the event stream" \
+	|| fail "events: $(echo "$out" | tail -3)"
+# A long poll returns as soon as something happens.
+next=$(req GET "/v1/events?timeout=0" | grep -o '"next": [0-9]*' | awk '{print $2}')
+( sleep 0.3; ip link set pptanb down ) &
+flip=$!
+t0=$(date +%s%N)
+got=$(req GET "/v1/events?since=$next&timeout=10")
+ms=$(ms_since "$t0")
+[[ "$got" == *'"change": "status"'* && $ms -lt 3000 ]] && pass "events: a long poll wakes on the change (${ms} ms incl. the 300 ms wait)" \
+	|| fail "events: long poll: $ms ms ${got:0:200}"
+wait $flip
+ip link set pptanb up
+
+# ---- metrics -------------------------------------------------------------------------------
+# strict Prometheus text format check: HELP/TYPE before samples, names, labels, values
+prom_check() {
+	awk '
+	/^# HELP [a-zA-Z_:][a-zA-Z0-9_:]* .+$/ { help[$3] = 1; next }
+	/^# TYPE [a-zA-Z_:][a-zA-Z0-9_:]* (counter|gauge|summary|histogram|untyped)$/ {
+		if ($3 in type) { print "duplicate TYPE " $3; bad = 1 }
+		type[$3] = $4; next }
+	/^#/ { print "bad comment: " $0; bad = 1; next }
+	/^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*")(,[a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*")*\})? [-+]?([0-9]+(\.[0-9]*)?([eE][-+]?[0-9]+)?|NaN|[-+]?Inf)$/ {
+		name = $0; sub(/[{ ].*/, "", name); fam = name
+		sub(/_(sum|count|bucket)$/, "", fam)
+		if (!(name in type) && !(fam in type)) { print "no TYPE for " name; bad = 1 }
+		n++; next }
+	{ print "bad line: " $0; bad = 1 }
+	END { if (!n) { print "no samples"; bad = 1 } exit bad }'
+}
+metrics() { curl -s --unix-socket "$API" http://localhost/metrics; }
+check "metrics: /metrics parses as Prometheus text" prom_check < <(metrics)
+rx() { metrics | grep "^polyport_service_port_rx_packets_total{instance_port=\"sf1\",service_port=\"$1\"" | awk '{print $2}'; }
+peer_mac=$(ip -n ppta-na link show eth0 | awk '/ether/ {print $2}')
+ip -n ppta-g100 neigh replace 10.1.0.1 lladdr "$peer_mac" dev eth0 nud permanent
+ip -n ppta-na neigh replace 10.1.0.10 lladdr "$M1" dev eth0 nud permanent
+before=$(rx p100)
+ip netns exec ppta-g100 ping -c 20 -i 0.01 -W 1 10.1.0.1 >/dev/null
+after=$(rx p100)
+[[ $((after - before)) == 20 ]] && pass "metrics: rx_packets counted exactly the 20 frames sent ($before -> $after)" \
+	|| fail "metrics: rx_packets $before -> $after for 20 frames"
+metrics | grep -q '^polyport_instance_port_status{instance_port="sf1",status="ACTIVE"} 1$' \
+	&& pass "metrics: instance port status gauge" || fail "metrics: status gauge"
+metrics | grep -q '^polyport_drops_total{instance_port="sf1",reason="spoofed"} [0-9]' \
+	&& pass "metrics: drops by reason" || fail "metrics: drops"
+
+# ---- robustness -----------------------------------------------------------------------------
+# A client that disconnects mid-request, and a slow one, while 100 others are served.
+(printf 'POST /v1/networks HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\n\r\n{"name": "half' | timeout 1 nc -U "$API" >/dev/null 2>&1) &
+half=$!
+( { printf 'GET /v1/status HTTP/1.1\r\n'; sleep 4; printf 'Host: x\r\n\r\n'; } | timeout 6 nc -U "$API" >/dev/null 2>&1 ) &
+slow=$!
+seq 1000 | xargs -P 100 -I{} curl -s -o /dev/null -w '%{http_code} %{time_total}\n' \
+	--unix-socket "$API" http://localhost/v1/service-ports/p200 >"$WORK/lat" 2>&1
+ok=$(grep -c '^200 ' "$WORK/lat")
+read -r p50 p99 < <(awk '{print $2 * 1000}' "$WORK/lat" | sort -n | awk '{a[NR]=$1} END {print a[int(NR*0.5)], a[int(NR*0.99)]}')
+echo "      1000 GETs by 100 concurrent clients: p50 ${p50} ms, p99 ${p99} ms"
+[[ $ok == 1000 ]] && pass "robustness: 1000 requests from 100 concurrent clients all answered (p99 ${p99} ms)" \
+	|| fail "robustness: $ok of 1000 answered"
+t0=$(date +%s%N)
+req GET /v1/status >/dev/null
+ms=$(ms_since "$t0")
+((ms < 1000)) && pass "robustness: the daemon answers at once beside a slow and a vanished client ($ms ms)" \
+	|| fail "robustness: stalled ($ms ms)"
+check "robustness: the dataplane forwards meanwhile" ip netns exec ppta-g200 ping -c 2 -i 0.2 -W 2 10.2.0.1
+wait $half $slow
+
+# ---- polyportctl as an API client -------------------------------------------------------------
+check "ctl: get service-ports" sh -c "'$B/polyportctl' --api-socket '$API' get service-ports | grep -q '^p200 .*api'"
+check "ctl: create with KEY=VALUE" ctl create service-port name=p400 instance-port=sf1 vlan='[400,4]' \
+	mac=52:54:00:01:00:40 bind.network=net-a
+out=$(ctl create service-port name=p401 instance-port=sf1 vlan=100 mac=52:54:00:01:00:41 bind.network=net-a 2>&1); rc=$?
+[[ $rc == 1 && "$out" == *"409"*"already matched"* ]] && pass "ctl: an API error is printed as given, exit 1" \
+	|| fail "ctl: rc=$rc $out"
+check "ctl: update with revision" ctl update sport p400 revision=1 vlan='[400,5]'
+check "ctl: delete" ctl delete sport p400
+cat >"$WORK/apply.yaml" <<EOF
+networks:
+  net-c: {device: pptanc, mtu: 1400}
+instance-ports:
+  vm3:
+    device: pptatap3
+    mac: 52:54:00:03:00:01
+    service-ports:
+      vm3-a: {vlan: 10, bind: {network: net-c}}
+EOF
+check "ctl: apply -f a binding file" ctl apply -f "$WORK/apply.yaml"
+expect "ctl: ... its objects exist" 200 '"name": "vm3-a".*"instance-port": "vm3"' GET /v1/service-ports/vm3-a
+check "ctl: apply -f again replaces (idempotent)" ctl apply -f "$WORK/apply.yaml"
+out=$("$B/polyportctl" --api-socket "$WORK/nope.sock" status 2>&1); rc=$?
+[[ $rc == 3 ]] && pass "ctl: an unreachable daemon exits 3" || fail "ctl: unreachable: rc=$rc"
+
+# ---- persistence ------------------------------------------------------------------------------
+daemon_stop
+daemon_start || exit 1
+expect "persistence: API objects survive a restart" 200 '"name": "p200".*"revision": 3, "source": "api"' \
+	GET /v1/service-ports/p200
+expect "persistence: ... all of them" 200 '"name": "vm3".*"source": "api"' GET /v1/instance-ports/vm3
+check "persistence: ... and still forward" ip netns exec ppta-g200 ping -c 2 -i 0.2 -W 2 10.2.0.1
+t0=$(date +%s%N)
+expect "dataplane: delete the API service port" 204 '' DELETE /v1/service-ports/p200
+ip -n ppta-g200 neigh flush all
+! ip netns exec ppta-g200 ping -c 1 -W 1 10.2.0.1 >/dev/null 2>&1 \
+	&& pass "dataplane: deleted, its traffic stops" || fail "dataplane: still forwarding after delete"
+daemon_stop
+exit $FAILED
