@@ -1,0 +1,322 @@
+#!/usr/bin/env bash
+# End to end with a real guest: a QEMU VM (Debian cloud kernel, busybox
+# initramfs, vm/build.sh) whose one virtio vNIC sits on tap pptvm0, with
+# polyportd binding four service ports of it to four networks:
+#
+#   guest sub-interface   match            network  namespace  guest address
+#   eth0                  untagged         vm-u     ppt-vm-u   10.71.0.10
+#   eth0.100              vlan 100         vm-a     ppt-vm-a   10.72.0.10
+#   eth0.200              vlan 200         vm-b     ppt-vm-b   10.73.0.10
+#   eth0.300.10           QinQ [300, 10]   vm-q     ppt-vm-q   10.74.0.10
+#
+# Each network is a namespace with an IP stack (10.7x.0.1) behind veth
+# pptvm{u,a,b,q}.  The guest pings each network through its own
+# sub-interface, moves 1 MiB of TCP each way on each (QEMU's defaults:
+# vnet_hdr, checksum and TSO offloads on), ARPs from each sub-interface for
+# another network's address (must stay unanswered), reports its counters and
+# powers off; it also ARPs from eth0.999, a VLAN with no service port.
+# tcpdump in every network asserts that no frame of another network's guest
+# address or MAC (nor of eth0.999) arrives there.  PP_VM_MODE=xdp runs the same
+# with `mode: xdp` and the guest's checksum offloads off; PP_VM_BYTES=N moves
+# N bytes each way instead of 1 MiB, PP_VM_OFFLOADS=on|off overrides the
+# offloads.
+#
+# Only this test's own names are touched (ppt-vm-*, pptvm*, pins under
+# /sys/fs/bpf/ppt-vm), so it can run beside the other suites.
+PPT_NAME=vm
+source "$(dirname "$0")/lib.sh"
+need_root
+T0=$(date +%s%N)
+MODE=${PP_VM_MODE:-tc}
+OFFLOADS=on
+[[ "$MODE" == xdp ]] && OFFLOADS=off
+OFFLOADS=${PP_VM_OFFLOADS:-$OFFLOADS}	# on | off: the vNIC's checksum offloads
+BYTES=${PP_VM_BYTES:-1048576}	# per direction and sub-interface
+TAP=pptvm0
+CONF=$WORK/conf
+STATE=$WORK/state
+SERIAL=$WORK/serial.log
+NETS=(u a b q)
+declare -A MATCH=([u]=untagged [a]=vlan:100 [b]=vlan:200 [q]=qinq:300.10)
+declare -A YMATCH=([u]="untagged: true" [a]="vlan: 100" [b]="vlan: 200" [q]="vlan: [300, 10]")
+declare -A GDEV=([u]=eth0 [a]=eth0.100 [b]=eth0.200 [q]=eth0.300.10)
+declare -A OCTET=([u]=71 [a]=72 [b]=73 [q]=74)
+IMAC=52:54:00:71:00:0a		# the vNIC's MAC: the untagged port's too
+gmac() { [[ $1 == u ]] && echo "$IMAC" || echo "52:54:00:${OCTET[$1]}:00:0a"; }
+gip() { echo "10.${OCTET[$1]}.0.10"; }
+hip() { echo "10.${OCTET[$1]}.0.1"; }
+API=$WORK/api.sock
+if "$B/polyportd" --help 2>&1 | grep -q -- --api-socket; then
+	DAEMON_API=(--api-socket "$API")
+	ctl() { "$B/polyportctl" --api-socket "$API" --pin-root "$PIN" "$@"; }
+else	# a polyportd from before the API: the CLI reads the state directory
+	DAEMON_API=()
+	ctl() { "$B/polyportctl" --pin-root "$PIN" --state-dir "$STATE" "$@"; }
+fi
+secs() { awk -v ns="$1" 'BEGIN {printf "%.1f", ns / 1e9}'; }
+
+BOOTPID= DPID=
+vm_cleanup() {
+	local pid ns dev
+	# QEMU: through timeout (which passes SIGTERM on), then by its own PID
+	if [[ -n "$BOOTPID" ]]; then kill "$BOOTPID" 2>/dev/null; fi
+	if [[ -s "$WORK/qemu.pid" ]]; then
+		pid=$(cat "$WORK/qemu.pid")
+		if [[ "$(cat "/proc/$pid/comm" 2>/dev/null)" == qemu-system* ]]; then
+			kill "$pid" 2>/dev/null
+			for _ in $(seq 20); do [[ -e /proc/$pid ]] || break; sleep 0.1; done
+			kill -9 "$pid" 2>/dev/null
+		fi
+	fi
+	for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
+	for pid in "${PIDS[@]}" $BOOTPID; do wait "$pid" 2>/dev/null; done
+	PIDS=() BOOTPID=
+	for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep '^ppt-vm-'); do
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
+		ip netns del "$ns" 2>/dev/null
+	done
+	for dev in $(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | sed 's/@.*//' | grep '^pptvm'); do
+		ip link del "$dev" 2>/dev/null
+	done
+	"$B/polyportctl" --pin-root "$PIN" teardown >/dev/null 2>&1
+	if [[ -d "$PIN" ]]; then
+		find "$PIN" -mindepth 1 -delete 2>/dev/null
+		rmdir "$PIN" 2>/dev/null
+	fi
+}
+trap 'vm_cleanup; rm -rf "$WORK"' EXIT
+trap 'exit 130' INT TERM
+vm_cleanup
+mount_bpffs
+
+# ---- the guest: packages into the cache, kernel + initramfs into build/vm ----
+rc=0
+"$TOP/vm/build.sh" >"$WORK/build.log" 2>&1 || rc=$?
+if ((rc == 3)); then
+	skip "vm: the guest's Debian packages cannot be fetched: $(grep -m1 'cannot' "$WORK/build.log")"
+	exit 0
+elif ((rc != 0)); then
+	fail "vm: building the guest failed: $(tail -3 "$WORK/build.log" | tr '\n' ' ')"
+	exit 1
+fi
+command -v qemu-system-x86_64 >/dev/null || { fail "vm: qemu-system-x86_64 missing (make deps)"; exit 1; }
+echo "      guest: $(head -1 "$TOP/build/vm/manifest"), initramfs $(stat -c %s "$TOP/build/vm/initrd.img") bytes"
+
+# ---- networks and binding file --------------------------------------------------
+mkdir -p "$CONF" "$STATE"
+{
+	echo "networks:"
+	for n in "${NETS[@]}"; do printf '  vm-%s:\n    device: pptvm%s\n' "$n" "$n"; done
+	echo "instance-ports:"
+	echo "  vm:"
+	echo "    device: $TAP"
+	echo "    mac: $IMAC"
+	echo "    mode: $MODE"
+	echo "    service-ports:"
+	for n in "${NETS[@]}"; do
+		echo "      vm-$n: {${YMATCH[$n]}, mac: $(gmac "$n"), bind: {network: vm-$n}}"
+	done
+} >"$CONF/vm.yaml"
+declare -A NSMAC HOSTMAC IFINDEX
+for n in "${NETS[@]}"; do
+	# netns_net's network, with IPv6 off on both ends before they go up
+	ip netns add "ppt-vm-$n"
+	ip link add "pptvm$n" type veth peer name eth0 netns "ppt-vm-$n"
+	sysctl -qw "net.ipv6.conf.pptvm$n.disable_ipv6=1"	# a quiet wire: only the guest
+	ip netns exec "ppt-vm-$n" sysctl -qw net.ipv6.conf.eth0.disable_ipv6=1	# and the network speak
+	ip -n "ppt-vm-$n" addr add "$(hip "$n")/24" dev eth0
+	ip -n "ppt-vm-$n" link set lo up
+	ip -n "ppt-vm-$n" link set eth0 up
+	ip link set "pptvm$n" up
+	NSMAC[$n]=$(ip -n "ppt-vm-$n" link show eth0 | awk '/link\/ether/ {print $2}')
+	HOSTMAC[$n]=$(cat "/sys/class/net/pptvm$n/address")
+	IFINDEX[$n]=$(cat "/sys/class/net/pptvm$n/ifindex")
+done
+
+"$B/polyportd" -f -v --config "$CONF" --pin-root "$PIN" --state-dir "$STATE" "${DAEMON_API[@]}" \
+	>"$WORK/daemon.log" 2>&1 &
+DPID=$!
+PIDS+=("$DPID")
+for _ in $(seq 300); do
+	grep -q "\"pid\": $DPID," "$STATE/status.json" 2>/dev/null && break
+	sleep 0.01
+done
+if ! grep -q "\"pid\": $DPID," "$STATE/status.json" 2>/dev/null; then
+	fail "vm: polyportd did not start: $(tail -3 "$WORK/daemon.log" | tr '\n' ' ')"
+	exit 1
+fi
+
+# ---- each network: capture, and TCP servers for the guest's transfers ----------
+for n in "${NETS[@]}"; do
+	ns=ppt-vm-$n
+	ip netns exec "$ns" tcpdump -i eth0 -nn -U -s 128 -w "$WORK/cap_$n.pcap" \
+		>/dev/null 2>"$WORK/cap_$n.log" &
+	PIDS+=($!)
+	head -c "$BYTES" /dev/urandom >"$WORK/down_$n.src"
+	ip netns exec "$ns" timeout 60 nc -l -p 5001 >"$WORK/up_$n.dst" 2>/dev/null &
+	PIDS+=($!)
+	ip netns exec "$ns" timeout 60 nc -N -l -p 5002 <"$WORK/down_$n.src" >/dev/null 2>&1 &
+	PIDS+=($!)
+done
+for n in "${NETS[@]}"; do
+	for _ in $(seq 100); do grep -q listening "$WORK/cap_$n.log" 2>/dev/null && break; sleep 0.05; done
+done
+
+# ---- boot ------------------------------------------------------------------------
+ifs=()
+for n in "${NETS[@]}"; do
+	# p: another network, whose host address this sub-interface ARPs for
+	case $n in u) p=a ;; a) p=b ;; b) p=q ;; q) p=u ;; esac
+	ifs+=(--if "match=${MATCH[$n]},addr=$(gip "$n")/24,mac=$(gmac "$n"),peer=$(hip "$n"),tcp=5001,probe=$(hip "$p")")
+done
+# and a VLAN the guest has no service port for: whatever it sends is dropped
+ROGUE_IP=10.79.0.10 ROGUE_MAC=52:54:00:79:00:0a
+ifs+=(--if "match=vlan:999,addr=$ROGUE_IP/24,mac=$ROGUE_MAC,probe=$(hip u)")
+TB=$(date +%s%N) TR=$TB TD=$TB
+"$TOP/vm/boot.sh" --no-build --tap "$TAP" --mac "$IMAC" --offloads "$OFFLOADS" --bytes "$BYTES" \
+	--timeout 45 --pidfile "$WORK/qemu.pid" "${ifs[@]}" </dev/null >"$SERIAL" 2>&1 &
+BOOTPID=$!
+
+# wait for "ready" (the tap is up and attached by then), then for "done"
+wait_serial() {	# PATTERN DEADLINE_S
+	local end=$(($(date +%s) + $2))
+	while (($(date +%s) < end)); do
+		grep -q "$1" "$SERIAL" 2>/dev/null && return 0
+		kill -0 "$BOOTPID" 2>/dev/null || { grep -q "$1" "$SERIAL" 2>/dev/null; return; }
+		sleep 0.05
+	done
+	return 1
+}
+if wait_serial "^PPVM ready" 30; then
+	TR=$(date +%s%N)
+	st=$(ctl status 2>&1)
+	echo "$st" | sed 's/^/      | /'
+	iport=$(echo "$st" | awk '$1 == "vm" {print $3; exit}')
+	[[ "$iport" == ACTIVE ]] && pass "daemon: the guest's tap $TAP (made by QEMU) is attached and ACTIVE" \
+		|| fail "daemon: instance port vm is '$iport'"
+	[[ "$(echo "$st" | grep -E '^ +vm-[uabq] ' | grep -c ' ACTIVE')" == 4 ]] &&
+		pass "daemon: the four service ports are ACTIVE" || fail "daemon: not every service port is ACTIVE"
+	if [[ "$MODE" == xdp ]]; then
+		echo "$st" | awk '$1 == "vm"' | grep -qw xdp && pass "daemon: effective mode xdp" \
+			|| fail "daemon: effective mode is not xdp: $(echo "$st" | awk '$1 == "vm"')"
+	fi
+	tapinfo=$(ip -d link show "$TAP" 2>/dev/null)
+	ko=$(ethtool -k "$TAP" 2>/dev/null)
+	echo "      tap: $(echo "$tapinfo" | grep -o 'vnet_hdr [a-z]*'); offloads toward the guest: $(echo "$ko" |
+		grep -E '^(tx-checksumming|tcp-segmentation-offload):' | tr -s ' \n' ' ')"
+	if [[ "$OFFLOADS" == on ]]; then
+		[[ "$tapinfo" == *"vnet_hdr on"* ]] && echo "$ko" | grep -q '^tcp-segmentation-offload: on' &&
+			pass "offloads: QEMU's defaults are on (vnet_hdr, checksum and TSO negotiated)" ||
+			fail "offloads: expected vnet_hdr and TSO on the tap: $(echo "$tapinfo" | head -3 | tr '\n' ' ')"
+	fi
+else
+	fail "boot: the guest did not come up within 30 s: $(tail -5 "$SERIAL" | tr '\n' ' ')"
+fi
+wait_serial "^PPVM done" 45 || fail "guest: no 'done' from the guest: $(tail -5 "$SERIAL" | tr '\n' ' ')"
+TD=$(date +%s%N)
+for _ in $(seq 50); do kill -0 "$BOOTPID" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$BOOTPID" 2>/dev/null; then
+	fail "guest: QEMU did not exit after the guest powered off"
+else
+	wait "$BOOTPID"; qrc=$?
+	BOOTPID=
+	((qrc == 0)) && pass "guest: powered off cleanly" || fail "guest: QEMU exited $qrc"
+fi
+sed -n 's/^\(PPVM .*\)/      | \1/p' "$SERIAL"
+
+# ---- results read from the serial console --------------------------------------------
+marker() { grep "^PPVM $1" "$SERIAL" | head -1 | tr -d '\r'; }
+kv() { echo "$1" | grep -o "$2=[^ ]*" | head -1 | cut -d= -f2; }
+t_init=$(marker "init" | awk '{print $3}')
+t_ready=$(marker "ready" | awk '{print $3}')
+[[ -n "$t_ready" ]] && pass "boot: /init at ${t_init} s guest uptime, sub-interfaces ready at ${t_ready} s (wall: $(secs $((TR - TB))) s from QEMU start)" \
+	|| fail "boot: the guest never reported ready"
+errs=$(grep "^PPVM error" "$SERIAL" | tr -d '\r')
+[[ -z "$errs" ]] && pass "guest: no errors reported" || fail "guest: $(echo "$errs" | tr '\n' ';')"
+
+THROUGHPUT=()
+for n in "${NETS[@]}"; do
+	dev=${GDEV[$n]} what="${MATCH[$n]} ($dev) -> vm-$n"
+	line=$(marker "if $dev ")
+	[[ "$line" == *"up $(gip "$n")/24 mac $(gmac "$n")"* ]] && pass "guest: $dev configured ($(gip "$n"), $(gmac "$n"))" \
+		|| fail "guest: $dev: '$line'"
+	line=$(marker "ping $dev ")
+	[[ "$(kv "$line" received)" == 3 ]] && pass "ping: $what: 3/3 echoes from $(hip "$n")" \
+		|| fail "ping: $what: ${line:-no result}"
+	# up: what arrived in the network is what the guest sent
+	line=$(marker "tcp-up $dev ")
+	got=$(stat -c %s "$WORK/up_$n.dst" 2>/dev/null || echo 0)
+	gmd5=$(kv "$line" md5) hmd5=$(md5sum <"$WORK/up_$n.dst" | cut -c1-32)
+	ms_up=$(kv "$line" ms)
+	[[ "$got" == "$BYTES" && "$gmd5" == "$hmd5" ]] &&
+		pass "tcp: $what: guest -> network $BYTES bytes intact (md5 $hmd5)" ||
+		fail "tcp: $what: guest -> network: $got bytes arrived, md5 guest $gmd5 network $hmd5"
+	line=$(marker "tcp-down $dev ")
+	gmd5=$(kv "$line" md5) hmd5=$(md5sum <"$WORK/down_$n.src" | cut -c1-32)
+	ms_down=$(kv "$line" ms)
+	[[ "$(kv "$line" bytes)" == "$BYTES" && "$gmd5" == "$hmd5" ]] &&
+		pass "tcp: $what: network -> guest $BYTES bytes intact (md5 $hmd5)" ||
+		fail "tcp: $what: network -> guest: ${line:-no result} (sent md5 $hmd5)"
+	THROUGHPUT+=("$(awk -v d="$dev" -v b="$BYTES" -v u="${ms_up:-0}" -v w="${ms_down:-0}" 'BEGIN {
+		printf "%-12s up %6.1f Mbit/s (%.3f s)   down %6.1f Mbit/s (%.3f s)", d,
+			(u > 0 ? b * 8 / u / 1000 : 0), u / 1000, (w > 0 ? b * 8 / w / 1000 : 0), w / 1000}')")
+	line=$(marker "probe $dev ")
+	[[ -n "$line" && "$(kv "$line" replies)" == 0 ]] && pass "isolation: ARP from $dev for another network's address gets no reply" \
+		|| fail "isolation: $dev probe: ${line:-no result}"
+	line=$(marker "counters $dev ")
+	echo "      guest ${line#PPVM }"
+done
+
+# ---- the network side: nothing from another network ------------------------------------
+pkill_caps() {	# stop only our tcpdumps (children of this shell, by PID)
+	local pid
+	for pid in "${PIDS[@]}"; do
+		[[ "$(cat "/proc/$pid/comm" 2>/dev/null)" == tcpdump ]] && kill -INT "$pid" 2>/dev/null
+	done
+	sleep 0.3
+}
+pkill_caps
+for n in "${NETS[@]}"; do
+	txt=$WORK/cap_$n.txt
+	tcpdump -nn -e -r "$WORK/cap_$n.pcap" >"$txt" 2>/dev/null
+	own=$(grep -c "^[^ ]* $(gmac "$n") > " "$txt")
+	foreign=$(awk -v a="$(gmac "$n")" -v b="${NSMAC[$n]}" -v c="${HOSTMAC[$n]}" '$2 != a && $2 != b && $2 != c' "$txt")
+	leak=
+	for m in "${NETS[@]}"; do
+		[[ $m == "$n" ]] && continue
+		c=$(grep -c -w -F -e "$(gip "$m")" -e "$(gmac "$m")" "$txt")
+		((c)) && leak+=" $c frames of vm-$m's guest ($(gip "$m")/$(gmac "$m"))"
+	done
+	c=$(grep -c -w -F -e "$ROGUE_IP" -e "$ROGUE_MAC" "$txt")
+	((c)) && leak+=" $c frames of the guest's eth0.999 (no service port)"
+	if ((own > 0)) && [[ -z "$leak" && -z "$foreign" ]]; then
+		pass "isolation: network vm-$n saw $own frames from its guest port and none from another network"
+	else
+		fail "isolation: network vm-$n: own=$own${leak:+, leaked:$leak}${foreign:+, foreign sources: $(echo "$foreign" | head -2 | tr '\n' ' ')}"
+	fi
+done
+echo "      polyportctl stats:"
+stats=$(ctl stats 2>&1)
+echo "$stats" | sed 's/^/      | /'
+line=$(marker "probe eth0.999 ")
+unknown=$(echo "$stats" | awk '/ vm / && /unknown_port/ {print $NF}' | head -1)
+[[ -n "$line" && "$(kv "$line" replies)" == 0 && "${unknown:-0}" -ge 2 ]] &&
+	pass "isolation: eth0.999 (no service port) reaches nothing; polyport counted $unknown unknown_port drops" ||
+	fail "isolation: eth0.999: ${line:-no result}, unknown_port drops: ${unknown:-none}"
+
+# Other suites remove every ppt* device when they start: if one ran beside
+# this test, say so rather than leave a mysterious failure.
+for n in "${NETS[@]}"; do
+	[[ "$(cat "/sys/class/net/pptvm$n/ifindex" 2>/dev/null)" == "${IFINDEX[$n]}" ]] ||
+		fail "topology: pptvm$n vanished or was re-created during the test (another test's cleanup?)"
+done
+if ((FAILED)); then
+	echo "      polyportd's log (last lines):"
+	tail -15 "$WORK/daemon.log" | sed 's/^/      | /'
+fi
+
+T1=$(date +%s%N)
+echo "      TCP throughput through the guest ($MODE mode, guest offloads $OFFLOADS, TCG, $BYTES bytes each way):"
+printf '        %s\n' "${THROUGHPUT[@]}"
+echo "      boot: QEMU start -> sub-interfaces ready $(secs $((TR - TB))) s, -> guest done $(secs $((TD - TB))) s; test total $(secs $((T1 - T0))) s"
+exit $FAILED
