@@ -8,7 +8,9 @@ pkgs=(
 	make gcc clang llvm pkg-config
 	libbpf-dev bpftool libelf-dev zlib1g-dev
 	libnl-3-dev libnl-route-3-dev libyaml-dev libcmocka-dev libjson-c-dev
+	libmicrohttpd-dev libcurl4-openssl-dev curl
 	iproute2 iputils-ping ethtool tcpdump netcat-openbsd
+	qemu-system-x86 busybox-static cpio kmod	# the real guest (vm/)
 )
 pkgs+=("$@")
 

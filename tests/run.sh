@@ -21,7 +21,11 @@ suites=(
 	"unit:maps|$B/tests/test_maps"
 	"bpf:prog_test|$B/tests/prog_test"
 	"e2e:dataplane|tests/e2e/dataplane.sh"
+	"e2e:xdp|tests/e2e/xdp.sh"
 	"e2e:daemon|tests/e2e/daemon.sh"
+	"e2e:api|tests/e2e/api.sh"
+	"e2e:demo|tests/e2e/demo.sh"
+	"e2e:vm|tests/e2e/vm.sh"
 )
 
 run_suite() {

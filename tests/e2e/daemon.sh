@@ -17,13 +17,14 @@ CONF=$WORK/conf
 STATE=$WORK/state
 mkdir -p "$CONF" "$STATE"
 M1=52:54:00:01:00:01 M2=52:54:00:01:00:02 M3=52:54:00:01:00:03 M4=52:54:00:01:00:04
-ctl() { "$B/polyportctl" --pin-root "$PIN" --state-dir "$STATE" "$@"; }
+API=$WORK/api.sock
+ctl() { "$B/polyportctl" --api-socket "$API" --pin-root "$PIN" "$@"; }
 
 DPID=
 daemon_start() {
 	rm -f "$STATE/status.json"
 	"$B/polyportd" -f -v --config "$CONF" --pin-root "$PIN" --state-dir "$STATE" \
-		>>"$WORK/daemon.log" 2>&1 &
+		--api-socket "$API" >>"$WORK/daemon.log" 2>&1 &
 	DPID=$!
 	PIDS+=("$DPID")
 	for _ in $(seq 200); do
@@ -99,6 +100,18 @@ for b in polyportd polyportctl; do
 		|| fail "help: $b --help"
 done
 
+# ---- installable like a host daemon ----
+inst=$WORK/inst
+if make -s -C "$TOP" install DESTDIR="$inst" PREFIX=/usr >"$WORK/install.log" 2>&1 &&
+	[[ -x $inst/usr/sbin/polyportd && -x $inst/usr/bin/polyportctl &&
+	   -f $inst/usr/share/man/man8/polyportd.8 && -d $inst/etc/polyport/bindings.d ]] &&
+	grep -q "ExecStart=/usr/sbin/polyportd" "$inst/usr/lib/systemd/system/polyportd.service" &&
+	grep -q "ExecReload=/bin/kill -HUP" "$inst/usr/lib/systemd/system/polyportd.service"; then
+	pass "install: make install honours DESTDIR and PREFIX (binaries, unit, man pages)"
+else
+	fail "install: $(tail -3 "$WORK/install.log")"
+fi
+
 # ---- topology -------------------------------------------------------------------
 netns_net ppt-na pptna 10.1.0.1/24
 netns_net ppt-nb pptnb 10.2.0.1/24
@@ -150,7 +163,7 @@ wait_for active 2 test "$(iport_status sf1)" = ACTIVE
 old_ifindex=$(cat /sys/class/net/ppttap1/ifindex)
 stop_guest g1
 ip link del ppttap1 2>/dev/null
-wait_for down 2 sh -c "'$B/polyportctl' --pin-root '$PIN' --state-dir '$STATE' status | grep -q 'sf1 .* DOWN'"
+wait_for down 2 sh -c "'$B/polyportctl' --api-socket '$API' status | grep -q 'sf1 .* DOWN'"
 [[ $(iport_status sf1) == DOWN ]] && pass "lifecycle: sf1 reads DOWN once its tap is deleted" \
 	|| fail "lifecycle: sf1 is $(iport_status sf1) after the tap was deleted"
 t0=$(date +%s%N)
@@ -240,7 +253,8 @@ done
 	|| fail "restart: sf1 is $(iport_status sf1)"
 
 # One daemon per pin root.
-out=$("$B/polyportd" -f --config "$CONF" --pin-root "$PIN" --state-dir "$WORK/state2" 2>&1); rc=$?
+out=$("$B/polyportd" -f --config "$CONF" --pin-root "$PIN" --state-dir "$WORK/state2" \
+	--api-socket "$WORK/api2.sock" 2>&1); rc=$?
 [[ $rc != 0 && "$out" == *"another polyportd holds"* ]] && pass "lock: a second daemon on the pin root is refused" \
 	|| fail "lock: rc=$rc $out"
 
