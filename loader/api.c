@@ -17,6 +17,7 @@
 #include <json-c/json.h>
 #include <microhttpd.h>
 #include "api.h"
+#include "xdp.h"
 #include "log.h"
 
 enum kind { K_NET, K_IPORT, K_SPORT, K_COUNT };
@@ -357,8 +358,16 @@ static json_object *iport_json(struct pp_api *a, uint32_t i)
 	json_object_object_add(o, "mode", json_object_new_string(pp_mode_name(p->mode)));
 	add_meta(a, o, K_IPORT, p->name);
 	add_status(o, &a->d->iport_st[i]);
-	json_object_object_add(json_object_object_get(o, "status"), "effective-mode",
-			       json_object_new_string("tc"));
+	{
+		const struct pp_obj_status *st = &a->d->iport_st[i];
+		json_object *so = json_object_object_get(o, "status");
+
+		json_object_object_add(so, "effective-mode", json_object_new_string(
+			st->mode == PP_XDP_MODE_XDP ? "xdp" : st->mode == PP_XDP_MODE_TC ? "tc" : "-"));
+		if (st->mode_reason[0])
+			json_object_object_add(so, "mode-reason",
+					       json_object_new_string(st->mode_reason));
+	}
 	for (uint32_t s = p->sport_first; s < p->sport_first + p->sport_count; s++)
 		json_object_array_add(sps, sport_json(a, s));
 	json_object_object_add(o, "service-ports", sps);

@@ -18,6 +18,7 @@
 #include <json-c/json.h>
 #include <yaml.h>
 #include "dataplane.h"
+#include "xdp.h"
 
 #define API_SOCKET_DEFAULT "/run/polyport/api.sock"
 
@@ -186,6 +187,8 @@ static int cmd_status(void)
 
 		printf("%-20s %-15s %-9s %-5s %s\n", jstr(ip, "name"), jstr(ip, "device"),
 		       jstr(ip, "status"), jstr(ip, "effective_mode"), jstr(ip, "reason"));
+		if (*jstr(ip, "mode_reason"))
+			printf("  mode: %s\n", jstr(ip, "mode_reason"));
 		for (size_t s = 0; sps && s < json_object_array_length(sps); s++) {
 			json_object *sp = json_object_array_get_idx(sps, s);
 
@@ -688,6 +691,12 @@ static int detach_dev(const void *key, const void *val, void *arg)
 	if (!dev->flags || dev->ifindex != *(const __u32 *)key)
 		return 0;
 	err = pp_tc_detach(dev->ifindex);
+	if (!err || err == -ENODEV || err == -EINVAL) {
+		int xerr = pp_xdp_detach(dev->ifindex);	/* only ours; another tool's stays */
+
+		if (xerr && xerr != -ENODEV)
+			err = xerr;
+	}
 	if (err && err != -ENODEV && err != -EINVAL)
 		fprintf(stderr, "polyportctl: ifindex %u: detaching: %s\n", dev->ifindex,
 			strerror(-err));

@@ -15,6 +15,7 @@
 #include <json-c/json.h>
 #include "log.h"
 #include "reconcile.h"
+#include "xdp.h"
 
 /* ---- names: (kind, name) <-> id, mirrored from pp_names ------------------- */
 
@@ -385,6 +386,19 @@ static int reconcile_iports(struct pp_daemon *d, const struct pp_config *cfg)
 		err = pp_dp_iport_install(&d->dp.maps, st->id, &v);
 		if (!err && v.ifindex)
 			err = ensure_attached(d, v.ifindex, PP_ROLE_TAP);
+		st->mode = -1;
+		st->mode_reason[0] = 0;
+		if (!err && v.ifindex) {
+			/* TC is in place: XDP goes on top where the mode says so. */
+			int xerr = pp_xdp_iport_apply(&d->dp, v.ifindex, c->device, c->mode, &st->mode,
+						      st->mode_reason, sizeof(st->mode_reason));
+
+			if (xerr) {
+				st->mode = PP_XDP_MODE_TC;
+				snprintf(st->mode_reason, sizeof(st->mode_reason),
+					 "XDP could not be set up (%s): TC", strerror(-xerr));
+			}
+		}
 		if (err)
 			set_st(st, PP_ST_ERROR, "tap %s: %s", c->device, strerror(-err));
 		else if (!v.ifindex)
@@ -438,6 +452,58 @@ static int reconcile_sports(struct pp_daemon *d, const struct pp_config *cfg)
 			set_st(st, PP_ST_ACTIVE, "%s", "");
 	}
 	return 0;
+}
+
+/*
+ * XDP on network devices follows the instance ports behind them: a device
+ * carrying a network of an instance port configured xdp wants XDP, one of
+ * an instance port in XDP by auto allows it, otherwise it stays TC.
+ */
+static void reconcile_xdp_nets(struct pp_daemon *d, const struct pp_config *cfg)
+{
+	int *want = calloc(cfg->n_networks + 1, sizeof(*want));
+
+	if (!want)
+		return;
+	for (__u32 i = 0; i < cfg->n_networks; i++)
+		want[i] = PP_XDP_MODE_TC;
+	for (__u32 i = 0; i < cfg->n_sports; i++) {
+		const struct pp_cfg_sport *s = &cfg->sports[i];
+		const struct pp_obj_status *ist = &d->iport_st[s->iport];
+		int w = cfg->iports[s->iport].mode == PP_MODE_XDP ? PP_XDP_MODE_XDP :
+			ist->mode == PP_XDP_MODE_XDP ? PP_XDP_MODE_AUTO : PP_XDP_MODE_TC;
+
+		/* XDP (2) > AUTO (0) > TC (1) */
+		if (w == PP_XDP_MODE_XDP || (w == PP_XDP_MODE_AUTO && want[s->network] == PP_XDP_MODE_TC))
+			want[s->network] = w;
+	}
+	for (__u32 i = 0; i < cfg->n_networks; i++) {
+		struct pp_obj_status *st = &d->net_st[i];
+		int w = want[i], err;
+
+		st->mode = -1;
+		st->mode_reason[0] = 0;
+		if (!st->ifindex || st->status == PP_ST_ERROR)
+			continue;
+		/* Networks sharing a device: the strongest wish among them. */
+		for (__u32 j = 0; j < cfg->n_networks; j++)
+			if (j != i && d->net_st[j].ifindex == st->ifindex &&
+			    (want[j] == PP_XDP_MODE_XDP || (want[j] == PP_XDP_MODE_AUTO && w == PP_XDP_MODE_TC)))
+				w = want[j];
+		err = pp_xdp_net_apply(&d->dp, st->ifindex, w, &st->mode, st->mode_reason,
+				       sizeof(st->mode_reason));
+		if (err) {
+			st->mode = PP_XDP_MODE_TC;
+			snprintf(st->mode_reason, sizeof(st->mode_reason),
+				 "XDP could not be set up (%s): TC", strerror(-err));
+		}
+	}
+	free(want);
+}
+
+static const char *mode_name(int mode)
+{
+	return mode == PP_XDP_MODE_XDP ? "xdp" : mode == PP_XDP_MODE_TC ? "tc" : "-";
 }
 
 /* Derive service-port and instance-port statuses from their links. */
@@ -564,6 +630,7 @@ int pp_reconcile(struct pp_daemon *d, struct pp_config *cfg, bool links_only)
 	/* Networks and instance ports first: service ports refer to their ids. */
 	reconcile_networks(d, cfg);
 	reconcile_iports(d, cfg);
+	reconcile_xdp_nets(d, cfg);
 	if (!links_only) {
 		reconcile_sports(d, cfg);
 		remove_stale(d, cfg);
@@ -640,6 +707,9 @@ static json_object *st_json(const struct pp_obj_status *st)
 		json_object_object_add(o, "reason", json_object_new_string(st->reason));
 	json_object_object_add(o, "id", json_object_new_int64(st->id));
 	json_object_object_add(o, "ifindex", json_object_new_int64(st->ifindex));
+	json_object_object_add(o, "effective_mode", json_object_new_string(mode_name(st->mode)));
+	if (st->mode_reason[0])
+		json_object_object_add(o, "mode_reason", json_object_new_string(st->mode_reason));
 	return o;
 }
 
@@ -681,7 +751,6 @@ json_object *pp_status_json(const struct pp_daemon *d)
 		pp_mac_format(c->mac, mac);
 		json_object_object_add(o, "mac", json_object_new_string(mac));
 		json_object_object_add(o, "mode", json_object_new_string(pp_mode_name(c->mode)));
-		json_object_object_add(o, "effective_mode", json_object_new_string("tc"));
 		json_object_object_add(o, "service_ports", sps);
 		for (__u32 s = c->sport_first; s < c->sport_first + c->sport_count; s++) {
 			const struct pp_cfg_sport *sp = &cfg->sports[s];

@@ -23,6 +23,8 @@ struct pp_obj_status {
 	char reason[96];	/* empty when ACTIVE */
 	__u32 id;		/* network id, slot or service port id; 0 if none */
 	__u32 ifindex;		/* network device or tap; 0 if absent */
+	int mode;		/* effective: PP_XDP_MODE_TC or _XDP (loader/xdp.h); -1 none */
+	char mode_reason[200];	/* why that mode */
 };
 
 struct pp_names;

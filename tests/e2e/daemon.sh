@@ -78,6 +78,7 @@ sf1_file() {
 		echo "  sf1:"
 		echo "    device: ppttap1"
 		echo "    mac: $M1"
+		echo "    mode: ${MODE:-auto}"
 		echo "    service-ports:"
 		printf '%s\n' "$@"
 	} >"$CONF/20-sf1.tmp" && mv "$CONF/20-sf1.tmp" "$CONF/20-sf1.yaml"
@@ -225,6 +226,26 @@ for r in r100 r200; do
 	[[ $LOST == 0 && $SENT -ge 500 ]] && pass "reconcile: untouched port ($r) lost no frame of $SENT during the edits" \
 		|| fail "reconcile: $r lost $LOST of $SENT"
 done
+
+# ---- modes: XDP on the tap, switched live ------------------------------------------
+MODE=xdp sf1_file "$P100" "$P200"
+wait_for xdp 3 sh -c "'$B/polyportctl' --api-socket '$API' status | grep -qE '^sf1 +ppttap1 +ACTIVE +xdp'"
+ctl status | grep -qE '^sf1 +ppttap1 +ACTIVE +xdp' && pass "modes: mode xdp is effective on sf1" \
+	|| fail "modes: $(ctl status | head -3)"
+ctl status | grep -q "mode: " && pass "modes: the effective mode comes with its reason" \
+	|| fail "modes: no mode reason"
+ip -d link show ppttap1 | grep -q "prog/xdp" && pass "modes: the XDP program is attached to the tap" \
+	|| fail "modes: no XDP program on the tap"
+check "modes: traffic flows in xdp mode" ip netns exec ppt-g100 ping -c 2 -i 0.2 -W 2 10.1.0.1
+steady_ping m100 ppt-g100 10.1.0.1 400
+for m in tc xdp tc xdp auto; do
+	sleep 0.5
+	MODE=$m sf1_file "$P100" "$P200"
+done
+ping_lost m100
+[[ $LOST == 0 && $SENT -ge 350 ]] && pass "modes: switching tc/xdp/auto 5 times lost 0 of $SENT 10 ms pings" \
+	|| fail "modes: lost $LOST of $SENT while switching"
+MODE=auto sf1_file "$P100" "$P200"
 
 # ---- restarts: the dataplane keeps forwarding, the daemon adopts it --------------
 daemon_stop
