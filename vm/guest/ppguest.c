@@ -26,7 +26,9 @@
  * Exit status: 0 on a clean exit, 1 when setting up a device fails, 2 on bad
  * arguments.  Build: gcc -O2 -g -Wall -Wextra -Werror -o ppguest ppguest.c
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
