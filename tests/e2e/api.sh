@@ -283,9 +283,14 @@ check "ctl: apply -f again replaces (idempotent)" ctl apply -f "$WORK/apply.yaml
 out=$("$B/polyportctl" --api-socket "$WORK/nope.sock" status 2>&1); rc=$?
 [[ $rc == 3 ]] && pass "ctl: an unreachable daemon exits 3" || fail "ctl: unreachable: rc=$rc"
 
-# ---- persistence ------------------------------------------------------------------------------
+# ---- persistence (and /metrics on TCP) ------------------------------------------------------------
 daemon_stop
-daemon_start || exit 1
+MPORT=$((20000 + RANDOM % 20000))
+daemon_start --metrics-listen "127.0.0.1:$MPORT" || exit 1
+check "metrics: --metrics-listen serves /metrics on TCP (loopback)" \
+	sh -c "curl -s -m 5 http://127.0.0.1:$MPORT/metrics | grep -q '^polyport_reconcile_total '"
+code=$(curl -s -m 5 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$MPORT/v1/networks")
+[[ $code == 404 ]] && pass "metrics: the TCP listener serves nothing but /metrics" || fail "metrics: TCP /v1/networks gave $code"
 expect "persistence: API objects survive a restart" 200 '"name": "p200".*"revision": 3, "source": "api"' \
 	GET /v1/service-ports/p200
 expect "persistence: ... all of them" 200 '"name": "vm3".*"source": "api"' GET /v1/instance-ports/vm3
