@@ -103,9 +103,42 @@ static json_object *store_get(json_object *store, enum kind k, const char *name)
 	return json_object_object_get_ex(store_kind(store, k), name, &o) ? o : NULL;
 }
 
-struct rbuf {
+struct sbuf {
 	char *s;
 	size_t len, cap;
+};
+
+static void sb_vprintf(struct sbuf *b, const char *fmt, va_list ap)
+{
+	va_list cp;
+	int n;
+
+	va_copy(cp, ap);
+	n = vsnprintf(NULL, 0, fmt, cp);
+	va_end(cp);
+	if (b->len + n + 1 > b->cap) {
+		b->cap = (b->len + n + 1) * 2;
+		b->s = realloc(b->s, b->cap);
+		if (!b->s)
+			abort();	/* out of memory for a few KB of text */
+	}
+	vsnprintf(b->s + b->len, n + 1, fmt, ap);
+	b->len += n;
+}
+
+static void sb_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void sb_printf(struct sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	sb_vprintf(b, fmt, ap);
+	va_end(ap);
+}
+
+struct rbuf {
+	struct sbuf text;
 	struct line_ref *lines;
 	size_t nlines, cap_lines;
 };
@@ -113,30 +146,22 @@ struct rbuf {
 static void rb_line(struct rbuf *r, int kind, const char *name, const char *field,
 		    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
+/* One line of rendered text, and what it holds. */
 static void rb_line(struct rbuf *r, int kind, const char *name, const char *field,
 		    const char *fmt, ...)
 {
 	va_list ap;
-	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	sb_vprintf(&r->text, fmt, ap);
 	va_end(ap);
-	if (r->len + n + 2 > r->cap) {
-		r->cap = (r->len + n + 2) * 2;
-		r->s = realloc(r->s, r->cap);
-	}
+	sb_printf(&r->text, "\n");
 	if (r->nlines + 1 >= r->cap_lines) {
 		r->cap_lines = (r->nlines + 1) * 2 + 16;
 		r->lines = realloc(r->lines, r->cap_lines * sizeof(*r->lines));
+		if (!r->lines)
+			abort();
 	}
-	if (!r->s || !r->lines)
-		abort();	/* out of memory while rendering a few KB */
-	va_start(ap, fmt);
-	vsnprintf(r->s + r->len, n + 1, fmt, ap);
-	va_end(ap);
-	r->len += n;
-	r->s[r->len++] = '\n';
 	r->lines[r->nlines].kind = kind;
 	snprintf(r->lines[r->nlines].name, sizeof(r->lines[0].name), "%s", name ? name : "");
 	snprintf(r->lines[r->nlines].field, sizeof(r->lines[0].field), "%s", field ? field : "");
@@ -190,8 +215,8 @@ static void adopt_render(struct pp_api *a, struct rbuf *r)
 {
 	free(a->src);
 	free(a->lines);
-	a->src = r->s;
-	a->src_len = r->len;
+	a->src = r->text.s;
+	a->src_len = r->text.len;
 	a->lines = r->lines;
 	a->nlines = r->nlines;
 }
@@ -554,33 +579,6 @@ static json_object *stats_json(struct pp_api *a)
 	return root;
 }
 
-struct sbuf {
-	char *s;
-	size_t len, cap;
-};
-
-static void sb_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void sb_printf(struct sbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (b->len + n + 1 > b->cap) {
-		b->cap = (b->len + n + 1) * 2;
-		b->s = realloc(b->s, b->cap);
-		if (!b->s)
-			abort();
-	}
-	va_start(ap, fmt);
-	vsnprintf(b->s + b->len, n + 1, fmt, ap);
-	va_end(ap);
-	b->len += n;
-}
-
 static char *metrics_text(struct pp_api *a)
 {
 	static const char *const sp_metrics[4][2] = {
@@ -740,20 +738,20 @@ static int apply(struct pp_api *a, struct MHD_Connection *c, json_object *candid
 	int err;
 
 	render(candidate, &r);
-	src.data = r.s;
-	src.len = r.len;
+	src.data = r.text.s;
+	src.len = r.text.len;
 	err = pp_config_load(a->o.config_dir, &src, 1, &cfg, &errs);
 	if (err) {
 		*ret = respond_invalid(c, &errs, r.lines, r.nlines, k, name, deleting, err);
 		pp_errors_free(&errs);
-		free(r.s);
+		free(r.text.s);
 		free(r.lines);
 		return -1;
 	}
 	err = store_save(a, candidate);
 	if (err) {
 		pp_config_free(cfg);
-		free(r.s);
+		free(r.text.s);
 		free(r.lines);
 		*ret = respond_err(c, 500, "persist", NULL, "saving %s: %s", a->store_path,
 				   strerror(-err));

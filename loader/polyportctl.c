@@ -166,19 +166,31 @@ static void print_json(json_object *o)
 
 /* ---- status and stats ----------------------------------------------------------- */
 
+/*
+ * GET path.  With --json the answer is printed and -1 returned (done);
+ * otherwise 0 with *out for a table; or an exit status.
+ */
+static int fetch(const char *path, json_object **out)
+{
+	long code = http("GET", path, NULL, out, 10);
+	int rc = report(code, *out);
+
+	if (rc || !*out)
+		return rc ? rc : 3;
+	if (!json_out)
+		return 0;
+	print_json(*out);
+	json_object_put(*out);
+	return -1;
+}
+
 static int cmd_status(void)
 {
 	json_object *st, *ips, *nets;
-	long code = http("GET", "/v1/status", NULL, &st, 10);
-	int rc = report(code, st);
+	int rc = fetch("/v1/status", &st);
 
-	if (rc || !st)
-		return rc ? rc : 3;
-	if (json_out) {
-		print_json(st);
-		json_object_put(st);
-		return 0;
-	}
+	if (rc)
+		return rc < 0 ? 0 : rc;
 	ips = jget(st, "instance_ports");
 	nets = jget(st, "networks");
 	printf("%-20s %-15s %-9s %-5s %s\n", "INSTANCE PORT", "DEVICE", "STATUS", "MODE", "REASON");
@@ -218,16 +230,10 @@ static int cmd_status(void)
 static int cmd_stats(void)
 {
 	json_object *st, *sps, *drops;
-	long code = http("GET", "/v1/stats", NULL, &st, 10);
-	int rc = report(code, st);
+	int rc = fetch("/v1/stats", &st);
 
-	if (rc || !st)
-		return rc ? rc : 3;
-	if (json_out) {
-		print_json(st);
-		json_object_put(st);
-		return 0;
-	}
+	if (rc)
+		return rc < 0 ? 0 : rc;
 	sps = jget(st, "service-ports");
 	drops = jget(st, "drops");
 	printf("%-20s %-18s %12s %14s %12s %14s\n", "INSTANCE PORT", "SERVICE PORT", "RX PACKETS",

@@ -101,11 +101,12 @@ stop_guest() {
 	wait "${!var}" 2>/dev/null
 }
 
-# capture_start NAME NS DEV FILTER: count frames seen on DEV in NS
+# capture_start NAME NS DEV FILTER: count frames seen on DEV in NS ("-": this namespace)
 capture_start() {
-	local name=$1 ns=$2 dev=$3
+	local name=$1 ns=$2 dev=$3 in=()
 	shift 3
-	ip netns exec "$ns" tcpdump -i "$dev" -nn -U -w "$WORK/$name.pcap" "$@" \
+	[[ $ns != - ]] && in=(ip netns exec "$ns")
+	"${in[@]}" tcpdump -i "$dev" -nn -U --immediate-mode -w "$WORK/$name.pcap" "$@" \
 		>/dev/null 2>"$WORK/$name.tcpdump" &
 	PIDS+=($!)
 	eval "CAP_${name}=$!"

@@ -121,26 +121,12 @@ traffic_round() {	# $1: label of the round
 		ip netns exec pptx-h100 ping -c 3 -i 0.2 -W 2 10.1.0.10
 }
 
-# capture_root NAME DEV FILTER...: capture_start for a device of the root namespace
-capture_root() {
-	local name=$1 dev=$2
-	shift 2
-	tcpdump -i "$dev" -nn -U --immediate-mode -w "$WORK/$name.pcap" "$@" >/dev/null \
-		2>"$WORK/$name.tcpdump" &
-	PIDS+=($!)
-	eval "CAP_${name}=$!"
-	for _ in $(seq 100); do
-		grep -q "listening" "$WORK/$name.tcpdump" 2>/dev/null && return 0
-		sleep 0.05
-	done
-}
-
 # icmp_on_tap NAME GUESTNS ADDR: ICMP echo frames to or from ADDR that a
 # capture on pptxtap1 sees while the guest pings ADDR 5 times.  Native XDP
 # redirects bypass packet captures: 0 when XDP carried the frames both ways.
 icmp_on_tap() {
 	local name=$1 ns=$2 addr=$3
-	capture_root "$name" pptxtap1
+	capture_start "$name" - pptxtap1
 	ip netns exec "$ns" ping -c 5 -i 0.1 -W 2 "$addr" >/dev/null 2>&1
 	capture_stop "$name" >/dev/null
 	tcpdump -nn -r "$WORK/$name.pcap" 2>/dev/null | grep -E "(> $addr|$addr >).*ICMP echo" -c
