@@ -317,7 +317,9 @@ int pp_dp_net_install(struct pp_maps *m, __u32 net_id, const struct pp_net *net)
 
 	if (!net_id || net_id >= m->max_entries[PPM_NETS])
 		return -ERANGE;
-	pp_net_get(m, net_id, &old);
+	/* Unchanged: its device entries were derived when it was written. */
+	if (!pp_net_get(m, net_id, &old) && !memcmp(&old, net, sizeof(old)) && old.mtu)
+		return 0;
 	err = put_if_changed(m, PPM_NETS, &net_id, net);
 	if (err)
 		return err;

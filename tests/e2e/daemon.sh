@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # End to end: polyportd with binding files, on real taps and veths.
 #
-#   networks: A = pptna -> ppt-na 10.1.0.1 (+ 10.9.0.1), B = pptnb -> ppt-nb 10.2.0.1 (+ 10.9.0.2)
-#   tap ppttap1 (instance port sf1), guest ports (build/ppguest):
-#     vlan 100 ppt-g100 10.1.0.10   vlan 200 ppt-g200 10.2.0.10
-#     vlan 101 ppt-g101 10.1.0.20   vlan 102 ppt-g102 10.9.0.30
+#   networks: A = pptmna -> pptm-na 10.1.0.1 (+ 10.9.0.1), B = pptmnb -> pptm-nb 10.2.0.1 (+ 10.9.0.2)
+#   tap pptmtap1 (instance port sf1), guest ports (build/ppguest):
+#     vlan 100 pptm-g100 10.1.0.10   vlan 200 pptm-g200 10.2.0.10
+#     vlan 101 pptm-g101 10.1.0.20   vlan 102 pptm-g102 10.9.0.30
 #   The binding files decide which of those reach which network.
 PPT_NAME=daemon
+PPT_SCOPE=pptm	# its own names: no other suite's cleanup touches them
 source "$(dirname "$0")/lib.sh"
 need_root
 trap finish EXIT
@@ -66,9 +67,9 @@ net_files() {
 	cat >"$CONF/10-networks.yaml" <<-EOF
 		networks:
 		  net-a:
-		    device: pptna
+		    device: pptmna
 		  net-b:
-		    device: pptnb
+		    device: pptmnb
 	EOF
 }
 # sf1_file LINES...: the instance port with the given service-port blocks
@@ -76,7 +77,7 @@ sf1_file() {
 	{
 		echo "instance-ports:"
 		echo "  sf1:"
-		echo "    device: ppttap1"
+		echo "    device: pptmtap1"
 		echo "    mac: $M1"
 		echo "    mode: ${MODE:-auto}"
 		echo "    service-ports:"
@@ -114,11 +115,11 @@ else
 fi
 
 # ---- topology -------------------------------------------------------------------
-netns_net ppt-na pptna 10.1.0.1/24
-netns_net ppt-nb pptnb 10.2.0.1/24
-ip -n ppt-na addr add 10.9.0.1/24 dev eth0
-ip -n ppt-nb addr add 10.9.0.2/24 dev eth0
-for g in g100 g200 g101 g102; do ip netns add "ppt-$g"; ip -n "ppt-$g" link set lo up; done
+netns_net pptm-na pptmna 10.1.0.1/24
+netns_net pptm-nb pptmnb 10.2.0.1/24
+ip -n pptm-na addr add 10.9.0.1/24 dev eth0
+ip -n pptm-nb addr add 10.9.0.2/24 dev eth0
+for g in g100 g200 g101 g102; do ip netns add "pptm-$g"; ip -n "pptm-$g" link set lo up; done
 net_files
 sf1_file "$P100" "$P200"
 
@@ -130,96 +131,96 @@ ctl status | grep -q "absent (waiting)" && pass "lifecycle: the reason says the 
 	|| fail "lifecycle: no reason given: $(ctl status)"
 
 t0=$(date +%s%N)
-ip tuntap add ppttap1 mode tap
+ip tuntap add pptmtap1 mode tap
 for _ in $(seq 2000); do
-	tc filter show dev ppttap1 ingress 2>/dev/null | grep -q pp_tap_ingress && break
+	tc filter show dev pptmtap1 ingress 2>/dev/null | grep -q pp_tap_ingress && break
 done
 t1=$(date +%s%N)
 ms=$(( (t1 - t0) / 1000000 ))
 echo "      tap created -> polyport attached and programmed: $ms ms"
 ((ms < 1000)) && pass "lifecycle: a new tap is attached within 1 s ($ms ms)" \
 	|| fail "lifecycle: attach took $ms ms"
-wait_for up 2 ip link show ppttap1 up && pass "lifecycle: the daemon brought the tap up" \
+wait_for up 2 ip link show pptmtap1 up && pass "lifecycle: the daemon brought the tap up" \
 	|| fail "lifecycle: the tap stays down"
 
 start_guest() {
-	guest g1 ppttap1 \
-		--port ns=ppt-g100,dev=eth0,mac=$M1,match=vlan:100 \
-		--port ns=ppt-g200,dev=eth0,mac=$M2,match=vlan:200 \
-		--port ns=ppt-g101,dev=eth0,mac=$M3,match=vlan:101 \
-		--port ns=ppt-g102,dev=eth0,mac=$M4,match=vlan:102 || return 1
-	ip -n ppt-g100 addr add 10.1.0.10/24 dev eth0
-	ip -n ppt-g200 addr add 10.2.0.10/24 dev eth0
-	ip -n ppt-g101 addr add 10.1.0.20/24 dev eth0
-	ip -n ppt-g102 addr add 10.9.0.30/24 dev eth0
+	guest g1 pptmtap1 \
+		--port ns=pptm-g100,dev=eth0,mac=$M1,match=vlan:100 \
+		--port ns=pptm-g200,dev=eth0,mac=$M2,match=vlan:200 \
+		--port ns=pptm-g101,dev=eth0,mac=$M3,match=vlan:101 \
+		--port ns=pptm-g102,dev=eth0,mac=$M4,match=vlan:102 || return 1
+	ip -n pptm-g100 addr add 10.1.0.10/24 dev eth0
+	ip -n pptm-g200 addr add 10.2.0.10/24 dev eth0
+	ip -n pptm-g101 addr add 10.1.0.20/24 dev eth0
+	ip -n pptm-g102 addr add 10.9.0.30/24 dev eth0
 }
 start_guest || { fail "lifecycle: guest"; exit 1; }
-check "lifecycle: traffic flows on vlan 100" ip netns exec ppt-g100 ping -c 2 -i 0.2 -W 2 10.1.0.1
-check "lifecycle: traffic flows on vlan 200" ip netns exec ppt-g200 ping -c 2 -i 0.2 -W 2 10.2.0.1
+check "lifecycle: traffic flows on vlan 100" ip netns exec pptm-g100 ping -c 2 -i 0.2 -W 2 10.1.0.1
+check "lifecycle: traffic flows on vlan 200" ip netns exec pptm-g200 ping -c 2 -i 0.2 -W 2 10.2.0.1
 wait_for active 2 test "$(iport_status sf1)" = ACTIVE
 [[ $(iport_status sf1) == ACTIVE ]] && pass "lifecycle: sf1 is ACTIVE" \
 	|| fail "lifecycle: sf1 is $(iport_status sf1)"
 
 # The tap goes away (VM stops) and comes back with a new ifindex (VM reboots).
-old_ifindex=$(cat /sys/class/net/ppttap1/ifindex)
+old_ifindex=$(cat /sys/class/net/pptmtap1/ifindex)
 stop_guest g1
-ip link del ppttap1 2>/dev/null
+ip link del pptmtap1 2>/dev/null
 wait_for down 2 sh -c "'$B/polyportctl' --api-socket '$API' status | grep -q 'sf1 .* DOWN'"
 [[ $(iport_status sf1) == DOWN ]] && pass "lifecycle: sf1 reads DOWN once its tap is deleted" \
 	|| fail "lifecycle: sf1 is $(iport_status sf1) after the tap was deleted"
 t0=$(date +%s%N)
 start_guest || { fail "lifecycle: guest again"; exit 1; }
-new_ifindex=$(cat /sys/class/net/ppttap1/ifindex)
-ip netns exec ppt-g100 ping -c 1 -W 2 10.1.0.1 >/dev/null 2>&1
+new_ifindex=$(cat /sys/class/net/pptmtap1/ifindex)
+ip netns exec pptm-g100 ping -c 1 -W 2 10.1.0.1 >/dev/null 2>&1
 t1=$(date +%s%N)
 [[ $new_ifindex != "$old_ifindex" ]] && pass "lifecycle: the tap came back with a new ifindex ($old_ifindex -> $new_ifindex)" \
 	|| fail "lifecycle: same ifindex"
 check "lifecycle: traffic flows again after the tap is re-created" \
-	ip netns exec ppt-g100 ping -c 2 -i 0.2 -W 2 10.1.0.1
+	ip netns exec pptm-g100 ping -c 2 -i 0.2 -W 2 10.1.0.1
 echo "      guest restarted -> first ping answered: $(( (t1 - t0) / 1000000 )) ms (includes the guest's own setup and ARP)"
 
 # ---- reconcile while traffic flows -------------------------------------------------------
 # Steady pings on the two ports no edit touches: they must lose nothing.
-steady_ping r100 ppt-g100 10.1.0.1 600
-steady_ping r200 ppt-g200 10.2.0.1 600
+steady_ping r100 pptm-g100 10.1.0.1 600
+steady_ping r200 pptm-g200 10.2.0.1 600
 sleep 0.3
-! ip netns exec ppt-g101 ping -c 1 -W 1 10.1.0.1 >/dev/null 2>&1 \
+! ip netns exec pptm-g101 ping -c 1 -W 1 10.1.0.1 >/dev/null 2>&1 \
 	&& pass "reconcile: vlan 101 has no service port yet" || fail "reconcile: vlan 101 passes before it is configured"
 sf1_file "$P100" "$P200" "      p101: {vlan: 101, mac: $M3, bind: {network: net-a}}"
-wait_for added 2 ip netns exec ppt-g101 ping -c 1 -W 1 10.1.0.1 \
+wait_for added 2 ip netns exec pptm-g101 ping -c 1 -W 1 10.1.0.1 \
 	&& pass "reconcile: an added service port carries traffic" || fail "reconcile: added port silent"
 # Change its VID: 101 -> 102 (the guest's vlan 102 interface, MAC M4).
 sf1_file "$P100" "$P200" "      p101: {vlan: 102, mac: $M4, bind: {network: net-a}}"
-wait_for vid 2 ip netns exec ppt-g102 ping -c 1 -W 1 10.9.0.1 \
+wait_for vid 2 ip netns exec pptm-g102 ping -c 1 -W 1 10.9.0.1 \
 	&& pass "reconcile: after a VID change the new VID reaches net A" || fail "reconcile: new VID silent"
-ip -n ppt-g101 neigh flush all
-! ip netns exec ppt-g101 ping -c 1 -W 1 10.1.0.1 >/dev/null 2>&1 \
+ip -n pptm-g101 neigh flush all
+! ip netns exec pptm-g101 ping -c 1 -W 1 10.1.0.1 >/dev/null 2>&1 \
 	&& pass "reconcile: the old VID no longer passes" || fail "reconcile: old VID still passes"
 # Move it to the other network: 10.9.0.2 (net B) answers, 10.9.0.1 (net A) does not.
 sf1_file "$P100" "$P200" "      p101: {vlan: 102, mac: $M4, bind: {network: net-b}}"
-wait_for moved 2 ip netns exec ppt-g102 ping -c 1 -W 1 10.9.0.2 \
+wait_for moved 2 ip netns exec pptm-g102 ping -c 1 -W 1 10.9.0.2 \
 	&& pass "reconcile: a service port moved to net B reaches net B" || fail "reconcile: move failed"
-ip -n ppt-g102 neigh flush all
-! ip netns exec ppt-g102 ping -c 1 -W 1 10.9.0.1 >/dev/null 2>&1 \
+ip -n pptm-g102 neigh flush all
+! ip netns exec pptm-g102 ping -c 1 -W 1 10.9.0.1 >/dev/null 2>&1 \
 	&& pass "reconcile: ... and no longer net A" || fail "reconcile: moved port still reaches net A"
 # Remove it.
 sf1_file "$P100" "$P200"
 sleep 0.3
-ip -n ppt-g102 neigh flush all
-! ip netns exec ppt-g102 ping -c 1 -W 1 10.9.0.2 >/dev/null 2>&1 \
+ip -n pptm-g102 neigh flush all
+! ip netns exec pptm-g102 ping -c 1 -W 1 10.9.0.2 >/dev/null 2>&1 \
 	&& pass "reconcile: a removed service port carries nothing" || fail "reconcile: removed port still passes"
 
 # ---- a bad reload leaves everything as it was --------------------------------------
 writes=$(jsonval map_writes)
 cp "$CONF/20-sf1.yaml" "$WORK/good.yaml"
-printf 'instance-ports:\n  sf1:\n    device: ppttap1\n    mac: %s\n    service-ports:\n      p100: {vlan: 5000, bind: {network: net-a}}\n' "$M1" \
+printf 'instance-ports:\n  sf1:\n    device: pptmtap1\n    mac: %s\n    service-ports:\n      p100: {vlan: 5000, bind: {network: net-a}}\n' "$M1" \
 	>"$CONF/20-sf1.yaml"
 sleep 0.3
 ctl status | grep -q "20-sf1.yaml:6:.*5000" && pass "bad reload: the rejection and its file:line are shown" \
 	|| fail "bad reload: $(ctl status | tail -3)"
 [[ $(jsonval map_writes) == "$writes" ]] && pass "bad reload: no map was written" \
 	|| fail "bad reload: map writes $writes -> $(jsonval map_writes)"
-check "bad reload: vlan 100 still flows" ip netns exec ppt-g100 ping -c 2 -i 0.2 -W 2 10.1.0.1
+check "bad reload: vlan 100 still flows" ip netns exec pptm-g100 ping -c 2 -i 0.2 -W 2 10.1.0.1
 cp "$WORK/good.yaml" "$CONF/20-sf1.yaml"
 for r in r100 r200; do
 	ping_lost $r
@@ -229,15 +230,15 @@ done
 
 # ---- modes: XDP on the tap, switched live ------------------------------------------
 MODE=xdp sf1_file "$P100" "$P200"
-wait_for xdp 3 sh -c "'$B/polyportctl' --api-socket '$API' status | grep -qE '^sf1 +ppttap1 +ACTIVE +xdp'"
-ctl status | grep -qE '^sf1 +ppttap1 +ACTIVE +xdp' && pass "modes: mode xdp is effective on sf1" \
+wait_for xdp 3 sh -c "'$B/polyportctl' --api-socket '$API' status | grep -qE '^sf1 +pptmtap1 +ACTIVE +xdp'"
+ctl status | grep -qE '^sf1 +pptmtap1 +ACTIVE +xdp' && pass "modes: mode xdp is effective on sf1" \
 	|| fail "modes: $(ctl status | head -3)"
 ctl status | grep -q "mode: " && pass "modes: the effective mode comes with its reason" \
 	|| fail "modes: no mode reason"
-ip -d link show ppttap1 | grep -q "prog/xdp" && pass "modes: the XDP program is attached to the tap" \
+ip -d link show pptmtap1 | grep -q "prog/xdp" && pass "modes: the XDP program is attached to the tap" \
 	|| fail "modes: no XDP program on the tap"
-check "modes: traffic flows in xdp mode" ip netns exec ppt-g100 ping -c 2 -i 0.2 -W 2 10.1.0.1
-steady_ping m100 ppt-g100 10.1.0.1 400
+check "modes: traffic flows in xdp mode" ip netns exec pptm-g100 ping -c 2 -i 0.2 -W 2 10.1.0.1
+steady_ping m100 pptm-g100 10.1.0.1 400
 for m in tc xdp tc xdp auto; do
 	sleep 0.5
 	MODE=$m sf1_file "$P100" "$P200"
@@ -250,10 +251,10 @@ MODE=auto sf1_file "$P100" "$P200"
 # ---- restarts: the dataplane keeps forwarding, the daemon adopts it --------------
 daemon_stop
 [[ -e "$PIN/pp_sports" ]] && pass "restart: SIGTERM leaves the maps pinned" || fail "restart: pins gone"
-check "restart: traffic flows while no daemon runs" ip netns exec ppt-g200 ping -c 2 -i 0.2 -W 2 10.2.0.1
+check "restart: traffic flows while no daemon runs" ip netns exec pptm-g200 ping -c 2 -i 0.2 -W 2 10.2.0.1
 daemon_start || exit 1
-steady_ping s100 ppt-g100 10.1.0.1 800
-steady_ping s200 ppt-g200 10.2.0.1 800
+steady_ping s100 pptm-g100 10.1.0.1 800
+steady_ping s200 pptm-g200 10.2.0.1 800
 writes_ok=1
 for i in 1 2 3 4 5; do
 	sleep 0.5
@@ -286,16 +287,16 @@ ctl --json stats | grep -q '"rx_packets"' && pass "stats: --json" || fail "stats
 ctl --json status | grep -q '"instance_ports"' && pass "status: --json" || fail "status: --json"
 
 # ---- teardown ------------------------------------------------------------------------
-tc filter add dev pptna ingress prio 9 handle 9 bpf da obj "$B/tests/noop.bpf.o" sec tc
+tc filter add dev pptmna ingress prio 9 handle 9 bpf da obj "$B/tests/noop.bpf.o" sec tc
 out=$(ctl teardown 2>&1); rc=$?
 [[ $rc != 0 && "$out" == *"holds"* ]] && pass "teardown: refused while the daemon runs" \
 	|| fail "teardown: rc=$rc $out"
 daemon_stop
 check "teardown: succeeds once the daemon is stopped" ctl teardown
 [[ ! -e "$PIN" ]] && pass "teardown: no pin left" || fail "teardown: $(ls "$PIN")"
-left=$( (tc filter show dev ppttap1 ingress; tc filter show dev pptna ingress; tc filter show dev pptnb ingress) | grep -c pp_ )
+left=$( (tc filter show dev pptmtap1 ingress; tc filter show dev pptmna ingress; tc filter show dev pptmnb ingress) | grep -c pp_ )
 [[ $left == 0 ]] && pass "teardown: no polyport filter left" || fail "teardown: $left filters left"
-tc filter show dev pptna ingress | grep -q other_tool && pass "teardown: another tool's filter on the same device stays" \
+tc filter show dev pptmna ingress | grep -q other_tool && pass "teardown: another tool's filter on the same device stays" \
 	|| fail "teardown: removed another tool's filter"
 
 exit $FAILED

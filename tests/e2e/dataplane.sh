@@ -3,16 +3,17 @@
 # the loader library (tests/e2e/ppwire), with real IP stacks on every
 # service port (build/ppguest) and on every network (a namespace each).
 #
-#   tap ppttap1 (instance port 1, MAC 52:54:00:01:00:01)
-#     vlan 100       -> net A  guest ns ppt-g100  10.1.0.10
-#     vlan 200       -> net B  guest ns ppt-g200  10.2.0.10 (MAC :01:00:02)
-#     QinQ [300,10]  -> net C  guest ns ppt-gq    10.3.0.10 (MAC :01:00:03)
-#     untagged       -> net D  guest ns ppt-gu    10.4.0.10
-#     (vlan 300 alone, no service port: guest ns ppt-gx 10.3.0.99)
-#   tap ppttap2 (instance port 2, MAC 52:54:00:02:00:01)
-#     vlan 100       -> net A  guest ns ppt-h100  10.1.0.11
-#   net A..D: veth pptna..pptnd into ppt-na..ppt-nd, 10.N.0.1/24
+#   tap pptdtap1 (instance port 1, MAC 52:54:00:01:00:01)
+#     vlan 100       -> net A  guest ns pptd-g100  10.1.0.10
+#     vlan 200       -> net B  guest ns pptd-g200  10.2.0.10 (MAC :01:00:02)
+#     QinQ [300,10]  -> net C  guest ns pptd-gq    10.3.0.10 (MAC :01:00:03)
+#     untagged       -> net D  guest ns pptd-gu    10.4.0.10
+#     (vlan 300 alone, no service port: guest ns pptd-gx 10.3.0.99)
+#   tap pptdtap2 (instance port 2, MAC 52:54:00:02:00:01)
+#     vlan 100       -> net A  guest ns pptd-h100  10.1.0.11
+#   net A..D: veth pptdna..pptdnd into pptd-na..pptd-nd, 10.N.0.1/24
 PPT_NAME=dataplane
+PPT_SCOPE=pptd	# its own names: no other suite's cleanup touches them
 source "$(dirname "$0")/lib.sh"
 need_root
 trap finish EXIT
@@ -24,40 +25,40 @@ M1=52:54:00:01:00:01 M2=52:54:00:01:00:02 M3=52:54:00:01:00:03 H1=52:54:00:02:00
 i=0
 for n in a b c d; do
 	i=$((i + 1))
-	netns_net "ppt-n$n" "pptn$n" "10.$i.0.1/24"
-	sysctl -qw "net.ipv6.conf.pptn$n.disable_ipv6=1"
+	netns_net "pptd-n$n" "pptdn$n" "10.$i.0.1/24"
+	sysctl -qw "net.ipv6.conf.pptdn$n.disable_ipv6=1"
 done
 for g in g100 g200 gq gu gx h100; do
-	ip netns add "ppt-$g"
-	ip -n "ppt-$g" link set lo up
+	ip netns add "pptd-$g"
+	ip -n "pptd-$g" link set lo up
 done
 
 start_guests() {	# [--vnet-hdr]
-	guest g1 ppttap1 "$@" \
-		--port ns=ppt-g100,dev=eth0,mac=$M1,match=vlan:100 \
-		--port ns=ppt-g200,dev=eth0,mac=$M2,match=vlan:200 \
-		--port ns=ppt-gq,dev=eth0,mac=$M3,match=qinq:300.10 \
-		--port ns=ppt-gu,dev=eth0,mac=$M1,match=untagged \
-		--port ns=ppt-gx,dev=eth0,mac=$M3,match=vlan:300 || return 1
-	guest g2 ppttap2 "$@" --port ns=ppt-h100,dev=eth0,mac=$H1,match=vlan:100 || return 1
-	sysctl -qw net.ipv6.conf.ppttap1.disable_ipv6=1 net.ipv6.conf.ppttap2.disable_ipv6=1
+	guest g1 pptdtap1 "$@" \
+		--port ns=pptd-g100,dev=eth0,mac=$M1,match=vlan:100 \
+		--port ns=pptd-g200,dev=eth0,mac=$M2,match=vlan:200 \
+		--port ns=pptd-gq,dev=eth0,mac=$M3,match=qinq:300.10 \
+		--port ns=pptd-gu,dev=eth0,mac=$M1,match=untagged \
+		--port ns=pptd-gx,dev=eth0,mac=$M3,match=vlan:300 || return 1
+	guest g2 pptdtap2 "$@" --port ns=pptd-h100,dev=eth0,mac=$H1,match=vlan:100 || return 1
+	sysctl -qw net.ipv6.conf.pptdtap1.disable_ipv6=1 net.ipv6.conf.pptdtap2.disable_ipv6=1
 	local ns addr
 	for ns_addr in g100:10.1.0.10 g200:10.2.0.10 gq:10.3.0.10 gu:10.4.0.10 gx:10.3.0.99 h100:10.1.0.11; do
-		ns=ppt-${ns_addr%%:*} addr=${ns_addr#*:}
+		ns=pptd-${ns_addr%%:*} addr=${ns_addr#*:}
 		ip -n "$ns" addr add "$addr/24" dev eth0 2>/dev/null
 	done
 	# The taps are (re)created by the guests: program them with their ifindex.
 	ppwire <<-EOF
-		iport 1 ppttap1 $M1
-		iport 2 ppttap2 $H1
+		iport 1 pptdtap1 $M1
+		iport 2 pptdtap2 $H1
 	EOF
 }
 
 if ! ppwire <<EOF
-net 1 pptna
-net 2 pptnb
-net 3 pptnc
-net 4 pptnd
+net 1 pptdna
+net 2 pptdnb
+net 3 pptdnc
+net 4 pptdnd
 EOF
 then
 	fail "dataplane: program networks"
@@ -84,31 +85,31 @@ traffic_round() {	# $1: label of the round
 	for p in $ports; do
 		IFS=: read -r g n gip nip <<<"$p"
 		check "$1: ping guest -> net over $(label $g)" \
-			ip netns exec "ppt-$g" ping -c 3 -i 0.2 -W 2 "$nip"
-		ip -n "ppt-n$n" neigh flush all
+			ip netns exec "pptd-$g" ping -c 3 -i 0.2 -W 2 "$nip"
+		ip -n "pptd-n$n" neigh flush all
 		check "$1: ping net -> guest over $(label $g) (ARP from the network)" \
-			ip netns exec "ppt-n$n" ping -c 3 -i 0.2 -W 2 "$gip"
+			ip netns exec "pptd-n$n" ping -c 3 -i 0.2 -W 2 "$gip"
 		check "$1: 1 MiB TCP guest -> net over $(label $g)" \
-			tcp_1mib "$g-up" "ppt-$g" "ppt-n$n" "$nip" 5001
+			tcp_1mib "$g-up" "pptd-$g" "pptd-n$n" "$nip" 5001
 		check "$1: 1 MiB TCP net -> guest over $(label $g)" \
-			tcp_1mib "$g-down" "ppt-n$n" "ppt-$g" "$gip" 5002
+			tcp_1mib "$g-down" "pptd-n$n" "pptd-$g" "$gip" 5002
 	done
 }
 
 traffic_round "plain"
 
 # Two service ports of net A, on two taps, reach each other directly.
-capture_start local ppt-na eth0 icmp
+capture_start local pptd-na eth0 icmp
 check "local: guest port on tap 2 pings guest port on tap 1 (same network)" \
-	ip netns exec ppt-h100 ping -c 3 -i 0.2 -W 2 10.1.0.10
+	ip netns exec pptd-h100 ping -c 3 -i 0.2 -W 2 10.1.0.10
 n=$(capture_stop local)
 [[ $n == 0 ]] && pass "local: no ICMP frame on net A's device" \
 	|| fail "local: $n ICMP frames on net A's device"
 
 # A frame on VLAN 300 alone reaches no network and is counted.
 before=$(echo "drop iport 1 unknown_port" | ppwire)
-capture_start v300 ppt-nc eth0 ether src $M3
-ip netns exec ppt-gx ping -c 3 -i 0.2 -W 1 10.3.0.1 >/dev/null 2>&1 \
+capture_start v300 pptd-nc eth0 ether src $M3
+ip netns exec pptd-gx ping -c 3 -i 0.2 -W 1 10.3.0.1 >/dev/null 2>&1 \
 	&& fail "vlan 300 alone: ping went through" || pass "vlan 300 alone: no reply"
 n=$(capture_stop v300)
 after=$(echo "drop iport 1 unknown_port" | ppwire)
@@ -118,21 +119,21 @@ after=$(echo "drop iport 1 unknown_port" | ppwire)
 	|| fail "vlan 300 alone: unknown_port $before -> $after"
 
 # Isolation: a capture on net B never sees what is sent on VLAN 100.
-capture_start iso ppt-nb eth0 ether src $M1 or ether src $H1
-ip -n ppt-g100 neigh flush all
-ip netns exec ppt-g100 ping -c 3 -i 0.2 -W 1 10.1.0.1 >/dev/null 2>&1
-ip netns exec ppt-g100 ping -c 2 -i 0.2 -W 1 -b 10.1.0.255 >/dev/null 2>&1
-ip netns exec ppt-g100 ping -c 2 -W 1 10.2.0.1 >/dev/null 2>&1
+capture_start iso pptd-nb eth0 ether src $M1 or ether src $H1
+ip -n pptd-g100 neigh flush all
+ip netns exec pptd-g100 ping -c 3 -i 0.2 -W 1 10.1.0.1 >/dev/null 2>&1
+ip netns exec pptd-g100 ping -c 2 -i 0.2 -W 1 -b 10.1.0.255 >/dev/null 2>&1
+ip netns exec pptd-g100 ping -c 2 -W 1 10.2.0.1 >/dev/null 2>&1
 n=$(capture_stop iso)
 [[ $n == 0 ]] && pass "isolation: nothing sent on VLAN 100 appears on net B" \
 	|| fail "isolation: $n frames from VLAN 100 on net B"
 
 # ARP from the network reaches exactly the service ports of that network.
-for g in g100 h100 g200 gq gu; do capture_start "arp_$g" "ppt-$g" eth0 arp; done
-ip -n ppt-na neigh flush all
-ip netns exec ppt-na ping -c 1 -W 2 10.1.0.10 >/dev/null 2>&1
-ip netns exec ppt-na arping -c 1 -w 1 -I eth0 10.1.0.77 >/dev/null 2>&1 ||
-	ip netns exec ppt-na ping -c 1 -W 1 10.1.0.77 >/dev/null 2>&1
+for g in g100 h100 g200 gq gu; do capture_start "arp_$g" "pptd-$g" eth0 arp; done
+ip -n pptd-na neigh flush all
+ip netns exec pptd-na ping -c 1 -W 2 10.1.0.10 >/dev/null 2>&1
+ip netns exec pptd-na arping -c 1 -w 1 -I eth0 10.1.0.77 >/dev/null 2>&1 ||
+	ip netns exec pptd-na ping -c 1 -W 1 10.1.0.77 >/dev/null 2>&1
 for g in g100 h100 g200 gq gu; do
 	n=$(capture_stop "arp_$g")
 	case $g in
@@ -159,7 +160,7 @@ traffic_round "vnet-hdr offloads"
 # The round must really have carried offloaded frames (GSO, partial checksums).
 kill -USR1 "$GUEST_g1"
 sleep 0.3
-gso=$(grep -o 'ns=ppt-g100 .*to_instance_gso=[0-9]*' "$WORK/g1.log" | tail -1 | sed 's/.*to_instance_gso=//')
+gso=$(grep -o 'ns=pptd-g100 .*to_instance_gso=[0-9]*' "$WORK/g1.log" | tail -1 | sed 's/.*to_instance_gso=//')
 ((${gso:-0} > 0)) && pass "vnet-hdr offloads: the guest sent GSO frames through TC ($gso)" \
 	|| fail "vnet-hdr offloads: no GSO frame was sent (offloads not in play)"
 

@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
 # End to end with a real guest: a QEMU VM (Debian cloud kernel, busybox
-# initramfs, vm/build.sh) whose one virtio vNIC sits on tap pptvm0, with
+# initramfs, vm/build.sh) whose one virtio vNIC sits on tap pptvvm0, with
 # polyportd binding four service ports of it to four networks:
 #
 #   guest sub-interface   match            network  namespace  guest address
-#   eth0                  untagged         vm-u     ppt-vm-u   10.71.0.10
-#   eth0.100              vlan 100         vm-a     ppt-vm-a   10.72.0.10
-#   eth0.200              vlan 200         vm-b     ppt-vm-b   10.73.0.10
-#   eth0.300.10           QinQ [300, 10]   vm-q     ppt-vm-q   10.74.0.10
+#   eth0                  untagged         vm-u     pptv-vm-u   10.71.0.10
+#   eth0.100              vlan 100         vm-a     pptv-vm-a   10.72.0.10
+#   eth0.200              vlan 200         vm-b     pptv-vm-b   10.73.0.10
+#   eth0.300.10           QinQ [300, 10]   vm-q     pptv-vm-q   10.74.0.10
 #
 # Each network is a namespace with an IP stack (10.7x.0.1) behind veth
-# pptvm{u,a,b,q}.  The guest pings each network through its own
+# pptvvm{u,a,b,q}.  The guest pings each network through its own
 # sub-interface, moves 1 MiB of TCP each way on each (QEMU's defaults:
 # vnet_hdr, checksum and TSO offloads on), ARPs from each sub-interface for
 # another network's address (must stay unanswered), reports its counters and
@@ -21,9 +21,10 @@
 # N bytes each way instead of 1 MiB, PP_VM_OFFLOADS=on|off overrides the
 # offloads.
 #
-# Only this test's own names are touched (ppt-vm-*, pptvm*, pins under
-# /sys/fs/bpf/ppt-vm), so it can run beside the other suites.
+# Only this test's own names are touched (pptv-vm-*, pptvvm*, pins under
+# /sys/fs/bpf/pptv-vm), so it can run beside the other suites.
 PPT_NAME=vm
+PPT_SCOPE=pptv	# its own names: no other suite's cleanup touches them
 source "$(dirname "$0")/lib.sh"
 need_root
 T0=$(date +%s%N)
@@ -32,7 +33,7 @@ OFFLOADS=on
 [[ "$MODE" == xdp ]] && OFFLOADS=off
 OFFLOADS=${PP_VM_OFFLOADS:-$OFFLOADS}	# on | off: the vNIC's checksum offloads
 BYTES=${PP_VM_BYTES:-1048576}	# per direction and sub-interface
-TAP=pptvm0
+TAP=pptvvm0
 CONF=$WORK/conf
 STATE=$WORK/state
 SERIAL=$WORK/serial.log
@@ -71,11 +72,11 @@ vm_cleanup() {
 	for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
 	for pid in "${PIDS[@]}" $BOOTPID; do wait "$pid" 2>/dev/null; done
 	PIDS=() BOOTPID=
-	for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep '^ppt-vm-'); do
+	for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep '^pptv-vm-'); do
 		ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
 		ip netns del "$ns" 2>/dev/null
 	done
-	for dev in $(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | sed 's/@.*//' | grep '^pptvm'); do
+	for dev in $(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | sed 's/@.*//' | grep '^pptvvm'); do
 		ip link del "$dev" 2>/dev/null
 	done
 	"$B/polyportctl" --pin-root "$PIN" teardown >/dev/null 2>&1
@@ -106,7 +107,7 @@ echo "      guest: $(head -1 "$TOP/build/vm/manifest"), initramfs $(stat -c %s "
 mkdir -p "$CONF" "$STATE"
 {
 	echo "networks:"
-	for n in "${NETS[@]}"; do printf '  vm-%s:\n    device: pptvm%s\n' "$n" "$n"; done
+	for n in "${NETS[@]}"; do printf '  vm-%s:\n    device: pptvvm%s\n' "$n" "$n"; done
 	echo "instance-ports:"
 	echo "  vm:"
 	echo "    device: $TAP"
@@ -120,17 +121,17 @@ mkdir -p "$CONF" "$STATE"
 declare -A NSMAC HOSTMAC IFINDEX
 for n in "${NETS[@]}"; do
 	# netns_net's network, with IPv6 off on both ends before they go up
-	ip netns add "ppt-vm-$n"
-	ip link add "pptvm$n" type veth peer name eth0 netns "ppt-vm-$n"
-	sysctl -qw "net.ipv6.conf.pptvm$n.disable_ipv6=1"	# a quiet wire: only the guest
-	ip netns exec "ppt-vm-$n" sysctl -qw net.ipv6.conf.eth0.disable_ipv6=1	# and the network speak
-	ip -n "ppt-vm-$n" addr add "$(hip "$n")/24" dev eth0
-	ip -n "ppt-vm-$n" link set lo up
-	ip -n "ppt-vm-$n" link set eth0 up
-	ip link set "pptvm$n" up
-	NSMAC[$n]=$(ip -n "ppt-vm-$n" link show eth0 | awk '/link\/ether/ {print $2}')
-	HOSTMAC[$n]=$(cat "/sys/class/net/pptvm$n/address")
-	IFINDEX[$n]=$(cat "/sys/class/net/pptvm$n/ifindex")
+	ip netns add "pptv-vm-$n"
+	ip link add "pptvvm$n" type veth peer name eth0 netns "pptv-vm-$n"
+	sysctl -qw "net.ipv6.conf.pptvvm$n.disable_ipv6=1"	# a quiet wire: only the guest
+	ip netns exec "pptv-vm-$n" sysctl -qw net.ipv6.conf.eth0.disable_ipv6=1	# and the network speak
+	ip -n "pptv-vm-$n" addr add "$(hip "$n")/24" dev eth0
+	ip -n "pptv-vm-$n" link set lo up
+	ip -n "pptv-vm-$n" link set eth0 up
+	ip link set "pptvvm$n" up
+	NSMAC[$n]=$(ip -n "pptv-vm-$n" link show eth0 | awk '/link\/ether/ {print $2}')
+	HOSTMAC[$n]=$(cat "/sys/class/net/pptvvm$n/address")
+	IFINDEX[$n]=$(cat "/sys/class/net/pptvvm$n/ifindex")
 done
 
 "$B/polyportd" -f -v --config "$CONF" --pin-root "$PIN" --state-dir "$STATE" "${DAEMON_API[@]}" \
@@ -148,7 +149,7 @@ fi
 
 # ---- each network: capture, and TCP servers for the guest's transfers ----------
 for n in "${NETS[@]}"; do
-	ns=ppt-vm-$n
+	ns=pptv-vm-$n
 	ip netns exec "$ns" tcpdump -i eth0 -nn -U -s 128 -w "$WORK/cap_$n.pcap" \
 		>/dev/null 2>"$WORK/cap_$n.log" &
 	PIDS+=($!)
@@ -307,8 +308,8 @@ unknown=$(echo "$stats" | awk '/ vm / && /unknown_port/ {print $NF}' | head -1)
 # Other suites remove every ppt* device when they start: if one ran beside
 # this test, say so rather than leave a mysterious failure.
 for n in "${NETS[@]}"; do
-	[[ "$(cat "/sys/class/net/pptvm$n/ifindex" 2>/dev/null)" == "${IFINDEX[$n]}" ]] ||
-		fail "topology: pptvm$n vanished or was re-created during the test (another test's cleanup?)"
+	[[ "$(cat "/sys/class/net/pptvvm$n/ifindex" 2>/dev/null)" == "${IFINDEX[$n]}" ]] ||
+		fail "topology: pptvvm$n vanished or was re-created during the test (another test's cleanup?)"
 done
 if ((FAILED)); then
 	echo "      polyportd's log (last lines):"
