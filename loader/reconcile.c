@@ -444,8 +444,17 @@ static int reconcile_sports(struct pp_daemon *d, const struct pp_config *cfg)
 		}
 		st->id = id;
 		err = id ? pp_dp_sport_install(m, id, &want) : -ENOSPC;
-		if (!err && old)
+		if (err && old) {
+			/* The new id did not take: the name stays with the old one. */
+			struct pp_name_val v = { .id = old };
+
+			pp_dp_sport_remove(m, id);
+			if (!pp_name_put(m, name_key(PP_NAME_SPORT, c->name), &v))
+				names_set(d->names, PP_NAME_SPORT, c->name, old);
+			st->id = old;
+		} else if (!err && old) {
 			err = pp_dp_sport_remove(m, old);
+		}
 		if (err)
 			set_st(st, PP_ST_ERROR, "programming failed: %s", strerror(-err));
 		else
