@@ -87,6 +87,14 @@ static int libbpf_log(enum libbpf_print_level l, const char *fmt, va_list ap)
 	if (l == LIBBPF_INFO && O.verbose < 1)
 		return 0;
 	vsnprintf(buf, sizeof(buf), fmt, ap);
+	/*
+	 * The kernel's words for "clsact is already there" and "no clsact yet",
+	 * which the TC hook create/query see every time: expected, not news.
+	 */
+	if (strstr(buf, "Exclusivity flag on") || strstr(buf, "Parent Qdisc doesn't exists"))
+		l = LIBBPF_DEBUG;
+	if (l == LIBBPF_DEBUG && O.verbose < 2)
+		return 0;
 	pp_log(l == LIBBPF_WARN ? PP_LOG_WARN : PP_LOG_DEBUG, "libbpf: %s", buf);
 	return 0;
 }

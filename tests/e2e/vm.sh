@@ -129,6 +129,13 @@ for n in "${NETS[@]}"; do
 	ip -n "pptv-vm-$n" link set lo up
 	ip -n "pptv-vm-$n" link set eth0 up
 	ip link set "pptvvm$n" up
+	if [[ "$MODE" == xdp ]]; then
+		# XDP both ways needs the network side to take part (FACTS.md): full
+		# checksums from its stack, and an XDP program on its end of the veth
+		# so that XDP redirects into the veth are accepted.
+		ip netns exec "pptv-vm-$n" ethtool -K eth0 tx off >/dev/null
+		ip -n "pptv-vm-$n" link set dev eth0 xdpdrv obj "$B/tests/xdp_pass.bpf.o" sec xdp
+	fi
 	NSMAC[$n]=$(ip -n "pptv-vm-$n" link show eth0 | awk '/link\/ether/ {print $2}')
 	HOSTMAC[$n]=$(cat "/sys/class/net/pptvvm$n/address")
 	IFINDEX[$n]=$(cat "/sys/class/net/pptvvm$n/ifindex")
