@@ -90,7 +90,8 @@ $(B)/reconcile.o: loader/reconcile.c loader/reconcile.h loader/config.h loader/d
 		loader/log.h maps/maps.h include/polyport.h | $(B)
 	$(CC) $(CFLAGS) -c $< -o $@
 
-$(B)/api.o: loader/api.c loader/api.h loader/reconcile.h loader/config.h loader/log.h | $(B)
+$(B)/api.o: loader/api.c loader/api.h loader/reconcile.h loader/config.h loader/log.h \
+		loader/dataplane.h maps/maps.h include/polyport.h | $(B)
 	$(CC) $(CFLAGS) -c $< -o $@
 
 $(B)/log.o: loader/log.c loader/log.h | $(B)

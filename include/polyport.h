@@ -91,11 +91,18 @@ enum pp_match {
 	PP_MATCH_SRCMAC,	/* untagged, source MAC == mac */
 };
 
+/* pp_sport.flags: the services bound to the service port besides its network */
+enum {
+	PP_SPORT_RESPONDER = 1u << 0,	/* answer ARP / IPv6 NS from pp_neigh */
+	PP_SPORT_SECURITY = 1u << 1,	/* port security: pp_sec_src, pp_sec_mac */
+	PP_SPORT_DHCP = 1u << 2,	/* DHCPv4 server: pp_dhcp */
+};
+
 struct pp_sport {
 	__u32 slot;		/* its instance port */
 	__u32 net_id;		/* the network bound to it */
 	__u8  match;		/* enum pp_match */
-	__u8  flags;		/* reserved, 0 */
+	__u8  flags;		/* PP_SPORT_* */
 	__u16 outer_vid;
 	__u16 inner_vid;
 	__u8  mac[6];		/* its MAC: source of its frames, destination toward it */
@@ -143,6 +150,167 @@ struct pp_fdb_key {
 struct pp_flood {
 	__u32 count;
 	__u32 sport[PP_FLOOD_MAX];
+};
+
+/* ---- services: pp_neigh ---------------------------------------------------- */
+
+/*
+ * pp_neigh: (network, IPv4/IPv6 address) -> MAC, every address known on a
+ * network (its gateway's, its service ports'), for the ARP/NDP responder.
+ */
+enum { PP_NEIGH_V4 = 4, PP_NEIGH_V6 = 6 };
+
+struct pp_neigh_key {
+	__u32 net_id;
+	__u8  family;		/* PP_NEIGH_V4 / PP_NEIGH_V6 */
+	__u8  pad[3];
+	__u8  addr[16];		/* IPv4: the first 4 bytes, the rest zero */
+};
+
+enum {
+	PP_NEIGH_ROUTER = 1u << 0,	/* the gateway: NA with the router flag */
+};
+
+struct pp_neigh {
+	__u8  mac[6];
+	__u8  flags;		/* PP_NEIGH_* */
+	__u8  pad;
+};
+
+/*
+ * pp_sec_src (LPM trie): (service port, family, source prefix) -> the MAC
+ * that may send from it: the port's addresses (host prefixes) and the
+ * link-local address of each of its MACs with its MAC, the allowed pairs
+ * with theirs.  prefixlen counts from sport: 64 + the address's length.
+ */
+struct pp_sec_key {
+	__u32 prefixlen;
+	__u32 sport;
+	__u8  family;		/* PP_NEIGH_V4 / PP_NEIGH_V6 */
+	__u8  pad[3];
+	__u8  addr[16];
+};
+
+#define PP_SEC_PREFIX(plen)	(64 + (plen))
+
+struct pp_sec_src {
+	__u8  mac[6];
+	__u16 pad;
+};
+
+/* pp_sec_mac: (service port, MAC) -> 1: the allowed pairs' other MACs */
+struct pp_sec_mac_key {
+	__u32 sport;
+	__u8  mac[6];
+	__u16 pad;
+};
+
+/*
+ * pp_dhcp: service port id -> what its DHCP server hands out.  The options
+ * of an OFFER/ACK past the message type and server identifier (lease 51,
+ * mask 1, router 3, DNS 6, MTU 26, routes 121, then end 255) are encoded by
+ * the loader (pp_dhcp_encode) into opts, zero-padded: the program copies
+ * them as they are, so its cost does not depend on them.
+ */
+#define PP_DHCP_OPTS_BLOB	176
+
+struct pp_dhcp {
+	__u8  yiaddr[4];	/* the service port's IPv4 address */
+	__u8  server[4];	/* the gateway: server id, source address */
+	__u8  server_mac[6];	/* the gateway's MAC: source of the replies */
+	__u8  opts_len;		/* bytes of opts used, end option included */
+	__u8  pad;
+	__u8  opts[PP_DHCP_OPTS_BLOB];
+};
+
+/* Per-CPU scratch for building a reply larger than the BPF stack allows. */
+#define PP_SCRATCH_LEN	512
+
+struct pp_scratch {
+	__u8  buf[PP_SCRATCH_LEN];
+};
+
+/* pp_svc_stats: service port id -> what its services did (per CPU) */
+struct pp_svc_stats {
+	__u64 responder_answers;
+	__u64 dhcp_offers;
+	__u64 dhcp_acks;
+	__u64 dhcp_naks;
+	__u64 dhcp_malformed;
+	__u64 security_drops;
+	__u64 rule_drops;	/* dropped by a rule or a direction's default */
+};
+
+#define PP_SVC_STAT_NAMES {						\
+	"responder_answers", "dhcp_offers", "dhcp_acks", "dhcp_naks",	\
+	"dhcp_malformed", "security_drops", "rule_drops",		\
+}
+#define PP_SVC_STAT_COUNT	7
+
+/*
+ * Stateless rules (bind: security, ingress / egress), first match wins, at a
+ * cost that does not depend on the number of rules: each field is looked up
+ * once and gives the bitmap of the rules it matches, the bitmaps are ANDed
+ * and the first set bit is the first matching rule.
+ *   pp_rule_addr (LPM): (sport, dir, field from/to, family, prefix) -> the
+ *     rules whose CIDR contains that prefix (or that have none);
+ *   pp_rule_l4 (LPM): (sport, dir, protocol class, port / ICMP type prefix)
+ *     -> the rules whose protocol, port range / type match;
+ *   pp_rule_set: (sport, dir) -> the number of rules, which allow, the
+ *     direction's default; no entry: the direction has no rules (allow).
+ * The loader computes the bitmaps (a prefix's bitmap holds every rule whose
+ * CIDR or port range contains the prefix: the longest stored prefix that
+ * matches a packet then names exactly the rules matching it).
+ */
+#define PP_RULES_MAX_BPF	1024	/* rules of one direction of a service port */
+#define PP_RULE_WORDS		(PP_RULES_MAX_BPF / 64)
+
+enum { PP_DIR_INGRESS = 0, PP_DIR_EGRESS = 1 };	/* toward the VM / from it */
+enum { PP_RULE_FROM = 0, PP_RULE_TO = 1 };
+
+struct pp_rule_bits {
+	__u64 w[PP_RULE_WORDS];
+};
+
+struct pp_rule_addr_key {
+	__u32 prefixlen;	/* 64 + the address prefix length */
+	__u32 sport;
+	__u8  dir;		/* PP_DIR_* */
+	__u8  field;		/* PP_RULE_FROM (source) / PP_RULE_TO (destination) */
+	__u8  family;		/* PP_NEIGH_V4 / PP_NEIGH_V6 */
+	__u8  pad;
+	__u8  addr[16];
+};
+
+#define PP_RULE_ADDR_PREFIX(plen)	(64 + (plen))
+
+struct pp_rule_l4_key {
+	__u32 prefixlen;	/* 48 + the port (or ICMP type) prefix length */
+	__u32 sport;
+	__u8  dir;
+	__u8  proto;		/* 6, 17, 1, 58, or 0: any other protocol */
+	__u8  port[2];		/* destination port; ICMP: type, 0 */
+};
+
+#define PP_RULE_L4_PREFIX(plen)		(48 + (plen))
+
+struct pp_rule_set_key {
+	__u32 sport;
+	__u32 dir;
+};
+
+struct pp_rule_set {
+	__u32 n;		/* rules, 1..PP_RULES_MAX_BPF */
+	__u32 default_allow;	/* no rule matches: allow (1) or drop (0) */
+	struct pp_rule_bits allow;	/* rule i allows */
+};
+
+/* pp_rule_stats (per CPU, created by the programs): rule -> packets matched */
+struct pp_rule_stat_key {
+	__u32 sport;
+	__u16 idx;		/* rule index in its direction */
+	__u8  dir;
+	__u8  pad;
 };
 
 /* ---- the control plane's names (pp_names) ------------------------------- */
@@ -203,6 +371,16 @@ struct pp_drops {
 #define PP_MAP_NET_DROPS	pp_net_drops
 #define PP_MAP_NAMES		pp_names
 #define PP_MAP_XDP_TX		pp_xdp_tx	/* devmap: devices XDP may transmit to */
+#define PP_MAP_NEIGH		pp_neigh
+#define PP_MAP_SEC_SRC		pp_sec_src
+#define PP_MAP_SEC_MAC		pp_sec_mac
+#define PP_MAP_DHCP		pp_dhcp
+#define PP_MAP_SCRATCH		pp_scratch
+#define PP_MAP_SVC_STATS	pp_svc_stats
+#define PP_MAP_RULE_ADDR	pp_rule_addr
+#define PP_MAP_RULE_L4		pp_rule_l4
+#define PP_MAP_RULE_SET		pp_rule_set
+#define PP_MAP_RULE_STATS	pp_rule_stats
 
 /* The classifier index of (slot, VID) in pp_vlans. */
 #define PP_VLAN_IDX(slot, vid)	((slot) * PP_VID_SLOTS + ((vid) & 0xfff))
@@ -222,6 +400,19 @@ _Static_assert(sizeof(struct pp_flood) == 4 + 4 * PP_FLOOD_MAX, "pp_flood layout
 _Static_assert(sizeof(struct pp_sport_stats) == 32, "pp_sport_stats layout");
 _Static_assert(sizeof(struct pp_drops) == 8 * PP_DROP_MAX, "pp_drops layout");
 _Static_assert(sizeof(struct pp_name_key) == 36, "pp_name_key layout");
+_Static_assert(sizeof(struct pp_neigh_key) == 24, "pp_neigh_key layout");
+_Static_assert(sizeof(struct pp_neigh) == 8, "pp_neigh layout");
+_Static_assert(sizeof(struct pp_sec_key) == 28, "pp_sec_key layout");
+_Static_assert(sizeof(struct pp_sec_src) == 8, "pp_sec_src layout");
+_Static_assert(sizeof(struct pp_sec_mac_key) == 12, "pp_sec_mac_key layout");
+_Static_assert(sizeof(struct pp_dhcp) == 192, "pp_dhcp layout");
+_Static_assert(sizeof(struct pp_svc_stats) == 8 * PP_SVC_STAT_COUNT, "pp_svc_stats layout");
+_Static_assert(sizeof(struct pp_rule_bits) == 128, "pp_rule_bits layout");
+_Static_assert(sizeof(struct pp_rule_addr_key) == 28, "pp_rule_addr_key layout");
+_Static_assert(sizeof(struct pp_rule_l4_key) == 12, "pp_rule_l4_key layout");
+_Static_assert(sizeof(struct pp_rule_set_key) == 8, "pp_rule_set_key layout");
+_Static_assert(sizeof(struct pp_rule_set) == 136, "pp_rule_set layout");
+_Static_assert(sizeof(struct pp_rule_stat_key) == 8, "pp_rule_stat_key layout");
 _Static_assert(sizeof(struct pp_name_val) == 8, "pp_name_val layout");
 #endif
 

@@ -330,9 +330,116 @@ static json_object *net_json(struct pp_api *a, uint32_t i)
 	json_object_object_add(o, "mtu", json_object_new_int(n->mtu));
 	if (n->vlan)
 		json_object_object_add(o, "vlan", json_object_new_int(n->vlan));
+	if (n->has_gateway) {
+		json_object *g = json_object_new_object();
+		char buf[64];
+
+		if (n->gw4.family) {
+			pp_addr_format(&n->gw4, false, buf, sizeof(buf));
+			json_object_object_add(g, "ipv4", json_object_new_string(buf));
+		}
+		if (n->gw6.family) {
+			pp_addr_format(&n->gw6, false, buf, sizeof(buf));
+			json_object_object_add(g, "ipv6", json_object_new_string(buf));
+		}
+		pp_mac_format(n->gw_mac, buf);
+		json_object_object_add(g, "mac", json_object_new_string(buf));
+		json_object_object_add(o, "gateway", g);
+	}
 	add_meta(a, o, K_NET, n->name);
 	add_status(o, &a->d->net_st[i]);
 	return o;
+}
+
+static json_object *rule_json(const struct pp_cfg_rule *r)
+{
+	static const char *const protos[] = { [0] = "any", [1] = "icmp", [6] = "tcp",
+					       [17] = "udp", [58] = "icmpv6" };
+	json_object *o = json_object_new_object();
+	char buf[64];
+
+	if (r->proto)
+		json_object_object_add(o, "proto", json_object_new_string(protos[r->proto]));
+	if (r->port_lo) {
+		if (r->port_lo == r->port_hi)
+			snprintf(buf, sizeof(buf), "%u", r->port_lo);
+		else
+			snprintf(buf, sizeof(buf), "%u-%u", r->port_lo, r->port_hi);
+		json_object_object_add(o, "ports", json_object_new_string(buf));
+	}
+	if (r->has_icmp_type)
+		json_object_object_add(o, "icmp-type", json_object_new_int(r->icmp_type));
+	if (r->from.family) {
+		pp_addr_format(&r->from, true, buf, sizeof(buf));
+		json_object_object_add(o, "from", json_object_new_string(buf));
+	}
+	if (r->to.family) {
+		pp_addr_format(&r->to, true, buf, sizeof(buf));
+		json_object_object_add(o, "to", json_object_new_string(buf));
+	}
+	json_object_object_add(o, "action", json_object_new_string(r->allow ? "allow" : "drop"));
+	return o;
+}
+
+/* bind.security, bind.responder, bind.dhcp of a service port, as configured. */
+static void sport_services_json(const struct pp_config *cfg, const struct pp_cfg_sport *s,
+				json_object *b)
+{
+	char buf[64];
+
+	if (s->security) {
+		json_object *sec = json_object_new_object(), *pairs = json_object_new_array();
+		json_object *in = json_object_new_array(), *eg = json_object_new_array();
+
+		for (uint32_t j = 0; j < s->n_pairs; j++) {
+			json_object *p = json_object_new_object();
+
+			pp_mac_format(s->pairs[j].mac, buf);
+			json_object_object_add(p, "mac", json_object_new_string(buf));
+			if (s->pairs[j].has_ip) {
+				pp_addr_format(&s->pairs[j].ip, true, buf, sizeof(buf));
+				json_object_object_add(p, "ip", json_object_new_string(buf));
+			}
+			json_object_array_add(pairs, p);
+		}
+		for (uint32_t j = 0; j < s->n_ingress + s->n_egress; j++)
+			json_object_array_add(j < s->n_ingress ? in : eg,
+					      rule_json(&cfg->rules[s->rule_first + j]));
+		json_object_object_add(sec, "allowed-pairs", pairs);
+		json_object_object_add(sec, "ingress", in);
+		json_object_object_add(sec, "egress", eg);
+		json_object_object_add(sec, "default",
+				       json_object_new_string(s->default_allow ? "allow" : "drop"));
+		json_object_object_add(b, "security", sec);
+	}
+	if (s->responder)
+		json_object_object_add(b, "responder", json_object_new_object());
+	if (s->dhcp) {
+		json_object *d = json_object_new_object(), *dns = json_object_new_array();
+		json_object *rt = json_object_new_array();
+
+		for (uint32_t j = 0; j < s->n_dns; j++) {
+			snprintf(buf, sizeof(buf), "%u.%u.%u.%u", s->dns[j][0], s->dns[j][1],
+				 s->dns[j][2], s->dns[j][3]);
+			json_object_array_add(dns, json_object_new_string(buf));
+		}
+		for (uint32_t j = 0; j < s->n_routes; j++) {
+			json_object *r = json_object_new_object();
+			const uint8_t *v = s->routes[j].via;
+
+			pp_addr_format(&s->routes[j].to, true, buf, sizeof(buf));
+			json_object_object_add(r, "to", json_object_new_string(buf));
+			snprintf(buf, sizeof(buf), "%u.%u.%u.%u", v[0], v[1], v[2], v[3]);
+			json_object_object_add(r, "via", json_object_new_string(buf));
+			json_object_array_add(rt, r);
+		}
+		json_object_object_add(d, "dns", dns);
+		json_object_object_add(d, "lease", json_object_new_int64(s->lease));
+		if (s->dhcp_mtu)
+			json_object_object_add(d, "mtu", json_object_new_int(s->dhcp_mtu));
+		json_object_object_add(d, "routes", rt);
+		json_object_object_add(b, "dhcp", d);
+	}
 }
 
 static json_object *sport_json(struct pp_api *a, uint32_t i)
@@ -360,7 +467,18 @@ static json_object *sport_json(struct pp_api *a, uint32_t i)
 	}
 	if (s->mac_explicit)
 		json_object_object_add(o, "mac", json_object_new_string(mac));
+	if (s->n_addrs) {
+		json_object *ad = json_object_new_array();
+		char buf[64];
+
+		for (uint32_t j = 0; j < s->n_addrs; j++) {
+			pp_addr_format(&s->addrs[j], true, buf, sizeof(buf));
+			json_object_array_add(ad, json_object_new_string(buf));
+		}
+		json_object_object_add(o, "addresses", ad);
+	}
 	json_object_object_add(b, "network", json_object_new_string(cfg->networks[s->network].name));
+	sport_services_json(cfg, s, b);
 	json_object_object_add(o, "bind", b);
 	add_meta(a, o, K_SPORT, s->name);
 	add_status(o, &a->d->sport_st[i]);
@@ -548,6 +666,34 @@ static json_object *stats_json(struct pp_api *a)
 		json_object_object_add(o, "rx_bytes", json_object_new_int64(st.rx_bytes));
 		json_object_object_add(o, "tx_packets", json_object_new_int64(st.tx_packets));
 		json_object_object_add(o, "tx_bytes", json_object_new_int64(st.tx_bytes));
+		{	/* what its services did (issue 6) */
+			struct pp_svc_stats sv = {};
+			json_object *so = json_object_new_object();
+			const __u64 *v = (const __u64 *)&sv;
+
+			if (a->d->sport_st[i].id)
+				pp_svc_stats_get(m, a->d->sport_st[i].id, &sv);
+			for (int x = 0; x < PP_SVC_STAT_COUNT; x++)
+				json_object_object_add(so, pp_svc_stat_names[x],
+						       json_object_new_int64((int64_t)v[x]));
+			json_object_object_add(o, "services", so);
+		}
+		if (s->security && s->n_ingress + s->n_egress) {	/* packets per rule */
+			json_object *ro = json_object_new_object();
+
+			for (int dir = 0; dir < 2; dir++) {
+				json_object *arr = json_object_new_array();
+				uint32_t n = dir ? s->n_egress : s->n_ingress;
+
+				for (uint32_t r = 0; r < n && r < PP_RULES_MAX_BPF; r++)
+					json_object_array_add(arr, json_object_new_int64((int64_t)
+						(a->d->sport_st[i].id ? pp_rule_stat_get(m,
+						 a->d->sport_st[i].id, (__u8)(dir ? PP_DIR_EGRESS :
+						 PP_DIR_INGRESS), (__u16)r) : 0)));
+				json_object_object_add(ro, dir ? "egress" : "ingress", arr);
+			}
+			json_object_object_add(o, "rules", ro);
+		}
 		json_object_array_add(sps, o);
 	}
 	for (int k = 0; k < 2; k++) {
@@ -613,6 +759,47 @@ static char *metrics_text(struct pp_api *a)
 		}
 	}
 	free(st);
+	{	/* the services' counters (issue 6) */
+		static const char *const help[PP_SVC_STAT_COUNT] = {
+			"ARP requests and IPv6 neighbor solicitations answered by the responder.",
+			"DHCP OFFERs sent.", "DHCP ACKs sent.", "DHCP NAKs sent.",
+			"Malformed DHCP requests dropped.",
+			"Frames dropped by port security (spoofed sources).",
+		};
+
+		for (int x = 0; x < PP_SVC_STAT_COUNT; x++) {
+			sb_printf(&b, "# HELP polyport_service_%s_total %s\n", pp_svc_stat_names[x],
+				  help[x]);
+			sb_printf(&b, "# TYPE polyport_service_%s_total counter\n",
+				  pp_svc_stat_names[x]);
+			for (uint32_t i = 0; cfg && i < cfg->n_sports; i++) {
+				const struct pp_cfg_sport *s = &cfg->sports[i];
+				struct pp_svc_stats sv = {};
+
+				if (a->d->sport_st[i].id)
+					pp_svc_stats_get(m, a->d->sport_st[i].id, &sv);
+				sb_printf(&b, "polyport_service_%s_total{instance_port=\"%s\","
+					  "service_port=\"%s\"} %llu\n", pp_svc_stat_names[x],
+					  cfg->iports[s->iport].name, s->name,
+					  (unsigned long long)((const __u64 *)&sv)[x]);
+			}
+		}
+	}
+	sb_printf(&b, "# HELP polyport_rule_packets_total Packets matched by each security rule.\n");
+	sb_printf(&b, "# TYPE polyport_rule_packets_total counter\n");
+	for (uint32_t i = 0; cfg && i < cfg->n_sports; i++) {
+		const struct pp_cfg_sport *s = &cfg->sports[i];
+
+		for (int dir = 0; s->security && a->d->sport_st[i].id && dir < 2; dir++)
+			for (uint32_t r = 0; r < (dir ? s->n_egress : s->n_ingress) &&
+					     r < PP_RULES_MAX_BPF; r++)
+				sb_printf(&b, "polyport_rule_packets_total{instance_port=\"%s\","
+					  "service_port=\"%s\",direction=\"%s\",rule=\"%u\"} %llu\n",
+					  cfg->iports[s->iport].name, s->name,
+					  dir ? "egress" : "ingress", r,
+					  (unsigned long long)pp_rule_stat_get(m, a->d->sport_st[i].id,
+						(__u8)(dir ? PP_DIR_EGRESS : PP_DIR_INGRESS), (__u16)r));
+	}
 	sb_printf(&b, "# HELP polyport_drops_total Frames dropped, by reason.\n");
 	sb_printf(&b, "# TYPE polyport_drops_total counter\n");
 	for (int k = 0; k < 2; k++) {
@@ -940,12 +1127,14 @@ static enum MHD_Result handle_change(struct pp_api *a, struct MHD_Connection *c,
 		if (sub) {	/* /bind/SERVICE */
 			json_object *bind;
 
-			if (strcmp(sub, "network")) {
+			if (strcmp(sub, "network") && strcmp(sub, "security") &&
+			    strcmp(sub, "responder") && strcmp(sub, "dhcp")) {
 				json_object_put(body);
 				json_object_put(nobj);
 				json_object_put(cand);
 				return respond_err(c, 422, "invalid", "bind",
-						   "unknown service \"%s\" (known: network)", sub);
+						   "unknown service \"%s\" (known: network, security, "
+						   "responder, dhcp)", sub);
 			}
 			if (!json_object_object_get_ex(nobj, "bind", &bind) ||
 			    !json_object_is_type(bind, json_type_object)) {

@@ -39,6 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <arpa/inet.h>
 #include <unistd.h>
 #include <yaml.h>
 
@@ -196,6 +197,79 @@ void pp_mac_format(const uint8_t mac[PP_ETH_ALEN], char buf[PP_MAC_STRLEN])
 {
 	snprintf(buf, PP_MAC_STRLEN, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0],
 		 mac[1], mac[2], mac[3], mac[4], mac[5]);
+}
+
+/* ---- addresses ---------------------------------------------------------- */
+
+int pp_addr_parse(const char *s, size_t len, struct pp_cfg_addr *a, bool need_len)
+{
+	unsigned int plen = 0, max;
+	char buf[64], *slash;
+
+	memset(a, 0, sizeof(*a));
+	if (!len || len >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, s, len);
+	buf[len] = 0;
+	slash = strchr(buf, '/');
+	if (need_len && !slash)
+		return -EINVAL;
+	if (slash)
+		*slash = 0;
+	if (inet_pton(AF_INET, buf, a->addr) == 1) {
+		a->family = PP_AF_INET;
+		max = 32;
+	} else if (inet_pton(AF_INET6, buf, a->addr) == 1) {
+		a->family = PP_AF_INET6;
+		max = 128;
+	} else {
+		return -EINVAL;
+	}
+	if (slash) {
+		const char *p = slash + 1;
+		size_t n = strlen(p);
+
+		if (!n || n > 3 || (p[0] == '0' && n > 1))
+			goto bad;
+		for (; *p; p++) {
+			if (*p < '0' || *p > '9')
+				goto bad;
+			plen = plen * 10 + (unsigned int)(*p - '0');
+		}
+		if (plen > max)
+			goto bad;
+	} else {
+		plen = max;
+	}
+	a->plen = (uint8_t)plen;
+	return 0;
+bad:
+	memset(a, 0, sizeof(*a));
+	return -EINVAL;
+}
+
+void pp_addr_format(const struct pp_cfg_addr *a, bool with_len, char *buf, size_t len)
+{
+	char s[INET6_ADDRSTRLEN];
+
+	if (!inet_ntop(a->family == PP_AF_INET ? AF_INET : AF_INET6, a->addr, s, sizeof(s)))
+		snprintf(s, sizeof(s), "?");
+	if (with_len)
+		snprintf(buf, len, "%s/%u", s, a->plen);
+	else
+		snprintf(buf, len, "%s", s);
+}
+
+/* 02:xx:xx:xx:xx:xx, xx from the FNV-1a hash of the network's name. */
+void pp_gateway_mac(const char *net_name, uint8_t mac[PP_ETH_ALEN])
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (const unsigned char *p = (const unsigned char *)net_name; *p; p++)
+		h = (h ^ *p) * 0x100000001b3ull;
+	mac[0] = 0x02;
+	for (int i = 1; i < PP_ETH_ALEN; i++)
+		mac[i] = (uint8_t)(h >> (8 * i));
 }
 
 const char *pp_mode_name(enum pp_iport_mode mode)
@@ -526,6 +600,8 @@ struct sport_aux {
 	char net_name[PP_NAME_MAX + 1];
 	bool has_net;		/* bind.network holds a valid name */
 	uint8_t mac_from;	/* enum mac_from */
+	struct xloc addr[PP_SPORT_ADDRS_MAX];	/* its addresses */
+	struct xloc dhcp;	/* bind.dhcp's key */
 };
 
 struct errkey {
@@ -546,7 +622,7 @@ struct ld {
 				 * network" errors */
 	bool iports_incomplete;	/* the same for instance ports */
 	bool too_many_nets, too_many_iports, too_many_sports;
-	size_t cap_files, cap_nets, cap_iports, cap_sports;
+	size_t cap_files, cap_nets, cap_iports, cap_sports, cap_rules;
 	struct net_aux *net_aux;
 	struct iport_aux *ip_aux;
 	struct sport_aux *sp_aux;
@@ -557,6 +633,7 @@ struct ld {
 	struct htab match;		/* (iport, match) -> service port */
 	struct htab wire;		/* (iport, MAC on the untagged wire) -> sport */
 	struct htab netmac;		/* (network, MAC) -> service port */
+	struct htab netaddr;		/* (network, address) -> service port */
 	struct arena arena;		/* the tree of the file being read */
 	struct arena kept;		/* trees of files with top-level
 					 * service-ports, read at the end */
@@ -925,7 +1002,7 @@ static void key_list(char *buf, size_t len, const struct keydef *kd, size_t nkd)
 {
 	size_t o = 0;
 
-	buf[0] = 0;
+	snprintf(buf, len, "%s", nkd ? "" : "no keys");
 	for (size_t i = 0; i < nkd && o < len; i++)
 		o += (size_t)snprintf(buf + o, len - o, "%s%s", i ? ", " : "",
 				      kd[i].name);
@@ -1143,6 +1220,48 @@ static bool parse_ifname_node(struct ld *ld, const struct ynode *v,
 	return true;
 }
 
+/* An address (host: no /len; else an optional or, need_len, required /len)
+ * of family fam (PP_AF_NONE: either). */
+static bool parse_addr_node(struct ld *ld, const struct ynode *v, const char *what,
+			    bool host, bool need_len, uint8_t fam, struct pp_cfg_addr *a)
+{
+	struct qbuf qb;
+
+	if (v->type == Y_BAD)
+		return false;
+	if (v->type != Y_SCALAR || is_null(v)) {
+		err_node(ld, v, "%s must be an IP address, got %s", what, node_desc(&qb, v));
+		return false;
+	}
+	if (pp_addr_parse(v->str, v->len, a, need_len) ||
+	    (host && memchr(v->str, '/', v->len))) {
+		err_node(ld, v, "invalid %s %s (expected %s)", what, quote(&qb, v->str, v->len),
+			 host ? "an IPv4 or IPv6 address" :
+			 need_len ? "an IPv4 or IPv6 address/len" :
+				    "an IPv4 or IPv6 address, optionally /len");
+		return false;
+	}
+	if (fam && a->family != fam) {
+		err_node(ld, v, "%s must be an IPv%u address, got %s", what, fam,
+			 quote(&qb, v->str, v->len));
+		return false;
+	}
+	return true;
+}
+
+/* Each entry of a sequence must be a mapping (or empty). */
+static bool check_entry_map(struct ld *ld, const struct ynode *e, const char *what)
+{
+	struct qbuf qb;
+
+	if (e->type == Y_MAP || is_null(e))
+		return true;
+	if (e->type != Y_BAD)
+		err_node(ld, e, "each entry of %s must be a mapping, got %s", what,
+			 node_desc(&qb, e));
+	return false;
+}
+
 /* The name of a new object (a mapping key). */
 static bool check_name(struct ld *ld, const struct ynode *k, const char *kind)
 {
@@ -1205,6 +1324,7 @@ struct net_parse {
 	const struct ynode *dev;	/* device value, when valid */
 	const struct ynode *vlan;	/* vlan value, when present */
 	bool vlan_ok;
+	const struct ynode *name;	/* its name (key) */
 };
 
 static void h_net_device(struct ld *ld, void *obj, const struct ynode *k,
@@ -1240,11 +1360,59 @@ static void h_net_vlan(struct ld *ld, void *obj, const struct ynode *k,
 		np->net.vlan = (uint16_t)vid;
 }
 
+static void h_gw_ipv4(struct ld *ld, void *obj, const struct ynode *k,
+		      const struct ynode *v)
+{
+	struct net_parse *np = obj;
+
+	(void)k;
+	parse_addr_node(ld, v, "gateway ipv4", true, false, PP_AF_INET, &np->net.gw4);
+}
+
+static void h_gw_ipv6(struct ld *ld, void *obj, const struct ynode *k,
+		      const struct ynode *v)
+{
+	struct net_parse *np = obj;
+
+	(void)k;
+	parse_addr_node(ld, v, "gateway ipv6", true, false, PP_AF_INET6, &np->net.gw6);
+}
+
+static void h_gw_mac(struct ld *ld, void *obj, const struct ynode *k,
+		     const struct ynode *v)
+{
+	struct net_parse *np = obj;
+
+	(void)k;
+	np->net.gw_mac_explicit = parse_mac_node(ld, v, "gateway mac", np->net.gw_mac);
+}
+
+static const struct keydef gw_keys[] = {
+	{ "ipv4", KT_SCALAR, "an IPv4 address", h_gw_ipv4 },
+	{ "ipv6", KT_SCALAR, "an IPv6 address", h_gw_ipv6 },
+	{ "mac", KT_SCALAR, "a MAC address", h_gw_mac },
+};
+
+static void h_net_gateway(struct ld *ld, void *obj, const struct ynode *k,
+			  const struct ynode *v)
+{
+	const struct ynode *found[ARRAY_SIZE(gw_keys)];
+	struct net_parse *np = obj;
+	struct ctx ctx = { "gateway of ", "network", np->name };
+	struct ctxbuf cb;
+
+	np->net.has_gateway = true;
+	walk_keys(ld, v, gw_keys, ARRAY_SIZE(gw_keys), np, &ctx, found);
+	if (!found[0] && !found[1])
+		err_node(ld, k, "%s has neither ipv4 nor ipv6", ctx_str(&cb, &ctx));
+}
+
 static const struct keydef net_keys[] = {
 #define NK_DEVICE 0
 	{ "device", KT_SCALAR, "an interface name", h_net_device },
 	{ "mtu", KT_SCALAR, "an integer 68-65535", h_net_mtu },
 	{ "vlan", KT_SCALAR, "an integer 1-4094", h_net_vlan },
+	{ "gateway", KT_MAP, "a mapping (ipv4, ipv6, mac)", h_net_gateway },
 };
 
 _Static_assert(ARRAY_SIZE(net_keys) <= MAX_KEYS, "raise MAX_KEYS");
@@ -1262,6 +1430,7 @@ static void parse_network(struct ld *ld, void *parent, const struct ynode *k,
 	(void)parent;
 	np.net.mtu = PP_MTU_DEFAULT;
 	np.aux.mtu_ok = true;
+	np.name = k;
 	np.aux.name = xloc_of(ld, k);
 	np.net.loc = pp_loc_of(ld, k);
 	keep = check_name(ld, k, "network");
@@ -1278,6 +1447,8 @@ static void parse_network(struct ld *ld, void *parent, const struct ynode *k,
 	if (!keep)
 		return;
 	memcpy(np.net.name, k->str, k->len);
+	if (np.net.has_gateway && !np.net.gw_mac_explicit)
+		pp_gateway_mac(np.net.name, np.net.gw_mac);
 
 	if (np.dev && (!np.vlan || np.vlan_ok)) {
 		struct devvlan_key dk = { 0 };
@@ -1440,10 +1611,447 @@ static void h_bind_network(struct ld *ld, void *obj, const struct ynode *k,
 	p->aux.has_net = true;
 }
 
+/* addresses: [CIDR, ...] */
+static void h_sp_addrs(struct ld *ld, void *obj, const struct ynode *k,
+		       const struct ynode *v)
+{
+	struct sport_parse *p = obj;
+	struct pp_cfg_addr a;
+	char s[64];
+
+	(void)k;
+	for (const struct ynode *e = v->first; e; e = e->next) {
+		if (!parse_addr_node(ld, e, "address", false, false, PP_AF_NONE, &a))
+			continue;
+		if (p->sp.n_addrs == PP_SPORT_ADDRS_MAX) {
+			err_node(ld, e, "too many addresses (limit %d)", PP_SPORT_ADDRS_MAX);
+			return;
+		}
+		for (uint32_t i = 0; i < p->sp.n_addrs; i++)
+			if (p->sp.addrs[i].family == a.family &&
+			    !memcmp(p->sp.addrs[i].addr, a.addr, 16)) {
+				pp_addr_format(&a, false, s, sizeof(s));
+				err_node(ld, e, "address %s is listed twice", s);
+				a.family = PP_AF_NONE;
+				break;
+			}
+		if (a.family == PP_AF_NONE)
+			continue;
+		p->aux.addr[p->sp.n_addrs] = xloc_of(ld, e);
+		p->sp.addrs[p->sp.n_addrs++] = a;
+	}
+}
+
+/* bind.responder: {} (no keys yet) */
+static const struct keydef responder_keys[1] = { { "", 0, "", NULL } };
+
+static void h_bind_responder(struct ld *ld, void *obj, const struct ynode *k,
+			     const struct ynode *v)
+{
+	const struct ynode *found[1];
+	struct sport_parse *p = obj;
+	struct ctx ctx = { "responder of ", "service port", p->ctx.name };
+
+	(void)k;
+	p->sp.responder = true;
+	walk_keys(ld, v, responder_keys, 0, p, &ctx, found);
+}
+
+/* ---- bind.security -------------------------------------------------------- */
+
+struct pair_parse {
+	struct pp_cfg_pair pair;
+	bool mac_ok;
+};
+
+static void h_pair_mac(struct ld *ld, void *obj, const struct ynode *k,
+		       const struct ynode *v)
+{
+	struct pair_parse *pp = obj;
+
+	(void)k;
+	pp->mac_ok = parse_mac_node(ld, v, "allowed pair mac", pp->pair.mac);
+}
+
+static void h_pair_ip(struct ld *ld, void *obj, const struct ynode *k,
+		      const struct ynode *v)
+{
+	struct pair_parse *pp = obj;
+
+	(void)k;
+	pp->pair.has_ip = parse_addr_node(ld, v, "allowed pair ip", false, false, PP_AF_NONE,
+					  &pp->pair.ip);
+}
+
+static const struct keydef pair_keys[] = {
+	{ "mac", KT_SCALAR, "a MAC address", h_pair_mac },
+	{ "ip", KT_SCALAR, "an IP address or CIDR", h_pair_ip },
+};
+
+static void h_sec_pairs(struct ld *ld, void *obj, const struct ynode *k,
+			const struct ynode *v)
+{
+	struct sport_parse *p = obj;
+	struct ctx ctx = { "allowed pair of ", "service port", p->ctx.name };
+	struct ctxbuf cb;
+
+	(void)k;
+	for (const struct ynode *e = v->first; e; e = e->next) {
+		const struct ynode *found[ARRAY_SIZE(pair_keys)];
+		struct pair_parse pp = { 0 };
+
+		if (!check_entry_map(ld, e, "allowed-pairs"))
+			continue;
+		walk_keys(ld, e, pair_keys, ARRAY_SIZE(pair_keys), &pp, &ctx, found);
+		if (!found[0]) {
+			err_node(ld, e, "%s has no mac", ctx_str(&cb, &ctx));
+			continue;
+		}
+		if (!pp.mac_ok)
+			continue;
+		if (p->sp.n_pairs == PP_PAIRS_MAX) {
+			err_node(ld, e, "too many allowed pairs (limit %d)", PP_PAIRS_MAX);
+			return;
+		}
+		p->sp.pairs[p->sp.n_pairs++] = pp.pair;
+	}
+}
+
+static void h_rule_proto(struct ld *ld, void *obj, const struct ynode *k,
+			 const struct ynode *v)
+{
+	static const struct {
+		const char *name;
+		uint8_t proto;
+	} protos[] = {
+		{ "any", 0 }, { "icmp", 1 }, { "tcp", 6 }, { "udp", 17 }, { "icmpv6", 58 },
+	};
+	struct pp_cfg_rule *r = obj;
+	struct qbuf qb;
+
+	(void)k;
+	for (size_t i = 0; i < ARRAY_SIZE(protos); i++)
+		if (key_is(v, protos[i].name)) {
+			r->proto = protos[i].proto;
+			return;
+		}
+	err_node(ld, v, "proto must be one of any, icmp, tcp, udp, icmpv6, got %s",
+		 node_desc(&qb, v));
+}
+
+static bool port_num(const char *s, size_t n, uint16_t *out)
+{
+	uint32_t val = 0;
+
+	if (!n || n > 5 || (s[0] == '0'))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		val = val * 10 + (uint32_t)(s[i] - '0');
+	}
+	if (val < 1 || val > 65535)
+		return false;
+	*out = (uint16_t)val;
+	return true;
+}
+
+static void h_rule_ports(struct ld *ld, void *obj, const struct ynode *k,
+			 const struct ynode *v)
+{
+	struct pp_cfg_rule *r = obj;
+	const char *dash = memchr(v->str, '-', v->len);
+	struct qbuf qb;
+	bool ok;
+
+	(void)k;
+	if (dash)
+		ok = port_num(v->str, (size_t)(dash - v->str), &r->port_lo) &&
+		     port_num(dash + 1, v->len - (size_t)(dash - v->str) - 1, &r->port_hi) &&
+		     r->port_lo <= r->port_hi;
+	else
+		ok = port_num(v->str, v->len, &r->port_lo) && (r->port_hi = r->port_lo);
+	if (!ok) {
+		r->port_lo = r->port_hi = 0;
+		err_node(ld, v, "ports must be a port 1-65535 or a range \"LOW-HIGH\", got %s",
+			 node_desc(&qb, v));
+	}
+}
+
+static void h_rule_icmp_type(struct ld *ld, void *obj, const struct ynode *k,
+			     const struct ynode *v)
+{
+	struct pp_cfg_rule *r = obj;
+	uint32_t t;
+
+	(void)k;
+	if (parse_uint(ld, v, "icmp-type", 0, 255, &t)) {
+		r->has_icmp_type = 1;
+		r->icmp_type = (uint8_t)t;
+	}
+}
+
+static void h_rule_from(struct ld *ld, void *obj, const struct ynode *k,
+			const struct ynode *v)
+{
+	struct pp_cfg_rule *r = obj;
+
+	(void)k;
+	parse_addr_node(ld, v, "from", false, false, PP_AF_NONE, &r->from);
+}
+
+static void h_rule_to(struct ld *ld, void *obj, const struct ynode *k,
+		      const struct ynode *v)
+{
+	struct pp_cfg_rule *r = obj;
+
+	(void)k;
+	parse_addr_node(ld, v, "to", false, false, PP_AF_NONE, &r->to);
+}
+
+static void h_rule_action(struct ld *ld, void *obj, const struct ynode *k,
+			  const struct ynode *v)
+{
+	struct pp_cfg_rule *r = obj;
+	struct qbuf qb;
+
+	(void)k;
+	if (key_is(v, "allow"))
+		r->allow = 1;
+	else if (key_is(v, "drop"))
+		r->allow = 0;
+	else
+		err_node(ld, v, "action must be allow or drop, got %s", node_desc(&qb, v));
+}
+
+static const struct keydef rule_keys[] = {
+#define RK_PROTO 0
+	{ "proto", KT_SCALAR, "one of any, icmp, tcp, udp, icmpv6", h_rule_proto },
+#define RK_PORTS 1
+	{ "ports", KT_SCALAR, "a port or a range LOW-HIGH", h_rule_ports },
+#define RK_ICMP 2
+	{ "icmp-type", KT_SCALAR, "an integer 0-255", h_rule_icmp_type },
+	{ "from", KT_SCALAR, "a CIDR", h_rule_from },
+	{ "to", KT_SCALAR, "a CIDR", h_rule_to },
+	{ "action", KT_SCALAR, "allow or drop", h_rule_action },
+};
+
+static void parse_rules(struct ld *ld, struct sport_parse *p, const struct ynode *v,
+			uint8_t dir, uint32_t *count)
+{
+	const char *what = dir == PP_RULE_INGRESS ? "ingress" : "egress";
+	struct ctx ctx = { dir == PP_RULE_INGRESS ? "ingress rule of " : "egress rule of ",
+			   "service port", p->ctx.name };
+
+	for (const struct ynode *e = v->first; e && !ld->fatal; e = e->next) {
+		const struct ynode *found[ARRAY_SIZE(rule_keys)];
+		struct pp_cfg_rule r = { .dir = dir, .allow = 1 };
+		uint8_t fam = 0;
+
+		if (!check_entry_map(ld, e, what))
+			continue;
+		r.loc = pp_loc_of(ld, e);
+		walk_keys(ld, e, rule_keys, ARRAY_SIZE(rule_keys), &r, &ctx, found);
+		if (found[RK_PORTS] && r.proto != 6 && r.proto != 17)
+			err_node(ld, found[RK_PORTS], "ports need proto tcp or udp");
+		if (found[RK_ICMP] && r.proto != 1 && r.proto != 58)
+			err_node(ld, found[RK_ICMP], "icmp-type needs proto icmp or icmpv6");
+		if (r.proto == 1)
+			fam = PP_AF_INET;
+		else if (r.proto == 58)
+			fam = PP_AF_INET6;
+		if ((r.from.family && r.to.family && r.from.family != r.to.family) ||
+		    (fam && r.from.family && r.from.family != fam) ||
+		    (fam && r.to.family && r.to.family != fam))
+			err_node(ld, e, "%s rule mixes IPv4 and IPv6", what);
+		if (*count == PP_RULES_MAX) {
+			err_node(ld, e, "too many %s rules (limit %d)", what, PP_RULES_MAX);
+			return;
+		}
+		if (GROW(ld->cfg->rules, ld->cfg->n_rules, ld->cap_rules))
+			return oom(ld);
+		ld->cfg->rules[ld->cfg->n_rules++] = r;
+		(*count)++;
+	}
+}
+
+static void h_sec_ingress(struct ld *ld, void *obj, const struct ynode *k,
+			  const struct ynode *v)
+{
+	struct sport_parse *p = obj;
+
+	(void)k;
+	parse_rules(ld, p, v, PP_RULE_INGRESS, &p->sp.n_ingress);
+}
+
+static void h_sec_egress(struct ld *ld, void *obj, const struct ynode *k,
+			 const struct ynode *v)
+{
+	struct sport_parse *p = obj;
+
+	(void)k;
+	parse_rules(ld, p, v, PP_RULE_EGRESS, &p->sp.n_egress);
+}
+
+static void h_sec_default(struct ld *ld, void *obj, const struct ynode *k,
+			  const struct ynode *v)
+{
+	struct sport_parse *p = obj;
+	struct qbuf qb;
+
+	(void)k;
+	if (key_is(v, "allow"))
+		p->sp.default_allow = true;
+	else if (!key_is(v, "drop"))
+		err_node(ld, v, "default must be allow or drop, got %s", node_desc(&qb, v));
+}
+
+/* Table order: the ingress rules are stored before the egress ones. */
+static const struct keydef security_keys[] = {
+	{ "allowed-pairs", KT_SEQ, "a list of {mac, ip}", h_sec_pairs },
+	{ "ingress", KT_SEQ, "a list of rules", h_sec_ingress },
+	{ "egress", KT_SEQ, "a list of rules", h_sec_egress },
+	{ "default", KT_SCALAR, "allow or drop", h_sec_default },
+};
+
+static void h_bind_security(struct ld *ld, void *obj, const struct ynode *k,
+			    const struct ynode *v)
+{
+	const struct ynode *found[ARRAY_SIZE(security_keys)];
+	struct sport_parse *p = obj;
+	struct ctx ctx = { "security of ", "service port", p->ctx.name };
+
+	(void)k;
+	p->sp.security = true;
+	p->sp.rule_first = ld->cfg->n_rules;
+	walk_keys(ld, v, security_keys, ARRAY_SIZE(security_keys), p, &ctx, found);
+}
+
+/* ---- bind.dhcp -------------------------------------------------------------- */
+
+static void h_dhcp_dns(struct ld *ld, void *obj, const struct ynode *k,
+		       const struct ynode *v)
+{
+	struct sport_parse *p = obj;
+	struct pp_cfg_addr a;
+
+	(void)k;
+	for (const struct ynode *e = v->first; e; e = e->next) {
+		if (!parse_addr_node(ld, e, "dns server", true, false, PP_AF_INET, &a))
+			continue;
+		if (p->sp.n_dns == PP_DHCP_DNS_MAX) {
+			err_node(ld, e, "too many dns servers (limit %d)", PP_DHCP_DNS_MAX);
+			return;
+		}
+		memcpy(p->sp.dns[p->sp.n_dns++], a.addr, 4);
+	}
+}
+
+static void h_dhcp_lease(struct ld *ld, void *obj, const struct ynode *k,
+			 const struct ynode *v)
+{
+	struct sport_parse *p = obj;
+
+	(void)k;
+	parse_uint(ld, v, "lease", 60, 0x7fffffff, &p->sp.lease);
+}
+
+static void h_dhcp_mtu(struct ld *ld, void *obj, const struct ynode *k,
+		       const struct ynode *v)
+{
+	struct sport_parse *p = obj;
+
+	(void)k;
+	parse_uint(ld, v, "mtu", PP_MTU_MIN, PP_MTU_MAX, &p->sp.dhcp_mtu);
+}
+
+struct route_parse {
+	struct pp_cfg_route r;
+	bool to_ok, via_ok;
+};
+
+static void h_route_to(struct ld *ld, void *obj, const struct ynode *k,
+		       const struct ynode *v)
+{
+	struct route_parse *rp = obj;
+
+	(void)k;
+	rp->to_ok = parse_addr_node(ld, v, "route to", false, true, PP_AF_INET, &rp->r.to);
+}
+
+static void h_route_via(struct ld *ld, void *obj, const struct ynode *k,
+			const struct ynode *v)
+{
+	struct route_parse *rp = obj;
+	struct pp_cfg_addr a;
+
+	(void)k;
+	rp->via_ok = parse_addr_node(ld, v, "route via", true, false, PP_AF_INET, &a);
+	memcpy(rp->r.via, a.addr, 4);
+}
+
+static const struct keydef route_keys[] = {
+	{ "to", KT_SCALAR, "an IPv4 CIDR", h_route_to },
+	{ "via", KT_SCALAR, "an IPv4 address", h_route_via },
+};
+
+static void h_dhcp_routes(struct ld *ld, void *obj, const struct ynode *k,
+			  const struct ynode *v)
+{
+	struct sport_parse *p = obj;
+	struct ctx ctx = { "dhcp route of ", "service port", p->ctx.name };
+	struct ctxbuf cb;
+
+	(void)k;
+	for (const struct ynode *e = v->first; e; e = e->next) {
+		const struct ynode *found[ARRAY_SIZE(route_keys)];
+		struct route_parse rp = { 0 };
+
+		if (!check_entry_map(ld, e, "routes"))
+			continue;
+		walk_keys(ld, e, route_keys, ARRAY_SIZE(route_keys), &rp, &ctx, found);
+		if (!found[0] || !found[1]) {
+			err_node(ld, e, "%s needs to and via", ctx_str(&cb, &ctx));
+			continue;
+		}
+		if (!rp.to_ok || !rp.via_ok)
+			continue;
+		if (p->sp.n_routes == PP_DHCP_ROUTES_MAX) {
+			err_node(ld, e, "too many dhcp routes (limit %d)", PP_DHCP_ROUTES_MAX);
+			return;
+		}
+		p->sp.routes[p->sp.n_routes++] = rp.r;
+	}
+}
+
+static const struct keydef dhcp_keys[] = {
+	{ "dns", KT_SEQ, "a list of IPv4 addresses", h_dhcp_dns },
+	{ "lease", KT_SCALAR, "a number of seconds", h_dhcp_lease },
+	{ "mtu", KT_SCALAR, "an integer 68-65535", h_dhcp_mtu },
+	{ "routes", KT_SEQ, "a list of {to, via}", h_dhcp_routes },
+};
+
+static void h_bind_dhcp(struct ld *ld, void *obj, const struct ynode *k,
+			const struct ynode *v)
+{
+	const struct ynode *found[ARRAY_SIZE(dhcp_keys)];
+	struct sport_parse *p = obj;
+	struct ctx ctx = { "dhcp of ", "service port", p->ctx.name };
+
+	p->sp.dhcp = true;
+	p->sp.lease = PP_LEASE_DEFAULT;
+	p->aux.dhcp = xloc_of(ld, k);
+	walk_keys(ld, v, dhcp_keys, ARRAY_SIZE(dhcp_keys), p, &ctx, found);
+}
+
 /* Services that can be bound to a service port. */
 static const struct keydef bind_keys[] = {
 #define BK_NETWORK 0
 	{ "network", KT_SCALAR, "a network name", h_bind_network },
+	{ "security", KT_MAP, "a mapping (allowed-pairs, ingress, egress, default)",
+	  h_bind_security },
+	{ "responder", KT_MAP, "a mapping (empty)", h_bind_responder },
+	{ "dhcp", KT_MAP, "a mapping (dns, lease, mtu, routes)", h_bind_dhcp },
 };
 
 _Static_assert(ARRAY_SIZE(bind_keys) <= MAX_KEYS, "raise MAX_KEYS");
@@ -1510,7 +2118,9 @@ static const struct keydef sport_keys_top[] = {
 	{ "src-mac", KT_SCALAR, "a MAC address", h_sp_srcmac },
 #define SK_MAC 3
 	{ "mac", KT_SCALAR, "a MAC address", h_sp_mac },
-#define SK_BIND 4
+#define SK_ADDRS 4
+	{ "addresses", KT_SEQ, "a list of IP addresses with /len", h_sp_addrs },
+#define SK_BIND 5
 	{ "bind", KT_MAP, "a mapping of services", h_sp_bind },
 };
 
@@ -1977,6 +2587,62 @@ static void read_top_sports(struct ld *ld)
 	}
 }
 
+struct netaddr_key {		/* (network, address) */
+	uint32_t net;
+	uint8_t family;
+	uint8_t addr[16];
+};
+
+_Static_assert(sizeof(struct netaddr_key) <= HKEY_LEN, "key too large");
+
+/* What the services of service port i, bound to network n, need of it. */
+static void check_services(struct ld *ld, uint32_t i, uint32_t n)
+{
+	struct pp_config *cfg = ld->cfg;
+	const struct pp_cfg_sport *sp = &cfg->sports[i];
+	const struct sport_aux *ax = &ld->sp_aux[i];
+	const struct pp_cfg_network *net = &cfg->networks[n];
+	bool has4 = false;
+	char s[64];
+
+	/* an address names one port (or the gateway) of a network */
+	for (uint32_t a = 0; a < sp->n_addrs; a++) {
+		const struct pp_cfg_addr *ad = &sp->addrs[a];
+		const struct pp_cfg_addr *gw = ad->family == PP_AF_INET ? &net->gw4 : &net->gw6;
+		struct netaddr_key nk = { 0 };
+		uint8_t key[HKEY_LEN];
+		uint32_t old;
+		int r;
+
+		has4 |= ad->family == PP_AF_INET;
+		pp_addr_format(ad, false, s, sizeof(s));
+		if (gw->family && !memcmp(gw->addr, ad->addr, 16)) {
+			err_x(ld, ax->addr[a], "address %s of service port \"%s\" is the gateway of network \"%s\"",
+			      s, sp->name, net->name);
+			continue;
+		}
+		nk.net = n;
+		nk.family = ad->family;
+		memcpy(nk.addr, ad->addr, 16);
+		MAKE_KEY(key, nk);
+		r = htab_put(&ld->netaddr, key, i, &old);
+		if (r < 0)
+			return oom(ld);
+		if (r == 1)
+			err_x(ld, ax->addr[a], "address %s of service port \"%s\" is already used on network \"%s\" by service port \"%s\" at " XF,
+			      s, sp->name, net->name, cfg->sports[old].name,
+			      XA(ld, ld->sp_aux[old].name));
+	}
+	if (!sp->dhcp)
+		return;
+	if (!net->gw4.family)
+		err_x(ld, ax->dhcp, "dhcp on service port \"%s\" needs a gateway ipv4 on network \"%s\"",
+		      sp->name, net->name);
+	if (!has4)
+		err_x(ld, ax->dhcp, "dhcp on service port \"%s\" needs an IPv4 address in its addresses",
+		      sp->name);
+}
+
 static void check_bindings(struct ld *ld)
 {
 	struct pp_config *cfg = ld->cfg;
@@ -2008,6 +2674,8 @@ static void check_bindings(struct ld *ld)
 		    net->mtu > ip->mtu)
 			err_x(ld, ax->net, "network \"%s\" has MTU %u, more than the MTU %u of instance port \"%s\"",
 			      net->name, net->mtu, ip->mtu, ip->name);
+
+		check_services(ld, i, n);
 
 		/* the destination MAC names one port of a network */
 		if (ax->mac_from == MAC_UNKNOWN)
@@ -2140,6 +2808,7 @@ static void ld_free(struct ld *ld)
 	htab_free(&ld->match);
 	htab_free(&ld->wire);
 	htab_free(&ld->netmac);
+	htab_free(&ld->netaddr);
 	arena_free(&ld->arena);
 	arena_free(&ld->kept);
 }
@@ -2151,6 +2820,7 @@ void pp_config_free(struct pp_config *cfg)
 	free(cfg->networks);
 	free(cfg->iports);
 	free(cfg->sports);
+	free(cfg->rules);
 	for (uint32_t i = 0; i < cfg->n_files; i++)
 		free(cfg->files[i]);
 	free(cfg->files);

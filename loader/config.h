@@ -131,12 +131,35 @@ enum pp_iport_mode {
 
 /* Match kinds: enum pp_match of include/polyport.h (the ABI). */
 
+/* An IPv4 or IPv6 address with a prefix length (a CIDR). */
+enum { PP_AF_NONE = 0, PP_AF_INET = 4, PP_AF_INET6 = 6 };
+
+struct pp_cfg_addr {
+	uint8_t family;			/* PP_AF_*; PP_AF_NONE: no address */
+	uint8_t plen;			/* prefix length (32 / 128 for a host) */
+	uint8_t addr[16];		/* IPv4 in the first 4 bytes, rest zero */
+};
+
+/* Parse "10.0.0.5", "10.0.0.5/24", "fd00::5/64".  need_len: the /len is
+ * required; host: the address must not be the zero or all-ones ... (not
+ * judged); a missing /len means a host prefix.  Returns 0 or -EINVAL. */
+int pp_addr_parse(const char *s, size_t len, struct pp_cfg_addr *a, bool need_len);
+/* "10.0.0.5/24" (with_len) or "10.0.0.5" */
+void pp_addr_format(const struct pp_cfg_addr *a, bool with_len, char *buf, size_t len);
+/* The fixed locally administered MAC of a network's gateway by default. */
+void pp_gateway_mac(const char *net_name, uint8_t mac[PP_ETH_ALEN]);
+
 struct pp_cfg_network {
 	char name[PP_NAME_MAX + 1];
 	char device[PP_IFNAME_MAX + 1];	/* the per-network device on this host */
 	uint32_t mtu;			/* default PP_MTU_DEFAULT */
 	uint16_t vlan;			/* the network's own tag on its device;
 					 * 0 = untagged */
+	/* gateway: {ipv4, ipv6, mac}: the services' identity on the network */
+	bool has_gateway;		/* gateway: was given */
+	struct pp_cfg_addr gw4, gw6;	/* family PP_AF_NONE when absent */
+	uint8_t gw_mac[PP_ETH_ALEN];	/* `mac:`, else pp_gateway_mac(name) */
+	bool gw_mac_explicit;
 	struct pp_loc loc;
 };
 
@@ -154,6 +177,38 @@ struct pp_cfg_iport {
 	struct pp_loc loc;
 };
 
+#define PP_SPORT_ADDRS_MAX	8	/* addresses of one service port */
+#define PP_PAIRS_MAX		8	/* security allowed-pairs of one port */
+#define PP_DHCP_DNS_MAX		4
+#define PP_DHCP_ROUTES_MAX	8
+#define PP_RULES_MAX		1024	/* rules of one direction of one port */
+#define PP_LEASE_DEFAULT	86400
+
+/* A security rule (pp_config.rules): first match wins, per direction. */
+enum { PP_RULE_INGRESS = 0, PP_RULE_EGRESS = 1 };
+
+struct pp_cfg_rule {
+	uint8_t dir;			/* PP_RULE_* */
+	uint8_t proto;			/* 0 any, 1 icmp, 6 tcp, 17 udp, 58 icmpv6 */
+	uint8_t allow;			/* action: allow (1) or drop (0) */
+	uint8_t has_icmp_type;
+	uint8_t icmp_type;
+	uint16_t port_lo, port_hi;	/* destination port range; 0-0 = any */
+	struct pp_cfg_addr from, to;	/* source / destination CIDR, or none */
+	struct pp_loc loc;
+};
+
+struct pp_cfg_pair {			/* security allowed pair */
+	uint8_t mac[PP_ETH_ALEN];
+	bool has_ip;
+	struct pp_cfg_addr ip;		/* an address or a CIDR */
+};
+
+struct pp_cfg_route {			/* dhcp classless static route */
+	struct pp_cfg_addr to;
+	uint8_t via[4];
+};
+
 struct pp_cfg_sport {
 	char name[PP_NAME_MAX + 1];
 	uint32_t iport;			/* index in pp_config.iports */
@@ -169,6 +224,26 @@ struct pp_cfg_sport {
 					 * service-ports key (with
 					 * instance-port), not nested */
 	uint32_t network;		/* bind.network: index in pp_config.networks */
+	/* addresses: [CIDR, ...] (the /len gives the subnet) */
+	struct pp_cfg_addr addrs[PP_SPORT_ADDRS_MAX];
+	uint32_t n_addrs;
+	/* bind.responder: {} */
+	bool responder;
+	/* bind.security: {allowed-pairs, ingress, egress, default} */
+	bool security;
+	struct pp_cfg_pair pairs[PP_PAIRS_MAX];
+	uint32_t n_pairs;
+	uint32_t rule_first;		/* pp_config.rules[rule_first ..]: */
+	uint32_t n_ingress, n_egress;	/* the ingress rules, then the egress */
+	bool default_allow;		/* default: allow (else drop) */
+	/* bind.dhcp: {dns, lease, mtu, routes} */
+	bool dhcp;
+	uint8_t dns[PP_DHCP_DNS_MAX][4];
+	uint32_t n_dns;
+	uint32_t lease;			/* default PP_LEASE_DEFAULT */
+	uint32_t dhcp_mtu;		/* 0: the network's MTU */
+	struct pp_cfg_route routes[PP_DHCP_ROUTES_MAX];
+	uint32_t n_routes;
 	struct pp_loc loc;
 };
 
@@ -184,6 +259,9 @@ struct pp_config {
 	uint32_t n_iports;
 	struct pp_cfg_sport *sports;
 	uint32_t n_sports;
+	/* security rules of every service port (pp_cfg_sport.rule_first) */
+	struct pp_cfg_rule *rules;
+	uint32_t n_rules;
 	/* the files read, in order; pp_loc.file points at these strings */
 	char **files;
 	uint32_t n_files;

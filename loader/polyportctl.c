@@ -28,7 +28,8 @@ static const char usage[] =
 "Commands (through polyportd's API):\n"
 "  status                       instance ports, their service ports, networks:\n"
 "                               status (ACTIVE, DOWN, DEGRADED, ERROR) and why\n"
-"  stats                        per service port rx/tx, drops by reason, map writes\n"
+"  stats                        per service port rx/tx and services, drops by reason,\n"
+"                               map writes\n"
 "  get KIND [NAME]              list or show networks, instance-ports, service-ports\n"
 "  create KIND JSON|KEY=VALUE...  create an object (name=... among the keys)\n"
 "  update KIND NAME JSON|KEY=VALUE...  change fields (revision=N: only if current)\n"
@@ -244,6 +245,19 @@ static int cmd_stats(void)
 		printf("%-20s %-18s %12lld %14lld %12lld %14lld\n", jstr(s, "instance-port"),
 		       jstr(s, "service-port"), jint(s, "rx_packets"), jint(s, "rx_bytes"),
 		       jint(s, "tx_packets"), jint(s, "tx_bytes"));
+	}
+	printf("\nSERVICES\n");
+	for (size_t i = 0; sps && i < json_object_array_length(sps); i++) {
+		json_object *s = json_object_array_get_idx(sps, i), *sv = jget(s, "services");
+
+		if (!sv)
+			continue;
+		json_object_object_foreach(sv, name, v) {
+			if (json_object_get_int64(v))
+				printf("  %-20s %-18s %-20s %lld\n", jstr(s, "instance-port"),
+				       jstr(s, "service-port"), name,
+				       (long long)json_object_get_int64(v));
+		}
 	}
 	printf("\nDROPS\n");
 	for (size_t i = 0; drops && i < json_object_array_length(drops); i++) {

@@ -330,6 +330,12 @@ static struct pp_sport sport_value(const struct pp_cfg_sport *c, __u32 slot, __u
 			       .outer_vid = c->outer_vid, .inner_vid = c->inner_vid };
 
 	memcpy(sp.mac, c->mac, 6);
+	if (c->responder)
+		sp.flags |= PP_SPORT_RESPONDER;
+	if (c->security)
+		sp.flags |= PP_SPORT_SECURITY;
+	if (c->dhcp)
+		sp.flags |= PP_SPORT_DHCP;
 	return sp;
 }
 
@@ -463,10 +469,424 @@ static int reconcile_sports(struct pp_daemon *d, const struct pp_config *cfg)
 	return 0;
 }
 
+/* ---- the services' tables (pp_neigh, pp_sec_src, pp_sec_mac) ------------------ */
+
+/*
+ * A desired set of entries of one hash-like map: records of key then value
+ * (the map's sizes), appended, then synced: only the entries that differ are
+ * written, and the entries nobody wants any more are deleted.
+ */
+struct want_set {
+	enum pp_map_id id;
+	size_t ksz, vsz, n, cap;
+	unsigned char *rec;
+};
+
+static struct want_set want_init(enum pp_map_id id)
+{
+	return (struct want_set){ .id = id, .ksz = pp_map_desc[id].key_size,
+				  .vsz = pp_map_desc[id].value_size };
+}
+
+static int want_add(struct want_set *w, const void *key, const void *val)
+{
+	size_t rs = w->ksz + w->vsz;
+
+	if (w->n == w->cap) {
+		size_t cap = w->cap ? w->cap * 2 : 64;
+		unsigned char *r = realloc(w->rec, cap * rs);
+
+		if (!r)
+			return -ENOMEM;
+		w->rec = r;
+		w->cap = cap;
+	}
+	memcpy(w->rec + w->n * rs, key, w->ksz);
+	memcpy(w->rec + w->n * rs + w->ksz, val, w->vsz);
+	w->n++;
+	return 0;
+}
+
+static size_t cmp_ksz;
+
+static int want_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, cmp_ksz);
+}
+
+struct stale {
+	const struct want_set *w;
+	unsigned char *del;
+	size_t n, cap;
+};
+
+static int collect_stale(const void *key, const void *val, void *arg)
+{
+	struct stale *st = arg;
+	const struct want_set *w = st->w;
+
+	(void)val;
+	cmp_ksz = w->ksz;
+	if (w->n && bsearch(key, w->rec, w->n, w->ksz + w->vsz, want_cmp))
+		return 0;
+	if (st->n == st->cap) {
+		size_t cap = st->cap ? st->cap * 2 : 64;
+		unsigned char *d = realloc(st->del, cap * w->ksz);
+
+		if (!d)
+			return -ENOMEM;
+		st->del = d;
+		st->cap = cap;
+	}
+	memcpy(st->del + st->n++ * w->ksz, key, w->ksz);
+	return 0;
+}
+
+static int want_sync(struct pp_maps *m, struct want_set *w)
+{
+	size_t rs = w->ksz + w->vsz;
+	struct stale st = { .w = w };
+	unsigned char cur[sizeof(struct pp_dhcp) + sizeof(struct pp_sec_key)];
+	int err = 0, e;
+
+	if (w->vsz > sizeof(cur))
+		return -EINVAL;
+	cmp_ksz = w->ksz;
+	if (w->n)
+		qsort(w->rec, w->n, rs, want_cmp);
+	for (size_t i = 0; i < w->n; i++) {
+		const unsigned char *k = w->rec + i * rs, *v = k + w->ksz;
+
+		if (!pp_map_get(m, w->id, k, cur) && !memcmp(cur, v, w->vsz))
+			continue;
+		e = pp_map_put(m, w->id, k, v);
+		if (e && !err)
+			err = e;
+	}
+	e = pp_map_iter(m, w->id, collect_stale, &st);
+	if (e && !err)
+		err = e;
+	for (size_t i = 0; i < st.n; i++)
+		pp_map_del(m, w->id, st.del + i * w->ksz);
+	free(st.del);
+	free(w->rec);
+	w->rec = NULL;
+	if (err)
+		pr_warn("map %s: %s\n", pp_map_desc[w->id].name, strerror(-err));
+	return err;
+}
+
+static void neigh_add(struct want_set *w, __u32 net, const struct pp_cfg_addr *a,
+		      const __u8 mac[6], __u8 flags)
+{
+	struct pp_neigh_key k = { .net_id = net };
+	struct pp_neigh v = { .flags = flags };
+
+	k.family = a->family == PP_AF_INET ? PP_NEIGH_V4 : PP_NEIGH_V6;
+	memcpy(k.addr, a->addr, a->family == PP_AF_INET ? 4 : 16);
+	memcpy(v.mac, mac, 6);
+	want_add(w, &k, &v);
+}
+
+/*
+ * The responder's addresses: every address known on each network, its
+ * gateway's (with the gateway's MAC, as a router) and its service ports'
+ * (with their MACs).
+ */
+static int reconcile_neigh(struct pp_daemon *d, const struct pp_config *cfg)
+{
+	struct want_set w = want_init(PPM_NEIGH);
+
+	for (__u32 i = 0; i < cfg->n_networks; i++) {
+		const struct pp_cfg_network *c = &cfg->networks[i];
+		__u32 net = d->net_st[i].id;
+
+		if (net && c->gw4.family)
+			neigh_add(&w, net, &c->gw4, c->gw_mac, PP_NEIGH_ROUTER);
+		if (net && c->gw6.family)
+			neigh_add(&w, net, &c->gw6, c->gw_mac, PP_NEIGH_ROUTER);
+	}
+	for (__u32 i = 0; i < cfg->n_sports; i++) {
+		const struct pp_cfg_sport *c = &cfg->sports[i];
+		__u32 net = d->net_st[c->network].id;
+
+		for (__u32 a = 0; net && a < c->n_addrs; a++)
+			neigh_add(&w, net, &c->addrs[a], c->mac, 0);
+	}
+	return want_sync(&d->dp.maps, &w);
+}
+
+static void sec_src_add(struct want_set *w, __u32 sport, const struct pp_cfg_addr *a,
+			__u8 plen, const __u8 mac[6])
+{
+	struct pp_sec_key k = { .prefixlen = PP_SEC_PREFIX(plen), .sport = sport };
+	struct pp_sec_src v = { 0 };
+
+	k.family = a->family == PP_AF_INET ? PP_NEIGH_V4 : PP_NEIGH_V6;
+	/* the prefix only: an LPM trie keeps the bits it is given */
+	for (unsigned b = 0; b < plen; b++)
+		k.addr[b / 8] |= a->addr[b / 8] & (0x80 >> (b % 8));
+	memcpy(v.mac, mac, 6);
+	want_add(w, &k, &v);
+}
+
+/* fe80::/64 with the modified EUI-64 of mac: the link-local address of a MAC */
+static void sec_ll_add(struct want_set *w, __u32 sport, const __u8 mac[6])
+{
+	struct pp_cfg_addr ll = { .family = PP_AF_INET6, .plen = 128 };
+
+	ll.addr[0] = 0xfe;
+	ll.addr[1] = 0x80;
+	ll.addr[8] = mac[0] ^ 2;
+	ll.addr[9] = mac[1];
+	ll.addr[10] = mac[2];
+	ll.addr[11] = 0xff;
+	ll.addr[12] = 0xfe;
+	memcpy(ll.addr + 13, mac + 3, 3);
+	sec_src_add(w, sport, &ll, 128, mac);
+}
+
+/* Port security: the sources each service port with security may use. */
+static int reconcile_security(struct pp_daemon *d, const struct pp_config *cfg)
+{
+	struct want_set src = want_init(PPM_SEC_SRC), mac = want_init(PPM_SEC_MAC);
+	int err;
+
+	for (__u32 i = 0; i < cfg->n_sports; i++) {
+		const struct pp_cfg_sport *c = &cfg->sports[i];
+		__u32 id = d->sport_st[i].id, one = 1;
+
+		if (!c->security || !id)
+			continue;
+		sec_ll_add(&src, id, c->mac);
+		for (__u32 a = 0; a < c->n_addrs; a++)	/* the /len gives the subnet only */
+			sec_src_add(&src, id, &c->addrs[a], c->addrs[a].family == PP_AF_INET ? 32 : 128,
+				    c->mac);
+		for (__u32 p = 0; p < c->n_pairs; p++) {
+			const struct pp_cfg_pair *pr = &c->pairs[p];
+
+			if (pr->has_ip)
+				sec_src_add(&src, id, &pr->ip, pr->ip.plen, pr->mac);
+			if (memcmp(pr->mac, c->mac, 6)) {
+				struct pp_sec_mac_key k = { .sport = id };
+
+				memcpy(k.mac, pr->mac, 6);
+				want_add(&mac, &k, &one);
+				sec_ll_add(&src, id, pr->mac);
+			}
+		}
+	}
+	err = want_sync(&d->dp.maps, &src);
+	return want_sync(&d->dp.maps, &mac) ?: err;
+}
+
+/* Stateless rules: compiled per service port and direction (pp_rules_compile). */
+struct rule_sets {
+	struct want_set addr, l4, set;
+};
+
+static int rule_emit(void *arg, enum pp_map_id id, const void *key, const void *val)
+{
+	struct rule_sets *rs = arg;
+
+	return want_add(id == PPM_RULE_ADDR ? &rs->addr : id == PPM_RULE_L4 ? &rs->l4 : &rs->set,
+			key, val);
+}
+
+static void rule_in(struct pp_rule_in *o, const struct pp_cfg_rule *c)
+{
+	memset(o, 0, sizeof(*o));
+	o->proto = c->proto;
+	o->allow = c->allow;
+	o->has_type = c->has_icmp_type;
+	o->type = c->icmp_type;
+	o->lo = c->port_lo;
+	o->hi = c->port_hi;
+	o->from_family = c->from.family;
+	o->from_plen = c->from.plen;
+	memcpy(o->from, c->from.addr, 16);
+	o->to_family = c->to.family;
+	o->to_plen = c->to.plen;
+	memcpy(o->to, c->to.addr, 16);
+}
+
+static int reconcile_rules(struct pp_daemon *d, const struct pp_config *cfg)
+{
+	struct rule_sets rs = { want_init(PPM_RULE_ADDR), want_init(PPM_RULE_L4),
+				want_init(PPM_RULE_SET) };
+	struct pp_rule_in *in = calloc(PP_RULES_MAX, sizeof(*in));
+	int err;
+
+	if (!in)
+		return -ENOMEM;
+	for (__u32 i = 0; i < cfg->n_sports; i++) {
+		const struct pp_cfg_sport *c = &cfg->sports[i];
+		__u32 id = d->sport_st[i].id;
+
+		if (!c->security || !id)
+			continue;
+		for (int dir = 0; dir < 2; dir++) {
+			__u32 first = c->rule_first + (dir ? c->n_ingress : 0);
+			__u32 n = dir ? c->n_egress : c->n_ingress;
+
+			for (__u32 j = 0; j < n; j++)
+				rule_in(&in[j], &cfg->rules[first + j]);
+			err = pp_rules_compile(id, dir ? PP_DIR_EGRESS : PP_DIR_INGRESS, in, n,
+					       c->default_allow, rule_emit, &rs);
+			if (err)
+				pr_warn("service port %s: %s rules: %s\n", c->name,
+					dir ? "egress" : "ingress", strerror(-err));
+		}
+	}
+	free(in);
+	err = want_sync(&d->dp.maps, &rs.addr);
+	err = want_sync(&d->dp.maps, &rs.l4) ?: err;
+	/* the sets last: a direction's rules are complete before they apply */
+	return want_sync(&d->dp.maps, &rs.set) ?: err;
+}
+
+/*
+ * The allowed pairs' other MACs are reachable too: a forwarding entry
+ * (network, pair MAC) -> the service port, unless that MAC is already a
+ * service port's own there.  Entries of the core (a service port's own MAC)
+ * are never touched; pair entries nobody wants any more are deleted.
+ */
+struct pair_fdb_ent {
+	struct pp_fdb_key k;
+	__u32 id;
+};
+
+static int pair_fdb_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct pp_fdb_key));
+}
+
+struct pair_fdb_scan {
+	struct pp_maps *m;
+	const struct pair_fdb_ent *want;
+	size_t n_want;
+	struct pp_fdb_key *del;
+	size_t n_del, cap_del;
+};
+
+static int pair_fdb_collect(const void *key, const void *val, void *arg)
+{
+	struct pair_fdb_scan *ps = arg;
+	const struct pp_fdb_key *k = key;
+	__u32 id = *(const __u32 *)val;
+	struct pair_fdb_ent probe = { .k = *k };
+	const struct pair_fdb_ent *w;
+	struct pp_sport sp = { 0 };
+
+	if (!pp_sport_get(ps->m, id, &sp) && sp.match && !memcmp(sp.mac, k->mac, 6))
+		return 0;			/* the core's: a service port's own MAC */
+	w = ps->n_want ? bsearch(&probe, ps->want, ps->n_want, sizeof(*w), pair_fdb_cmp) : NULL;
+	if (w && w->id == id)
+		return 0;
+	if (ps->n_del == ps->cap_del) {
+		size_t cap = ps->cap_del ? ps->cap_del * 2 : 16;
+		struct pp_fdb_key *d = realloc(ps->del, cap * sizeof(*d));
+
+		if (!d)
+			return -ENOMEM;
+		ps->del = d;
+		ps->cap_del = cap;
+	}
+	ps->del[ps->n_del++] = *k;
+	return 0;
+}
+
+static int reconcile_pair_fdb(struct pp_daemon *d, const struct pp_config *cfg)
+{
+	struct pair_fdb_scan ps = { .m = &d->dp.maps };
+	struct pair_fdb_ent *want;
+	size_t n = 0, max = 0;
+	int err;
+
+	for (__u32 i = 0; i < cfg->n_sports; i++)
+		max += cfg->sports[i].security ? cfg->sports[i].n_pairs : 0;
+	want = calloc(max + 1, sizeof(*want));
+	if (!want)
+		return -ENOMEM;
+	for (__u32 i = 0; i < cfg->n_sports; i++) {
+		const struct pp_cfg_sport *c = &cfg->sports[i];
+		__u32 id = d->sport_st[i].id, net = d->net_st[c->network].id;
+
+		for (__u32 p = 0; c->security && id && net && p < c->n_pairs; p++) {
+			struct pp_fdb_key k = { .net_id = net };
+			struct pp_sport owner = { 0 };
+			__u32 cur = 0;
+
+			if (!memcmp(c->pairs[p].mac, c->mac, 6))
+				continue;
+			memcpy(k.mac, c->pairs[p].mac, 6);
+			if (!pp_fdb_get(&d->dp.maps, k, &cur) && cur != id &&
+			    !pp_sport_get(&d->dp.maps, cur, &owner) && owner.match &&
+			    !memcmp(owner.mac, k.mac, 6)) {
+				pr_warn("service port %s: allowed pair MAC is service port id %u's own\n",
+					c->name, cur);
+				continue;
+			}
+			want[n].k = k;
+			want[n++].id = id;
+			if (cur != id)
+				pp_fdb_put(&d->dp.maps, k, &id);
+		}
+	}
+	qsort(want, n, sizeof(*want), pair_fdb_cmp);
+	ps.want = want;
+	ps.n_want = n;
+	err = pp_map_iter(&d->dp.maps, PPM_FDB, pair_fdb_collect, &ps);
+	for (size_t i = 0; i < ps.n_del; i++)
+		pp_fdb_del(&d->dp.maps, ps.del[i]);
+	free(ps.del);
+	free(want);
+	return err;
+}
+
+/* The DHCP server of each service port with dhcp: what it hands out. */
+static int reconcile_dhcp(struct pp_daemon *d, const struct pp_config *cfg)
+{
+	struct want_set w = want_init(PPM_DHCP);
+
+	for (__u32 i = 0; i < cfg->n_sports; i++) {
+		const struct pp_cfg_sport *c = &cfg->sports[i];
+		const struct pp_cfg_network *net = &cfg->networks[c->network];
+		struct pp_dhcp_route_in rt[PP_DHCP_ROUTES_MAX];
+		const struct pp_cfg_addr *a = NULL;
+		__u32 id = d->sport_st[i].id;
+		struct pp_dhcp v;
+
+		if (!c->dhcp || !id || !net->gw4.family)
+			continue;
+		for (__u32 j = 0; j < c->n_addrs && !a; j++)
+			if (c->addrs[j].family == PP_AF_INET)
+				a = &c->addrs[j];
+		if (!a)
+			continue;
+		for (__u32 j = 0; j < c->n_routes; j++) {
+			memcpy(rt[j].dst, c->routes[j].to.addr, 4);
+			rt[j].plen = c->routes[j].to.plen;
+			memcpy(rt[j].via, c->routes[j].via, 4);
+		}
+		if (pp_dhcp_encode(&v, a->addr, a->plen, net->gw4.addr, net->gw_mac, c->lease,
+				   (__u16)(c->dhcp_mtu ? c->dhcp_mtu : net->mtu), c->dns, c->n_dns,
+				   rt, c->n_routes)) {
+			pr_warn("service port %s: DHCP options do not fit\n", c->name);
+			continue;
+		}
+		want_add(&w, &id, &v);
+	}
+	return want_sync(&d->dp.maps, &w);
+}
+
 /*
  * XDP on network devices follows the instance ports behind them: a device
- * carrying a network of an instance port configured xdp wants XDP, one of
- * an instance port in XDP by auto allows it, otherwise it stays TC.
+ * carrying a network of an instance port running XDP gets XDP where that is
+ * safe (the auto rule: its frames provably carry complete checksums), else
+ * stays TC.  `mode: xdp` on an instance port is about its tap; forcing XDP
+ * on a network device whose peer sends partial checksums would deliver them
+ * unfinished to the guest and black-hole its TCP.
  */
 static void reconcile_xdp_nets(struct pp_daemon *d, const struct pp_config *cfg)
 {
@@ -479,12 +899,8 @@ static void reconcile_xdp_nets(struct pp_daemon *d, const struct pp_config *cfg)
 	for (__u32 i = 0; i < cfg->n_sports; i++) {
 		const struct pp_cfg_sport *s = &cfg->sports[i];
 		const struct pp_obj_status *ist = &d->iport_st[s->iport];
-		int w = cfg->iports[s->iport].mode == PP_MODE_XDP ? PP_XDP_MODE_XDP :
-			ist->mode == PP_XDP_MODE_XDP ? PP_XDP_MODE_AUTO : PP_XDP_MODE_TC;
-
-		/* XDP (2) > AUTO (0) > TC (1) */
-		if (w == PP_XDP_MODE_XDP || (w == PP_XDP_MODE_AUTO && want[s->network] == PP_XDP_MODE_TC))
-			want[s->network] = w;
+		if (ist->mode == PP_XDP_MODE_XDP)
+			want[s->network] = PP_XDP_MODE_AUTO;
 	}
 	for (__u32 i = 0; i < cfg->n_networks; i++) {
 		struct pp_obj_status *st = &d->net_st[i];
@@ -494,11 +910,10 @@ static void reconcile_xdp_nets(struct pp_daemon *d, const struct pp_config *cfg)
 		st->mode_reason[0] = 0;
 		if (!st->ifindex || st->status == PP_ST_ERROR)
 			continue;
-		/* Networks sharing a device: the strongest wish among them. */
+		/* Networks sharing a device: XDP if any of them is asked for it. */
 		for (__u32 j = 0; j < cfg->n_networks; j++)
-			if (j != i && d->net_st[j].ifindex == st->ifindex &&
-			    (want[j] == PP_XDP_MODE_XDP || (want[j] == PP_XDP_MODE_AUTO && w == PP_XDP_MODE_TC)))
-				w = want[j];
+			if (j != i && d->net_st[j].ifindex == st->ifindex && want[j] == PP_XDP_MODE_AUTO)
+				w = PP_XDP_MODE_AUTO;
 		err = pp_xdp_net_apply(&d->dp, st->ifindex, w, &st->mode, st->mode_reason,
 				       sizeof(st->mode_reason));
 		if (err) {
@@ -642,7 +1057,12 @@ int pp_reconcile(struct pp_daemon *d, struct pp_config *cfg, bool links_only)
 	reconcile_xdp_nets(d, cfg);
 	if (!links_only) {
 		reconcile_sports(d, cfg);
+		reconcile_neigh(d, cfg);
+		reconcile_security(d, cfg);
+		reconcile_dhcp(d, cfg);
+		reconcile_rules(d, cfg);
 		remove_stale(d, cfg);
+		reconcile_pair_fdb(d, cfg);
 		if (d->cfg != cfg)
 			pp_config_free(d->cfg);
 		d->cfg = cfg;

@@ -140,6 +140,96 @@ struct {
 	__uint(value_size, sizeof(__u32));	/* the same ifindex */
 } PP_MAP_XDP_TX SEC(".maps");
 
+/* The responder's addresses: (network, address) -> MAC. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PP_DEF_MAX_MACS);
+	__type(key, struct pp_neigh_key);
+	__type(value, struct pp_neigh);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} PP_MAP_NEIGH SEC(".maps");
+
+/* Port security: the sources each service port may send from. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, PP_DEF_MAX_MACS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct pp_sec_key);
+	__type(value, struct pp_sec_src);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} PP_MAP_SEC_SRC SEC(".maps");
+
+/* Port security: the other MACs a service port may send from (allowed pairs). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PP_DEF_MAX_MACS);
+	__type(key, struct pp_sec_mac_key);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} PP_MAP_SEC_MAC SEC(".maps");
+
+/* The DHCP server of each service port with bind: dhcp. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PP_DEF_MAX_SPORTS);
+	__type(key, __u32);			/* service port id */
+	__type(value, struct pp_dhcp);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} PP_MAP_DHCP SEC(".maps");
+
+/* One reply being built, per CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pp_scratch);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} PP_MAP_SCRATCH SEC(".maps");
+
+/* What the services of each service port did. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, PP_DEF_MAX_SPORTS);
+	__type(key, __u32);			/* service port id */
+	__type(value, struct pp_svc_stats);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} PP_MAP_SVC_STATS SEC(".maps");
+
+/* Stateless rules (include/polyport.h): per-field bitmaps and each direction's set. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, PP_DEF_MAX_MACS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct pp_rule_addr_key);
+	__type(value, struct pp_rule_bits);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} PP_MAP_RULE_ADDR SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, PP_DEF_MAX_MACS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct pp_rule_l4_key);
+	__type(value, struct pp_rule_bits);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} PP_MAP_RULE_L4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PP_DEF_MAX_SPORTS);
+	__type(key, struct pp_rule_set_key);
+	__type(value, struct pp_rule_set);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} PP_MAP_RULE_SET SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, PP_DEF_MAX_MACS);
+	__type(key, struct pp_rule_stat_key);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} PP_MAP_RULE_STATS SEC(".maps");
+
 /* Control plane only: name -> id (see include/polyport.h). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

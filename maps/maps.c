@@ -32,9 +32,26 @@ const struct pp_map_desc pp_map_desc[PPM_COUNT] = {
 	[PPM_NAMES]	  = { STR(PP_MAP_NAMES), PP_MK_HASH, sizeof(struct pp_name_key),
 			      sizeof(struct pp_name_val) },
 	[PPM_XDP_TX]	  = { STR(PP_MAP_XDP_TX), PP_MK_HASH, 4, 4 },
+	[PPM_NEIGH]	  = { STR(PP_MAP_NEIGH), PP_MK_HASH, sizeof(struct pp_neigh_key),
+			      sizeof(struct pp_neigh) },
+	[PPM_SEC_SRC]	  = { STR(PP_MAP_SEC_SRC), PP_MK_HASH, sizeof(struct pp_sec_key),
+			      sizeof(struct pp_sec_src) },
+	[PPM_SEC_MAC]	  = { STR(PP_MAP_SEC_MAC), PP_MK_HASH, sizeof(struct pp_sec_mac_key), 4 },
+	[PPM_DHCP]	  = { STR(PP_MAP_DHCP), PP_MK_HASH, 4, sizeof(struct pp_dhcp) },
+	[PPM_SCRATCH]	  = { STR(PP_MAP_SCRATCH), PP_MK_PERCPU_ARRAY, 4, sizeof(struct pp_scratch) },
+	[PPM_SVC_STATS]	  = { STR(PP_MAP_SVC_STATS), PP_MK_PERCPU_ARRAY, 4,
+			      sizeof(struct pp_svc_stats) },
+	[PPM_RULE_ADDR]	  = { STR(PP_MAP_RULE_ADDR), PP_MK_HASH, sizeof(struct pp_rule_addr_key),
+			      sizeof(struct pp_rule_bits) },
+	[PPM_RULE_L4]	  = { STR(PP_MAP_RULE_L4), PP_MK_HASH, sizeof(struct pp_rule_l4_key),
+			      sizeof(struct pp_rule_bits) },
+	[PPM_RULE_SET]	  = { STR(PP_MAP_RULE_SET), PP_MK_HASH, sizeof(struct pp_rule_set_key),
+			      sizeof(struct pp_rule_set) },
+	[PPM_RULE_STATS]  = { STR(PP_MAP_RULE_STATS), PP_MK_HASH, sizeof(struct pp_rule_stat_key), 8 },
 };
 
 const char *const pp_drop_names[PP_DROP_MAX] = PP_DROP_NAMES;
+const char *const pp_svc_stat_names[PP_SVC_STAT_COUNT] = PP_SVC_STAT_NAMES;
 
 void pp_map_sizes_default(struct pp_map_sizes *s)
 {
@@ -56,12 +73,22 @@ unsigned pp_map_max_entries(const struct pp_map_sizes *s, enum pp_map_id id)
 	case PPM_QINQ:
 	case PPM_SRCMAC:	return s->max_match;
 	case PPM_SPORTS:
-	case PPM_SPORT_STATS:	return s->max_sports;
+	case PPM_SPORT_STATS:
+	case PPM_DHCP:
+	case PPM_SVC_STATS:	return s->max_sports;
+	case PPM_SCRATCH:	return 1;
 	case PPM_NETS:
 	case PPM_NETVLANS:
 	case PPM_FLOOD:
 	case PPM_NET_DROPS:	return s->max_nets;
-	case PPM_FDB:		return s->max_macs;
+	case PPM_FDB:
+	case PPM_NEIGH:
+	case PPM_SEC_SRC:
+	case PPM_SEC_MAC:
+	case PPM_RULE_ADDR:
+	case PPM_RULE_L4:
+	case PPM_RULE_STATS:	return s->max_macs;	/* one address per MAC, about */
+	case PPM_RULE_SET:	return s->max_sports;
 	case PPM_NAMES:		return s->max_sports + s->max_iports + s->max_nets;
 	case PPM_XDP_TX:	return s->max_iports + s->max_nets;	/* taps + network devices */
 	case PPM_COUNT:		break;
@@ -251,4 +278,20 @@ int pp_map_iter(const struct pp_maps *m, enum pp_map_id id,
 			return err;
 	}
 	return 0;
+}
+
+__u64 pp_rule_stat_get(const struct pp_maps *m, __u32 sport, __u8 dir, __u16 idx)
+{
+	struct pp_rule_stat_key k = { .sport = sport, .idx = idx, .dir = dir };
+	int ncpus = pp_ncpus();
+	__u64 *v, sum = 0;
+
+	if (ncpus <= 0)
+		return 0;
+	v = calloc(ncpus, sizeof(*v));
+	if (v && !bpf_map_lookup_elem(m->fd[PPM_RULE_STATS], &k, v))
+		for (int i = 0; i < ncpus; i++)
+			sum += v[i];
+	free(v);
+	return sum;
 }

@@ -32,6 +32,16 @@ enum pp_map_id {
 	PPM_NET_DROPS,
 	PPM_NAMES,
 	PPM_XDP_TX,		/* devmap: hash semantics (put, delete, iterate) */
+	PPM_NEIGH,
+	PPM_SEC_SRC,		/* LPM trie: hash semantics */
+	PPM_SEC_MAC,
+	PPM_DHCP,
+	PPM_SCRATCH,		/* per-CPU scratch of the programs: not for userspace */
+	PPM_SVC_STATS,
+	PPM_RULE_ADDR,		/* LPM trie: hash semantics */
+	PPM_RULE_L4,		/* LPM trie: hash semantics */
+	PPM_RULE_SET,
+	PPM_RULE_STATS,		/* per-CPU hash, written by the programs */
 	PPM_COUNT,
 };
 
@@ -105,6 +115,23 @@ PP_ACCESSORS(srcmac, PPM_SRCMAC, struct pp_srcmac_key, __u32)
 PP_ACCESSORS(fdb, PPM_FDB, struct pp_fdb_key, __u32)
 PP_ACCESSORS(flood, PPM_FLOOD, __u32, struct pp_flood)
 PP_ACCESSORS(name, PPM_NAMES, struct pp_name_key, struct pp_name_val)
+PP_ACCESSORS(neigh, PPM_NEIGH, struct pp_neigh_key, struct pp_neigh)
+PP_ACCESSORS(sec_src, PPM_SEC_SRC, struct pp_sec_key, struct pp_sec_src)
+PP_ACCESSORS(sec_mac, PPM_SEC_MAC, struct pp_sec_mac_key, __u32)
+PP_ACCESSORS(dhcp, PPM_DHCP, __u32, struct pp_dhcp)
+PP_ACCESSORS(rule_addr, PPM_RULE_ADDR, struct pp_rule_addr_key, struct pp_rule_bits)
+PP_ACCESSORS(rule_l4, PPM_RULE_L4, struct pp_rule_l4_key, struct pp_rule_bits)
+PP_ACCESSORS(rule_set, PPM_RULE_SET, struct pp_rule_set_key, struct pp_rule_set)
+
+/* Packets matched by rule (sport, dir, idx), summed over CPUs (0 if none yet). */
+__u64 pp_rule_stat_get(const struct pp_maps *m, __u32 sport, __u8 dir, __u16 idx);
+
+static inline int pp_svc_stats_get(const struct pp_maps *m, __u32 sport, struct pp_svc_stats *sum)
+{
+	return pp_map_get_percpu_sum(m, PPM_SVC_STATS, sport, sum);
+}
+
+extern const char *const pp_svc_stat_names[PP_SVC_STAT_COUNT];
 
 static inline int pp_vlan_put(struct pp_maps *m, __u32 slot, __u16 vid, __u32 sport)
 {

@@ -10,6 +10,7 @@ pkgs=(
 	libnl-3-dev libnl-route-3-dev libyaml-dev libcmocka-dev libjson-c-dev
 	libmicrohttpd-dev libcurl4-openssl-dev curl
 	iproute2 iputils-ping ethtool tcpdump netcat-openbsd
+	isc-dhcp-client					# a DHCP client for the dhcp service tests
 	qemu-system-x86 busybox-static cpio kmod	# the real guest (vm/)
 )
 pkgs+=("$@")

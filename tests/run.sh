@@ -24,6 +24,8 @@ suites=(
 	"e2e:xdp|tests/e2e/xdp.sh"
 	"e2e:daemon|tests/e2e/daemon.sh"
 	"e2e:api|tests/e2e/api.sh"
+	"e2e:services|tests/e2e/services.sh"
+	"e2e:services-tc|tests/e2e/services.sh tc"
 	"e2e:demo|tests/e2e/demo.sh"
 	"e2e:vm|tests/e2e/vm.sh"
 )

@@ -156,6 +156,27 @@ static __always_inline int ctx_handed_to_tc(int verdict)
 	return 0;
 }
 
+/*
+ * Answer a frame in place (the responders): send it back out of the device it
+ * came in on.  On a tap's TC ingress, a redirect to the same device's egress
+ * delivers it to the VM.  Chosen before the frame changes, like ctx_redirect.
+ */
+static __always_inline int ctx_reply(struct __sk_buff *ctx)
+{
+	return bpf_redirect(ctx_ifindex(ctx), 0);
+}
+
+/* A TC answer may be longer than the question (bpf_skb_change_tail). */
+#define CTX_CAN_GROW	1
+
+/* Make the frame len bytes long (cut or zero-extended at its end). */
+static __always_inline int ctx_set_len(struct __sk_buff *ctx, __u32 cur, __u32 len)
+{
+	if (cur == len)
+		return 0;
+	return bpf_skb_change_tail(ctx, len, 0);
+}
+
 /* Send a copy of the frame, as it is now, out of ifindex; 0 on success. */
 static __always_inline int ctx_clone_redirect(struct __sk_buff *ctx, __u32 ifindex)
 {

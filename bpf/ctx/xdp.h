@@ -168,6 +168,29 @@ static __always_inline int ctx_redirect_done(struct xdp_md *ctx, __u32 ifindex, 
 }
 
 /*
+ * Answer a frame in place (the responders): XDP_TX sends it back out of the
+ * device it came in on (a tap: to the VM).
+ */
+static __always_inline int ctx_reply(struct xdp_md *ctx)
+{
+	(void)ctx;
+	return XDP_TX;
+}
+
+/*
+ * No CTX_CAN_GROW: a tap in native XDP mode has almost no tailroom, so an
+ * answer longer than its question is handed to TC; shrinking is fine.
+ */
+static __always_inline int ctx_set_len(struct xdp_md *ctx, __u32 cur, __u32 len)
+{
+	if (len > cur)
+		return -1;
+	if (len == cur)
+		return 0;
+	return bpf_xdp_adjust_tail(ctx, (int)len - (int)cur);
+}
+
+/*
  * Can a frame of len bytes go to a device of MTU mtu by XDP?  An XDP
  * redirect drops what is longer than the MTU + 14 + one 4-byte tag
  * (xdp_ok_fwd_dev); TC sends it.  mtu is the one polyport was given for the

@@ -35,6 +35,14 @@ static __always_inline void pp_count_drop(void *map, __u32 idx, __u32 reason)
 		d->reason[reason]++;
 }
 
+/* Count what a service of service port id did (a field of pp_svc_stats). */
+#define pp_count_svc(id, field) do {						\
+	__u32 _k = (id);							\
+	struct pp_svc_stats *_s = bpf_map_lookup_elem(&PP_MAP_SVC_STATS, &_k);	\
+	if (_s)									\
+		_s->field++;							\
+} while (0)
+
 /* Drop a frame from a VM, counted on its instance port (slot 0: unknown tap). */
 static __always_inline int pp_drop_iport(__u32 slot, __u32 reason)
 {

@@ -32,6 +32,10 @@
 #include "maps.bpf.h"
 #include "frame.h"
 #include "counters.h"
+#include "security.h"
+#include "responder.h"
+#include "dhcp.h"
+#include "rules.h"
 
 /* Internal results: >= 0 a verdict, < 0 a drop reason. */
 #define PP_ERR(reason)		(-1 - (int)(reason))
@@ -40,11 +44,6 @@
 static __always_inline int pp_untagged(const struct pp_frame *f)
 {
 	return f->ntags == 0 || (f->ntags == 1 && !(f->tci0 & 0xfff));
-}
-
-static __always_inline __u32 pp_sport_ntags(const struct pp_sport *sp)
-{
-	return sp->match == PP_MATCH_QINQ ? 2 : sp->match == PP_MATCH_VLAN ? 1 : 0;
 }
 
 /* Does service port sp, on instance port slot, match frame f exactly? */
@@ -188,6 +187,10 @@ static __always_inline int pp_to_sport(struct __ctx_buff *ctx, __u32 q, __u32 ne
 	tap = qi ? pp_slot_tap(slot, qi) : 0;
 	if (!tap)
 		return PP_ERR(PP_DROP_NO_TARGET);
+	/* q's ingress rules (bpf/lib/rules.h): counted there */
+	if ((qs->flags & PP_SPORT_SECURITY) &&
+	    pp_rules(ctx, q, f->ntags | (__u32)f->meta << 8 | PP_DIR_INGRESS << 16))
+		return CTX_ACT_DROP;
 	len = f->len - 4 * (__u32)f->ntags + 4 * pp_sport_ntags(qs);
 	if (!ctx_tx_fits(len, qi->mtu))
 		return CTX_ACT_TO_TC;	/* XDP: longer than the tap takes by XDP */
@@ -249,6 +252,8 @@ __noinline int pp_flood_one(struct __ctx_buff *ctx, __u32 q, __u32 net_id, __u32
 	tap = qi ? pp_slot_tap(slot, qi) : 0;
 	if (!tap)
 		return 0;
+	if ((qs->flags & PP_SPORT_SECURITY) && pp_rules(ctx, q, PP_DIR_INGRESS << 16))
+		return 0;	/* q's ingress rules drop this copy (counted there) */
 	rewrite = (qi->flags & PP_IPORT_HAS_SRCMAC) &&
 		  (qs->match == PP_MATCH_UNTAGGED || qs->match == PP_MATCH_SRCMAC);
 	if (rewrite && (ctx_load_bytes(ctx, 0, dst, ETH_ALEN) ||
@@ -326,14 +331,47 @@ static __always_inline int pp_from_vm(struct __ctx_buff *ctx)
 	sp = bpf_map_lookup_elem(&PP_MAP_SPORTS, &id);
 	if (!sp || !pp_sport_matches(sp, slot, &f))
 		return pp_drop_iport(slot, PP_DROP_UNKNOWN_PORT);
-	if (!pp_mac_eq(f.src, sp->mac))
+	if (!pp_mac_eq(f.src, sp->mac) &&
+	    !((sp->flags & PP_SPORT_SECURITY) && pp_sec_mac_ok(id, f.src)))
 		return pp_drop_iport(slot, PP_DROP_SPOOFED);
+	/* Port security (bpf/lib/security.h): L3 sources, ARP, ND. */
+	if ((sp->flags & PP_SPORT_SECURITY) && pp_security(ctx, id, f.ntags | (__u32)f.meta << 8)) {
+		pp_count_svc(id, security_drops);
+		return pp_drop_iport(slot, PP_DROP_SPOOFED);
+	}
 	net_id = sp->net_id;
 	net = bpf_map_lookup_elem(&PP_MAP_NETS, &net_id);
 	if (!net_id || !net)
 		return pp_drop_iport(slot, PP_DROP_NO_TARGET);
 	if (pp_too_big(ctx, &f, net->mtu))
 		return pp_drop_iport(slot, PP_DROP_MTU);
+
+	/* Services answering in place (bpf/lib/dhcp.h, bpf/lib/responder.h). */
+	if (sp->flags & PP_SPORT_DHCP) {
+		ret = pp_dhcp_serve(ctx, id, f.ntags | (__u32)f.meta << 8);
+		if (ret == PP_RESP_BAD || ret == PP_RESP_MALFORMED)
+			return pp_drop_iport(slot, PP_DROP_MALFORMED);
+		if (ret != PP_RESP_NONE) {
+			if (!ctx_handed_to_tc(ret))
+				pp_count_rx(id, f.len);
+			return ret;
+		}
+	}
+	if (sp->flags & PP_SPORT_RESPONDER) {
+		ret = pp_respond(ctx, id, f.ntags | (__u32)f.meta << 8);
+		if (ret == PP_RESP_BAD)
+			return pp_drop_iport(slot, PP_DROP_MALFORMED);
+		if (ret != PP_RESP_NONE) {
+			if (!ctx_handed_to_tc(ret))
+				pp_count_rx(id, f.len);
+			return ret;
+		}
+	}
+
+	/* its egress rules (bpf/lib/rules.h): counted there */
+	if ((sp->flags & PP_SPORT_SECURITY) &&
+	    pp_rules(ctx, id, f.ntags | (__u32)f.meta << 8 | PP_DIR_EGRESS << 16))
+		return CTX_ACT_DROP;
 
 	if (pp_mac_is_mcast(f.dst)) {
 #ifdef CTX_CAN_CLONE

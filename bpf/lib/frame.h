@@ -48,6 +48,13 @@ static __always_inline int pp_mac_eq(const __u8 *a, const __u8 *b)
 	       *(const __u16 *)(a + 4) == *(const __u16 *)(b + 4);
 }
 
+/* The same, byte by byte: for MACs at any alignment (packed headers on the stack). */
+static __always_inline int pp_mac_eq_b(const __u8 *a, const __u8 *b)
+{
+	return !((a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) | (a[3] ^ b[3]) |
+		 (a[4] ^ b[4]) | (a[5] ^ b[5]));
+}
+
 static __always_inline int pp_mac_is_mcast(const __u8 *mac)
 {
 	return mac[0] & 1;
@@ -116,6 +123,12 @@ static __always_inline int pp_tags_pop(struct __ctx_buff *ctx, __u32 n)
 	if (n > 1 && ctx_tag_pop(ctx))
 		return -1;
 	return 0;
+}
+
+/* The tags a service port's frames carry on the tap. */
+static __always_inline __u32 pp_sport_ntags(const struct pp_sport *sp)
+{
+	return sp->match == PP_MATCH_QINQ ? 2 : sp->match == PP_MATCH_VLAN ? 1 : 0;
 }
 
 /*

@@ -19,6 +19,8 @@ struct fspec {
 	uint16_t proto;		/* ethertype after the tags; 0 = 0x0800 */
 	uint32_t payload;	/* bytes after the ethertype; 0 = 46 */
 	uint32_t cut;		/* if non-zero, the frame is cut to this length */
+	const uint8_t *raw;	/* if set: the bytes after the tags (ethertype */
+	uint32_t raw_len;	/* included) instead of proto and payload */
 };
 
 static inline unsigned fr_ntags(const struct fspec *f)
@@ -44,8 +46,14 @@ static inline uint32_t fr_build(uint8_t *buf, const struct fspec *f)
 		buf[off++] = f->tags[i].tci >> 8;
 		buf[off++] = f->tags[i].tci & 0xff;
 	}
-	buf[off++] = proto >> 8;
-	buf[off++] = proto & 0xff;
+	if (f->raw) {
+		memcpy(buf + off, f->raw, f->raw_len);
+		off += f->raw_len;
+		payload = 0;
+	} else {
+		buf[off++] = proto >> 8;
+		buf[off++] = proto & 0xff;
+	}
 	for (uint32_t i = 0; i < payload && off < FR_MAX; i++)
 		buf[off++] = (uint8_t)(0xa5 ^ i);
 	if (f->cut && f->cut < off)

@@ -114,6 +114,16 @@ expect "crud: bind a service: PUT .../bind/network" 200 '"bind": \{ "network": "
 	PUT /v1/service-ports/p200/bind/network '{"network": "net-a"}'
 expect "crud: and back" 200 '"bind": \{ "network": "net-b" \}.*"revision": 3' \
 	PUT /v1/service-ports/p200/bind/network '{"network": "net-b"}'
+expect "crud: bind a service: PUT .../bind/responder" 200 '"bind": \{ "network": "net-b", "responder": \{ \} \}' \
+	PUT /v1/service-ports/p200/bind/responder '{"responder": {}}'
+expect "crud: bind a service: PUT .../bind/security" 200 '"security": \{ "allowed-pairs": \[ \], "ingress": \[ \{ "proto": "tcp", "ports": "22", "action": "allow" \} \].*"default": "drop"' \
+	PUT /v1/service-ports/p200/bind/security '{"security": {"ingress": [{"proto": "tcp", "ports": 22}]}}'
+expect "crud: dhcp on a network without a gateway -> 422" 422 'needs a gateway ipv4 on network' \
+	PUT /v1/service-ports/p200/bind/dhcp '{"dhcp": {}}'
+expect "crud: unbind: DELETE .../bind/security" 200 '"bind": \{ "network": "net-b", "responder": \{ \} \}' \
+	DELETE /v1/service-ports/p200/bind/security
+expect "crud: unbind: DELETE .../bind/responder" 200 '"bind": \{ "network": "net-b" \}' \
+	DELETE /v1/service-ports/p200/bind/responder
 
 # ---- errors ---------------------------------------------------------------------------
 expect "errors: stale revision -> 409" 409 '"code": "stale_revision".*"field": "revision"' \
@@ -144,7 +154,7 @@ expect "errors: missing name -> 422" 422 '"field": "name"' POST /v1/networks '{"
 expect "errors: unknown resource -> 404" 404 'no such resource' GET /v1/widgets
 expect "errors: method not allowed -> 405" 405 'not allowed' DELETE /v1/networks
 expect "errors: unknown service binding -> 422" 422 'unknown service' \
-	PUT /v1/service-ports/p200/bind/dhcp '{"dhcp": {}}'
+	PUT /v1/service-ports/p200/bind/mirror '{"mirror": {}}'
 big=$(head -c 70000 /dev/zero | tr '\0' ' ')
 expect "errors: declared body over the limit -> 413" 413 '"code": "too_large"' POST /v1/networks "{\"name\": \"big\",$big \"device\": \"x\"}"
 code=$(head -c 70000 /dev/zero | tr '\0' ' ' | curl -s -o /dev/null -w '%{http_code}' --unix-socket "$API" \
@@ -291,7 +301,7 @@ check "metrics: --metrics-listen serves /metrics on TCP (loopback)" \
 	sh -c "curl -s -m 5 http://127.0.0.1:$MPORT/metrics | grep -q '^polyport_reconcile_total '"
 code=$(curl -s -m 5 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$MPORT/v1/networks")
 [[ $code == 404 ]] && pass "metrics: the TCP listener serves nothing but /metrics" || fail "metrics: TCP /v1/networks gave $code"
-expect "persistence: API objects survive a restart" 200 '"name": "p200".*"revision": 3, "source": "api"' \
+expect "persistence: API objects survive a restart" 200 '"name": "p200".*"revision": 7, "source": "api"' \
 	GET /v1/service-ports/p200
 expect "persistence: ... all of them" 200 '"name": "vm3".*"source": "api"' GET /v1/instance-ports/vm3
 check "persistence: ... and still forward" ip netns exec ppta-g200 ping -c 2 -i 0.2 -W 2 10.2.0.1

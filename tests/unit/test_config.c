@@ -576,17 +576,17 @@ static void test_unknown_keys(void **state)
 	     "      s:\n"
 	     "        vlan: 1\n"
 	     "        network: na\n"
-	     "        bind: {network: na, dhcp: true}\n",
+	     "        bind: {network: na, mirror: true}\n",
 	     NULL);
 	expect_nerr(f, 4);
 	expect_err(f, "a.yaml", 4, 5,
-		   "unknown key \"vlans\" in network \"na\" (expected: device, mtu, vlan)");
+		   "unknown key \"vlans\" in network \"na\" (expected: device, mtu, vlan, gateway)");
 	expect_err(f, "a.yaml", 9, 5,
 		   "unknown key \"service_ports\" in instance port \"p\" (expected: device, mac, mtu, mode, service-ports)");
 	expect_err(f, "a.yaml", 13, 9,
-		   "unknown key \"network\" in service port \"s\" (expected: vlan, untagged, src-mac, mac, bind)");
+		   "unknown key \"network\" in service port \"s\" (expected: vlan, untagged, src-mac, mac, addresses, bind)");
 	expect_err(f, "a.yaml", 14, 29,
-		   "unknown key \"dhcp\" in bind of service port \"s\" (expected: network)");
+		   "unknown key \"mirror\" in bind of service port \"s\" (expected: network, security, responder, dhcp)");
 }
 
 static void test_wrong_types(void **state)
@@ -1981,9 +1981,9 @@ static void test_toplevel_instance_port_key(void **state)
 	expect_nerr(f, 4);
 	/* refused in a nested service port */
 	expect_err(f, "a.yaml", 9, 12,
-		   "unknown key \"instance-port\" in service port \"s1\" (expected: vlan, untagged, src-mac, mac, bind)");
+		   "unknown key \"instance-port\" in service port \"s1\" (expected: vlan, untagged, src-mac, mac, addresses, bind)");
 	expect_err(f, "a.yaml", 11, 80,
-		   "unknown key \"device\" in service port \"t1\" (expected: instance-port, vlan, untagged, src-mac, mac, bind)");
+		   "unknown key \"device\" in service port \"t1\" (expected: instance-port, vlan, untagged, src-mac, mac, addresses, bind)");
 	expect_err(f, "a.yaml", 12, 7,
 		   "service port \"t2\" must be a mapping, got a sequence");
 	expect_err(f, "a.yaml", 13, 26,
@@ -2219,6 +2219,281 @@ static void test_perf_toplevel_json(void **state)
 
 /* ======================================================================== */
 
+/* ======================================================================== */
+/* Services (issue 6): gateway, addresses, security, responder, dhcp */
+
+#define NETS_GW							\
+	"networks:\n"						\
+	"  na:\n"						\
+	"    device: pa0\n"					\
+	"    gateway: {ipv4: 10.0.0.1, ipv6: \"fd00:a::1\"}\n"	\
+	"  nb: {device: pb0}\n"
+
+static void test_services_full(void **state)
+{
+	struct fx *f = *state;
+	const struct pp_cfg_network *n;
+	const struct pp_cfg_sport *s;
+	const struct pp_cfg_rule *r;
+	uint8_t gwmac[6];
+	char buf[64];
+
+	load(f,
+	     "a.yaml",
+	     NETS_GW
+	     "  nc:\n"
+	     "    device: pc0\n"
+	     "    gateway: {ipv4: 10.1.0.1, mac: 02:00:00:00:00:fe}\n"
+	     IPORT_HEAD
+	     "      s1:\n"
+	     "        vlan: 100\n"
+	     "        addresses: [10.0.0.5/24, \"fd00:a::5/64\"]\n"
+	     "        bind:\n"
+	     "          network: na\n"
+	     "          security:\n"
+	     "            allowed-pairs: [{mac: 52:54:00:00:00:10, ip: 10.0.0.50}, {mac: 52:54:00:00:00:11}]\n"
+	     "            ingress: [{proto: tcp, ports: 22, from: 10.0.0.0/24}, {proto: icmp, icmp-type: 8}]\n"
+	     "            egress: [{proto: udp, ports: 1000-2000, to: \"fd00::/8\", action: drop}, {action: allow}]\n"
+	     "            default: allow\n"
+	     "          responder: {}\n"
+	     "          dhcp: {dns: [10.0.0.2, 10.0.0.3], lease: 3600, mtu: 1400, routes: [{to: 192.168.0.0/16, via: 10.0.0.1}]}\n"
+	     "      s2:\n"
+	     "        vlan: 200\n"
+	     "        bind: {network: nb, security: {}, responder: , dhcp: }\n",
+	     NULL);
+	/* s2: dhcp without gateway ipv4 and without an IPv4 address */
+	expect_nerr(f, 2);
+	expect_err(f, "a.yaml", 28, 56,
+		   "dhcp on service port \"s2\" needs a gateway ipv4 on network \"nb\"");
+	expect_err(f, "a.yaml", 28, 56,
+		   "dhcp on service port \"s2\" needs an IPv4 address in its addresses");
+
+	load(f,
+	     "a.yaml",
+	     NETS_GW
+	     "  nc:\n"
+	     "    device: pc0\n"
+	     "    gateway: {ipv4: 10.1.0.1, mac: 02:00:00:00:00:fe}\n"
+	     IPORT_HEAD
+	     "      s1:\n"
+	     "        vlan: 100\n"
+	     "        addresses: [10.0.0.5/24, \"fd00:a::5/64\"]\n"
+	     "        bind:\n"
+	     "          network: na\n"
+	     "          security:\n"
+	     "            allowed-pairs: [{mac: 52:54:00:00:00:10, ip: 10.0.0.50}, {mac: 52:54:00:00:00:11}]\n"
+	     "            ingress: [{proto: tcp, ports: 22, from: 10.0.0.0/24}, {proto: icmp, icmp-type: 8}]\n"
+	     "            egress: [{proto: udp, ports: 1000-2000, to: \"fd00::/8\", action: drop}, {action: allow}]\n"
+	     "            default: allow\n"
+	     "          responder: {}\n"
+	     "          dhcp: {dns: [10.0.0.2, 10.0.0.3], lease: 3600, mtu: 1400, routes: [{to: 192.168.0.0/16, via: 10.0.0.1}]}\n"
+	     "      s2:\n"
+	     "        vlan: 200\n"
+	     "        bind: {network: nb, security: {}, responder: }\n"
+	     "      s3:\n"
+	     "        vlan: 300\n"
+	     "        mac: 52:54:00:00:00:03\n"
+	     "        addresses: [10.1.0.7/16]\n"
+	     "        bind: {network: nc, dhcp: {}}\n",
+	     NULL);
+	expect_nerr(f, 0);
+
+	n = pp_config_find_network(f->cfg, "na");
+	assert_non_null(n);
+	assert_true(n->has_gateway);
+	assert_int_equal(n->gw4.family, PP_AF_INET);
+	pp_addr_format(&n->gw4, false, buf, sizeof(buf));
+	assert_string_equal(buf, "10.0.0.1");
+	pp_addr_format(&n->gw6, false, buf, sizeof(buf));
+	assert_string_equal(buf, "fd00:a::1");
+	assert_false(n->gw_mac_explicit);
+	pp_gateway_mac("na", gwmac);
+	assert_memory_equal(n->gw_mac, gwmac, 6);
+	assert_int_equal(n->gw_mac[0], 0x02);	/* locally administered, unicast */
+	pp_gateway_mac("nb", gwmac);
+	assert_memory_not_equal(n->gw_mac, gwmac, 6);
+	n = pp_config_find_network(f->cfg, "nb");
+	assert_false(n->has_gateway);
+	n = pp_config_find_network(f->cfg, "nc");
+	assert_true(n->gw_mac_explicit);
+	assert_int_equal(n->gw_mac[5], 0xfe);
+	assert_int_equal(n->gw6.family, PP_AF_NONE);
+
+	s = pp_config_find_sport(f->cfg, "s1");
+	assert_int_equal(s->n_addrs, 2);
+	pp_addr_format(&s->addrs[0], true, buf, sizeof(buf));
+	assert_string_equal(buf, "10.0.0.5/24");
+	pp_addr_format(&s->addrs[1], true, buf, sizeof(buf));
+	assert_string_equal(buf, "fd00:a::5/64");
+	assert_true(s->security && s->responder && s->dhcp);
+	assert_int_equal(s->n_pairs, 2);
+	assert_true(s->pairs[0].has_ip);
+	assert_int_equal(s->pairs[0].ip.plen, 32);
+	assert_false(s->pairs[1].has_ip);
+	assert_int_equal(s->pairs[1].mac[5], 0x11);
+	assert_int_equal(s->n_ingress, 2);
+	assert_int_equal(s->n_egress, 2);
+	assert_true(s->default_allow);
+	r = &f->cfg->rules[s->rule_first];
+	assert_int_equal(r[0].dir, PP_RULE_INGRESS);
+	assert_int_equal(r[0].proto, 6);
+	assert_int_equal(r[0].port_lo, 22);
+	assert_int_equal(r[0].port_hi, 22);
+	assert_int_equal(r[0].from.plen, 24);
+	assert_int_equal(r[0].allow, 1);
+	assert_int_equal(r[1].proto, 1);
+	assert_true(r[1].has_icmp_type);
+	assert_int_equal(r[1].icmp_type, 8);
+	assert_int_equal(r[2].dir, PP_RULE_EGRESS);
+	assert_int_equal(r[2].port_lo, 1000);
+	assert_int_equal(r[2].port_hi, 2000);
+	assert_int_equal(r[2].to.family, PP_AF_INET6);
+	assert_int_equal(r[2].allow, 0);
+	assert_int_equal(r[3].proto, 0);
+	assert_int_equal(r[3].allow, 1);
+	assert_int_equal(r[0].loc.line, 21);
+	assert_int_equal(s->n_dns, 2);
+	assert_int_equal(s->dns[1][3], 3);
+	assert_int_equal(s->lease, 3600);
+	assert_int_equal(s->dhcp_mtu, 1400);
+	assert_int_equal(s->n_routes, 1);
+	assert_int_equal(s->routes[0].to.plen, 16);
+	assert_int_equal(s->routes[0].via[3], 1);
+
+	s = pp_config_find_sport(f->cfg, "s2");
+	assert_true(s->security && s->responder && !s->dhcp);
+	assert_int_equal(s->n_ingress + s->n_egress + s->n_pairs + s->n_addrs, 0);
+	assert_false(s->default_allow);		/* default: drop */
+	s = pp_config_find_sport(f->cfg, "s3");
+	assert_true(s->dhcp && !s->security && !s->responder);
+	assert_int_equal(s->lease, PP_LEASE_DEFAULT);
+	assert_int_equal(s->dhcp_mtu, 0);	/* the network's */
+	assert_int_equal(s->n_dns + s->n_routes, 0);
+}
+
+static void test_services_values(void **state)
+{
+	struct fx *f = *state;
+
+	load(f,
+	     "a.yaml",
+	     "networks:\n"
+	     "  na:\n"
+	     "    device: pa0\n"
+	     "    gateway: {ipv4: \"fd00::1\", ipv6: 10.0.0.1, mac: 01:00:00:00:00:01}\n"
+	     "  nb:\n"
+	     "    device: pb0\n"
+	     "    gateway: {mac: 02:00:00:00:00:01, bogus: 1}\n"
+	     "  nc:\n"
+	     "    device: pc0\n"
+	     "    gateway: {ipv4: 10.0.0.1/24}\n"
+	     IPORT_HEAD
+	     "      s1:\n"
+	     "        vlan: 1\n"
+	     "        addresses: [10.0.0.5/33, foo, 10.0.0.6, 10.0.0.6/24, [x]]\n"
+	     "        bind: {network: nc}\n"
+	     "      s2:\n"
+	     "        vlan: 2\n"
+	     "        mac: 02:00:00:00:00:02\n"
+	     "        bind:\n"
+	     "          network: nc\n"
+	     "          security:\n"
+	     "            allowed-pairs: [{ip: 10.0.0.9}, 5, {mac: xx}]\n"
+	     "            ingress: [{proto: sctp}, {proto: icmp, ports: 22}, {proto: tcp, ports: 0}, {proto: tcp, ports: 9-8}, {proto: tcp, icmp-type: 3}, {proto: icmp, from: \"fd00::/8\"}, {action: reject}, {bogus: 1}]\n"
+	     "            default: maybe\n"
+	     "          responder: {answer: yes}\n"
+	     "          dhcp: {dns: [\"fd00::53\"], lease: 10, mtu: 20, routes: [{to: 10.9.0.0}, {via: 10.0.0.1}]}\n",
+	     NULL);
+	expect_nerr(f, 30);
+	expect_err(f, "a.yaml", 4, 21, "gateway ipv4 must be an IPv4 address, got \"fd00::1\"");
+	expect_err(f, "a.yaml", 4, 38, "gateway ipv6 must be an IPv6 address, got \"10.0.0.1\"");
+	expect_err(f, "a.yaml", 4, 53, "multicast MAC 01:00:00:00:00:01 is not allowed for gateway mac");
+	expect_err(f, "a.yaml", 7, 5, "gateway of network \"nb\" has neither ipv4 nor ipv6");
+	expect_err(f, "a.yaml", 7, 39, "unknown key \"bogus\" in gateway of network \"nb\" (expected: ipv4, ipv6, mac)");
+	expect_err(f, "a.yaml", 10, 21, "invalid gateway ipv4 \"10.0.0.1/24\" (expected an IPv4 or IPv6 address)");
+	expect_err(f, "a.yaml", 18, 21, "invalid address \"10.0.0.5/33\" (expected an IPv4 or IPv6 address, optionally /len)");
+	expect_err(f, "a.yaml", 18, 34, "invalid address \"foo\"");
+	expect_err(f, "a.yaml", 18, 49, "address 10.0.0.6 is listed twice");
+	expect_err(f, "a.yaml", 18, 62, "address must be an IP address, got a sequence");
+	expect_err(f, "a.yaml", 26, 29, "allowed pair of service port \"s2\" has no mac");
+	expect_err(f, "a.yaml", 26, 45, "each entry of allowed-pairs must be a mapping, got \"5\"");
+	expect_err(f, "a.yaml", 26, 54, "invalid MAC \"xx\" for allowed pair mac");
+	expect_err(f, "a.yaml", 27, 31, "proto must be one of any, icmp, tcp, udp, icmpv6, got \"sctp\"");
+	expect_err(f, "a.yaml", 27, 52, "ports need proto tcp or udp");
+	expect_err(f, "a.yaml", 27, 84, "ports must be a port 1-65535 or a range \"LOW-HIGH\", got \"0\"");
+	expect_err(f, "a.yaml", 27, 108, "ports must be a port 1-65535 or a range \"LOW-HIGH\", got \"9-8\"");
+	expect_err(f, "a.yaml", 27, 127, "icmp-type needs proto icmp or icmpv6");
+	expect_err(f, "a.yaml", 27, 142, "ingress rule mixes IPv4 and IPv6");
+	expect_err(f, "a.yaml", 27, 184, "action must be allow or drop, got \"reject\"");
+	expect_err(f, "a.yaml", 27, 194, "unknown key \"bogus\" in ingress rule of service port \"s2\"");
+	expect_err(f, "a.yaml", 28, 22, "default must be allow or drop, got \"maybe\"");
+	expect_err(f, "a.yaml", 29, 23, "unknown key \"answer\" in responder of service port \"s2\" (expected: no keys)");
+	expect_err(f, "a.yaml", 30, 11, "dhcp on service port \"s2\" needs an IPv4 address in its addresses");
+	expect_err(f, "a.yaml", 30, 24, "dns server must be an IPv4 address, got \"fd00::53\"");
+	expect_err(f, "a.yaml", 30, 44, "lease 10 is out of range 60-2147483647");
+	expect_err(f, "a.yaml", 30, 53, "mtu 20 is out of range 68-65535");
+	expect_err(f, "a.yaml", 30, 66, "dhcp route of service port \"s2\" needs to and via");
+	expect_err(f, "a.yaml", 30, 71, "invalid route to \"10.9.0.0\" (expected an IPv4 or IPv6 address/len)");
+	expect_err(f, "a.yaml", 30, 82, "dhcp route of service port \"s2\" needs to and via");
+}
+
+static void test_services_addresses_on_network(void **state)
+{
+	struct fx *f = *state;
+
+	load(f,
+	     "a.yaml",
+	     NETS_GW IPORT_HEAD
+	     "      s1: {vlan: 1, addresses: [10.0.0.5/24], bind: {network: na}}\n"
+	     "      s2: {vlan: 2, mac: 02:00:00:00:00:02, addresses: [10.0.0.1/24], bind: {network: na}}\n"
+	     "      s3: {vlan: 3, mac: 02:00:00:00:00:03, addresses: [\"10.0.0.5/16\"], bind: {network: na}}\n"
+	     "      s4: {vlan: 4, addresses: [10.0.0.5/24, \"fd00:a::1/64\"], bind: {network: nb}}\n",
+	     NULL);
+	expect_nerr(f, 2);
+	expect_err(f, "a.yaml", 12, 57,
+		   "address 10.0.0.1 of service port \"s2\" is the gateway of network \"na\"");
+	expect_err(f, "a.yaml", 13, 57,
+		   "address 10.0.0.5 of service port \"s3\" is already used on network \"na\" by service port \"s1\" at a.yaml:11:7");
+}
+
+static void test_services_api_json(void **state)
+{
+	struct fx *f = *state;
+	const struct pp_cfg_sport *s;
+
+	load(f, "a.yaml", NETS_GW IPORT_HEAD "      s1: {vlan: 1, bind: {network: na}}\n", NULL);
+	expect_nerr(f, 0);
+	load_api(f, "{\"service-ports\": {\"x\": {\"instance-port\": \"p\", \"vlan\": 7, "
+		    "\"mac\": \"02:00:00:00:00:07\", \"addresses\": [\"10.0.0.7/24\"], "
+		    "\"bind\": {\"network\": \"na\", \"responder\": {}, \"dhcp\": {\"lease\": 600}, "
+		    "\"security\": {\"ingress\": [{\"proto\": \"tcp\", \"ports\": \"22\"}]}}}}}");
+	expect_nerr(f, 0);
+	s = pp_config_find_sport(f->cfg, "x");
+	assert_non_null(s);
+	assert_true(s->responder && s->dhcp && s->security);
+	assert_int_equal(s->lease, 600);
+	assert_int_equal(s->n_ingress, 1);
+	assert_int_equal(f->cfg->rules[s->rule_first].port_lo, 22);
+}
+
+static void test_addr_parse(void **state)
+{
+	struct pp_cfg_addr a;
+
+	(void)state;
+	assert_int_equal(pp_addr_parse("10.0.0.1", 8, &a, false), 0);
+	assert_int_equal(a.plen, 32);
+	assert_int_equal(pp_addr_parse("10.0.0.1", 8, &a, true), -EINVAL);
+	assert_int_equal(pp_addr_parse("10.0.0.0/0", 10, &a, true), 0);
+	assert_int_equal(a.plen, 0);
+	assert_int_equal(pp_addr_parse("10.0.0.0/08", 11, &a, true), -EINVAL);
+	assert_int_equal(pp_addr_parse("::/128", 6, &a, true), 0);
+	assert_int_equal(a.family, PP_AF_INET6);
+	assert_int_equal(pp_addr_parse("::/129", 6, &a, true), -EINVAL);
+	assert_int_equal(pp_addr_parse("1.2.3.4/", 8, &a, false), -EINVAL);
+	assert_int_equal(pp_addr_parse("1.2.3", 5, &a, false), -EINVAL);
+}
+
 static void find_examples(void)
 {
 	/* run from the repository root, or from anywhere with the source
@@ -2301,6 +2576,11 @@ int main(void)
 		T(test_perf_8188_ports),
 		T(test_perf_100k_ports_limit),
 		T(test_perf_toplevel_json),
+		T(test_services_full),
+		T(test_services_values),
+		T(test_services_addresses_on_network),
+		T(test_services_api_json),
+		T(test_addr_parse),
 	};
 
 	find_examples();
