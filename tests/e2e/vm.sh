@@ -45,6 +45,7 @@ declare -A OCTET=([u]=71 [a]=72 [b]=73 [q]=74)
 IMAC=52:54:00:71:00:0a		# the vNIC's MAC: the untagged port's too
 gmac() { [[ $1 == u ]] && echo "$IMAC" || echo "52:54:00:${OCTET[$1]}:00:0a"; }
 gip() { echo "10.${OCTET[$1]}.0.10"; }
+DHCP_NET=a GW_A=10.72.0.254	# eth0.100 gets its address by DHCP from polyport
 hip() { echo "10.${OCTET[$1]}.0.1"; }
 API=$WORK/api.sock
 if "$B/polyportd" --help 2>&1 | grep -q -- --api-socket; then
@@ -107,7 +108,11 @@ echo "      guest: $(head -1 "$TOP/build/vm/manifest"), initramfs $(stat -c %s "
 mkdir -p "$CONF" "$STATE"
 {
 	echo "networks:"
-	for n in "${NETS[@]}"; do printf '  vm-%s:\n    device: pptvvm%s\n' "$n" "$n"; done
+	for n in "${NETS[@]}"; do
+		printf '  vm-%s:\n    device: pptvvm%s\n' "$n" "$n"
+		# polyport's DHCP server speaks as the gateway (an address no host has)
+		[[ $n == "$DHCP_NET" ]] && echo "    gateway: {ipv4: $GW_A}"
+	done
 	echo "instance-ports:"
 	echo "  vm:"
 	echo "    device: $TAP"
@@ -115,7 +120,12 @@ mkdir -p "$CONF" "$STATE"
 	echo "    mode: $MODE"
 	echo "    service-ports:"
 	for n in "${NETS[@]}"; do
-		echo "      vm-$n: {${YMATCH[$n]}, mac: $(gmac "$n"), bind: {network: vm-$n}}"
+		if [[ $n == "$DHCP_NET" ]]; then	# its address comes from polyport's DHCP
+			echo "      vm-$n: {${YMATCH[$n]}, mac: $(gmac "$n"), addresses: [$(gip "$n")/24],"
+			echo "              bind: {network: vm-$n, dhcp: {lease: 600}}}"
+		else
+			echo "      vm-$n: {${YMATCH[$n]}, mac: $(gmac "$n"), bind: {network: vm-$n}}"
+		fi
 	done
 } >"$CONF/vm.yaml"
 declare -A NSMAC HOSTMAC IFINDEX
@@ -175,7 +185,9 @@ ifs=()
 for n in "${NETS[@]}"; do
 	# p: another network, whose host address this sub-interface ARPs for
 	case $n in u) p=a ;; a) p=b ;; b) p=q ;; q) p=u ;; esac
-	ifs+=(--if "match=${MATCH[$n]},addr=$(gip "$n")/24,mac=$(gmac "$n"),peer=$(hip "$n"),tcp=5001,probe=$(hip "$p")")
+	addr=$(gip "$n")/24
+	[[ $n == "$DHCP_NET" ]] && addr=dhcp
+	ifs+=(--if "match=${MATCH[$n]},addr=$addr,mac=$(gmac "$n"),peer=$(hip "$n"),tcp=5001,probe=$(hip "$p")")
 done
 # and a VLAN the guest has no service port for: whatever it sends is dropped
 ROGUE_IP=10.79.0.10 ROGUE_MAC=52:54:00:79:00:0a
@@ -241,6 +253,11 @@ t_ready=$(marker "ready" | awk '{print $3}')
 	|| fail "boot: the guest never reported ready"
 errs=$(grep "^PPVM error" "$SERIAL" | tr -d '\r')
 [[ -z "$errs" ]] && pass "guest: no errors reported" || fail "guest: $(echo "$errs" | tr '\n' ';')"
+
+line=$(marker "dhcp ${GDEV[$DHCP_NET]} ")
+[[ "$line" == *"bound $(gip "$DHCP_NET")/24 router=$GW_A"* ]] \
+	&& pass "dhcp: ${GDEV[$DHCP_NET]} got $(gip "$DHCP_NET")/24, router $GW_A from polyport's DHCP (udhcpc in the guest)" \
+	|| fail "dhcp: ${GDEV[$DHCP_NET]}: ${line:-no lease}"
 
 THROUGHPUT=()
 for n in "${NETS[@]}"; do
