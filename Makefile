@@ -172,3 +172,31 @@ clean:
 test-vm: deps
 	@$(MAKE) --no-print-directory all
 	@tests/run.sh e2e:vm
+
+# ---- benchmarks (bench/; not part of make test, except bench-smoke) ----------
+# make bench: every path side by side with its ceiling and the peers (Linux
+# bridge, OVS), polyportd's control-plane figures; a table, build/bench/
+# results.json and build/bench/bench.png.  make bench-smoke: the same code
+# in seconds, checking only that the numbers are sane.  Both as root.
+.PHONY: bench bench-smoke
+BENCH_BIN := $(B)/bench/ppbench
+
+$(B)/bench:
+	@mkdir -p $@
+
+$(B)/bench/gen.bpf.o: bench/gen.bpf.c | $(B)/bench
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(B)/bench/gen.skel.h: $(B)/bench/gen.bpf.o
+	$(BPFTOOL) gen skeleton $< name gen_bpf > $@
+
+$(BENCH_BIN): bench/ppbench.c tests/bpf/frames.h $(B)/bench/gen.skel.h $(LIB_OBJS) | $(B)/bench
+	$(CC) $(CFLAGS) -Itests/bpf -o $@ $< $(LIB_OBJS) $(LDLIBS) -lm
+
+bench: deps
+	@$(MAKE) --no-print-directory all $(BENCH_BIN)
+	@bench/bench.sh
+
+bench-smoke: deps
+	@$(MAKE) --no-print-directory all $(BENCH_BIN)
+	@bench/smoke.sh

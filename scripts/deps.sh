@@ -12,6 +12,7 @@ pkgs=(
 	iproute2 iputils-ping ethtool tcpdump netcat-openbsd
 	isc-dhcp-client					# a DHCP client for the dhcp service tests
 	qemu-system-x86 busybox-static cpio kmod	# the real guest (vm/)
+	openvswitch-switch gnuplot-nox linux-perf	# make bench: a peer, the plot, profiles
 )
 pkgs+=("$@")
 

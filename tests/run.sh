@@ -27,6 +27,7 @@ suites=(
 	"e2e:services|tests/e2e/services.sh"
 	"e2e:services-tc|tests/e2e/services.sh tc"
 	"e2e:demo|tests/e2e/demo.sh"
+	"bench:smoke|bench/smoke.sh"
 	"e2e:vm|tests/e2e/vm.sh"
 )
 

@@ -1,0 +1,255 @@
+#!/usr/bin/env bash
+# make bench: polyport's dataplane and control-plane figures side by side with
+# the ceiling and the peers, measured in one run on this machine (issue 8).
+#
+#   bench/bench.sh [--quick] [--reps N] [--ms MS] [--cpu N] [--no-ovs]
+#                  [--no-control | --control-only] [--only KEY,...] [--bpf-stats]
+#
+# --only runs only the named paths (keys as in bench/ppbench.c, e.g.
+# v2n-fwd,v2n-pp-1u), --bpf-stats prints each program's ns per run (the
+# kernel's run-time statistics, for profiling: they slow every program down).
+#
+# What it does (as root; everything it makes is removed on exit, leftovers of
+# an earlier run first):
+#  1. A network namespace "<scope>-dp" with veth pairs for every path (see
+#     bench/ppbench.c: the ceilings, polyport in XDP mode with 1, 4,094 and
+#     1,000 x 100 service ports, polyport in TC mode, a Linux bridge, Open
+#     vSwitch with AF_XDP and with AF_PACKET ports) and a tap.
+#  2. Open vSwitch (Debian's openvswitch-switch, userspace datapath
+#     datapath_type=netdev): our own ovsdb-server and ovs-vswitchd, with a
+#     private database and run directory, stopped by PID at the end.
+#  3. build/bench/ppbench dataplane: every path in alternation, several times.
+#  4. A namespace "<scope>-cp" with a trunk veth and taps: ppbench control
+#     times build/polyportd applying binding files, the first frame after a
+#     tap appears, and the daemon's memory.
+#  5. ppbench report: the table, the targets, build/bench/results.json;
+#     gnuplot: build/bench/bench.png.
+# --quick (make bench-smoke): the fast paths only, one short repetition, no
+# OVS and no 100,000-port configurations, results under build/bench/smoke/,
+# and "PASS/FAIL name" lines that tests/run.sh counts.
+#
+# Namespaces are "pptbf-*" (full run) or "pptbs-*" (quick run), so that a
+# smoke run (make test) and a full run never remove each other's; every
+# device lives inside them and starts with "pptb".
+QUICK=0 REPS=5 MS= CPU=1 OVS=1 CONTROL=1 DATAPLANE=1 ONLY=() PROFILE=()
+while (($#)); do
+	case $1 in
+	--only) ONLY=(--only "$2"); CONTROL=0; shift ;;
+	--bpf-stats) PROFILE=(--bpf-stats) ;;
+	--quick) QUICK=1 ;;
+	--reps) REPS=$2; shift ;;
+	--ms) MS=$2; shift ;;
+	--cpu) CPU=$2; shift ;;
+	--no-ovs) OVS=0 ;;
+	--no-control) CONTROL=0 ;;
+	--control-only) DATAPLANE=0; OVS=0 ;;
+	*) echo "usage: $0 [--quick] [--reps N] [--ms MS] [--cpu N] [--no-ovs] [--no-control|--control-only]" \
+		"[--only KEY,...] [--bpf-stats]" >&2
+	   exit 2 ;;
+	esac
+	shift
+done
+if ((QUICK)); then
+	PPT_SCOPE=pptbs; REPS=1; MS=${MS:-100}; OVS=0
+else
+	PPT_SCOPE=pptbf; MS=${MS:-500}
+fi
+PPT_NAME=bench
+# shellcheck source=../tests/e2e/lib.sh
+source "$(dirname "$0")/../tests/e2e/lib.sh"
+need_root
+NS=$PPT_SCOPE-dp
+NSC=$PPT_SCOPE-cp
+OUT=$B/bench
+((QUICK)) && OUT=$B/bench/smoke
+[[ -n ${BENCH_OUT:-} ]] && OUT=$BENCH_OUT	# bench/profile.sh: elsewhere
+PPB=$B/bench/ppbench
+OVSD=$WORK/ovs
+
+log() { echo "bench: $*" >&2; }
+quick=()
+((QUICK)) && quick=(--quick)
+
+ovs_stop() {
+	local p
+	for p in ovs-vswitchd ovsdb-server; do
+		[[ -f $OVSD/$p.pid ]] || continue
+		kill "$(cat "$OVSD/$p.pid")" 2>/dev/null
+	done
+	for p in ovs-vswitchd ovsdb-server; do
+		[[ -f $OVSD/$p.pid ]] || continue
+		for _ in $(seq 50); do kill -0 "$(cat "$OVSD/$p.pid" 2>/dev/null)" 2>/dev/null || break; sleep 0.1; done
+		rm -f "$OVSD/$p.pid"
+	done
+}
+
+bench_finish() {
+	ovs_stop
+	finish
+}
+trap bench_finish EXIT
+cleanup_leftovers
+mount_bpffs
+mkdir -p "$OUT"
+((DATAPLANE)) && rm -f "$OUT"/dataplane.tsv
+((CONTROL)) && rm -f "$OUT"/control.tsv
+rm -f "$OUT"/results.json
+
+for bin in "$PPB" "$B/polyportd" "$B/polyportctl"; do
+	if [[ ! -x $bin ]]; then
+		fail "bench: $bin not built (make $bin)"
+		exit 1
+	fi
+done
+
+# ---- the machine ------------------------------------------------------------------
+{
+	echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+	echo "kernel: $(uname -r)"
+	echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(nproc) vCPUs ($(lscpu | sed -n 's/^Hypervisor vendor: *//p' | head -1) guest; SRSO: $(cat /sys/devices/system/cpu/vulnerabilities/spec_rstack_overflow 2>/dev/null))"
+	echo "memory: $(free -g | awk '/Mem:/{print $2}') GiB"
+	echo "commit: $(git -C "$TOP" rev-parse --short HEAD 2>/dev/null)$(git -C "$TOP" diff --quiet 2>/dev/null || echo ' (work tree modified)')"
+	echo "libbpf: $(dpkg-query -W -f='${Version}' libbpf1 2>/dev/null), clang: $(clang --version | head -1 | grep -o '[0-9][0-9.]*' | head -1), ovs: $(dpkg-query -W -f='${Version}' openvswitch-switch 2>/dev/null)"
+	echo "run: reps=$REPS ms=$MS cpu=$CPU quick=$QUICK"
+} >"$OUT/machine.txt"
+sed 's/^/  /' "$OUT/machine.txt" >&2
+
+# ---- the dataplane namespace ---------------------------------------------------------
+dataplane() {
+t0=$(date +%s.%N)
+ip netns add "$NS"
+ip netns exec "$NS" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+pairs=(pptbra:pptbrb pptbca:pptbcb pptbcn:pptbcs pptbua:pptbub pptbun:pptbus
+	pptbta:pptbtb pptbtn:pptbts pptbba:pptbbb pptbbn:pptbbs pptbwn:pptbws)
+if ((!QUICK)); then
+	pairs+=(pptbva:pptbvb pptbvn:pptbvs pptbka:pptbkb pptbkn:pptbks pptbmn:pptbms
+		pptboa:pptbob pptbon:pptbos pptbpa:pptbpb pptbpn:pptbps)
+	for i in $(seq 1000); do pairs+=("pptbma$i:pptbmb$i"); done
+fi
+{
+	for p in "${pairs[@]}"; do
+		echo "link add ${p%%:*} type veth peer name ${p#*:}"
+	done
+	echo "link add pptbbr type bridge forward_delay 0 stp_state 0"
+	echo "link set pptbbb master pptbbr"
+	echo "link set pptbbn master pptbbr"
+	echo "link set pptbbr up"
+	for p in "${pairs[@]}"; do
+		echo "link set ${p%%:*} up"
+		echo "link set ${p#*:} up"
+	done
+} >"$WORK/dp.batch"
+if ! ip -n "$NS" -batch "$WORK/dp.batch"; then
+	fail "bench: creating the dataplane devices"
+	exit 1
+fi
+bridge -n "$NS" fdb add 02:00:00:00:00:aa dev pptbbn master static
+log "namespace $NS: ${#pairs[@]} veth pairs in $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b - a}') s"
+
+# ---- Open vSwitch: our own daemons, userspace datapath ------------------------------------
+ovs=()
+ovs_start() {
+	local db=unix:$OVSD/db.sock vs
+	command -v ovs-vswitchd >/dev/null || { skip "bench:ovs: openvswitch-switch is not installed"; return 1; }
+	mkdir -p "$OVSD"
+	export OVS_RUNDIR=$OVSD OVS_LOGDIR=$OVSD OVS_DBDIR=$OVSD OVS_SYSCONFDIR=$OVSD
+	ovsdb-tool create "$OVSD/conf.db" /usr/share/openvswitch/vswitch.ovsschema || return 1
+	ip netns exec "$NS" ovsdb-server "$OVSD/conf.db" --remote="punix:$OVSD/db.sock" --pidfile="$OVSD/ovsdb-server.pid" \
+		--unixctl="$OVSD/ovsdb-server.ctl" --detach --log-file="$OVSD/ovsdb-server.log" || return 1
+	vs() { ovs-vsctl --db="$db" --timeout=20 "$@"; }
+	vs --no-wait init
+	# The PMD thread on the benchmark's CPU (one core for everything, as for polyport);
+	# it sleeps when idle (pmd-maxsleep), so it does not take that CPU from the other paths.
+	vs --no-wait set Open_vSwitch . other_config:pmd-cpu-mask="$(printf 0x%x $((1 << CPU)))" \
+		other_config:pmd-maxsleep=10000 other_config:n-handler-threads=1 \
+		other_config:n-revalidator-threads=1
+	ip netns exec "$NS" ovs-vswitchd "$db" --pidfile="$OVSD/ovs-vswitchd.pid" \
+		--unixctl="$OVSD/ovs-vswitchd.ctl" --detach --log-file="$OVSD/ovs-vswitchd.log" || return 1
+	# VLAN trunk -> access port, the same job as polyport's: VLAN 1 -> untagged.
+	vs add-br pptbbx -- set bridge pptbbx datapath_type=netdev \
+		-- add-port pptbbx pptbob -- set interface pptbob type=afxdp \
+		-- add-port pptbbx pptbon tag=1 -- set interface pptbon type=afxdp || return 1
+	vs add-br pptbbp -- set bridge pptbbp datapath_type=netdev \
+		-- add-port pptbbp pptbpb -- add-port pptbbp pptbpn tag=1 || return 1
+	for _ in $(seq 100); do
+		ip -n "$NS" link show pptbob | grep -q "prog/xdp" && ip -n "$NS" link show pptbon | grep -q "prog/xdp" && return 0
+		sleep 0.1
+	done
+	echo "AF_XDP ports did not come up:" >&2
+	tail -20 "$OVSD/ovs-vswitchd.log" >&2
+	return 1
+}
+if ((OVS)); then
+	if ovs_start; then
+		ovs=(--ovs)
+		log "Open vSwitch $(ovs-vswitchd --version | head -1 | awk '{print $NF}') running (userspace datapath, AF_XDP and AF_PACKET ports)"
+	else
+		log "Open vSwitch could not be set up: its rows are left out"
+		ovs_stop
+	fi
+fi
+
+# ---- the dataplane -----------------------------------------------------------------
+log "dataplane: every path $REPS times, alternating, ${MS} ms each"
+# PPB_WRAP: a command to run ppbench under (bench/profile.sh: perf record)
+# shellcheck disable=SC2086
+if ! ip netns exec "$NS" ${PPB_WRAP:-} "$PPB" dataplane "${quick[@]}" "${ovs[@]}" "${ONLY[@]}" \
+	"${PROFILE[@]}" --reps "$REPS" --ms "$MS" --cpu "$CPU" --out "$OUT/dataplane.tsv"; then
+	fail "bench:dataplane: ppbench dataplane failed"
+	exit 1
+fi
+if ((${#ovs[@]})); then
+	cp "$OVSD/ovs-vswitchd.log" "$OUT/ovs-vswitchd.log" 2>/dev/null
+	ovs_stop
+fi
+ip netns del "$NS"
+}
+if ((DATAPLANE)); then
+	dataplane || exit 1
+fi
+
+# ---- the control plane -------------------------------------------------------------
+if ((CONTROL)); then
+	ip netns add "$NSC"
+	ip netns exec "$NSC" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+	{
+		echo "link add pptbct type veth peer name pptbcs"
+		echo "link set pptbct up"
+		echo "link set pptbcs up"
+		echo "tuntap add dev pptbk1 mode tap"	# ppbench adds 1,000 more for the large configurations
+	} >"$WORK/cp.batch"
+	if ! ip -n "$NSC" -batch "$WORK/cp.batch"; then
+		fail "bench: creating the control-plane devices"
+		exit 1
+	fi
+	mkdir -p "$WORK/cp"
+	log "control plane: polyportd applying binding files"
+	if ! ip netns exec "$NSC" "$PPB" control "${quick[@]}" --reps "$( ((QUICK)) && echo 1 || echo 3)" \
+		--polyportd "$B/polyportd" --polyportctl "$B/polyportctl" --work "$WORK/cp" \
+		--out "$OUT/control.tsv"; then
+		fail "bench:control: ppbench control failed"
+		tail -20 "$WORK/cp/polyportd.log" >&2
+		exit 1
+	fi
+	cp "$WORK/cp/polyportd.log" "$OUT/polyportd.log" 2>/dev/null
+	ip netns del "$NSC"
+fi
+
+# ---- the report --------------------------------------------------------------------
+if ((QUICK)); then
+	"$PPB" report --dir "$OUT" --check || FAILED=1
+	exit $FAILED
+fi
+"$PPB" report --dir "$OUT" | tee "$OUT/table.txt" || exit 1
+if command -v gnuplot >/dev/null; then
+	if gnuplot -e "dir='$OUT'; machine='$(sed -n 's/^cpu: //p' "$OUT/machine.txt" | sed 's/; SRSO.*)/)/' | tr -d "'")'" \
+		"$TOP/bench/plot.gp" 2>"$WORK/gnuplot.err"; then
+		log "plot: $OUT/bench.png"
+	else
+		log "gnuplot failed: $(cat "$WORK/gnuplot.err")"
+	fi
+else
+	log "gnuplot is not installed (gnuplot-nox): no plot"
+fi
+log "results: $OUT/results.json, table: $OUT/table.txt"
+exit 0

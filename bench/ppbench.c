@@ -1,0 +1,2119 @@
+// SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+/*
+ * ppbench: the driver of make bench and make bench-smoke (bench/bench.sh
+ * builds the topology and calls it).
+ *
+ *   ppbench dataplane [--quick] [--reps N] [--ms MS] [--cpu N] [--ovs] --out FILE
+ *       In the benchmark's network namespace (bench/bench.sh made the
+ *       devices): load polyport through the loader library (one private pin
+ *       root per configuration), program its maps, attach the programs, and
+ *       measure every path several times in alternation (A B C ... A B C ...).
+ *       Writes one line per path: its description and every sample (Mpps).
+ *   ppbench control --polyportd PATH --polyportctl PATH --work DIR
+ *                   [--quick] [--reps N] --out FILE
+ *       In the control-plane namespace: time polyportd applying 4,094 and
+ *       100,000 service ports from binding files (SIGHUP after the binding
+ *       directory is switched), the first frame forwarded after a configured
+ *       tap appears, and the daemon's memory.
+ *   ppbench lineprof --prog-id ID < offsets
+ *       Samples per BPF source line of a loaded program (bench/profile.sh).
+ *   ppbench report --dir DIR [--check]
+ *       Medians, min-max and ratios; the table and every target of issue 8;
+ *       DIR/results.json and the plot's data files.  --check prints
+ *       PASS/FAIL lines for the smoke run (the numbers are sane: non-zero,
+ *       the generator faster than the paths), not speed.
+ *
+ * Traffic: the generator (bench/gen.bpf.c) runs in BPF_PROG_TEST_RUN's
+ * live-frames mode and redirects into one end of a veth pair; the path
+ * under test runs on the other end (XDP in the veth's NAPI, or the stack);
+ * the frames end in an XDP_DROP sink on the last veth peer, which counts
+ * them.  Generator, forwarder and sink run on one CPU: the generator's
+ * batch ends with local_bh_enable(), which runs the veth NAPIs on the spot.
+ * Mpps = frames counted at the sink / elapsed time.  Tap paths: a userspace
+ * writer on a non-blocking tap fd (as QEMU opens it), or the generator and a
+ * reader taking turns (256 frames, then read() until EAGAIN).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <net/if.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/if_link.h>
+#include <linux/if_tun.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "dataplane.h"
+#include "xdp.h"
+#include "frames.h"
+#include "gen.h"
+#include "bench/gen.skel.h"
+
+#define MAXREP		32
+#define EXT_MAC		{ 0x02, 0, 0, 0, 0, 0xaa }
+
+static const __u8 BASE_MAC[6] = { 0x52, 0x54, 0x00, 0x00, 0, 0 };
+
+static int quick;
+static struct gen_bpf *G;
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static __u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "ppbench: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	exit(1);
+}
+
+#define TRY(x) do { int e_ = (x); if (e_ < 0) die("%s:%d: %s: %s", __FILE__, __LINE__, #x, strerror(-e_)); } while (0)
+
+static int ifx(const char *name)
+{
+	int i = (int)if_nametoindex(name);
+
+	if (!i)
+		die("device %s: %s", name, strerror(errno));
+	return i;
+}
+
+/* MAC of instance port d (0-based): the generator writes the same. */
+static void mac_of(unsigned d, __u8 mac[6])
+{
+	memcpy(mac, BASE_MAC, 6);
+	mac[4] = (d + 1) >> 8;
+	mac[5] = (d + 1) & 0xff;
+}
+
+/* Put prog_fd (-1: nothing) on ifindex as its XDP program, native mode. */
+static int xdp_set(int ifindex, int prog_fd)
+{
+	if (prog_fd < 0)
+		return bpf_xdp_detach(ifindex, XDP_FLAGS_DRV_MODE, NULL);
+	return bpf_xdp_attach(ifindex, prog_fd, XDP_FLAGS_DRV_MODE, NULL);
+}
+
+static int pfd(struct bpf_program *p)
+{
+	return bpf_program__fd(p);
+}
+
+static int map_set(struct bpf_map *m, __u32 k, __u32 v)
+{
+	return bpf_map_update_elem(bpf_map__fd(m), &k, &v, 0) ? -errno : 0;
+}
+
+static __u64 sink_sum(void)
+{
+	static __u64 *v;
+	static int ncpu;
+	__u32 k = 0;
+	__u64 s = 0;
+
+	if (!v) {
+		ncpu = libbpf_num_possible_cpus();
+		v = calloc(ncpu, sizeof(*v));
+		if (!v)
+			die("out of memory");
+	}
+	if (bpf_map_lookup_elem(bpf_map__fd(G->maps.sink_cnt), &k, v))
+		die("sink counter: %s", strerror(errno));
+	for (int i = 0; i < ncpu; i++)
+		s += v[i];
+	return s;
+}
+
+static int quiet(enum libbpf_print_level l, const char *f, va_list a)
+{
+	return l == LIBBPF_WARN ? vfprintf(stderr, f, a) : 0;
+}
+
+static void open_gen(void)
+{
+	G = gen_bpf__open_and_load();
+	if (!G)
+		die("loading bench/gen.bpf.c: %s", strerror(errno));
+}
+
+/* ==== the topology ======================================================== */
+
+/*
+ * One polyport configuration: its own loader instance (pin root), instance
+ * ports d = 0..ndev-1 on veths b[d] (the generator sends into their peers
+ * a[d]; the peers a[d] sink what polyport sends toward the VM), per_dev
+ * single-tag service ports each (VIDs 1..per_dev), bound to networks on one
+ * network device n (peer s: the sink toward the network; the generator
+ * sends into s toward the VM).  nnets == 0: one untagged network (a pop
+ * toward the network, a push toward the VM); else networks 1..nnets with
+ * their own VLAN on n (service port k of the configuration, 0-based, is
+ * bound to network k % nnets + 1: a pop and a push each way).
+ */
+struct inst {
+	const char *name;
+	const char *a, *b, *n, *s;	/* device names; a, b: printf formats with ndev > 1 */
+	unsigned ndev, per_dev, nnets;
+	int tc;				/* TC mode (XDP_PASS in front) instead of XDP */
+	int quick;			/* part of the smoke run */
+	int tap;			/* b is the benchmark's tap (inst W) */
+	int open;
+	int *ia, *ib, in, is;		/* ifindexes */
+	struct pp_dataplane dp;
+};
+
+enum { I_U, I_V, I_K, I_M, I_T, I_W, I_COUNT };
+
+#define INST_(nm, A, B, N, S, nd, per, nn, t, q, tp) { .name = nm, .a = A, .b = B, .n = N,	\
+	.s = S, .ndev = nd, .per_dev = per, .nnets = nn, .tc = t, .quick = q, .tap = tp }
+
+static struct inst INST[I_COUNT] = {
+	[I_U] = INST_("u", "pptbua", "pptbub", "pptbun", "pptbus", 1, 1, 0, 0, 1, 0),
+	[I_V] = INST_("v", "pptbva", "pptbvb", "pptbvn", "pptbvs", 1, 1, 1, 0, 0, 0),
+	[I_K] = INST_("k", "pptbka", "pptbkb", "pptbkn", "pptbks", 1, 4094, 4094, 0, 0, 0),
+	[I_M] = INST_("m", "pptbma%u", "pptbmb%u", "pptbmn", "pptbms", 1000, 100, 400, 0, 0, 0),
+	[I_T] = INST_("t", "pptbta", "pptbtb", "pptbtn", "pptbts", 1, 1, 0, 1, 1, 0),
+	[I_W] = INST_("w", NULL, "pptbtap", "pptbwn", "pptbws", 1, 1, 0, 0, 1, 1),
+};
+
+static void devname(char *buf, const char *fmt, unsigned d, unsigned ndev)
+{
+	if (ndev > 1)
+		snprintf(buf, IFNAMSIZ, fmt, d + 1);
+	else
+		snprintf(buf, IFNAMSIZ, "%s", fmt);
+}
+
+static int tap_fd = -1;
+
+/* The benchmark's tap, opened as QEMU opens it: IFF_TAP|IFF_NO_PI, non-blocking. */
+static int tap_open(const char *name)
+{
+	struct ifreq ifr = {};
+	int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC), s;
+
+	if (fd < 0)
+		return -errno;
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
+	if (ioctl(fd, TUNSETIFF, &ifr)) {
+		close(fd);
+		return -errno;
+	}
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s >= 0) {
+		ifr.ifr_qlen = 1024;	/* tun's ring toward the reader */
+		ioctl(s, SIOCSIFTXQLEN, &ifr);
+		ioctl(s, SIOCGIFFLAGS, &ifr);
+		ifr.ifr_flags |= IFF_UP;
+		ioctl(s, SIOCSIFFLAGS, &ifr);
+		close(s);
+	}
+	return fd;
+}
+
+static __u32 prog_id(int fd)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
+}
+
+static void inst_install(struct inst *in)
+{
+	struct pp_map_sizes sz;
+	struct pp_maps *m = &in->dp.maps;
+	char pin[64], name[IFNAMSIZ];
+	double t0 = now_ms();
+	unsigned nports = in->ndev * in->per_dev;
+
+	pp_map_sizes_default(&sz);
+	sz.max_ifindex = 65536;		/* a direct index: its size costs nothing per frame */
+	snprintf(pin, sizeof(pin), "/sys/fs/bpf/pptb-%s", in->name);
+	TRY(pp_dp_open(&in->dp, pin, &sz));
+	in->open = 1;
+	in->ia = calloc(in->ndev, sizeof(int));
+	in->ib = calloc(in->ndev, sizeof(int));
+	if (!in->ia || !in->ib)
+		die("out of memory");
+	for (unsigned d = 0; d < in->ndev; d++) {
+		if (in->a) {
+			devname(name, in->a, d, in->ndev);
+			in->ia[d] = ifx(name);
+		}
+		devname(name, in->b, d, in->ndev);
+		in->ib[d] = ifx(name);
+	}
+	in->in = ifx(in->n);
+	in->is = ifx(in->s);
+
+	if (!in->nnets) {
+		struct pp_net net = { .ifindex = in->in, .mtu = 1500 };
+
+		TRY(pp_dp_net_install(m, 1, &net));
+	}
+	for (unsigned id = 1; id <= in->nnets; id++) {
+		struct pp_net net = { .ifindex = in->in, .vlan = id, .mtu = 1500 };
+
+		TRY(pp_dp_net_install(m, id, &net));
+	}
+	for (unsigned d = 0; d < in->ndev; d++) {
+		struct pp_iport ip = { .ifindex = in->ib[d], .mtu = 1500 };
+
+		mac_of(d, ip.mac);
+		TRY(pp_dp_iport_install(m, d + 1, &ip));
+	}
+	for (unsigned k = 0; k < nports; k++) {
+		unsigned d = k / in->per_dev, vid = k % in->per_dev + 1;
+		struct pp_sport sp = { .slot = d + 1, .match = PP_MATCH_VLAN, .outer_vid = vid,
+				       .net_id = in->nnets ? k % in->nnets + 1 : 1 };
+
+		mac_of(d, sp.mac);
+		TRY(pp_dp_sport_install(m, k + 1, &sp));
+	}
+	/* Attach: XDP (the fast path) or TC behind an XDP_PASS. */
+	for (unsigned d = 0; d < in->ndev; d++) {
+		if (in->tc || in->tap) {
+			TRY(pp_dp_attach(&in->dp, in->ib[d], PP_ROLE_TAP));
+		}
+		if (in->tc) {
+			TRY(xdp_set(in->ib[d], pfd(G->progs.pass)));
+		} else {
+			TRY(pp_xdp_tx_set(m, in->ib[d], true));
+			TRY(pp_xdp_attach(&in->dp, in->ib[d], PP_ROLE_TAP));
+		}
+		if (in->a)
+			TRY(xdp_set(in->ia[d], pfd(G->progs.sink)));
+	}
+	if (in->tc || in->tap)
+		TRY(pp_dp_attach(&in->dp, in->in, PP_ROLE_NET));
+	if (in->tc) {
+		TRY(xdp_set(in->in, pfd(G->progs.pass)));
+	} else {
+		TRY(pp_xdp_tx_set(m, in->in, true));
+		TRY(pp_xdp_attach(&in->dp, in->in, PP_ROLE_NET));
+	}
+	TRY(xdp_set(in->is, pfd(G->progs.sink)));
+	fprintf(stderr, "ppbench: configuration %s: %u instance ports x %u service ports, %u networks"
+		" (%s), installed and attached in %.0f ms (%lu map writes); programs: tap_xdp %u"
+		" net_xdp %u tap_tc %u net_tc %u\n", in->name, in->ndev, in->per_dev,
+		in->nnets ? in->nnets : 1, in->tc ? "TC" : "XDP", now_ms() - t0, m->writes,
+		prog_id(in->dp.xdp_prog_fd[PP_ROLE_TAP]), prog_id(in->dp.xdp_prog_fd[PP_ROLE_NET]),
+		prog_id(in->dp.prog_fd[PP_ROLE_TAP]), prog_id(in->dp.prog_fd[PP_ROLE_NET]));
+}
+
+/* Sum of polyport's drop counters of a configuration (sanity: should stay 0). */
+static __u64 inst_drops(struct inst *in)
+{
+	__u64 sum = 0;
+
+	if (!in->open)
+		return 0;
+	for (unsigned i = 0; i <= in->ndev; i++) {
+		struct pp_drops d;
+
+		if (!pp_iport_drops_get(&in->dp.maps, i, &d))
+			for (int r = 0; r < PP_DROP_MAX; r++)
+				sum += d.reason[r];
+	}
+	for (unsigned i = 0; i <= (in->nnets ? in->nnets : 1); i++) {
+		struct pp_drops d;
+
+		if (!pp_net_drops_get(&in->dp.maps, i, &d))
+			for (int r = 0; r < PP_DROP_MAX; r++)
+				sum += d.reason[r];
+	}
+	return sum;
+}
+
+/* ---- program swaps between rows ------------------------------------------ */
+
+enum need {
+	N_NONE,
+	N_M_PP, N_M_FWD,			/* the 1,000 instance ports of M: polyport / fixed redirect */
+	N_TAP_SINK, N_TAP_FWD, N_TAP_PP, N_TAP_TC,	/* XDP on the tap */
+	N_WN_FWD, N_WN_PP,			/* XDP on the tap's network device */
+	N_MN_FAN, N_MN_PP,			/* XDP on M's network device */
+};
+
+static int m_state = N_M_PP, tap_state = -1, wn_state = N_WN_PP, mn_state = N_MN_PP;
+
+static void need(int n)
+{
+	struct inst *m = &INST[I_M], *w = &INST[I_W];
+
+	switch (n) {
+	case N_M_PP:
+	case N_M_FWD:
+		if (m_state == n || !m->open)
+			return;
+		for (unsigned d = 0; d < m->ndev; d++) {
+			if (n == N_M_FWD)
+				TRY(map_set(G->maps.fwd_tx, m->ib[d], m->in));
+			TRY(xdp_set(m->ib[d], n == N_M_FWD ? pfd(G->progs.fwd) :
+					      m->dp.xdp_prog_fd[PP_ROLE_TAP]));
+		}
+		m_state = n;
+		return;
+	case N_MN_FAN:
+	case N_MN_PP:
+		if (mn_state == n || !m->open)
+			return;
+		for (unsigned d = 0; n == N_MN_FAN && d < m->ndev; d++)
+			TRY(map_set(G->maps.fan_tx, d, m->ib[d]));
+		TRY(xdp_set(m->in, n == N_MN_FAN ? pfd(G->progs.fan) :
+				   m->dp.xdp_prog_fd[PP_ROLE_NET]));
+		mn_state = n;
+		return;
+	case N_TAP_SINK:
+	case N_TAP_FWD:
+	case N_TAP_PP:
+	case N_TAP_TC:
+		if (tap_state == n)
+			return;
+		TRY(map_set(G->maps.fwd_tx, w->ib[0], w->in));
+		TRY(xdp_set(w->ib[0], n == N_TAP_SINK ? pfd(G->progs.sink) :
+				      n == N_TAP_FWD ? pfd(G->progs.fwd) :
+				      n == N_TAP_PP ? w->dp.xdp_prog_fd[PP_ROLE_TAP] : -1));
+		tap_state = n;
+		return;
+	case N_WN_FWD:
+	case N_WN_PP:
+		if (wn_state == n)
+			return;
+		TRY(map_set(G->maps.fwd_tx, w->in, w->ib[0]));
+		TRY(xdp_set(w->in, n == N_WN_FWD ? pfd(G->progs.fwd) :
+				   w->dp.xdp_prog_fd[PP_ROLE_NET]));
+		wn_state = n;
+		return;
+	}
+}
+
+/* ==== the paths ============================================================ */
+
+enum how { GEN, TAPW, TAPR };
+
+enum {
+	F_QUICK = 1,	/* part of the smoke run */
+	F_OVS = 2,	/* needs OVS (bench.sh started it) */
+	F_ASYNC = 4,	/* a userspace forwarder: let it drain before counting */
+};
+
+struct row {
+	const char *key, *system, *variant, *dir;
+	unsigned sports, iports;
+	enum how how;
+	int inst;			/* the polyport configuration, or -1 */
+	int mode;			/* generator direction */
+	unsigned ndev, per_dev, nnets;	/* the generator's walk */
+	const char *target;		/* where the generator sends (printf format if ndev > 1) */
+	int need;
+	unsigned flags;
+	const char *ceil, *gceil;	/* ratio against; the generator's own ceiling */
+	double v[MAXREP];
+	unsigned n;
+	__u64 drops;
+	double note;			/* TAPR: share of generated frames read */
+	__u64 sent;			/* frames generated while measuring */
+	double gen_s;			/* and the time it took */
+};
+
+#define V2N "vm-to-net"
+#define N2V "net-to-vm"
+#define TV2N "tap-vm-to-net"
+#define TN2V "tap-net-to-vm"
+
+#define ROW_(k, sy, va, di, sp, ip, hw, in_, mo, nd, per, nn, tg, ne, fl, ce, gc) {	\
+	.key = k, .system = sy, .variant = va, .dir = di, .sports = sp, .iports = ip,	\
+	.how = hw, .inst = in_, .mode = mo, .ndev = nd, .per_dev = per, .nnets = nn,	\
+	.target = tg, .need = ne, .flags = fl, .ceil = ce, .gceil = gc }
+
+static struct row ROWS[] = {
+	/* VM -> network: 64-byte single-tag frames */
+	ROW_("v2n-rx", "ceiling", "receive: generator -> XDP_DROP", V2N, 1, 1, GEN, -1, GEN_TO_NET,
+	  1, 1, 0, "pptbra", 0, F_QUICK, "v2n-fwd", "v2n-rx"),
+	ROW_("v2n-fwd", "ceiling", "forward: fixed devmap redirect", V2N, 1, 1, GEN, -1, GEN_TO_NET,
+	  1, 1, 0, "pptbca", 0, F_QUICK, "v2n-fwd", "v2n-rx"),
+	ROW_("v2n-pp-1u", "polyport-xdp", "classify + pop, untagged network", V2N, 1, 1, GEN, I_U,
+	  GEN_TO_NET, 1, 1, 0, "pptbua", 0, F_QUICK, "v2n-fwd", "v2n-rx"),
+	ROW_("v2n-pp-1", "polyport-xdp", "classify + pop + push, VLAN network", V2N, 1, 1, GEN, I_V,
+	  GEN_TO_NET, 1, 1, 0, "pptbva", 0, 0, "v2n-fwd", "v2n-rx"),
+	ROW_("v2n-pp-4094", "polyport-xdp", "classify + pop + push, VLAN networks", V2N, 4094, 1, GEN,
+	  I_K, GEN_TO_NET, 1, 4094, 0, "pptbka", 0, 0, "v2n-fwd", "v2n-rx"),
+	ROW_("v2n-pp-100k", "polyport-xdp", "classify + pop + push, VLAN networks", V2N, 100000, 1000,
+	  GEN, I_M, GEN_TO_NET, 1000, 100, 0, "pptbma%u", N_M_PP, 0, "v2n-fwd", "v2n-rx"),
+	ROW_("v2n-fwd-1000", "ceiling", "forward over 1,000 devices (M topology)", V2N, 100000, 1000,
+	  GEN, I_M, GEN_TO_NET, 1000, 100, 0, "pptbma%u", N_M_FWD, 0, "v2n-fwd", "v2n-rx"),
+	ROW_("v2n-tc", "polyport-tc", "TC: classify + pop (XDP_PASS in front)", V2N, 1, 1, GEN, I_T,
+	  GEN_TO_NET, 1, 1, 0, "pptbta", 0, F_QUICK, "v2n-fwd", "v2n-rx"),
+	ROW_("v2n-bridge", "bridge", "Linux bridge, static fdb (no VLAN handling)", V2N, 1, 1, GEN, -1,
+	  GEN_TO_NET, 1, 1, 0, "pptbba", 0, F_QUICK, "v2n-fwd", "v2n-rx"),
+	ROW_("v2n-ovsx", "ovs-afxdp", "OVS netdev datapath, AF_XDP ports, trunk -> access", V2N, 1, 1,
+	  GEN, -1, GEN_TO_NET, 1, 1, 0, "pptboa", 0, F_OVS | F_ASYNC, "v2n-fwd", "v2n-rx"),
+	ROW_("v2n-ovsp", "ovs-afpacket", "OVS netdev datapath, AF_PACKET ports, trunk -> access", V2N,
+	  1, 1, GEN, -1, GEN_TO_NET, 1, 1, 0, "pptbpa", 0, F_OVS | F_ASYNC, "v2n-fwd", "v2n-rx"),
+
+	/* network -> VM: untagged 60-byte frames (untagged network) or 64-byte tagged */
+	ROW_("n2v-rx", "ceiling", "receive: generator -> XDP_DROP", N2V, 1, 1, GEN, -1, GEN_TO_VM,
+	  1, 1, 0, "pptbra", 0, F_QUICK, "n2v-fwd", "n2v-rx"),
+	ROW_("n2v-fwd", "ceiling", "forward: fixed devmap redirect", N2V, 1, 1, GEN, -1, GEN_TO_VM,
+	  1, 1, 0, "pptbcs", 0, F_QUICK, "n2v-fwd", "n2v-rx"),
+	ROW_("n2v-pp-1u", "polyport-xdp", "lookup + push, untagged network", N2V, 1, 1, GEN, I_U,
+	  GEN_TO_VM, 1, 1, 0, "pptbus", 0, F_QUICK, "n2v-fwd", "n2v-rx"),
+	ROW_("n2v-pp-1", "polyport-xdp", "lookup + pop + push, VLAN network", N2V, 1, 1, GEN, I_V,
+	  GEN_TO_VM, 1, 1, 1, "pptbvs", 0, 0, "n2v-fwd", "n2v-rx"),
+	ROW_("n2v-pp-4094", "polyport-xdp", "lookup + pop + push, VLAN networks", N2V, 4094, 1, GEN,
+	  I_K, GEN_TO_VM, 1, 4094, 4094, "pptbks", 0, 0, "n2v-fwd", "n2v-rx"),
+	ROW_("n2v-pp-100k", "polyport-xdp", "lookup + pop + push, VLAN networks", N2V, 100000, 1000,
+	  GEN, I_M, GEN_TO_VM, 1000, 100, 400, "pptbms", N_MN_PP, 0, "n2v-fwd", "n2v-rx"),
+	ROW_("n2v-fwd-1000", "ceiling", "forward to 1,000 devices by dst MAC (M topology)", N2V,
+	  100000, 1000, GEN, I_M, GEN_TO_VM, 1000, 100, 400, "pptbms", N_MN_FAN, 0, "n2v-fwd",
+	  "n2v-rx"),
+	ROW_("n2v-tc", "polyport-tc", "TC: lookup + push (XDP_PASS in front)", N2V, 1, 1, GEN, I_T,
+	  GEN_TO_VM, 1, 1, 0, "pptbts", 0, F_QUICK, "n2v-fwd", "n2v-rx"),
+
+	/* tap: a userspace writer (as QEMU is) / reader on the tap */
+	ROW_("tv2n-rx", "ceiling", "receive: write() -> XDP_DROP on the tap", TV2N, 1, 1, TAPW, I_W, 0,
+	  1, 1, 0, NULL, N_TAP_SINK, F_QUICK, "tv2n-rx", "tv2n-rx"),
+	ROW_("tv2n-fwd", "ceiling", "forward: write() -> fixed redirect -> veth", TV2N, 1, 1, TAPW, I_W,
+	  0, 1, 1, 0, NULL, N_TAP_FWD, 0, "tv2n-rx", "tv2n-rx"),
+	ROW_("tv2n-pp", "polyport-xdp", "write() -> classify + pop -> veth", TV2N, 1, 1, TAPW, I_W, 0,
+	  1, 1, 0, NULL, N_TAP_PP, F_QUICK, "tv2n-rx", "tv2n-rx"),
+	ROW_("tv2n-tc", "polyport-tc", "write() -> TC classify + pop -> veth", TV2N, 1, 1, TAPW, I_W, 0,
+	  1, 1, 0, NULL, N_TAP_TC, 0, "tv2n-rx", "tv2n-rx"),
+	ROW_("tn2v-fwd", "ceiling", "forward: fixed redirect -> tap -> read()", TN2V, 1, 1, TAPR, I_W,
+	  GEN_TO_VM, 1, 1, 0, "pptbws", N_WN_FWD, F_QUICK, "tn2v-fwd", "n2v-rx"),
+	ROW_("tn2v-pp", "polyport-xdp", "lookup + push -> tap -> read()", TN2V, 1, 1, TAPR, I_W,
+	  GEN_TO_VM, 1, 1, 0, "pptbws", N_WN_PP, F_QUICK, "tn2v-fwd", "n2v-rx"),
+};
+
+#define NROWS (sizeof(ROWS) / sizeof(ROWS[0]))
+
+static __u8 FR_TAG[FR_MAX], FR_UNTAG[FR_MAX];
+static unsigned LEN_TAG, LEN_UNTAG;
+
+static void build_frames(void)
+{
+	static const __u8 ext[6] = EXT_MAC;
+	__u8 mac[6];
+	struct fspec t = { .dst = ext, .src = mac, .tags = { { 0x8100, 1 } }, .payload = 46 };
+	struct fspec u = { .dst = mac, .src = ext, .payload = 46 };
+
+	mac_of(0, mac);
+	LEN_TAG = fr_build(FR_TAG, &t);		/* 64 bytes */
+	LEN_UNTAG = fr_build(FR_UNTAG, &u);	/* 60 bytes */
+}
+
+/* One live-frames run of repeat frames; returns the kernel's ns per frame, or -errno. */
+static int gen_run(const void *data, unsigned len, unsigned repeat)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = data, .data_size_in = len, .repeat = repeat,
+		    .batch_size = 64, .flags = BPF_F_TEST_XDP_LIVE_FRAMES);
+
+	return bpf_prog_test_run_opts(pfd(G->progs.gen), &o) ? -errno : (int)o.duration;
+}
+
+static void gen_clock_reset(void)
+{
+	G->bss->seq = G->bss->seq_first = G->bss->seq_last = 0;
+	G->bss->t_first = G->bss->t_last = 0;
+	G->bss->nstamps = 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	__u64 x = *(const __u64 *)a, y = *(const __u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Median ns of n segment durations (sorted in place); 0 if none. */
+static double median_u64(__u64 *d, unsigned n)
+{
+	if (!n)
+		return 0;
+	qsort(d, n, sizeof(*d), cmp_u64);
+	return n % 2 ? d[n / 2] : (d[n / 2 - 1] + d[n / 2]) / 2.0;
+}
+
+/*
+ * Frames per ns of the generator's median 16,384-frame segment since
+ * gen_clock_reset() (a segment in which the CPU was taken by another task
+ * does not count), or over the whole run if it had too few segments.
+ */
+static double gen_clock_rate(void)
+{
+	unsigned n = G->bss->nstamps < 4096 ? G->bss->nstamps : 4096, k = 0;
+	static __u64 d[4096];
+	__u64 dt = G->bss->t_last - G->bss->t_first;
+
+	for (unsigned i = 1; i < n; i++)
+		d[k++] = G->bss->stamps[i] - G->bss->stamps[i - 1];
+	if (k >= 8)
+		return 16384.0 / median_u64(d, k);
+	return dt ? (double)(G->bss->seq_last - G->bss->seq_first) / dt : 0;
+}
+
+/* How many frames make a run of about ms, from a warm-up's ns per frame. */
+static unsigned frames_for(double ms, int ns)
+{
+	double n = ms * 1e6 / (ns > 0 ? ns : 100);
+
+	if (n < 1 << 16)
+		n = 1 << 16;
+	if (n > 1 << 26)
+		n = 1 << 26;
+	return (unsigned)n & ~63u;
+}
+
+/* Point the generator at a row: its walk, its targets; returns the frame length. */
+static const __u8 *gen_prepare(const struct row *r, unsigned *len)
+{
+	static const __u8 ext[6] = EXT_MAC;
+	char name[IFNAMSIZ];
+
+	G->bss->cfg.mode = r->mode;
+	G->bss->cfg.ndev = r->ndev;
+	G->bss->cfg.per_dev = r->per_dev;
+	G->bss->cfg.nnets = r->nnets;
+	memcpy(G->bss->cfg.base, BASE_MAC, 6);
+	memcpy(G->bss->cfg.ext, ext, 6);
+	G->bss->cur_dev = 0;
+	G->bss->cur_vid = 0;
+	G->bss->cur_net = 0;
+	for (unsigned d = 0; d < (r->mode == GEN_TO_NET ? r->ndev : 1); d++) {
+		devname(name, r->target, d, r->mode == GEN_TO_NET ? r->ndev : 1);
+		TRY(map_set(G->maps.gen_tx, d, ifx(name)));
+	}
+	if (r->mode == GEN_TO_VM && !r->nnets) {
+		*len = LEN_UNTAG;
+		return FR_UNTAG;
+	}
+	*len = LEN_TAG;
+	return FR_TAG;
+}
+
+/*
+ * A path driven by the generator.  Synchronous paths (everything runs in
+ * the generator's softirqs): one run of about ms, the rate taken by the
+ * generator's own clock, times the share of frames the sink counted.
+ * A userspace forwarder (OVS, F_ASYNC) shares the CPU with the generator:
+ * frames at the sink over wall-clock time, several runs.
+ */
+static double measure_gen(struct row *r, double ms)
+{
+	unsigned len, n;
+	const __u8 *fr = gen_prepare(r, &len);
+	__u64 c0, c1;
+	double t0, t1, rate;
+	int ns;
+
+	ns = gen_run(fr, len, r->flags & F_ASYNC ? 1u << 20 : 1u << 16);	/* warm up */
+	TRY(ns);
+	if (r->flags & F_ASYNC) {
+		usleep(100000);
+		c0 = sink_sum();
+		t0 = now_ms();
+		do {
+			TRY(gen_run(fr, len, 1u << 20));
+			r->sent += 1u << 20;
+		} while (now_ms() - t0 < ms);
+		t1 = now_ms();
+		usleep(20000);		/* what the forwarder still holds */
+		c1 = sink_sum();
+		r->gen_s += (t1 - t0) / 1e3;
+		return (double)(c1 - c0) / ((t1 - t0) * 1e3);
+	}
+	n = frames_for(ms, ns);
+	gen_clock_reset();
+	c0 = sink_sum();
+	TRY(gen_run(fr, len, n));
+	c1 = sink_sum();
+	rate = gen_clock_rate() * 1e3;		/* Mpps */
+	r->sent += n;
+	r->gen_s += n / (rate * 1e6);
+	return rate * (double)(c1 - c0) / n;
+}
+
+static void tap_drain(void)
+{
+	static char buf[2048];
+
+	while (read(tap_fd, buf, sizeof(buf)) > 0)
+		;
+}
+
+/*
+ * From a tap: write() on the non-blocking tap fd, in chunks of 4,096 frames
+ * timed one by one; the median chunk, times the share of written frames the
+ * sink counted.
+ */
+static double measure_tapw(struct row *r, double ms)
+{
+	static __u64 d[8192];
+	__u64 c0, c1, bad = 0, sent = 0;
+	unsigned k = 0;
+	double t0;
+
+	tap_drain();
+	for (int i = 0; i < 20000; i++)
+		if (write(tap_fd, FR_TAG, LEN_TAG) != (ssize_t)LEN_TAG)
+			bad++;
+	c0 = sink_sum();
+	t0 = now_ms();
+	do {
+		__u64 a = now_ns();
+
+		for (int i = 0; i < 4096; i++)
+			if (write(tap_fd, FR_TAG, LEN_TAG) != (ssize_t)LEN_TAG)
+				bad++;
+		d[k++] = now_ns() - a;
+		sent += 4096;
+	} while (now_ms() - t0 < ms && k < 8192);
+	c1 = sink_sum();
+	if (bad)
+		fprintf(stderr, "ppbench: %s: %llu writes failed\n", r->key, (unsigned long long)bad);
+	r->sent += sent;
+	r->gen_s += sent * median_u64(d, k) / 4096 / 1e9;
+	return 4096e3 / median_u64(d, k) * (double)(c1 - c0) / sent;
+}
+
+/*
+ * Toward a tap: the generator (and the path) on the benchmark's CPU, a
+ * reader thread on the other CPU, as a VM's vCPU or QEMU's I/O thread would
+ * be; frames the reader got over the time it was getting them.
+ */
+struct reader {
+	volatile int stop;
+	int cpu;
+	__u64 got;
+	__u64 t_first, t_last, n_first, n_last;
+	__u64 mark, t_mark;	/* every 4,096 frames: a segment */
+	__u64 seg[8192];
+	unsigned nseg;
+};
+
+static void *reader_main(void *arg)
+{
+	static char buf[2048];
+	struct reader *rd = arg;
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(rd->cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+	while (!rd->stop) {
+		int k = 0;
+
+		/* the clock every 64 frames: a ring that never empties is read in one go */
+		while (k < 64 && read(tap_fd, buf, sizeof(buf)) > 0)
+			k++;
+		if (k) {
+			__u64 t = now_ns();
+
+			rd->got += k;
+			if (!rd->t_first) {
+				rd->t_first = t;
+				rd->n_first = rd->got;
+			}
+			rd->t_last = t;
+			rd->n_last = rd->got;
+			if (rd->got - rd->mark >= 4096) {
+				if (rd->mark && rd->nseg < 8192)
+					rd->seg[rd->nseg++] = (t - rd->t_mark) * 4096 / (rd->got - rd->mark);
+				rd->mark = rd->got;
+				rd->t_mark = t;
+			}
+		}
+	}
+	return NULL;
+}
+
+static int other_cpu = 0;
+
+static double measure_tapr(struct row *r, double ms)
+{
+	static struct reader rd;
+	unsigned len, n;
+	const __u8 *fr = gen_prepare(r, &len);
+	pthread_t th;
+	int ns;
+
+	memset(&rd, 0, sizeof(rd));
+	rd.cpu = other_cpu;
+	tap_drain();
+	ns = gen_run(fr, len, 1u << 16);
+	TRY(ns);
+	n = frames_for(ms, ns);
+	tap_drain();
+	if (pthread_create(&th, NULL, reader_main, &rd))
+		die("reader thread: %s", strerror(errno));
+	usleep(10000);
+	gen_clock_reset();
+	TRY(gen_run(fr, len, n));
+	usleep(10000);
+	rd.stop = 1;
+	pthread_join(th, NULL);
+	r->sent += n;
+	r->gen_s += n / (gen_clock_rate() * 1e9);
+	r->note = (double)rd.got / n;
+	if (rd.nseg >= 8)
+		return 4096e3 / median_u64(rd.seg, rd.nseg);
+	if (rd.t_last <= rd.t_first)
+		return 0;
+	return (double)(rd.n_last - rd.n_first) / ((rd.t_last - rd.t_first) / 1e3);
+}
+
+/*
+ * --bpf-stats (profiling only: the kernel's per-program run time, which
+ * costs two clock reads per program run): ns per run of every program a
+ * row runs, from the difference of run_time_ns / run_cnt.
+ */
+struct pstat {
+	const char *name;
+	int fd;
+	__u64 t, n;
+};
+
+static int pstats_collect(const struct row *r, struct pstat *ps)
+{
+	int k = 0;
+
+	ps[k++] = (struct pstat){ .name = "gen", .fd = pfd(G->progs.gen) };
+	ps[k++] = (struct pstat){ .name = "fwd", .fd = pfd(G->progs.fwd) };
+	ps[k++] = (struct pstat){ .name = "fan", .fd = pfd(G->progs.fan) };
+	ps[k++] = (struct pstat){ .name = "pass", .fd = pfd(G->progs.pass) };
+	ps[k++] = (struct pstat){ .name = "sink", .fd = pfd(G->progs.sink) };
+	if (r->inst >= 0) {
+		struct pp_dataplane *dp = &INST[r->inst].dp;
+
+		ps[k++] = (struct pstat){ .name = "pp_tap_xdp", .fd = dp->xdp_prog_fd[PP_ROLE_TAP] };
+		ps[k++] = (struct pstat){ .name = "pp_net_xdp", .fd = dp->xdp_prog_fd[PP_ROLE_NET] };
+		ps[k++] = (struct pstat){ .name = "pp_tap_tc", .fd = dp->prog_fd[PP_ROLE_TAP] };
+		ps[k++] = (struct pstat){ .name = "pp_net_tc", .fd = dp->prog_fd[PP_ROLE_NET] };
+	}
+	for (int i = 0; i < k; i++) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+
+		if (!bpf_obj_get_info_by_fd(ps[i].fd, &info, &len)) {
+			ps[i].t = info.run_time_ns;
+			ps[i].n = info.run_cnt;
+		}
+	}
+	return k;
+}
+
+static void pstats_print(const struct row *r, const struct pstat *a, int k)
+{
+	struct pstat b[16];
+
+	pstats_collect(r, b);
+	fprintf(stderr, "    bpf-stats %-13s", r->key);
+	for (int i = 0; i < k; i++) {
+		__u64 n = b[i].n - a[i].n;
+
+		if (n > 1000)
+			fprintf(stderr, " %s %.1f ns (%.2f/frame)", a[i].name,
+				(double)(b[i].t - a[i].t) / n, (double)n / (r->sent ? r->sent : 1));
+	}
+	fprintf(stderr, "\n");
+}
+
+/* Is key one of the comma-separated list? */
+static int in_list(const char *list, const char *key)
+{
+	size_t n = strlen(key);
+
+	for (const char *p = list; p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+		if (!strncmp(p, key, n) && (p[n] == ',' || !p[n]))
+			return 1;
+	return 0;
+}
+
+static int row_enabled(const struct row *r, int ovs)
+{
+	if (quick && !(r->flags & F_QUICK))
+		return 0;
+	if ((r->flags & F_OVS) && !ovs)
+		return 0;
+	if (r->inst >= 0 && !INST[r->inst].open)
+		return 0;
+	return 1;
+}
+
+static int cmd_dataplane(int argc, char **argv)
+{
+	int reps = 5, cpu = 1, ovs = 0;
+	double ms = 500;
+	const char *only = NULL;
+	int stats_fd = -1;
+	const char *out = NULL;
+	cpu_set_t set;
+	FILE *f;
+
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--quick"))
+			quick = 1;
+		else if (!strcmp(argv[i], "--ovs"))
+			ovs = 1;
+		else if (!strcmp(argv[i], "--reps") && i + 1 < argc)
+			reps = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--ms") && i + 1 < argc)
+			ms = atof(argv[++i]);
+		else if (!strcmp(argv[i], "--cpu") && i + 1 < argc)
+			cpu = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--out") && i + 1 < argc)
+			out = argv[++i];
+		else if (!strcmp(argv[i], "--only") && i + 1 < argc)
+			only = argv[++i];
+		else if (!strcmp(argv[i], "--bpf-stats"))
+			stats_fd = 0;
+		else
+			die("dataplane: unknown argument %s", argv[i]);
+	}
+	if (!out || reps < 1 || reps > MAXREP)
+		die("dataplane: --out FILE, --reps 1..%d", MAXREP);
+	/* Generator, forwarder (the veth NAPIs run where the generator's batch ends) and sink: one CPU. */
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	other_cpu = cpu ? 0 : 1;
+	if (sched_setaffinity(0, sizeof(set), &set))
+		die("CPU %d: %s", cpu, strerror(errno));
+
+	open_gen();
+	build_frames();
+	tap_fd = tap_open(INST[I_W].b);
+	if (tap_fd < 0)
+		die("tap %s: %s", INST[I_W].b, strerror(-tap_fd));
+	for (int i = 0; i < I_COUNT; i++)
+		if (!quick || INST[i].quick)
+			inst_install(&INST[i]);
+	tap_state = N_TAP_PP;
+	wn_state = N_WN_PP;
+
+	/* The ceilings and the peers: their programs. */
+	TRY(xdp_set(ifx("pptbrb"), pfd(G->progs.sink)));
+	TRY(map_set(G->maps.fwd_tx, ifx("pptbcb"), ifx("pptbcn")));
+	TRY(map_set(G->maps.fwd_tx, ifx("pptbcn"), ifx("pptbcb")));
+	TRY(xdp_set(ifx("pptbcb"), pfd(G->progs.fwd)));
+	TRY(xdp_set(ifx("pptbcn"), pfd(G->progs.fwd)));
+	TRY(xdp_set(ifx("pptbca"), pfd(G->progs.sink)));
+	TRY(xdp_set(ifx("pptbcs"), pfd(G->progs.sink)));
+	TRY(xdp_set(ifx("pptbbb"), pfd(G->progs.pass)));
+	TRY(xdp_set(ifx("pptbbs"), pfd(G->progs.sink)));
+	if (ovs) {
+		TRY(xdp_set(ifx("pptbos"), pfd(G->progs.sink)));
+		TRY(xdp_set(ifx("pptbpb"), pfd(G->progs.pass)));
+		TRY(xdp_set(ifx("pptbps"), pfd(G->progs.sink)));
+	}
+
+	if (!stats_fd) {
+		stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+		if (stats_fd < 0)
+			die("BPF_ENABLE_STATS: %s", strerror(errno));
+	}
+	fprintf(stderr, "ppbench: %d repetitions of every path, %.0f ms each, on CPU %d\n", reps, ms,
+		cpu);
+	for (int rep = 0; rep < reps; rep++) {
+		for (unsigned i = 0; i < NROWS; i++) {
+			struct row *r = &ROWS[i];
+			struct pstat ps[16];
+			int nps = 0;
+			__u64 d0, sent0;
+			double v;
+
+			if (!row_enabled(r, ovs) || (only && !in_list(only, r->key)))
+				continue;
+			need(r->need);
+			d0 = r->inst >= 0 ? inst_drops(&INST[r->inst]) : 0;
+			sent0 = r->sent;
+			if (stats_fd > 0)
+				nps = pstats_collect(r, ps);
+			v = r->how == GEN ? measure_gen(r, ms) : r->how == TAPW ? measure_tapw(r, ms) :
+			    measure_tapr(r, ms);
+			if (r->inst >= 0)
+				r->drops += inst_drops(&INST[r->inst]) - d0;
+			r->v[r->n++] = v;
+			fprintf(stderr, "  rep %d  %-13s %7.3f Mpps%s", rep + 1, r->key, v,
+				r->how == TAPW ? "\n" : "");
+			if (r->how != TAPW)
+				fprintf(stderr, "  (generated %.3f Mpps)\n",
+					r->sent / r->gen_s / 1e6);
+			if (stats_fd > 0) {
+				__u64 keep = r->sent;
+
+				r->sent -= sent0;
+				if (r->how == TAPW)	/* frames written: what the sink saw */
+					r->sent = (__u64)(v * ms * 1e3);
+				pstats_print(r, ps, nps);
+				r->sent = keep;
+			}
+		}
+	}
+	need(N_M_PP);
+	need(N_MN_PP);
+
+	f = fopen(out, "w");
+	if (!f)
+		die("%s: %s", out, strerror(errno));
+	/* key system direction sports iports ceil gceil drops note variant | samples */
+	for (unsigned i = 0; i < NROWS; i++) {
+		const struct row *r = &ROWS[i];
+
+		if (!r->n)
+			continue;
+		fprintf(f, "%s\t%s\t%s\t%u\t%u\t%s\t%s\t%llu\t%.3f\t%s\t", r->key, r->system, r->dir,
+			r->sports, r->iports, r->ceil, r->gceil, (unsigned long long)r->drops, r->note,
+			r->variant);
+		for (unsigned k = 0; k < r->n; k++)
+			fprintf(f, "%s%.4f", k ? "," : "", r->v[k]);
+		fprintf(f, "\n");
+	}
+	fclose(f);
+	for (int i = 0; i < I_COUNT; i++)
+		if (INST[i].open)
+			pp_dp_close(&INST[i].dp);
+	close(tap_fd);
+	if (stats_fd > 0)
+		close(stats_fd);
+	gen_bpf__destroy(G);
+	return 0;
+}
+
+/* ==== the control plane ==================================================== */
+
+struct daemon {
+	pid_t pid;
+	int fd;			/* its stderr */
+	FILE *log;
+	char buf[1 << 16];
+	size_t len;
+};
+
+static const char *PPD, *PPCTL, *WORK;
+static char PIN[] = "/sys/fs/bpf/pptb-cp";
+
+/*
+ * Binding files: ndev instance ports "vmD" on taps tapfmt (D = 1..ndev), per
+ * service ports each on VIDs 1..per, bound round-robin to nnets networks
+ * with their own VLAN on the trunk (as the dataplane's configurations).
+ * extra: one more instance port "vmf" on tap pptbf with one service port.
+ */
+static void write_config(const char *dir, unsigned ndev, unsigned per, unsigned nnets,
+			 const char *tapfmt, int extra)
+{
+	char path[512];
+	FILE *f;
+
+	mkdir(dir, 0755);
+	snprintf(path, sizeof(path), "%s/bench.yaml", dir);
+	f = fopen(path, "w");
+	if (!f)
+		die("%s: %s", path, strerror(errno));
+	fprintf(f, "# ppbench: %u instance ports x %u service ports, %u networks\nnetworks:\n",
+		ndev, per, nnets);
+	for (unsigned n = 1; n <= nnets; n++)
+		fprintf(f, "  n%u: {device: pptbct, vlan: %u}\n", n, n);
+	fprintf(f, "instance-ports:\n");
+	for (unsigned d = 0; d < ndev; d++) {
+		char tap[IFNAMSIZ];
+
+		snprintf(tap, sizeof(tap), tapfmt, d + 1);
+		fprintf(f, "  vm%u:\n    device: %s\n    mac: 52:54:00:00:%02x:%02x\n"
+			   "    service-ports:\n", d + 1, tap, (d + 1) >> 8, (d + 1) & 0xff);
+		for (unsigned v = 1; v <= per; v++)
+			fprintf(f, "      vm%u-%u: {vlan: %u, bind: {network: n%u}}\n", d + 1, v, v,
+				(d * per + v - 1) % nnets + 1);
+	}
+	if (extra)
+		fprintf(f, "  vmf:\n    device: pptbf\n    mac: 52:54:00:00:ff:01\n"
+			   "    service-ports:\n      vmf-1: {vlan: 1, bind: {network: n1}}\n");
+	if (fclose(f))
+		die("%s: %s", path, strerror(errno));
+}
+
+/* Point WORK/conf (the daemon's --config) at dir, atomically. */
+static void conf_switch(const char *dir)
+{
+	char link[512], tmp[512];
+
+	snprintf(link, sizeof(link), "%s/conf", WORK);
+	snprintf(tmp, sizeof(tmp), "%s/conf.tmp", WORK);
+	unlink(tmp);
+	if (symlink(dir, tmp) || rename(tmp, link))
+		die("%s -> %s: %s", link, dir, strerror(errno));
+}
+
+static void run_wait(char *const argv[])
+{
+	pid_t p = fork();
+	int st;
+
+	if (p == 0) {
+		int fd = open("/dev/null", O_WRONLY);
+
+		dup2(fd, 1);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	if (p < 0 || waitpid(p, &st, 0) < 0)
+		die("%s: %s", argv[0], strerror(errno));
+}
+
+static void teardown(void)
+{
+	char *argv[] = { (char *)PPCTL, "--pin-root", PIN, "teardown", NULL };
+
+	run_wait(argv);
+}
+
+static void daemon_start(struct daemon *d)
+{
+	char conf[512], state[512], sock[512], logp[512];
+	int p[2];
+
+	snprintf(conf, sizeof(conf), "%s/conf", WORK);
+	snprintf(state, sizeof(state), "%s/state", WORK);
+	snprintf(sock, sizeof(sock), "%s/api.sock", WORK);
+	snprintf(logp, sizeof(logp), "%s/polyportd.log", WORK);
+	if (pipe2(p, O_CLOEXEC))
+		die("pipe: %s", strerror(errno));
+	d->log = fopen(logp, "a");
+	d->len = 0;
+	d->pid = fork();
+	if (d->pid == 0) {
+		char *argv[] = { (char *)PPD, "-f", "--config", conf, "--pin-root", PIN,
+				 "--state-dir", state, "--api-socket", sock, NULL };
+
+		dup2(p[1], 2);
+		dup2(p[1], 1);
+		execv(PPD, argv);
+		_exit(127);
+	}
+	if (d->pid < 0)
+		die("fork: %s", strerror(errno));
+	close(p[1]);
+	d->fd = p[0];
+	fcntl(d->fd, F_SETFL, O_NONBLOCK);
+}
+
+/*
+ * Read the daemon's log until a line containing pat; its arrival time (ms)
+ * into *t and the line into line.  Returns 0, or -ETIMEDOUT / -EPIPE.
+ */
+static int daemon_wait(struct daemon *d, const char *pat, int timeout_ms, double *t, char *line,
+		       size_t line_len)
+{
+	double end = now_ms() + timeout_ms;
+
+	for (;;) {
+		char *nl;
+
+		while ((nl = memchr(d->buf, '\n', d->len))) {
+			size_t n = nl - d->buf + 1;
+
+			*nl = 0;
+			if (d->log)
+				fprintf(d->log, "%s\n", d->buf);
+			if (strstr(d->buf, pat)) {
+				if (line && line_len) {
+					size_t c = strnlen(d->buf, line_len - 1);
+
+					memcpy(line, d->buf, c);
+					line[c] = 0;
+				}
+				memmove(d->buf, d->buf + n, d->len - n);
+				d->len -= n;
+				return 0;
+			}
+			memmove(d->buf, d->buf + n, d->len - n);
+			d->len -= n;
+		}
+		double left = end - now_ms();
+		struct pollfd pfd = { .fd = d->fd, .events = POLLIN };
+		ssize_t k;
+
+		if (left <= 0)
+			return -ETIMEDOUT;
+		if (poll(&pfd, 1, (int)left + 1) <= 0)
+			continue;
+		if (d->len >= sizeof(d->buf) - 1)
+			d->len = 0;	/* a line longer than the buffer: dropped */
+		k = read(d->fd, d->buf + d->len, sizeof(d->buf) - 1 - d->len);
+		*t = now_ms();
+		if (k == 0)
+			return -EPIPE;
+		if (k > 0)
+			d->len += k;
+	}
+}
+
+static void daemon_stop(struct daemon *d)
+{
+	char line[512];
+	double t;
+	int st;
+
+	kill(d->pid, SIGTERM);
+	while (daemon_wait(d, "\n\n", 200, &t, line, sizeof(line)) != -EPIPE &&
+	       waitpid(d->pid, &st, WNOHANG) == 0)
+		;
+	waitpid(d->pid, &st, 0);
+	close(d->fd);
+	if (d->log)
+		fclose(d->log);
+	d->log = NULL;
+}
+
+static long rss_kib(pid_t pid, const char *field)
+{
+	char path[64], line[256];
+	long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, strlen(field)))
+			v = atol(line + strlen(field) + 1);
+	fclose(f);
+	return v;
+}
+
+static int idle_rss_done;	/* the idle daemon's memory, written once */
+
+/* figure sports unit target | samples | extra */
+static void cp_emit(FILE *f, const char *fig, unsigned sports, const char *unit, double target,
+		    const double *v, int n, const char *extra)
+{
+	fprintf(f, "%s\t%u\t%s\t%g\t", fig, sports, unit, target);
+	for (int i = 0; i < n; i++)
+		fprintf(f, "%s%.3f", i ? "," : "", v[i]);
+	fprintf(f, "\t%s\n", extra ? extra : "");
+	fflush(f);
+}
+
+/*
+ * The first frame forwarded after a configured tap appears, reps times:
+ * the daemon d runs with a configuration naming tap pptbf (absent); the
+ * tap is created as QEMU creates it (non-blocking), then written to every
+ * 10 us; the sink on the trunk's peer stamps the first frame that arrives
+ * (bpf_ktime_get_ns, CLOCK_MONOTONIC as now_ns()).
+ */
+static void ff_measure(FILE *out, struct daemon *d, unsigned sports, int reps)
+{
+	static const __u8 ext[6] = EXT_MAC, src[6] = { 0x52, 0x54, 0x00, 0x00, 0xff, 0x01 };
+	struct fspec fs = { .dst = ext, .src = src, .tags = { { 0x8100, 1 } } };
+	double v[MAXREP], t;
+	__u8 fr[FR_MAX];
+	unsigned len = fr_build(fr, &fs);
+	int n = 0;
+
+	usleep(200000);
+	for (int r = 0; r < reps; r++) {
+		struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI };
+		int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+		__u64 t0;
+
+		G->bss->first_ns = 0;
+		snprintf(ifr.ifr_name, IFNAMSIZ, "pptbf");
+		if (fd < 0 || ioctl(fd, TUNSETIFF, &ifr))
+			die("tap pptbf: %s", strerror(errno));
+		t0 = now_ns();
+		while (!G->bss->first_ns && now_ns() - t0 < 10000000000ull) {
+			if (write(fd, fr, len) < 0 && errno != EIO && errno != EAGAIN)
+				die("tap pptbf: write: %s", strerror(errno));
+			usleep(10);
+			daemon_wait(d, "\n\n", 0, &t, NULL, 0);	/* keep its log flowing */
+		}
+		v[n] = G->bss->first_ns ? (G->bss->first_ns - t0) / 1e6 : -1;
+		fprintf(stderr, "  first frame %.2f ms after the tap appeared (%u service ports)\n",
+			v[n], sports);
+		n++;
+		close(fd);		/* the tap vanishes */
+		for (int i = 0; i < 30; i++) {	/* the daemon sees it go */
+			usleep(100000);
+			daemon_wait(d, "\n\n", 0, &t, NULL, 0);
+		}
+	}
+	cp_emit(out, "first_frame", sports, "ms", 20, v, n, NULL);
+}
+
+/*
+ * Apply a configuration (SIGHUP after WORK/conf is switched to it) and
+ * remove it again, up to reps times (fewer when it is slow: the whole
+ * figure is kept within about a minute); times in ms.  Then, if ffconf is
+ * given, the same daemon switches to it (the configuration plus a port on
+ * an absent tap) and the first frame is measured.
+ */
+static void cp_apply(FILE *out, const char *label, const char *full, const char *empty,
+		     unsigned sports, double target, int reps, const char *ffconf,
+		     unsigned ffsports)
+{
+	double apply[MAXREP] = { 0 }, rec[MAXREP] = { 0 }, rm[MAXREP] = { 0 }, t0, t1, start;
+	double begin = now_ms();
+	unsigned long writes = 0;
+	long rss = -1, hwm = -1, rss0 = -1;
+	char line[1024], extra[512];
+	struct daemon d;
+	int n = 0, nrm = 0;
+
+	teardown();
+	conf_switch(empty);
+	t0 = now_ms();
+	daemon_start(&d);
+	if (daemon_wait(&d, "start:", 60000, &t1, line, sizeof(line)))
+		die("polyportd did not start (see %s/polyportd.log)", WORK);
+	start = t1 - t0;
+	rss0 = rss_kib(d.pid, "VmRSS:");
+	for (int r = 0; r < reps; r++) {
+		double ms = 0;
+		unsigned long w = 0;
+		char *p;
+
+		conf_switch(full);
+		t0 = now_ms();
+		kill(d.pid, SIGHUP);
+		if (daemon_wait(&d, "SIGHUP:", 600000, &t1, line, sizeof(line)))
+			die("polyportd: no reload after SIGHUP (see %s/polyportd.log)", WORK);
+		apply[n] = t1 - t0;
+		if (strstr(line, "rejected")) {
+			char why[512] = "";
+
+			daemon_wait(&d, ": ", 5000, &t1, why, sizeof(why));
+			fprintf(stderr, "  %s: rejected by polyportd in %.1f ms: %s\n", label, apply[n],
+				why);
+			for (char *c = why; *c; c++)
+				if (*c == '\t')
+					*c = ' ';
+			cp_emit(out, "apply_rejected", sports, "ms", target, apply, 1,
+				strstr(why, ": ") ? strstr(why, ": ") + 2 : why);
+			daemon_stop(&d);
+			teardown();
+			return;
+		}
+		p = strstr(line, "; ");
+		if (p)
+			sscanf(p + 2, "%lf ms, %lu map writes", &ms, &w);
+		rec[n] = ms;
+		if (r == 0) {
+			writes = w;
+			usleep(500000);		/* steady state */
+			rss = rss_kib(d.pid, "VmRSS:");
+			hwm = rss_kib(d.pid, "VmHWM:");
+		}
+		fprintf(stderr, "  %s: applied in %.1f ms (reconcile %.1f ms, %lu map writes)\n", label,
+			apply[n], ms, w);
+		n++;
+		/* another round (remove, apply) only if it fits in about 40 s */
+		if (r + 1 == reps || now_ms() - begin + 2 * apply[n - 1] > 40000)
+			break;
+		conf_switch(empty);
+		t0 = now_ms();
+		kill(d.pid, SIGHUP);
+		if (daemon_wait(&d, "SIGHUP:", 600000, &t1, line, sizeof(line)))
+			die("polyportd: no reload after SIGHUP (see %s/polyportd.log)", WORK);
+		rm[nrm++] = t1 - t0;
+		fprintf(stderr, "  %s: removed in %.1f ms\n", label, rm[nrm - 1]);
+	}
+	snprintf(extra, sizeof(extra), "reconcile_ms=%.1f map_writes=%lu daemon_start_ms=%.0f",
+		 rec[0], writes, start);
+	cp_emit(out, "apply", sports, "ms", target, apply, n, extra);
+	cp_emit(out, "reconcile", sports, "ms", 0, rec, n, NULL);
+	if (nrm)
+		cp_emit(out, "remove", sports, "ms", 0, rm, nrm, NULL);
+	{
+		double v[2] = { rss / 1024.0, hwm / 1024.0 }, v0 = rss0 / 1024.0;
+
+		cp_emit(out, "rss", sports, "MiB", 0, v, 1, NULL);
+		cp_emit(out, "rss_peak", sports, "MiB", 0, v + 1, 1, NULL);
+		if (!idle_rss_done++)
+			cp_emit(out, "rss", 0, "MiB", 0, &v0, 1, NULL);
+	}
+	if (ffconf) {
+		conf_switch(ffconf);
+		t0 = now_ms();
+		kill(d.pid, SIGHUP);
+		if (daemon_wait(&d, "SIGHUP:", 600000, &t1, line, sizeof(line)))
+			die("polyportd: no reload after SIGHUP (see %s/polyportd.log)", WORK);
+		fprintf(stderr, "  %s: one more instance port (tap absent) in %.1f ms\n", label, t1 - t0);
+		ff_measure(out, &d, ffsports, reps);
+	}
+	daemon_stop(&d);
+	teardown();
+}
+
+/* Create (on) or delete n persistent taps named fmt % 1..n: a host's VMs. */
+static void make_taps(const char *fmt, unsigned n, int on)
+{
+	for (unsigned i = 1; i <= n; i++) {
+		struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI };
+		int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+
+		snprintf(ifr.ifr_name, IFNAMSIZ, fmt, i);
+		if (fd < 0 || ioctl(fd, TUNSETIFF, &ifr) || ioctl(fd, TUNSETPERSIST, on))
+			die("tap %s: %s", ifr.ifr_name, strerror(errno));
+		close(fd);
+	}
+}
+
+/* A daemon started on conf (naming the absent tap pptbf): the first frame. */
+static void cp_first_frame(FILE *out, const char *conf, unsigned sports, int reps)
+{
+	char line[512];
+	struct daemon d;
+	double t;
+
+	teardown();
+	conf_switch(conf);
+	daemon_start(&d);
+	if (daemon_wait(&d, "start:", 600000, &t, line, sizeof(line)))
+		die("polyportd did not start (see %s/polyportd.log)", WORK);
+	ff_measure(out, &d, sports, reps);
+	daemon_stop(&d);
+	teardown();
+}
+
+/* Does the results file have a line for figure fig at sports? */
+static int cget_file(const char *path, const char *fig, unsigned sports)
+{
+	char line[4096], want[64];
+	FILE *f = fopen(path, "r");
+	int found = 0;
+
+	snprintf(want, sizeof(want), "%s\t%u\t", fig, sports);
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, want, strlen(want)))
+			found = 1;
+	if (f)
+		fclose(f);
+	return found;
+}
+
+static int cmd_control(int argc, char **argv)
+{
+	int reps = 3;
+	const char *outp = NULL;
+	char d_empty[512], d_a[512], d_ff[512];
+	FILE *out;
+	int sink_if;
+
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--quick"))
+			quick = 1;
+		else if (!strcmp(argv[i], "--reps") && i + 1 < argc)
+			reps = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--polyportd") && i + 1 < argc)
+			PPD = argv[++i];
+		else if (!strcmp(argv[i], "--polyportctl") && i + 1 < argc)
+			PPCTL = argv[++i];
+		else if (!strcmp(argv[i], "--work") && i + 1 < argc)
+			WORK = argv[++i];
+		else if (!strcmp(argv[i], "--out") && i + 1 < argc)
+			outp = argv[++i];
+		else
+			die("control: unknown argument %s", argv[i]);
+	}
+	if (!PPD || !PPCTL || !WORK || !outp || reps < 1 || reps > MAXREP)
+		die("control: --polyportd, --polyportctl, --work, --out; --reps 1..%d", MAXREP);
+	out = fopen(outp, "w");
+	if (!out)
+		die("%s: %s", outp, strerror(errno));
+	signal(SIGPIPE, SIG_IGN);
+	open_gen();
+	sink_if = ifx("pptbcs");
+	TRY(xdp_set(sink_if, pfd(G->progs.sink)));
+
+	snprintf(d_empty, sizeof(d_empty), "%s/cfg-empty", WORK);
+	mkdir(d_empty, 0755);
+	fprintf(stderr, "ppbench: polyportd applying binding files (%d repetitions)\n", reps);
+	if (quick) {
+		/* seconds, not speed: a small configuration */
+		snprintf(d_a, sizeof(d_a), "%s/cfg-64", WORK);
+		snprintf(d_ff, sizeof(d_ff), "%s/cfg-first", WORK);
+		write_config(d_a, 1, 64, 64, "pptbk%u", 0);
+		write_config(d_ff, 1, 64, 64, "pptbk%u", 1);
+		cp_apply(out, "64", d_a, d_empty, 64, 100, 1, d_ff, 65);
+	} else {
+		snprintf(d_a, sizeof(d_a), "%s/cfg-4094", WORK);
+		snprintf(d_ff, sizeof(d_ff), "%s/cfg-first", WORK);
+		write_config(d_a, 1, 4094, 4094, "pptbk%u", 0);
+		write_config(d_ff, 1, 4094, 4094, "pptbk%u", 1);
+		cp_apply(out, "4094", d_a, d_empty, 4094, 100, reps, d_ff, 4095);
+		/* 1,000 more taps on the host: only for the large configurations */
+		make_taps("pptbm%u", 1000, 1);
+		snprintf(d_a, sizeof(d_a), "%s/cfg-100000", WORK);
+		write_config(d_a, 1000, 100, 400, "pptbm%u", 0);
+		cp_apply(out, "100000", d_a, d_empty, 100000, 2000, reps, NULL, 0);
+		if (!cget_file(outp, "apply", 100000)) {
+			/* refused (config limit): the largest that is taken, 650 x 100 */
+			snprintf(d_a, sizeof(d_a), "%s/cfg-65000", WORK);
+			write_config(d_a, 650, 100, 400, "pptbm%u", 0);
+			cp_apply(out, "65000", d_a, d_empty, 65000, 0, reps, NULL, 0);
+		}
+		make_taps("pptbm%u", 1000, 0);
+		snprintf(d_ff, sizeof(d_ff), "%s/cfg-first1", WORK);
+		write_config(d_ff, 0, 0, 1, "pptbk%u", 1);
+		cp_first_frame(out, d_ff, 1, reps);
+	}
+	fclose(out);
+	xdp_set(sink_if, -1);
+	gen_bpf__destroy(G);
+	return 0;
+}
+
+/* ==== the report =========================================================== */
+
+struct prow {
+	char key[32], system[32], dir[32], ceil[32], gceil[32], variant[128];
+	unsigned sports, iports;
+	unsigned long long drops;
+	double note;
+	double v[MAXREP], med, min, max, ratio, gratio;
+	int n;
+};
+
+struct crow {
+	char fig[32], unit[16], extra[512];
+	unsigned sports;
+	double target, v[MAXREP], med, min, max;
+	int n;
+};
+
+static struct prow P[64];
+static struct crow C[64];
+static int NP, NC;
+
+static int cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void stats(const double *v, int n, double *med, double *min, double *max)
+{
+	double s[MAXREP];
+
+	memcpy(s, v, n * sizeof(double));
+	qsort(s, n, sizeof(double), cmp_d);
+	*min = s[0];
+	*max = s[n - 1];
+	*med = n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
+
+static int parse_samples(char *s, double *v)
+{
+	int n = 0;
+
+	for (char *t = strtok(s, ","); t && n < MAXREP; t = strtok(NULL, ","))
+		v[n++] = atof(t);
+	return n;
+}
+
+static struct prow *pget(const char *key)
+{
+	for (int i = 0; i < NP; i++)
+		if (!strcmp(P[i].key, key))
+			return &P[i];
+	return NULL;
+}
+
+static struct crow *cget(const char *fig, unsigned sports)
+{
+	for (int i = 0; i < NC; i++)
+		if (!strcmp(C[i].fig, fig) && C[i].sports == sports)
+			return &C[i];
+	return NULL;
+}
+
+static void load_report(const char *dir)
+{
+	char path[512], line[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/dataplane.tsv", dir);
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f) && NP < 64) {
+		struct prow *p = &P[NP];
+		char *fl[11], *save = NULL;
+		int k = 0;
+
+		line[strcspn(line, "\n")] = 0;
+		for (char *t = strtok_r(line, "\t", &save); t && k < 11; t = strtok_r(NULL, "\t", &save))
+			fl[k++] = t;
+		if (k != 11)
+			continue;
+		snprintf(p->key, sizeof(p->key), "%s", fl[0]);
+		snprintf(p->system, sizeof(p->system), "%s", fl[1]);
+		snprintf(p->dir, sizeof(p->dir), "%s", fl[2]);
+		p->sports = atoi(fl[3]);
+		p->iports = atoi(fl[4]);
+		snprintf(p->ceil, sizeof(p->ceil), "%s", fl[5]);
+		snprintf(p->gceil, sizeof(p->gceil), "%s", fl[6]);
+		p->drops = strtoull(fl[7], NULL, 10);
+		p->note = atof(fl[8]);
+		snprintf(p->variant, sizeof(p->variant), "%s", fl[9]);
+		p->n = parse_samples(fl[10], p->v);
+		if (!p->n)
+			continue;
+		stats(p->v, p->n, &p->med, &p->min, &p->max);
+		NP++;
+	}
+	if (f)
+		fclose(f);
+	for (int i = 0; i < NP; i++) {
+		struct prow *c = pget(P[i].ceil), *g = pget(P[i].gceil);
+
+		P[i].ratio = c && c->med > 0 ? P[i].med / c->med : NAN;
+		P[i].gratio = g && g->med > 0 ? P[i].med / g->med : NAN;
+	}
+
+	snprintf(path, sizeof(path), "%s/control.tsv", dir);
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f) && NC < 64) {
+		struct crow *c = &C[NC];
+		char *fl[6], *p = line;
+		int k = 0;
+
+		line[strcspn(line, "\n")] = 0;
+		/* strsep: the last field may be empty */
+		while (k < 6 && p)
+			fl[k++] = strsep(&p, "\t");
+		if (k < 5)
+			continue;
+		snprintf(c->fig, sizeof(c->fig), "%s", fl[0]);
+		c->sports = atoi(fl[1]);
+		snprintf(c->unit, sizeof(c->unit), "%s", fl[2]);
+		c->target = atof(fl[3]);
+		c->n = parse_samples(fl[4], c->v);
+		snprintf(c->extra, sizeof(c->extra), "%s", k > 5 ? fl[5] : "");
+		if (!c->n)
+			continue;
+		stats(c->v, c->n, &c->med, &c->min, &c->max);
+		NC++;
+	}
+	if (f)
+		fclose(f);
+}
+
+static const char *limited(const struct prow *p)
+{
+	if (!strcmp(p->system, "ceiling") && strstr(p->variant, "receive"))
+		return "generator";
+	return p->gratio >= 0.9 ? "generator" : "path";
+}
+
+static void json_str(FILE *f, const char *k, const char *v, int comma)
+{
+	fprintf(f, "\"%s\": \"", k);
+	for (; *v; v++)
+		fprintf(f, *v == '"' || *v == '\\' ? "\\%c" : "%c", *v);
+	fprintf(f, "\"%s", comma ? ", " : "");
+}
+
+static void json_num(FILE *f, const char *k, double v, int comma)
+{
+	if (isnan(v) || isinf(v))
+		fprintf(f, "\"%s\": null%s", k, comma ? ", " : "");
+	else
+		fprintf(f, "\"%s\": %.4g%s", k, v, comma ? ", " : "");
+}
+
+struct target {
+	char what[160], measured[160];
+	int ok;			/* 1 pass, 0 miss, -1 not measured */
+};
+
+static struct target T[32];
+static int NT;
+
+static void target(int ok, const char *what, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void target(int ok, const char *what, const char *fmt, ...)
+{
+	va_list ap;
+
+	snprintf(T[NT].what, sizeof(T[NT].what), "%s", what);
+	va_start(ap, fmt);
+	vsnprintf(T[NT].measured, sizeof(T[NT].measured), fmt, ap);
+	va_end(ap);
+	T[NT++].ok = ok;
+}
+
+/* Compare two rows' medians: ratio a/b against want (>=). */
+static void target_ratio(const char *what, const char *a, const char *b, double want)
+{
+	struct prow *x = pget(a), *y = pget(b);
+
+	if (!x || !y) {
+		target(-1, what, "not measured (%s)", !x ? a : b);
+		return;
+	}
+	double r = x->med / y->med;
+
+	target(r >= want, what, "%.2fx (%.2f / %.2f Mpps)", r, x->med, y->med);
+}
+
+/* Per-frame cost (ns on the one CPU) of a against base: within 10%. */
+static void target_flat(const char *what, const char *a, const char *base)
+{
+	struct prow *x = pget(a), *y = pget(base);
+
+	if (!x || !y) {
+		target(-1, what, "not measured");
+		return;
+	}
+	double cx = 1e3 / x->med, cy = 1e3 / y->med;
+
+	target(cx <= 1.10 * cy, what, "%.1f ns vs %.1f ns per frame: %+.1f%% (%.2f vs %.2f Mpps)",
+	       cx, cy, (cx / cy - 1) * 100, x->med, y->med);
+}
+
+static void target_cp(const char *what, const char *fig, unsigned sports, double limit)
+{
+	struct crow *c = cget(fig, sports);
+	int timeouts = 0;
+
+	if (!c) {
+		target(-1, what, "not measured");
+		return;
+	}
+	for (int i = 0; i < c->n; i++)
+		timeouts += c->v[i] < 0;
+	if (timeouts)
+		target(0, what, "%d of %d did not arrive within 10 s (others: up to %.1f ms)",
+		       timeouts, c->n, c->max);
+	else
+		target(c->med < limit, what, "%.1f ms (median of %d; %.1f-%.1f)", c->med, c->n,
+		       c->min, c->max);
+}
+
+static int cmd_report(int argc, char **argv)
+{
+	const char *dir = NULL;
+	int check = 0, bad = 0;
+	char path[512];
+	FILE *f;
+
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--dir") && i + 1 < argc)
+			dir = argv[++i];
+		else if (!strcmp(argv[i], "--check"))
+			check = 1;
+		else
+			die("report: unknown argument %s", argv[i]);
+	}
+	if (!dir)
+		die("report: --dir DIR");
+	load_report(dir);
+	if (!NP && !NC)
+		die("report: no results under %s", dir);
+
+	if (check) {
+		/* Sanity only (make bench-smoke): non-zero, the generator faster than every path. */
+		for (int i = 0; i < NP; i++) {
+			struct prow *p = &P[i], *g = pget(p->gceil);
+
+			if (!(p->min > 0))
+				printf("FAIL bench:%s: %s %s gave %.3f Mpps\n", p->key, p->system, p->dir,
+				       p->min), bad++;
+			else if (g && g != p && !(g->med > p->med))
+				printf("FAIL bench:%s: %.3f Mpps, not below its generator's %.3f Mpps\n",
+				       p->key, p->med, g->med), bad++;
+			else if (p->drops)
+				printf("FAIL bench:%s: polyport dropped %llu frames\n", p->key, p->drops),
+					bad++;
+			else
+				printf("PASS bench:%s: %.3f Mpps (%s, %s)\n", p->key, p->med, p->system,
+				       p->dir);
+		}
+		for (int i = 0; i < NC; i++) {
+			struct crow *c = &C[i];
+
+			if (c->min > 0)
+				printf("PASS bench:%s/%u: %.1f %s\n", c->fig, c->sports, c->med, c->unit);
+			else
+				printf("FAIL bench:%s/%u: %.1f %s\n", c->fig, c->sports, c->min, c->unit),
+					bad++;
+		}
+		return bad ? 1 : 0;
+	}
+
+	/* ---- the table ---- */
+	printf("\n%-13s %-14s %-7s %-47s %8s %17s %7s %7s  %s\n", "direction", "system", "ports",
+	       "what", "Mpps", "min-max", "ns/fr", "ratio", "limited by");
+	const char *last = "";
+
+	for (int i = 0; i < NP; i++) {
+		struct prow *p = &P[i];
+		char mm[32], ports[16];
+
+		if (strcmp(last, p->dir))
+			printf("%s\n", "------------------------------------------------------------"
+				       "----------------------------------------------------------------");
+		last = p->dir;
+		snprintf(mm, sizeof(mm), "%.2f-%.2f", p->min, p->max);
+		snprintf(ports, sizeof(ports), "%u", p->sports);
+		printf("%-13s %-14s %-7s %-47.47s %8.2f %17s %7.1f %6.2fx  %s%s\n", p->dir, p->system,
+		       ports, p->variant, p->med, mm, 1e3 / p->med, p->ratio, limited(p),
+		       p->drops ? " (drops!)" : "");
+	}
+	printf("(ratio: against the ceiling of the same direction in this run: forward ceiling;"
+	       " tap -> network: write() -> XDP_DROP on the tap)\n");
+	if (NC) {
+		printf("\ncontrol plane (polyportd)          median      min-max   samples\n");
+		for (int i = 0; i < NC; i++) {
+			struct crow *c = &C[i];
+
+			printf("  %-12s %7u ports %9.1f %-3s %6.1f-%-6.1f %d %s\n", c->fig, c->sports,
+			       c->med, c->unit, c->min, c->max, c->n, c->extra);
+		}
+	}
+
+	/* ---- the targets of issue 8 ---- */
+	{
+		struct prow *a = pget("v2n-pp-1u"), *b = pget("n2v-pp-1u"), *t = pget("tv2n-pp");
+
+		if (a)
+			target(a->ratio >= 0.90, "VM -> network, XDP classify + pop + redirect >= 0.90x "
+			       "forward ceiling (1 service port)", "%.2fx (%.2f Mpps)", a->ratio, a->med);
+		else
+			target(-1, "VM -> network, XDP >= 0.90x ceiling", "not measured");
+		if (b)
+			target(b->ratio >= 0.90, "network -> VM, XDP push + redirect >= 0.90x forward "
+			       "ceiling (1 service port)", "%.2fx (%.2f Mpps)", b->ratio, b->med);
+		else
+			target(-1, "network -> VM, XDP >= 0.90x ceiling", "not measured");
+		target_flat("VM -> network: 1 -> 4,094 service ports on one instance port, cost "
+			    "within 10%", "v2n-pp-4094", "v2n-pp-1");
+		target_flat("VM -> network: 1 -> 1,000 instance ports x 100 service ports, within 10%",
+			    "v2n-pp-100k", "v2n-pp-1");
+		target_flat("network -> VM: 1 -> 4,094 service ports, within 10%", "n2v-pp-4094",
+			    "n2v-pp-1");
+		target_flat("network -> VM: 1 -> 1,000 x 100 service ports, within 10%", "n2v-pp-100k",
+			    "n2v-pp-1");
+		target_ratio(">= 2.5x the TC path (VM -> network)", "v2n-pp-1u", "v2n-tc", 2.5);
+		target_ratio(">= 2.5x the TC path (network -> VM)", "n2v-pp-1u", "n2v-tc", 2.5);
+		target_ratio(">= 3x the Linux bridge (VM -> network)", "v2n-pp-1u", "v2n-bridge", 3);
+		target_ratio(">= 8x OVS with AF_XDP ports (VM -> network)", "v2n-pp-1u", "v2n-ovsx", 8);
+		target_ratio("(no target) vs OVS with AF_PACKET ports", "v2n-pp-1u", "v2n-ovsp", 0);
+		if (t)
+			target(t->ratio >= 0.75, "tap path: >= 0.75x tap write() -> XDP_DROP",
+			       "%.2fx (%.3f Mpps)", t->ratio, t->med);
+		else
+			target(-1, "tap path >= 0.75x tap -> XDP_DROP", "not measured");
+		target_cp("control plane: 4,094 service ports applied from files < 100 ms", "apply",
+			  4094, 100);
+		if (!cget("apply", 100000) && cget("apply_rejected", 100000)) {
+			struct crow *rj = cget("apply_rejected", 100000), *a = cget("apply", 65000);
+
+			target(0, "control plane: 100,000 service ports applied from files < 2 s",
+			       "refused (%s); 65,000 applied in %.0f ms", rj->extra, a ? a->med : NAN);
+		} else {
+			target_cp("control plane: 100,000 service ports applied from files < 2 s",
+				  "apply", 100000, 2000);
+		}
+		target_cp("control plane: first frame < 20 ms after the tap appears (4,095 ports "
+			  "configured)", "first_frame", 4095, 20);
+		target_cp("(no target) first frame, 1 port configured", "first_frame", 1, 20);
+		{
+			struct crow *r4 = cget("rss", 4094), *r1 = cget("rss", 100000), *r0 = cget("rss", 0);
+			unsigned big = 100000;
+
+			if (!r1 && (r1 = cget("rss", 65000)))
+				big = 65000;
+			if (r4 || r1)
+				target(1, "control plane: steady-state daemon memory reported",
+				       "RSS %.1f MiB idle, %.1f MiB at 4,094, %.1f MiB at %u ports",
+				       r0 ? r0->med : NAN, r4 ? r4->med : NAN, r1 ? r1->med : NAN, big);
+			else
+				target(-1, "daemon memory", "not measured");
+		}
+		printf("\ntargets (issue 8)\n");
+		for (int i = 0; i < NT; i++)
+			printf("  %-5s %-82s %s\n", T[i].ok > 0 ? "PASS" : T[i].ok == 0 ? "MISS" : "n/a",
+			       T[i].what, T[i].measured);
+	}
+
+	/* ---- results.json ---- */
+	snprintf(path, sizeof(path), "%s/results.json", dir);
+	f = fopen(path, "w");
+	if (!f)
+		die("%s: %s", path, strerror(errno));
+	fprintf(f, "[\n");
+	for (int i = 0; i < NP; i++) {
+		struct prow *p = &P[i];
+
+		fprintf(f, "  {");
+		json_str(f, "kind", "path", 1);
+		json_str(f, "key", p->key, 1);
+		json_str(f, "system", p->system, 1);
+		json_str(f, "direction", p->dir, 1);
+		json_str(f, "what", p->variant, 1);
+		fprintf(f, "\"service_ports\": %u, \"instance_ports\": %u, ", p->sports, p->iports);
+		json_num(f, "mpps_median", p->med, 1);
+		json_num(f, "mpps_min", p->min, 1);
+		json_num(f, "mpps_max", p->max, 1);
+		json_num(f, "ratio_to_ceiling", p->ratio, 1);
+		json_str(f, "ceiling", p->ceil, 1);
+		json_num(f, "ns_per_frame", 1e3 / p->med, 1);
+		json_num(f, "ratio_to_generator", p->gratio, 1);
+		json_str(f, "limited_by", limited(p), 1);
+		fprintf(f, "\"polyport_drops\": %llu, ", p->drops);
+		if (!strcmp(p->dir, TN2V))
+			json_num(f, "share_of_generated_frames_read", p->note, 1);
+		fprintf(f, "\"samples\": [");
+		for (int k = 0; k < p->n; k++)
+			fprintf(f, "%s%.4f", k ? ", " : "", p->v[k]);
+		fprintf(f, "]}%s\n", i + 1 < NP || NC ? "," : "");
+	}
+	for (int i = 0; i < NC; i++) {
+		struct crow *c = &C[i];
+
+		fprintf(f, "  {");
+		json_str(f, "kind", "control-plane", 1);
+		json_str(f, "figure", c->fig, 1);
+		fprintf(f, "\"service_ports\": %u, ", c->sports);
+		json_str(f, "unit", c->unit, 1);
+		json_num(f, "median", c->med, 1);
+		json_num(f, "min", c->min, 1);
+		json_num(f, "max", c->max, 1);
+		if (c->target > 0)
+			json_num(f, "target", c->target, 1);
+		json_str(f, "extra", c->extra, 1);
+		fprintf(f, "\"samples\": [");
+		for (int k = 0; k < c->n; k++)
+			fprintf(f, "%s%.3f", k ? ", " : "", c->v[k]);
+		fprintf(f, "]}%s\n", i + 1 < NC ? "," : "");
+	}
+	fprintf(f, "]\n");
+	fclose(f);
+
+	/* ---- the plot's data ---- */
+	snprintf(path, sizeof(path), "%s/paths.dat", dir);
+	f = fopen(path, "w");
+	if (!f)
+		die("%s: %s", path, strerror(errno));
+	fprintf(f, "# index label median min max direction(1 VM>net, 2 net>VM, 3 tap VM>net, 4 tap net>VM)\n");
+	for (int i = 0, k = 0; i < NP; i++) {
+		struct prow *p = &P[i];
+
+		fprintf(f, "%d \"%s %s%s%s\" %.4f %.4f %.4f %d\n", k++,
+			!strcmp(p->dir, V2N) ? "VM>net" : !strcmp(p->dir, N2V) ? "net>VM" :
+			!strcmp(p->dir, TV2N) ? "tap VM>net" : "tap net>VM", p->system,
+			p->sports > 1 ? " " : "", p->sports > 1 ? (p->sports > 4094 ? "100k" : "4094") :
+			strstr(p->variant, "receive") ? " rx" :
+			!strcmp(p->system, "polyport-xdp") && strstr(p->variant, "VLAN") ? " vlan" : "",
+			p->med, p->min, p->max, !strcmp(p->dir, V2N) ? 1 : !strcmp(p->dir, N2V) ? 2 :
+			!strcmp(p->dir, TV2N) ? 3 : 4);
+	}
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/scale.dat", dir);
+	f = fopen(path, "w");
+	if (!f)
+		die("%s: %s", path, strerror(errno));
+	fprintf(f, "# service_ports ns_per_frame(median) ns(min Mpps) ns(max Mpps)\n");
+	for (int d = 0; d < 2; d++) {
+		const char *keys[2][3] = { { "v2n-pp-1", "v2n-pp-4094", "v2n-pp-100k" },
+					   { "n2v-pp-1", "n2v-pp-4094", "n2v-pp-100k" } };
+		const char *ceil = d ? "n2v-fwd" : "v2n-fwd";
+		struct prow *c = pget(ceil);
+
+		fprintf(f, "# %s\n", d ? "network -> VM" : "VM -> network");
+		for (int k = 0; k < 3; k++) {
+			struct prow *p = pget(keys[d][k]);
+
+			if (p)
+				fprintf(f, "%u %.2f %.2f %.2f %.2f\n", p->sports, 1e3 / p->med,
+					1e3 / p->max, 1e3 / p->min, c ? 1e3 / c->med : NAN);
+		}
+		fprintf(f, "\n\n");
+	}
+	fclose(f);
+	return 0;
+}
+
+/* ==== a source-line profile of a JIT-compiled program ====================== */
+
+/*
+ * ppbench lineprof --prog-id ID < offsets
+ *
+ * Reads sample offsets into program ID (hex, as perf script prints them:
+ * "sym+0x1f3"), maps each to the BPF source line it was compiled from
+ * (bpf_prog_info: jited_line_info and line_info, the strings of its BTF),
+ * and prints samples per source line, most first.  bpftool here cannot
+ * disassemble (no libbfd), and perf cannot annotate BPF without libopcodes:
+ * this is what is left.
+ */
+struct lp_line {
+	__u64 addr;		/* offset in the image */
+	const char *src;
+	unsigned line;
+	unsigned long samples;
+};
+
+static int lp_cmp_addr(const void *a, const void *b)
+{
+	const struct lp_line *x = a, *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+static int lp_cmp_samples(const void *a, const void *b)
+{
+	const struct lp_line *x = a, *y = b;
+
+	return x->samples > y->samples ? -1 : x->samples < y->samples;
+}
+
+static int cmd_lineprof(int argc, char **argv)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info), nl, nj, nk;
+	struct bpf_line_info *li;
+	__u64 *jli, *ksyms, total = 0, outside = 0;
+	struct lp_line *L;
+	struct btf *btf;
+	char buf[256];
+	int fd, id = -1;
+
+	for (int i = 0; i < argc; i++)
+		if (!strcmp(argv[i], "--prog-id") && i + 1 < argc)
+			id = atoi(argv[++i]);
+	fd = bpf_prog_get_fd_by_id(id);
+	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+		die("program %d: %s", id, strerror(errno));
+	nl = info.nr_line_info;
+	nj = info.nr_jited_line_info;
+	nk = info.nr_jited_ksyms;
+	if (!nl || nl != nj || !nk)
+		die("program %d has no line information", id);
+	li = calloc(nl, sizeof(*li));
+	jli = calloc(nj, sizeof(*jli));
+	ksyms = calloc(nk, sizeof(*ksyms));
+	L = calloc(nl, sizeof(*L));
+	if (!li || !jli || !ksyms || !L)
+		die("out of memory");
+	memset(&info, 0, sizeof(info));
+	info.nr_line_info = nl;
+	info.line_info_rec_size = sizeof(*li);
+	info.line_info = (__u64)(unsigned long)li;
+	info.nr_jited_line_info = nj;
+	info.jited_line_info_rec_size = sizeof(__u64);
+	info.jited_line_info = (__u64)(unsigned long)jli;
+	info.nr_jited_ksyms = nk;
+	info.jited_ksyms = (__u64)(unsigned long)ksyms;
+	len = sizeof(info);
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		die("program %d: %s", id, strerror(errno));
+	btf = btf__load_from_kernel_by_id(info.btf_id);
+	if (!btf)
+		die("program %d: its BTF: %s", id, strerror(errno));
+	for (__u32 i = 0; i < nl; i++) {
+		const char *src = btf__name_by_offset(btf, li[i].line_off);
+
+		L[i].addr = jli[i] - ksyms[0];		/* subprograms: after the main one */
+		L[i].src = src ? src : "?";
+		L[i].line = li[i].line_col >> 10;
+	}
+	qsort(L, nl, sizeof(*L), lp_cmp_addr);
+	while (fgets(buf, sizeof(buf), stdin)) {
+		char *p = strstr(buf, "+0x");
+		__u64 off;
+		long lo = 0, hi = (long)nl - 1, at = -1;
+
+		if (!p)
+			continue;
+		off = strtoull(p + 3, NULL, 16);
+		total++;
+		while (lo <= hi) {
+			long mid = (lo + hi) / 2;
+
+			if (L[mid].addr <= off) {
+				at = mid;
+				lo = mid + 1;
+			} else {
+				hi = mid - 1;
+			}
+		}
+		if (at < 0)
+			outside++;
+		else
+			L[at].samples++;
+	}
+	/* entries of the same source line (inlined in several places): one */
+	for (__u32 i = 0; i < nl; i++)
+		for (__u32 j = i + 1; j < nl && L[i].samples; j++)
+			if (L[j].samples && L[j].line == L[i].line && !strcmp(L[j].src, L[i].src)) {
+				L[i].samples += L[j].samples;
+				L[j].samples = 0;
+			}
+	qsort(L, nl, sizeof(*L), lp_cmp_samples);
+	printf("samples in program %d: %llu (per source line, as compiled; %llu before the first)\n",
+	       id, (unsigned long long)total, (unsigned long long)outside);
+	for (__u32 i = 0; i < nl && L[i].samples; i++) {
+		const char *t = L[i].src;
+
+		while (*t == ' ' || *t == '\t')
+			t++;
+		printf("  %5.1f%%  line %4u  %.90s\n", 100.0 * L[i].samples / (total ? total : 1),
+		       L[i].line, t);
+	}
+	btf__free(btf);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	libbpf_set_print(quiet);
+	setvbuf(stderr, NULL, _IOLBF, 0);
+	if (argc >= 2 && !strcmp(argv[1], "dataplane"))
+		return cmd_dataplane(argc - 2, argv + 2);
+	if (argc >= 2 && !strcmp(argv[1], "control"))
+		return cmd_control(argc - 2, argv + 2);
+	if (argc >= 2 && !strcmp(argv[1], "report"))
+		return cmd_report(argc - 2, argv + 2);
+	if (argc >= 2 && !strcmp(argv[1], "lineprof"))
+		return cmd_lineprof(argc - 2, argv + 2);
+	fprintf(stderr, "usage: ppbench dataplane|control|report ... (see bench/ppbench.c)\n");
+	return 2;
+}
