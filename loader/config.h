@@ -67,7 +67,7 @@
 #define PP_MTU_DEFAULT	1500
 
 /* Limits of one configuration (all files together). */
-#define PP_MAX_SPORTS	65536
+#define PP_MAX_SPORTS	131071	/* the service port ids of the maps (PP_DEF_MAX_SPORTS - 1) */
 #define PP_MAX_IPORTS	65536
 #define PP_MAX_NETWORKS	65536
 

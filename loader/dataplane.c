@@ -310,6 +310,27 @@ static int pp_dev_sync_net(struct pp_maps *m, __u32 ifindex)
 	return put_if_changed(m, PPM_DEVS, &ifindex, &dev);
 }
 
+/*
+ * A network joins its device: the device entry gains it without a scan
+ * (leaving needs one: pp_dev_sync_net).
+ */
+static int pp_dev_add_net(struct pp_maps *m, __u32 net_id, const struct pp_net *net)
+{
+	__u32 ifindex = net->ifindex;
+	struct pp_dev dev = {};
+
+	if (!ifindex)
+		return 0;
+	if (!pp_dev_get(m, ifindex, &dev) && (dev.flags & PP_DEV_TAP) && dev.ifindex == ifindex)
+		return -EBUSY;		/* a tap: never both */
+	if (!(dev.flags & PP_DEV_NET) || dev.ifindex != ifindex)
+		dev = (struct pp_dev){ .ifindex = ifindex };
+	dev.flags |= PP_DEV_NET | (net->vlan ? PP_DEV_NET_VLANS : 0);
+	if (!net->vlan)
+		dev.net_id = net_id;
+	return put_if_changed(m, PPM_DEVS, &ifindex, &dev);
+}
+
 int pp_dp_net_install(struct pp_maps *m, __u32 net_id, const struct pp_net *net)
 {
 	struct pp_net old = {};
@@ -330,7 +351,7 @@ int pp_dp_net_install(struct pp_maps *m, __u32 net_id, const struct pp_net *net)
 		if (err)
 			return err;
 	}
-	err = pp_dev_sync_net(m, net->ifindex);
+	err = pp_dev_add_net(m, net_id, net);
 	if (err)
 		return err;
 	if (old.ifindex && (old.ifindex != net->ifindex || old.vlan != net->vlan)) {

@@ -221,6 +221,42 @@ static int name_release(struct pp_daemon *d, __u32 kind, const char *name)
 	return err;
 }
 
+/* ---- per-device memo: ifindex -> a value, for one reconcile pass ----------- */
+
+struct devmemo {
+	__u32 *key;		/* 0: empty */
+	int *val;
+	size_t cap;
+};
+
+static int memo_init(struct devmemo *dm, size_t n)
+{
+	dm->cap = 16;
+	while (dm->cap < 2 * n + 2)
+		dm->cap *= 2;
+	dm->key = calloc(dm->cap, sizeof(*dm->key));
+	dm->val = calloc(dm->cap, sizeof(*dm->val));
+	return dm->key && dm->val ? 0 : -ENOMEM;
+}
+
+static void memo_free(struct devmemo *dm)
+{
+	free(dm->key);
+	free(dm->val);
+}
+
+/* The slot of ifindex; *fresh says it was not there before. */
+static int *memo_slot(struct devmemo *dm, __u32 ifindex, bool *fresh)
+{
+	size_t i = (ifindex * 2654435761u) & (dm->cap - 1);
+
+	while (dm->key[i] && dm->key[i] != ifindex)
+		i = (i + 1) & (dm->cap - 1);
+	*fresh = !dm->key[i];
+	dm->key[i] = ifindex;
+	return &dm->val[i];
+}
+
 /* ---- devices --------------------------------------------------------------- */
 
 /* ifindex of name (0 if absent) and whether it is up. */
@@ -341,6 +377,10 @@ static struct pp_sport sport_value(const struct pp_cfg_sport *c, __u32 slot, __u
 
 static int reconcile_networks(struct pp_daemon *d, const struct pp_config *cfg)
 {
+	struct devmemo attached;	/* device -> its attach result, once per pass */
+
+	if (memo_init(&attached, cfg->n_networks))
+		return -ENOMEM;
 	for (__u32 i = 0; i < cfg->n_networks; i++) {
 		const struct pp_cfg_network *c = &cfg->networks[i];
 		struct pp_obj_status *st = &d->net_st[i];
@@ -356,8 +396,14 @@ static int reconcile_networks(struct pp_daemon *d, const struct pp_config *cfg)
 			continue;
 		}
 		err = pp_dp_net_install(&d->dp.maps, st->id, &v);
-		if (!err && v.ifindex)
-			err = ensure_attached(d, v.ifindex, PP_ROLE_NET);
+		if (!err && v.ifindex) {
+			bool fresh;
+			int *res = memo_slot(&attached, v.ifindex, &fresh);
+
+			if (fresh)	/* networks sharing a device: one TC check */
+				*res = ensure_attached(d, v.ifindex, PP_ROLE_NET);
+			err = *res;
+		}
 		if (err)
 			set_st(st, PP_ST_ERROR, "device %s: %s", c->device, strerror(-err));
 		else if (!v.ifindex)
@@ -367,6 +413,7 @@ static int reconcile_networks(struct pp_daemon *d, const struct pp_config *cfg)
 		else
 			set_st(st, PP_ST_ACTIVE, "%s", "");
 	}
+	memo_free(&attached);
 	return 0;
 }
 
@@ -890,39 +937,47 @@ static int reconcile_dhcp(struct pp_daemon *d, const struct pp_config *cfg)
  */
 static void reconcile_xdp_nets(struct pp_daemon *d, const struct pp_config *cfg)
 {
-	int *want = calloc(cfg->n_networks + 1, sizeof(*want));
+	struct devmemo want = {}, first = {};	/* device -> wants XDP; -> its first network */
 
-	if (!want)
-		return;
-	for (__u32 i = 0; i < cfg->n_networks; i++)
-		want[i] = PP_XDP_MODE_TC;
+	if (memo_init(&want, cfg->n_networks) || memo_init(&first, cfg->n_networks))
+		goto out;
 	for (__u32 i = 0; i < cfg->n_sports; i++) {
 		const struct pp_cfg_sport *s = &cfg->sports[i];
-		const struct pp_obj_status *ist = &d->iport_st[s->iport];
-		if (ist->mode == PP_XDP_MODE_XDP)
-			want[s->network] = PP_XDP_MODE_AUTO;
+		__u32 ifindex = d->net_st[s->network].ifindex;
+		bool fresh;
+
+		if (ifindex && d->iport_st[s->iport].mode == PP_XDP_MODE_XDP)
+			*memo_slot(&want, ifindex, &fresh) = 1;	/* XDP where safe */
 	}
 	for (__u32 i = 0; i < cfg->n_networks; i++) {
 		struct pp_obj_status *st = &d->net_st[i];
-		int w = want[i], err;
+		bool fresh;
+		int *f, err;
 
 		st->mode = -1;
 		st->mode_reason[0] = 0;
 		if (!st->ifindex || st->status == PP_ST_ERROR)
 			continue;
-		/* Networks sharing a device: XDP if any of them is asked for it. */
-		for (__u32 j = 0; j < cfg->n_networks; j++)
-			if (j != i && d->net_st[j].ifindex == st->ifindex && want[j] == PP_XDP_MODE_AUTO)
-				w = PP_XDP_MODE_AUTO;
-		err = pp_xdp_net_apply(&d->dp, st->ifindex, w, &st->mode, st->mode_reason,
-				       sizeof(st->mode_reason));
+		f = memo_slot(&first, st->ifindex, &fresh);
+		if (!fresh) {		/* a device shared with an earlier network */
+			st->mode = d->net_st[*f].mode;
+			memcpy(st->mode_reason, d->net_st[*f].mode_reason, sizeof(st->mode_reason));
+			continue;
+		}
+		*f = i;
+		err = pp_xdp_net_apply(&d->dp, st->ifindex,
+				       *memo_slot(&want, st->ifindex, &fresh) ? PP_XDP_MODE_AUTO :
+										PP_XDP_MODE_TC,
+				       &st->mode, st->mode_reason, sizeof(st->mode_reason));
 		if (err) {
 			st->mode = PP_XDP_MODE_TC;
 			snprintf(st->mode_reason, sizeof(st->mode_reason),
 				 "XDP could not be set up (%s): TC", strerror(-err));
 		}
 	}
-	free(want);
+out:
+	memo_free(&want);
+	memo_free(&first);
 }
 
 static const char *mode_name(int mode)

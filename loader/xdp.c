@@ -342,24 +342,27 @@ static bool prog_is_ours(__u32 id)
 }
 
 /* The XDP program on ifindex: its id (0: none) and attach mode flag. */
+/*
+ * The XDP program on ifindex and its mode.  One RTM_GETLINK for that link:
+ * libbpf 1.1's bpf_xdp_query() dumps every link of the namespace per call,
+ * which made a reconcile over N devices cost O(N^2) (measured: seconds at
+ * 1,000 taps).
+ */
 static int xdp_current(int ifindex, __u32 *id, __u32 *mode)
 {
-	LIBBPF_OPTS(bpf_xdp_query_opts, q);
-	int err = bpf_xdp_query(ifindex, 0, &q);
+	struct pp_link l;
+	int err = pp_getlink(ifindex, -1, &l);
 
 	*id = 0;
 	*mode = 0;
 	if (err)
 		return err;
-	if (q.drv_prog_id) {
-		*id = q.drv_prog_id;
+	if (l.xdp_drv_prog) {
+		*id = l.xdp_drv_prog;
 		*mode = XDP_FLAGS_DRV_MODE;
-	} else if (q.skb_prog_id) {
-		*id = q.skb_prog_id;
+	} else if (l.xdp_skb_prog) {
+		*id = l.xdp_skb_prog;
 		*mode = XDP_FLAGS_SKB_MODE;
-	} else if (q.hw_prog_id) {
-		*id = q.hw_prog_id;
-		*mode = XDP_FLAGS_HW_MODE;
 	}
 	return 0;
 }

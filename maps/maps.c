@@ -243,6 +243,42 @@ static bool pp_all_zero(const void *p, size_t n)
 	return true;
 }
 
+/* An array's non-zero entries, 4,096 per bpf() call. */
+static int iter_array_batch(const struct pp_maps *m, enum pp_map_id id,
+			    int (*fn)(const void *key, const void *val, void *arg), void *arg)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, o);
+	const unsigned chunk = 4096, vsize = pp_map_desc[id].value_size;
+	__u32 *keys = calloc(chunk, sizeof(*keys)), in_batch = 0, out_batch = 0, count;
+	unsigned char *vals = calloc(chunk, vsize);
+	void *in = NULL;
+	int err = 0, ret;
+
+	if (!keys || !vals) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (;;) {
+		count = chunk;
+		ret = bpf_map_lookup_batch(m->fd[id], in, &out_batch, keys, vals, &count, &o);
+		if (ret && errno != ENOENT) {
+			err = -errno;
+			break;
+		}
+		for (__u32 i = 0; i < count && !err; i++)
+			if (!pp_all_zero(vals + (size_t)i * vsize, vsize))
+				err = fn(&keys[i], vals + (size_t)i * vsize, arg);
+		if (ret || err)		/* ENOENT: that was the last batch */
+			break;
+		in_batch = out_batch;
+		in = &in_batch;
+	}
+out:
+	free(keys);
+	free(vals);
+	return err;
+}
+
 int pp_map_iter(const struct pp_maps *m, enum pp_map_id id,
 		int (*fn)(const void *key, const void *val, void *arg), void *arg)
 {
@@ -264,6 +300,8 @@ int pp_map_iter(const struct pp_maps *m, enum pp_map_id id,
 		}
 		return errno == ENOENT ? 0 : -errno;
 	}
+	if (d->kind == PP_MK_ARRAY)
+		return iter_array_batch(m, id, fn, arg);
 	for (__u32 k = 0; k < m->max_entries[id]; k++) {
 		if (d->kind == PP_MK_PERCPU_ARRAY)
 			err = pp_map_get_percpu_sum(m, id, k, val);

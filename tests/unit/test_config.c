@@ -2105,17 +2105,17 @@ static void test_perf_8188_ports(void **state)
 		assert_true(cpu < 1000.0);
 }
 
-static void test_perf_100k_ports_limit(void **state)
+/* nfiles x 4,000 service ports; over: past PP_MAX_SPORTS, one error expected */
+static void big_config(void **state, int nfiles, int over)
 {
 	struct fx *f = *state;
 	unsigned int over_line = 0;
 	char over_file[32] = "";
-	char name[32];
+	char name[32], limit[64];
 	double t0, c0, ms, cpu;
 	int k = 0;
 
-	/* 25 files x 4,000 = 100,000 service ports: over the limit */
-	for (int fi = 0; fi < 25; fi++) {
+	for (int fi = 0; fi < nfiles; fi++) {
 		char *buf = NULL;
 		size_t len = 0, cap = 0;
 		unsigned int line = 9;
@@ -2147,12 +2147,28 @@ static void test_perf_100k_ports_limit(void **state)
 	load_dir(f);
 	cpu = cpu_ms() - c0;
 	ms = now_ms() - t0;
-	print_message("      100,000 service ports in 25 files: %.1f ms (%.1f ms CPU)\n",
-		      ms, cpu);
-	expect_nerr(f, 1);
-	expect_err(f, over_file, over_line, 7, "too many service ports (limit 65536)");
+	print_message("      %d service ports in %d files: %.1f ms (%.1f ms CPU)\n",
+		      k, nfiles, ms, cpu);
+	if (over) {
+		snprintf(limit, sizeof(limit), "too many service ports (limit %d)", PP_MAX_SPORTS);
+		expect_nerr(f, 1);
+		expect_err(f, over_file, over_line, 7, limit);
+		return;
+	}
+	expect_nerr(f, 0);
 	if (timing_checked())
 		assert_true(cpu < 1000.0);
+}
+
+static void test_perf_100k_ports(void **state)
+{
+	big_config(state, 25, 0);
+}
+
+/* 33 files x 4,000 = 132,000 service ports: over the limit of the maps. */
+static void test_perf_over_limit(void **state)
+{
+	big_config(state, 33, 1);
 }
 
 /* 4,000 top-level service ports in an in-memory JSON source, on two
@@ -2574,7 +2590,8 @@ int main(void)
 		T(test_toplevel_instance_port_key),
 		T(test_toplevel_empty_and_wrong_type),
 		T(test_perf_8188_ports),
-		T(test_perf_100k_ports_limit),
+		T(test_perf_100k_ports),
+		T(test_perf_over_limit),
 		T(test_perf_toplevel_json),
 		T(test_services_full),
 		T(test_services_values),
