@@ -9,6 +9,7 @@
  * pinned: the dataplane keeps forwarding, and the next daemon adopts it.
  */
 #include <errno.h>
+#include <net/if.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
@@ -268,7 +269,10 @@ static void reload(const char *why)
 
 /* ---- links ---------------------------------------------------------------- */
 
-static int links_dirty;
+static int links_dirty;		/* revisit every device */
+#define DIRTY_MAX 64
+static char dirty[DIRTY_MAX][IFNAMSIZ];	/* or just these */
+static int ndirty;
 
 static int link_relevant(const char *name)
 {
@@ -294,9 +298,17 @@ static int on_link(struct nl_msg *msg, void *arg)
 		return NL_OK;
 	a = nlmsg_find_attr(nlh, sizeof(struct ifinfomsg), IFLA_IFNAME);
 	if (a && link_relevant(nla_get_string(a))) {
-		pr_debug("link %s: %s\n", nla_get_string(a),
+		const char *name = nla_get_string(a);
+		int i;
+
+		pr_debug("link %s: %s\n", name,
 			 nlh->nlmsg_type == RTM_NEWLINK ? "new/changed" : "deleted");
-		links_dirty = 1;
+		for (i = 0; i < ndirty && strcmp(dirty[i], name); i++)
+			;
+		if (i == ndirty && ndirty < DIRTY_MAX)
+			snprintf(dirty[ndirty++], IFNAMSIZ, "%s", name);
+		else if (i == ndirty)
+			links_dirty = 1;	/* too many at once: all of them */
 	}
 	return NL_OK;
 }
@@ -329,9 +341,18 @@ static void links_read(struct nl_sock *sk)
 		pr_debug("rtnetlink: %s: full link resync\n", nl_geterror(err));
 		links_dirty = 1;
 	}
-	if (links_dirty && D.cfg) {
+	if ((links_dirty || ndirty) && D.cfg) {
+		if (links_dirty) {
+			pp_reconcile(&D, D.cfg, true);
+		} else {
+			const char *names[DIRTY_MAX];
+
+			for (int i = 0; i < ndirty; i++)
+				names[i] = dirty[i];
+			pp_reconcile_devices(&D, names, ndirty);
+		}
 		links_dirty = 0;
-		pp_reconcile(&D, D.cfg, true);
+		ndirty = 0;
 		pr_debug("links reconciled in %.2f ms\n", D.last_reconcile_ms);
 		if (API)
 			pp_api_notify(API);

@@ -375,7 +375,8 @@ static struct pp_sport sport_value(const struct pp_cfg_sport *c, __u32 slot, __u
 	return sp;
 }
 
-static int reconcile_networks(struct pp_daemon *d, const struct pp_config *cfg)
+/* only: NULL for every network, else those marked. */
+static int reconcile_networks(struct pp_daemon *d, const struct pp_config *cfg, const bool *only)
 {
 	struct devmemo attached;	/* device -> its attach result, once per pass */
 
@@ -387,6 +388,9 @@ static int reconcile_networks(struct pp_daemon *d, const struct pp_config *cfg)
 		struct pp_net v = { .vlan = c->vlan, .mtu = c->mtu };
 		bool up;
 		int err;
+
+		if (only && !only[i])
+			continue;
 
 		v.ifindex = link_state(c->device, &up);
 		st->ifindex = v.ifindex;
@@ -417,7 +421,8 @@ static int reconcile_networks(struct pp_daemon *d, const struct pp_config *cfg)
 	return 0;
 }
 
-static int reconcile_iports(struct pp_daemon *d, const struct pp_config *cfg)
+/* only: NULL for every instance port, else those marked. */
+static int reconcile_iports(struct pp_daemon *d, const struct pp_config *cfg, const bool *only)
 {
 	for (__u32 i = 0; i < cfg->n_iports; i++) {
 		const struct pp_cfg_iport *c = &cfg->iports[i];
@@ -425,6 +430,9 @@ static int reconcile_iports(struct pp_daemon *d, const struct pp_config *cfg)
 		struct pp_iport v = { .mtu = c->mtu };
 		int err, up_err = 0;
 		bool up;
+
+		if (only && !only[i])
+			continue;
 
 		memcpy(v.mac, c->mac, 6);
 		v.ifindex = link_state(c->device, &up);
@@ -935,7 +943,7 @@ static int reconcile_dhcp(struct pp_daemon *d, const struct pp_config *cfg)
  * on a network device whose peer sends partial checksums would deliver them
  * unfinished to the guest and black-hole its TCP.
  */
-static void reconcile_xdp_nets(struct pp_daemon *d, const struct pp_config *cfg)
+static void reconcile_xdp_nets(struct pp_daemon *d, const struct pp_config *cfg, const bool *only)
 {
 	struct devmemo want = {}, first = {};	/* device -> wants XDP; -> its first network */
 
@@ -954,6 +962,8 @@ static void reconcile_xdp_nets(struct pp_daemon *d, const struct pp_config *cfg)
 		bool fresh;
 		int *f, err;
 
+		if (only && !only[i])
+			continue;
 		st->mode = -1;
 		st->mode_reason[0] = 0;
 		if (!st->ifindex || st->status == PP_ST_ERROR)
@@ -1009,6 +1019,8 @@ static void derive_statuses(struct pp_daemon *d, const struct pp_config *cfg)
 		struct pp_obj_status *st = &d->iport_st[i];
 		__u32 bad = 0, first = 0;
 
+		if (st->status == PP_ST_DEGRADED)	/* derived below, from its base ACTIVE */
+			set_st(st, PP_ST_ACTIVE, "%s", "");
 		if (st->status != PP_ST_ACTIVE)
 			continue;
 		for (__u32 s = c->sport_first; s < c->sport_first + c->sport_count; s++)
@@ -1107,9 +1119,9 @@ int pp_reconcile(struct pp_daemon *d, struct pp_config *cfg, bool links_only)
 			return err;
 	}
 	/* Networks and instance ports first: service ports refer to their ids. */
-	reconcile_networks(d, cfg);
-	reconcile_iports(d, cfg);
-	reconcile_xdp_nets(d, cfg);
+	reconcile_networks(d, cfg, NULL);
+	reconcile_iports(d, cfg, NULL);
+	reconcile_xdp_nets(d, cfg, NULL);
 	if (!links_only) {
 		reconcile_sports(d, cfg);
 		reconcile_neigh(d, cfg);
@@ -1129,6 +1141,64 @@ int pp_reconcile(struct pp_daemon *d, struct pp_config *cfg, bool links_only)
 	pr_debug("reconcile%s: %.2f ms, %lu map writes\n", links_only ? " (links)" : "",
 		 d->last_reconcile_ms, d->dp.maps.writes - w0);
 	return 0;
+}
+
+int pp_reconcile_devices(struct pp_daemon *d, const char *const *names, size_t n)
+{
+	const struct pp_config *cfg = d->cfg;
+	bool *net = NULL, *ip = NULL, *xnet = NULL;
+	struct devmemo devs = {};
+	double t0 = now_ms();
+	int err = -ENOMEM;
+
+	if (!cfg)
+		return 0;
+	net = calloc(cfg->n_networks + 1, sizeof(*net));
+	xnet = calloc(cfg->n_networks + 1, sizeof(*xnet));
+	ip = calloc(cfg->n_iports + 1, sizeof(*ip));
+	if (!net || !xnet || !ip || memo_init(&devs, cfg->n_networks))
+		goto out;
+	for (__u32 i = 0; i < cfg->n_networks; i++)
+		for (size_t k = 0; k < n; k++)
+			if (!strcmp(cfg->networks[i].device, names[k]))
+				net[i] = xnet[i] = true;
+	for (size_t k = 0; k < n; k++) {
+		const struct pp_cfg_iport *c = pp_config_find_iport_by_device(cfg, names[k]);
+
+		if (!c)
+			continue;
+		ip[c - cfg->iports] = true;
+		/* its tap's mode may change what the networks it reaches want */
+		for (__u32 s = c->sport_first; s < c->sport_first + c->sport_count; s++)
+			xnet[cfg->sports[s].network] = true;
+	}
+	reconcile_networks(d, cfg, net);
+	reconcile_iports(d, cfg, ip);
+	/* every network on a device whose XDP decision is revisited, too */
+	for (__u32 i = 0; i < cfg->n_networks; i++) {
+		bool fresh;
+
+		if (xnet[i] && d->net_st[i].ifindex)
+			*memo_slot(&devs, d->net_st[i].ifindex, &fresh) = 1;
+	}
+	for (__u32 i = 0; i < cfg->n_networks; i++) {
+		bool fresh;
+
+		if (!xnet[i] && d->net_st[i].ifindex && *memo_slot(&devs, d->net_st[i].ifindex, &fresh))
+			xnet[i] = true;
+	}
+	reconcile_xdp_nets(d, cfg, xnet);
+	derive_statuses(d, cfg);
+	d->reconciles++;
+	d->last_reconcile_ms = now_ms() - t0;
+	d->total_reconcile_ms += d->last_reconcile_ms;
+	err = 0;
+out:
+	memo_free(&devs);
+	free(net);
+	free(xnet);
+	free(ip);
+	return err;
 }
 
 /* ---- open/close ------------------------------------------------------------ */

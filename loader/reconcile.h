@@ -57,6 +57,12 @@ size_t pp_daemon_named(const struct pp_daemon *d);
  */
 int pp_reconcile(struct pp_daemon *d, struct pp_config *cfg, bool links_only);
 
+/*
+ * Only devices names[0..n) came, went or changed: revisit the networks and
+ * instance ports on them (and the XDP decisions they affect), not the rest.
+ */
+int pp_reconcile_devices(struct pp_daemon *d, const char *const *names, size_t n);
+
 const char *pp_status_name(enum pp_status s);
 
 struct json_object;
