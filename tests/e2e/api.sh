@@ -37,16 +37,6 @@ expect() {
 	else fail "$name: got ${got:0:300}"; fi
 }
 ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
-DPID=
-daemon_start() {
-	"$B/polyportd" -f -v --config "$CONF" --pin-root "$PIN" --state-dir "$STATE" \
-		--api-socket "$API" "$@" >>"$WORK/daemon.log" 2>&1 &
-	DPID=$!
-	PIDS+=("$DPID")
-	for _ in $(seq 300); do [[ -S $API ]] && curl -s --unix-socket "$API" http://x/v1/status >/dev/null && return 0; sleep 0.01; done
-	echo "daemon did not start"; tail -5 "$WORK/daemon.log"; return 1
-}
-daemon_stop() { kill -TERM "$DPID"; wait "$DPID" 2>/dev/null; }
 # until_status KIND NAME STATUS: milliseconds until GET shows STATUS (or 9999)
 until_status() {
 	local t0=$(date +%s%N)

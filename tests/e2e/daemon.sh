@@ -21,34 +21,8 @@ M1=52:54:00:01:00:01 M2=52:54:00:01:00:02 M3=52:54:00:01:00:03 M4=52:54:00:01:00
 API=$WORK/api.sock
 ctl() { "$B/polyportctl" --api-socket "$API" --pin-root "$PIN" "$@"; }
 
-DPID=
-daemon_start() {
-	rm -f "$STATE/status.json"
-	"$B/polyportd" -f -v --config "$CONF" --pin-root "$PIN" --state-dir "$STATE" \
-		--api-socket "$API" >>"$WORK/daemon.log" 2>&1 &
-	DPID=$!
-	PIDS+=("$DPID")
-	for _ in $(seq 200); do
-		grep -q "\"pid\": $DPID," "$STATE/status.json" 2>/dev/null && return 0
-		sleep 0.01
-	done
-	echo "polyportd did not start:"; tail -5 "$WORK/daemon.log"
-	return 1
-}
-daemon_stop() {
-	kill -TERM "$DPID" 2>/dev/null
-	wait "$DPID" 2>/dev/null
-}
-jsonval() { grep -o "\"$1\": [0-9.]*" "$STATE/status.json" | head -1 | awk '{print $2}'; }
 iport_status() { ctl status | awk -v n="$1" '$1 == n {print $3}'; }
 sport_status() { ctl status | awk -v n="$1" '$1 == n {print $(NF >= 6 ? 6 : NF)}'; }
-# wait_for DESC TIMEOUT_S CMD...: poll until CMD succeeds
-wait_for() {
-	local t=$2
-	shift 2
-	for _ in $(seq $((t * 100))); do "$@" >/dev/null 2>&1 && return 0; sleep 0.01; done
-	return 1
-}
 # steady_ping NAME NS ADDR COUNT: 10 ms pings in the background
 steady_ping() {
 	ip netns exec "$2" ping -i 0.01 -c "$4" -W 1 "$3" >"$WORK/ping_$1.log" 2>&1 &
@@ -140,7 +114,7 @@ ms=$(( (t1 - t0) / 1000000 ))
 echo "      tap created -> polyport attached and programmed: $ms ms"
 ((ms < 1000)) && pass "lifecycle: a new tap is attached within 1 s ($ms ms)" \
 	|| fail "lifecycle: attach took $ms ms"
-wait_for up 2 ip link show pptmtap1 up && pass "lifecycle: the daemon brought the tap up" \
+wait_for 2 ip link show pptmtap1 up && pass "lifecycle: the daemon brought the tap up" \
 	|| fail "lifecycle: the tap stays down"
 
 start_guest() {
@@ -157,7 +131,7 @@ start_guest() {
 start_guest || { fail "lifecycle: guest"; exit 1; }
 check "lifecycle: traffic flows on vlan 100" ip netns exec pptm-g100 ping -c 2 -i 0.2 -W 2 10.1.0.1
 check "lifecycle: traffic flows on vlan 200" ip netns exec pptm-g200 ping -c 2 -i 0.2 -W 2 10.2.0.1
-wait_for active 2 test "$(iport_status sf1)" = ACTIVE
+wait_for 2 test "$(iport_status sf1)" = ACTIVE
 [[ $(iport_status sf1) == ACTIVE ]] && pass "lifecycle: sf1 is ACTIVE" \
 	|| fail "lifecycle: sf1 is $(iport_status sf1)"
 
@@ -165,7 +139,7 @@ wait_for active 2 test "$(iport_status sf1)" = ACTIVE
 old_ifindex=$(cat /sys/class/net/pptmtap1/ifindex)
 stop_guest g1
 ip link del pptmtap1 2>/dev/null
-wait_for down 2 sh -c "'$B/polyportctl' --api-socket '$API' status | grep -q 'sf1 .* DOWN'"
+wait_for 2 sh -c "'$B/polyportctl' --api-socket '$API' status | grep -q 'sf1 .* DOWN'"
 [[ $(iport_status sf1) == DOWN ]] && pass "lifecycle: sf1 reads DOWN once its tap is deleted" \
 	|| fail "lifecycle: sf1 is $(iport_status sf1) after the tap was deleted"
 t0=$(date +%s%N)
@@ -187,18 +161,18 @@ sleep 0.3
 ! ip netns exec pptm-g101 ping -c 1 -W 1 10.1.0.1 >/dev/null 2>&1 \
 	&& pass "reconcile: vlan 101 has no service port yet" || fail "reconcile: vlan 101 passes before it is configured"
 sf1_file "$P100" "$P200" "      p101: {vlan: 101, mac: $M3, bind: {network: net-a}}"
-wait_for added 2 ip netns exec pptm-g101 ping -c 1 -W 1 10.1.0.1 \
+wait_for 2 ip netns exec pptm-g101 ping -c 1 -W 1 10.1.0.1 \
 	&& pass "reconcile: an added service port carries traffic" || fail "reconcile: added port silent"
 # Change its VID: 101 -> 102 (the guest's vlan 102 interface, MAC M4).
 sf1_file "$P100" "$P200" "      p101: {vlan: 102, mac: $M4, bind: {network: net-a}}"
-wait_for vid 2 ip netns exec pptm-g102 ping -c 1 -W 1 10.9.0.1 \
+wait_for 2 ip netns exec pptm-g102 ping -c 1 -W 1 10.9.0.1 \
 	&& pass "reconcile: after a VID change the new VID reaches net A" || fail "reconcile: new VID silent"
 ip -n pptm-g101 neigh flush all
 ! ip netns exec pptm-g101 ping -c 1 -W 1 10.1.0.1 >/dev/null 2>&1 \
 	&& pass "reconcile: the old VID no longer passes" || fail "reconcile: old VID still passes"
 # Move it to the other network: 10.9.0.2 (net B) answers, 10.9.0.1 (net A) does not.
 sf1_file "$P100" "$P200" "      p101: {vlan: 102, mac: $M4, bind: {network: net-b}}"
-wait_for moved 2 ip netns exec pptm-g102 ping -c 1 -W 1 10.9.0.2 \
+wait_for 2 ip netns exec pptm-g102 ping -c 1 -W 1 10.9.0.2 \
 	&& pass "reconcile: a service port moved to net B reaches net B" || fail "reconcile: move failed"
 ip -n pptm-g102 neigh flush all
 ! ip netns exec pptm-g102 ping -c 1 -W 1 10.9.0.1 >/dev/null 2>&1 \
@@ -230,7 +204,7 @@ done
 
 # ---- modes: XDP on the tap, switched live ------------------------------------------
 MODE=xdp sf1_file "$P100" "$P200"
-wait_for xdp 3 sh -c "'$B/polyportctl' --api-socket '$API' status | grep -qE '^sf1 +pptmtap1 +ACTIVE +xdp'"
+wait_for 3 sh -c "'$B/polyportctl' --api-socket '$API' status | grep -qE '^sf1 +pptmtap1 +ACTIVE +xdp'"
 ctl status | grep -qE '^sf1 +pptmtap1 +ACTIVE +xdp' && pass "modes: mode xdp is effective on sf1" \
 	|| fail "modes: $(ctl status | head -3)"
 ctl status | grep -q "mode: " && pass "modes: the effective mode comes with its reason" \

@@ -141,3 +141,40 @@ tcp_1mib() {
 ppwire() {
 	"$B/tests/ppwire" --pin-root "$PIN"
 }
+
+# ---- polyportd, for suites that set CONF, STATE and API ----------------------------
+
+# daemon_start [ARGS...]: polyportd in the foreground on $CONF with the suite's
+# pin root, state directory and API socket; returns once it has reconciled
+# the files and serves its API (it writes status.json after both).
+DPID=
+daemon_start() {
+	rm -f "$STATE/status.json"
+	"$B/polyportd" -f -v --config "$CONF" --pin-root "$PIN" --state-dir "$STATE" \
+		--api-socket "$API" "$@" >>"$WORK/daemon.log" 2>&1 &
+	DPID=$!
+	PIDS+=("$DPID")
+	for _ in $(seq 300); do
+		grep -q "\"pid\": $DPID," "$STATE/status.json" 2>/dev/null && return 0
+		kill -0 "$DPID" 2>/dev/null || break
+		sleep 0.01
+	done
+	echo "polyportd did not start:"; tail -5 "$WORK/daemon.log"
+	return 1
+}
+
+daemon_stop() {
+	kill -TERM "$DPID" 2>/dev/null
+	wait "$DPID" 2>/dev/null
+}
+
+# jsonval KEY: a number from the daemon's status.json
+jsonval() { grep -o "\"$1\": [0-9.]*" "$STATE/status.json" | head -1 | awk '{print $2}'; }
+
+# wait_for TIMEOUT_S CMD...: poll every 10 ms until CMD succeeds
+wait_for() {
+	local t=$1
+	shift
+	for _ in $(seq $((t * 100))); do "$@" >/dev/null 2>&1 && return 0; sleep 0.01; done
+	return 1
+}

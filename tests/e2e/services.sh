@@ -43,31 +43,6 @@ M1=52:54:00:05:00:01 M2=52:54:00:05:00:02 M3=52:54:00:05:00:03 M4=52:54:00:05:00
 API=$WORK/api.sock
 api() { curl -s -m 5 --unix-socket "$API" "http://localhost$1"; }
 
-DPID=
-daemon_start() {
-	rm -f "$STATE/status.json"
-	"$B/polyportd" -f -v --config "$CONF" --pin-root "$PIN" --state-dir "$STATE" \
-		--api-socket "$API" >>"$WORK/daemon.log" 2>&1 &
-	DPID=$!
-	PIDS+=("$DPID")
-	for _ in $(seq 300); do
-		grep -q "\"pid\": $DPID," "$STATE/status.json" 2>/dev/null && return 0
-		sleep 0.01
-	done
-	echo "polyportd did not start:"; tail -5 "$WORK/daemon.log"
-	return 1
-}
-daemon_stop() {
-	kill -TERM "$DPID" 2>/dev/null
-	wait "$DPID" 2>/dev/null
-}
-jsonval() { grep -o "\"$1\": [0-9.]*" "$STATE/status.json" | head -1 | awk '{print $2}'; }
-wait_for() {
-	local t=$1
-	shift
-	for _ in $(seq $((t * 20))); do "$@" >/dev/null 2>&1 && return 0; sleep 0.05; done
-	return 1
-}
 # neigh_mac NS ADDR: the MAC the guest's neighbour table holds for ADDR
 neigh_mac() { ip -n "$1" neigh show "$2" dev eth0 | grep -o 'lladdr [0-9a-f:]*' | awk '{print $2}'; }
 
