@@ -114,6 +114,13 @@ struct pp_net {
 	__u32 ifindex;		/* its device; 0 while absent */
 	__u16 vlan;		/* its own 0x8100 tag on the device, 0 = untagged */
 	__u16 mtu;
+	/*
+	 * Its one local service port, when it has exactly one (0: none, or
+	 * several).  A hint the programs verify: toward the VMs, a frame to
+	 * that port's MAC needs no pp_fdb lookup; from that port, no other
+	 * local port can be the destination.
+	 */
+	__u32 lone_sport;
 };
 
 /* pp_netvlans: (device, VID) -> network id, for networks with a vlan */
@@ -391,7 +398,7 @@ struct pp_drops {
 _Static_assert(sizeof(struct pp_dev) == 16, "pp_dev layout");
 _Static_assert(sizeof(struct pp_iport) == 20, "pp_iport layout");
 _Static_assert(sizeof(struct pp_sport) == 20, "pp_sport layout");
-_Static_assert(sizeof(struct pp_net) == 8, "pp_net layout");
+_Static_assert(sizeof(struct pp_net) == 12, "pp_net layout");
 _Static_assert(sizeof(struct pp_netvlan_key) == 8, "pp_netvlan_key layout");
 _Static_assert(sizeof(struct pp_qinq_key) == 8, "pp_qinq_key layout");
 _Static_assert(sizeof(struct pp_srcmac_key) == 12, "pp_srcmac_key layout");

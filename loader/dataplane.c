@@ -331,15 +331,17 @@ static int pp_dev_add_net(struct pp_maps *m, __u32 net_id, const struct pp_net *
 	return put_if_changed(m, PPM_DEVS, &ifindex, &dev);
 }
 
-int pp_dp_net_install(struct pp_maps *m, __u32 net_id, const struct pp_net *net)
+int pp_dp_net_install(struct pp_maps *m, __u32 net_id, const struct pp_net *want)
 {
-	struct pp_net old = {};
+	struct pp_net old = {}, v = *want, *net = &v;
 	int err;
 
 	if (!net_id || net_id >= m->max_entries[PPM_NETS])
 		return -ERANGE;
+	pp_net_get(m, net_id, &old);
+	v.lone_sport = old.lone_sport;	/* the service ports' (flood_update) */
 	/* Unchanged: its device entries were derived when it was written. */
-	if (!pp_net_get(m, net_id, &old) && !memcmp(&old, net, sizeof(old)) && old.mtu)
+	if (!memcmp(&old, net, sizeof(old)) && old.mtu)
 		return 0;
 	err = put_if_changed(m, PPM_NETS, &net_id, net);
 	if (err)
@@ -443,10 +445,28 @@ int pp_dp_iport_remove(struct pp_maps *m, __u32 slot)
 	return put_if_changed(m, PPM_IPORTS, &slot, &zero);
 }
 
+/* Network net_id's hint of its one local service port (struct pp_net). */
+static int net_set_lone(struct pp_maps *m, __u32 net_id, const struct pp_flood *fl)
+{
+	__u32 lone = fl->count == 1 ? fl->sport[0] : 0;
+	struct pp_net net;
+
+	if (pp_net_get(m, net_id, &net) || !net.mtu || net.lone_sport == lone)
+		return 0;
+	net.lone_sport = lone;
+	return pp_net_put(m, net_id, &net);
+}
+
+/*
+ * Service port id joins (add) or leaves the local ports of network net_id:
+ * its flood list, then its lone-port hint, which is set only once the port
+ * is in pp_fdb and cleared before it leaves it.
+ */
 static int flood_update(struct pp_maps *m, __u32 net_id, __u32 id, bool add)
 {
 	struct pp_flood fl = {};
 	__u32 i, n;
+	int err;
 
 	pp_flood_get(m, net_id, &fl);
 	n = fl.count < PP_FLOOD_MAX ? fl.count : PP_FLOOD_MAX;
@@ -454,19 +474,21 @@ static int flood_update(struct pp_maps *m, __u32 net_id, __u32 id, bool add)
 		;
 	if (add) {
 		if (i < n)
-			return 0;
+			return net_set_lone(m, net_id, &fl);
 		if (n == PP_FLOOD_MAX)
 			return -ENOSPC;
 		fl.sport[n] = id;
 		fl.count = n + 1;
-		return pp_flood_put(m, net_id, &fl);
+		err = pp_flood_put(m, net_id, &fl);
+		return err ? err : net_set_lone(m, net_id, &fl);
 	}
 	if (i == n)
-		return 0;
+		return net_set_lone(m, net_id, &fl);
 	fl.sport[i] = fl.sport[n - 1];	/* order does not matter */
 	fl.sport[n - 1] = 0;
 	fl.count = n - 1;
-	return fl.count ? pp_flood_put(m, net_id, &fl) : pp_flood_del(m, net_id);
+	err = fl.count ? pp_flood_put(m, net_id, &fl) : pp_flood_del(m, net_id);
+	return err ? err : net_set_lone(m, net_id, &fl);
 }
 
 struct srcmac_scan {

@@ -132,6 +132,55 @@ static __always_inline int ctx_tag_push(struct xdp_md *ctx, __be16 tpid, __u16 t
 	return 0;
 }
 
+/*
+ * Replace the frame's have (<= 2) outermost tags by want (<= 2) new ones,
+ * t[0] outermost, each a TPID and a TCI in network order: what popping them
+ * all and pushing the new ones gives, with the frame start moved once (not
+ * at all when the counts match) and each byte written once.
+ */
+#define CTX_CAN_RETAG	1
+
+struct ctx_tag {
+	__be16 tpid;
+	__be16 tci;
+};
+
+static __always_inline int ctx_retag(struct xdp_md *ctx, __u32 have, __u32 want,
+				     const struct ctx_tag *t)
+{
+	void *data = ctx_data(ctx), *end = ctx_data_end(ctx);
+	__u32 m0, m1, m2;
+	struct ctx_tag *to;
+
+	if (have > 2 || want > 2 || data + ETH_HLEN + 4 * have > end)
+		return -1;
+	if (have != want) {
+		m0 = ((__u32 *)data)[0];
+		m1 = ((__u32 *)data)[1];
+		m2 = ((__u32 *)data)[2];
+		if (bpf_xdp_adjust_head(ctx, 4 * ((int)have - (int)want)))
+			return -1;	/* no headroom left */
+		data = ctx_data(ctx);
+		if (data + 12 > ctx_data_end(ctx))
+			return -1;
+		((__u32 *)data)[0] = m0;
+		((__u32 *)data)[1] = m1;
+		((__u32 *)data)[2] = m2;
+	}
+	to = data + 12;
+	if (want > 0) {
+		if ((void *)(to + 1) > ctx_data_end(ctx))
+			return -1;
+		to[0] = t[0];
+	}
+	if (want > 1) {
+		if ((void *)(to + 2) > ctx_data_end(ctx))
+			return -1;
+		to[1] = t[1];
+	}
+	return 0;
+}
+
 static __always_inline int ctx_load_bytes(struct xdp_md *ctx, __u32 off, void *to, __u32 len)
 {
 	return bpf_xdp_load_bytes(ctx, off, to, len);

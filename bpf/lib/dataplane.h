@@ -197,7 +197,7 @@ static __always_inline int pp_to_sport(struct __ctx_buff *ctx, __u32 q, __u32 ne
 	act = ctx_redirect(ctx, tap);
 	if (act != CTX_ACT_REDIRECT)
 		return act;	/* XDP: an instance port in TC mode: hand to TC */
-	if (pp_tags_pop(ctx, f->ntags) || pp_tags_push_sport(ctx, qs))
+	if (pp_retag_sport(ctx, f->ntags, qs))
 		return PP_ERR(PP_DROP_MALFORMED);
 	pp_count_tx(q, len);
 	return ctx_redirect_done(ctx, tap, act);
@@ -218,9 +218,7 @@ static __always_inline int pp_to_net(struct __ctx_buff *ctx, __u32 net_id,
 	act = ctx_redirect(ctx, ifindex);
 	if (act != CTX_ACT_REDIRECT)
 		return act;	/* XDP: no XDP transmit to this device: hand to TC */
-	if (pp_tags_pop(ctx, ntags))
-		return PP_ERR(PP_DROP_MALFORMED);
-	if (net->vlan && ctx_tag_push(ctx, bpf_htons(ETH_P_8021Q), net->vlan))
+	if (pp_retag_net(ctx, ntags, net->vlan))
 		return PP_ERR(PP_DROP_MALFORMED);
 	return ctx_redirect_done(ctx, ifindex, act);
 }
@@ -293,6 +291,28 @@ static __always_inline int pp_flood_copies(struct __ctx_buff *ctx, __u32 net_id,
 }
 #endif
 
+/*
+ * The local service port of network net_id that MAC dst belongs to, or 0:
+ * the network's lone port when dst is its MAC (verified: its entry names the
+ * network), else pp_fdb.
+ */
+static __always_inline __u32 pp_fdb_find(__u32 net_id, const struct pp_net *net,
+					 const __u8 *dst)
+{
+	struct pp_fdb_key fk = { .net_id = net_id };
+	__u32 lone = net->lone_sport, *q;
+	struct pp_sport *sp;
+
+	if (lone) {
+		sp = bpf_map_lookup_elem(&PP_MAP_SPORTS, &lone);
+		if (sp && sp->net_id == net_id && pp_mac_eq(sp->mac, dst))
+			return lone;
+	}
+	__builtin_memcpy(fk.mac, dst, ETH_ALEN);
+	q = bpf_map_lookup_elem(&PP_MAP_FDB, &fk);
+	return q ? *q : 0;
+}
+
 /* Does net_id have a local service port other than except? */
 static __always_inline int pp_flood_any(__u32 net_id, __u32 except)
 {
@@ -306,8 +326,7 @@ static __always_inline int pp_flood_any(__u32 net_id, __u32 except)
 /* Frames a VM sends: classify, check, then local port, flood or network. */
 static __always_inline int pp_from_vm(struct __ctx_buff *ctx)
 {
-	__u32 ifindex = ctx_ifindex(ctx), slot, id, net_id, reason = 0, *q;
-	struct pp_fdb_key fk = {};
+	__u32 ifindex = ctx_ifindex(ctx), slot, id, net_id, reason = 0, q;
 	struct pp_sport *sp;
 	struct pp_iport *ip;
 	struct pp_dev *dev;
@@ -392,11 +411,10 @@ static __always_inline int pp_from_vm(struct __ctx_buff *ctx)
 #endif
 	}
 
-	fk.net_id = net_id;
-	__builtin_memcpy(fk.mac, f.dst, ETH_ALEN);
-	q = bpf_map_lookup_elem(&PP_MAP_FDB, &fk);
-	if (q && *q && *q != id)
-		ret = pp_to_sport(ctx, *q, net_id, &f);
+	/* Another local port of the network, or the network's device. */
+	q = net->lone_sport == id ? 0 : pp_fdb_find(net_id, net, f.dst);
+	if (q && q != id)
+		ret = pp_to_sport(ctx, q, net_id, &f);
 	else
 		ret = pp_to_net(ctx, net_id, net, f.ntags);
 	if (ctx_handed_to_tc(ret))
@@ -441,8 +459,7 @@ static __always_inline __u32 pp_net_of(const struct pp_dev *dev, __u32 ifindex,
 /* Frames arriving on a network device: toward the local service ports. */
 static __always_inline int pp_from_net(struct __ctx_buff *ctx)
 {
-	__u32 ifindex = ctx_ifindex(ctx), net_id, reason = 0, blame = 0, *q;
-	struct pp_fdb_key fk = {};
+	__u32 ifindex = ctx_ifindex(ctx), net_id, reason = 0, blame = 0, q;
 	struct pp_net *net;
 	struct pp_dev *dev;
 	struct pp_frame f;
@@ -475,12 +492,10 @@ static __always_inline int pp_from_net(struct __ctx_buff *ctx)
 #endif
 	}
 
-	fk.net_id = net_id;
-	__builtin_memcpy(fk.mac, f.dst, ETH_ALEN);
-	q = bpf_map_lookup_elem(&PP_MAP_FDB, &fk);
-	if (!q || !*q)
+	q = pp_fdb_find(net_id, net, f.dst);
+	if (!q)
 		return pp_drop_net(net_id, PP_DROP_UNKNOWN_DST);
-	ret = pp_to_sport(ctx, *q, net_id, &f);
+	ret = pp_to_sport(ctx, q, net_id, &f);
 	return ret < 0 ? pp_drop_net(net_id, PP_ERR_REASON(ret)) : ret;
 }
 

@@ -148,6 +148,42 @@ static __always_inline int pp_tags_push_sport(struct __ctx_buff *ctx,
 	return 0;
 }
 
+/*
+ * Replace the frame's ntags tags (logical count) by service port sp's own:
+ * pp_tags_pop() then pp_tags_push_sport(), in place where the shim can.
+ */
+static __always_inline int pp_retag_sport(struct __ctx_buff *ctx, __u32 ntags,
+					  const struct pp_sport *sp)
+{
+#ifdef CTX_CAN_RETAG
+	struct ctx_tag t[2] = {
+		{ bpf_htons(sp->match == PP_MATCH_QINQ ? ETH_P_8021AD : ETH_P_8021Q),
+		  bpf_htons(sp->outer_vid) },
+		{ bpf_htons(ETH_P_8021Q), bpf_htons(sp->inner_vid) },
+	};
+
+	return ctx_retag(ctx, ntags, pp_sport_ntags(sp), t);
+#else
+	if (pp_tags_pop(ctx, ntags))
+		return -1;
+	return pp_tags_push_sport(ctx, sp);
+#endif
+}
+
+/* Replace the frame's ntags tags by a network's own: none, or 0x8100/vlan. */
+static __always_inline int pp_retag_net(struct __ctx_buff *ctx, __u32 ntags, __u16 vlan)
+{
+#ifdef CTX_CAN_RETAG
+	struct ctx_tag t[1] = { { bpf_htons(ETH_P_8021Q), bpf_htons(vlan) } };
+
+	return ctx_retag(ctx, ntags, vlan ? 1 : 0, t);
+#else
+	if (pp_tags_pop(ctx, ntags))
+		return -1;
+	return vlan ? ctx_tag_push(ctx, bpf_htons(ETH_P_8021Q), vlan) : 0;
+#endif
+}
+
 static __always_inline int pp_tags_pop_sport(struct __ctx_buff *ctx,
 					     const struct pp_sport *sp)
 {

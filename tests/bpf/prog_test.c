@@ -1405,6 +1405,73 @@ static void run_dhcp_cases(struct progs *p)
 }
 
 /* Per-rule counters moved as the table says (each case ran in TC twice and XDP once). */
+/*
+ * The lone-port hint of pp_nets: set by the loader for a network with exactly
+ * one local service port, and verified by the programs.  A hint naming a
+ * port of another network (a stale or forged entry) never delivers a frame.
+ */
+static const struct tcase lone_cases[] = {
+	{ "lone hint: forged on net D (port 4 is net C's), frame to its MAC", P_NET, DEVDE,
+	  FR(M1, EXT), DROP_NET(NET_D, PP_DROP_UNKNOWN_DST) },
+	{ "lone hint: forged on net D, frame to net D's own port still delivered", P_NET, DEVDE,
+	  FR(M2, EXT), FWD, .out = { REDIR(TAP2, FR(M2, EXT)) } },
+};
+
+static void lone_check(const char *what, int ok)
+{
+	printf("%s %s\n", ok ? "PASS" : "FAIL", what);
+	ok ? passed++ : failed++;
+}
+
+static void check_lone_hint(struct progs *p)
+{
+	struct pp_net a = {}, b = {}, c = {}, d = {}, saved;
+	struct snap tc;
+
+	pp_net_get(&p->maps, NET_A, &a);
+	pp_net_get(&p->maps, NET_B, &b);
+	pp_net_get(&p->maps, NET_C, &c);
+	pp_net_get(&p->maps, NET_D, &d);
+	lone_check("lone hint: net C's only local port is 4", c.lone_sport == 4);
+	lone_check("lone hint: net D's only local port is 7", d.lone_sport == 7);
+	lone_check("lone hint: none on net A (3 local ports) or net B (2)",
+		   !a.lone_sport && !b.lone_sport);
+	saved = d;
+	d.lone_sport = 4;
+	pp_net_put(&p->maps, NET_D, &d);
+	for (unsigned i = 0; i < sizeof(lone_cases) / sizeof(lone_cases[0]); i++) {
+		const struct tcase *lc = &lone_cases[i];
+		int ok = run_tc(p, lc, 0, &tc);
+
+		printf("%s tc %s\n", ok ? "PASS" : "FAIL", lc->name);
+		ok ? passed++ : failed++;
+		ok = run_xdp(p, lc, &tc);
+		printf("%s xdp %s\n", ok ? "PASS" : "FAIL", lc->name);
+		ok ? passed++ : failed++;
+	}
+	pp_net_put(&p->maps, NET_D, &saved);
+	/* a second local port clears it; the port leaving brings it back */
+	struct pp_sport sp = { .slot = SLOT3, .net_id = NET_C, .match = PP_MATCH_VLAN,
+			       .outer_vid = 900 };
+
+	memcpy(sp.mac, M4, 6);
+	lone_check("lone hint: a second local port on net C installed",
+		   !pp_dp_sport_install(&p->maps, 60, &sp));
+	pp_net_get(&p->maps, NET_C, &c);
+	lone_check("lone hint: cleared when net C gains a second local port", !c.lone_sport);
+	pp_dp_sport_remove(&p->maps, 60);
+	pp_net_get(&p->maps, NET_C, &c);
+	lone_check("lone hint: back to port 4 when the second one leaves", c.lone_sport == 4);
+	c.mtu = 9000;
+	c.lone_sport = 0;
+	pp_dp_net_install(&p->maps, NET_C, &c);
+	pp_net_get(&p->maps, NET_C, &c);
+	lone_check("lone hint: kept when the network itself is rewritten",
+		   c.lone_sport == 4 && c.mtu == 9000);
+	c.mtu = 1500;
+	pp_dp_net_install(&p->maps, NET_C, &c);
+}
+
 static void check_rule_counters(struct progs *p)
 {
 	struct pp_svc_stats sv = {};
@@ -1699,6 +1766,7 @@ int main(void)
 		ok ? passed++ : failed++;
 		handoffs += !!c->to_tc;
 	}
+	check_lone_hint(&p);
 	run_dhcp_cases(&p);
 	check_rule_counters(&p);
 	measure_rules(&p);
