@@ -9,8 +9,11 @@
  * Maps read on the hot path by a direct index are arrays (pp_devs, pp_iports,
  * pp_vlans, pp_sports, pp_nets): the programs verify every entry they read
  * (an entry names what it belongs to), so an entry caught mid-update reads as
- * "no match" and is dropped and counted, never misdelivered.  Maps whose
- * entries are replaced while in use are hashes, whose updates are atomic.
+ * "no match" and is dropped and counted, never misdelivered.  They are
+ * mmapable: polyportd reads and writes them in place, without a bpf() call
+ * per entry (maps/maps.c), with what an update gives (a plain copy, no
+ * lock).  Maps whose entries are replaced while in use are hashes, whose
+ * updates are atomic.
  */
 #ifndef PP_MAPS_BPF_H
 #define PP_MAPS_BPF_H
@@ -24,6 +27,7 @@ struct {
 	__uint(max_entries, PP_DEF_MAX_IFINDEX);
 	__type(key, __u32);			/* ifindex */
 	__type(value, struct pp_dev);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } PP_MAP_DEVS SEC(".maps");
 
@@ -32,6 +36,7 @@ struct {
 	__uint(max_entries, PP_DEF_MAX_IPORTS);
 	__type(key, __u32);			/* slot */
 	__type(value, struct pp_iport);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } PP_MAP_IPORTS SEC(".maps");
 
@@ -41,6 +46,7 @@ struct {
 	__uint(max_entries, PP_DEF_MAX_IPORTS * PP_VID_SLOTS);
 	__type(key, __u32);
 	__type(value, __u32);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } PP_MAP_VLANS SEC(".maps");
 
@@ -65,6 +71,7 @@ struct {
 	__uint(max_entries, PP_DEF_MAX_SPORTS);
 	__type(key, __u32);			/* service port id */
 	__type(value, struct pp_sport);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } PP_MAP_SPORTS SEC(".maps");
 
@@ -73,6 +80,7 @@ struct {
 	__uint(max_entries, PP_DEF_MAX_NETS);
 	__type(key, __u32);			/* network id */
 	__type(value, struct pp_net);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } PP_MAP_NETS SEC(".maps");
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "maps.h"
@@ -96,6 +97,23 @@ unsigned pp_map_max_entries(const struct pp_map_sizes *s, enum pp_map_id id)
 	return 0;
 }
 
+/* An array entry's stride: its value rounded up to 8 bytes, as the kernel lays it out. */
+static size_t pp_elem_size(enum pp_map_id id)
+{
+	return (pp_map_desc[id].value_size + 7) & ~(size_t)7;
+}
+
+/* Entry key of mmapped array id, or NULL (no mapping, or out of range). */
+static unsigned char *pp_elem(const struct pp_maps *m, enum pp_map_id id, const void *key)
+{
+	__u32 k;
+
+	if (!m->mem[id])
+		return NULL;
+	memcpy(&k, key, sizeof(k));
+	return k < m->max_entries[id] ? m->mem[id] + (size_t)k * pp_elem_size(id) : NULL;
+}
+
 static void pp_maps_init(struct pp_maps *m)
 {
 	memset(m, 0, sizeof(*m));
@@ -114,6 +132,18 @@ static int pp_map_check(struct pp_maps *m, enum pp_map_id id)
 	if (info.key_size != d->key_size || info.value_size != d->value_size)
 		return -EPROTO;		/* a map of another layout under our name */
 	m->max_entries[id] = info.max_entries;
+	if (d->kind == PP_MK_ARRAY && (info.map_flags & BPF_F_MMAPABLE) && info.max_entries) {
+		size_t page = sysconf(_SC_PAGESIZE);
+		size_t len = (size_t)info.max_entries * pp_elem_size(id);
+		void *p;
+
+		len = (len + page - 1) / page * page;
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, m->fd[id], 0);
+		if (p == MAP_FAILED)
+			return -errno;
+		m->mem[id] = p;
+		m->mem_len[id] = len;
+	}
 	return 0;
 }
 
@@ -164,15 +194,36 @@ fail:
 void pp_maps_close(struct pp_maps *m)
 {
 	for (int i = 0; i < PPM_COUNT; i++) {
+		if (m->mem[i])
+			munmap(m->mem[i], m->mem_len[i]);
+		m->mem[i] = NULL;
 		if (m->fd[i] >= 0)
 			close(m->fd[i]);
 		m->fd[i] = -1;
 	}
 }
 
+/*
+ * An mmapped entry is written as an update writes it (a plain copy); the
+ * fence keeps writes in program order for the programs, as the bpf() calls
+ * between them did: what a write makes reachable is written first.
+ */
+static void pp_elem_write(unsigned char *e, const void *val, size_t len)
+{
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	memcpy(e, val, len);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+}
+
 int pp_map_put(struct pp_maps *m, enum pp_map_id id, const void *key, const void *val)
 {
-	if (bpf_map_update_elem(m->fd[id], key, val, BPF_ANY))
+	unsigned char *e = pp_elem(m, id, key);
+
+	if (e)
+		pp_elem_write(e, val, pp_map_desc[id].value_size);
+	else if (m->mem[id])
+		return -E2BIG;
+	else if (bpf_map_update_elem(m->fd[id], key, val, BPF_ANY))
 		return -errno;
 	m->writes++;
 	return 0;
@@ -180,6 +231,14 @@ int pp_map_put(struct pp_maps *m, enum pp_map_id id, const void *key, const void
 
 int pp_map_get(const struct pp_maps *m, enum pp_map_id id, const void *key, void *val)
 {
+	const unsigned char *e = pp_elem(m, id, key);
+
+	if (e) {
+		memcpy(val, e, pp_map_desc[id].value_size);
+		return 0;
+	}
+	if (m->mem[id])
+		return -ENOENT;
 	return bpf_map_lookup_elem(m->fd[id], key, val) ? -errno : 0;
 }
 
@@ -191,8 +250,11 @@ int pp_map_del(struct pp_maps *m, enum pp_map_id id, const void *key)
 		if (bpf_map_delete_elem(m->fd[id], key))
 			return errno == ENOENT ? 0 : -errno;
 	} else if (pp_map_desc[id].kind == PP_MK_ARRAY) {
-		if (bpf_map_update_elem(m->fd[id], key, zero, BPF_ANY))
-			return -errno;
+		int err = pp_map_put(m, id, key, zero);
+
+		if (err)
+			return err;
+		m->writes--;		/* counted once, below */
 	} else {
 		return -EINVAL;
 	}
@@ -243,14 +305,20 @@ static bool pp_all_zero(const void *p, size_t n)
 	return true;
 }
 
-/* An array's non-zero entries, 4,096 per bpf() call. */
-static int iter_array_batch(const struct pp_maps *m, enum pp_map_id id,
-			    int (*fn)(const void *key, const void *val, void *arg), void *arg)
+/*
+ * A map's entries, 4,096 per bpf() call (an array's non-zero ones).
+ * Returns -EOPNOTSUPP, before calling fn, for a map without batch lookups
+ * (LPM tries, devmaps).
+ */
+static int iter_batch(const struct pp_maps *m, enum pp_map_id id,
+		      int (*fn)(const void *key, const void *val, void *arg), void *arg)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, o);
-	const unsigned chunk = 4096, vsize = pp_map_desc[id].value_size;
-	__u32 *keys = calloc(chunk, sizeof(*keys)), in_batch = 0, out_batch = 0, count;
-	unsigned char *vals = calloc(chunk, vsize);
+	const struct pp_map_desc *d = &pp_map_desc[id];
+	const unsigned chunk = 4096, ksize = d->key_size, vsize = d->value_size;
+	unsigned char *keys = calloc(chunk, ksize), *vals = calloc(chunk, vsize);
+	__u64 in_batch = 0, out_batch = 0;	/* a bucket or an index: a u32 */
+	__u32 count;
 	void *in = NULL;
 	int err = 0, ret;
 
@@ -263,11 +331,17 @@ static int iter_array_batch(const struct pp_maps *m, enum pp_map_id id,
 		ret = bpf_map_lookup_batch(m->fd[id], in, &out_batch, keys, vals, &count, &o);
 		if (ret && errno != ENOENT) {
 			err = -errno;
+			/* the kernel's ENOTSUPP (524) reaches userspace as is */
+			if (!in && (err == -EINVAL || err == -524 || err == -EOPNOTSUPP))
+				err = -EOPNOTSUPP;
 			break;
 		}
-		for (__u32 i = 0; i < count && !err; i++)
-			if (!pp_all_zero(vals + (size_t)i * vsize, vsize))
-				err = fn(&keys[i], vals + (size_t)i * vsize, arg);
+		for (__u32 i = 0; i < count && !err; i++) {
+			const unsigned char *v = vals + (size_t)i * vsize;
+
+			if (d->kind != PP_MK_ARRAY || !pp_all_zero(v, vsize))
+				err = fn(keys + (size_t)i * ksize, v, arg);
+		}
 		if (ret || err)		/* ENOENT: that was the last batch */
 			break;
 		in_batch = out_batch;
@@ -286,6 +360,8 @@ int pp_map_iter(const struct pp_maps *m, enum pp_map_id id,
 	unsigned char key[64], next[64], val[sizeof(struct pp_flood)];
 	int err;
 
+	if (d->kind == PP_MK_HASH && (err = iter_batch(m, id, fn, arg)) != -EOPNOTSUPP)
+		return err;
 	if (d->kind == PP_MK_HASH) {
 		void *prev = NULL;
 
@@ -300,8 +376,16 @@ int pp_map_iter(const struct pp_maps *m, enum pp_map_id id,
 		}
 		return errno == ENOENT ? 0 : -errno;
 	}
+	if (d->kind == PP_MK_ARRAY && m->mem[id]) {
+		for (__u32 k = 0; k < m->max_entries[id]; k++) {
+			memcpy(val, m->mem[id] + (size_t)k * pp_elem_size(id), d->value_size);
+			if (!pp_all_zero(val, d->value_size) && (err = fn(&k, val, arg)))
+				return err;
+		}
+		return 0;
+	}
 	if (d->kind == PP_MK_ARRAY)
-		return iter_array_batch(m, id, fn, arg);
+		return iter_batch(m, id, fn, arg);
 	for (__u32 k = 0; k < m->max_entries[id]; k++) {
 		if (d->kind == PP_MK_PERCPU_ARRAY)
 			err = pp_map_get_percpu_sum(m, id, k, val);

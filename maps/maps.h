@@ -74,6 +74,9 @@ struct pp_maps {
 	int fd[PPM_COUNT];
 	unsigned max_entries[PPM_COUNT];
 	unsigned long writes;	/* successful puts and deletes */
+	/* mmapable arrays: their entries, read and written in place */
+	unsigned char *mem[PPM_COUNT];
+	size_t mem_len[PPM_COUNT];
 };
 
 /* Open every pinned map under pin_root.  Returns 0 or -errno. */
