@@ -262,11 +262,13 @@ static int *memo_slot(struct devmemo *dm, __u32 ifindex, bool *fresh)
 /* ifindex of name (0 if absent) and whether it is up. */
 static __u32 link_state(const char *name, bool *up)
 {
+	static int fd = -1;	/* one socket for the daemon's life: two ioctls a query */
 	struct ifreq ifr = {};
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	__u32 ifindex = 0;
 
 	*up = false;
+	if (fd < 0)
+		fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return 0;
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
@@ -275,8 +277,49 @@ static __u32 link_state(const char *name, bool *up)
 		if (!ioctl(fd, SIOCGIFFLAGS, &ifr))
 			*up = ifr.ifr_flags & IFF_UP;
 	}
-	close(fd);
 	return ifindex;
+}
+
+/* ---- per-name memo of link_state(), for one reconcile pass ------------------ */
+
+struct linkmemo {
+	const char **name;	/* NULL: empty (the configuration's strings) */
+	__u32 *ifindex;
+	bool *up;
+	size_t cap;
+};
+
+static int linkmemo_init(struct linkmemo *lm, size_t n)
+{
+	lm->cap = 16;
+	while (lm->cap < 2 * n + 2)
+		lm->cap *= 2;
+	lm->name = calloc(lm->cap, sizeof(*lm->name));
+	lm->ifindex = calloc(lm->cap, sizeof(*lm->ifindex));
+	lm->up = calloc(lm->cap, sizeof(*lm->up));
+	return lm->name && lm->ifindex && lm->up ? 0 : -ENOMEM;
+}
+
+static void linkmemo_free(struct linkmemo *lm)
+{
+	free(lm->name);
+	free(lm->ifindex);
+	free(lm->up);
+}
+
+/* link_state(name), asked of the kernel once per name and pass. */
+static __u32 link_state_memo(struct linkmemo *lm, const char *name, bool *up)
+{
+	size_t i = name_hash(0, name) & (lm->cap - 1);
+
+	while (lm->name[i] && strcmp(lm->name[i], name))
+		i = (i + 1) & (lm->cap - 1);
+	if (!lm->name[i]) {
+		lm->name[i] = name;
+		lm->ifindex[i] = link_state(name, &lm->up[i]);
+	}
+	*up = lm->up[i];
+	return lm->ifindex[i];
 }
 
 /* Bring a tap up, as a VIF plug does.  Returns 0 or -errno. */
@@ -379,9 +422,14 @@ static struct pp_sport sport_value(const struct pp_cfg_sport *c, __u32 slot, __u
 static int reconcile_networks(struct pp_daemon *d, const struct pp_config *cfg, const bool *only)
 {
 	struct devmemo attached;	/* device -> its attach result, once per pass */
+	struct linkmemo links;		/* device name -> its state, once per pass */
 
 	if (memo_init(&attached, cfg->n_networks))
 		return -ENOMEM;
+	if (linkmemo_init(&links, cfg->n_networks)) {
+		memo_free(&attached);
+		return -ENOMEM;
+	}
 	for (__u32 i = 0; i < cfg->n_networks; i++) {
 		const struct pp_cfg_network *c = &cfg->networks[i];
 		struct pp_obj_status *st = &d->net_st[i];
@@ -392,7 +440,7 @@ static int reconcile_networks(struct pp_daemon *d, const struct pp_config *cfg, 
 		if (only && !only[i])
 			continue;
 
-		v.ifindex = link_state(c->device, &up);
+		v.ifindex = link_state_memo(&links, c->device, &up);
 		st->ifindex = v.ifindex;
 		st->id = name_assign(d, PP_NAME_NET, c->name);
 		if (!st->id) {
@@ -418,6 +466,7 @@ static int reconcile_networks(struct pp_daemon *d, const struct pp_config *cfg, 
 			set_st(st, PP_ST_ACTIVE, "%s", "");
 	}
 	memo_free(&attached);
+	linkmemo_free(&links);
 	return 0;
 }
 
@@ -1109,7 +1158,7 @@ static int status_alloc(struct pp_daemon *d, const struct pp_config *cfg)
 
 int pp_reconcile(struct pp_daemon *d, struct pp_config *cfg, bool links_only)
 {
-	double t0 = now_ms();
+	double t0 = now_ms(), t[4] = { 0 };
 	unsigned long w0 = d->dp.maps.writes;
 	int err;
 
@@ -1120,14 +1169,18 @@ int pp_reconcile(struct pp_daemon *d, struct pp_config *cfg, bool links_only)
 	}
 	/* Networks and instance ports first: service ports refer to their ids. */
 	reconcile_networks(d, cfg, NULL);
+	t[0] = now_ms();
 	reconcile_iports(d, cfg, NULL);
 	reconcile_xdp_nets(d, cfg, NULL);
+	t[1] = now_ms();
 	if (!links_only) {
 		reconcile_sports(d, cfg);
+		t[2] = now_ms();
 		reconcile_neigh(d, cfg);
 		reconcile_security(d, cfg);
 		reconcile_dhcp(d, cfg);
 		reconcile_rules(d, cfg);
+		t[3] = now_ms();
 		remove_stale(d, cfg);
 		reconcile_pair_fdb(d, cfg);
 		if (d->cfg != cfg)
@@ -1138,8 +1191,11 @@ int pp_reconcile(struct pp_daemon *d, struct pp_config *cfg, bool links_only)
 	d->reconciles++;
 	d->last_reconcile_ms = now_ms() - t0;
 	d->total_reconcile_ms += d->last_reconcile_ms;
-	pr_debug("reconcile%s: %.2f ms, %lu map writes\n", links_only ? " (links)" : "",
-		 d->last_reconcile_ms, d->dp.maps.writes - w0);
+	pr_debug("reconcile%s: %.2f ms, %lu map writes (networks %.2f, instance ports %.2f, "
+		 "service ports %.2f, services %.2f, removals %.2f ms)\n",
+		 links_only ? " (links)" : "", d->last_reconcile_ms, d->dp.maps.writes - w0,
+		 t[0] - t0, t[1] - t[0], t[2] ? t[2] - t[1] : 0, t[3] ? t[3] - t[2] : 0,
+		 t[3] ? t0 + d->last_reconcile_ms - t[3] : 0);
 	return 0;
 }
 
