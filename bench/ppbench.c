@@ -1117,7 +1117,7 @@ static void daemon_start(struct daemon *d)
 	d->len = 0;
 	d->pid = fork();
 	if (d->pid == 0) {
-		char *argv[] = { (char *)PPD, "-f", "--config", conf, "--pin-root", PIN,
+		char *argv[] = { (char *)PPD, "-f", "-v", "--config", conf, "--pin-root", PIN,
 				 "--state-dir", state, "--api-socket", sock, NULL };
 
 		dup2(p[1], 2);
@@ -1290,7 +1290,7 @@ static void cp_apply(FILE *out, const char *label, const char *full, const char 
 	double apply[MAXREP] = { 0 }, rec[MAXREP] = { 0 }, rm[MAXREP] = { 0 }, t0, t1, start;
 	double begin = now_ms();
 	unsigned long writes = 0;
-	long rss = -1, hwm = -1, rss0 = -1;
+	long rss = -1, hwm = -1, rss0 = -1, anon = -1, anon0 = -1;
 	char line[1024], extra[512];
 	struct daemon d;
 	int n = 0, nrm = 0;
@@ -1303,6 +1303,7 @@ static void cp_apply(FILE *out, const char *label, const char *full, const char 
 		die("polyportd did not start (see %s/polyportd.log)", WORK);
 	start = t1 - t0;
 	rss0 = rss_kib(d.pid, "VmRSS:");
+	anon0 = rss_kib(d.pid, "RssAnon:");
 	for (int r = 0; r < reps; r++) {
 		double ms = 0;
 		unsigned long w = 0;
@@ -1338,6 +1339,7 @@ static void cp_apply(FILE *out, const char *label, const char *full, const char 
 			usleep(500000);		/* steady state */
 			rss = rss_kib(d.pid, "VmRSS:");
 			hwm = rss_kib(d.pid, "VmHWM:");
+			anon = rss_kib(d.pid, "RssAnon:");
 		}
 		fprintf(stderr, "  %s: applied in %.1f ms (reconcile %.1f ms, %lu map writes)\n", label,
 			apply[n], ms, w);
@@ -1360,12 +1362,17 @@ static void cp_apply(FILE *out, const char *label, const char *full, const char 
 	if (nrm)
 		cp_emit(out, "remove", sports, "ms", 0, rm, nrm, NULL);
 	{
-		double v[2] = { rss / 1024.0, hwm / 1024.0 }, v0 = rss0 / 1024.0;
+		double v[3] = { rss / 1024.0, hwm / 1024.0, anon / 1024.0 };
+		double v0[2] = { rss0 / 1024.0, anon0 / 1024.0 };
 
+		/* rss includes the mmapped BPF arrays (kernel memory); rss_anon is the daemon's own */
 		cp_emit(out, "rss", sports, "MiB", 0, v, 1, NULL);
 		cp_emit(out, "rss_peak", sports, "MiB", 0, v + 1, 1, NULL);
-		if (!idle_rss_done++)
-			cp_emit(out, "rss", 0, "MiB", 0, &v0, 1, NULL);
+		cp_emit(out, "rss_anon", sports, "MiB", 0, v + 2, 1, NULL);
+		if (!idle_rss_done++) {
+			cp_emit(out, "rss", 0, "MiB", 0, v0, 1, NULL);
+			cp_emit(out, "rss_anon", 0, "MiB", 0, v0 + 1, 1, NULL);
+		}
 	}
 	if (ffconf) {
 		conf_switch(ffconf);
@@ -1658,7 +1665,7 @@ static void json_num(FILE *f, const char *k, double v, int comma)
 }
 
 struct target {
-	char what[160], measured[160];
+	char what[160], measured[240];
 	int ok;			/* 1 pass, 0 miss, -1 not measured */
 };
 
@@ -1857,14 +1864,20 @@ static int cmd_report(int argc, char **argv)
 		target_cp("(no target) first frame, 1 port configured", "first_frame", 1, 20);
 		{
 			struct crow *r4 = cget("rss", 4094), *r1 = cget("rss", 100000), *r0 = cget("rss", 0);
+			struct crow *a4 = cget("rss_anon", 4094), *a1 = cget("rss_anon", 100000);
+			struct crow *a0 = cget("rss_anon", 0);
 			unsigned big = 100000;
 
-			if (!r1 && (r1 = cget("rss", 65000)))
+			if (!r1 && (r1 = cget("rss", 65000))) {
+				a1 = cget("rss_anon", 65000);
 				big = 65000;
+			}
 			if (r4 || r1)
 				target(1, "control plane: steady-state daemon memory reported",
-				       "RSS %.1f MiB idle, %.1f MiB at 4,094, %.1f MiB at %u ports",
-				       r0 ? r0->med : NAN, r4 ? r4->med : NAN, r1 ? r1->med : NAN, big);
+				       "RSS %.1f / %.1f / %.1f MiB idle / 4,094 / %u ports; of it its own "
+				       "(RssAnon, not the mmapped BPF arrays) %.1f / %.1f / %.1f MiB",
+				       r0 ? r0->med : NAN, r4 ? r4->med : NAN, r1 ? r1->med : NAN, big,
+				       a0 ? a0->med : NAN, a4 ? a4->med : NAN, a1 ? a1->med : NAN);
 			else
 				target(-1, "daemon memory", "not measured");
 		}
