@@ -366,24 +366,45 @@ int pp_dp_net_install(struct pp_maps *m, __u32 net_id, const struct pp_net *want
 	return 0;
 }
 
+int pp_dp_nets_remove(struct pp_maps *m, const __u32 *ids, size_t n)
+{
+	__u32 *devs = calloc(n + 1, sizeof(*devs));
+	size_t ndevs = 0, i, j;
+	int err = 0;
+
+	if (!devs)
+		return -ENOMEM;
+	for (i = 0; i < n && !err; i++) {
+		struct pp_net old = {}, zero = {};
+		__u32 net_id = ids[i];
+
+		if (pp_net_get(m, net_id, &old))
+			continue;
+		err = put_if_changed(m, PPM_NETS, &net_id, &zero);
+		if (!err && old.ifindex && old.vlan) {
+			struct pp_netvlan_key k = { .ifindex = old.ifindex, .vid = old.vlan };
+
+			err = del_if_owned(m, PPM_NETVLANS, &k, net_id);
+		}
+		for (j = 0; j < ndevs && devs[j] != old.ifindex; j++)
+			;
+		if (old.ifindex && j == ndevs)
+			devs[ndevs++] = old.ifindex;
+	}
+	/* Each device's entry re-derived once, whatever left it. */
+	for (j = 0; j < ndevs; j++) {
+		int e = pp_dev_sync_net(m, devs[j]);
+
+		if (e && !err)
+			err = e;
+	}
+	free(devs);
+	return err;
+}
+
 int pp_dp_net_remove(struct pp_maps *m, __u32 net_id)
 {
-	struct pp_net old = {}, zero = {};
-	int err;
-
-	if (pp_net_get(m, net_id, &old))
-		return 0;
-	err = put_if_changed(m, PPM_NETS, &net_id, &zero);
-	if (err)
-		return err;
-	if (old.ifindex && old.vlan) {
-		struct pp_netvlan_key k = { .ifindex = old.ifindex, .vid = old.vlan };
-
-		err = del_if_owned(m, PPM_NETVLANS, &k, net_id);
-		if (err)
-			return err;
-	}
-	return pp_dev_sync_net(m, old.ifindex);
+	return pp_dp_nets_remove(m, &net_id, 1);
 }
 
 /* Zero the device entry of ifindex if it is slot's tap. */

@@ -56,6 +56,8 @@ int pp_tc_query(int ifindex, __u32 *prog_id);
 /* A network: its table entry, then its device's entries. */
 int pp_dp_net_install(struct pp_maps *m, __u32 net_id, const struct pp_net *net);
 int pp_dp_net_remove(struct pp_maps *m, __u32 net_id);
+/* The same for n networks, each device they leave re-derived once. */
+int pp_dp_nets_remove(struct pp_maps *m, const __u32 *ids, size_t n);
 
 /*
  * An instance port: its slot entry, then the device entry naming its tap.

@@ -1115,25 +1115,51 @@ static int remove_stale(struct pp_daemon *d, const struct pp_config *cfg)
 		else
 			pr_info("instance port %s removed\n", name);
 	}
+	/* Networks together: each device they leave is re-derived once. */
+	__u32 *gone = calloc(nm->max_id[PP_NAME_NET] + 1, sizeof(*gone));
+	__u32 *devs = calloc(nm->max_id[PP_NAME_NET] + 1, sizeof(*devs));
+	size_t n = 0;
+
+	if (!gone || !devs) {
+		free(gone);
+		free(devs);
+		return -ENOMEM;
+	}
 	for (__u32 id = 1; id < nm->max_id[PP_NAME_NET]; id++) {
 		struct pp_net net = {};
-		struct pp_dev dev = {};
 
-		if (!nm->by_id[PP_NAME_NET][id][0])
-			continue;
-		memcpy(name, nm->by_id[PP_NAME_NET][id], sizeof(name));
-		if (pp_config_find_network(cfg, name))
+		if (!nm->by_id[PP_NAME_NET][id][0] ||
+		    pp_config_find_network(cfg, nm->by_id[PP_NAME_NET][id]))
 			continue;
 		pp_net_get(m, id, &net);
-		if (pp_dp_net_remove(m, id) || name_release(d, PP_NAME_NET, name)) {
+		devs[n] = net.ifindex;
+		gone[n++] = id;
+	}
+	if (n && pp_dp_nets_remove(m, gone, n))
+		pr_warn("networks: removal failed\n");
+	struct devmemo detached;	/* a device shared by many: detached once */
+	bool memo = !memo_init(&detached, n);
+
+	for (size_t i = 0; i < n; i++) {
+		struct pp_net net = {};
+		struct pp_dev dev = {};
+		bool fresh = false;
+
+		memcpy(name, nm->by_id[PP_NAME_NET][gone[i]], sizeof(name));
+		if ((!pp_net_get(m, gone[i], &net) && net.mtu) ||
+		    name_release(d, PP_NAME_NET, name)) {
 			pr_warn("network %s: removal failed\n", name);
 			continue;
 		}
 		/* The device keeps our program only while a network uses it. */
-		if (net.ifindex && !pp_dev_get(m, net.ifindex, &dev) && !dev.flags)
-			pp_tc_detach(net.ifindex);
+		if (devs[i] && !pp_dev_get(m, devs[i], &dev) && !dev.flags &&
+		    (!memo || (memo_slot(&detached, devs[i], &fresh), fresh)))
+			pp_tc_detach(devs[i]);
 		pr_info("network %s removed\n", name);
 	}
+	memo_free(&detached);		/* also what a failed memo_init allocated */
+	free(gone);
+	free(devs);
 	return 0;
 }
 
