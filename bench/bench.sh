@@ -67,6 +67,23 @@ PPB=$B/bench/ppbench
 OVSD=$WORK/ovs
 
 log() { echo "bench: $*" >&2; }
+
+# Wait (at most 60 s) until the machine is quiet: less than 10 % of the CPUs
+# busy over half a second.  A deleted namespace is torn down by the kernel
+# afterwards (thousands of veths here), and it would run under the next
+# figures.
+quiesce() {
+	local a b i
+	for i in $(seq 120); do
+		a=$(awk '/^cpu /{print $2+$3+$4+$7+$8, $2+$3+$4+$5+$6+$7+$8}' /proc/stat)
+		sleep 0.5
+		b=$(awk '/^cpu /{print $2+$3+$4+$7+$8, $2+$3+$4+$5+$6+$7+$8}' /proc/stat)
+		# shellcheck disable=SC2086
+		set -- $a $b
+		(( ($3 - $1) * 10 < ($4 - $2) )) && return 0
+	done
+	log "the machine did not quiet down in 60 s: figures may be low"
+}
 quick=()
 ((QUICK)) && quick=(--quick)
 
@@ -203,6 +220,7 @@ if ((${#ovs[@]})); then
 	ovs_stop
 fi
 ip netns del "$NS"
+((QUICK)) || quiesce
 }
 if ((DATAPLANE)); then
 	dataplane || exit 1

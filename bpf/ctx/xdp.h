@@ -8,8 +8,8 @@
  * - Tags are pushed and popped by moving the start of the frame
  *   (bpf_xdp_adjust_head) and rewriting the MACs: 4 bytes of headroom per
  *   pushed tag, of the 256 a tap, a veth and the generic path give.
- * - No GSO: a frame is checked against the MTU by its whole length
- *   (bpf_xdp_get_buff_len, every fragment included).
+ * - No GSO: a frame is checked against the MTU by its whole length (one
+ *   buffer: the programs are not frags-aware, see ctx_wire_len()).
  * - No clones: CTX_CAN_CLONE is not defined, floods that need a copy per
  *   service port are handed to TC (CTX_ACT_TO_TC = XDP_PASS: the frame goes
  *   on, untouched, to the TC program on the same device).
@@ -74,10 +74,16 @@ static __always_inline int ctx_meta_tag(const struct xdp_md *ctx, __u16 *tci)
 	return 0;
 }
 
+/*
+ * The programs are not frags-aware (SEC("xdp"), not "xdp.frags"): the kernel
+ * never hands them a multi-buffer frame (veth and tun refuse an MTU that
+ * would need one; generic XDP linearizes), so the frame is data..data_end,
+ * with no helper call.
+ */
 static __always_inline __u32 ctx_wire_len(struct xdp_md *ctx, int meta)
 {
 	(void)meta;
-	return bpf_xdp_get_buff_len(ctx);
+	return ctx->data_end - ctx->data;
 }
 
 static __always_inline __u32 ctx_gso_size(const struct xdp_md *ctx)
