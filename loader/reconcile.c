@@ -1192,6 +1192,8 @@ int pp_reconcile(struct pp_daemon *d, struct pp_config *cfg, bool links_only)
 		err = status_alloc(d, cfg);
 		if (err)
 			return err;
+		/* A full pass starts from the kernel's tables, whoever wrote them. */
+		pp_maps_refresh(&d->dp.maps);
 	}
 	/* Networks and instance ports first: service ports refer to their ids. */
 	reconcile_networks(d, cfg, NULL);

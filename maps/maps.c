@@ -114,6 +114,141 @@ static unsigned char *pp_elem(const struct pp_maps *m, enum pp_map_id id, const 
 	return k < m->max_entries[id] ? m->mem[id] + (size_t)k * pp_elem_size(id) : NULL;
 }
 
+/* ---- in-memory copies of hash maps (struct pp_maps.shadow) ------------------ */
+
+struct pp_shadow {
+	size_t cap, n, rsz;	/* slots (a power of two), used, bytes per record */
+	unsigned char *rec;	/* per slot: a used byte, the key, the value */
+};
+
+static bool pp_shadowed(enum pp_map_id id)
+{
+	return id == PPM_FDB || id == PPM_FLOOD || id == PPM_NETVLANS;
+}
+
+static size_t shadow_hash(const unsigned char *k, size_t n)
+{
+	size_t h = 2166136261u;
+
+	while (n--)
+		h = (h ^ *k++) * 16777619u;
+	return h;
+}
+
+/* The slot of key: its record, or the empty slot where it would go. */
+static unsigned char *shadow_slot(const struct pp_shadow *sh, enum pp_map_id id, const void *key)
+{
+	size_t ks = pp_map_desc[id].key_size, i = shadow_hash(key, ks) & (sh->cap - 1);
+
+	for (;; i = (i + 1) & (sh->cap - 1)) {
+		unsigned char *r = sh->rec + i * sh->rsz;
+
+		if (!r[0] || !memcmp(r + 1, key, ks))
+			return r;
+	}
+}
+
+static int shadow_set(struct pp_shadow *sh, enum pp_map_id id, const void *key, const void *val)
+{
+	const struct pp_map_desc *d = &pp_map_desc[id];
+	unsigned char *r;
+
+	if (2 * (sh->n + 1) > sh->cap) {
+		struct pp_shadow big = { .cap = 2 * sh->cap, .rsz = sh->rsz };
+
+		big.rec = calloc(big.cap, big.rsz);
+		if (!big.rec)
+			return -ENOMEM;
+		for (size_t i = 0; i < sh->cap; i++) {
+			unsigned char *o = sh->rec + i * sh->rsz;
+
+			if (o[0]) {
+				memcpy(shadow_slot(&big, id, o + 1), o, sh->rsz);
+				big.n++;
+			}
+		}
+		free(sh->rec);
+		*sh = big;
+	}
+	r = shadow_slot(sh, id, key);
+	if (!r[0]) {
+		r[0] = 1;
+		memcpy(r + 1, key, d->key_size);
+		sh->n++;
+	}
+	memcpy(r + 1 + d->key_size, val, d->value_size);
+	return 0;
+}
+
+/* Remove key, moving back the records after it (linear probing, no tombstones). */
+static void shadow_del(struct pp_shadow *sh, enum pp_map_id id, const void *key)
+{
+	size_t ks = pp_map_desc[id].key_size, i, j;
+	unsigned char *r;
+
+	if (!sh->cap || !(r = shadow_slot(sh, id, key))[0])
+		return;
+	i = (size_t)(r - sh->rec) / sh->rsz;
+	r[0] = 0;
+	sh->n--;
+	for (j = (i + 1) & (sh->cap - 1); sh->rec[j * sh->rsz]; j = (j + 1) & (sh->cap - 1)) {
+		unsigned char *q = sh->rec + j * sh->rsz;
+		size_t home = shadow_hash(q + 1, ks) & (sh->cap - 1);
+
+		/* q may move to the hole at i if its home is not in (i, j] */
+		if ((j > i && (home <= i || home > j)) || (j < i && home <= i && home > j)) {
+			memcpy(sh->rec + i * sh->rsz, q, sh->rsz);
+			q[0] = 0;
+			i = j;
+		}
+	}
+}
+
+static void shadow_free(struct pp_maps *m, enum pp_map_id id)
+{
+	if (m->shadow[id])
+		free(m->shadow[id]->rec);
+	free(m->shadow[id]);
+	m->shadow[id] = NULL;
+}
+
+void pp_maps_refresh(struct pp_maps *m)
+{
+	for (int i = 0; i < PPM_COUNT; i++)
+		shadow_free(m, i);
+}
+
+static int shadow_load_one(const void *key, const void *val, void *arg)
+{
+	struct { struct pp_shadow *sh; enum pp_map_id id; } *a = arg;
+
+	return shadow_set(a->sh, a->id, key, val);
+}
+
+/* The in-memory copy of map id, read from the kernel if there is none; NULL on failure. */
+static struct pp_shadow *shadow_of(const struct pp_maps *cm, enum pp_map_id id)
+{
+	struct pp_maps *m = (struct pp_maps *)cm;	/* a cache: reads fill it */
+	struct { struct pp_shadow *sh; enum pp_map_id id; } a = { .id = id };
+
+	if (!pp_shadowed(id) || m->fd[id] < 0)
+		return NULL;
+	if (m->shadow[id])
+		return m->shadow[id];
+	a.sh = calloc(1, sizeof(*a.sh));
+	if (!a.sh)
+		return NULL;
+	a.sh->rsz = 1 + pp_map_desc[id].key_size + pp_map_desc[id].value_size;
+	a.sh->cap = 1024;
+	a.sh->rec = calloc(a.sh->cap, a.sh->rsz);
+	m->shadow[id] = a.sh;
+	if (!a.sh->rec || pp_map_iter(m, id, shadow_load_one, &a)) {
+		shadow_free(m, id);
+		return NULL;
+	}
+	return a.sh;
+}
+
 static void pp_maps_init(struct pp_maps *m)
 {
 	memset(m, 0, sizeof(*m));
@@ -194,6 +329,7 @@ fail:
 void pp_maps_close(struct pp_maps *m)
 {
 	for (int i = 0; i < PPM_COUNT; i++) {
+		shadow_free(m, i);
 		if (m->mem[i])
 			munmap(m->mem[i], m->mem_len[i]);
 		m->mem[i] = NULL;
@@ -225,6 +361,8 @@ int pp_map_put(struct pp_maps *m, enum pp_map_id id, const void *key, const void
 		return -E2BIG;
 	else if (bpf_map_update_elem(m->fd[id], key, val, BPF_ANY))
 		return -errno;
+	if (m->shadow[id] && shadow_set(m->shadow[id], id, key, val))
+		shadow_free(m, id);	/* no memory: read from the kernel again */
 	m->writes++;
 	return 0;
 }
@@ -239,6 +377,17 @@ int pp_map_get(const struct pp_maps *m, enum pp_map_id id, const void *key, void
 	}
 	if (m->mem[id])
 		return -ENOENT;
+	if (pp_shadowed(id)) {
+		const struct pp_shadow *sh = shadow_of(m, id);
+		const unsigned char *r = sh ? shadow_slot(sh, id, key) : NULL;
+
+		if (r && !r[0])
+			return -ENOENT;
+		if (r) {
+			memcpy(val, r + 1 + pp_map_desc[id].key_size, pp_map_desc[id].value_size);
+			return 0;
+		}
+	}
 	return bpf_map_lookup_elem(m->fd[id], key, val) ? -errno : 0;
 }
 
@@ -247,8 +396,14 @@ int pp_map_del(struct pp_maps *m, enum pp_map_id id, const void *key)
 	unsigned char zero[sizeof(struct pp_flood)] = {};
 
 	if (pp_map_desc[id].kind == PP_MK_HASH) {
-		if (bpf_map_delete_elem(m->fd[id], key))
-			return errno == ENOENT ? 0 : -errno;
+		int gone = bpf_map_delete_elem(m->fd[id], key) ? -errno : 0;
+
+		if (gone && gone != -ENOENT)
+			return gone;
+		if (m->shadow[id])
+			shadow_del(m->shadow[id], id, key);
+		if (gone)
+			return 0;
 	} else if (pp_map_desc[id].kind == PP_MK_ARRAY) {
 		int err = pp_map_put(m, id, key, zero);
 

@@ -77,7 +77,18 @@ struct pp_maps {
 	/* mmapable arrays: their entries, read and written in place */
 	unsigned char *mem[PPM_COUNT];
 	size_t mem_len[PPM_COUNT];
+	/*
+	 * The hashes the control plane writes most (pp_fdb, pp_flood,
+	 * pp_netvlans): a copy in memory, read from the kernel once after each
+	 * pp_maps_refresh() and kept with every put and delete, so that a read
+	 * costs no bpf() call.  The owner of the maps (polyportd) is their
+	 * only writer; pp_maps_refresh() takes in what anyone else changed.
+	 */
+	struct pp_shadow *shadow[PPM_COUNT];
 };
+
+/* Forget the in-memory copies: the next read of each map reloads it. */
+void pp_maps_refresh(struct pp_maps *m);
 
 /* Open every pinned map under pin_root.  Returns 0 or -errno. */
 int pp_maps_open(struct pp_maps *m, const char *pin_root);

@@ -296,6 +296,72 @@ static void test_flood_list_and_iter(void **state)
 	assert_int_equal(st.rx_packets, 0);
 }
 
+/*
+ * The in-memory copies of pp_fdb, pp_flood and pp_netvlans answer as the
+ * kernel does through thousands of puts and deletes (collisions, removals
+ * in the middle of probe runs, growth), and a refresh takes in what another
+ * writer changed.
+ */
+static void test_shadow_matches_kernel(void **state)
+{
+	struct pp_maps mm, *m = &mm;
+	unsigned seed = 12345, present = 0;
+	__u32 v, kv;
+
+	(void)state;
+	/* a pp_fdb of its own, large enough for every key below */
+	memset(m, 0, sizeof(*m));
+	for (int i = 0; i < PPM_COUNT; i++)
+		m->fd[i] = -1;
+	m->fd[PPM_FDB] = bpf_map_create(BPF_MAP_TYPE_HASH, "pp_fdb_t", sizeof(struct pp_fdb_key),
+					sizeof(__u32), 16384, NULL);
+	assert_true(m->fd[PPM_FDB] >= 0);
+	m->max_entries[PPM_FDB] = 16384;
+	for (int op = 0; op < 40000; op++) {
+		struct pp_fdb_key k = { .net_id = 1 + (seed % 7), .mac = { 2, 0, 0, 0 } };
+		int kerr, serr;
+
+		seed = seed * 1103515245 + 12345;
+		k.mac[4] = (seed >> 8) & 0x7;
+		k.mac[5] = (seed >> 16) & 0xff;
+		v = seed | 1;
+		if ((seed >> 24) % 3 == 0)
+			assert_int_equal(pp_fdb_del(m, k), 0);
+		else if ((seed >> 24) % 3 == 1)
+			assert_int_equal(pp_fdb_put(m, k, &v), 0);
+		serr = pp_fdb_get(m, k, &v);
+		kerr = bpf_map_lookup_elem(m->fd[PPM_FDB], &k, &kv) ? -errno : 0;
+		assert_int_equal(serr, kerr);
+		if (!serr)
+			assert_int_equal(v, kv);
+	}
+	/* every key the kernel has, the copy has, with its value */
+	{
+		struct pp_fdb_key k, *prev = NULL;
+
+		while (!bpf_map_get_next_key(m->fd[PPM_FDB], prev, &k)) {
+			assert_int_equal(bpf_map_lookup_elem(m->fd[PPM_FDB], &k, &kv), 0);
+			assert_int_equal(pp_fdb_get(m, k, &v), 0);
+			assert_int_equal(v, kv);
+			present++;
+			prev = &k;
+		}
+		assert_true(present > 4000);	/* the copy grew past its first 1,024 slots */
+	}
+	/* another writer: seen after a refresh */
+	{
+		struct pp_fdb_key k = { .net_id = 99, .mac = { 2, 9, 9, 9, 9, 9 } };
+
+		kv = 4242;
+		assert_int_equal(bpf_map_update_elem(m->fd[PPM_FDB], &k, &kv, BPF_ANY), 0);
+		assert_int_equal(pp_fdb_get(m, k, &v), -ENOENT);	/* the copy is the daemon's */
+		pp_maps_refresh(m);
+		assert_int_equal(pp_fdb_get(m, k, &v), 0);
+		assert_int_equal(v, 4242);
+	}
+	pp_maps_close(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -306,6 +372,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_net_devices, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_iport_tap_recreated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flood_list_and_iter, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_shadow_matches_kernel, setup, teardown),
 	};
 
 	snprintf(pin_root, sizeof(pin_root), "/sys/fs/bpf/pp-unit-%d", getpid());
