@@ -238,7 +238,14 @@ static void reload(const char *why)
 {
 	struct pp_errors errs = PP_ERRORS_INIT;
 	unsigned long w0 = D.dp.maps.writes;
-	struct pp_config *cfg = load_config(&errs);
+	struct timespec t0, t1;
+	struct pp_config *cfg;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	cfg = load_config(&errs);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	pr_debug("binding files read and checked in %.2f ms (%s)\n",
+		 (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6, why);
 
 	if (!cfg) {
 		char *text = errors_text(&errs);
@@ -257,13 +264,14 @@ static void reload(const char *why)
 	free(D.last_errors);
 	D.last_errors = NULL;
 	pp_reconcile(&D, cfg, false);
+	/* The dataplane has it all now: say so, then tell API watchers. */
+	pr_info("%s: %u networks, %u instance ports, %u service ports; %.2f ms, %lu map writes\n",
+		why, cfg->n_networks, cfg->n_iports, cfg->n_sports, D.last_reconcile_ms,
+		D.dp.maps.writes - w0);
 	if (API) {
 		pp_api_event(API, "configuration", O.config, why, NULL, NULL);
 		pp_api_notify(API);
 	}
-	pr_info("%s: %u networks, %u instance ports, %u service ports; %.2f ms, %lu map writes\n",
-		why, cfg->n_networks, cfg->n_iports, cfg->n_sports, D.last_reconcile_ms,
-		D.dp.maps.writes - w0);
 	write_status();
 }
 
