@@ -31,7 +31,7 @@
 # Namespaces are "pptbf-*" (full run) or "pptbs-*" (quick run), so that a
 # smoke run (make test) and a full run never remove each other's; every
 # device lives inside them and starts with "pptb".
-QUICK=0 REPS=5 MS= CPU=1 OVS=1 CONTROL=1 DATAPLANE=1 ONLY=() PROFILE=()
+QUICK=0 REPS=9 MS= CPU=1 OVS=1 CONTROL=1 DATAPLANE=1 ONLY=() PROFILE=()
 while (($#)); do
 	case $1 in
 	--only) ONLY=(--only "$2"); CONTROL=0; shift ;;
