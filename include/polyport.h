@@ -153,6 +153,38 @@ struct pp_fdb_key {
 	__u16 pad;
 };
 
+/*
+ * pp_dst: the local service ports of each network by destination MAC, in
+ * buckets of one cache line: network n's bucket for MAC m is
+ * PP_DST_IDX(n, m).  A way names a port and its MAC (port 0: free); the
+ * programs check the port's entry (its network, its MAC) before using it.
+ * PP_DST_MORE: the bucket does not hold every MAC of pp_fdb that falls in it
+ * (more ports than ways, or allowed-pair MACs): a miss there asks pp_fdb.
+ * Without it, a miss is final: the destination is not local.
+ */
+#define PP_DST_BUCKETS		64	/* per network */
+#define PP_DST_WAYS		5
+#define PP_DST_MORE		0x1
+
+struct pp_dst_way {
+	__u32 sport;
+	__u8  mac[6];
+	__u16 pad;
+};
+
+struct pp_dst_bucket {
+	__u32 flags;		/* PP_DST_* */
+	struct pp_dst_way way[PP_DST_WAYS];
+};
+
+/* The bucket of (network, MAC): the MAC's last four bytes, multiplied and folded. */
+static inline __u32 pp_dst_idx(__u32 net_id, const __u8 *mac)
+{
+	__u32 x = (__u32)mac[2] << 24 | (__u32)mac[3] << 16 | (__u32)mac[4] << 8 | mac[5];
+
+	return net_id * PP_DST_BUCKETS + ((x * 2654435761u) >> 26);
+}
+
 /* pp_flood: network -> its local service ports, replaced whole on change */
 struct pp_flood {
 	__u32 count;
@@ -373,6 +405,7 @@ struct pp_drops {
 #define PP_MAP_NETVLANS		pp_netvlans
 #define PP_MAP_FDB		pp_fdb
 #define PP_MAP_FLOOD		pp_flood
+#define PP_MAP_DST		pp_dst
 #define PP_MAP_SPORT_STATS	pp_sport_stats
 #define PP_MAP_IPORT_DROPS	pp_iport_drops
 #define PP_MAP_NET_DROPS	pp_net_drops
@@ -403,6 +436,8 @@ _Static_assert(sizeof(struct pp_netvlan_key) == 8, "pp_netvlan_key layout");
 _Static_assert(sizeof(struct pp_qinq_key) == 8, "pp_qinq_key layout");
 _Static_assert(sizeof(struct pp_srcmac_key) == 12, "pp_srcmac_key layout");
 _Static_assert(sizeof(struct pp_fdb_key) == 12, "pp_fdb_key layout");
+_Static_assert(sizeof(struct pp_dst_bucket) == 64, "pp_dst_bucket: one cache line");
+_Static_assert(1u << (32 - 26) == PP_DST_BUCKETS, "pp_dst_idx folds to PP_DST_BUCKETS");
 _Static_assert(sizeof(struct pp_flood) == 4 + 4 * PP_FLOOD_MAX, "pp_flood layout");
 _Static_assert(sizeof(struct pp_sport_stats) == 32, "pp_sport_stats layout");
 _Static_assert(sizeof(struct pp_drops) == 8 * PP_DROP_MAX, "pp_drops layout");

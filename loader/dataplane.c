@@ -512,6 +512,64 @@ static int flood_update(struct pp_maps *m, __u32 net_id, __u32 id, bool add)
 	return err ? err : net_set_lone(m, net_id, &fl);
 }
 
+/*
+ * pp_dst, the one-cache-line view of pp_fdb's service-port MACs (struct
+ * pp_dst_bucket): a port joins its bucket after its pp_fdb entry and leaves
+ * it before; a bucket that cannot hold a MAC of pp_fdb says so (PP_DST_MORE).
+ * That mark stays: whether some MAC of pp_fdb is still outside the bucket is
+ * not known without a scan, and a bucket that asks pp_fdb needlessly is
+ * only slower.
+ */
+static int dst_update(struct pp_maps *m, __u32 net_id, const __u8 mac[6], __u32 id, bool add)
+{
+	__u32 idx = pp_dst_idx(net_id, mac), i, free_way = PP_DST_WAYS;
+	struct pp_dst_bucket b;
+	int err = pp_map_get(m, PPM_DST, &idx, &b);
+
+	if (err)
+		return err == -ENOENT ? 0 : err;	/* a map sized for fewer networks */
+	for (i = 0; i < PP_DST_WAYS; i++) {
+		struct pp_dst_way *w = &b.way[i];
+
+		if (w->sport && !memcmp(w->mac, mac, 6)) {
+			if (add && w->sport == id)
+				return 0;
+			if (!add && w->sport != id)
+				return 0;	/* the MAC is another port's now */
+			if (add) {
+				w->sport = id;
+			} else {
+				memset(w, 0, sizeof(*w));
+			}
+			goto out;
+		}
+		if (!w->sport && free_way == PP_DST_WAYS)
+			free_way = i;
+	}
+	if (!add)
+		return 0;
+	if (free_way == PP_DST_WAYS) {
+		b.flags |= PP_DST_MORE;
+	} else {
+		memcpy(b.way[free_way].mac, mac, 6);
+		b.way[free_way].sport = id;
+	}
+out:
+	return put_if_changed(m, PPM_DST, &idx, &b);
+}
+
+int pp_dp_dst_more(struct pp_maps *m, __u32 net_id, const __u8 mac[6])
+{
+	__u32 idx = pp_dst_idx(net_id, mac);
+	struct pp_dst_bucket b;
+	int err = pp_map_get(m, PPM_DST, &idx, &b);
+
+	if (err)
+		return err == -ENOENT ? 0 : err;
+	b.flags |= PP_DST_MORE;
+	return put_if_changed(m, PPM_DST, &idx, &b);
+}
+
 struct srcmac_scan {
 	__u32 slot;
 	bool found;
@@ -567,6 +625,8 @@ int pp_dp_sport_install(struct pp_maps *m, __u32 id, const struct pp_sport *sp)
 		return err;
 	memcpy(fk.mac, sp->mac, sizeof(fk.mac));
 	err = put_if_changed(m, PPM_FDB, &fk, &id);
+	if (!err)
+		err = dst_update(m, sp->net_id, sp->mac, id, true);
 	if (!err)
 		err = flood_update(m, sp->net_id, id, true);
 	if (err)
@@ -653,7 +713,9 @@ int pp_dp_sport_remove(struct pp_maps *m, __u32 id)
 		return err;
 	fk.net_id = sp.net_id;
 	memcpy(fk.mac, sp.mac, sizeof(fk.mac));
-	err = del_if_owned(m, PPM_FDB, &fk, id);
+	err = dst_update(m, sp.net_id, sp.mac, id, false);
+	if (!err)
+		err = del_if_owned(m, PPM_FDB, &fk, id);
 	if (err)
 		return err;
 	return pp_map_put(m, PPM_SPORTS, &id, &zero);

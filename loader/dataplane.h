@@ -58,6 +58,8 @@ int pp_dp_net_install(struct pp_maps *m, __u32 net_id, const struct pp_net *net)
 int pp_dp_net_remove(struct pp_maps *m, __u32 net_id);
 /* The same for n networks, each device they leave re-derived once. */
 int pp_dp_nets_remove(struct pp_maps *m, const __u32 *ids, size_t n);
+/* A MAC of network net_id in pp_fdb that is not a service port's own (an allowed pair). */
+int pp_dp_dst_more(struct pp_maps *m, __u32 net_id, const __u8 mac[6]);
 
 /*
  * An instance port: its slot entry, then the device entry naming its tap.

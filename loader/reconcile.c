@@ -933,7 +933,8 @@ static int reconcile_pair_fdb(struct pp_daemon *d, const struct pp_config *cfg)
 			}
 			want[n].k = k;
 			want[n++].id = id;
-			if (cur != id)
+			/* its bucket sends lookups on to pp_fdb, then the entry */
+			if (!pp_dp_dst_more(&d->dp.maps, net, k.mac) && cur != id)
 				pp_fdb_put(&d->dp.maps, k, &id);
 		}
 	}

@@ -100,6 +100,16 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } PP_MAP_FDB SEC(".maps");
 
+/* Local ports by destination MAC, a cache line per bucket: pp_dst_idx(). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PP_DEF_MAX_NETS * PP_DST_BUCKETS);
+	__type(key, __u32);
+	__type(value, struct pp_dst_bucket);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} PP_MAP_DST SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, PP_DEF_MAX_NETS);

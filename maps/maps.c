@@ -24,6 +24,7 @@ const struct pp_map_desc pp_map_desc[PPM_COUNT] = {
 	[PPM_NETVLANS]	  = { STR(PP_MAP_NETVLANS), PP_MK_HASH, sizeof(struct pp_netvlan_key), 4 },
 	[PPM_FDB]	  = { STR(PP_MAP_FDB), PP_MK_HASH, sizeof(struct pp_fdb_key), 4 },
 	[PPM_FLOOD]	  = { STR(PP_MAP_FLOOD), PP_MK_HASH, 4, sizeof(struct pp_flood) },
+	[PPM_DST]	  = { STR(PP_MAP_DST), PP_MK_ARRAY, 4, sizeof(struct pp_dst_bucket) },
 	[PPM_SPORT_STATS] = { STR(PP_MAP_SPORT_STATS), PP_MK_PERCPU_ARRAY, 4,
 			      sizeof(struct pp_sport_stats) },
 	[PPM_IPORT_DROPS] = { STR(PP_MAP_IPORT_DROPS), PP_MK_PERCPU_ARRAY, 4,
@@ -82,6 +83,7 @@ unsigned pp_map_max_entries(const struct pp_map_sizes *s, enum pp_map_id id)
 	case PPM_NETVLANS:
 	case PPM_FLOOD:
 	case PPM_NET_DROPS:	return s->max_nets;
+	case PPM_DST:		return s->max_nets * PP_DST_BUCKETS;
 	case PPM_FDB:
 	case PPM_NEIGH:
 	case PPM_SEC_SRC:

@@ -42,6 +42,7 @@ enum pp_map_id {
 	PPM_RULE_L4,		/* LPM trie: hash semantics */
 	PPM_RULE_SET,
 	PPM_RULE_STATS,		/* per-CPU hash, written by the programs */
+	PPM_DST,
 	PPM_COUNT,
 };
 

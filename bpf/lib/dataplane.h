@@ -291,22 +291,41 @@ static __always_inline int pp_flood_copies(struct __ctx_buff *ctx, __u32 net_id,
 }
 #endif
 
+/* Is service port q on network net_id, with MAC mac? */
+static __always_inline int pp_sport_is(__u32 q, __u32 net_id, const __u8 *mac)
+{
+	struct pp_sport *sp = bpf_map_lookup_elem(&PP_MAP_SPORTS, &q);
+
+	return sp && sp->net_id == net_id && pp_mac_eq(sp->mac, mac);
+}
+
 /*
  * The local service port of network net_id that MAC dst belongs to, or 0:
- * the network's lone port when dst is its MAC (verified: its entry names the
- * network), else pp_fdb.
+ * the network's lone port when dst is its MAC, else the port its pp_dst
+ * bucket names (both verified against the port's entry), else pp_fdb when
+ * the bucket says it does not hold everything.  One cache line for most
+ * destinations, local or not.
  */
 static __always_inline __u32 pp_fdb_find(__u32 net_id, const struct pp_net *net,
 					 const __u8 *dst)
 {
 	struct pp_fdb_key fk = { .net_id = net_id };
-	__u32 lone = net->lone_sport, *q;
-	struct pp_sport *sp;
+	__u32 lone = net->lone_sport, idx = pp_dst_idx(net_id, dst), i, *q;
+	struct pp_dst_bucket *b;
 
-	if (lone) {
-		sp = bpf_map_lookup_elem(&PP_MAP_SPORTS, &lone);
-		if (sp && sp->net_id == net_id && pp_mac_eq(sp->mac, dst))
-			return lone;
+	if (lone && pp_sport_is(lone, net_id, dst))
+		return lone;
+	b = bpf_map_lookup_elem(&PP_MAP_DST, &idx);
+	if (b) {
+#pragma unroll
+		for (i = 0; i < PP_DST_WAYS; i++) {
+			__u32 w = b->way[i].sport;
+
+			if (w && pp_mac_eq(b->way[i].mac, dst) && pp_sport_is(w, net_id, dst))
+				return w;
+		}
+		if (!(b->flags & PP_DST_MORE))
+			return 0;	/* not a local destination */
 	}
 	__builtin_memcpy(fk.mac, dst, ETH_ALEN);
 	q = bpf_map_lookup_elem(&PP_MAP_FDB, &fk);

@@ -1472,6 +1472,61 @@ static void check_lone_hint(struct progs *p)
 	pp_dp_net_install(&p->maps, NET_C, &c);
 }
 
+/*
+ * pp_dst, the one-line buckets of local MACs: a way naming a port of another
+ * network never delivers; a bucket without PP_DST_MORE is final (a MAC only
+ * in pp_fdb is not used), with it pp_fdb is asked.
+ */
+static const struct tcase dst_cases[] = {
+	{ "pp_dst: forged way on net D naming net C's port 4 (MAC M1)", P_NET, DEVDE,
+	  FR(M1, EXT), DROP_NET(NET_D, PP_DROP_UNKNOWN_DST) },
+	{ "pp_dst: a MAC only in pp_fdb, bucket without the mark: not local", P_NET, DEVA,
+	  FR(BAD, EXT), DROP_NET(NET_A, PP_DROP_UNKNOWN_DST) },
+	{ "pp_dst: the same, bucket marked: pp_fdb asked, delivered", P_NET, DEVA,
+	  FR(BAD, EXT), FWD, .out = { REDIR(TAP2, FR(BAD, EXT, Q(100))) } },
+};
+
+static void run_pair(struct progs *p, const struct tcase *c)
+{
+	struct snap tc;
+	int ok = run_tc(p, c, 0, &tc);
+
+	printf("%s tc %s\n", ok ? "PASS" : "FAIL", c->name);
+	ok ? passed++ : failed++;
+	ok = run_xdp(p, c, &tc);
+	printf("%s xdp %s\n", ok ? "PASS" : "FAIL", c->name);
+	ok ? passed++ : failed++;
+}
+
+static void check_dst_buckets(struct progs *p)
+{
+	__u32 di = pp_dst_idx(NET_D, M1), ai = pp_dst_idx(NET_A, BAD), six = 6;
+	struct pp_dst_bucket d, a, saved_d, saved_a;
+	struct pp_fdb_key fk = { .net_id = NET_A };
+
+	pp_map_get(&p->maps, PPM_DST, &di, &saved_d);
+	pp_map_get(&p->maps, PPM_DST, &ai, &saved_a);
+	d = saved_d;
+	d.flags = 0;
+	d.way[PP_DST_WAYS - 1].sport = 4;
+	memcpy(d.way[PP_DST_WAYS - 1].mac, M1, 6);
+	pp_map_put(&p->maps, PPM_DST, &di, &d);
+	run_pair(p, &dst_cases[0]);
+	pp_map_put(&p->maps, PPM_DST, &di, &saved_d);
+
+	memcpy(fk.mac, BAD, 6);
+	pp_fdb_put(&p->maps, fk, &six);
+	a = saved_a;
+	a.flags = 0;
+	pp_map_put(&p->maps, PPM_DST, &ai, &a);
+	run_pair(p, &dst_cases[1]);
+	a.flags = PP_DST_MORE;
+	pp_map_put(&p->maps, PPM_DST, &ai, &a);
+	run_pair(p, &dst_cases[2]);
+	pp_fdb_del(&p->maps, fk);
+	pp_map_put(&p->maps, PPM_DST, &ai, &saved_a);
+}
+
 static void check_rule_counters(struct progs *p)
 {
 	struct pp_svc_stats sv = {};
@@ -1767,6 +1822,7 @@ int main(void)
 		handoffs += !!c->to_tc;
 	}
 	check_lone_hint(&p);
+	check_dst_buckets(&p);
 	run_dhcp_cases(&p);
 	check_rule_counters(&p);
 	measure_rules(&p);

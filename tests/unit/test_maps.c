@@ -297,6 +297,61 @@ static void test_flood_list_and_iter(void **state)
 }
 
 /*
+ * pp_dst: a port's MAC is in its bucket while the port is installed; a
+ * sixth MAC in a bucket of five ways marks it PP_DST_MORE (and stays in
+ * pp_fdb), and the mark stays when ports leave.
+ */
+static void test_dst_buckets(void **state)
+{
+	struct pp_maps *m = &((struct pp_dataplane *)*state)->maps;
+	__u8 macs[6][6];
+	int n = 0;
+
+	base(m);
+	/* six MACs that fall in one bucket of network 1 */
+	for (unsigned x = 1; n < 6; x++) {
+		__u8 mac[6] = { 0x52, 0x54, 0, (x >> 16) & 0xff, (x >> 8) & 0xff, x & 0xff };
+
+		if (pp_dst_idx(1, mac) == pp_dst_idx(1, (const __u8[]){ 0x52, 0x54, 0, 0, 0, 1 }))
+			memcpy(macs[n++], mac, 6);
+	}
+	__u32 idx = pp_dst_idx(1, macs[0]);
+	struct pp_dst_bucket b;
+
+	for (int i = 0; i < 6; i++) {
+		struct pp_sport sp = mk_sport(1, 1, PP_MATCH_VLAN, 100 + i, 0, 1);
+
+		memcpy(sp.mac, macs[i], 6);
+		assert_int_equal(pp_dp_sport_install(m, i + 1, &sp), 0);
+		assert_int_equal(pp_map_get(m, PPM_DST, &idx, &b), 0);
+		assert_int_equal(!!(b.flags & PP_DST_MORE), i == 5);
+	}
+	for (int i = 0; i < 5; i++) {
+		assert_int_equal(b.way[i].sport, (__u32)i + 1);
+		assert_memory_equal(b.way[i].mac, macs[i], 6);
+	}
+	/* the sixth is in pp_fdb only */
+	struct pp_fdb_key fk = { .net_id = 1 };
+	__u32 id;
+
+	memcpy(fk.mac, macs[5], 6);
+	assert_int_equal(pp_fdb_get(m, fk, &id), 0);
+	assert_int_equal(id, 6);
+	/* a port leaving frees its way; the mark stays */
+	assert_int_equal(pp_dp_sport_remove(m, 2), 0);
+	assert_int_equal(pp_map_get(m, PPM_DST, &idx, &b), 0);
+	assert_int_equal(b.way[1].sport, 0);
+	assert_true(b.flags & PP_DST_MORE);
+	/* an allowed pair's MAC marks its bucket */
+	__u8 pair[6] = { 0x02, 0x11, 0x22, 0x33, 0x44, 0x55 };
+	__u32 pidx = pp_dst_idx(1, pair);
+
+	assert_int_equal(pp_dp_dst_more(m, 1, pair), 0);
+	assert_int_equal(pp_map_get(m, PPM_DST, &pidx, &b), 0);
+	assert_true(b.flags & PP_DST_MORE);
+}
+
+/*
  * The in-memory copies of pp_fdb, pp_flood and pp_netvlans answer as the
  * kernel does through thousands of puts and deletes (collisions, removals
  * in the middle of probe runs, growth), and a refresh takes in what another
@@ -373,6 +428,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_iport_tap_recreated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flood_list_and_iter, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shadow_matches_kernel, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dst_buckets, setup, teardown),
 	};
 
 	snprintf(pin_root, sizeof(pin_root), "/sys/fs/bpf/pp-unit-%d", getpid());
