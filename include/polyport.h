@@ -30,6 +30,7 @@
 #define PP_DEF_MAX_NETS		4096		/* networks (ids 1..N-1) */
 #define PP_DEF_MAX_MACS		131072		/* forwarding entries (network, MAC) */
 #define PP_DEF_MAX_MATCH	131072		/* QinQ and source-MAC matches */
+#define PP_MAX_TRUNKS		64		/* network devices with VLAN networks, indexed */
 
 /* ---- drop reasons (DESIGN.md "Frame rules") ---------------------------- */
 
@@ -62,7 +63,12 @@ enum {
 
 struct pp_dev {
 	__u32 flags;		/* PP_DEV_* */
-	__u32 slot;		/* PP_DEV_TAP: the instance port's slot */
+	/*
+	 * PP_DEV_TAP: the instance port's slot.  PP_DEV_NET_VLANS: its trunk
+	 * slot in pp_trunks (1..PP_MAX_TRUNKS-1), 0 if it has none (all taken):
+	 * then pp_netvlans is used.
+	 */
+	__u32 slot;
 	__u32 net_id;		/* PP_DEV_NET: the untagged network, 0 if none */
 	__u32 ifindex;		/* the index this entry was written for */
 };
@@ -403,6 +409,7 @@ struct pp_drops {
 #define PP_MAP_SPORTS		pp_sports
 #define PP_MAP_NETS		pp_nets
 #define PP_MAP_NETVLANS		pp_netvlans
+#define PP_MAP_TRUNKS		pp_trunks
 #define PP_MAP_FDB		pp_fdb
 #define PP_MAP_FLOOD		pp_flood
 #define PP_MAP_DST		pp_dst

@@ -288,11 +288,93 @@ static int dev_scan_net(const void *key, const void *val, void *arg)
 	return 0;
 }
 
+/* ---- trunk slots: pp_trunks, the direct index of a device's VLAN networks -- */
+
+/* The trunk slot of network device ifindex, 0 if it has none. */
+static __u32 trunk_of(struct pp_maps *m, __u32 ifindex)
+{
+	struct pp_dev dev;
+
+	if (!ifindex || pp_dev_get(m, ifindex, &dev) || dev.ifindex != ifindex ||
+	    !(dev.flags & PP_DEV_NET_VLANS) || dev.slot >= PP_MAX_TRUNKS)
+		return 0;
+	return dev.slot;
+}
+
+struct trunk_scan {
+	struct pp_maps *m;
+	bool used[PP_MAX_TRUNKS];
+};
+
+/* The slots in use: those of the devices of VLAN networks. */
+static int trunk_used(const void *key, const void *val, void *arg)
+{
+	const struct pp_net *n = val;
+	struct trunk_scan *ts = arg;
+
+	(void)key;
+	if (n->vlan)
+		ts->used[trunk_of(ts->m, n->ifindex)] = true;
+	return 0;
+}
+
+struct trunk_fill {
+	struct pp_maps *m;
+	__u32 ifindex, slot;
+	int err;
+};
+
+static int trunk_fill_net(const void *key, const void *val, void *arg)
+{
+	const struct pp_net *n = val;
+	struct trunk_fill *tf = arg;
+	__u32 idx = PP_VLAN_IDX(tf->slot, n->vlan);
+
+	if (n->ifindex == tf->ifindex && n->vlan && !tf->err)
+		tf->err = put_if_changed(tf->m, PPM_TRUNKS, &idx, key);
+	return 0;
+}
+
+/*
+ * A free trunk slot for device ifindex, its networks' entries written there;
+ * 0 when every slot is taken (the device then goes by pp_netvlans).  Runs
+ * once per device that gains its first VLAN network: a scan of pp_nets.
+ */
+static __u32 trunk_alloc(struct pp_maps *m, __u32 ifindex)
+{
+	struct trunk_scan ts = { .m = m, .used = { true } };	/* slot 0: none */
+	struct trunk_fill tf = { .m = m, .ifindex = ifindex };
+
+	if (!m->max_entries[PPM_TRUNKS] || m->trunks_full ||
+	    pp_map_iter(m, PPM_NETS, trunk_used, &ts))
+		return 0;
+	for (tf.slot = 1; tf.slot < PP_MAX_TRUNKS && ts.used[tf.slot]; tf.slot++)
+		;
+	if (tf.slot == PP_MAX_TRUNKS) {
+		m->trunks_full = true;	/* until one is given back */
+		return 0;
+	}
+	if (pp_map_iter(m, PPM_NETS, trunk_fill_net, &tf) || tf.err)
+		return 0;
+	return tf.slot;
+}
+
+/* Network net_id leaves (ifindex, vlan): its trunk entry goes, if it is its. */
+static int trunk_drop(struct pp_maps *m, __u32 ifindex, __u16 vlan, __u32 net_id)
+{
+	__u32 slot = trunk_of(m, ifindex), idx = PP_VLAN_IDX(slot, vlan);
+
+	if (!slot || !vlan)
+		return 0;
+	return del_if_owned(m, PPM_TRUNKS, &idx, net_id);
+}
+
 /* Recompute the device entry of a network device from the networks on it. */
 static int pp_dev_sync_net(struct pp_maps *m, __u32 ifindex)
 {
 	struct dev_scan ds = { .ifindex = ifindex };
 	struct pp_dev dev = {}, cur = {};
+	__u32 slot = trunk_of(m, ifindex);
 	int err;
 
 	if (!ifindex)
@@ -305,9 +387,19 @@ static int pp_dev_sync_net(struct pp_maps *m, __u32 ifindex)
 	if (ds.untagged || ds.vlans) {
 		dev.flags = PP_DEV_NET | (ds.vlans ? PP_DEV_NET_VLANS : 0);
 		dev.net_id = ds.untagged;
+		dev.slot = ds.vlans ? slot : 0;
 		dev.ifindex = ifindex;
 	}
-	return put_if_changed(m, PPM_DEVS, &ifindex, &dev);
+	err = put_if_changed(m, PPM_DEVS, &ifindex, &dev);
+	if (slot && !dev.slot)
+		m->trunks_full = false;
+	/* a trunk slot given back: nothing of it is left for its next device */
+	for (__u32 v = 0; !err && slot && !dev.slot && v < PP_VID_SLOTS; v++) {
+		__u32 idx = PP_VLAN_IDX(slot, v), zero = 0;
+
+		err = put_if_changed(m, PPM_TRUNKS, &idx, &zero);
+	}
+	return err;
 }
 
 /*
@@ -325,6 +417,18 @@ static int pp_dev_add_net(struct pp_maps *m, __u32 net_id, const struct pp_net *
 		return -EBUSY;		/* a tap: never both */
 	if (!(dev.flags & PP_DEV_NET) || dev.ifindex != ifindex)
 		dev = (struct pp_dev){ .ifindex = ifindex };
+	if (net->vlan) {
+		/* its trunk entry (or a new slot, filled), before the device names it */
+		__u32 idx = PP_VLAN_IDX(dev.slot, net->vlan);
+		int err;
+
+		if (!(dev.flags & PP_DEV_NET_VLANS) || dev.slot >= PP_MAX_TRUNKS)
+			dev.slot = 0;
+		if (!dev.slot)
+			dev.slot = trunk_alloc(m, ifindex);
+		else if ((err = put_if_changed(m, PPM_TRUNKS, &idx, &net_id)))
+			return err;
+	}
 	dev.flags |= PP_DEV_NET | (net->vlan ? PP_DEV_NET_VLANS : 0);
 	if (!net->vlan)
 		dev.net_id = net_id;
@@ -359,7 +463,8 @@ int pp_dp_net_install(struct pp_maps *m, __u32 net_id, const struct pp_net *want
 	if (old.ifindex && (old.ifindex != net->ifindex || old.vlan != net->vlan)) {
 		struct pp_netvlan_key k = { .ifindex = old.ifindex, .vid = old.vlan };
 
-		if (old.vlan && (err = del_if_owned(m, PPM_NETVLANS, &k, net_id)))
+		if (old.vlan && ((err = trunk_drop(m, old.ifindex, old.vlan, net_id)) ||
+				 (err = del_if_owned(m, PPM_NETVLANS, &k, net_id))))
 			return err;
 		return pp_dev_sync_net(m, old.ifindex);
 	}
@@ -384,7 +489,9 @@ int pp_dp_nets_remove(struct pp_maps *m, const __u32 *ids, size_t n)
 		if (!err && old.ifindex && old.vlan) {
 			struct pp_netvlan_key k = { .ifindex = old.ifindex, .vid = old.vlan };
 
-			err = del_if_owned(m, PPM_NETVLANS, &k, net_id);
+			err = trunk_drop(m, old.ifindex, old.vlan, net_id);
+			if (!err)
+				err = del_if_owned(m, PPM_NETVLANS, &k, net_id);
 		}
 		for (j = 0; j < ndevs && devs[j] != old.ifindex; j++)
 			;

@@ -100,6 +100,16 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } PP_MAP_FDB SEC(".maps");
 
+/* Networks by (trunk slot, VID): PP_VLAN_IDX(dev->slot, vid) -> network id. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PP_MAX_TRUNKS * PP_VID_SLOTS);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} PP_MAP_TRUNKS SEC(".maps");
+
 /* Local ports by destination MAC, a cache line per bucket: pp_dst_idx(). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

@@ -25,6 +25,7 @@ const struct pp_map_desc pp_map_desc[PPM_COUNT] = {
 	[PPM_FDB]	  = { STR(PP_MAP_FDB), PP_MK_HASH, sizeof(struct pp_fdb_key), 4 },
 	[PPM_FLOOD]	  = { STR(PP_MAP_FLOOD), PP_MK_HASH, 4, sizeof(struct pp_flood) },
 	[PPM_DST]	  = { STR(PP_MAP_DST), PP_MK_ARRAY, 4, sizeof(struct pp_dst_bucket) },
+	[PPM_TRUNKS]	  = { STR(PP_MAP_TRUNKS), PP_MK_ARRAY, 4, 4 },
 	[PPM_SPORT_STATS] = { STR(PP_MAP_SPORT_STATS), PP_MK_PERCPU_ARRAY, 4,
 			      sizeof(struct pp_sport_stats) },
 	[PPM_IPORT_DROPS] = { STR(PP_MAP_IPORT_DROPS), PP_MK_PERCPU_ARRAY, 4,
@@ -84,6 +85,7 @@ unsigned pp_map_max_entries(const struct pp_map_sizes *s, enum pp_map_id id)
 	case PPM_FLOOD:
 	case PPM_NET_DROPS:	return s->max_nets;
 	case PPM_DST:		return s->max_nets * PP_DST_BUCKETS;
+	case PPM_TRUNKS:	return PP_MAX_TRUNKS * PP_VID_SLOTS;
 	case PPM_FDB:
 	case PPM_NEIGH:
 	case PPM_SEC_SRC:

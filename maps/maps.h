@@ -43,6 +43,7 @@ enum pp_map_id {
 	PPM_RULE_SET,
 	PPM_RULE_STATS,		/* per-CPU hash, written by the programs */
 	PPM_DST,
+	PPM_TRUNKS,
 	PPM_COUNT,
 };
 
@@ -86,6 +87,7 @@ struct pp_maps {
 	 * only writer; pp_maps_refresh() takes in what anyone else changed.
 	 */
 	struct pp_shadow *shadow[PPM_COUNT];
+	bool trunks_full;	/* every trunk slot was taken (loader/dataplane.c) */
 };
 
 /* Forget the in-memory copies: the next read of each map reloads it. */

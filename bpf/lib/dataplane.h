@@ -153,6 +153,21 @@ static __always_inline __u32 pp_slot_tap(__u32 slot, const struct pp_iport *qi)
 	return ifindex;
 }
 
+/*
+ * The network of (device dev, VID) on a device with VLAN networks: its trunk
+ * slot's direct index, or pp_netvlans for a device without one.
+ */
+static __always_inline __u32 *pp_netvlan(const struct pp_dev *dev,
+					 const struct pp_netvlan_key *vk)
+{
+	__u32 idx;
+
+	if (!dev->slot)
+		return bpf_map_lookup_elem(&PP_MAP_NETVLANS, vk);
+	idx = PP_VLAN_IDX(dev->slot, vk->vid);
+	return bpf_map_lookup_elem(&PP_MAP_TRUNKS, &idx);
+}
+
 /* The device of network net_id, or 0, checked the same way. */
 static __always_inline __u32 pp_net_dev(__u32 net_id, const struct pp_net *net)
 {
@@ -164,7 +179,7 @@ static __always_inline __u32 pp_net_dev(__u32 net_id, const struct pp_net *net)
 		return 0;
 	if (!net->vlan)
 		return dev->net_id == net_id ? ifindex : 0;
-	id = bpf_map_lookup_elem(&PP_MAP_NETVLANS, &vk);
+	id = pp_netvlan(dev, &vk);
 	return id && *id == net_id ? ifindex : 0;
 }
 
@@ -468,7 +483,7 @@ static __always_inline __u32 pp_net_of(const struct pp_dev *dev, __u32 ifindex,
 		return dev->net_id;
 	}
 	vk.vid = vid;
-	id = dev->flags & PP_DEV_NET_VLANS ? bpf_map_lookup_elem(&PP_MAP_NETVLANS, &vk) : 0;
+	id = dev->flags & PP_DEV_NET_VLANS ? pp_netvlan(dev, &vk) : 0;
 	if (id && *id)
 		return *id;
 	*reason = dev->net_id ? PP_DROP_TAGGED_ON_UNTAGGED_NET : PP_DROP_UNKNOWN_PORT;

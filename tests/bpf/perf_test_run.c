@@ -114,7 +114,9 @@ static int fill(struct pp_dataplane *dp, uint32_t n)
 	}
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t id = i + 1, s = i / VIDS + 1, vid = i % VIDS + 1;
-		struct pp_net net = { .ifindex = NET_IF(s), .vlan = vid, .mtu = 1500 };
+		/* one local port per network: the loader names it (pp_net.lone_sport) */
+		struct pp_net net = { .ifindex = NET_IF(s), .vlan = vid, .mtu = 1500,
+				      .lone_sport = id };
 		struct pp_netvlan_key vk = { .ifindex = NET_IF(s), .vid = vid };
 		struct pp_sport sp = { .slot = s, .net_id = id, .match = PP_MATCH_VLAN,
 				       .outer_vid = vid };

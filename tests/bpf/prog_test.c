@@ -1486,6 +1486,43 @@ static const struct tcase dst_cases[] = {
 	  FR(BAD, EXT), FWD, .out = { REDIR(TAP2, FR(BAD, EXT, Q(100))) } },
 };
 
+/*
+ * Trunk slots (pp_trunks): a device without one goes by pp_netvlans; an
+ * entry naming a network of another device never delivers.
+ */
+static const struct tcase trunk_cases[] = {
+	{ "trunk: device without a slot: VLAN 3001 by pp_netvlans -> vlan 101", P_NET, DEVDE,
+	  FR(M1, EXT, Q(3001)), FWD, .out = { REDIR(TAP1, FR(M1, EXT, Q(101))) } },
+	{ "trunk: device without a slot: vlan 101 -> net E, tag 3001 by pp_netvlans", P_TAP, TAP1,
+	  FR(EXT, M1, Q(101)), FWD, .out = { REDIR(DEVDE, FR(EXT, M1, Q(3001))) } },
+	{ "trunk: forged (slot, 3001) naming net F (another device's): dropped", P_NET, DEVDE,
+	  FR(M1, EXT, Q(3001)), DROP_NET(0, PP_DROP_UNKNOWN_PORT) },
+};
+
+static void run_pair(struct progs *p, const struct tcase *c);
+
+static void check_trunks(struct progs *p)
+{
+	__u32 ifi = DEVDE, idx;
+	struct pp_dev dev, saved;
+	__u32 f = NET_F, e;
+
+	pp_dev_get(&p->maps, ifi, &saved);
+	printf("%s trunk: the device of VLAN network E has a slot\n", saved.slot ? "PASS" : "FAIL");
+	saved.slot ? passed++ : failed++;
+	dev = saved;
+	dev.slot = 0;
+	pp_dev_put(&p->maps, ifi, &dev);
+	run_pair(p, &trunk_cases[0]);
+	run_pair(p, &trunk_cases[1]);
+	pp_dev_put(&p->maps, ifi, &saved);
+	idx = PP_VLAN_IDX(saved.slot, 3001);
+	pp_map_get(&p->maps, PPM_TRUNKS, &idx, &e);
+	pp_map_put(&p->maps, PPM_TRUNKS, &idx, &f);
+	run_pair(p, &trunk_cases[2]);
+	pp_map_put(&p->maps, PPM_TRUNKS, &idx, &e);
+}
+
 static void run_pair(struct progs *p, const struct tcase *c)
 {
 	struct snap tc;
@@ -1823,6 +1860,7 @@ int main(void)
 	}
 	check_lone_hint(&p);
 	check_dst_buckets(&p);
+	check_trunks(&p);
 	run_dhcp_cases(&p);
 	check_rule_counters(&p);
 	measure_rules(&p);

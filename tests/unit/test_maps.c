@@ -237,6 +237,80 @@ static void test_net_devices(void **state)
 	assert_int_equal(pp_dp_net_install(m, 4, &c), -EBUSY);
 }
 
+/*
+ * Trunk slots: a device with VLAN networks gets one (its networks written
+ * at (slot, VID) first); two devices, two slots; the last VLAN network
+ * leaving gives the slot back, emptied; with every slot taken a device goes
+ * without one (the programs then use pp_netvlans, which is always kept).
+ */
+static __u32 trunk_get(struct pp_maps *m, __u32 slot, __u16 vid)
+{
+	__u32 idx = PP_VLAN_IDX(slot, vid), v = 0;
+
+	assert_int_equal(pp_map_get(m, PPM_TRUNKS, &idx, &v), 0);
+	return v;
+}
+
+static void test_trunk_slots(void **state)
+{
+	struct pp_maps *m = &((struct pp_dataplane *)*state)->maps;
+	struct pp_net a = { .ifindex = 60, .vlan = 10, .mtu = 1500 };
+	struct pp_net b = { .ifindex = 60, .vlan = 20, .mtu = 1500 };
+	struct pp_net c = { .ifindex = 61, .vlan = 10, .mtu = 1500 };
+	struct pp_netvlan_key k = { .ifindex = 61, .vid = 10 };
+	struct pp_dev d60, d61;
+	__u32 id, s60;
+
+	assert_int_equal(pp_dp_net_install(m, 1, &a), 0);
+	assert_int_equal(pp_dp_net_install(m, 2, &b), 0);
+	assert_int_equal(pp_dp_net_install(m, 3, &c), 0);
+	assert_int_equal(pp_dev_get(m, 60, &d60), 0);
+	assert_int_equal(pp_dev_get(m, 61, &d61), 0);
+	s60 = d60.slot;
+	assert_true(s60 >= 1 && d61.slot >= 1 && s60 != d61.slot);
+	assert_int_equal(trunk_get(m, s60, 10), 1);
+	assert_int_equal(trunk_get(m, s60, 20), 2);
+	assert_int_equal(trunk_get(m, d61.slot, 10), 3);
+	assert_int_equal(pp_netvlan_get(m, k, &id), 0);	/* the hash is kept too */
+	assert_int_equal(id, 3);
+
+	/* network 2 moves to VLAN 30: its old entry goes */
+	b.vlan = 30;
+	assert_int_equal(pp_dp_net_install(m, 2, &b), 0);
+	assert_int_equal(trunk_get(m, s60, 20), 0);
+	assert_int_equal(trunk_get(m, s60, 30), 2);
+
+	/* the device's last VLAN networks leave: the slot is given back, empty */
+	assert_int_equal(pp_dp_net_remove(m, 1), 0);
+	assert_int_equal(pp_dp_net_remove(m, 2), 0);
+	assert_int_equal(pp_dev_get(m, 60, &d60), 0);
+	assert_int_equal(d60.slot, 0);
+	assert_int_equal(trunk_get(m, s60, 10), 0);
+	assert_int_equal(trunk_get(m, s60, 30), 0);
+
+	/* every slot taken: the next device has none, and still works by the hash */
+	__u32 n = 4;
+	for (__u32 dev = 100; dev < 100 + PP_MAX_TRUNKS; dev++) {
+		struct pp_net x = { .ifindex = dev, .vlan = 5, .mtu = 1500 };
+
+		if (n >= 8)
+			break;			/* the unit maps have 8 network ids */
+		assert_int_equal(pp_dp_net_install(m, n++, &x), 0);
+	}
+	struct pp_net y = { .ifindex = 200, .vlan = 7, .mtu = 1500 };
+	struct pp_netvlan_key ky = { .ifindex = 200, .vid = 7 };
+	struct pp_dev d200;
+
+	assert_int_equal(pp_dp_net_remove(m, 7), 0);	/* gives a slot back... */
+	m->trunks_full = true;			/* ...but as if the others were all taken */
+	assert_int_equal(pp_dp_net_install(m, 7, &y), 0);
+	assert_int_equal(pp_dev_get(m, 200, &d200), 0);
+	assert_int_equal(d200.slot, 0);
+	assert_true(d200.flags & PP_DEV_NET_VLANS);
+	assert_int_equal(pp_netvlan_get(m, ky, &id), 0);
+	assert_int_equal(id, 7);
+}
+
 static void test_iport_tap_recreated(void **state)
 {
 	struct pp_maps *m = &((struct pp_dataplane *)*state)->maps;
@@ -429,6 +503,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_flood_list_and_iter, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shadow_matches_kernel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dst_buckets, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_trunk_slots, setup, teardown),
 	};
 
 	snprintf(pin_root, sizeof(pin_root), "/sys/fs/bpf/pp-unit-%d", getpid());
