@@ -61,11 +61,13 @@ static const char usage[] =
 "      --check           validate the binding files and exit: 0 if valid,\n"
 "                        1 with the errors (file:line:column: reason) on\n"
 "                        stderr; touches nothing\n"
-"      --max-iports N    instance-port slots (default 1024; maps are sized\n"
-"      --max-sports N    service port ids (default 131072)  when first\n"
-"      --max-networks N  network ids (default 4096)         created, and\n"
-"      --max-ifindex N   device ifindexes (default 1048576) must match\n"
-"                                                           when adopted)\n"
+"      --max-iports N    instance-port slots (default 1024)\n"
+"      --max-sports N    service port ids (default 131072)\n"
+"      --max-networks N  network ids (default 4096, at most 65536: each\n"
+"                        takes 4 KiB of pp_dst)\n"
+"      --max-ifindex N   device ifindexes (default 1048576)\n"
+"                        (maps are sized when first created, and must\n"
+"                        match when adopted)\n"
 "  -h, --help            this text\n";
 
 struct opts {
@@ -161,7 +163,8 @@ static int parse_args(int argc, char **argv)
 			O.sizes.max_macs = O.sizes.max_match = O.sizes.max_sports;
 			break;
 		case O_MAXN:
-			if (parse_uint(optarg, 2, 1 << 20, &O.sizes.max_nets))
+			/* pp_dst takes 4 KiB per network id: 256 MiB at the most */
+			if (parse_uint(optarg, 2, 1 << 16, &O.sizes.max_nets))
 				goto bad;
 			break;
 		case O_MAXIF:
