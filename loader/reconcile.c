@@ -229,11 +229,19 @@ struct devmemo {
 	size_t cap;
 };
 
+/* Slots for n keys in an open-addressed memo: a power of two, at most half full. */
+static size_t memo_cap(size_t n)
+{
+	size_t cap = 16;
+
+	while (cap < 2 * n + 2)
+		cap *= 2;
+	return cap;
+}
+
 static int memo_init(struct devmemo *dm, size_t n)
 {
-	dm->cap = 16;
-	while (dm->cap < 2 * n + 2)
-		dm->cap *= 2;
+	dm->cap = memo_cap(n);
 	dm->key = calloc(dm->cap, sizeof(*dm->key));
 	dm->val = calloc(dm->cap, sizeof(*dm->val));
 	return dm->key && dm->val ? 0 : -ENOMEM;
@@ -283,28 +291,24 @@ static __u32 link_state(const char *name, bool *up)
 /* ---- per-name memo of link_state(), for one reconcile pass ------------------ */
 
 struct linkmemo {
-	const char **name;	/* NULL: empty (the configuration's strings) */
-	__u32 *ifindex;
-	bool *up;
+	struct {
+		const char *name;	/* NULL: empty (the configuration's strings) */
+		__u32 ifindex;
+		bool up;
+	} *e;
 	size_t cap;
 };
 
 static int linkmemo_init(struct linkmemo *lm, size_t n)
 {
-	lm->cap = 16;
-	while (lm->cap < 2 * n + 2)
-		lm->cap *= 2;
-	lm->name = calloc(lm->cap, sizeof(*lm->name));
-	lm->ifindex = calloc(lm->cap, sizeof(*lm->ifindex));
-	lm->up = calloc(lm->cap, sizeof(*lm->up));
-	return lm->name && lm->ifindex && lm->up ? 0 : -ENOMEM;
+	lm->cap = memo_cap(n);
+	lm->e = calloc(lm->cap, sizeof(*lm->e));
+	return lm->e ? 0 : -ENOMEM;
 }
 
 static void linkmemo_free(struct linkmemo *lm)
 {
-	free(lm->name);
-	free(lm->ifindex);
-	free(lm->up);
+	free(lm->e);
 }
 
 /* link_state(name), asked of the kernel once per name and pass. */
@@ -312,14 +316,14 @@ static __u32 link_state_memo(struct linkmemo *lm, const char *name, bool *up)
 {
 	size_t i = name_hash(0, name) & (lm->cap - 1);
 
-	while (lm->name[i] && strcmp(lm->name[i], name))
+	while (lm->e[i].name && strcmp(lm->e[i].name, name))
 		i = (i + 1) & (lm->cap - 1);
-	if (!lm->name[i]) {
-		lm->name[i] = name;
-		lm->ifindex[i] = link_state(name, &lm->up[i]);
+	if (!lm->e[i].name) {
+		lm->e[i].name = name;
+		lm->e[i].ifindex = link_state(name, &lm->e[i].up);
 	}
-	*up = lm->up[i];
-	return lm->ifindex[i];
+	*up = lm->e[i].up;
+	return lm->e[i].ifindex;
 }
 
 /* Bring a tap up, as a VIF plug does.  Returns 0 or -errno. */

@@ -92,19 +92,22 @@ static __always_inline __u32 ctx_gso_size(const struct xdp_md *ctx)
 	return 0;
 }
 
-/* Remove the outermost tag: move the MACs 4 bytes on, start there. */
-static __always_inline int ctx_tag_pop(struct xdp_md *ctx)
+/*
+ * Move the start of the frame by delta bytes (> 0: shorter, < 0: longer),
+ * its two MACs moving with it; what lies between is the caller's.
+ */
+static __always_inline int ctx_move_macs(struct xdp_md *ctx, int delta)
 {
-	void *data = ctx_data(ctx), *end = ctx_data_end(ctx);
+	void *data = ctx_data(ctx);
 	__u32 m0, m1, m2;
 
-	if (data + ETH_HLEN + 4 > end)
+	if (data + 12 > ctx_data_end(ctx))
 		return -1;
 	m0 = ((__u32 *)data)[0];
 	m1 = ((__u32 *)data)[1];
 	m2 = ((__u32 *)data)[2];
-	if (bpf_xdp_adjust_head(ctx, 4))
-		return -1;
+	if (bpf_xdp_adjust_head(ctx, delta))
+		return -1;		/* no headroom left */
 	data = ctx_data(ctx);
 	if (data + 12 > ctx_data_end(ctx))
 		return -1;
@@ -114,25 +117,24 @@ static __always_inline int ctx_tag_pop(struct xdp_md *ctx)
 	return 0;
 }
 
+/* Remove the outermost tag: move the MACs 4 bytes on, start there. */
+static __always_inline int ctx_tag_pop(struct xdp_md *ctx)
+{
+	if (ctx_data(ctx) + ETH_HLEN + 4 > ctx_data_end(ctx))
+		return -1;
+	return ctx_move_macs(ctx, 4);
+}
+
 /* Add a new outermost tag (TPID in network order, TCI in host order). */
 static __always_inline int ctx_tag_push(struct xdp_md *ctx, __be16 tpid, __u16 tci)
 {
-	void *data = ctx_data(ctx), *end = ctx_data_end(ctx);
-	__u32 m0, m1, m2;
+	void *data;
 
-	if (data + 12 > end)
+	if (ctx_move_macs(ctx, -4))
 		return -1;
-	m0 = ((__u32 *)data)[0];
-	m1 = ((__u32 *)data)[1];
-	m2 = ((__u32 *)data)[2];
-	if (bpf_xdp_adjust_head(ctx, -4))
-		return -1;		/* no headroom left */
 	data = ctx_data(ctx);
 	if (data + 16 > ctx_data_end(ctx))
 		return -1;
-	((__u32 *)data)[0] = m0;
-	((__u32 *)data)[1] = m1;
-	((__u32 *)data)[2] = m2;
 	((__be16 *)data)[6] = tpid;
 	((__be16 *)data)[7] = bpf_htons(tci);
 	return 0;
@@ -154,26 +156,13 @@ struct ctx_tag {
 static __always_inline int ctx_retag(struct xdp_md *ctx, __u32 have, __u32 want,
 				     const struct ctx_tag *t)
 {
-	void *data = ctx_data(ctx), *end = ctx_data_end(ctx);
-	__u32 m0, m1, m2;
 	struct ctx_tag *to;
 
-	if (have > 2 || want > 2 || data + ETH_HLEN + 4 * have > end)
+	if (have > 2 || want > 2 || ctx_data(ctx) + ETH_HLEN + 4 * have > ctx_data_end(ctx))
 		return -1;
-	if (have != want) {
-		m0 = ((__u32 *)data)[0];
-		m1 = ((__u32 *)data)[1];
-		m2 = ((__u32 *)data)[2];
-		if (bpf_xdp_adjust_head(ctx, 4 * ((int)have - (int)want)))
-			return -1;	/* no headroom left */
-		data = ctx_data(ctx);
-		if (data + 12 > ctx_data_end(ctx))
-			return -1;
-		((__u32 *)data)[0] = m0;
-		((__u32 *)data)[1] = m1;
-		((__u32 *)data)[2] = m2;
-	}
-	to = data + 12;
+	if (have != want && ctx_move_macs(ctx, 4 * ((int)have - (int)want)))
+		return -1;
+	to = ctx_data(ctx) + 12;
 	if (want > 0) {
 		if ((void *)(to + 1) > ctx_data_end(ctx))
 			return -1;

@@ -1417,6 +1417,19 @@ static const struct tcase lone_cases[] = {
 	  FR(M2, EXT), FWD, .out = { REDIR(TAP2, FR(M2, EXT)) } },
 };
 
+/* One case through TC (tag in the frame) and XDP. */
+static void run_pair(struct progs *p, const struct tcase *c)
+{
+	struct snap tc;
+	int ok = run_tc(p, c, 0, &tc);
+
+	printf("%s tc %s\n", ok ? "PASS" : "FAIL", c->name);
+	ok ? passed++ : failed++;
+	ok = run_xdp(p, c, &tc);
+	printf("%s xdp %s\n", ok ? "PASS" : "FAIL", c->name);
+	ok ? passed++ : failed++;
+}
+
 static void lone_check(const char *what, int ok)
 {
 	printf("%s %s\n", ok ? "PASS" : "FAIL", what);
@@ -1426,7 +1439,6 @@ static void lone_check(const char *what, int ok)
 static void check_lone_hint(struct progs *p)
 {
 	struct pp_net a = {}, b = {}, c = {}, d = {}, saved;
-	struct snap tc;
 
 	pp_net_get(&p->maps, NET_A, &a);
 	pp_net_get(&p->maps, NET_B, &b);
@@ -1439,16 +1451,8 @@ static void check_lone_hint(struct progs *p)
 	saved = d;
 	d.lone_sport = 4;
 	pp_net_put(&p->maps, NET_D, &d);
-	for (unsigned i = 0; i < sizeof(lone_cases) / sizeof(lone_cases[0]); i++) {
-		const struct tcase *lc = &lone_cases[i];
-		int ok = run_tc(p, lc, 0, &tc);
-
-		printf("%s tc %s\n", ok ? "PASS" : "FAIL", lc->name);
-		ok ? passed++ : failed++;
-		ok = run_xdp(p, lc, &tc);
-		printf("%s xdp %s\n", ok ? "PASS" : "FAIL", lc->name);
-		ok ? passed++ : failed++;
-	}
+	for (unsigned i = 0; i < sizeof(lone_cases) / sizeof(lone_cases[0]); i++)
+		run_pair(p, &lone_cases[i]);
 	pp_net_put(&p->maps, NET_D, &saved);
 	/* a second local port clears it; the port leaving brings it back */
 	struct pp_sport sp = { .slot = SLOT3, .net_id = NET_C, .match = PP_MATCH_VLAN,
@@ -1499,8 +1503,6 @@ static const struct tcase trunk_cases[] = {
 	  FR(M1, EXT, Q(3001)), DROP_NET(0, PP_DROP_UNKNOWN_PORT) },
 };
 
-static void run_pair(struct progs *p, const struct tcase *c);
-
 static void check_trunks(struct progs *p)
 {
 	__u32 ifi = DEVDE, idx;
@@ -1521,18 +1523,6 @@ static void check_trunks(struct progs *p)
 	pp_map_put(&p->maps, PPM_TRUNKS, &idx, &f);
 	run_pair(p, &trunk_cases[2]);
 	pp_map_put(&p->maps, PPM_TRUNKS, &idx, &e);
-}
-
-static void run_pair(struct progs *p, const struct tcase *c)
-{
-	struct snap tc;
-	int ok = run_tc(p, c, 0, &tc);
-
-	printf("%s tc %s\n", ok ? "PASS" : "FAIL", c->name);
-	ok ? passed++ : failed++;
-	ok = run_xdp(p, c, &tc);
-	printf("%s xdp %s\n", ok ? "PASS" : "FAIL", c->name);
-	ok ? passed++ : failed++;
 }
 
 static void check_dst_buckets(struct progs *p)
