@@ -574,6 +574,8 @@ static int reconcile_sports(struct pp_daemon *d, const struct pp_config *cfg)
 		else
 			set_st(st, PP_ST_ACTIVE, "%s", "");
 	}
+	for (__u32 i = 0; i < cfg->n_sports; i++)
+		d->sport_st[i].own_error = d->sport_st[i].status == PP_ST_ERROR;
 	return 0;
 }
 
@@ -1057,8 +1059,8 @@ static void derive_statuses(struct pp_daemon *d, const struct pp_config *cfg)
 		struct pp_obj_status *st = &d->sport_st[i];
 		const struct pp_obj_status *ist = &d->iport_st[c->iport], *nst = &d->net_st[c->network];
 
-		if (st->status == PP_ST_ERROR)
-			continue;
+		if (st->status == PP_ST_ERROR && st->own_error)
+			continue;	/* its own: until the next full reconcile */
 		if (ist->status == PP_ST_DOWN || ist->status == PP_ST_ERROR)
 			set_st(st, PP_ST_DOWN, "instance port %s: %s", cfg->iports[c->iport].name,
 			       ist->reason);

@@ -25,6 +25,12 @@ struct pp_obj_status {
 	__u32 ifindex;		/* network device or tap; 0 if absent */
 	int mode;		/* effective: PP_XDP_MODE_TC or _XDP (loader/xdp.h); -1 none */
 	char mode_reason[200];	/* why that mode */
+	/*
+	 * A service port's ERROR of its own (programming it failed), kept
+	 * until the next full reconcile; an ERROR taken from its network is
+	 * derived again at every pass.
+	 */
+	bool own_error;
 };
 
 struct pp_names;
