@@ -320,6 +320,31 @@ static void add_meta(struct pp_api *a, json_object *o, enum kind k, const char *
 	json_object_object_add(o, "source", json_object_new_string(so ? "api" : "file"));
 }
 
+/* Addresses and MACs as the binding files write them. */
+static json_object *json_addr(const struct pp_cfg_addr *ad, bool with_len)
+{
+	char buf[64];
+
+	pp_addr_format(ad, with_len, buf, sizeof(buf));
+	return json_object_new_string(buf);
+}
+
+static json_object *json_mac(const uint8_t mac[PP_ETH_ALEN])
+{
+	char buf[PP_MAC_STRLEN];
+
+	pp_mac_format(mac, buf);
+	return json_object_new_string(buf);
+}
+
+static json_object *json_ip4(const uint8_t v[4])
+{
+	char buf[16];
+
+	snprintf(buf, sizeof(buf), "%u.%u.%u.%u", v[0], v[1], v[2], v[3]);
+	return json_object_new_string(buf);
+}
+
 static json_object *net_json(struct pp_api *a, uint32_t i)
 {
 	const struct pp_cfg_network *n = &a->d->cfg->networks[i];
@@ -332,18 +357,12 @@ static json_object *net_json(struct pp_api *a, uint32_t i)
 		json_object_object_add(o, "vlan", json_object_new_int(n->vlan));
 	if (n->has_gateway) {
 		json_object *g = json_object_new_object();
-		char buf[64];
 
-		if (n->gw4.family) {
-			pp_addr_format(&n->gw4, false, buf, sizeof(buf));
-			json_object_object_add(g, "ipv4", json_object_new_string(buf));
-		}
-		if (n->gw6.family) {
-			pp_addr_format(&n->gw6, false, buf, sizeof(buf));
-			json_object_object_add(g, "ipv6", json_object_new_string(buf));
-		}
-		pp_mac_format(n->gw_mac, buf);
-		json_object_object_add(g, "mac", json_object_new_string(buf));
+		if (n->gw4.family)
+			json_object_object_add(g, "ipv4", json_addr(&n->gw4, false));
+		if (n->gw6.family)
+			json_object_object_add(g, "ipv6", json_addr(&n->gw6, false));
+		json_object_object_add(g, "mac", json_mac(n->gw_mac));
 		json_object_object_add(o, "gateway", g);
 	}
 	add_meta(a, o, K_NET, n->name);
@@ -369,14 +388,10 @@ static json_object *rule_json(const struct pp_cfg_rule *r)
 	}
 	if (r->has_icmp_type)
 		json_object_object_add(o, "icmp-type", json_object_new_int(r->icmp_type));
-	if (r->from.family) {
-		pp_addr_format(&r->from, true, buf, sizeof(buf));
-		json_object_object_add(o, "from", json_object_new_string(buf));
-	}
-	if (r->to.family) {
-		pp_addr_format(&r->to, true, buf, sizeof(buf));
-		json_object_object_add(o, "to", json_object_new_string(buf));
-	}
+	if (r->from.family)
+		json_object_object_add(o, "from", json_addr(&r->from, true));
+	if (r->to.family)
+		json_object_object_add(o, "to", json_addr(&r->to, true));
 	json_object_object_add(o, "action", json_object_new_string(r->allow ? "allow" : "drop"));
 	return o;
 }
@@ -385,8 +400,6 @@ static json_object *rule_json(const struct pp_cfg_rule *r)
 static void sport_services_json(const struct pp_config *cfg, const struct pp_cfg_sport *s,
 				json_object *b)
 {
-	char buf[64];
-
 	if (s->security) {
 		json_object *sec = json_object_new_object(), *pairs = json_object_new_array();
 		json_object *in = json_object_new_array(), *eg = json_object_new_array();
@@ -394,12 +407,9 @@ static void sport_services_json(const struct pp_config *cfg, const struct pp_cfg
 		for (uint32_t j = 0; j < s->n_pairs; j++) {
 			json_object *p = json_object_new_object();
 
-			pp_mac_format(s->pairs[j].mac, buf);
-			json_object_object_add(p, "mac", json_object_new_string(buf));
-			if (s->pairs[j].has_ip) {
-				pp_addr_format(&s->pairs[j].ip, true, buf, sizeof(buf));
-				json_object_object_add(p, "ip", json_object_new_string(buf));
-			}
+			json_object_object_add(p, "mac", json_mac(s->pairs[j].mac));
+			if (s->pairs[j].has_ip)
+				json_object_object_add(p, "ip", json_addr(&s->pairs[j].ip, true));
 			json_object_array_add(pairs, p);
 		}
 		for (uint32_t j = 0; j < s->n_ingress + s->n_egress; j++)
@@ -418,19 +428,13 @@ static void sport_services_json(const struct pp_config *cfg, const struct pp_cfg
 		json_object *d = json_object_new_object(), *dns = json_object_new_array();
 		json_object *rt = json_object_new_array();
 
-		for (uint32_t j = 0; j < s->n_dns; j++) {
-			snprintf(buf, sizeof(buf), "%u.%u.%u.%u", s->dns[j][0], s->dns[j][1],
-				 s->dns[j][2], s->dns[j][3]);
-			json_object_array_add(dns, json_object_new_string(buf));
-		}
+		for (uint32_t j = 0; j < s->n_dns; j++)
+			json_object_array_add(dns, json_ip4(s->dns[j]));
 		for (uint32_t j = 0; j < s->n_routes; j++) {
 			json_object *r = json_object_new_object();
-			const uint8_t *v = s->routes[j].via;
 
-			pp_addr_format(&s->routes[j].to, true, buf, sizeof(buf));
-			json_object_object_add(r, "to", json_object_new_string(buf));
-			snprintf(buf, sizeof(buf), "%u.%u.%u.%u", v[0], v[1], v[2], v[3]);
-			json_object_object_add(r, "via", json_object_new_string(buf));
+			json_object_object_add(r, "to", json_addr(&s->routes[j].to, true));
+			json_object_object_add(r, "via", json_ip4(s->routes[j].via));
 			json_object_array_add(rt, r);
 		}
 		json_object_object_add(d, "dns", dns);
@@ -469,12 +473,9 @@ static json_object *sport_json(struct pp_api *a, uint32_t i)
 		json_object_object_add(o, "mac", json_object_new_string(mac));
 	if (s->n_addrs) {
 		json_object *ad = json_object_new_array();
-		char buf[64];
 
-		for (uint32_t j = 0; j < s->n_addrs; j++) {
-			pp_addr_format(&s->addrs[j], true, buf, sizeof(buf));
-			json_object_array_add(ad, json_object_new_string(buf));
-		}
+		for (uint32_t j = 0; j < s->n_addrs; j++)
+			json_object_array_add(ad, json_addr(&s->addrs[j], true));
 		json_object_object_add(o, "addresses", ad);
 	}
 	json_object_object_add(b, "network", json_object_new_string(cfg->networks[s->network].name));
@@ -491,12 +492,10 @@ static json_object *iport_json(struct pp_api *a, uint32_t i)
 {
 	const struct pp_cfg_iport *p = &a->d->cfg->iports[i];
 	json_object *o = json_object_new_object(), *sps = json_object_new_array();
-	char mac[PP_MAC_STRLEN];
 
-	pp_mac_format(p->mac, mac);
 	json_object_object_add(o, "name", json_object_new_string(p->name));
 	json_object_object_add(o, "device", json_object_new_string(p->device));
-	json_object_object_add(o, "mac", json_object_new_string(mac));
+	json_object_object_add(o, "mac", json_mac(p->mac));
 	json_object_object_add(o, "mtu", json_object_new_int(p->mtu));
 	json_object_object_add(o, "mode", json_object_new_string(pp_mode_name(p->mode)));
 	add_meta(a, o, K_IPORT, p->name);
