@@ -184,13 +184,14 @@ static __always_inline __u32 pp_net_dev(__u32 net_id, const struct pp_net *net)
 }
 
 /*
- * Deliver a frame carrying ntags tags to local service port q of network
- * net_id: retag it for q and send it to q's tap.
+ * Deliver a frame carrying ntags tags to local service port q (its entry
+ * qs, as pp_fdb_find() read it) of network net_id: retag it for q and send
+ * it to q's tap.
  */
-static __always_inline int pp_to_sport(struct __ctx_buff *ctx, __u32 q, __u32 net_id,
+static __always_inline int pp_to_sport(struct __ctx_buff *ctx, __u32 q,
+				       const struct pp_sport *qs, __u32 net_id,
 				       const struct pp_frame *f)
 {
-	struct pp_sport *qs = bpf_map_lookup_elem(&PP_MAP_SPORTS, &q);
 	struct pp_iport *qi;
 	__u32 slot, tap, len;
 	int act;
@@ -306,29 +307,30 @@ static __always_inline int pp_flood_copies(struct __ctx_buff *ctx, __u32 net_id,
 }
 #endif
 
-/* Is service port q on network net_id, with MAC mac? */
-static __always_inline int pp_sport_is(__u32 q, __u32 net_id, const __u8 *mac)
+/* Service port q's entry if it has MAC mac (NULL: any), else NULL. */
+static __always_inline struct pp_sport *pp_sport_with(__u32 q, const __u8 *mac)
 {
 	struct pp_sport *sp = bpf_map_lookup_elem(&PP_MAP_SPORTS, &q);
 
-	return sp && sp->net_id == net_id && pp_mac_eq(sp->mac, mac);
+	return sp && (!mac || pp_mac_eq(sp->mac, mac)) ? sp : NULL;
 }
 
 /*
- * The local service port of network net_id that MAC dst belongs to, or 0:
- * the network's lone port when dst is its MAC, else the port its pp_dst
- * bucket names (both verified against the port's entry), else pp_fdb when
- * the bucket says it does not hold everything.  One cache line for most
- * destinations, local or not.
+ * The local service port of network net_id that MAC dst belongs to, or 0,
+ * and in *qs its entry (read once, for pp_to_sport(), which checks its
+ * network): the network's lone port when dst is its MAC, else the port its
+ * pp_dst bucket names (both verified: on net_id, with MAC dst), else pp_fdb
+ * when the bucket says it does not hold everything.  One cache line for
+ * most destinations, local or not.
  */
 static __always_inline __u32 pp_fdb_find(__u32 net_id, const struct pp_net *net,
-					 const __u8 *dst)
+					 const __u8 *dst, struct pp_sport **qs)
 {
 	struct pp_fdb_key fk = { .net_id = net_id };
 	__u32 lone = net->lone_sport, idx = pp_dst_idx(net_id, dst), i, *q;
 	struct pp_dst_bucket *b;
 
-	if (lone && pp_sport_is(lone, net_id, dst))
+	if (lone && (*qs = pp_sport_with(lone, dst)) && (*qs)->net_id == net_id)
 		return lone;
 	b = bpf_map_lookup_elem(&PP_MAP_DST, &idx);
 	if (b) {
@@ -336,7 +338,8 @@ static __always_inline __u32 pp_fdb_find(__u32 net_id, const struct pp_net *net,
 		for (i = 0; i < PP_DST_WAYS; i++) {
 			__u32 w = b->way[i].sport;
 
-			if (w && pp_mac_eq(b->way[i].mac, dst) && pp_sport_is(w, net_id, dst))
+			if (w && pp_mac_eq(b->way[i].mac, dst) && (*qs = pp_sport_with(w, dst)) &&
+			    (*qs)->net_id == net_id)
 				return w;
 		}
 		if (!(b->flags & PP_DST_MORE))
@@ -344,7 +347,10 @@ static __always_inline __u32 pp_fdb_find(__u32 net_id, const struct pp_net *net,
 	}
 	__builtin_memcpy(fk.mac, dst, ETH_ALEN);
 	q = bpf_map_lookup_elem(&PP_MAP_FDB, &fk);
-	return q ? *q : 0;
+	if (!q || !*q)
+		return 0;
+	*qs = pp_sport_with(*q, NULL);
+	return *q;
 }
 
 /* Does net_id have a local service port other than except? */
@@ -361,7 +367,7 @@ static __always_inline int pp_flood_any(__u32 net_id, __u32 except)
 static __always_inline int pp_from_vm(struct __ctx_buff *ctx)
 {
 	__u32 ifindex = ctx_ifindex(ctx), slot, id, net_id, reason = 0, q;
-	struct pp_sport *sp;
+	struct pp_sport *sp, *qs = NULL;
 	struct pp_iport *ip;
 	struct pp_dev *dev;
 	struct pp_net *net;
@@ -446,9 +452,9 @@ static __always_inline int pp_from_vm(struct __ctx_buff *ctx)
 	}
 
 	/* Another local port of the network, or the network's device. */
-	q = net->lone_sport == id ? 0 : pp_fdb_find(net_id, net, f.dst);
+	q = net->lone_sport == id ? 0 : pp_fdb_find(net_id, net, f.dst, &qs);
 	if (q && q != id)
-		ret = pp_to_sport(ctx, q, net_id, &f);
+		ret = pp_to_sport(ctx, q, qs, net_id, &f);
 	else
 		ret = pp_to_net(ctx, net_id, net, f.ntags);
 	if (ctx_handed_to_tc(ret))
@@ -494,6 +500,7 @@ static __always_inline __u32 pp_net_of(const struct pp_dev *dev, __u32 ifindex,
 static __always_inline int pp_from_net(struct __ctx_buff *ctx)
 {
 	__u32 ifindex = ctx_ifindex(ctx), net_id, reason = 0, blame = 0, q;
+	struct pp_sport *qs = NULL;
 	struct pp_net *net;
 	struct pp_dev *dev;
 	struct pp_frame f;
@@ -526,10 +533,10 @@ static __always_inline int pp_from_net(struct __ctx_buff *ctx)
 #endif
 	}
 
-	q = pp_fdb_find(net_id, net, f.dst);
+	q = pp_fdb_find(net_id, net, f.dst, &qs);
 	if (!q)
 		return pp_drop_net(net_id, PP_DROP_UNKNOWN_DST);
-	ret = pp_to_sport(ctx, q, net_id, &f);
+	ret = pp_to_sport(ctx, q, qs, net_id, &f);
 	return ret < 0 ? pp_drop_net(net_id, PP_ERR_REASON(ret)) : ret;
 }
 
