@@ -594,28 +594,24 @@ static int flood_update(struct pp_maps *m, __u32 net_id, __u32 id, bool add)
 {
 	struct pp_flood fl = {};
 	__u32 i, n;
-	int err;
+	int err = 0;
 
 	pp_flood_get(m, net_id, &fl);
 	n = fl.count < PP_FLOOD_MAX ? fl.count : PP_FLOOD_MAX;
 	for (i = 0; i < n && fl.sport[i] != id; i++)
 		;
-	if (add) {
-		if (i < n)
-			return net_set_lone(m, net_id, &fl);
+	if (add && i == n) {
 		if (n == PP_FLOOD_MAX)
 			return -ENOSPC;
 		fl.sport[n] = id;
 		fl.count = n + 1;
 		err = pp_flood_put(m, net_id, &fl);
-		return err ? err : net_set_lone(m, net_id, &fl);
+	} else if (!add && i < n) {
+		fl.sport[i] = fl.sport[n - 1];	/* order does not matter */
+		fl.sport[n - 1] = 0;
+		fl.count = n - 1;
+		err = fl.count ? pp_flood_put(m, net_id, &fl) : pp_flood_del(m, net_id);
 	}
-	if (i == n)
-		return net_set_lone(m, net_id, &fl);
-	fl.sport[i] = fl.sport[n - 1];	/* order does not matter */
-	fl.sport[n - 1] = 0;
-	fl.count = n - 1;
-	err = fl.count ? pp_flood_put(m, net_id, &fl) : pp_flood_del(m, net_id);
 	return err ? err : net_set_lone(m, net_id, &fl);
 }
 
@@ -627,52 +623,58 @@ static int flood_update(struct pp_maps *m, __u32 net_id, __u32 id, bool add)
  * not known without a scan, and a bucket that asks pp_fdb needlessly is
  * only slower.
  */
+/*
+ * The bucket of (net_id, mac) into *b: 0, or 1 when the map has none (sized
+ * for fewer networks), or -errno.
+ */
+static int dst_bucket(struct pp_maps *m, __u32 net_id, const __u8 mac[6], __u32 *idx,
+		      struct pp_dst_bucket *b)
+{
+	int err;
+
+	*idx = pp_dst_idx(net_id, mac);
+	err = pp_map_get(m, PPM_DST, idx, b);
+	return err == -ENOENT ? 1 : err;
+}
+
 static int dst_update(struct pp_maps *m, __u32 net_id, const __u8 mac[6], __u32 id, bool add)
 {
-	__u32 idx = pp_dst_idx(net_id, mac), i, free_way = PP_DST_WAYS;
+	struct pp_dst_way *w = NULL, *free_way = NULL;
 	struct pp_dst_bucket b;
-	int err = pp_map_get(m, PPM_DST, &idx, &b);
+	__u32 idx, i;
+	int err = dst_bucket(m, net_id, mac, &idx, &b);
 
 	if (err)
-		return err == -ENOENT ? 0 : err;	/* a map sized for fewer networks */
-	for (i = 0; i < PP_DST_WAYS; i++) {
-		struct pp_dst_way *w = &b.way[i];
-
-		if (w->sport && !memcmp(w->mac, mac, 6)) {
-			if (add && w->sport == id)
-				return 0;
-			if (!add && w->sport != id)
-				return 0;	/* the MAC is another port's now */
-			if (add) {
-				w->sport = id;
-			} else {
-				memset(w, 0, sizeof(*w));
-			}
-			goto out;
-		}
-		if (!w->sport && free_way == PP_DST_WAYS)
-			free_way = i;
+		return err < 0 ? err : 0;
+	for (i = 0; i < PP_DST_WAYS && !w; i++) {
+		if (b.way[i].sport && !memcmp(b.way[i].mac, mac, 6))
+			w = &b.way[i];
+		else if (!b.way[i].sport && !free_way)
+			free_way = &b.way[i];
 	}
-	if (!add)
-		return 0;
-	if (free_way == PP_DST_WAYS) {
-		b.flags |= PP_DST_MORE;
+	if (!add) {
+		if (!w || w->sport != id)
+			return 0;	/* not there, or the MAC is another port's now */
+		memset(w, 0, sizeof(*w));
+	} else if (w) {
+		w->sport = id;
+	} else if (free_way) {
+		memcpy(free_way->mac, mac, 6);
+		free_way->sport = id;
 	} else {
-		memcpy(b.way[free_way].mac, mac, 6);
-		b.way[free_way].sport = id;
+		b.flags |= PP_DST_MORE;
 	}
-out:
 	return put_if_changed(m, PPM_DST, &idx, &b);
 }
 
 int pp_dp_dst_more(struct pp_maps *m, __u32 net_id, const __u8 mac[6])
 {
-	__u32 idx = pp_dst_idx(net_id, mac);
 	struct pp_dst_bucket b;
-	int err = pp_map_get(m, PPM_DST, &idx, &b);
+	__u32 idx;
+	int err = dst_bucket(m, net_id, mac, &idx, &b);
 
 	if (err)
-		return err == -ENOENT ? 0 : err;
+		return err < 0 ? err : 0;
 	b.flags |= PP_DST_MORE;
 	return put_if_changed(m, PPM_DST, &idx, &b);
 }
