@@ -62,18 +62,23 @@ static __always_inline void ctx_pull(struct __sk_buff *ctx, __u32 len)
 		bpf_skb_pull_data(ctx, len < ctx->len ? len : ctx->len);
 }
 
-/* The tag the receive path moved into metadata, if any. */
-static __always_inline int ctx_meta_tag(const struct __sk_buff *ctx, __u16 *tci)
+/*
+ * The tag the receive path moved into metadata, if any: its TCI and TPID
+ * (network order; the kernel moves only 0x8100 and 0x88a8 there).
+ */
+static __always_inline int ctx_meta_tag(const struct __sk_buff *ctx, __u16 *tci, __be16 *tpid)
 {
 #ifdef PP_TEST
 	if (pp_test_meta.present) {
 		*tci = pp_test_meta.tci;
+		*tpid = pp_test_meta.proto;
 		return 1;
 	}
 #endif
 	if (!ctx->vlan_present)
 		return 0;
 	*tci = ctx->vlan_tci;
+	*tpid = ctx->vlan_proto;
 	return 1;
 }
 

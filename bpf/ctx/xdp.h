@@ -67,10 +67,11 @@ static __always_inline void ctx_pull(struct xdp_md *ctx, __u32 len)
 	(void)len;
 }
 
-static __always_inline int ctx_meta_tag(const struct xdp_md *ctx, __u16 *tci)
+static __always_inline int ctx_meta_tag(const struct xdp_md *ctx, __u16 *tci, __be16 *tpid)
 {
 	(void)ctx;
 	(void)tci;
+	(void)tpid;
 	return 0;
 }
 

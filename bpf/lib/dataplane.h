@@ -41,9 +41,25 @@
 #define PP_ERR(reason)		(-1 - (int)(reason))
 #define PP_ERR_REASON(err)	((__u32)(-1 - (err)))
 
+/*
+ * How many of a VM's frame's tags a service port can match: the outer one
+ * if its TPID is 0x8100 or 0x88a8, then the inner one if its TPID is 0x8100.
+ * A tag after them (0x9100 anywhere, 0x88a8 inside) is "one more tag".
+ */
+static __always_inline __u32 pp_vm_tags(const struct pp_frame *f)
+{
+	if (!f->ntags ||
+	    (f->tpid0 != bpf_htons(ETH_P_8021Q) && f->tpid0 != bpf_htons(ETH_P_8021AD)))
+		return 0;
+	if (f->ntags == 1 || f->tpid1 != bpf_htons(ETH_P_8021Q))
+		return 1;
+	return 2;
+}
+
+/* Untagged from a VM: no tag, or a lone priority tag (VID 0) it can match. */
 static __always_inline int pp_untagged(const struct pp_frame *f)
 {
-	return f->ntags == 0 || (f->ntags == 1 && !(f->tci0 & 0xfff));
+	return f->ntags == 0 || (f->ntags == 1 && !(f->tci0 & 0xfff) && pp_vm_tags(f));
 }
 
 /* Does service port sp, on instance port slot, match frame f exactly? */
@@ -69,16 +85,29 @@ static __always_inline int pp_sport_matches(const struct pp_sport *sp, __u32 slo
 /*
  * Find the service port of a frame from instance port (slot, ip).  Returns
  * its id, or 0 with *reason set.  No fallback on tag count: a frame with
- * more tags than the port its outer tag names is dropped.
+ * more tags than the port its outer tag names is dropped, and so is one with
+ * a tag after those a port can match (pp_vm_tags): too_many_tags where a
+ * port would have matched without it, else unknown_port.
  */
 static __always_inline __u32 pp_classify(const struct pp_iport *ip, __u32 slot,
 					 const struct pp_frame *f, __u32 *reason)
 {
 	__u16 vid0 = f->tci0 & 0xfff, vid1 = f->tci1 & 0xfff;
-	__u32 idx, *id;
+	__u32 m = pp_vm_tags(f), idx, *id;
 
-	if (f->ntags > PP_TAGS_MAX) {
+	if (f->ntags > m) {
 		*reason = PP_DROP_TOO_MANY_TAGS;
+		if (m == 0) {		/* 0x9100 outermost: one tag over the untagged wire */
+			if (!ip->untagged_sport && !(ip->flags & PP_IPORT_HAS_SRCMAC))
+				*reason = PP_DROP_UNKNOWN_PORT;
+		} else if (m == 1 && vid0 == PP_VID_RESERVED) {
+			*reason = PP_DROP_RESERVED_VID;
+		} else if (m == 1 && vid0) {	/* over a single tag: is there its port? */
+			idx = PP_VLAN_IDX(slot, vid0);
+			id = bpf_map_lookup_elem(&PP_MAP_VLANS, &idx);
+			if (!id || !*id)
+				*reason = PP_DROP_UNKNOWN_PORT;
+		}
 		return 0;
 	}
 	if (f->ntags == 2) {
@@ -465,8 +494,11 @@ static __always_inline int pp_from_vm(struct __ctx_buff *ctx)
 
 /*
  * The network a frame on device dev belongs to: the device's untagged
- * network, or the one with the frame's single tag.  Returns its id, or 0
- * with *reason and *blame (the network to count the drop on) set.
+ * network, or the one with the frame's single 0x8100 tag.  A frame whose
+ * outer TPID is 0x88a8 or 0x9100 belongs to none (delivered untagged, the
+ * guest could read that header as the tag of another of its ports).
+ * Returns its id, or 0 with *reason and *blame (the network to count the
+ * drop on) set.
  */
 static __always_inline __u32 pp_net_of(const struct pp_dev *dev, __u32 ifindex,
 				       const struct pp_frame *f, __u32 *reason, __u32 *blame)
@@ -476,6 +508,10 @@ static __always_inline __u32 pp_net_of(const struct pp_dev *dev, __u32 ifindex,
 	__u32 *id;
 
 	*blame = dev->net_id;
+	if (f->ntags && f->tpid0 != bpf_htons(ETH_P_8021Q)) {
+		*reason = dev->net_id ? PP_DROP_TAGGED_ON_UNTAGGED_NET : PP_DROP_UNKNOWN_PORT;
+		return 0;
+	}
 	if (f->ntags > 1) {
 		*reason = PP_DROP_TOO_MANY_TAGS;
 		return 0;

@@ -4,9 +4,12 @@
  *
  * A frame's tags are counted "logically": a tag the receive path moved into
  * skb metadata is the outermost tag, followed by the tags still in the frame.
- * TPIDs 0x8100, 0x88a8 and 0x9100 all count as a tag; the TPID is never part
- * of a match.  Parsing stops after three tags: no service port has more than
- * two, so a third one only needs to be seen, not read.
+ * The parser counts every header with TPID 0x8100, 0x88a8 or 0x9100 as a tag
+ * and records the TPIDs of the first two; which of them may match is each
+ * direction's rule (lib/dataplane.h): from a VM, 0x8100 or 0x88a8 outer and
+ * 0x8100 inner; on a network device, 0x8100 only.  A TPID is never part of a
+ * match beyond that.  Parsing stops after three tags: no service port has
+ * more than two, so a third one only needs to be seen, not read.
  */
 #ifndef PP_FRAME_H
 #define PP_FRAME_H
@@ -30,6 +33,8 @@ struct pp_frame {
 	__u32 len;		/* on the wire, every tag included */
 	__u16 tci0;		/* outermost tag */
 	__u16 tci1;		/* second tag */
+	__be16 tpid0;		/* their TPIDs (network order) */
+	__be16 tpid1;
 	__u8  ntags;		/* 0..2, or 3 for "more than two" */
 	__u8  meta;		/* the outermost tag is in skb metadata */
 	__u8  dst[ETH_ALEN];
@@ -69,7 +74,7 @@ static __always_inline int pp_parse(struct __ctx_buff *ctx, struct pp_frame *f)
 	struct pp_vlan_hdr *vh;
 	void *data, *data_end;
 	struct ethhdr *eth;
-	__be16 proto;
+	__be16 proto, tpid;
 	__u16 tci;
 	int i;
 
@@ -85,9 +90,12 @@ static __always_inline int pp_parse(struct __ctx_buff *ctx, struct pp_frame *f)
 	f->ntags = 0;
 	f->tci0 = 0;
 	f->tci1 = 0;
-	f->meta = ctx_meta_tag(ctx, &tci);
+	f->tpid0 = 0;
+	f->tpid1 = 0;
+	f->meta = ctx_meta_tag(ctx, &tci, &tpid);
 	if (f->meta) {
 		f->tci0 = tci;
+		f->tpid0 = tpid;
 		f->ntags = 1;
 	}
 	f->len = ctx_wire_len(ctx, f->meta);
@@ -104,10 +112,13 @@ static __always_inline int pp_parse(struct __ctx_buff *ctx, struct pp_frame *f)
 		}
 		if ((void *)(vh + 1) > data_end)
 			return -1;
-		if (f->ntags == 0)
+		if (f->ntags == 0) {
 			f->tci0 = bpf_ntohs(vh->tci);
-		else
+			f->tpid0 = proto;
+		} else {
 			f->tci1 = bpf_ntohs(vh->tci);
+			f->tpid1 = proto;
+		}
 		f->ntags++;
 		proto = vh->proto;
 		vh++;

@@ -32,6 +32,16 @@ static inline unsigned fr_ntags(const struct fspec *f)
 	return n;
 }
 
+/*
+ * Would a receive path move f's outer tag into skb metadata (the TC runs'
+ * second variant)?  Only an 0x8100 or 0x88a8 tag, in a frame that is whole.
+ */
+static inline int fr_meta_ok(const struct fspec *f)
+{
+	return fr_ntags(f) && !f->cut &&
+	       (f->tags[0].tpid == 0x8100 || f->tags[0].tpid == 0x88a8);
+}
+
 /* Write the frame into buf; returns its length. */
 static inline uint32_t fr_build(uint8_t *buf, const struct fspec *f)
 {

@@ -502,6 +502,30 @@ static const struct tcase cases[] = {
 	  FR(EXT, M1, Q(100), QQ(5)), DROP_IP(SLOT1, PP_DROP_TOO_MANY_TAGS) },
 	{ "vm: priority tag over a tag", P_TAP, TAP1, FR(EXT, M1, Q(0), Q(100)),
 	  DROP_IP(SLOT1, PP_DROP_TOO_MANY_TAGS) },
+
+	/* --- from the VM: TPIDs (0x9100 never matches; inner tag 0x8100 only) -- */
+	{ "vm: 9100/200 is no tag of the vlan 200 port (untagged port: one tag more)", P_TAP,
+	  TAP1, FR(EXT, M1, QQ(200)), DROP_IP(SLOT1, PP_DROP_TOO_MANY_TAGS) },
+	{ "vm: 9100/100 does not reach vlan 100's network (untagged port: one tag more)",
+	  P_TAP, TAP1, FR(EXT, M1, QQ(100)), DROP_IP(SLOT1, PP_DROP_TOO_MANY_TAGS) },
+	{ "vm: 9100/300 8100/10 matches no QinQ port", P_TAP, TAP1, FR(EXT, M3, QQ(300), Q(10)),
+	  DROP_IP(SLOT1, PP_DROP_TOO_MANY_TAGS) },
+	{ "vm: 9100/0 is no priority tag", P_TAP, TAP1, FR(EXT, M1, QQ(0)),
+	  DROP_IP(SLOT1, PP_DROP_TOO_MANY_TAGS) },
+	{ "vm: 9100/100 on a tap with src-mac and untagged ports", P_TAP, TAP2,
+	  FR(EXT, M2, QQ(100)), DROP_IP(SLOT2, PP_DROP_TOO_MANY_TAGS) },
+	{ "vm: 9100/100 on a tap with neither untagged nor src-mac port", P_TAP, TAP3,
+	  FR(EXT, M4, QQ(100)), DROP_IP(SLOT3, PP_DROP_UNKNOWN_PORT) },
+	{ "vm: 8100/300 88a8/10 matches no QinQ port (inner 0x8100 only)", P_TAP, TAP1,
+	  FR(EXT, M3, Q(300), AD(10)), DROP_IP(SLOT1, PP_DROP_UNKNOWN_PORT) },
+	{ "vm: 88a8/100 88a8/5: one tag more than vlan 100's port", P_TAP, TAP1,
+	  FR(EXT, M1, AD(100), AD(5)), DROP_IP(SLOT1, PP_DROP_TOO_MANY_TAGS) },
+	{ "vm: 8100/4095 then 9100", P_TAP, TAP1, FR(EXT, M1, Q(4095), QQ(5)),
+	  DROP_IP(SLOT1, PP_DROP_RESERVED_VID) },
+	{ "vm: priority tag over 9100", P_TAP, TAP1, FR(EXT, M1, Q(0), QQ(5)),
+	  DROP_IP(SLOT1, PP_DROP_TOO_MANY_TAGS) },
+	{ "vm: 88a8/300 8100/10 8100/5: three tags", P_TAP, TAP1,
+	  FR(EXT, M3, AD(300), Q(10), QQ(5)), DROP_IP(SLOT1, PP_DROP_TOO_MANY_TAGS) },
 	{ "vm: frame cut inside a tag", P_TAP, TAP1,
 	  { .dst = EXT, .src = M1, .tags = { Q(100), Q(10) }, .cut = 20 },
 	  DROP_IP(SLOT1, PP_DROP_MALFORMED) },
@@ -612,8 +636,22 @@ static const struct tcase cases[] = {
 	  .verdict = TC_ACT_SHOT, .out = { CLONE(TAP1, FR(MC, EXT)) }, FLOOD },
 	{ "net: vlan network 3001 on a shared device -> vlan 101", P_NET, DEVDE,
 	  FR(M1, EXT, Q(3001)), FWD, .out = { REDIR(TAP1, FR(M1, EXT, Q(101))) } },
-	{ "net: vlan network tag with 88a8 TPID", P_NET, DEVDE,
-	  FR(M1, EXT, AD(3001)), FWD, .out = { REDIR(TAP1, FR(M1, EXT, Q(101))) } },
+	{ "net: 88a8/3001 is not vlan network 3001's tag", P_NET, DEVDE,
+	  FR(M1, EXT, AD(3001)), DROP_NET(NET_D, PP_DROP_TAGGED_ON_UNTAGGED_NET) },
+	{ "net: 9100/3001 is not vlan network 3001's tag", P_NET, DEVDE,
+	  FR(M1, EXT, QQ(3001)), DROP_NET(NET_D, PP_DROP_TAGGED_ON_UNTAGGED_NET) },
+	{ "net: 88a8/3001 8100/5 on a shared device", P_NET, DEVDE,
+	  FR(M1, EXT, AD(3001), Q(5)), DROP_NET(NET_D, PP_DROP_TAGGED_ON_UNTAGGED_NET) },
+	{ "net: 88a8/0 on an untagged network (no priority tag)", P_NET, DEVC,
+	  FR(M1, EXT, AD(0)), DROP_NET(NET_C, PP_DROP_TAGGED_ON_UNTAGGED_NET) },
+	{ "net: 9100/0 on an untagged network", P_NET, DEVC,
+	  FR(M1, EXT, QQ(0)), DROP_NET(NET_C, PP_DROP_TAGGED_ON_UNTAGGED_NET) },
+	{ "net: 88a8/3002 on a vlan-only device", P_NET, DEVF, FR(M1, EXT, AD(3002)),
+	  DROP_NET(0, PP_DROP_UNKNOWN_PORT) },
+	{ "net: 9100/3002 on a vlan-only device", P_NET, DEVF, FR(M1, EXT, QQ(3002)),
+	  DROP_NET(0, PP_DROP_UNKNOWN_PORT) },
+	{ "net: 8100/3001 then 9100 on a shared device", P_NET, DEVDE,
+	  FR(M1, EXT, Q(3001), QQ(5)), DROP_NET(NET_D, PP_DROP_TOO_MANY_TAGS) },
 	{ "net: unknown unicast", P_NET, DEVA, FR(BAD, EXT), DROP_NET(NET_A, PP_DROP_UNKNOWN_DST) },
 	{ "net: M1 is on net A, not reachable from net D", P_NET, DEVDE, FR(M3, EXT),
 	  DROP_NET(NET_D, PP_DROP_UNKNOWN_DST) },
@@ -629,8 +667,10 @@ static const struct tcase cases[] = {
 	  DROP_NET(NET_F, PP_DROP_NO_TARGET) },
 	{ "net: two tags on a vlan network", P_NET, DEVDE, FR(M1, EXT, Q(3001), Q(5)),
 	  DROP_NET(NET_D, PP_DROP_TOO_MANY_TAGS) },
-	{ "net: two tags on an untagged network", P_NET, DEVA, FR(M1, EXT, AD(7), Q(5)),
+	{ "net: two tags on an untagged network", P_NET, DEVA, FR(M1, EXT, Q(7), Q(5)),
 	  DROP_NET(NET_A, PP_DROP_TOO_MANY_TAGS) },
+	{ "net: 88a8/7 8100/5 on an untagged network", P_NET, DEVA, FR(M1, EXT, AD(7), Q(5)),
+	  DROP_NET(NET_A, PP_DROP_TAGGED_ON_UNTAGGED_NET) },
 	{ "net: VID 4095", P_NET, DEVA, FR(M1, EXT, Q(4095)), DROP_NET(NET_A, PP_DROP_RESERVED_VID) },
 	{ "net: cut inside a tag", P_NET, DEVA,
 	  { .dst = M1, .src = EXT, .tags = { Q(5) }, .cut = 16 }, DROP_NET(NET_A, PP_DROP_MALFORMED) },
@@ -948,6 +988,7 @@ static int run_tc(struct progs *p, const struct tcase *c, int meta, struct snap 
 	memset(tm, 0, sizeof(*tm));
 	if (meta) {		/* move the outermost tag into (emulated) metadata */
 		tm->present = 1;
+		memcpy(&tm->proto, in + 12, 2);
 		tm->tci = (in[14] << 8) | in[15];
 		memmove(in + 12, in + 16, len - 16);
 		len -= 4;
@@ -1314,6 +1355,7 @@ static int run_dhcp_tc(struct progs *p, const struct dcase *c, int meta)
 	memset(&p->tap->bss->pp_test_meta, 0, sizeof(p->tap->bss->pp_test_meta));
 	if (meta) {
 		p->tap->bss->pp_test_meta.present = 1;
+		p->tap->bss->pp_test_meta.proto = htons(0x8100);
 		p->tap->bss->pp_test_meta.tci = 105;
 		memmove(in + 12, in + 16, len - 16);
 		len -= 4;
@@ -1830,7 +1872,7 @@ int main(void)
 	}
 	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const struct tcase *c = &cases[i];
-		int variants = fr_ntags(&c->in) && !c->in.cut ? 2 : 1, have_tc = 0, ok;
+		int variants = fr_meta_ok(&c->in) ? 2 : 1, have_tc = 0, ok;
 		struct snap tc, d;
 
 		for (int meta = 0; c->only != ONLY_XDP && meta < variants; meta++) {

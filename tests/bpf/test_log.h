@@ -33,7 +33,7 @@ struct pp_test_out {
 struct pp_test_meta {
 	__u32 present;
 	__u16 tci;
-	__u16 pad;
+	__be16 proto;		/* its TPID, network order: 0x8100 or 0x88a8 */
 };
 
 #ifdef __bpf__
