@@ -40,7 +40,7 @@ CFG_OBJS   := $(B)/config.o
 DAEMON_OBJS := $(B)/api.o $(B)/reconcile.o $(B)/log.o $(CFG_OBJS) $(LIB_OBJS)
 
 BINS := $(B)/polyportd $(B)/polyportctl $(B)/ppguest $(B)/tests/prog_test $(B)/tests/test_maps $(B)/tests/ppwire \
-	$(B)/tests/test_config $(B)/tests/noop.bpf.o $(B)/tests/xdp_pass.bpf.o $(B)/tests/perf_test_run
+	$(B)/tests/test_config $(B)/tests/ppsend $(B)/tests/noop.bpf.o $(B)/tests/xdp_pass.bpf.o $(B)/tests/perf_test_run
 
 .PHONY: all deps test clean run install perf-test-run
 all: $(BINS)
@@ -118,6 +118,9 @@ $(B)/tests/test_maps: tests/unit/test_maps.c $(LIB_OBJS) | $(B)/tests
 
 $(B)/tests/ppwire: tests/e2e/ppwire.c $(LIB_OBJS) | $(B)/tests
 	$(CC) $(CFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS)
+
+$(B)/tests/ppsend: tests/e2e/ppsend.c | $(B)/tests
+	$(CC) $(CFLAGS) -o $@ $<
 
 $(B)/tests/test_config: tests/unit/test_config.c $(CFG_OBJS) | $(B)/tests
 	$(CC) $(CFLAGS) -o $@ $< $(CFG_OBJS) -lyaml -lcmocka

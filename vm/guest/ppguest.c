@@ -77,7 +77,7 @@
 #define FRAME_MAX (VNET_HDR_LEN + 65536 + 64)
 #define READ_BUDGET 256 /* frames per fd per wakeup, for fairness */
 
-enum match_kind { M_UNTAGGED, M_VLAN, M_QINQ, M_SRCMAC };
+enum match_kind { M_UNTAGGED, M_VLAN, M_QINQ, M_SRCMAC, M_RAW };
 
 /* one direction of one port (or of the instance port) */
 struct dir_stats {
@@ -161,8 +161,11 @@ static void usage(FILE *f)
 "                     NETNS   an existing /var/run/netns/NETNS\n"
 "                     IFNAME  tap created in NETNS (1..15 chars)\n"
 "                     MAC     unicast aa:bb:cc:dd:ee:ff given to IFNAME\n"
-"                     MATCH   untagged | vlan:N | qinq:S.C | src-mac\n"
-"                             (N, S, C in 1..4094)\n"
+"                     MATCH   untagged | vlan:N | qinq:S.C | src-mac | raw\n"
+"                             (N, S, C in 1..4094); raw: what NETNS sends\n"
+"                             on IFNAME goes to TAP as it is (tags\n"
+"                             included: hostile frames), nothing from TAP\n"
+"                             goes to it\n"
 "                     T       outer TPID of a qinq port: 0x88a8 (default)\n"
 "                             or 0x8100\n"
 "  -h, --help         this text\n"
@@ -363,6 +366,8 @@ static void parse_port(const char *spec, struct port *p)
 				p->kind = M_UNTAGGED;
 			} else if (!strcmp(val, "src-mac")) {
 				p->kind = M_SRCMAC;
+			} else if (!strcmp(val, "raw")) {
+				p->kind = M_RAW;
 			} else if (!strncmp(val, "vlan:", 5)) {
 				p->kind = M_VLAN;
 				if (!parse_vid(val + 5, strlen(val + 5), &p->vid))
@@ -374,7 +379,7 @@ static void parse_port(const char *spec, struct port *p)
 				    !parse_vid(dot + 1, strlen(dot + 1), &p->cvid))
 					die_usage("--port %s: bad QinQ '%s' (want qinq:S.C, S and C in 1..4094)", spec, val);
 			} else {
-				die_usage("--port %s: bad match '%s' (want untagged, vlan:N, qinq:S.C or src-mac)",
+				die_usage("--port %s: bad match '%s' (want untagged, vlan:N, qinq:S.C, src-mac or raw)",
 					  spec, val);
 			}
 			snprintf(p->match, sizeof(p->match), "%s", val);
