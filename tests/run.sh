@@ -26,6 +26,8 @@ suites=(
 	"e2e:api|tests/e2e/api.sh"
 	"e2e:services|tests/e2e/services.sh"
 	"e2e:services-tc|tests/e2e/services.sh tc"
+	"e2e:tpid|tests/e2e/tpid.sh"
+	"e2e:tpid-tc|tests/e2e/tpid.sh tc"
 	"e2e:demo|tests/e2e/demo.sh"
 	"bench:smoke|bench/smoke.sh"
 	"e2e:vm|tests/e2e/vm.sh"
