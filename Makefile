@@ -39,7 +39,8 @@ CFG_OBJS   := $(B)/config.o
 
 DAEMON_OBJS := $(B)/api.o $(B)/reconcile.o $(B)/log.o $(CFG_OBJS) $(LIB_OBJS)
 
-BINS := $(B)/polyportd $(B)/polyportctl $(B)/ppguest $(B)/tests/prog_test $(B)/tests/test_maps $(B)/tests/ppwire \
+BINS := $(B)/polyportd $(B)/polyportctl $(B)/ppguest $(B)/tests/prog_test $(B)/tests/corpus \
+	$(B)/tests/test_maps $(B)/tests/ppwire \
 	$(B)/tests/test_config $(B)/tests/ppsend $(B)/tests/noop.bpf.o $(B)/tests/xdp_pass.bpf.o $(B)/tests/perf_test_run
 
 .PHONY: all deps test clean run install perf-test-run
@@ -110,6 +111,11 @@ $(B)/ppguest: vm/guest/ppguest.c | $(B)
 	$(CC) $(CFLAGS) -o $@ $<
 
 $(B)/tests/prog_test: tests/bpf/prog_test.c tests/bpf/frames.h tests/bpf/test_log.h \
+		tests/bpf/progs.h $(TEST_SKELS) $(LIB_OBJS) | $(B)/tests
+	$(CC) $(CFLAGS) -Itests/bpf -o $@ $< $(LIB_OBJS) $(LDLIBS)
+
+# The hostile-frame corpus: generated frames, both programs, an oracle (make corpus).
+$(B)/tests/corpus: tests/bpf/corpus.c tests/bpf/test_log.h tests/bpf/progs.h \
 		$(TEST_SKELS) $(LIB_OBJS) | $(B)/tests
 	$(CC) $(CFLAGS) -Itests/bpf -o $@ $< $(LIB_OBJS) $(LDLIBS)
 
@@ -147,6 +153,19 @@ test: deps
 # 4,094 and 100,000 service ports (not part of make test).
 perf-test-run: $(B)/tests/perf_test_run
 	$(B)/tests/perf_test_run
+
+# The whole hostile-frame corpus (make test runs its first 100,000 frames):
+# 1,000,000 frames with the fixed seed, then 200,000 with each of three
+# random seeds (printed: replay with build/tests/corpus --seed S).  As root.
+CORPUS_SEEDS ?= 3
+.PHONY: corpus
+corpus: $(B)/tests/corpus
+	@rc=0; $(B)/tests/corpus --frames 1000000 || rc=1; \
+	for i in $$(seq $(CORPUS_SEEDS)); do \
+		seed=$$(od -An -N4 -tu4 /dev/urandom | tr -d ' '); \
+		echo "corpus: random seed $$seed"; \
+		$(B)/tests/corpus --frames 200000 --seed $$seed || rc=1; \
+	done; exit $$rc
 
 run: deps
 	@$(MAKE) --no-print-directory all

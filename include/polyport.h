@@ -102,6 +102,9 @@ enum {
 	PP_SPORT_RESPONDER = 1u << 0,	/* answer ARP / IPv6 NS from pp_neigh */
 	PP_SPORT_SECURITY = 1u << 1,	/* port security: pp_sec_src, pp_sec_mac */
 	PP_SPORT_DHCP = 1u << 2,	/* DHCPv4 server: pp_dhcp */
+	/* with PP_SPORT_SECURITY: what the port may send besides */
+	PP_SPORT_ALLOW_DHCP_SERVER = 1u << 3,	/* DHCP(v6) server replies (67->68, 547->546) */
+	PP_SPORT_ALLOW_RA = 1u << 4,	/* IPv6 router advertisements and redirects */
 };
 
 struct pp_sport {

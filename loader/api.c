@@ -420,6 +420,9 @@ static void sport_services_json(const struct pp_config *cfg, const struct pp_cfg
 		json_object_object_add(sec, "egress", eg);
 		json_object_object_add(sec, "default",
 				       json_object_new_string(s->default_allow ? "allow" : "drop"));
+		json_object_object_add(sec, "allow-dhcp-server",
+				       json_object_new_boolean(s->allow_dhcp_server));
+		json_object_object_add(sec, "allow-ra", json_object_new_boolean(s->allow_ra));
 		json_object_object_add(b, "security", sec);
 	}
 	if (s->responder)
@@ -763,7 +766,8 @@ static char *metrics_text(struct pp_api *a)
 			"ARP requests and IPv6 neighbor solicitations answered by the responder.",
 			"DHCP OFFERs sent.", "DHCP ACKs sent.", "DHCP NAKs sent.",
 			"Malformed DHCP requests dropped.",
-			"Frames dropped by port security (spoofed sources).",
+			"Frames dropped by port security (spoofed sources, rogue DHCP servers and "
+			"routers, malformed IPv6).",
 		};
 
 		for (int x = 0; x < PP_SVC_STAT_COUNT; x++) {

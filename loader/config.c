@@ -1906,12 +1906,50 @@ static void h_sec_default(struct ld *ld, void *obj, const struct ynode *k,
 		err_node(ld, v, "default must be allow or drop, got %s", node_desc(&qb, v));
 }
 
+/* A plain true or false (YAML's spellings: true, True, TRUE, ...). */
+static bool parse_bool_node(struct ld *ld, const struct ynode *v, const char *what,
+			    bool *out)
+{
+	static const char *const t[] = { "true", "True", "TRUE" };
+	static const char *const f[] = { "false", "False", "FALSE" };
+	struct qbuf qb;
+
+	for (size_t i = 0; v->plain && i < ARRAY_SIZE(t); i++) {
+		if (!strcmp(v->str, t[i]) || !strcmp(v->str, f[i])) {
+			*out = !strcmp(v->str, t[i]);
+			return true;
+		}
+	}
+	err_node(ld, v, "%s must be true or false, got %s", what, node_desc(&qb, v));
+	return false;
+}
+
+static void h_sec_allow_dhcp(struct ld *ld, void *obj, const struct ynode *k,
+			     const struct ynode *v)
+{
+	struct sport_parse *p = obj;
+
+	(void)k;
+	parse_bool_node(ld, v, "allow-dhcp-server", &p->sp.allow_dhcp_server);
+}
+
+static void h_sec_allow_ra(struct ld *ld, void *obj, const struct ynode *k,
+			   const struct ynode *v)
+{
+	struct sport_parse *p = obj;
+
+	(void)k;
+	parse_bool_node(ld, v, "allow-ra", &p->sp.allow_ra);
+}
+
 /* Table order: the ingress rules are stored before the egress ones. */
 static const struct keydef security_keys[] = {
 	{ "allowed-pairs", KT_SEQ, "a list of {mac, ip}", h_sec_pairs },
 	{ "ingress", KT_SEQ, "a list of rules", h_sec_ingress },
 	{ "egress", KT_SEQ, "a list of rules", h_sec_egress },
 	{ "default", KT_SCALAR, "allow or drop", h_sec_default },
+	{ "allow-dhcp-server", KT_SCALAR, "true or false", h_sec_allow_dhcp },
+	{ "allow-ra", KT_SCALAR, "true or false", h_sec_allow_ra },
 };
 
 static void h_bind_security(struct ld *ld, void *obj, const struct ynode *k,
@@ -2048,7 +2086,8 @@ static void h_bind_dhcp(struct ld *ld, void *obj, const struct ynode *k,
 static const struct keydef bind_keys[] = {
 #define BK_NETWORK 0
 	{ "network", KT_SCALAR, "a network name", h_bind_network },
-	{ "security", KT_MAP, "a mapping (allowed-pairs, ingress, egress, default)",
+	{ "security", KT_MAP,
+	  "a mapping (allowed-pairs, ingress, egress, default, allow-dhcp-server, allow-ra)",
 	  h_bind_security },
 	{ "responder", KT_MAP, "a mapping (empty)", h_bind_responder },
 	{ "dhcp", KT_MAP, "a mapping (dns, lease, mtu, routes)", h_bind_dhcp },

@@ -229,13 +229,16 @@ struct pp_cfg_sport {
 	uint32_t n_addrs;
 	/* bind.responder: {} */
 	bool responder;
-	/* bind.security: {allowed-pairs, ingress, egress, default} */
+	/* bind.security: {allowed-pairs, ingress, egress, default,
+	 * allow-dhcp-server, allow-ra} */
 	bool security;
 	struct pp_cfg_pair pairs[PP_PAIRS_MAX];
 	uint32_t n_pairs;
 	uint32_t rule_first;		/* pp_config.rules[rule_first ..]: */
 	uint32_t n_ingress, n_egress;	/* the ingress rules, then the egress */
 	bool default_allow;		/* default: allow (else drop) */
+	bool allow_dhcp_server;		/* may send DHCP(v6) server replies */
+	bool allow_ra;			/* may send router advertisements, redirects */
 	/* bind.dhcp: {dns, lease, mtu, routes} */
 	bool dhcp;
 	uint8_t dns[PP_DHCP_DNS_MAX][4];

@@ -489,9 +489,10 @@ static json_object *yaml_node(yaml_document_t *doc, yaml_node_t *n)
 
 		if (n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
 			return json_object_new_string(s);
-		if (!strcmp(s, "true"))
+		/* the spellings the binding files take (loader/config.c) */
+		if (!strcmp(s, "true") || !strcmp(s, "True") || !strcmp(s, "TRUE"))
 			return json_object_new_boolean(1);
-		if (!strcmp(s, "false"))
+		if (!strcmp(s, "false") || !strcmp(s, "False") || !strcmp(s, "FALSE"))
 			return json_object_new_boolean(0);
 		if (!*s || !strcmp(s, "~") || !strcmp(s, "null"))
 			return NULL;

@@ -417,6 +417,10 @@ static struct pp_sport sport_value(const struct pp_cfg_sport *c, __u32 slot, __u
 		sp.flags |= PP_SPORT_RESPONDER;
 	if (c->security)
 		sp.flags |= PP_SPORT_SECURITY;
+	if (c->security && c->allow_dhcp_server)
+		sp.flags |= PP_SPORT_ALLOW_DHCP_SERVER;
+	if (c->security && c->allow_ra)
+		sp.flags |= PP_SPORT_ALLOW_RA;
 	if (c->dhcp)
 		sp.flags |= PP_SPORT_DHCP;
 	return sp;

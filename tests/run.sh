@@ -20,6 +20,7 @@ suites=(
 	"unit:config|$B/tests/test_config"
 	"unit:maps|$B/tests/test_maps"
 	"bpf:prog_test|$B/tests/prog_test"
+	"bpf:corpus|$B/tests/corpus --frames 100000"
 	"e2e:dataplane|tests/e2e/dataplane.sh"
 	"e2e:xdp|tests/e2e/xdp.sh"
 	"e2e:daemon|tests/e2e/daemon.sh"

@@ -423,9 +423,12 @@ static __always_inline int pp_from_vm(struct __ctx_buff *ctx)
 	    !((sp->flags & PP_SPORT_SECURITY) && pp_sec_mac_ok(id, f.src)))
 		return pp_drop_iport(slot, PP_DROP_SPOOFED);
 	/* Port security (bpf/lib/security.h): L3 sources, ARP, ND. */
-	if ((sp->flags & PP_SPORT_SECURITY) && pp_security(ctx, id, f.ntags | (__u32)f.meta << 8)) {
-		pp_count_svc(id, security_drops);
-		return pp_drop_iport(slot, PP_DROP_SPOOFED);
+	if (sp->flags & PP_SPORT_SECURITY) {
+		ret = pp_security(ctx, id, f.ntags | (__u32)f.meta << 8);
+		if (ret) {
+			pp_count_svc(id, security_drops);
+			return pp_drop_iport(slot, pp_sec_reason(ret));
+		}
 	}
 	net_id = sp->net_id;
 	net = bpf_map_lookup_elem(&PP_MAP_NETS, &net_id);
@@ -468,6 +471,9 @@ static __always_inline int pp_from_vm(struct __ctx_buff *ctx)
 		    pp_flood_copies(ctx, net_id, id, f.len - 4 * (__u32)f.ntags))
 			return pp_drop_iport(slot, PP_DROP_MALFORMED);
 		ret = pp_to_net(ctx, net_id, net, 0);
+		/* no device (yet): the copies were the delivery, if there were any */
+		if (ret == PP_ERR(PP_DROP_NO_TARGET) && pp_flood_any(net_id, id))
+			return CTX_ACT_DROP;
 		return ret < 0 ? pp_drop_iport(slot, PP_ERR_REASON(ret)) : ret;
 #else
 		/*

@@ -12,8 +12,14 @@
  * rules (no pp_rule_set entry) allows everything, as do frames that are
  * neither IPv4 nor IPv6 (ARP, ...): port security judges those.
  *
- * IPv4 fragments after the first and IPv6 extension headers have no
- * transport header to match: they are protocol class 0 ("any other").
+ * IPv6 is judged by its upper-layer header, found behind the extension
+ * headers (lib/ipv6.h); a chain that cannot be walked (cut, longer than
+ * PP_IP6_EXT_MAX) is dropped, as a cut IP header is: not judged, not
+ * trusted.  Fragments after the first (IPv4 or IPv6) have no transport
+ * header: they match only rules without ports or ICMP type (their
+ * protocol's rules of any port, and rules of any protocol).  A first
+ * fragment or whole packet too short for its ports or type is dropped
+ * (otherwise a "tiny fragment" would carry them past the rules).
  */
 #ifndef PP_RULES_H
 #define PP_RULES_H
@@ -23,6 +29,7 @@
 #include "maps.bpf.h"
 #include "frame.h"
 #include "counters.h"
+#include "ipv6.h"
 
 /* Index of the lowest set bit of a non-zero word (no ctz instruction in BPF). */
 static __always_inline __u32 pp_ctz64(__u64 w)
@@ -51,12 +58,13 @@ __noinline int pp_rules(struct __ctx_buff *ctx, __u32 id, __u32 dir_tags)
 	struct pp_rule_l4_key lk = { .sport = id, .dir = dir };
 	struct pp_rule_bits *from, *to, *l4;
 	struct pp_rule_stat_key rk = {};
+	struct pp_ip6_upper u;
 	struct pp_rule_set *rs;
 	__u8 saddr[16] = {}, daddr[16] = {}, proto, hdr[40];
 	__u32 l3, l4off = 0, i, idx = PP_RULES_MAX_BPF, alen;
 	__u64 w, one = 1, *cnt;
 	__be16 eth;
-	int allow;
+	int allow, later = 0;
 
 	if (!ctx || ntags > PP_TAGS_MAX || meta > ntags)
 		return 0;
@@ -76,6 +84,8 @@ __noinline int pp_rules(struct __ctx_buff *ctx, __u32 id, __u32 dir_tags)
 		proto = hdr[9];
 		if (!((hdr[6] & 0x1f) | hdr[7]))	/* the first (or only) fragment */
 			l4off = l3 + (hdr[0] & 0xf) * 4;
+		else
+			later = 1;
 	} else if (eth == bpf_htons(ETH_P_IPV6)) {
 		if (ctx_load_bytes(ctx, l3, hdr, 40))
 			goto drop;
@@ -83,25 +93,29 @@ __noinline int pp_rules(struct __ctx_buff *ctx, __u32 id, __u32 dir_tags)
 		alen = 16;
 		__builtin_memcpy(saddr, hdr + 8, 16);
 		__builtin_memcpy(daddr, hdr + 24, 16);
-		proto = hdr[6];
-		l4off = l3 + 40;
+		if (pp_ip6_upper(ctx, l3, hdr[6], &u))
+			goto drop;		/* malformed chain: not judged, not trusted */
+		proto = u.proto;
+		if (u.frag == PP_IP6_LATER)
+			later = 1;
+		else
+			l4off = u.off;
 	} else {
 		return 0;
 	}
 
-	/* protocol class and port / type */
-	lk.prefixlen = PP_RULE_L4_PREFIX(16);
-	if ((proto == IPPROTO_TCP || proto == IPPROTO_UDP) && l4off) {
+	/* protocol class and port / type; a later fragment: the class alone */
+	lk.prefixlen = PP_RULE_L4_PREFIX(later ? 0 : 16);
+	if (proto == IPPROTO_TCP || proto == IPPROTO_UDP) {
 		lk.proto = proto;
-		if (ctx_load_bytes(ctx, l4off + 2, lk.port, 2))
-			lk.proto = 0;
-	} else if (((proto == IPPROTO_ICMP && alen == 4) || (proto == 58 && alen == 16)) &&
-		   l4off) {
+		if (l4off && ctx_load_bytes(ctx, l4off + 2, lk.port, 2))
+			goto drop;		/* no ports to judge: not trusted */
+	} else if ((proto == IPPROTO_ICMP && alen == 4) || (proto == 58 && alen == 16)) {
 		lk.proto = proto;
-		if (ctx_load_bytes(ctx, l4off, lk.port, 1))
-			lk.proto = 0;
+		if (l4off && ctx_load_bytes(ctx, l4off, lk.port, 1))
+			goto drop;
 	}
-	if (!lk.proto)
+	if (!lk.proto || later)
 		lk.port[0] = lk.port[1] = 0;
 
 	ak.prefixlen = PP_RULE_ADDR_PREFIX(alen * 8);

@@ -49,10 +49,7 @@
 #include "test_log.h"
 #include "frames.h"
 #include "xdp.h"
-#include "tap_test.skel.h"
-#include "netdev_test.skel.h"
-#include "tap_xdp_test.skel.h"
-#include "netdev_xdp_test.skel.h"
+#include "progs.h"
 
 /* ---- topology (ifindexes of bridges in the test's own namespace) ---------- */
 enum { TAP1 = 11, TAP2 = 12, TAP3 = 13, DEVA = 21, DEVB = 22, DEVC = 23, DEVDE = 24,
@@ -848,14 +845,6 @@ static const struct tcase cases[] = {
 };
 
 /* ---- runner ------------------------------------------------------------------ */
-struct progs {
-	struct tap_test_bpf *tap;
-	struct netdev_test_bpf *net;
-	struct tap_xdp_test_bpf *tap_xdp;
-	struct netdev_xdp_test_bpf *net_xdp;
-	struct pp_maps maps;
-};
-
 static int passed, failed;
 
 static void dump(const char *what, const uint8_t *p, uint32_t n)
@@ -864,22 +853,6 @@ static void dump(const char *what, const uint8_t *p, uint32_t n)
 	for (uint32_t i = 0; i < n && i < 48; i++)
 		fprintf(stderr, " %02x", p[i]);
 	fprintf(stderr, "%s\n", n > 48 ? " ..." : "");
-}
-
-/* The frame as it leaves: a tag in skb metadata goes back after the MACs. */
-static uint32_t wire(const struct pp_test_out *o, const uint8_t *data, uint32_t len, uint8_t *out)
-{
-	if (!o->meta_present) {
-		memcpy(out, data, len);
-		return len;
-	}
-	memcpy(out, data, 12);
-	out[12] = ntohs(o->meta_proto) >> 8;
-	out[13] = ntohs(o->meta_proto) & 0xff;
-	out[14] = o->meta_tci >> 8;
-	out[15] = o->meta_tci & 0xff;
-	memcpy(out + 16, data + 12, len - 12);
-	return len + 4;
 }
 
 /* Every counter the table can move: service-port rx/tx, drops by reason. */
@@ -1616,6 +1589,437 @@ static void check_rule_counters(struct progs *p)
 	ok ? passed++ : failed++;
 }
 
+/* ---- IPv6 extension headers, ND options, rogue DHCP servers and routers -------------
+ * (issue 12, findings 5 and 6; bpf/lib/ipv6.h, security.h, rules.h)
+ * Port 12 (vlan 104, net I: security, nothing allowed), and two ports of
+ * their own, installed here and removed afterwards:
+ * - port 30: vlan 107, net I, MAC M5, security with allow-dhcp-server and
+ *   allow-ra;
+ * - port 31: vlan 108, net J, MAC M5, security with rules: egress r0 udp 53
+ *   allow, r1 udp drop, r2 tcp 23 drop; ingress r0 tcp 23 drop; default allow.
+ * Each frame runs in TC (tag in the frame, and in metadata) and XDP; a drop
+ * by port security must also move the port's security_drops once per run. */
+static const uint8_t M5[6] = { 0x52, 0x54, 0, 0, 0, 0x05 };
+static const uint8_t X_OWN30[4] = { 10, 0, 5, 30 }, X_OWN31[4] = { 10, 0, 7, 31 },
+		     X_CLIENT[4] = { 10, 0, 5, 77 };
+static const uint8_t X6_OWN30[16] = { 0xfd, 0, 0, 5, [15] = 0x30 };
+static const uint8_t X6_OWN31[16] = { 0xfd, 0, 0, 7, [15] = 0x31 };
+static const uint8_t X6_ALLN[16] = { 0xff, 0x02, [15] = 1 };	/* ff02::1 */
+
+enum { X_PASS, X_SPOOFED, X_MALFORMED, X_RULE_DROP };
+
+/* An IPv6 packet after the tags: 0x86dd, the header, one 8-byte extension
+ * header per entry of ext (n of them; fragment headers get offset frag_off,
+ * authentication headers are 12 bytes), then upper-layer protocol upper
+ * with l4 (len bytes; ICMPv6 gets its checksum).  Returns the length. */
+static uint32_t x6_raw(uint8_t *b, const uint8_t *src, const uint8_t *dst, const uint8_t *ext,
+		       int n, uint16_t frag_off, uint8_t upper, const uint8_t *l4, uint32_t len)
+{
+	uint32_t off = 42, plen;
+
+	memset(b, 0, 42);
+	b[0] = 0x86;
+	b[1] = 0xdd;
+	b[2] = 0x60;
+	b[8] = n ? ext[0] : upper;
+	b[9] = 255;
+	memcpy(b + 10, src, 16);
+	memcpy(b + 26, dst, 16);
+	for (int i = 0; i < n; i++) {
+		uint8_t *h = b + off;
+
+		memset(h, 0, 12);
+		h[0] = i + 1 < n ? ext[i + 1] : upper;
+		if (ext[i] == 44) {
+			h[2] = frag_off >> 8;
+			h[3] = frag_off & 0xf8;
+			h[7] = 0x2a;		/* identification */
+		} else if (ext[i] == 51) {
+			h[1] = 1;		/* (1 + 2) * 4 = 12 bytes */
+			h[7] = 1;		/* SPI */
+			off += 4;
+		} else if (ext[i] != 43) {
+			h[2] = 1;		/* PadN, 4 bytes of padding */
+			h[3] = 4;
+		}
+		off += 8;
+	}
+	memcpy(b + off, l4, len);
+	if (upper == 58 && len >= 4) {
+		uint16_t c = icmp6_csum(src, dst, b + off, len);
+
+		b[off + 2] = c >> 8;
+		b[off + 3] = c & 0xff;
+	}
+	plen = off + len - 42;
+	b[6] = plen >> 8;
+	b[7] = plen & 0xff;
+	return off + len;
+}
+
+/* ICMPv6 type with a 16-byte target at 8 (NS/NA) or none, then opts. */
+static uint32_t x_icmp6(uint8_t *m, uint8_t type, uint32_t flags, const uint8_t *target,
+			const uint8_t *opts, uint32_t opts_len)
+{
+	uint32_t n = type == 134 ? 16 : type == 137 ? 40 : type == 135 || type == 136 ? 24 : 8;
+
+	memset(m, 0, n);
+	m[0] = type;
+	m[4] = flags >> 24;
+	if (target)
+		memcpy(m + 8, target, 16);
+	memcpy(m + n, opts, opts_len);
+	return n + opts_len;
+}
+
+/* A link-layer address option (type 1 source, 2 target). */
+static uint32_t x_lla(uint8_t *o, uint8_t type, const uint8_t *mac)
+{
+	o[0] = type;
+	o[1] = 1;
+	memcpy(o + 2, mac, 6);
+	return 8;
+}
+
+/* 8 bytes of UDP or TCP ports (and the rest of an 8-byte header). */
+static uint32_t x_ports(uint8_t *l4, uint16_t sport, uint16_t dport, uint32_t len)
+{
+	memset(l4, 0, len);
+	l4[0] = sport >> 8;
+	l4[1] = sport & 0xff;
+	l4[2] = dport >> 8;
+	l4[3] = dport & 0xff;
+	return len;
+}
+
+/* IPv4 + UDP/TCP after the tags, fragment offset frag (8-byte units). */
+static uint32_t x4_raw(uint8_t *b, uint8_t proto, const uint8_t *src, const uint8_t *dst,
+		       uint16_t sport, uint16_t dport, uint16_t frag)
+{
+	uint32_t n = ip4_l4_raw(b, proto, src, dst, sport, dport);
+
+	b[8] = frag >> 8;
+	b[9] = frag & 0xff;
+	return n;
+}
+
+struct xcase {
+	const char *name;
+	int prog;			/* P_TAP: from port vlan; P_NET: from DEVJ to port 31 */
+	uint16_t vlan;
+	const uint8_t *src;		/* source MAC (P_TAP) */
+	uint32_t out;			/* X_PASS: the network device */
+	int want;			/* X_* */
+	uint32_t sport;			/* whose security_drops / rule_drops move */
+	uint8_t raw[256];
+	uint32_t len;
+};
+
+static void x_run(struct progs *p, const struct xcase *x)
+{
+	struct tcase c = { .name = x->name, .prog = x->prog };
+	struct pp_svc_stats before = {}, after = {};
+	int runs = x->prog == P_TAP ? 3 : 2, ok;
+	uint64_t moved, want_moved;
+	struct snap tc, d;
+
+	if (x->prog == P_TAP) {
+		c.ifindex = TAP1;
+		c.in = (struct fspec){ .dst = EXT, .src = x->src, .tags = { Q(x->vlan) },
+				       .raw = x->raw, .raw_len = x->len };
+		c.out[0] = (struct want)REDIR(x->out, { .dst = EXT, .src = x->src, .raw = x->raw,
+						       .raw_len = x->len });
+	} else {
+		c.ifindex = DEVJ;
+		c.in = (struct fspec){ .dst = M5, .src = EXT, .raw = x->raw, .raw_len = x->len };
+		c.out[0] = (struct want)REDIR(TAP1, { .dst = M5, .src = EXT, .tags = { Q(108) },
+						     .raw = x->raw, .raw_len = x->len });
+	}
+	c.verdict = x->want == X_PASS ? TC_ACT_REDIRECT : TC_ACT_SHOT;
+	if (x->want != X_PASS)
+		memset(c.out, 0, sizeof(c.out));
+	if (x->want == X_SPOOFED || x->want == X_MALFORMED) {
+		c.drop = D_IPORT;
+		c.drop_idx = SLOT1;
+		c.reason = x->want == X_SPOOFED ? PP_DROP_SPOOFED : PP_DROP_MALFORMED;
+	}
+	pp_svc_stats_get(&p->maps, x->sport, &before);
+	for (int meta = 0; meta < runs - 1; meta++) {
+		ok = run_tc(p, &c, meta, meta ? &d : &tc);
+		printf("%s tc %s%s\n", ok ? "PASS" : "FAIL", x->name,
+		       meta ? " [outer tag in skb metadata]" : "");
+		ok ? passed++ : failed++;
+	}
+	ok = run_xdp(p, &c, &tc);
+	printf("%s xdp %s\n", ok ? "PASS" : "FAIL", x->name);
+	ok ? passed++ : failed++;
+	/* the service counter: security_drops for port security, rule_drops for rules */
+	pp_svc_stats_get(&p->maps, x->sport, &after);
+	moved = x->want == X_RULE_DROP ? after.rule_drops - before.rule_drops :
+					 after.security_drops - before.security_drops;
+	want_moved = x->want == X_PASS ? 0 : (uint64_t)runs;
+	if (x->want == X_PASS)
+		moved += after.rule_drops - before.rule_drops;
+	if (moved != want_moved) {
+		printf("FAIL %s: the service drop counter moved by %llu, want %llu\n", x->name,
+		       (unsigned long long)moved, (unsigned long long)want_moved);
+		failed++;
+	}
+}
+
+static struct xcase xcases[64];
+static int nx;
+
+/* Add a case from port vlan (source MAC src) whose raw bytes are built by the caller. */
+static struct xcase *x_add(const char *name, int prog, uint16_t vlan, const uint8_t *src,
+			   uint32_t out, int want, uint32_t sport)
+{
+	struct xcase *x = &xcases[nx++];
+
+	*x = (struct xcase){ .name = name, .prog = prog, .vlan = vlan, .src = src, .out = out,
+			     .want = want, .sport = sport };
+	return x;
+}
+
+static void build_ext_cases(void)
+{
+	static const uint8_t hbh[] = { 0 }, dst[] = { 60 }, hbh_dst[] = { 0, 60 },
+			     frag[] = { 44 }, three[] = { 0, 43, 60 }, auth[] = { 51 },
+			     six[] = { 0, 60, 43, 60, 60, 60 }, seven[] = { 0, 60, 43, 60, 60, 60, 60 };
+	uint8_t ll1[16], ll5[16], m[256], o[256], l4[64], sn[16] = { 0xff, 0x02, [11] = 1,
+								     [12] = 0xff, [15] = 5 };
+	uint32_t n, on;
+	struct xcase *x;
+
+	ll_of(ll1, M1);
+	ll_of(ll5, M5);
+	nx = 0;
+	/* --- finding 5: the chain is walked; every ND option is checked (port 12) --- */
+	x_lla(o, 2, M1);
+	n = x_icmp6(m, 136, 0x20000000, S6_SPOOF, o, 8);
+	x = x_add("ext: NA behind hop-by-hop for a foreign target is spoofed", P_TAP, 104, M1,
+		  0, X_SPOOFED, 12);
+	x->len = x6_raw(x->raw, S6_OWN, X6_ALLN, hbh, 1, 0, 58, m, n);
+	n = x_icmp6(m, 136, 0x20000000, S6_OWN, o, 8);
+	x = x_add("ext: NA behind hop-by-hop for its own address passes", P_TAP, 104, M1,
+		  DEVI, X_PASS, 12);
+	x->len = x6_raw(x->raw, S6_OWN, X6_ALLN, hbh, 1, 0, 58, m, n);
+	for (on = 0; on < 32; on += 8) {	/* four nonce options (14), then the target's */
+		o[on] = 14;
+		o[on + 1] = 1;
+		memset(o + on + 2, 0x11 * (on + 1), 6);
+	}
+	x_lla(o + 32, 2, BAD);
+	n = x_icmp6(m, 136, 0x20000000, S6_OWN, o, 40);
+	x = x_add("ext: NA whose fifth option is a foreign target link-layer address is spoofed",
+		  P_TAP, 104, M1, 0, X_SPOOFED, 12);
+	x->len = x6_raw(x->raw, S6_OWN, X6_ALLN, NULL, 0, 0, 58, m, n);
+	x_lla(o + 32, 2, M1);
+	n = x_icmp6(m, 136, 0x20000000, S6_OWN, o, 40);
+	x = x_add("ext: NA with five options, the fifth its own link-layer address, passes",
+		  P_TAP, 104, M1, DEVI, X_PASS, 12);
+	x->len = x6_raw(x->raw, S6_OWN, X6_ALLN, NULL, 0, 0, 58, m, n);
+	x_lla(o, 1, BAD);
+	n = x_icmp6(m, 135, 0, S6_PEER, o, 8);
+	x = x_add("ext: NS behind hop-by-hop and destination options, foreign source "
+		  "link-layer address: spoofed", P_TAP, 104, M1, 0, X_SPOOFED, 12);
+	x->len = x6_raw(x->raw, ll1, sn, hbh_dst, 2, 0, 58, m, n);
+	x_lla(o, 2, M1);
+	n = x_icmp6(m, 136, 0x20000000, S6_OWN, o, 8);
+	x = x_add("ext: fragmented ND (an NA behind a fragment header) is malformed", P_TAP, 104,
+		  M1, 0, X_MALFORMED, 12);
+	x->len = x6_raw(x->raw, S6_OWN, X6_ALLN, frag, 1, 0, 58, m, n);
+	n = x_icmp6(m, 128, 0, NULL, NULL, 0);
+	x = x_add("ext: an ICMPv6 echo request behind a fragment header passes", P_TAP, 104, M1,
+		  DEVI, X_PASS, 12);
+	x->len = x6_raw(x->raw, S6_OWN, S6_PEER, frag, 1, 0, 58, m, n);
+	x = x_add("ext: a later IPv6 fragment (no upper-layer header) from its address passes",
+		  P_TAP, 104, M1, DEVI, X_PASS, 12);
+	x->len = x6_raw(x->raw, S6_OWN, S6_PEER, frag, 1, 1232, 58, m, n);
+	n = x_icmp6(m, 136, 0x20000000, S6_OWN, o, 8);
+	x = x_add("ext: seven extension headers are malformed", P_TAP, 104, M1, 0, X_MALFORMED,
+		  12);
+	x->len = x6_raw(x->raw, S6_OWN, X6_ALLN, seven, 7, 0, 58, m, n);
+	x = x_add("ext: six extension headers before an NA for its own address pass", P_TAP, 104,
+		  M1, DEVI, X_PASS, 12);
+	x->len = x6_raw(x->raw, S6_OWN, X6_ALLN, six, 6, 0, 58, m, n);
+	o[1] = 0;
+	n = x_icmp6(m, 136, 0x20000000, S6_OWN, o, 8);
+	x = x_add("ext: an ND option of length 0 is malformed", P_TAP, 104, M1, 0, X_MALFORMED,
+		  12);
+	x->len = x6_raw(x->raw, S6_OWN, X6_ALLN, NULL, 0, 0, 58, m, n);
+	o[1] = 2;
+	x = x_add("ext: an ND option running past the message is malformed", P_TAP, 104, M1, 0,
+		  X_MALFORMED, 12);
+	x->len = x6_raw(x->raw, S6_OWN, X6_ALLN, NULL, 0, 0, 58, m, n);
+	o[1] = 1;
+	n = x_ports(l4, 546, 547, 8);
+	x = x_add("ext: UDP from :: behind hop-by-hop is spoofed", P_TAP, 104, M1, 0, X_SPOOFED,
+		  12);
+	x->len = x6_raw(x->raw, IP6_ANY, X6_ALLN, hbh, 1, 0, 17, l4, n);
+	n = x_icmp6(m, 143, 0, NULL, NULL, 0);	/* MLDv2 report, no records */
+	x = x_add("ext: an MLD report from :: behind hop-by-hop passes", P_TAP, 104, M1, DEVI,
+		  X_PASS, 12);
+	x->len = x6_raw(x->raw, IP6_ANY, X6_ALLN, hbh, 1, 0, 58, m, n);
+
+	/* --- finding 5: the rules (port 31) --- */
+	n = x_ports(l4, 40000, 23, 20);
+	x = x_add("ext: rules: TCP to 23 behind a PadN destination-options header: dropped",
+		  P_TAP, 108, M5, 0, X_RULE_DROP, 31);
+	x->len = x6_raw(x->raw, X6_OWN31, R6_PEER, dst, 1, 0, 6, l4, n);
+	x = x_add("ext: rules: TCP to 23 behind hop-by-hop, routing, destination options: "
+		  "dropped", P_TAP, 108, M5, 0, X_RULE_DROP, 31);
+	x->len = x6_raw(x->raw, X6_OWN31, R6_PEER, three, 3, 0, 6, l4, n);
+	x = x_add("ext: rules: TCP to 23 behind an authentication header: dropped", P_TAP, 108,
+		  M5, 0, X_RULE_DROP, 31);
+	x->len = x6_raw(x->raw, X6_OWN31, R6_PEER, auth, 1, 0, 6, l4, n);
+	x = x_add("ext: rules: first fragment of TCP to 23: dropped", P_TAP, 108, M5, 0,
+		  X_RULE_DROP, 31);
+	x->len = x6_raw(x->raw, X6_OWN31, R6_PEER, frag, 1, 0, 6, l4, n);
+	x = x_add("ext: rules: a later TCP fragment matches no port rule: default allow", P_TAP,
+		  108, M5, DEVJ, X_PASS, 31);
+	x->len = x6_raw(x->raw, X6_OWN31, R6_PEER, frag, 1, 1232, 6, l4, n);
+	x = x_add("ext: rules: a first fragment cut before its ports is dropped", P_TAP, 108, M5,
+		  0, X_RULE_DROP, 31);
+	x->len = x6_raw(x->raw, X6_OWN31, R6_PEER, frag, 1, 0, 6, l4, 0);
+	n = x_ports(l4, 40000, 22, 20);
+	x = x_add("ext: rules: TCP to 22 behind a PadN destination-options header passes", P_TAP,
+		  108, M5, DEVJ, X_PASS, 31);
+	x->len = x6_raw(x->raw, X6_OWN31, R6_PEER, dst, 1, 0, 6, l4, n);
+	n = x_ports(l4, 40000, 53, 8);
+	x = x_add("ext: rules: first fragment of UDP to 53: the port rule allows", P_TAP, 108, M5,
+		  DEVJ, X_PASS, 31);
+	x->len = x6_raw(x->raw, X6_OWN31, R6_PEER, frag, 1, 0, 17, l4, n);
+	x = x_add("ext: rules: a later UDP fragment matches the port-less udp rule: dropped",
+		  P_TAP, 108, M5, 0, X_RULE_DROP, 31);
+	x->len = x6_raw(x->raw, X6_OWN31, R6_PEER, frag, 1, 1232, 17, l4, n);
+	x = x_add("ext: rules: a later IPv4 UDP fragment matches the port-less udp rule: dropped",
+		  P_TAP, 108, M5, 0, X_RULE_DROP, 31);
+	x->len = x4_raw(x->raw, 17, X_OWN31, R_IN, 40000, 53, 185);
+	x = x_add("ext: rules: a later IPv4 TCP fragment matches no port rule: default allow",
+		  P_TAP, 108, M5, DEVJ, X_PASS, 31);
+	x->len = x4_raw(x->raw, 6, X_OWN31, R_IN, 40000, 23, 185);
+	n = x_ports(l4, 40000, 23, 20);
+	x = x_add("ext: rules: ingress TCP to 23 behind PadN: dropped", P_NET, 0, NULL, 0,
+		  X_RULE_DROP, 31);
+	x->len = x6_raw(x->raw, R6_PEER, X6_OWN31, dst, 1, 0, 6, l4, n);
+	x = x_add("ext: rules: ingress, seven extension headers: dropped, not judged", P_NET, 0,
+		  NULL, 0, X_RULE_DROP, 31);
+	n = x_ports(l4, 40000, 22, 20);
+	x->len = x6_raw(x->raw, R6_PEER, X6_OWN31, seven, 7, 0, 6, l4, n);
+	x = x_add("ext: rules: ingress TCP to 22 behind six extension headers: delivered", P_NET,
+		  0, NULL, TAP1, X_PASS, 31);
+	x->len = x6_raw(x->raw, R6_PEER, X6_OWN31, six, 6, 0, 6, l4, n);
+
+	/* --- finding 6: rogue DHCP servers and routers (port 12: nothing allowed) --- */
+	x = x_add("rogue: DHCP OFFER (UDP 67 -> 68) is spoofed", P_TAP, 104, M1, 0, X_SPOOFED,
+		  12);
+	x->len = ip4_raw(x->raw, S_OWN, S_BCAST, 67, 68);
+	x = x_add("rogue: a DHCP client from its own address (UDP 68 -> 67) passes", P_TAP, 104,
+		  M1, DEVI, X_PASS, 12);
+	x->len = ip4_raw(x->raw, S_OWN, S_PEER, 68, 67);
+	n = x_ports(l4, 547, 546, 8);
+	x = x_add("rogue: DHCPv6 ADVERTISE (UDP 547 -> 546) is spoofed", P_TAP, 104, M1, 0,
+		  X_SPOOFED, 12);
+	x->len = x6_raw(x->raw, ll1, S6_PEER, NULL, 0, 0, 17, l4, n);
+	x = x_add("rogue: DHCPv6 ADVERTISE behind destination options is spoofed", P_TAP, 104,
+		  M1, 0, X_SPOOFED, 12);
+	x->len = x6_raw(x->raw, ll1, S6_PEER, dst, 1, 0, 17, l4, n);
+	n = x_ports(l4, 546, 547, 8);
+	x = x_add("rogue: DHCPv6 SOLICIT (UDP 546 -> 547) passes", P_TAP, 104, M1, DEVI, X_PASS,
+		  12);
+	x->len = x6_raw(x->raw, ll1, S6_PEER, NULL, 0, 0, 17, l4, n);
+	x_lla(o, 1, M1);
+	n = x_icmp6(m, 134, 0, NULL, o, 8);
+	x = x_add("rogue: a router advertisement is spoofed", P_TAP, 104, M1, 0, X_SPOOFED, 12);
+	x->len = x6_raw(x->raw, ll1, X6_ALLN, NULL, 0, 0, 58, m, n);
+	x = x_add("rogue: a router advertisement behind hop-by-hop is spoofed", P_TAP, 104, M1, 0,
+		  X_SPOOFED, 12);
+	x->len = x6_raw(x->raw, ll1, X6_ALLN, hbh, 1, 0, 58, m, n);
+	n = x_icmp6(m, 133, 0, NULL, o, 8);
+	x = x_add("rogue: a router solicitation passes", P_TAP, 104, M1, DEVI, X_PASS, 12);
+	x->len = x6_raw(x->raw, ll1, X6_ALLN, NULL, 0, 0, 58, m, n);
+	n = x_icmp6(m, 137, 0, S6_PEER, NULL, 0);
+	memcpy(m + 24, S6_PEER, 16);
+	x = x_add("rogue: a redirect is spoofed", P_TAP, 104, M1, 0, X_SPOOFED, 12);
+	x->len = x6_raw(x->raw, ll1, S6_PEER, NULL, 0, 0, 58, m, n);
+
+	/* --- port 30: allow-dhcp-server, allow-ra --- */
+	x = x_add("rogue: allow-dhcp-server: a DHCP OFFER passes", P_TAP, 107, M5, DEVI, X_PASS,
+		  30);
+	x->len = ip4_raw(x->raw, X_OWN30, X_CLIENT, 67, 68);
+	n = x_ports(l4, 547, 546, 8);
+	x = x_add("rogue: allow-dhcp-server: a DHCPv6 ADVERTISE passes", P_TAP, 107, M5, DEVI,
+		  X_PASS, 30);
+	x->len = x6_raw(x->raw, ll5, X6_OWN30, NULL, 0, 0, 17, l4, n);
+	x_lla(o, 1, M5);
+	n = x_icmp6(m, 134, 0, NULL, o, 8);
+	x = x_add("rogue: allow-ra: a router advertisement passes", P_TAP, 107, M5, DEVI, X_PASS,
+		  30);
+	x->len = x6_raw(x->raw, ll5, X6_ALLN, NULL, 0, 0, 58, m, n);
+	x_lla(o, 1, BAD);
+	n = x_icmp6(m, 134, 0, NULL, o, 8);
+	x = x_add("rogue: allow-ra: an RA with a foreign source link-layer address is spoofed",
+		  P_TAP, 107, M5, 0, X_SPOOFED, 30);
+	x->len = x6_raw(x->raw, ll5, X6_ALLN, NULL, 0, 0, 58, m, n);
+	x_lla(o, 2, BAD);	/* a redirect's target option names the better hop */
+	n = x_icmp6(m, 137, 0, S6_PEER, o, 8);
+	memcpy(m + 24, X6_OWN30, 16);
+	x = x_add("rogue: allow-ra: a redirect passes", P_TAP, 107, M5, DEVI, X_PASS, 30);
+	x->len = x6_raw(x->raw, ll5, S6_PEER, NULL, 0, 0, 58, m, n);
+}
+
+static void check_ext_headers(struct progs *p)
+{
+	static const struct pp_rule_in egress31[] = {
+		{ .proto = 17, .allow = 1, .lo = 53, .hi = 53 },
+		{ .proto = 17, .allow = 0 },
+		{ .proto = 6, .allow = 0, .lo = 23, .hi = 23 },
+	};
+	static const struct pp_rule_in ingress31[] = {
+		{ .proto = 6, .allow = 0, .lo = 23, .hi = 23 },
+	};
+	struct pp_sport s30 = { .slot = SLOT1, .net_id = NET_I, .match = PP_MATCH_VLAN,
+				.outer_vid = 107, .flags = PP_SPORT_SECURITY |
+				PP_SPORT_ALLOW_DHCP_SERVER | PP_SPORT_ALLOW_RA };
+	struct pp_sport s31 = { .slot = SLOT1, .net_id = NET_J, .match = PP_MATCH_VLAN,
+				.outer_vid = 108, .flags = PP_SPORT_SECURITY };
+	uint8_t ll5[16];
+	struct { uint32_t sport; uint8_t fam; const uint8_t *addr; } src[] = {
+		{ 30, PP_NEIGH_V4, X_OWN30 }, { 30, PP_NEIGH_V6, X6_OWN30 }, { 30, PP_NEIGH_V6, ll5 },
+		{ 31, PP_NEIGH_V4, X_OWN31 }, { 31, PP_NEIGH_V6, X6_OWN31 }, { 31, PP_NEIGH_V6, ll5 },
+	};
+	int err;
+
+	ll_of(ll5, M5);
+	memcpy(s30.mac, M5, 6);
+	memcpy(s31.mac, M5, 6);
+	err = pp_dp_sport_install(&p->maps, 30, &s30) || pp_dp_sport_install(&p->maps, 31, &s31);
+	for (unsigned i = 0; !err && i < sizeof(src) / sizeof(src[0]); i++) {
+		struct pp_sec_key k = { .sport = src[i].sport, .family = src[i].fam,
+					.prefixlen = PP_SEC_PREFIX(src[i].fam == PP_NEIGH_V4 ?
+								   32 : 128) };
+		struct pp_sec_src v = {};
+
+		memcpy(k.addr, src[i].addr, src[i].fam == PP_NEIGH_V4 ? 4 : 16);
+		memcpy(v.mac, M5, 6);
+		err = pp_sec_src_put(&p->maps, k, &v);
+	}
+	if (!err)
+		err = pp_rules_compile(31, PP_DIR_EGRESS, egress31, 3, 1, rule_put, &p->maps) ||
+		      pp_rules_compile(31, PP_DIR_INGRESS, ingress31, 1, 1, rule_put, &p->maps);
+	if (err) {
+		printf("FAIL ext: setup of ports 30 and 31\n");
+		failed++;
+	} else {
+		build_ext_cases();
+		for (int i = 0; i < nx; i++)
+			x_run(p, &xcases[i]);
+	}
+	pp_dp_sport_remove(&p->maps, 30);
+	pp_dp_sport_remove(&p->maps, 31);
+}
+
 /*
  * The rules' per-packet cost: port 14's egress with 1, 100 and 1,000 rules
  * (n - 1 "tcp port 1000+i drop", then "tcp 22 allow", matched by the frame:
@@ -1679,51 +2083,13 @@ static void measure_rules(struct progs *p)
 	passed++;
 }
 
-/*
- * A namespace of our own with a bridge for every ifindex of the table, so
- * that XDP's TEST_RUN and pp_xdp_tx find real devices of those indexes.
- */
-static int make_netns(void)
-{
-	char cmd[128];
-
-	if (unshare(CLONE_NEWNET))
-		return -errno;
-	for (unsigned i = 0; i < sizeof(devices) / sizeof(devices[0]); i++) {
-		snprintf(cmd, sizeof(cmd), "ip link add name ppt%u index %u type bridge", devices[i],
-			 devices[i]);
-		if (system(cmd))
-			return -EIO;
-	}
-	return 0;
-}
-
 static int setup(struct progs *p, const char *pin_root)
 {
-	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_root);
 	struct pp_map_sizes s = { .max_ifindex = 128, .max_iports = 8, .max_sports = 64,
 				  .max_nets = 16, .max_macs = 4096, .max_match = 64 };
-	int fds[PPM_COUNT], err;
+	int err;
 
-	err = pp_bpffs_prepare(pin_root);
-	if (err)
-		return err;
-	p->tap = tap_test_bpf__open_opts(&opts);
-	p->net = netdev_test_bpf__open_opts(&opts);
-	p->tap_xdp = tap_xdp_test_bpf__open_opts(&opts);
-	p->net_xdp = netdev_xdp_test_bpf__open_opts(&opts);
-	if (!p->tap || !p->net || !p->tap_xdp || !p->net_xdp)
-		return -errno;
-	if ((err = pp_obj_set_sizes(p->tap->obj, &s)) || (err = pp_obj_set_sizes(p->net->obj, &s)) ||
-	    (err = pp_obj_set_sizes(p->tap_xdp->obj, &s)) ||
-	    (err = pp_obj_set_sizes(p->net_xdp->obj, &s)) ||
-	    (err = tap_test_bpf__load(p->tap)) || (err = netdev_test_bpf__load(p->net)) ||
-	    (err = tap_xdp_test_bpf__load(p->tap_xdp)) ||
-	    (err = netdev_xdp_test_bpf__load(p->net_xdp)))
-		return err;
-	for (int i = 0; i < PPM_COUNT; i++)
-		fds[i] = bpf_map__fd(bpf_object__find_map_by_name(p->tap->obj, pp_map_desc[i].name));
-	err = pp_maps_adopt(&p->maps, fds);
+	err = progs_load(p, pin_root, &s);
 	if (err)
 		return err;
 
@@ -1835,22 +2201,6 @@ static int setup(struct progs *p, const char *pin_root)
 	return 0;
 }
 
-static void cleanup(struct progs *p, const char *pin_root)
-{
-	char path[512];
-
-	pp_maps_close(&p->maps);
-	tap_test_bpf__destroy(p->tap);
-	netdev_test_bpf__destroy(p->net);
-	tap_xdp_test_bpf__destroy(p->tap_xdp);
-	netdev_xdp_test_bpf__destroy(p->net_xdp);
-	for (int i = 0; i < PPM_COUNT; i++) {
-		snprintf(path, sizeof(path), "%s/%s", pin_root, pp_map_desc[i].name);
-		unlink(path);
-	}
-	rmdir(pin_root);
-}
-
 int main(void)
 {
 	struct progs p = {};
@@ -1861,12 +2211,12 @@ int main(void)
 	build_service_frames();
 	build_security_frames();
 	build_rule_frames();
-	err = make_netns();
+	err = progs_netns(devices, sizeof(devices) / sizeof(devices[0]));
 	if (!err)
 		err = setup(&p, pin_root);
 	if (err) {
 		fprintf(stderr, "prog_test: setup: %s\n", strerror(-err));
-		cleanup(&p, pin_root);
+		progs_cleanup(&p, pin_root);
 		printf("FAIL prog_test: setup\n");
 		return 1;
 	}
@@ -1895,8 +2245,9 @@ int main(void)
 	check_trunks(&p);
 	run_dhcp_cases(&p);
 	check_rule_counters(&p);
+	check_ext_headers(&p);
 	measure_rules(&p);
-	cleanup(&p, pin_root);
+	progs_cleanup(&p, pin_root);
 	printf("prog_test: %d passed, %d failed (%d XDP hand-offs to TC)\n", passed, failed,
 	       handoffs);
 	return failed ? 1 : 0;

@@ -9,6 +9,11 @@
 #     vlan 200 ppts-g200 10.1.0.20                bind: network only
 #     vlan 300 ppts-g300 10.1.0.30                bind: network, security
 #     vlan 400 ppts-g400 (DHCP: 10.1.0.40)        bind: network, dhcp, responder
+#     vlan 500 ppts-g500 10.1.0.50, fd00:a::50    bind: network, security (egress
+#                                                  rule: drop tcp 23)
+#     vlan 600 ppts-g600 10.1.0.60, fd00:a::60    bind: network, security with
+#                                                  allow-dhcp-server, allow-ra
+#     vlan 700 ppts-g700 (made through the API)   bind: network, security
 #
 # The responder answers ARP and NDP for the gateway and for the other
 # service port's address without any frame reaching the network device
@@ -19,6 +24,11 @@
 # DHCP: udhcpc (busybox) and dhclient (isc-dhcp-client) get vlan 400's
 # address from polyport, with client scripts of the test's own (the host's
 # /etc/resolv.conf and routes are never touched).
+# Hostile frames (issue 12): vlan 500 and 600 write frames no IP stack would
+# (build/tests/ppsend in their namespaces, whose own IPv6 is off), captured
+# on the network: IPv6 extension headers and ND options (finding 5), rogue
+# DHCP servers and routers (finding 6), each with a control frame of the
+# same shape that must arrive.
 #
 #   tests/e2e/services.sh [auto|tc|xdp]   the instance port's mode (default auto:
 #                                        XDP on this tap); "tc" runs every
@@ -40,6 +50,7 @@ CONF=$WORK/conf
 STATE=$WORK/state
 mkdir -p "$CONF" "$STATE"
 M1=52:54:00:05:00:01 M2=52:54:00:05:00:02 M3=52:54:00:05:00:03 M4=52:54:00:05:00:04
+M5=52:54:00:05:00:05 M6=52:54:00:05:00:06 M7=52:54:00:05:00:07
 API=$WORK/api.sock
 api() { curl -s -m 5 --unix-socket "$API" "http://localhost$1"; }
 
@@ -83,18 +94,37 @@ instance-ports:
           network: net-a
           responder: {}
           dhcp: {dns: [10.1.0.53], lease: 600, routes: [{to: 192.168.0.0/16, via: 10.1.0.1}]}
+      p500:
+        vlan: 500
+        mac: $M5
+        addresses: [10.1.0.50/24, "fd00:a::50/64"]
+        bind:
+          network: net-a
+          security: {egress: [{proto: tcp, ports: 23, action: drop}], default: allow}
+      p600:
+        vlan: 600
+        mac: $M6
+        addresses: [10.1.0.60/24, "fd00:a::60/64"]
+        bind:
+          network: net-a
+          security: {allow-dhcp-server: true, allow-ra: true}
 EOF
 check "check: the services configuration is valid" "$B/polyportd" --check --config "$CONF"
 
 netns_net ppts-na pptsna 10.1.0.2/24
 ip -n ppts-na addr add fd00:a::2/64 dev eth0 nodad
-for g in g100 g200 g300 g400; do ip netns add "ppts-$g"; ip -n "ppts-$g" link set lo up; done
+for g in g100 g200 g300 g400 g500 g600 g700; do ip netns add "ppts-$g"; ip -n "ppts-$g" link set lo up; done
+# the hostile-frame senders: no IPv6 of their own (no DAD, RS or MLD to tell apart)
+for g in g500 g600 g700; do ip netns exec "ppts-$g" sysctl -qw net.ipv6.conf.default.disable_ipv6=1; done
 daemon_start || exit 1
 guest g1 pptstap1 \
 	--port ns=ppts-g100,dev=eth0,mac=$M1,match=vlan:100 \
 	--port ns=ppts-g200,dev=eth0,mac=$M2,match=vlan:200 \
 	--port ns=ppts-g300,dev=eth0,mac=$M3,match=vlan:300 \
-	--port ns=ppts-g400,dev=eth0,mac=$M4,match=vlan:400 || { fail "guest"; exit 1; }
+	--port ns=ppts-g400,dev=eth0,mac=$M4,match=vlan:400 \
+	--port ns=ppts-g500,dev=eth0,mac=$M5,match=vlan:500 \
+	--port ns=ppts-g600,dev=eth0,mac=$M6,match=vlan:600 \
+	--port ns=ppts-g700,dev=eth0,mac=$M7,match=vlan:700 || { fail "guest"; exit 1; }
 ip -n ppts-g100 addr add 10.1.0.10/24 dev eth0
 ip -n ppts-g100 addr add fd00:a::10/64 dev eth0 nodad
 ip -n ppts-g200 addr add 10.1.0.20/24 dev eth0
@@ -273,6 +303,163 @@ grep -qE '^polyport_rule_packets_total\{instance_port="sf1",service_port="p300",
 api /v1/stats >"$WORK/stats.json"
 grep -q '"dhcp_acks": [1-9]' "$WORK/stats.json" && pass "stats: /v1/stats has them" \
 	|| fail "stats: /v1/stats: $(api /v1/stats | head -c 300)"
+
+# ---- hostile frames from the guest (issue 12, findings 5 and 6) --------------------------
+# Built here in hex, written raw by build/tests/ppsend in a port's namespace
+# (the guest pushes the port's tag), captured where the network delivers
+# them (ppts-na).  No checksums: nothing answers them (the receivers drop
+# them), and the dataplane reads only headers.
+hx6() {		# an IPv6 address as 32 hex digits
+	local head=${1%%::*} tail="" h=() t=() out="" i
+	[[ $1 == *::* ]] && tail=${1#*::}
+	IFS=: read -ra h <<<"$head"
+	IFS=: read -ra t <<<"$tail"
+	for i in "${h[@]}"; do out+=$(printf %04x "0x$i"); done
+	for ((i = ${#h[@]} + ${#t[@]}; i < 8; i++)); do out+=0000; done
+	for i in "${t[@]}"; do out+=$(printf %04x "0x$i"); done
+	echo "$out"
+}
+hx4() { printf '%02x' ${1//./ }; }
+eth() { printf '%s%s' "${1//:/}" "${2//:/}"; }			# DST SRC
+v6() {		# NH SRC DST PAYLOAD: ethertype, IPv6 header (hop limit 255), payload
+	printf '86dd60000000%04x%02xff%s%s%s' $((${#4} / 2)) "$1" "$(hx6 "$2")" "$(hx6 "$3")" "$4"
+}
+v4() {		# SRC DST PROTO PAYLOAD
+	printf '08004500%04x0000000040%02x0000%s%s%s' $((20 + ${#4} / 2)) "$3" "$(hx4 "$1")" \
+		"$(hx4 "$2")" "$4"
+}
+opt6() { printf '%02x00010400000000' "$1"; }	# NH: hop-by-hop / destination options, PadN
+udp() { printf '%04x%04x%04x0000%s' "$1" "$2" $((8 + ${#3} / 2)) "$3"; }	# SPORT DPORT DATA
+tcp() { printf '9c40%04x00000001000000005002200000000000' "$1"; }	# DPORT: a SYN
+lla() { printf '%02x01%s' "$1" "${2//:/}"; }	# TYPE MAC: link-layer address option
+na() { printf '8800000020000000%s%s' "$(hx6 "$1")" "$2"; }	# TARGET OPTIONS
+ra() { printf '86000000400000000000000000000000%s' "$1"; }	# OPTIONS (router lifetime 0)
+rs() { printf '8500000000000000%s' "$1"; }			# OPTIONS
+redirect() { printf '8900000000000000%s%s' "$(hx6 "$1")" "$(hx6 "$2")"; }	# TARGET DEST
+dhcp() {	# OP TYPE MAC: a BOOTP message with DHCP message type TYPE
+	printf '%02x010600c0ffee0100008000%032d%s%020d%0384d6382536335010%xff' "$1" 0 \
+		"${3//:/}" 0 0 "$2"
+}
+# fcount NAME FILTER: frames of capture NAME that FILTER matches
+fcount() { tcpdump -nn -r "$WORK/$1.pcap" "$2" 2>/dev/null | wc -l; }
+# absent / present NAME CAPTURE FILTER
+absent() {
+	local n
+	n=$(fcount "$2" "$3")
+	[[ $n == 0 ]] && pass "$1" || fail "$1: $n on the network"
+}
+present() {
+	local n
+	n=$(fcount "$2" "$3")
+	((n >= 1)) && pass "$1" || fail "$1: not on the network"
+}
+ctl() { "$B/polyportctl" --api-socket "$API" --pin-root "$PIN" "$@"; }
+
+NAMAC=$(ip -n ppts-na link show eth0 | awk '/link\/ether/ {print $2}')
+BC=ff:ff:ff:ff:ff:ff MC1=33:33:00:00:00:01 MC2=33:33:00:00:00:02 MCD6=33:33:00:01:00:02
+A50=fd00:a::50 LL5=fe80::5054:ff:fe05:5 LL6=fe80::5054:ff:fe05:6 LL7=fe80::5054:ff:fe05:7
+NONCES=0e01a1a2a3a4a5a60e01b1b2b3b4b5b60e01c1c2c3c4c5c60e01d1d2d3d4d5d6	# 4 nonce options
+FOREIGN=52:54:00:05:00:66
+
+# vlan 500: security, egress drop tcp 23, nothing allowed besides
+capture_start hostile ppts-na eth0 "ether src $M5 or ether src $M6 or ether src $M7"
+ip netns exec ppts-g500 "$B/tests/ppsend" eth0 \
+	"$(eth $MC1 $M5)$(v6 0 $A50 ff02::1 "$(opt6 58)$(na fd00:a::99 "$(lla 2 $M5)")")" \
+	"$(eth $MC1 $M5)$(v6 0 $A50 ff02::1 "$(opt6 58)$(na $A50 "$(lla 2 $M5)")")" \
+	"$(eth $MC1 $M5)$(v6 0 $A50 ff02::1 "$(opt6 60)$(opt6 60)$(opt6 60)$(opt6 60)$(opt6 60)$(opt6 60)$(opt6 58)$(na $A50 "$(lla 2 $M5)")")" \
+	"$(eth $MC1 $M5)$(v6 0 $A50 ff02::1 "$(opt6 60)$(opt6 60)$(opt6 60)$(opt6 60)$(opt6 60)$(opt6 58)$(na $A50 "$(lla 2 $M5)")")" \
+	"$(eth $MC1 $M5)$(v6 58 $A50 ff02::1 "$(na $A50 "$NONCES$(lla 2 $FOREIGN)")")" \
+	"$(eth $MC1 $M5)$(v6 58 $A50 ff02::1 "$(na $A50 "$NONCES$(lla 2 $M5)")")" \
+	"$(eth "$NAMAC" $M5)$(v6 60 $A50 fd00:a::2 "$(opt6 6)$(tcp 23)")" \
+	"$(eth "$NAMAC" $M5)$(v6 60 $A50 fd00:a::2 "$(opt6 6)$(tcp 22)")" \
+	"$(eth $BC $M5)$(v4 10.1.0.50 255.255.255.255 17 "$(udp 67 68 "$(dhcp 2 2 $M5)")")" \
+	"$(eth $BC $M5)$(v4 0.0.0.0 255.255.255.255 17 "$(udp 68 67 "$(dhcp 1 1 $M5)")")" \
+	"$(eth "$NAMAC" $M5)$(v6 17 $LL5 fe80::1 "$(udp 547 546 02c0ffee)")" \
+	"$(eth $MCD6 $M5)$(v6 17 $LL5 ff02::1:2 "$(udp 546 547 01c0ffee)")" \
+	"$(eth $MC1 $M5)$(v6 58 $LL5 ff02::1 "$(ra "$(lla 1 $M5)")")" \
+	"$(eth $MC1 $M5)$(v6 0 $LL5 ff02::1 "$(opt6 58)$(ra "$(lla 1 $M5)")")" \
+	"$(eth $MC2 $M5)$(v6 58 $LL5 ff02::2 "$(rs "$(lla 1 $M5)")")" \
+	"$(eth "$NAMAC" $M5)$(v6 58 $LL5 fd00:a::2 "$(redirect fd00:a::1 fd00:a::99)")" ||
+	fail "hostile: ppsend from vlan 500"
+# vlan 600: allow-dhcp-server, allow-ra
+ip netns exec ppts-g600 "$B/tests/ppsend" eth0 \
+	"$(eth $BC $M6)$(v4 10.1.0.60 255.255.255.255 17 "$(udp 67 68 "$(dhcp 2 2 $M6)")")" \
+	"$(eth "$NAMAC" $M6)$(v6 17 $LL6 fe80::1 "$(udp 547 546 02c0ffee)")" \
+	"$(eth $MC1 $M6)$(v6 58 $LL6 ff02::1 "$(ra "$(lla 1 $M6)")")" \
+	"$(eth $MC1 $M6)$(v6 0 $LL6 ff02::1 "$(opt6 58)$(ra "$(lla 1 $FOREIGN)")")" \
+	"$(eth "$NAMAC" $M6)$(v6 58 $LL6 fd00:a::2 "$(redirect fd00:a::1 fd00:a::99)")" ||
+	fail "hostile: ppsend from vlan 600"
+capture_stop hostile >/dev/null
+S5="ether src $M5" S6="ether src $M6"
+absent "ext: an NA behind hop-by-hop for a foreign target does not reach the network" hostile \
+	"$S5 and ip6[6] == 0 and ip6[48] == 136 and ip6[71] == 0x99"
+present "ext: ... an NA behind hop-by-hop for the port's own address does" hostile \
+	"$S5 and ip6[6] == 0 and ip6[48] == 136 and ip6[71] == 0x50"
+absent "ext: an NA behind seven extension headers does not reach the network (malformed)" hostile \
+	"$S5 and ip6[6] == 0 and ip6[96] == 136"
+present "ext: ... the same NA behind six does" hostile "$S5 and ip6[6] == 0 and ip6[88] == 136"
+absent "ext: an NA whose fifth option carries a foreign MAC does not reach the network" hostile \
+	"$S5 and ip6[6] == 58 and ip6[40] == 136 and ip6[103] == 0x66"
+present "ext: ... the same NA with its own MAC there does" hostile \
+	"$S5 and ip6[6] == 58 and ip6[40] == 136 and ip6[103] == 0x05"
+absent "ext: TCP to 23 behind a PadN destination-options header is dropped by the rule" hostile \
+	"$S5 and ip6[6] == 60 and ip6[50:2] == 23"
+present "ext: ... TCP to 22 behind the same header passes" hostile \
+	"$S5 and ip6[6] == 60 and ip6[50:2] == 22"
+absent "rogue: a DHCP OFFER from vlan 500 does not reach the network" hostile \
+	"$S5 and udp src port 67 and udp dst port 68"
+present "rogue: ... its DHCP DISCOVER does" hostile "$S5 and udp src port 68 and udp dst port 67"
+absent "rogue: a DHCPv6 ADVERTISE from vlan 500 does not reach the network" hostile \
+	"$S5 and udp src port 547 and udp dst port 546"
+present "rogue: ... its DHCPv6 SOLICIT does" hostile "$S5 and udp src port 546 and udp dst port 547"
+absent "rogue: a router advertisement from vlan 500 does not reach the network" hostile \
+	"$S5 and ip6[6] == 58 and ip6[40] == 134"
+absent "rogue: ... nor one behind a hop-by-hop header" hostile \
+	"$S5 and ip6[6] == 0 and ip6[48] == 134"
+absent "rogue: ... nor a redirect" hostile "$S5 and ip6[6] == 58 and ip6[40] == 137"
+present "rogue: ... its router solicitation does" hostile "$S5 and ip6[6] == 58 and ip6[40] == 133"
+present "rogue: allow-dhcp-server: vlan 600's DHCP OFFER reaches the network" hostile \
+	"$S6 and udp src port 67 and udp dst port 68"
+present "rogue: allow-dhcp-server: ... and its DHCPv6 ADVERTISE" hostile \
+	"$S6 and udp src port 547 and udp dst port 546"
+present "rogue: allow-ra: vlan 600's router advertisement reaches the network" hostile \
+	"$S6 and ip6[6] == 58 and ip6[40] == 134"
+present "rogue: allow-ra: ... and its redirect" hostile "$S6 and ip6[6] == 58 and ip6[40] == 137"
+absent "rogue: allow-ra: an RA with a foreign link-layer address option is still dropped" hostile \
+	"$S6 and ip6[6] == 0 and ip6[48] == 134"
+ctl stats >"$WORK/stats3.txt" 2>&1
+grep -qE "p500 +security_drops +8$" "$WORK/stats3.txt" && grep -qE "p500 +rule_drops +1$" "$WORK/stats3.txt" &&
+	grep -qE "p600 +security_drops +1$" "$WORK/stats3.txt" \
+	&& pass "hostile: counted: vlan 500 security_drops 8, rule_drops 1; vlan 600 security_drops 1" \
+	|| fail "hostile: counters: $(grep -E "p[56]00" "$WORK/stats3.txt" | tr -s ' ' | tr '\n' ';')"
+
+# the API shows and takes allow-dhcp-server / allow-ra; vlan 700 is made there
+out=$(api /v1/service-ports/p600 | tr -s ' \n\t' ' ')
+out5=$(api /v1/service-ports/p500 | tr -s ' \n\t' ' ')
+[[ $out == *'"allow-dhcp-server": true, "allow-ra": true'* &&
+   $out5 == *'"allow-dhcp-server": false, "allow-ra": false'* ]] \
+	&& pass "api: the security binding shows allow-dhcp-server and allow-ra" \
+	|| fail "api: $(echo "$out" | grep -o '"security": {[^}]*' | head -1)"
+check "api: polyportctl create with bind.security.allow-ra=true" ctl create service-port \
+	name=p700 instance-port=sf1 vlan=700 mac=$M7 bind.network=net-a bind.security.allow-ra=true
+out=$(ctl update sport p700 bind.network=net-a bind.security.allow-ra=maybe 2>&1); rc=$?
+[[ $rc == 1 && $out == *"allow-ra must be true or false, got \"maybe\""* ]] \
+	&& pass "api: a value that is not a boolean is refused, with the reason" \
+	|| fail "api: rc=$rc $out"
+RA7="$(eth $MC1 $M7)$(v6 58 $LL7 ff02::1 "$(ra "$(lla 1 $M7)")")"
+capture_start ra7 ppts-na eth0 "ether src $M7 and ip6[6] == 58 and ip6[40] == 134"
+ip netns exec ppts-g700 "$B/tests/ppsend" eth0 "$RA7"
+n=$(capture_stop ra7)
+((n >= 1)) && pass "api: allow-ra set through the API lets vlan 700's RA through" \
+	|| fail "api: vlan 700's RA did not arrive with allow-ra"
+out=$(curl -s -m 5 --unix-socket "$API" -X PUT -d '{"security": {"allow-ra": false}}' \
+	http://localhost/v1/service-ports/p700/bind/security)
+capture_start ra7b ppts-na eth0 "ether src $M7 and ip6[6] == 58 and ip6[40] == 134"
+ip netns exec ppts-g700 "$B/tests/ppsend" eth0 "$RA7"
+n=$(capture_stop ra7b)
+[[ $n == 0 && $out == *'"allow-ra": false'* ]] \
+	&& pass "api: PUT .../bind/security with allow-ra false: the same RA is dropped" \
+	|| fail "api: $n RAs after allow-ra false; $(echo "$out" | head -c 300)"
 
 # ---- the daemon: services change in place; a restart writes nothing -------------------------
 sed -i 's/bind: {network: net-a, responder: {}}/bind: {network: net-a}/' "$CONF/10-net.yaml"

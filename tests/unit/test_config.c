@@ -2492,6 +2492,65 @@ static void test_services_api_json(void **state)
 	assert_int_equal(f->cfg->rules[s->rule_first].port_lo, 22);
 }
 
+/* security: allow-dhcp-server and allow-ra (issue 12): booleans, off by default */
+static void test_services_allow_servers(void **state)
+{
+	struct fx *f = *state;
+	const struct pp_cfg_sport *s;
+
+	load(f,
+	     "a.yaml",
+	     NETS_GW IPORT_HEAD
+	     "      s1:\n"
+	     "        vlan: 1\n"
+	     "        bind:\n"
+	     "          network: na\n"
+	     "          security: {allow-dhcp-server: true, allow-ra: True}\n"
+	     "      s2: {vlan: 2, mac: 02:00:00:00:00:02, bind: {network: na, security: {allow-ra: false}}}\n"
+	     "      s3: {vlan: 3, mac: 02:00:00:00:00:03, bind: {network: na, security: {}}}\n",
+	     NULL);
+	expect_nerr(f, 0);
+	s = pp_config_find_sport(f->cfg, "s1");
+	assert_true(s->security && s->allow_dhcp_server && s->allow_ra);
+	s = pp_config_find_sport(f->cfg, "s2");
+	assert_true(s->security && !s->allow_dhcp_server && !s->allow_ra);
+	s = pp_config_find_sport(f->cfg, "s3");
+	assert_true(s->security && !s->allow_dhcp_server && !s->allow_ra);
+
+	load(f,
+	     "a.yaml",
+	     NETS_GW IPORT_HEAD
+	     "      s1:\n"
+	     "        vlan: 1\n"
+	     "        bind:\n"
+	     "          network: na\n"
+	     "          security:\n"
+	     "            allow-dhcp-server: yes\n"
+	     "            allow-ra: \"true\"\n"
+	     "      s2: {vlan: 2, mac: 02:00:00:00:00:02, bind: {network: na, security: {allow-ra: 1, allow-dhcp-server: [true]}}}\n",
+	     NULL);
+	expect_nerr(f, 4);
+	expect_err(f, "a.yaml", 16, 32, "allow-dhcp-server must be true or false, got \"yes\"");
+	expect_err(f, "a.yaml", 17, 23, "allow-ra must be true or false, got \"true\"");
+	expect_err(f, "a.yaml", 18, 86, "allow-ra must be true or false, got \"1\"");
+	expect_err(f, "a.yaml", 18, 108, "allow-dhcp-server must be true or false, got a sequence");
+
+	/* through the API: JSON booleans, and the same errors with positions */
+	load(f, "a.yaml", NETS_GW IPORT_HEAD "      s1: {vlan: 1, bind: {network: na}}\n", NULL);
+	expect_nerr(f, 0);
+	load_api(f, "{\"service-ports\": {\"x\": {\"instance-port\": \"p\", \"vlan\": 7, "
+		    "\"mac\": \"02:00:00:00:00:07\", \"bind\": {\"network\": \"na\", "
+		    "\"security\": {\"allow-dhcp-server\": false, \"allow-ra\": true}}}}}");
+	expect_nerr(f, 0);
+	s = pp_config_find_sport(f->cfg, "x");
+	assert_true(s->security && !s->allow_dhcp_server && s->allow_ra);
+	load_api(f, "{\"service-ports\": {\"x\": {\"instance-port\": \"p\", \"vlan\": 7, "
+		    "\"mac\": \"02:00:00:00:00:07\", \"bind\": {\"network\": \"na\", "
+		    "\"security\": {\"allow-ra\": \"true\"}}}}}");
+	expect_nerr(f, 1);
+	expect_err(f, "api", 1, 138, "allow-ra must be true or false, got \"true\"");
+}
+
 static void test_addr_parse(void **state)
 {
 	struct pp_cfg_addr a;
@@ -2597,6 +2656,7 @@ int main(void)
 		T(test_services_values),
 		T(test_services_addresses_on_network),
 		T(test_services_api_json),
+		T(test_services_allow_servers),
 		T(test_addr_parse),
 	};
 
