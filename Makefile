@@ -41,7 +41,8 @@ DAEMON_OBJS := $(B)/api.o $(B)/reconcile.o $(B)/log.o $(CFG_OBJS) $(LIB_OBJS)
 
 BINS := $(B)/polyportd $(B)/polyportctl $(B)/ppguest $(B)/tests/prog_test $(B)/tests/corpus \
 	$(B)/tests/test_maps $(B)/tests/ppwire \
-	$(B)/tests/test_config $(B)/tests/ppsend $(B)/tests/noop.bpf.o $(B)/tests/xdp_pass.bpf.o $(B)/tests/perf_test_run
+	$(B)/tests/test_config $(B)/tests/ppsend $(B)/tests/noop.bpf.o $(B)/tests/xdp_pass.bpf.o $(B)/tests/perf_test_run \
+	$(B)/tests/vlan_meta.bpf.o
 
 .PHONY: all deps test clean run install perf-test-run
 all: $(BINS)
@@ -135,6 +136,9 @@ $(B)/tests/noop.bpf.o: tests/e2e/noop.bpf.c | $(B)/tests
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 $(B)/tests/xdp_pass.bpf.o: tests/e2e/xdp_pass.bpf.c | $(B)/tests
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(B)/tests/vlan_meta.bpf.o: tests/e2e/vlan_meta.bpf.c | $(B)/tests
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 $(B)/lookup_bench.bpf.o: tests/bpf/lookup_bench.bpf.c | $(B)

@@ -220,6 +220,10 @@ static int cmd_status(void)
 			snprintf(vlan, sizeof(vlan), "%lld", jint(n, "vlan"));
 		printf("%-20s %-15s %-5s %-6lld %-9s %s\n", jstr(n, "name"), jstr(n, "device"), vlan,
 		       jint(n, "mtu"), jstr(n, "status"), jstr(n, "reason"));
+		/* XDP or TC on its device, and why (isolation first: xdp.c) */
+		if (*jstr(n, "mode_reason"))
+			printf("  mode: %s: %s\n", jstr(n, "effective_mode"),
+			       jstr(n, "mode_reason"));
 	}
 	if (*jstr(st, "last_errors"))
 		printf("\nThe last change of the binding files was rejected (the dataplane "

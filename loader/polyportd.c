@@ -5,7 +5,8 @@
  * It loads the BPF programs (adopting the maps pinned under its pin root),
  * reconciles the binding files into the maps, and follows changes: files
  * (inotify, SIGHUP), links (rtnetlink: taps and network devices that come
- * and go).  On SIGTERM/SIGINT it exits and leaves programs attached and maps
+ * and go, and the veth peers, in any namespace, whose offloads decide XDP
+ * on a network device).  On SIGTERM/SIGINT it exits and leaves programs attached and maps
  * pinned: the dataplane keeps forwarding, and the next daemon adopts it.
  */
 #include <errno.h>
@@ -23,7 +24,9 @@
 #include <sys/inotify.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
 #include <sys/timerfd.h>
+#include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <netlink/netlink.h>
 #include <netlink/socket.h>
@@ -299,6 +302,31 @@ static int link_relevant(const char *name)
 	return 0;
 }
 
+static void mark_dirty(const char *name)
+{
+	int i;
+
+	for (i = 0; i < ndirty && strcmp(dirty[i], name); i++)
+		;
+	if (i == ndirty && ndirty < DIRTY_MAX)
+		snprintf(dirty[ndirty++], IFNAMSIZ, "%s", name);
+	else if (i == ndirty)
+		links_dirty = 1;	/* too many at once: all of them */
+}
+
+/* Link (nsid, ifindex) changed: revisit the network devices it is the veth peer of. */
+static void peer_changed(int nsid, int ifindex)
+{
+	const char *names[8];
+	size_t n = pp_daemon_peer_devices(&D, nsid, ifindex, names, 8);
+
+	for (size_t i = 0; i < n; i++) {
+		pr_debug("link %d (netns id %d), the peer of %s: changed\n", ifindex, nsid,
+			 names[i]);
+		mark_dirty(names[i]);
+	}
+}
+
 static int on_link(struct nl_msg *msg, void *arg)
 {
 	struct nlmsghdr *nlh = nlmsg_hdr(msg);
@@ -310,16 +338,12 @@ static int on_link(struct nl_msg *msg, void *arg)
 	a = nlmsg_find_attr(nlh, sizeof(struct ifinfomsg), IFLA_IFNAME);
 	if (a && link_relevant(nla_get_string(a))) {
 		const char *name = nla_get_string(a);
-		int i;
 
 		pr_debug("link %s: %s\n", name,
 			 nlh->nlmsg_type == RTM_NEWLINK ? "new/changed" : "deleted");
-		for (i = 0; i < ndirty && strcmp(dirty[i], name); i++)
-			;
-		if (i == ndirty && ndirty < DIRTY_MAX)
-			snprintf(dirty[ndirty++], IFNAMSIZ, "%s", name);
-		else if (i == ndirty)
-			links_dirty = 1;	/* too many at once: all of them */
+		mark_dirty(name);
+	} else if (nlmsg_datalen(nlh) >= (int)sizeof(struct ifinfomsg)) {
+		peer_changed(-1, ((struct ifinfomsg *)nlmsg_data(nlh))->ifi_index);
 	}
 	return NL_OK;
 }
@@ -341,6 +365,69 @@ static struct nl_sock *links_open(void)
 	return sk;
 }
 
+/*
+ * A network device's XDP depends on its veth peer's offloads (loader/xdp.c),
+ * and the peer usually lives in another namespace, whose link events the
+ * socket above does not get.  This one gets the link events of every
+ * namespace that has an id in ours (NETLINK_LISTEN_ALL_NSID), each with that
+ * id (a peer's namespace has one: the kernel gives it one when it reports
+ * the peer).  An offload change (ethtool -K) is such an event.  Returns the
+ * socket, or -1: then a peer's changes are seen at the next full reconcile.
+ */
+static int peers_open(void)
+{
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	int on = 1, grp = RTNLGRP_LINK, sz = 4 << 20;
+
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &grp, sizeof(grp)) ||
+	    setsockopt(fd, SOL_NETLINK, NETLINK_LISTEN_ALL_NSID, &on, sizeof(on))) {
+		pr_warn("rtnetlink: no link events from other namespaces (%s): a veth peer's "
+			"offload changes are seen at the next reload\n", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	return fd;
+}
+
+static void links_apply(void);
+
+static void peers_read(int fd)
+{
+	static char buf[32768];
+	char cbuf[CMSG_SPACE(sizeof(int)) * 4];
+
+	for (;;) {
+		struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+				     .msg_controllen = sizeof(cbuf) };
+		ssize_t got = recvmsg(fd, &mh, 0);
+		int nsid = -1, len;
+
+		if (got < 0) {
+			if (errno != ENOBUFS)
+				break;
+			links_dirty = 1;	/* lost events: every device again */
+			continue;
+		}
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+			if (c->cmsg_level == SOL_NETLINK && c->cmsg_type == NETLINK_LISTEN_ALL_NSID)
+				memcpy(&nsid, CMSG_DATA(c), sizeof(nsid));
+		if (nsid < 0)
+			continue;	/* our namespace: the link socket has it */
+		len = (int)got;
+		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (unsigned)len);
+		     h = NLMSG_NEXT(h, len))
+			if ((h->nlmsg_type == RTM_NEWLINK || h->nlmsg_type == RTM_DELLINK) &&
+			    h->nlmsg_len >= NLMSG_LENGTH(sizeof(struct ifinfomsg)))
+				peer_changed(nsid, ((struct ifinfomsg *)NLMSG_DATA(h))->ifi_index);
+	}
+	links_apply();
+}
+
 static void links_read(struct nl_sock *sk)
 {
 	int err;
@@ -352,6 +439,12 @@ static void links_read(struct nl_sock *sk)
 		pr_debug("rtnetlink: %s: full link resync\n", nl_geterror(err));
 		links_dirty = 1;
 	}
+	links_apply();
+}
+
+/* Revisit the devices that changed. */
+static void links_apply(void)
+{
 	if ((links_dirty || ndirty) && D.cfg) {
 		if (links_dirty) {
 			pp_reconcile(&D, D.cfg, true);
@@ -434,7 +527,7 @@ static void daemonize(void)
 
 int main(int argc, char **argv)
 {
-	int ep, sfd, ifd, tfd, lock_fd, err;
+	int ep, sfd, ifd, tfd, pfd, lock_fd, err;
 	struct epoll_event ev;
 	struct nl_sock *sk;
 	sigset_t mask;
@@ -481,6 +574,7 @@ int main(int argc, char **argv)
 	ifd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
 	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	sk = links_open();
+	pfd = peers_open();
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	if (sfd < 0 || ifd < 0 || tfd < 0 || !sk || ep < 0) {
 		fprintf(stderr, "polyportd: event setup failed: %s\n", strerror(errno));
@@ -521,6 +615,10 @@ int main(int argc, char **argv)
 	epoll_ctl(ep, EPOLL_CTL_ADD, tfd, &ev);
 	ev.data.fd = nl_socket_get_fd(sk);
 	epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
+	if (pfd >= 0) {
+		ev.data.fd = pfd;
+		epoll_ctl(ep, EPOLL_CTL_ADD, pfd, &ev);
+	}
 	{
 		int fds[2], n = pp_api_fds(API, fds, 2);
 
@@ -570,6 +668,8 @@ int main(int argc, char **argv)
 					reload("files changed");
 			} else if (fd == nl_socket_get_fd(sk)) {
 				links_read(sk);
+			} else if (fd == pfd) {
+				peers_read(pfd);
 			} else {
 				api_ready = 1;
 			}

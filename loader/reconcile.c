@@ -326,6 +326,79 @@ static __u32 link_state_memo(struct linkmemo *lm, const char *name, bool *up)
 	return lm->e[i].ifindex;
 }
 
+/* ---- the host's own frames on taps ----------------------------------------- */
+
+/* Set /proc/sys/net/ipv6/conf/DEV/KEY to val unless it is already.  0 or -errno. */
+static int ipv6_conf_set(const char *dev, const char *key, char val)
+{
+	char path[128], cur[8] = "";
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/%s", dev, key);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, cur, sizeof(cur) - 1);
+	if (n > 0 && cur[0] == val && (cur[1] == '\n' || !cur[1])) {
+		close(fd);
+		return 0;
+	}
+	n = pwrite(fd, &val, 1, 0);
+	close(fd);
+	return n == 1 ? 0 : n < 0 ? -errno : -EIO;
+}
+
+/*
+ * A tap is the guest's wire: with IPv6 on, the host's own duplicate-address
+ * detection, MLD reports and router solicitations leave on it at link-up
+ * and reach the guest's untagged service ports.  Taps polyport manages get
+ * addr_gen_mode 1 (no host link-local address) and disable_ipv6 1, before
+ * polyportd brings them up (a tap already up stops sending from then on).
+ * Both are per-device sysctls (netlink has IFLA_INET6_ADDR_GEN_MODE but no
+ * disable_ipv6); a kernel without IPv6 has neither, and nothing to quiet.
+ * Once per tap (ifindex) and daemon: an operator who turns IPv6 back on
+ * keeps it.
+ */
+static void tap_quiet(struct pp_daemon *d, const char *dev, __u32 ifindex)
+{
+	size_t i;
+	int err;
+
+	if (d->quiet_n + 1 > d->quiet_cap / 2) {
+		size_t cap = d->quiet_cap ? d->quiet_cap * 2 : 64;
+		__u32 *t = calloc(cap, sizeof(*t));
+
+		if (!t)
+			return;		/* quieted again next time */
+		for (size_t k = 0; k < d->quiet_cap; k++) {
+			if (!d->quiet[k])
+				continue;
+			i = (d->quiet[k] * 2654435761u) & (cap - 1);
+			while (t[i])
+				i = (i + 1) & (cap - 1);
+			t[i] = d->quiet[k];
+		}
+		free(d->quiet);
+		d->quiet = t;
+		d->quiet_cap = cap;
+	}
+	for (i = (ifindex * 2654435761u) & (d->quiet_cap - 1); d->quiet[i];
+	     i = (i + 1) & (d->quiet_cap - 1))
+		if (d->quiet[i] == ifindex)
+			return;
+	err = ipv6_conf_set(dev, "addr_gen_mode", '1');
+	if (!err)
+		err = ipv6_conf_set(dev, "disable_ipv6", '1');
+	if (err && err != -ENOENT) {
+		pr_warn("tap %s: host IPv6 not turned off (%s): the host's own frames may reach "
+			"the guest\n", dev, strerror(-err));
+		return;		/* tried again at the next pass */
+	}
+	d->quiet[i] = ifindex;
+	d->quiet_n++;
+}
+
 /* Bring a tap up, as a VIF plug does.  Returns 0 or -errno. */
 static int link_set_up(const char *name)
 {
@@ -493,6 +566,8 @@ static int reconcile_iports(struct pp_daemon *d, const struct pp_config *cfg, co
 
 		memcpy(v.mac, c->mac, 6);
 		v.ifindex = link_state(c->device, &up);
+		if (v.ifindex)
+			tap_quiet(d, c->device, v.ifindex);	/* before it goes up */
 		if (v.ifindex && !up && !(up_err = link_set_up(c->device)))
 			up = true;
 		st->ifindex = v.ifindex;
@@ -998,10 +1073,13 @@ static int reconcile_dhcp(struct pp_daemon *d, const struct pp_config *cfg)
 /*
  * XDP on network devices follows the instance ports behind them: a device
  * carrying a network of an instance port running XDP gets XDP where that is
- * safe (the auto rule: its frames provably carry complete checksums), else
- * stays TC.  `mode: xdp` on an instance port is about its tap; forcing XDP
- * on a network device whose peer sends partial checksums would deliver them
- * unfinished to the guest and black-hole its TCP.
+ * safe (no tag can reach XDP as metadata, and the auto rule: its frames
+ * provably carry complete checksums), else stays TC.  A veth's peer decides
+ * both: it is recorded (peer_ifindex, peer_nsid) so that polyportd revisits
+ * the device when the peer changes, in whatever namespace.  `mode: xdp` on
+ * an instance port is about its tap; forcing XDP on a network device whose
+ * peer sends partial checksums would deliver them unfinished to the guest
+ * and black-hole its TCP.
  */
 static void reconcile_xdp_nets(struct pp_daemon *d, const struct pp_config *cfg, const bool *only)
 {
@@ -1026,15 +1104,20 @@ static void reconcile_xdp_nets(struct pp_daemon *d, const struct pp_config *cfg,
 			continue;
 		st->mode = -1;
 		st->mode_reason[0] = 0;
+		st->peer_ifindex = 0;
+		st->peer_nsid = -1;
 		if (!st->ifindex || st->status == PP_ST_ERROR)
 			continue;
 		f = memo_slot(&first, st->ifindex, &fresh);
 		if (!fresh) {		/* a device shared with an earlier network */
 			st->mode = d->net_st[*f].mode;
 			memcpy(st->mode_reason, d->net_st[*f].mode_reason, sizeof(st->mode_reason));
+			st->peer_ifindex = d->net_st[*f].peer_ifindex;
+			st->peer_nsid = d->net_st[*f].peer_nsid;
 			continue;
 		}
 		*f = i;
+		st->peer_ifindex = pp_xdp_net_peer(st->ifindex, &st->peer_nsid);
 		err = pp_xdp_net_apply(&d->dp, st->ifindex,
 				       *memo_slot(&want, st->ifindex, &fresh) ? PP_XDP_MODE_AUTO :
 										PP_XDP_MODE_TC,
@@ -1342,7 +1425,19 @@ void pp_daemon_close(struct pp_daemon *d)
 	free(d->iport_st);
 	free(d->sport_st);
 	free(d->last_errors);
+	free(d->quiet);
 	memset(d, 0, sizeof(*d));
+}
+
+size_t pp_daemon_peer_devices(const struct pp_daemon *d, int nsid, __u32 ifindex,
+			      const char **names, size_t max)
+{
+	size_t n = 0;
+
+	for (__u32 i = 0; d->cfg && ifindex && i < d->cfg->n_networks && n < max; i++)
+		if (d->net_st[i].peer_ifindex == ifindex && d->net_st[i].peer_nsid == nsid)
+			names[n++] = d->cfg->networks[i].device;
+	return n;
 }
 
 /* ---- status file ------------------------------------------------------------ */

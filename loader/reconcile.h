@@ -25,6 +25,10 @@ struct pp_obj_status {
 	__u32 ifindex;		/* network device or tap; 0 if absent */
 	int mode;		/* effective: PP_XDP_MODE_TC or _XDP (loader/xdp.h); -1 none */
 	char mode_reason[200];	/* why that mode */
+	/* A network device's veth peer, whose offloads decide its XDP: its
+	 * ifindex (0: none) and namespace id (-1: ours), watched for changes. */
+	__u32 peer_ifindex;
+	int peer_nsid;
 	/*
 	 * A service port's ERROR of its own (programming it failed), kept
 	 * until the next full reconcile; an ERROR taken from its network is
@@ -48,6 +52,10 @@ struct pp_daemon {
 	double total_reconcile_ms;
 	unsigned long reload_failures;
 	char *last_errors;		/* the last rejected configuration's errors */
+	/* taps whose host IPv6 polyportd has turned off (by ifindex: a tap
+	 * created again gets a new one), open addressing, at most half full */
+	__u32 *quiet;
+	size_t quiet_cap, quiet_n;
 };
 
 /* Load the programs, adopt what is pinned.  Returns 0 or -errno. */
@@ -68,6 +76,14 @@ int pp_reconcile(struct pp_daemon *d, struct pp_config *cfg, bool links_only);
  * instance ports on them (and the XDP decisions they affect), not the rest.
  */
 int pp_reconcile_devices(struct pp_daemon *d, const char *const *names, size_t n);
+
+/*
+ * The network devices whose XDP decision depends on link (nsid, ifindex):
+ * their names (at most max), for a link event of another namespace.
+ * Returns how many.
+ */
+size_t pp_daemon_peer_devices(const struct pp_daemon *d, int nsid, __u32 ifindex,
+			      const char **names, size_t max);
 
 const char *pp_status_name(enum pp_status s);
 

@@ -265,20 +265,142 @@ static int netns_open_nsid(int nsid)
 	return fd >= 0 ? fd : -ENOENT;
 }
 
-struct txcsum_job {
+/* ---- offloads, read (and set) over the ethtool ioctl, in any namespace -------- */
+
+/*
+ * The features that decide whether a tag can reach XDP as metadata (the
+ * kernel's names; `ethtool -k` shows the CTAG ones as tx-vlan-offload and
+ * rx-vlan-offload, `ethtool -K` takes txvlan and rxvlan): a veth
+ * peer transmitting with tx-vlan-hw-insert / tx-vlan-stag-hw-insert on
+ * hands a tag it was given as metadata (by a bridge, a VLAN device, OVS,
+ * bpf_skb_vlan_push) to the veth as metadata: XDP on our end sees the frame
+ * without it.  With them off, the transmit path writes the tag into the
+ * frame first (validate_xmit_vlan).  A NIC with rx-vlan-hw-parse /
+ * rx-vlan-stag-hw-parse on strips the outer tag before XDP runs.
+ */
+enum { F_TXVLAN, F_TXVLAN_STAG, F_RXVLAN, F_RXVLAN_STAG, F_N };
+static const char *const feat_names[F_N] = {
+	"tx-vlan-hw-insert", "tx-vlan-stag-hw-insert", "rx-vlan-hw-parse", "rx-vlan-stag-hw-parse",
+};
+
+struct offl {
+	int tx_csum;		/* tx-checksumming: 1 on, 0 off */
+	int on[F_N];		/* 1 active, 0 off, -1 no such feature in this kernel */
+	bool fixed[F_N];	/* not changeable (not in the device's hw_features) */
+};
+
+struct offl_job {
 	int nsfd;		/* -1: our namespace */
 	char name[IF_NAMESIZE];
-	int on;
+	bool rx_vlan_off;	/* turn rx-vlan-hw-parse / rx-vlan-stag-hw-parse off first */
+	struct offl o;
 	int err;
 };
 
-/* Runs on its own thread: setns() changes only the calling thread's namespace. */
-static void *txcsum_thread(void *arg)
+static int ethtool(int s, const char *name, void *data)
 {
-	struct txcsum_job *j = arg;
-	struct ethtool_value ev = { .cmd = ETHTOOL_GTXCSUM };
 	struct ifreq ifr = {};
-	int s;
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	ifr.ifr_data = data;
+	return ioctl(s, SIOCETHTOOL, &ifr) < 0 ? -errno : 0;
+}
+
+/* Bit of each of feat_names in the kernel's feature string set (-1: absent). */
+static int feat_bits(int s, const char *name, int bit[F_N], __u32 *nbits)
+{
+	struct {
+		struct ethtool_sset_info i;
+		__u32 n;
+	} ss = { .i = { .cmd = ETHTOOL_GSSET_INFO, .sset_mask = 1ULL << ETH_SS_FEATURES } };
+	struct ethtool_gstrings *gs;
+	int err;
+
+	for (int f = 0; f < F_N; f++)
+		bit[f] = -1;
+	err = ethtool(s, name, &ss);
+	if (err)
+		return err;
+	if (!ss.i.sset_mask || !ss.n)
+		return -EOPNOTSUPP;
+	gs = calloc(1, sizeof(*gs) + (size_t)ss.n * ETH_GSTRING_LEN);
+	if (!gs)
+		return -ENOMEM;
+	gs->cmd = ETHTOOL_GSTRINGS;
+	gs->string_set = ETH_SS_FEATURES;
+	gs->len = ss.n;
+	err = ethtool(s, name, gs);
+	for (__u32 i = 0; !err && i < gs->len; i++)
+		for (int f = 0; f < F_N; f++)
+			if (!strncmp((char *)gs->data + i * ETH_GSTRING_LEN, feat_names[f],
+				     ETH_GSTRING_LEN))
+				bit[f] = i;
+	*nbits = gs->len;
+	free(gs);
+	return err;
+}
+
+static int feat_read(int s, const char *name, const int bit[F_N], __u32 nbits, struct offl *o)
+{
+	__u32 blocks = (nbits + 31) / 32;
+	struct ethtool_gfeatures *g = calloc(1, sizeof(*g) + blocks * sizeof(g->features[0]));
+	int err;
+
+	if (!g)
+		return -ENOMEM;
+	g->cmd = ETHTOOL_GFEATURES;
+	g->size = blocks;
+	err = ethtool(s, name, g);
+	for (int f = 0; !err && f < F_N; f++) {
+		const struct ethtool_get_features_block *b;
+		__u32 m;
+
+		if (bit[f] < 0) {
+			o->on[f] = -1;
+			o->fixed[f] = true;
+			continue;
+		}
+		b = &g->features[bit[f] / 32];
+		m = 1u << (bit[f] % 32);
+		o->on[f] = !!(b->active & m);
+		o->fixed[f] = !(b->available & m);
+	}
+	free(g);
+	return err;
+}
+
+/* Turn the rx-VLAN offloads off (those that are on and changeable). */
+static int rx_vlan_clear(int s, const char *name, const int bit[F_N], __u32 nbits,
+			 const struct offl *o)
+{
+	__u32 blocks = (nbits + 31) / 32;
+	struct ethtool_sfeatures *sf = calloc(1, sizeof(*sf) + blocks * sizeof(sf->features[0]));
+	bool any = false;
+	int err = 0;
+
+	if (!sf)
+		return -ENOMEM;
+	sf->cmd = ETHTOOL_SFEATURES;
+	sf->size = blocks;
+	for (int f = F_RXVLAN; f <= F_RXVLAN_STAG; f++) {
+		if (o->on[f] != 1 || o->fixed[f])
+			continue;
+		sf->features[bit[f] / 32].valid |= 1u << (bit[f] % 32);	/* requested: 0 */
+		any = true;
+	}
+	if (any)
+		err = ethtool(s, name, sf);	/* > 0 flags are read back below */
+	free(sf);
+	return err;
+}
+
+/* Runs on its own thread: setns() changes only the calling thread's namespace. */
+static void *offl_thread(void *arg)
+{
+	struct offl_job *j = arg;
+	struct ethtool_value ev = { .cmd = ETHTOOL_GTXCSUM };
+	int s, bit[F_N];
+	__u32 nbits = 0;
 
 	if (j->nsfd >= 0 && setns(j->nsfd, CLONE_NEWNET)) {
 		j->err = -errno;
@@ -289,20 +411,29 @@ static void *txcsum_thread(void *arg)
 		j->err = -errno;
 		return NULL;
 	}
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", j->name);
-	ifr.ifr_data = (void *)&ev;
-	if (ioctl(s, SIOCETHTOOL, &ifr))
-		j->err = -errno;
-	else
-		j->on = !!ev.data;
+	j->err = ethtool(s, j->name, &ev);
+	j->o.tx_csum = !!ev.data;
+	if (!j->err)
+		j->err = feat_bits(s, j->name, bit, &nbits);
+	if (!j->err)
+		j->err = feat_read(s, j->name, bit, nbits, &j->o);
+	if (!j->err && j->rx_vlan_off) {
+		j->err = rx_vlan_clear(s, j->name, bit, nbits, &j->o);
+		if (!j->err)
+			j->err = feat_read(s, j->name, bit, nbits, &j->o);
+	}
 	close(s);
 	return NULL;
 }
 
-/* Is tx-checksumming on for device name in namespace nsid (-1: ours)? 1/0/-errno */
-static int peer_tx_csum(int nsid, const char *name)
+/*
+ * The offloads of device name in the namespace our namespace calls nsid (-1:
+ * ours); with rx_vlan_off, its rx-VLAN offloads are turned off first.
+ * Returns 0 or -errno.
+ */
+static int dev_offloads(int nsid, const char *name, bool rx_vlan_off, struct offl *o)
 {
-	struct txcsum_job j = { .nsfd = -1 };
+	struct offl_job j = { .nsfd = -1, .rx_vlan_off = rx_vlan_off };
 	pthread_t t;
 	int err;
 
@@ -312,14 +443,32 @@ static int peer_tx_csum(int nsid, const char *name)
 		if (j.nsfd < 0)
 			return j.nsfd;
 	}
-	err = pthread_create(&t, NULL, txcsum_thread, &j);
+	err = pthread_create(&t, NULL, offl_thread, &j);
 	if (!err)
 		pthread_join(t, NULL);
 	if (j.nsfd >= 0)
 		close(j.nsfd);
 	if (err)
 		return -err;
-	return j.err ? j.err : j.on;
+	*o = j.o;
+	return j.err;
+}
+
+/* Can a tag reach XDP as metadata through these offloads?  1/0 */
+static bool tx_vlan_on(const struct offl *o)
+{
+	return o->on[F_TXVLAN] == 1 || o->on[F_TXVLAN_STAG] == 1;
+}
+
+static bool rx_vlan_on(const struct offl *o)
+{
+	return o->on[F_RXVLAN] == 1 || o->on[F_RXVLAN_STAG] == 1;
+}
+
+static bool rx_vlan_fixed_on(const struct offl *o)
+{
+	return (o->on[F_RXVLAN] == 1 && o->fixed[F_RXVLAN]) ||
+	       (o->on[F_RXVLAN_STAG] == 1 && o->fixed[F_RXVLAN_STAG]);
 }
 
 /* ---- attach ------------------------------------------------------------------ */
@@ -573,53 +722,133 @@ int pp_mode_decide(const char *tap, int ifindex, int want, int *effective, char 
 	return 0;
 }
 
-int pp_net_mode_decide(int ifindex, int want, int *effective, char *reason, size_t reason_len)
+/*
+ * Network devices.  Two things decide, in this order:
+ *
+ * Isolation (whatever the mode): XDP must never see a frame whose tag was
+ * moved into metadata, or it classifies the frame as untagged and delivers
+ * it into the device's untagged network (measured on this kernel: a tag
+ * that bpf_skb_vlan_push puts on a veth peer's egress reaches XDP on our end
+ * as metadata, native and generic XDP alike; rx-vlan offload settings of our
+ * end change nothing).  TC sees such a tag (vlan_present).  So XDP runs only
+ * where that provably cannot happen:
+ *   - a veth whose peer has tx-vlan-hw-insert and tx-vlan-stag-hw-insert
+ *     off (read inside the peer's namespace): its transmit path then writes
+ *     any metadata tag into the frame before the veth takes it
+ *     (validate_xmit_vlan).  The peer is not ours to configure: polyportd
+ *     only reads it, and follows its changes (polyportd listens to link
+ *     events of every namespace with an id, NETLINK_LISTEN_ALL_NSID);
+ *   - a NIC whose rx-vlan-hw-parse and rx-vlan-stag-hw-parse are off:
+ *     polyportd turns them off before it attaches XDP, and leaves them off
+ *     (TC needs no offload: the stack takes the tag out in software, and a
+ *     network device is polyport's alone).  A NIC where they are fixed on
+ *     stays on TC;
+ *   - a tap or tun device (mode xdp only): what userspace writes keeps its
+ *     tags in the frame until XDP has run (measured).
+ *   Anything else (bridge, VXLAN, bond...) stays on TC.
+ * Offload metadata (auto only): see pp_net_mode_decide() in xdp.h.
+ *
+ * nic: set to the NIC's name when XDP is decided for a NIC whose rx-VLAN
+ * offloads must be turned off before XDP is attached, else "".
+ */
+static int net_decide(int ifindex, int want, int *effective, char *reason, size_t reason_len,
+		      char nic[IF_NAMESIZE])
 {
+	const char *why = want == PP_XDP_MODE_XDP ? "an instance port on it is configured xdp;"
+						  : "auto:";
 	struct pp_link l, peer;
-	int err, on;
+	struct offl o;
+	int err;
 
 	*effective = PP_XDP_MODE_TC;
+	nic[0] = 0;
 	if (want == PP_XDP_MODE_TC) {
 		say(reason, reason_len, "no instance port on it wants XDP");
 		return 0;
 	}
-	if (want == PP_XDP_MODE_XDP) {
-		*effective = PP_XDP_MODE_XDP;
-		say(reason, reason_len, "an instance port on it is configured xdp");
-		return 0;
-	}
 	err = pp_getlink(ifindex, -1, &l);
 	if (err) {
-		say(reason, reason_len, "auto: device %d: %s", ifindex, strerror(-err));
+		say(reason, reason_len, "%s device %d: %s", why, ifindex, strerror(-err));
 		return 0;
 	}
 	if (!l.kind[0]) {
+		err = dev_offloads(-1, l.name, false, &o);
+		if (err) {
+			say(reason, reason_len, "%s NIC %s: cannot read its offloads (%s)", why,
+			    l.name, strerror(-err));
+			return 0;
+		}
+		if (rx_vlan_fixed_on(&o)) {
+			say(reason, reason_len, "%s NIC %s: its rx-vlan offload is fixed on: a tag "
+			    "it strips would look untagged to XDP", why, l.name);
+			return 0;
+		}
 		*effective = PP_XDP_MODE_XDP;
-		say(reason, reason_len, "auto: %s is a NIC: its frames carry complete checksums",
+		snprintf(nic, IF_NAMESIZE, "%s", l.name);
+		say(reason, reason_len, "%s %s is a NIC: its frames carry complete checksums; "
+		    "rx-vlan offloads off%s", why, l.name,
+		    rx_vlan_on(&o) ? " (turned off by polyportd)" : "");
+		return 0;
+	}
+	if (!strcmp(l.kind, "veth")) {
+		err = l.link ? pp_getlink(l.link, l.link_nsid, &peer) : -ENOENT;
+		if (!err)
+			err = dev_offloads(l.link_nsid, peer.name, false, &o);
+		if (err) {
+			say(reason, reason_len, "%s veth %s: cannot read its peer's offloads (%s)",
+			    why, l.name, strerror(-err));
+			return 0;
+		}
+		if (tx_vlan_on(&o)) {
+			say(reason, reason_len, "%s veth %s: its peer %s has tx-vlan-offload on (a "
+			    "tag may reach XDP as metadata)", why, l.name, peer.name);
+			return 0;
+		}
+		if (want == PP_XDP_MODE_AUTO && o.tx_csum) {
+			say(reason, reason_len, "auto: veth %s: its peer %s has tx-checksumming on: "
+			    "its frames may carry partial checksums, which need TC", l.name, peer.name);
+			return 0;
+		}
+		*effective = PP_XDP_MODE_XDP;
+		if (want == PP_XDP_MODE_AUTO)
+			say(reason, reason_len, "auto: veth %s: its peer %s has tx-checksumming off, "
+			    "tx-vlan-offload off", l.name, peer.name);
+		else
+			say(reason, reason_len, "%s veth %s: its peer %s has tx-vlan-offload off", why,
+			    l.name, peer.name);
+		return 0;
+	}
+	if (want == PP_XDP_MODE_XDP && !strcmp(l.kind, "tun")) {
+		*effective = PP_XDP_MODE_XDP;
+		say(reason, reason_len, "%s %s is a tun/tap device: tags stay in its frames", why,
 		    l.name);
 		return 0;
 	}
-	if (strcmp(l.kind, "veth")) {
-		say(reason, reason_len, "auto: %s is a %s device: XDP gains nothing there",
-		    l.name, l.kind);
-		return 0;
-	}
-	err = l.link ? pp_getlink(l.link, l.link_nsid, &peer) : -ENOENT;
-	on = err ? err : peer_tx_csum(l.link_nsid, peer.name);
-	if (on < 0) {
-		say(reason, reason_len, "auto: veth %s: cannot read its peer's offloads (%s)",
-		    l.name, strerror(-on));
-		return 0;
-	}
-	if (on) {
-		say(reason, reason_len, "auto: veth %s: its peer %s has tx-checksumming on: "
-		    "its frames may carry partial checksums, which need TC", l.name, peer.name);
-		return 0;
-	}
-	*effective = PP_XDP_MODE_XDP;
-	say(reason, reason_len, "auto: veth %s: its peer %s has tx-checksumming off", l.name,
-	    peer.name);
+	if (want == PP_XDP_MODE_AUTO)
+		say(reason, reason_len, "auto: %s is a %s device: XDP gains nothing there", l.name,
+		    l.kind);
+	else
+		say(reason, reason_len, "%s %s is a %s device: whether tags reach it as metadata "
+		    "cannot be told", why, l.name, l.kind);
 	return 0;
+}
+
+int pp_net_mode_decide(int ifindex, int want, int *effective, char *reason, size_t reason_len)
+{
+	char nic[IF_NAMESIZE];
+
+	return net_decide(ifindex, want, effective, reason, reason_len, nic);
+}
+
+int pp_xdp_net_peer(int ifindex, int *nsid)
+{
+	struct pp_link l;
+
+	*nsid = -1;
+	if (pp_getlink(ifindex, -1, &l) || strcmp(l.kind, "veth") || !l.link)
+		return 0;
+	*nsid = l.link_nsid;
+	return l.link;
 }
 
 int pp_xdp_iport_apply(struct pp_dataplane *dp, int ifindex, const char *tap, int want,
@@ -653,16 +882,28 @@ int pp_xdp_iport_apply(struct pp_dataplane *dp, int ifindex, const char *tap, in
 int pp_xdp_net_apply(struct pp_dataplane *dp, int ifindex, int want, int *effective,
 		     char *reason, size_t reason_len)
 {
-	char tx[200];
+	char tx[200], nic[IF_NAMESIZE];
+	struct offl o;
 	size_t n;
 	int err;
 
 	err = pp_xdp_tx_refresh(&dp->maps, ifindex, tx, sizeof(tx));
 	if (err < 0 && err != -ENODEV)
 		return err;
-	err = pp_net_mode_decide(ifindex, want, effective, reason, reason_len);
+	err = net_decide(ifindex, want, effective, reason, reason_len, nic);
 	if (err)
 		return err;
+	if (*effective == PP_XDP_MODE_XDP && nic[0]) {
+		/* Before XDP sees a frame: no tag may be stripped into metadata. */
+		err = dev_offloads(-1, nic, true, &o);
+		if (err || rx_vlan_on(&o)) {
+			*effective = PP_XDP_MODE_TC;
+			n = reason ? strlen(reason) : 0;
+			if (n < reason_len)
+				say(reason + n, reason_len - n, "; its rx-vlan offloads could not be "
+				    "turned off (%s): TC", err ? strerror(-err) : "still on");
+		}
+	}
 	if (*effective == PP_XDP_MODE_XDP) {
 		err = pp_xdp_attach(dp, ifindex, PP_ROLE_NET);
 		if (err) {

@@ -75,13 +75,26 @@ int pp_mode_decide(const char *tap, int ifindex, int want, int *effective, char 
 
 /*
  * Whether XDP may run on network device ifindex (frames toward the VMs),
- * for want: auto picks XDP only where the device's frames provably carry no
- * offload metadata: a veth whose peer has tx-checksumming off (read inside
- * the peer's namespace), or a device without a link kind (a NIC: received
- * frames carry complete checksums).  A veth peer with tx-checksumming on
- * sends partial checksums, which an XDP redirect would deliver unfinished.
+ * for want.  First, in every mode, isolation: XDP runs only where no tag can
+ * reach it moved into metadata (XDP would take the frame for untagged and
+ * deliver it into the device's untagged network): a veth whose peer has
+ * tx-vlan-hw-insert and tx-vlan-stag-hw-insert off, a NIC whose rx-vlan
+ * offloads are off or can be turned off (pp_xdp_net_apply turns them off),
+ * in mode xdp also a tap; nothing else (see xdp.c).  Then, in auto, offload
+ * metadata: XDP only where the device's frames provably carry none: a veth
+ * whose peer has tx-checksumming off (read inside the peer's namespace), or
+ * a NIC (received frames carry complete checksums).  A veth peer with
+ * tx-checksumming on sends partial checksums, which an XDP redirect would
+ * deliver unfinished.
  */
 int pp_net_mode_decide(int ifindex, int want, int *effective, char *reason, size_t reason_len);
+
+/*
+ * The peer of network device ifindex if it is a veth (0 otherwise), and the
+ * id our namespace gives the peer's namespace (-1: ours): the device whose
+ * offloads decide XDP on ifindex, to be watched for changes.
+ */
+int pp_xdp_net_peer(int ifindex, int *nsid);
 
 /*
  * Put an instance port into mode want: decide, then (XDP) add its tap to
@@ -94,7 +107,8 @@ int pp_xdp_iport_apply(struct pp_dataplane *dp, int ifindex, const char *tap, in
 
 /*
  * The same for a network device: its pp_xdp_tx entry (pp_xdp_tx_refresh)
- * and XDP on its ingress (pp_net_mode_decide).  want is what the instance
+ * and XDP on its ingress (pp_net_mode_decide; on a NIC, its rx-vlan
+ * offloads are turned off before XDP is attached, and left off).  want is what the instance
  * ports reached through it ask for: PP_XDP_MODE_XDP if one of them is
  * configured xdp, PP_XDP_MODE_AUTO if one is in XDP mode by auto,
  * PP_XDP_MODE_TC otherwise.

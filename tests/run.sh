@@ -29,6 +29,7 @@ suites=(
 	"e2e:services-tc|tests/e2e/services.sh tc"
 	"e2e:tpid|tests/e2e/tpid.sh"
 	"e2e:tpid-tc|tests/e2e/tpid.sh tc"
+	"e2e:isolation|tests/e2e/isolation.sh"
 	"e2e:demo|tests/e2e/demo.sh"
 	"bench:smoke|bench/smoke.sh"
 	"e2e:vm|tests/e2e/vm.sh"

@@ -76,13 +76,18 @@ netns_net() {
 	ip link set "$dev" up
 }
 
-# guest NAME TAP [--vnet-hdr] --port SPEC...: start the light guest helper;
-# waits until it is ready.
+# guest NAME TAP [--no-up] [--vnet-hdr] --port SPEC...: start the light guest
+# helper; waits until it is ready.  It brings the tap up, unless --no-up
+# (then the tap stays down until something else, e.g. polyportd, brings it up).
 guest() {
-	local name=$1 tap=$2
+	local name=$1 tap=$2 up=--up
 	shift 2
+	if [[ ${1:-} == --no-up ]]; then
+		up=
+		shift
+	fi
 	rm -f "$WORK/$name.ready"
-	"$B/ppguest" --tap "$tap" --up --ready-file "$WORK/$name.ready" "$@" \
+	"$B/ppguest" --tap "$tap" ${up:+"$up"} --ready-file "$WORK/$name.ready" "$@" \
 		>"$WORK/$name.log" 2>&1 &
 	PIDS+=($!)
 	eval "GUEST_${name}=$!"
@@ -140,6 +145,40 @@ tcp_1mib() {
 
 ppwire() {
 	"$B/tests/ppwire" --pin-root "$PIN"
+}
+
+# ---- crafted frames, and where they arrive ------------------------------------------
+# Send them with build/tests/ppsend (ip netns exec NS "$B/tests/ppsend" DEV FRAME...);
+# every frame carries a marker, and a capture is searched for it.
+
+# tag TPID VID: one tag header, in hex
+tag() { printf '%04x%04x' "$1" "$2"; }
+# frame DST SRC MARK TAG...: a frame with these tags, ethertype 0x88b5 and
+# the marker "PPTMARK-MARK" as payload (padded to the 46-byte minimum)
+frame() {
+	local dst=$1 src=$2 mark=$3 t
+	shift 3
+	printf '%s%s' "${dst//:/}" "${src//:/}"
+	for t in "$@"; do printf '%s' "$t"; done
+	printf '88b5'
+	printf '%-46s' "PPTMARK-$mark" | od -An -tx1 | tr -d ' \n'
+}
+# seen NAME MARK: how many frames of capture NAME carry the marker
+seen() { tcpdump -nn -A -r "$WORK/$1.pcap" 2>/dev/null | grep -c "PPTMARK-$2 "; }
+# expect WHAT MARK WHERE CAPTURES...: PASS if the marked frame arrived in
+# capture WHERE (or "none") and in no other of CAPTURES
+expect() {
+	local what=$1 mark=$2 where=$3 c n bad=""
+	shift 3
+	for c in "$@"; do
+		n=$(seen "$c" "$mark")
+		if [[ $c == "$where" ]]; then
+			((n >= 1)) || bad+=" not on $c;"
+		else
+			((n == 0)) || bad+=" $n on $c;"
+		fi
+	done
+	[[ -z $bad ]] && pass "$what" || fail "$what:$bad"
 }
 
 # ---- polyportd, for suites that set CONF, STATE and API ----------------------------

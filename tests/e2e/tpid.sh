@@ -16,8 +16,7 @@
 # From the trunk's peer (finding 2): a network's tag is 0x8100/VID only;
 # 0x88a8 or 0x9100 headers reach no guest port (captures on every port),
 # while 0x8100/3001, untagged and priority-tagged controls arrive where they
-# belong.  Every frame carries a marker ("PPTMARK-..."); a capture is
-# searched for it.
+# belong.  Every frame carries a marker (lib.sh's frame, seen, expect).
 #
 #   tests/e2e/tpid.sh [auto|tc]   the instance port's mode (auto: XDP on the tap)
 MODE=${1:-auto}
@@ -78,39 +77,8 @@ check "setup: the untagged port reaches the trunk's untagged network" \
 	ip netns exec pptp-gu ping -c 2 -i 0.2 -W 2 10.9.3.2
 echo "# modes: $(grep -o '"effective_mode": "[a-z]*"' "$STATE/status.json" | sort | uniq -c | tr '\n' ' ')"
 
-# tag TPID VID: one tag header, in hex
-tag() { printf '%04x%04x' "$1" "$2"; }
-# frame DST SRC MARK TAG...: a frame with these tags, ethertype 0x88b5 and
-# the marker as payload (padded to the 46-byte minimum)
-frame() {
-	local dst=$1 src=$2 mark=$3 t
-	shift 3
-	printf '%s%s' "${dst//:/}" "${src//:/}"
-	for t in "$@"; do printf '%s' "$t"; done
-	printf '88b5'
-	printf '%-46s' "PPTMARK-$mark" | od -An -tx1 | tr -d ' \n'
-}
-# seen NAME MARK: how many frames of capture NAME carry the marker
-seen() { tcpdump -nn -A -r "$WORK/$1.pcap" 2>/dev/null | grep -c "PPTMARK-$2 "; }
-
 caps_start() { for c in "$@"; do capture_start "$c" "pptp-$c" eth0; done; }
 caps_stop() { for c in "$@"; do capture_stop "$c" >/dev/null; done; }
-
-# expect WHAT MARK WHERE CAPTURES...: the marked frame arrived in capture
-# WHERE (or "none") and in no other of CAPTURES
-expect() {
-	local what=$1 mark=$2 where=$3 c n bad=""
-	shift 3
-	for c in "$@"; do
-		n=$(seen "$c" "$mark")
-		if [[ $c == "$where" ]]; then
-			((n >= 1)) || bad+=" not on $c;"
-		else
-			((n == 0)) || bad+=" $n on $c;"
-		fi
-	done
-	[[ -z $bad ]] && pass "$what" || fail "$what:$bad"
-}
 
 # ---- finding 1: what the guest sends --------------------------------------------------
 NETS=(a b t)

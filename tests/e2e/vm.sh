@@ -141,9 +141,11 @@ for n in "${NETS[@]}"; do
 	ip link set "pptvvm$n" up
 	if [[ "$MODE" == xdp ]]; then
 		# XDP both ways needs the network side to take part (FACTS.md): full
-		# checksums from its stack, and an XDP program on its end of the veth
-		# so that XDP redirects into the veth are accepted.
-		ip netns exec "pptv-vm-$n" ethtool -K eth0 tx off >/dev/null
+		# checksums from its stack, tags written into the frame (never handed
+		# over as metadata: loader/xdp.c), and an XDP program on its end of
+		# the veth so that XDP redirects into the veth are accepted.
+		ip netns exec "pptv-vm-$n" ethtool -K eth0 tx off txvlan off \
+			tx-vlan-stag-hw-insert off >/dev/null
 		ip -n "pptv-vm-$n" link set dev eth0 xdpdrv obj "$B/tests/xdp_pass.bpf.o" sec xdp
 	fi
 	NSMAC[$n]=$(ip -n "pptv-vm-$n" link show eth0 | awk '/link\/ether/ {print $2}')

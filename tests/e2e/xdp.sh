@@ -36,6 +36,9 @@ for n in a b c d; do
 	i=$((i + 1))
 	netns_net "pptx-n$n" "pptxn$n" "10.$i.0.1/24"
 	sysctl -qw "net.ipv6.conf.pptxn$n.disable_ipv6=1"
+	# Tags written into the frame, never handed over as metadata: without
+	# this no network device gets XDP (loader/xdp.c, isolation)
+	ip netns exec "pptx-n$n" ethtool -K eth0 txvlan off tx-vlan-stag-hw-insert off >/dev/null
 done
 for n in a c d; do
 	if ! ip -n "pptx-n$n" link set dev eth0 xdpdrv obj "$B/tests/xdp_pass.bpf.o" sec xdp; then
@@ -173,6 +176,13 @@ done
 out=$(echo "netmode pptxnb auto" | ppwire)
 grep -q "^netmode pptxnb xdp: auto: veth pptxnb: its peer eth0 has tx-checksumming off" <<<"$out" \
 	&& pass "auto: a veth whose peer has tx-checksumming off gets XDP" || fail "auto: $out"
+ip netns exec pptx-nb ethtool -K eth0 txvlan on >/dev/null
+out=$(printf 'netmode pptxnb xdp\nshow-xdp pptxnb\n' | ppwire)
+grep -q "^netmode pptxnb tc: an instance port on it is configured xdp; veth pptxnb: its peer eth0 has tx-vlan-offload on" <<<"$out" \
+	&& grep -q "^xdp pptxnb prog 0 " <<<"$out" \
+	&& pass "xdp mode: a veth whose peer may hand it tags as metadata stays on TC, even in mode xdp" \
+	|| fail "xdp mode, peer txvlan on: $out"
+ip netns exec pptx-nb ethtool -K eth0 txvlan off >/dev/null
 
 # ---- 2. auto mode, vnet-header offloads on ------------------------------------------
 stop_guest g1
