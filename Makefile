@@ -3,6 +3,8 @@
 #   make            build the BPF objects, their skeletons and every binary
 #   make deps       install the Debian packages needed (as root)
 #   make test       deps + build + every test; ends with "N passed, N failed"
+#   make fuzz       the libFuzzer targets, FUZZ_S seconds each (tests/fuzz/)
+#   make upgrade-test  hot upgrades A -> B -> A ten times under traffic (as root)
 #   make run        the demo: a topology, polyportd, traffic per network
 #   make install    PREFIX=/usr/local DESTDIR=
 #
@@ -20,13 +22,15 @@ DESTDIR  ?=
 
 WARN     := -Wall -Wextra -Werror
 CFLAGS   ?= -O2 -g
-CFLAGS   += $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -Imaps -Iloader -I$(B) \
+# PP_DEFS: -DPP_UPGRADE_VARIANT=N for the test builds of make variant (tests/e2e/upgrade.sh)
+PP_DEFS  ?=
+CFLAGS   += $(WARN) $(PP_DEFS) -std=gnu11 -D_GNU_SOURCE -Iinclude -Imaps -Iloader -I$(B) \
 	    $(shell pkg-config --cflags libnl-route-3.0 2>/dev/null)
 LDLIBS   := -lbpf -lelf -lz
 NL_LIBS  := -lnl-route-3 -lnl-3
 
 ARCH_INC := -I/usr/include/$(shell uname -m)-linux-gnu
-BPF_CFLAGS := -target bpf -O2 -g $(WARN) -Iinclude -Imaps -Ibpf -Ibpf/lib -Itests/bpf $(ARCH_INC)
+BPF_CFLAGS := -target bpf -O2 -g $(WARN) $(PP_DEFS) -Iinclude -Imaps -Ibpf -Ibpf/lib -Itests/bpf $(ARCH_INC)
 
 BPF_HDRS := $(wildcard include/*.h maps/*.bpf.h bpf/ctx/*.h bpf/lib/*.h tests/bpf/test_log.h)
 PROGS    := tap netdev
@@ -34,15 +38,18 @@ PROGS    := tap netdev
 # Each program file is built twice: TC (ctx/skb.h) and XDP (-DPP_XDP, ctx/xdp.h).
 SKELS      := $(PROGS:%=$(B)/%.skel.h) $(PROGS:%=$(B)/%_xdp.skel.h)
 TEST_SKELS := $(PROGS:%=$(B)/%_test.skel.h) $(PROGS:%=$(B)/%_xdp_test.skel.h)
-LIB_OBJS   := $(B)/maps.o $(B)/dataplane.o $(B)/xdp.o
+LIB_OBJS   := $(B)/maps.o $(B)/layout.o $(B)/dataplane.o $(B)/xdp.o
 CFG_OBJS   := $(B)/config.o
 
-DAEMON_OBJS := $(B)/api.o $(B)/reconcile.o $(B)/log.o $(CFG_OBJS) $(LIB_OBJS)
+DAEMON_OBJS := $(B)/api.o $(B)/upgrade.o $(B)/reconcile.o $(B)/log.o $(CFG_OBJS) $(LIB_OBJS)
 
 BINS := $(B)/polyportd $(B)/polyportctl $(B)/ppguest $(B)/tests/prog_test $(B)/tests/corpus \
 	$(B)/tests/test_maps $(B)/tests/ppwire \
 	$(B)/tests/test_config $(B)/tests/ppsend $(B)/tests/noop.bpf.o $(B)/tests/xdp_pass.bpf.o $(B)/tests/perf_test_run \
-	$(B)/tests/vlan_meta.bpf.o
+	$(B)/tests/vlan_meta.bpf.o $(B)/tests/ppstream $(B)/tests/test_layout
+# make test replays the fuzz corpora through these (tests/fuzz/, "fuzz" below)
+BINS += $(B)/tests/fuzz/replay-loader $(B)/tests/fuzz/replay-api $(B)/tests/fuzz/replay-dhcp \
+	$(B)/tests/fuzz/replay-frames
 
 .PHONY: all deps test clean run install perf-test-run
 all: $(BINS)
@@ -82,6 +89,13 @@ $(B)/%_xdp_test.skel.h: $(B)/%.xdp.test.bpf.o
 $(B)/maps.o: maps/maps.c maps/maps.h include/polyport.h | $(B)
 	$(CC) $(CFLAGS) -c $< -o $@
 
+$(B)/layout.o: maps/layout.c maps/layout.h maps/maps.h include/polyport.h | $(B)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(B)/upgrade.o: loader/upgrade.c loader/upgrade.h loader/dataplane.h loader/xdp.h maps/layout.h \
+		maps/maps.h include/polyport.h $(B)/tap.skel.h $(B)/fold.skel.h | $(B)
+	$(CC) $(CFLAGS) -c $< -o $@
+
 $(B)/dataplane.o: loader/dataplane.c loader/dataplane.h maps/maps.h $(SKELS) | $(B)
 	$(CC) $(CFLAGS) -c $< -o $@
 
@@ -102,8 +116,11 @@ $(B)/log.o: loader/log.c loader/log.h | $(B)
 $(B)/polyportd: loader/polyportd.c $(DAEMON_OBJS) | $(B)
 	$(CC) $(CFLAGS) -o $@ $< $(DAEMON_OBJS) $(LDLIBS) $(NL_LIBS) -lyaml -ljson-c -lmicrohttpd
 
-$(B)/polyportctl: loader/polyportctl.c $(LIB_OBJS) | $(B)
-	$(CC) $(CFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS) -ljson-c -lcurl -lyaml
+$(B)/dump.o: loader/dump.c loader/dump.h maps/maps.h include/polyport.h | $(B)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(B)/polyportctl: loader/polyportctl.c loader/config.h $(B)/dump.o $(CFG_OBJS) $(LIB_OBJS) | $(B)
+	$(CC) $(CFLAGS) -o $@ $< $(B)/dump.o $(CFG_OBJS) $(LIB_OBJS) $(LDLIBS) -ljson-c -lcurl -lyaml
 
 $(B)/config.o: loader/config.c loader/config.h include/polyport.h | $(B)
 	$(CC) $(CFLAGS) -c $< -o $@
@@ -116,11 +133,14 @@ $(B)/tests/prog_test: tests/bpf/prog_test.c tests/bpf/frames.h tests/bpf/test_lo
 	$(CC) $(CFLAGS) -Itests/bpf -o $@ $< $(LIB_OBJS) $(LDLIBS)
 
 # The hostile-frame corpus: generated frames, both programs, an oracle (make corpus).
-$(B)/tests/corpus: tests/bpf/corpus.c tests/bpf/test_log.h tests/bpf/progs.h \
+$(B)/tests/corpus: tests/bpf/corpus.c tests/bpf/oracle.h tests/bpf/test_log.h tests/bpf/progs.h \
 		$(TEST_SKELS) $(LIB_OBJS) | $(B)/tests
 	$(CC) $(CFLAGS) -Itests/bpf -o $@ $< $(LIB_OBJS) $(LDLIBS)
 
 $(B)/tests/test_maps: tests/unit/test_maps.c $(LIB_OBJS) | $(B)/tests
+	$(CC) $(CFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS) -lcmocka
+
+$(B)/tests/test_layout: tests/unit/test_layout.c $(B)/tap.skel.h $(LIB_OBJS) | $(B)/tests
 	$(CC) $(CFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS) -lcmocka
 
 $(B)/tests/ppwire: tests/e2e/ppwire.c $(LIB_OBJS) | $(B)/tests
@@ -128,6 +148,9 @@ $(B)/tests/ppwire: tests/e2e/ppwire.c $(LIB_OBJS) | $(B)/tests
 
 $(B)/tests/ppsend: tests/e2e/ppsend.c | $(B)/tests
 	$(CC) $(CFLAGS) -o $@ $<
+
+$(B)/tests/ppstream: tests/upgrade/ppstream.c | $(B)/tests
+	$(CC) $(CFLAGS) -o $@ $< -lpthread
 
 $(B)/tests/test_config: tests/unit/test_config.c $(CFG_OBJS) | $(B)/tests
 	$(CC) $(CFLAGS) -o $@ $< $(CFG_OBJS) -lyaml -lcmocka
@@ -148,9 +171,85 @@ $(B)/tests/perf_test_run: tests/bpf/perf_test_run.c tests/bpf/frames.h $(SKELS) 
 		$(B)/lookup_bench.skel.h $(LIB_OBJS) | $(B)/tests
 	$(CC) $(CFLAGS) -Itests/bpf -o $@ $< $(LIB_OBJS) $(LDLIBS)
 
+# ---- fuzzing (tests/fuzz/; make fuzz is not part of make test) ---------------
+# make fuzz: every target built with libFuzzer, ASan and UBSan (clang), run
+# FUZZ_S seconds each, one after the other (FUZZ_TARGETS=... for some);
+# findings are kept in tests/fuzz/crashes/<target>/.  make test replays the
+# seed corpus and every crash kept through replay-<target>: the same target
+# with tests/fuzz/replay.c as its main, built like every other test.
+# dhcp and frames run the programs (BPF_PROG_TEST_RUN): as root.
+FUZZ_S       ?= 60
+FUZZ_TARGETS ?= loader api dhcp frames
+FZ           := $(B)/fuzz
+FUZZ_CFLAGS  := -O1 -g -fno-omit-frame-pointer $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude \
+		-Imaps -Iloader -I$(B) -Itests/bpf -Itests/fuzz \
+		-fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_HDRS    := $(wildcard include/*.h maps/*.h loader/*.h tests/bpf/*.h tests/fuzz/*.h)
+FUZZ_BPF     := $(FZ)/maps.o $(FZ)/layout.o $(FZ)/dataplane.o $(FZ)/xdp.o
+
+$(FZ) $(B)/tests/fuzz:
+	@mkdir -p $@
+
+# The loader's objects again, instrumented for libFuzzer and the sanitizers.
+# gcc keeps them warning-free (make); what only clang says does not stop a fuzz.
+FUZZ_LIB_CFLAGS := $(FUZZ_CFLAGS) -Wno-error -Wno-gnu-variable-sized-type-not-at-end \
+		   -Wno-string-concatenation -Wno-missing-field-initializers \
+		   -fsanitize=fuzzer-no-link
+
+$(FZ)/%.o: maps/%.c $(FUZZ_HDRS) | $(FZ)
+	$(CLANG) $(FUZZ_LIB_CFLAGS) -c $< -o $@
+
+$(FZ)/%.o: loader/%.c $(FUZZ_HDRS) | $(FZ)
+	$(CLANG) $(FUZZ_LIB_CFLAGS) -c $< -o $@
+
+$(FZ)/dataplane.o: $(SKELS)
+.SECONDARY: $(FUZZ_BPF) $(FZ)/config.o $(FZ)/api.o
+
+$(FZ)/fuzz-loader: tests/fuzz/fuzz_loader.c $(FZ)/config.o $(FUZZ_HDRS)
+	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FZ)/config.o -lyaml -ljson-c
+
+$(FZ)/fuzz-%: tests/fuzz/fuzz_%.c $(FUZZ_BPF) $(TEST_SKELS) $(FUZZ_HDRS)
+	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_BPF) $(LDLIBS)
+
+# The API target: pp_api_request() without HTTP.  libmicrohttpd is not
+# linked: what api.o calls of it aborts (tests/fuzz/mhd-stub.sh).
+FUZZ_API_LIBS := -ljson-c -lyaml $(LDLIBS)
+
+$(FZ)/api-mhd-stub.c: $(FZ)/api.o tests/fuzz/mhd-stub.sh
+	tests/fuzz/mhd-stub.sh $< > $@
+
+$(B)/tests/fuzz/api-mhd-stub.c: $(B)/api.o tests/fuzz/mhd-stub.sh | $(B)/tests/fuzz
+	tests/fuzz/mhd-stub.sh $< > $@
+
+$(FZ)/fuzz-api: tests/fuzz/fuzz_api.c $(FZ)/api-mhd-stub.c $(FZ)/api.o $(FZ)/config.o \
+		$(FZ)/maps.o $(FUZZ_HDRS)
+	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FZ)/api-mhd-stub.c $(FZ)/api.o \
+		$(FZ)/config.o $(FZ)/maps.o $(FUZZ_API_LIBS)
+
+$(B)/tests/fuzz/replay-api: tests/fuzz/replay.c tests/fuzz/fuzz_api.c tests/fuzz/fuzz.h \
+		$(B)/tests/fuzz/api-mhd-stub.c $(B)/api.o $(CFG_OBJS) $(B)/maps.o | $(B)/tests/fuzz
+	$(CC) $(CFLAGS) -Itests/fuzz -o $@ tests/fuzz/replay.c tests/fuzz/fuzz_api.c \
+		$(B)/tests/fuzz/api-mhd-stub.c $(B)/api.o $(CFG_OBJS) $(B)/maps.o $(FUZZ_API_LIBS)
+
+$(B)/tests/fuzz/replay-loader: tests/fuzz/replay.c tests/fuzz/fuzz_loader.c tests/fuzz/fuzz.h \
+		$(CFG_OBJS) | $(B)/tests/fuzz
+	$(CC) $(CFLAGS) -Itests/fuzz -o $@ tests/fuzz/replay.c tests/fuzz/fuzz_loader.c \
+		$(CFG_OBJS) -lyaml -ljson-c
+
+$(B)/tests/fuzz/replay-%: tests/fuzz/replay.c tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h \
+		tests/bpf/oracle.h tests/bpf/progs.h $(TEST_SKELS) $(LIB_OBJS) | $(B)/tests/fuzz
+	$(CC) $(CFLAGS) -Itests/bpf -Itests/fuzz -o $@ tests/fuzz/replay.c tests/fuzz/fuzz_$*.c \
+		$(LIB_OBJS) $(LDLIBS)
+
+.PHONY: fuzz
+fuzz: deps
+	@$(MAKE) --no-print-directory $(FUZZ_TARGETS:%=$(FZ)/fuzz-%) \
+		$(FUZZ_TARGETS:%=$(B)/tests/fuzz/replay-%)
+	@tests/fuzz/fuzz.sh $(FUZZ_S) $(FUZZ_TARGETS)
+
 # ---- tests -------------------------------------------------------------------
 test: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all variant
 	@tests/run.sh
 
 # Per-frame cost of the XDP and TC programs through BPF_PROG_TEST_RUN at 1,
@@ -170,6 +269,23 @@ corpus: $(B)/tests/corpus
 		echo "corpus: random seed $$seed"; \
 		$(B)/tests/corpus --frames 200000 --seed $$seed || rc=1; \
 	done; exit $$rc
+
+# Hot upgrades (tests/e2e/upgrade.sh; make test runs one of each kind):
+# make variant builds the test variants of this tree into build/variant/N/
+# (-DPP_UPGRADE_VARIANT=N: 1 another program and two other map layouts, 2
+# another program only, 3 a same-size layout change no migration knows);
+# make upgrade-test upgrades A->B->A ten times under a sequence-numbered
+# stream, then the rest of the suite.  As root.
+VARIANTS := 1 2 3
+.PHONY: variant upgrade-test
+variant:
+	@for v in $(VARIANTS); do \
+		$(MAKE) --no-print-directory B=$(B)/variant/$$v PP_DEFS=-DPP_UPGRADE_VARIANT=$$v \
+			$(B)/variant/$$v/polyportd || exit 1; \
+	done
+
+upgrade-test: all variant
+	@UPGRADE_ROUNDS=10 tests/run.sh e2e:upgrade
 
 run: deps
 	@$(MAKE) --no-print-directory all
@@ -198,6 +314,16 @@ clean:
 test-vm: deps
 	@$(MAKE) --no-print-directory all
 	@tests/run.sh e2e:vm
+
+# kill -9 at any moment, the long run (make test runs 2 cycles): polyportd
+# killed at 20 random points of each direction of a 4,094-port apply and
+# of a 100-port change, plus fixed crash points; every restart must
+# converge to exactly the configuration, with no ping lost.  As root.
+CRASH_KILLS ?= 20
+.PHONY: crash-test
+crash-test: deps
+	@$(MAKE) --no-print-directory all
+	@CRASH_KILLS=$(CRASH_KILLS) tests/run.sh e2e:crash
 
 # ---- benchmarks (bench/; not part of make test, except bench-smoke) ----------
 # make bench: every path side by side with its ceiling and the peers (Linux

@@ -22,6 +22,7 @@
 SEC("xdp")
 int pp_net_xdp(struct xdp_md *ctx)
 {
+	PP_VARIANT_MARK();
 	return pp_from_net(ctx);
 }
 #else
@@ -29,6 +30,7 @@ int pp_net_xdp(struct xdp_md *ctx)
 SEC("tc")
 int pp_net_ingress(struct __sk_buff *ctx)
 {
+	PP_VARIANT_MARK();
 	return pp_from_net(ctx);
 }
 #endif

@@ -21,6 +21,7 @@
 SEC("xdp")
 int pp_tap_xdp(struct xdp_md *ctx)
 {
+	PP_VARIANT_MARK();
 	return pp_from_vm(ctx);
 }
 #else
@@ -28,6 +29,7 @@ int pp_tap_xdp(struct xdp_md *ctx)
 SEC("tc")
 int pp_tap_ingress(struct __sk_buff *ctx)
 {
+	PP_VARIANT_MARK();
 	return pp_from_vm(ctx);
 }
 #endif

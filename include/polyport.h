@@ -4,8 +4,9 @@
  *
  * One header, included by both sides; nothing here is re-declared anywhere
  * else.  Every struct has fixed-width fields, explicit padding and a size
- * assertion.  A layout change of a map value goes with a new map name
- * (PP_MAP_* below carry a version suffix where that happened).
+ * assertion.  A layout change of a map key or value keeps the map's name
+ * and ships with its migration (maps/layout.c, DEVELOPERS.md): a new
+ * daemon migrates the pinned maps of the previous one while traffic flows.
  *
  * Identifiers: instance-port slots, service-port ids and network ids are
  * small integers chosen by the loader.  Id 0 is never a valid object: a 0 in
@@ -112,8 +113,14 @@ struct pp_sport {
 	__u32 net_id;		/* the network bound to it */
 	__u8  match;		/* enum pp_match */
 	__u8  flags;		/* PP_SPORT_* */
+#if defined(PP_UPGRADE_VARIANT) && PP_UPGRADE_VARIANT == 3
+	/* test variant: a change of the same size, which no migration knows */
+	__u16 inner_vid;
+	__u16 outer_vid;
+#else
 	__u16 outer_vid;
 	__u16 inner_vid;
+#endif
 	__u8  mac[6];		/* its MAC: source of its frames, destination toward it */
 };
 
@@ -396,8 +403,21 @@ struct pp_sport_stats {
 	__u64 tx_bytes;
 };
 
+/*
+ * Drops by reason: PP_DROP_SLOTS counters, of which the first PP_DROP_MAX
+ * are used; the rest is room for the reasons of later versions, which then
+ * need no layout change.  Widened from 9 to 32 with a migration
+ * (maps/layout.c); the test variant (-DPP_UPGRADE_VARIANT=1) has another
+ * width, so that the upgrade tests migrate it both ways.
+ */
+#if defined(PP_UPGRADE_VARIANT) && PP_UPGRADE_VARIANT == 1
+#define PP_DROP_SLOTS		40
+#else
+#define PP_DROP_SLOTS		32
+#endif
+
 struct pp_drops {
-	__u64 reason[PP_DROP_MAX];
+	__u64 reason[PP_DROP_SLOTS];
 };
 
 /* ---- map names, pinned under the pin root (default /sys/fs/bpf/polyport) -- */
@@ -431,6 +451,41 @@ struct pp_drops {
 #define PP_MAP_RULE_L4		pp_rule_l4
 #define PP_MAP_RULE_SET		pp_rule_set
 #define PP_MAP_RULE_STATS	pp_rule_stats
+#define PP_MAP_LAYOUTS		pp_layouts	/* each map's layout identity (below) */
+
+/*
+ * pp_layouts: the layout identity of each map pinned beside it, so that a
+ * daemon adopts only maps whose layout it knows and migrates the others
+ * (maps/layout.h, loader/upgrade.c).  Keyed by the map's index in
+ * enum pp_map_id (maps/maps.h); records are matched by name.  Its own
+ * layout never changes (a new one would take a new name).
+ */
+#define PP_LAYOUTS_MAX		64
+#define PP_LAYOUT_NAME_LEN	32
+
+struct pp_layout {
+	char  name[PP_LAYOUT_NAME_LEN];	/* the map's pin name, NUL-padded; "" = no record */
+	__u64 hash;		/* FNV-1a of the map's type, flags and key/value BTF */
+	__u32 rev;		/* revision, bumped by hand when a meaning changes */
+	__u32 type;		/* BPF_MAP_TYPE_* */
+	__u32 key_size;
+	__u32 value_size;
+};
+
+/*
+ * The counter fold of an upgrade (bpf/fold.bpf.c, loader/upgrade.c): the
+ * (map, CPU, key) entries of an old per-CPU map already added into the new
+ * one, recorded by the program that adds them, in the same run: each is
+ * added exactly once, whenever the loader is killed.
+ */
+#define PP_FOLD_KEY_LEN		16	/* the longest key of a per-CPU map */
+#define PP_FOLD_WORDS		64	/* the widest per-CPU value, in __u64 */
+
+struct pp_fold_key {
+	__u32 map;		/* enum pp_map_id */
+	__u32 cpu;		/* the old map's CPU */
+	__u8  key[PP_FOLD_KEY_LEN];	/* the entry's key, zero-padded */
+};
 
 /* The classifier index of (slot, VID) in pp_vlans. */
 #define PP_VLAN_IDX(slot, vid)	((slot) * PP_VID_SLOTS + ((vid) & 0xfff))
@@ -450,7 +505,10 @@ _Static_assert(sizeof(struct pp_dst_bucket) == 64, "pp_dst_bucket: one cache lin
 _Static_assert(1u << (32 - 26) == PP_DST_BUCKETS, "pp_dst_idx folds to PP_DST_BUCKETS");
 _Static_assert(sizeof(struct pp_flood) == 4 + 4 * PP_FLOOD_MAX, "pp_flood layout");
 _Static_assert(sizeof(struct pp_sport_stats) == 32, "pp_sport_stats layout");
-_Static_assert(sizeof(struct pp_drops) == 8 * PP_DROP_MAX, "pp_drops layout");
+_Static_assert(sizeof(struct pp_drops) == 8 * PP_DROP_SLOTS, "pp_drops layout");
+_Static_assert(PP_DROP_MAX <= PP_DROP_SLOTS, "pp_drops: every reason has its counter");
+_Static_assert(sizeof(struct pp_layout) == 56, "pp_layout layout");
+_Static_assert(sizeof(struct pp_fold_key) == 24, "pp_fold_key layout");
 _Static_assert(sizeof(struct pp_name_key) == 36, "pp_name_key layout");
 _Static_assert(sizeof(struct pp_neigh_key) == 24, "pp_neigh_key layout");
 _Static_assert(sizeof(struct pp_neigh) == 8, "pp_neigh layout");

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,8 +12,10 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
 #include <sys/un.h>
 #include <json-c/json.h>
 #include <microhttpd.h>
@@ -31,8 +34,15 @@ static const struct {
 	[K_SPORT] = { "service-ports", "service port" },
 };
 
+/* enum kind -> enum pp_name_kind (pp_names) */
+#define NAME_KIND(k)	((__u32)(k) + PP_NAME_NET)
+
 #define EVENTS_MAX	4096
 #define WAITERS_MAX	256
+#define ARGS_MAX	16
+/* our record of a damaged state file, kept in api.json beside the objects */
+#define STATE_REC	"state-file"
+#define STORE_FILE_MAX	(512u << 20)
 
 struct line_ref {		/* what a line of the rendered source holds */
 	int kind;		/* -1: structure */
@@ -43,6 +53,13 @@ struct line_ref {		/* what a line of the rendered source holds */
 struct waiter {
 	struct MHD_Connection *conn;
 	double deadline;	/* monotonic seconds */
+};
+
+/* An object kept from a damaged state file, as pinned. */
+struct kept_ent {
+	char name[PP_NAME_LEN];
+	__u32 id;		/* network id, slot or service port id */
+	struct pp_sport sp;	/* service ports: the pinned entry */
 };
 
 struct pp_api {
@@ -57,6 +74,13 @@ struct pp_api {
 	size_t nlines;
 	struct MHD_Daemon *mhd, *mhd_metrics;
 	int listen_fd;
+	/*
+	 * What the daemon's loop watches: an epoll set of both MHD daemons' epoll
+	 * sets and a timer for the nearest deadline (a long poll's, a scrape
+	 * waiting for its second, MHD's own), so a deadline is met even when
+	 * other descriptors of the loop never let its epoll_wait time out.
+	 */
+	int ep, tfd;
 	/* events */
 	json_object *events[EVENTS_MAX];	/* ring, by seq % EVENTS_MAX */
 	unsigned long long seq;			/* last event's seq */
@@ -65,6 +89,53 @@ struct pp_api {
 	int nwaiters;
 	int resumed;			/* connections resumed: MHD_run is due */
 	unsigned long long requests;
+	/* /metrics on TCP: one response, shared by every scrape for a while,
+	 * and the scrapes served in the current second */
+	struct MHD_Response *msnap;
+	double msnap_t;
+	double mwin_t;
+	unsigned mwin_n;
+	/* the state file */
+	struct {
+		bool damaged;		/* moved aside; objects kept */
+		bool pending;		/* which objects are kept: not known yet (no
+					 * configuration loaded since the damage) */
+		bool unverified;	/* read from disk, not loaded with the files yet */
+		char reason[400];	/* what was wrong with it */
+		char kept_as[700];	/* where it was moved */
+		char since[32];		/* when (UTC) */
+		char obj_reason[800];	/* the kept objects' status reason */
+	} sf;
+	struct kept_ent *kept[K_COUNT];	/* by name */
+	__u32 *kept_ids[K_COUNT];	/* sorted */
+	size_t nkept[K_COUNT];
+	struct kept_mac *kept_macs;	/* the kept service ports' (network, MAC), sorted */
+};
+
+struct kept_mac {
+	__u32 net_id;
+	__u8 mac[6];
+};
+
+/* A request on its way through the router, with its answer: no HTTP here. */
+struct call {
+	struct pp_api *a;
+	const char *method;
+	const char *url;		/* the path, unescaped */
+	const char *argk[ARGS_MAX], *argv[ARGS_MAX];	/* the query */
+	int nargs;
+	const char *body;
+	size_t len;
+	bool metrics_only;		/* the TCP listener */
+	bool may_wait;			/* a long poll may wait (HTTP) */
+	bool resumed;			/* a long poll that waited */
+	/* the answer */
+	unsigned status;
+	const char *type;
+	char *text;			/* malloc'd */
+	size_t text_len;
+	bool wait;			/* wait for an event until deadline */
+	double deadline;
 };
 
 struct req {
@@ -81,6 +152,57 @@ static double mono(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static const char *arg(const struct call *k, const char *key)
+{
+	for (int i = 0; i < k->nargs; i++)
+		if (!strcmp(k->argk[i], key))
+			return k->argv[i];
+	return NULL;
+}
+
+/* ---- answers ---------------------------------------------------------------------- */
+
+static int reply_text(struct call *k, unsigned code, const char *type, const char *text)
+{
+	free(k->text);
+	k->text_len = strlen(text);
+	k->text = strdup(text);
+	k->status = k->text ? code : 500;
+	k->type = type;
+	if (!k->text)
+		k->text_len = 0;
+	return 0;
+}
+
+static int reply_json(struct call *k, unsigned code, json_object *o)
+{
+	reply_text(k, code, "application/json",
+		   json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+						  JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+	return 0;
+}
+
+static int reply_err(struct call *k, unsigned code, const char *ecode, const char *field,
+		     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static int reply_err(struct call *k, unsigned code, const char *ecode, const char *field,
+		     const char *fmt, ...)
+{
+	json_object *root = json_object_new_object(), *e = json_object_new_object();
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	json_object_object_add(e, "code", json_object_new_string(ecode));
+	json_object_object_add(e, "message", json_object_new_string(msg));
+	json_object_object_add(e, "field", field && *field ? json_object_new_string(field) : NULL);
+	json_object_object_add(root, "error", e);
+	return reply_json(k, code, root);
 }
 
 /* ---- the store and its rendering ---------------------------------------------- */
@@ -101,6 +223,15 @@ static json_object *store_get(json_object *store, enum kind k, const char *name)
 	json_object *o;
 
 	return json_object_object_get_ex(store_kind(store, k), name, &o) ? o : NULL;
+}
+
+static int store_count(json_object *store)
+{
+	int n = 0;
+
+	for (int k = 0; k < K_COUNT; k++)
+		n += json_object_object_length(store_kind(store, k));
+	return n;
 }
 
 struct sbuf {
@@ -221,6 +352,13 @@ static void adopt_render(struct pp_api *a, struct rbuf *r)
 	a->nlines = r->nlines;
 }
 
+static void rbuf_free(struct rbuf *r)
+{
+	free(r->text.s);
+	free(r->lines);
+	memset(r, 0, sizeof(*r));
+}
+
 void pp_api_source(struct pp_api *a, struct pp_config_source *src)
 {
 	src->name = PP_API_SOURCE_NAME;
@@ -228,76 +366,910 @@ void pp_api_source(struct pp_api *a, struct pp_config_source *src)
 	src->len = a->src_len;
 }
 
-int pp_api_load_config(struct pp_api *a, struct pp_config **out, struct pp_errors *errs)
-{
-	struct pp_config_source src;
+/* ---- NULs in strings --------------------------------------------------------------- */
 
-	pp_api_source(a, &src);
-	return pp_config_load(a->o.config_dir, &src, 1, out, errs);
+/*
+ * Does JSON text hold a "\u0000" escape inside a string?  json-c keeps it in
+ * a value (the length says so) but cuts an object key there, and every C
+ * string made of either would be cut: refused wherever it is.
+ */
+static bool json_text_has_nul(const char *s, size_t len)
+{
+	bool in = false;
+
+	for (size_t i = 0; i < len; i++) {
+		if (!in) {
+			in = s[i] == '"';
+		} else if (s[i] == '"') {
+			in = false;
+		} else if (s[i] == '\\' && i + 1 < len) {
+			if (s[i + 1] == 'u' && i + 5 < len && !memcmp(s + i + 2, "0000", 4))
+				return true;
+			i++;	/* the escaped character */
+		} else if (!s[i]) {
+			return true;
+		}
+	}
+	return false;
 }
 
+/* The path (e.g. "addresses[0]") of the first string value under o holding a NUL. */
+static bool json_nul_path(json_object *o, char *path, size_t len, size_t at)
+{
+	size_t n;
+
+	switch (json_object_get_type(o)) {
+	case json_type_string:
+		return memchr(json_object_get_string(o), 0, json_object_get_string_len(o)) != NULL;
+	case json_type_object: {
+		json_object_object_foreach(o, key, v) {
+			n = snprintf(path + at, len - at, "%s%s", at ? "." : "", key);
+			if (json_nul_path(v, path, len, at + n < len ? at + n : len - 1))
+				return true;
+		}
+		break;
+	}
+	case json_type_array:
+		for (size_t i = 0; i < json_object_array_length(o); i++) {
+			n = snprintf(path + at, len - at, "[%zu]", i);
+			if (json_nul_path(json_object_array_get_idx(o, i), path, len,
+					  at + n < len ? at + n : len - 1))
+				return true;
+		}
+		break;
+	default:
+		break;
+	}
+	path[at] = 0;
+	return false;
+}
+
+/* ---- the pinned names (pp_names), for what is kept ---------------------------------- */
+
+struct nament {
+	__u32 kind, id;
+	char name[PP_NAME_LEN];
+};
+
+struct nview {
+	struct nament *by_name, *by_id;
+	size_t n, cap;
+};
+
+static int nview_add(const void *key, const void *val, void *arg)
+{
+	const struct pp_name_key *k = key;
+	const struct pp_name_val *v = val;
+	struct nview *nv = arg;
+
+	if (k->kind < PP_NAME_NET || k->kind > PP_NAME_SPORT || !v->id)
+		return 0;
+	if (nv->n == nv->cap) {
+		size_t cap = nv->cap ? nv->cap * 2 : 256;
+		struct nament *t = realloc(nv->by_name, cap * sizeof(*t));
+
+		if (!t)
+			return -ENOMEM;
+		nv->by_name = t;
+		nv->cap = cap;
+	}
+	nv->by_name[nv->n].kind = k->kind;
+	nv->by_name[nv->n].id = v->id;
+	memcpy(nv->by_name[nv->n].name, k->name, PP_NAME_LEN);
+	nv->by_name[nv->n].name[PP_NAME_LEN - 1] = 0;
+	nv->n++;
+	return 0;
+}
+
+static int nament_by_name(const void *x, const void *y)
+{
+	const struct nament *a = x, *b = y;
+
+	return a->kind != b->kind ? (a->kind < b->kind ? -1 : 1) : strcmp(a->name, b->name);
+}
+
+static int nament_by_id(const void *x, const void *y)
+{
+	const struct nament *a = x, *b = y;
+
+	if (a->kind != b->kind)
+		return a->kind < b->kind ? -1 : 1;
+	return a->id < b->id ? -1 : a->id > b->id;
+}
+
+static void nview_free(struct nview *nv)
+{
+	free(nv->by_name);
+	free(nv->by_id);
+	memset(nv, 0, sizeof(*nv));
+}
+
+/* Every pinned name, looked up by name or by id. */
+static int nview_load(const struct pp_api *a, struct nview *nv)
+{
+	memset(nv, 0, sizeof(*nv));
+	if (pp_map_iter(&a->d->dp.maps, PPM_NAMES, nview_add, nv))
+		goto fail;
+	nv->by_id = malloc((nv->n + 1) * sizeof(*nv->by_id));
+	if (!nv->by_id)
+		goto fail;
+	if (nv->n) {
+		memcpy(nv->by_id, nv->by_name, nv->n * sizeof(*nv->by_id));
+		qsort(nv->by_name, nv->n, sizeof(*nv->by_name), nament_by_name);
+		qsort(nv->by_id, nv->n, sizeof(*nv->by_id), nament_by_id);
+	}
+	return 0;
+fail:
+	nview_free(nv);
+	return -ENOMEM;
+}
+
+static __u32 nview_id(const struct nview *nv, __u32 kind, const char *name)
+{
+	struct nament key = { .kind = kind };
+	const struct nament *e;
+
+	snprintf(key.name, sizeof(key.name), "%s", name);
+	e = nv->n ? bsearch(&key, nv->by_name, nv->n, sizeof(key), nament_by_name) : NULL;
+	return e ? e->id : 0;
+}
+
+static const char *nview_name(const struct nview *nv, __u32 kind, __u32 id)
+{
+	struct nament key = { .kind = kind, .id = id };
+	const struct nament *e = nv->n ? bsearch(&key, nv->by_id, nv->n, sizeof(key), nament_by_id)
+				       : NULL;
+
+	return e ? e->name : NULL;
+}
+
+/* ---- the state file ------------------------------------------------------------------ */
+
+static int kept_ent_cmp(const void *x, const void *y)
+{
+	return strcmp(((const struct kept_ent *)x)->name, ((const struct kept_ent *)y)->name);
+}
+
+static int u32_cmp(const void *x, const void *y)
+{
+	__u32 a = *(const __u32 *)x, b = *(const __u32 *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+static const struct kept_ent *kept_find(const struct pp_api *a, enum kind k, const char *name)
+{
+	struct kept_ent key;
+
+	if (!a->nkept[k] || strlen(name) >= sizeof(key.name))
+		return NULL;
+	strcpy(key.name, name);
+	return bsearch(&key, a->kept[k], a->nkept[k], sizeof(key), kept_ent_cmp);
+}
+
+static bool kept_id(const struct pp_api *a, enum kind k, __u32 id)
+{
+	return id && a->nkept[k] && bsearch(&id, a->kept_ids[k], a->nkept[k], sizeof(id), u32_cmp);
+}
+
+static int kept_mac_cmp(const void *x, const void *y)
+{
+	const struct kept_mac *a = x, *b = y;
+
+	if (a->net_id != b->net_id)
+		return a->net_id < b->net_id ? -1 : 1;
+	return memcmp(a->mac, b->mac, 6);
+}
+
+static void kept_clear(struct pp_api *a)
+{
+	free(a->kept_macs);
+	a->kept_macs = NULL;
+	for (int k = 0; k < K_COUNT; k++) {
+		free(a->kept[k]);
+		free(a->kept_ids[k]);
+		a->kept[k] = NULL;
+		a->kept_ids[k] = NULL;
+		a->nkept[k] = 0;
+	}
+}
+
+static int kept_add(struct pp_api *a, enum kind k, const char *name, __u32 id)
+{
+	size_t n = a->nkept[k];
+	struct kept_ent *t = a->kept[k];
+
+	if (!(n & (n - 1))) {		/* 0, 1, 2, 4, ...: room for as many again */
+		t = realloc(t, (n ? 2 * n : 1) * sizeof(*t));
+		if (!t)
+			return -ENOMEM;
+	}
+	a->kept[k] = t;
+	memset(&t[a->nkept[k]], 0, sizeof(*t));
+	snprintf(t[a->nkept[k]].name, sizeof(t->name), "%s", name);
+	t[a->nkept[k]].id = id;
+	if (k == K_SPORT)
+		pp_sport_get(&a->d->dp.maps, id, &t[a->nkept[k]].sp);
+	a->nkept[k]++;
+	return 0;
+}
+
+/* After adding: sorted by name, and the ids sorted beside. */
+static int kept_index(struct pp_api *a)
+{
+	for (int k = 0; k < K_COUNT; k++) {
+		free(a->kept_ids[k]);
+		a->kept_ids[k] = malloc((a->nkept[k] + 1) * sizeof(__u32));
+		if (!a->kept_ids[k])
+			return -ENOMEM;
+		for (size_t i = 0; i < a->nkept[k]; i++)
+			a->kept_ids[k][i] = a->kept[k][i].id;
+		if (a->nkept[k]) {
+			qsort(a->kept[k], a->nkept[k], sizeof(*a->kept[k]), kept_ent_cmp);
+			qsort(a->kept_ids[k], a->nkept[k], sizeof(__u32), u32_cmp);
+		}
+	}
+	free(a->kept_macs);
+	a->kept_macs = malloc((a->nkept[K_SPORT] + 1) * sizeof(*a->kept_macs));
+	if (!a->kept_macs)
+		return -ENOMEM;
+	for (size_t i = 0; i < a->nkept[K_SPORT]; i++) {
+		a->kept_macs[i].net_id = a->kept[K_SPORT][i].sp.net_id;
+		memcpy(a->kept_macs[i].mac, a->kept[K_SPORT][i].sp.mac, 6);
+	}
+	if (a->nkept[K_SPORT])
+		qsort(a->kept_macs, a->nkept[K_SPORT], sizeof(*a->kept_macs), kept_mac_cmp);
+	return 0;
+}
+
+static size_t kept_total(const struct pp_api *a)
+{
+	return a->nkept[K_NET] + a->nkept[K_IPORT] + a->nkept[K_SPORT];
+}
+
+/*
+ * The reconcile's question (struct pp_daemon.keep): does this stale entry
+ * belong to a kept object?  Names by (kind, name); service ports and the
+ * services' tables by the service port in their key (or, pp_neigh, by the
+ * network and the MAC of a kept service port there); allowed pairs' pp_fdb
+ * entries by the port they name.
+ */
+static bool keep_entry(void *arg, enum pp_map_id map, const void *key, const void *val)
+{
+	const struct pp_api *a = arg;
+	__u32 id;
+
+	if (!a->sf.damaged || !kept_total(a))
+		return false;
+	switch (map) {
+	case PPM_NAMES: {
+		const struct pp_name_key *k = key;
+		char name[PP_NAME_LEN];
+
+		if (k->kind < PP_NAME_NET || k->kind > PP_NAME_SPORT)
+			return false;
+		memcpy(name, k->name, sizeof(name));
+		name[PP_NAME_LEN - 1] = 0;
+		return kept_find(a, k->kind - PP_NAME_NET, name) != NULL;
+	}
+	case PPM_SEC_SRC:
+	case PPM_RULE_ADDR:
+	case PPM_RULE_L4:	/* (prefixlen, sport, ...) */
+		memcpy(&id, (const char *)key + 4, sizeof(id));
+		return kept_id(a, K_SPORT, id);
+	case PPM_SPORTS:
+	case PPM_SEC_MAC:
+	case PPM_RULE_SET:
+	case PPM_DHCP:		/* (sport, ...) */
+		memcpy(&id, key, sizeof(id));
+		return kept_id(a, K_SPORT, id);
+	case PPM_FDB:		/* -> sport */
+		memcpy(&id, val, sizeof(id));
+		return kept_id(a, K_SPORT, id);
+	case PPM_NEIGH: {
+		const struct pp_neigh_key *k = key;
+		const struct pp_neigh *v = val;
+		struct kept_mac km = { .net_id = k->net_id };
+
+		if (kept_id(a, K_NET, k->net_id))
+			return true;
+		memcpy(km.mac, v->mac, 6);
+		return a->kept_macs && a->nkept[K_SPORT] &&
+		       bsearch(&km, a->kept_macs, a->nkept[K_SPORT], sizeof(km), kept_mac_cmp);
+	}
+	default:
+		return false;
+	}
+}
+
+static void utc_stamp(char *buf, size_t len, const char *fmt)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, len, fmt, &tm);
+}
+
+static void fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	if (fsync(fd))
+		pr_warn("api: fsync %s: %s\n", dir, strerror(errno));
+	close(fd);
+}
+
+/* What api.json says about a damage (the kept objects by name; null: not known yet). */
+static json_object *state_record(const struct pp_api *a)
+{
+	json_object *r = json_object_new_object(), *kept = NULL;
+
+	json_object_object_add(r, "status", json_object_new_string("damaged"));
+	json_object_object_add(r, "reason", json_object_new_string(a->sf.reason));
+	json_object_object_add(r, "kept-as", json_object_new_string(a->sf.kept_as));
+	json_object_object_add(r, "since", json_object_new_string(a->sf.since));
+	if (!a->sf.pending) {
+		kept = json_object_new_object();
+		for (int k = 0; k < K_COUNT; k++) {
+			json_object *arr = json_object_new_array();
+
+			for (size_t i = 0; i < a->nkept[k]; i++)
+				json_object_array_add(arr, json_object_new_string(a->kept[k][i].name));
+			json_object_object_add(kept, kinds[k].path, arr);
+		}
+	}
+	json_object_object_add(r, "kept", kept);
+	return r;
+}
+
+/*
+ * Write store to api.json atomically: a temporary file, synced, renamed
+ * over it, and the directory synced (the rename itself is durable only
+ * then).  While the state file is damaged, the record of it goes along, so a
+ * restart keeps what is kept.
+ */
 static int store_save(struct pp_api *a, json_object *store)
 {
 	char tmp[600];
-	int fd;
+	const char *text;
+	size_t len, off = 0;
+	int fd, err = 0;
 
+	if (a->sf.damaged)
+		json_object_object_add(store, STATE_REC, state_record(a));
+	text = json_object_to_json_string_ext(store, JSON_C_TO_STRING_PRETTY |
+					      JSON_C_TO_STRING_SPACED);
+	len = strlen(text);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", a->store_path);
-	if (json_object_to_file_ext(tmp, store, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED))
-		return -EIO;
-	fd = open(tmp, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		err = -errno;
+	while (!err && off < len) {
+		ssize_t n = write(fd, text + off, len - off);
+
+		if (n < 0 && errno != EINTR)
+			err = -errno;
+		else if (n > 0)
+			off += n;
 	}
-	return rename(tmp, a->store_path) ? -errno : 0;
+	if (!err && (write(fd, "\n", 1) != 1 || fsync(fd)))
+		err = -errno ? -errno : -EIO;
+	if (fd >= 0 && close(fd) && !err)
+		err = -errno;
+	if (!err && rename(tmp, a->store_path))
+		err = -errno;
+	if (!err)
+		fsync_dir(a->o.state_dir);
+	else
+		unlink(tmp);
+	json_object_object_del(store, STATE_REC);
+	return err;
 }
 
-/* ---- responses -------------------------------------------------------------------- */
-
-static enum MHD_Result respond_text(struct MHD_Connection *c, unsigned code, const char *type,
-				    const char *text)
+static bool name_ok(const char *s)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), (void *)text,
-								 MHD_RESPMEM_MUST_COPY);
-	enum MHD_Result ret;
-
-	MHD_add_response_header(r, "Content-Type", type);
-	ret = MHD_queue_response(c, code, r);
-	MHD_destroy_response(r);
-	return ret;
+	return pp_name_valid(s, strlen(s));
 }
 
-static enum MHD_Result respond_json(struct MHD_Connection *c, unsigned code, json_object *o)
+/* Is our record of a damage well formed? */
+static bool record_ok(json_object *rec, char *why, size_t len)
 {
-	enum MHD_Result ret = respond_text(c, code, "application/json",
-					   json_object_to_json_string_ext(o,
-						JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-						JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(o);
-	return ret;
+	json_object *kept, *v;
+
+	if (!json_object_is_type(rec, json_type_object)) {
+		snprintf(why, len, "\"%s\" is not an object", STATE_REC);
+		return false;
+	}
+	json_object_object_foreach(rec, key, val) {
+		if (!strcmp(key, "kept"))
+			continue;
+		if (strcmp(key, "status") && strcmp(key, "reason") && strcmp(key, "kept-as") &&
+		    strcmp(key, "since")) {
+			snprintf(why, len, "unknown key \"%s\" in \"%s\"", key, STATE_REC);
+			return false;
+		}
+		if (!json_object_is_type(val, json_type_string)) {
+			snprintf(why, len, "\"%s.%s\" is not a string", STATE_REC, key);
+			return false;
+		}
+	}
+	if (!json_object_object_get_ex(rec, "kept", &kept) || !kept)
+		return true;
+	for (int k = 0; json_object_is_type(kept, json_type_object) && k < K_COUNT; k++) {
+		if (!json_object_object_get_ex(kept, kinds[k].path, &v))
+			continue;
+		if (!json_object_is_type(v, json_type_array))
+			goto bad;
+		for (size_t i = 0; i < json_object_array_length(v); i++) {
+			json_object *n = json_object_array_get_idx(v, i);
+
+			if (!json_object_is_type(n, json_type_string) || !name_ok(json_object_get_string(n)))
+				goto bad;
+		}
+	}
+	if (json_object_is_type(kept, json_type_object))
+		return true;
+bad:
+	snprintf(why, len, "\"%s.kept\" is not a list of names per kind", STATE_REC);
+	return false;
 }
 
-static enum MHD_Result respond_err(struct MHD_Connection *c, unsigned code, const char *ecode,
-				   const char *field, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
-
-static enum MHD_Result respond_err(struct MHD_Connection *c, unsigned code, const char *ecode,
-				   const char *field, const char *fmt, ...)
+/* Is a store read from disk of the shape the API writes? */
+static bool store_shape_ok(json_object *o, char *why, size_t len)
 {
-	json_object *root = json_object_new_object(), *e = json_object_new_object();
-	char msg[1024];
+	if (!json_object_is_type(o, json_type_object)) {
+		snprintf(why, len, "the top level is not an object");
+		return false;
+	}
+	json_object_object_foreach(o, key, val) {
+		int k;
+
+		if (!strcmp(key, STATE_REC)) {
+			if (!record_ok(val, why, len))
+				return false;
+			continue;
+		}
+		for (k = 0; k < K_COUNT && strcmp(key, kinds[k].path); k++)
+			;
+		if (k == K_COUNT) {
+			snprintf(why, len, "unknown key \"%.40s\" at the top level", key);
+			return false;
+		}
+		if (!json_object_is_type(val, json_type_object)) {
+			snprintf(why, len, "\"%s\" is not an object", key);
+			return false;
+		}
+		json_object_object_foreach(val, name, obj) {
+			json_object *rev;
+
+			if (!name_ok(name)) {
+				snprintf(why, len, "invalid %s name \"%.40s\"", kinds[k].what, name);
+				return false;
+			}
+			if (!json_object_is_type(obj, json_type_object)) {
+				snprintf(why, len, "%s \"%s\" is not an object", kinds[k].what, name);
+				return false;
+			}
+			if (json_object_object_get_ex(obj, "revision", &rev) &&
+			    (!json_object_is_type(rev, json_type_int) || json_object_get_int64(rev) < 0)) {
+				snprintf(why, len, "%s \"%s\": revision is not a count", kinds[k].what,
+					 name);
+				return false;
+			}
+		}
+	}
+	return true;
+}
+
+/*
+ * Read api.json: 0 and *out (with *rec, our record of a damage, taken out
+ * of it, or NULL); -ENOENT when there is none; any other -errno: it is
+ * damaged, and why says how.
+ */
+static int store_read(const char *path, json_object **out, json_object **rec, char *why,
+		      size_t len)
+{
+	struct json_tokener *tok = NULL;
+	json_object *o = NULL;
+	struct stat st;
+	char *text = NULL;
+	size_t got = 0;
+	int fd, err = 0;
+
+	*out = *rec = NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return -ENOENT;
+		snprintf(why, len, "unreadable: %s", strerror(errno));
+		return -errno;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || (size_t)st.st_size > STORE_FILE_MAX) {
+		snprintf(why, len, "not a regular file of at most %u MiB", STORE_FILE_MAX >> 20);
+		err = -EINVAL;
+		goto out;
+	}
+	text = malloc(st.st_size + 1);
+	if (!text) {
+		err = -ENOMEM;
+		snprintf(why, len, "out of memory");
+		goto out;
+	}
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, text + got, st.st_size - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			snprintf(why, len, "unreadable: %s", n ? strerror(errno) : "short read");
+			err = -EIO;
+			goto out;
+		}
+		got += n;
+	}
+	text[got] = 0;
+	tok = json_tokener_new();
+	o = tok ? json_tokener_parse_ex(tok, text, (int)got) : NULL;
+	if (!o || json_tokener_get_error(tok) != json_tokener_success) {
+		snprintf(why, len, "not valid JSON (%s at offset %zu)",
+			 !got ? "empty" : tok ? json_tokener_error_desc(json_tokener_get_error(tok))
+					     : "out of memory",
+			 tok ? (size_t)json_tokener_get_parse_end(tok) : 0);
+		err = -EINVAL;
+	} else if (strspn(text + json_tokener_get_parse_end(tok), " \t\r\n") !=
+		   got - json_tokener_get_parse_end(tok)) {
+		snprintf(why, len, "not valid JSON (trailing data at offset %zu)",
+			 (size_t)json_tokener_get_parse_end(tok));
+		err = -EINVAL;
+	} else if (json_text_has_nul(text, got)) {
+		snprintf(why, len, "a string holds a NUL character (\\u0000)");
+		err = -EINVAL;
+	} else if (!store_shape_ok(o, why, len)) {
+		err = -EINVAL;
+	}
+out:
+	if (tok)
+		json_tokener_free(tok);
+	free(text);
+	close(fd);
+	if (err) {
+		json_object_put(o);
+		return err;
+	}
+	if (json_object_object_get_ex(o, STATE_REC, rec)) {
+		json_object_get(*rec);
+		json_object_object_del(o, STATE_REC);
+	}
+	for (int k = 0; k < K_COUNT; k++)
+		store_kind(o, k);
+	*out = o;
+	return 0;
+}
+
+/* The kept objects named by our record (null: not known yet), as pinned now. */
+static void kept_from_record(struct pp_api *a, json_object *rec)
+{
+	json_object *kept, *v;
+	struct nview nv;
+
+	snprintf(a->sf.reason, sizeof(a->sf.reason), "%s",
+		 json_object_get_string(json_object_object_get(rec, "reason")) ?: "");
+	snprintf(a->sf.kept_as, sizeof(a->sf.kept_as), "%s",
+		 json_object_get_string(json_object_object_get(rec, "kept-as")) ?: "");
+	snprintf(a->sf.since, sizeof(a->sf.since), "%s",
+		 json_object_get_string(json_object_object_get(rec, "since")) ?: "");
+	a->sf.damaged = true;
+	a->sf.pending = !json_object_object_get_ex(rec, "kept", &kept) || !kept;
+	if (a->sf.pending || nview_load(a, &nv))
+		return;
+	for (int k = 0; k < K_COUNT; k++) {
+		if (!json_object_object_get_ex(kept, kinds[k].path, &v))
+			continue;
+		for (size_t i = 0; i < json_object_array_length(v); i++) {
+			const char *name = json_object_get_string(json_object_array_get_idx(v, i));
+			__u32 id = nview_id(&nv, NAME_KIND(k), name);
+
+			if (id)		/* no longer pinned: nothing to keep */
+				kept_add(a, k, name, id);
+		}
+	}
+	nview_free(&nv);
+	kept_index(a);
+}
+
+static void sf_obj_reason(struct pp_api *a)
+{
+	snprintf(a->sf.obj_reason, sizeof(a->sf.obj_reason), "state file damaged, kept as %s",
+		 a->sf.kept_as);
+}
+
+/*
+ * api.json is damaged (why): move it aside as api.json.bad-<UTC time>, and
+ * from now on keep what it held as it is pinned.  A first damage starts
+ * from no API objects; a damage while damaged (a restored file that is no
+ * better) keeps the objects made since and what was kept.
+ */
+static void store_damaged(struct pp_api *a, const char *why)
+{
+	char bad[700], stamp[32];
+	struct rbuf r;
+	int err = 0;
+
+	utc_stamp(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ");
+	snprintf(bad, sizeof(bad), "%s.bad-%s", a->store_path, stamp);
+	for (int i = 2; !access(bad, F_OK) && i < 1000; i++)
+		snprintf(bad, sizeof(bad), "%s.bad-%s-%d", a->store_path, stamp, i);
+	if (rename(a->store_path, bad)) {
+		err = -errno;
+		pr_warn("api: %s is damaged (%s) and could not be moved aside: %s\n", a->store_path,
+			why, strerror(errno));
+	} else {
+		fsync_dir(a->o.state_dir);
+		pr_warn("api: %s is damaged (%s): moved aside as %s; the objects it held stay as "
+			"they are pinned (DEGRADED) until it is restored (then SIGHUP) or "
+			"'polyportctl state discard'\n", a->store_path, why, bad);
+	}
+	if (!a->sf.damaged) {
+		a->sf.damaged = true;
+		a->sf.pending = true;
+		snprintf(a->sf.reason, sizeof(a->sf.reason), "%s", why);
+		snprintf(a->sf.kept_as, sizeof(a->sf.kept_as), "%s", err ? a->store_path : bad);
+		utc_stamp(a->sf.since, sizeof(a->sf.since), "%Y-%m-%dT%H:%M:%SZ");
+		sf_obj_reason(a);
+		json_object_put(a->store);
+		a->store = json_object_new_object();
+		for (int k = 0; k < K_COUNT; k++)
+			store_kind(a->store, k);
+		render(a->store, &r);
+		adopt_render(a, &r);
+	}
+	a->sf.unverified = false;
+	/* our own file, with the record; a file that could not be moved stays */
+	if (!err && (err = store_save(a, a->store)))
+		pr_warn("api: saving %s: %s\n", a->store_path, strerror(-err));
+	pp_api_event(a, "state-file", "api.json", "damaged", "DEGRADED", why);
+}
+
+/*
+ * Which objects are kept: what pp_names holds that the first configuration
+ * loaded since the damage does not name.  Their entries stay as they are;
+ * nothing tells an API object from a file object removed while the daemon
+ * was down, so both are kept (the safe side).
+ */
+static int kept_settle(struct pp_api *a, const struct pp_config *cfg)
+{
+	struct nview nv;
+	int err;
+
+	if (!a->sf.damaged || !a->sf.pending)
+		return 0;
+	err = nview_load(a, &nv);
+	if (err)
+		return err;
+	kept_clear(a);
+	for (size_t i = 0; i < nv.n && !err; i++) {
+		const struct nament *e = &nv.by_name[i];
+		enum kind k = e->kind - PP_NAME_NET;
+		bool in = k == K_NET ? !!pp_config_find_network(cfg, e->name) :
+			  k == K_IPORT ? !!pp_config_find_iport(cfg, e->name) :
+			  !!pp_config_find_sport(cfg, e->name);
+
+		if (!in)
+			err = kept_add(a, k, e->name, e->id);
+	}
+	nview_free(&nv);
+	if (!err)
+		err = kept_index(a);
+	if (err)
+		return err;
+	a->sf.pending = false;
+	pr_info("api: kept from the damaged state file, as pinned: %zu networks, %zu instance "
+		"ports, %zu service ports\n", a->nkept[K_NET], a->nkept[K_IPORT], a->nkept[K_SPORT]);
+	err = store_save(a, a->store);
+	if (err)
+		pr_warn("api: saving %s: %s\n", a->store_path, strerror(-err));
+	return 0;
+}
+
+static void kept_err(struct pp_errors *errs, const struct pp_loc *loc, enum kind k,
+		     const char *name, const char *field, const struct line_ref *lines,
+		     size_t nlines, const char *fmt, ...) __attribute__((format(printf, 8, 9)));
+
+/* A conflict with what is kept, at the object (at its field, in the API's source). */
+static void kept_err(struct pp_errors *errs, const struct pp_loc *loc, enum kind k,
+		     const char *name, const char *field, const struct line_ref *lines,
+		     size_t nlines, const char *fmt, ...)
+{
+	unsigned line = loc ? loc->line : 0, col = loc ? loc->col : 0;
+	char msg[600];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	json_object_object_add(e, "code", json_object_new_string(ecode));
-	json_object_object_add(e, "message", json_object_new_string(msg));
-	json_object_object_add(e, "field", field && *field ? json_object_new_string(field) : NULL);
-	json_object_object_add(root, "error", e);
-	return respond_json(c, code, root);
+	if (loc && loc->file && !strcmp(loc->file, PP_API_SOURCE_NAME) && lines && field)
+		for (size_t i = line ? line - 1 : 0; i < nlines; i++)
+			if (lines[i].kind == (int)k && !strcmp(lines[i].name, name) &&
+			    !strcmp(lines[i].field, field)) {
+				line = i + 1;
+				col = 1;
+				break;
+			}
+	pp_errors_add(errs, loc && loc->file ? loc->file : PP_API_SOURCE_NAME, line, col, "%s", msg);
 }
 
+#define KEPT_FROM "kept from the damaged state file"
+
+/*
+ * New objects against the kept ones' pinned entries: no name, tap or
+ * network device (with its VLAN), classifier entry (the VLAN, QinQ pair,
+ * untagged or source MAC of an instance port) or MAC on a network of
+ * theirs may be taken; and what a kept service port stands on (its
+ * instance port, its network) may not go.  Returns how many conflicts.
+ */
+static int kept_check(struct pp_api *a, const struct pp_config *cfg, struct pp_errors *errs,
+		      const struct line_ref *lines, size_t nlines)
+{
+	const struct pp_maps *m = &a->d->dp.maps;
+	size_t ni = a->nkept[K_IPORT], nn = a->nkept[K_NET];
+	struct pp_iport *kip;
+	struct pp_net *knet;
+	struct nview nv;
+	int n = 0;
+
+	if (!a->sf.damaged || a->sf.pending || !kept_total(a))
+		return 0;
+	kip = calloc(ni + 1, sizeof(*kip));
+	knet = calloc(nn + 1, sizeof(*knet));
+	if (!kip || !knet || nview_load(a, &nv)) {
+		free(kip);
+		free(knet);
+		pp_errors_add(errs, PP_API_SOURCE_NAME, 0, 0, "out of memory");
+		return 1;
+	}
+	for (size_t i = 0; i < ni; i++)
+		if (pp_iport_get(m, a->kept[K_IPORT][i].id, &kip[i]))
+			memset(&kip[i], 0, sizeof(kip[i]));
+	for (size_t i = 0; i < nn; i++)
+		if (pp_net_get(m, a->kept[K_NET][i].id, &knet[i]))
+			memset(&knet[i], 0, sizeof(knet[i]));
+
+	for (__u32 i = 0; i < cfg->n_networks; i++) {
+		const struct pp_cfg_network *c = &cfg->networks[i];
+		unsigned ifx = if_nametoindex(c->device);
+
+		if (kept_find(a, K_NET, c->name) && ++n)
+			kept_err(errs, &c->loc, K_NET, c->name, NULL, lines, nlines,
+				 "network \"%s\" already exists, " KEPT_FROM, c->name);
+		for (size_t j = 0; ifx && j < ni; j++)
+			if (kip[j].ifindex == ifx && ++n)
+				kept_err(errs, &c->loc, K_NET, c->name, "device", lines, nlines,
+					 "network \"%s\": device %s is already the tap of instance "
+					 "port \"%s\", " KEPT_FROM, c->name, c->device,
+					 a->kept[K_IPORT][j].name);
+		for (size_t j = 0; ifx && j < nn; j++)
+			if (knet[j].ifindex == ifx && knet[j].vlan == c->vlan && ++n)
+				kept_err(errs, &c->loc, K_NET, c->name, "device", lines, nlines,
+					 "network \"%s\": device %s (vlan %u) is already network "
+					 "\"%s\"'s, " KEPT_FROM, c->name, c->device, c->vlan,
+					 a->kept[K_NET][j].name);
+	}
+	for (__u32 i = 0; i < cfg->n_iports; i++) {
+		const struct pp_cfg_iport *c = &cfg->iports[i];
+		unsigned ifx = if_nametoindex(c->device);
+
+		if (kept_find(a, K_IPORT, c->name) && ++n)
+			kept_err(errs, &c->loc, K_IPORT, c->name, NULL, lines, nlines,
+				 "instance port \"%s\" already exists, " KEPT_FROM, c->name);
+		for (size_t j = 0; ifx && j < ni; j++)
+			if (kip[j].ifindex == ifx && ++n)
+				kept_err(errs, &c->loc, K_IPORT, c->name, "device", lines, nlines,
+					 "instance port \"%s\": tap %s is already the tap of instance "
+					 "port \"%s\", " KEPT_FROM, c->name, c->device,
+					 a->kept[K_IPORT][j].name);
+		for (size_t j = 0; ifx && j < nn; j++)
+			if (knet[j].ifindex == ifx && ++n)
+				kept_err(errs, &c->loc, K_IPORT, c->name, "device", lines, nlines,
+					 "instance port \"%s\": tap %s is already the device of network "
+					 "\"%s\", " KEPT_FROM, c->name, c->device,
+					 a->kept[K_NET][j].name);
+	}
+	for (__u32 i = 0; i < cfg->n_sports; i++) {
+		const struct pp_cfg_sport *c = &cfg->sports[i];
+		__u32 slot = nview_id(&nv, PP_NAME_IPORT, cfg->iports[c->iport].name);
+		__u32 net = nview_id(&nv, PP_NAME_NET, cfg->networks[c->network].name);
+		__u32 owner = 0;
+		const char *field = "vlan";
+		char mac[PP_MAC_STRLEN];
+
+		if (kept_find(a, K_SPORT, c->name) && ++n)
+			kept_err(errs, &c->loc, K_SPORT, c->name, NULL, lines, nlines,
+				 "service port \"%s\" already exists, " KEPT_FROM, c->name);
+		if (slot) {
+			struct pp_qinq_key qk = { slot, c->outer_vid, c->inner_vid };
+			struct pp_srcmac_key sk = { .slot = slot };
+			struct pp_iport ip;
+
+			memcpy(sk.mac, c->mac, 6);
+			if (c->match == PP_MATCH_VLAN) {
+				pp_vlan_get(m, slot, c->outer_vid, &owner);
+			} else if (c->match == PP_MATCH_QINQ) {
+				pp_qinq_get(m, qk, &owner);
+			} else if (c->match == PP_MATCH_SRCMAC) {
+				field = "src-mac";
+				pp_srcmac_get(m, sk, &owner);
+			} else if (!pp_iport_get(m, slot, &ip)) {
+				field = "untagged";
+				owner = ip.untagged_sport;
+			}
+			if (kept_id(a, K_SPORT, owner) && ++n)
+				kept_err(errs, &c->loc, K_SPORT, c->name, field, lines, nlines,
+					 "service port \"%s\": its match on instance port \"%s\" is "
+					 "already service port \"%s\"'s, " KEPT_FROM, c->name,
+					 cfg->iports[c->iport].name,
+					 nview_name(&nv, PP_NAME_SPORT, owner) ?: "?");
+		}
+		for (__u32 p = 0; net && p <= (c->security ? c->n_pairs : 0); p++) {
+			/* its MAC, then its allowed pairs' */
+			struct pp_fdb_key fk = { .net_id = net };
+
+			memcpy(fk.mac, p ? c->pairs[p - 1].mac : c->mac, 6);
+			owner = 0;
+			if (pp_fdb_get(m, fk, &owner) || !kept_id(a, K_SPORT, owner))
+				continue;
+			n++;
+			pp_mac_format(fk.mac, mac);
+			kept_err(errs, &c->loc, K_SPORT, c->name, p ? "bind" : "mac", lines, nlines,
+				 "service port \"%s\": MAC %s on network \"%s\" is already service "
+				 "port \"%s\"'s, " KEPT_FROM, c->name, mac,
+				 cfg->networks[c->network].name,
+				 nview_name(&nv, PP_NAME_SPORT, owner) ?: "?");
+		}
+	}
+	for (size_t i = 0; i < a->nkept[K_SPORT]; i++) {
+		const struct kept_ent *e = &a->kept[K_SPORT][i];
+		const char *ip = nview_name(&nv, PP_NAME_IPORT, e->sp.slot);
+		const char *nt = nview_name(&nv, PP_NAME_NET, e->sp.net_id);
+
+		if (ip && !kept_find(a, K_IPORT, ip) && !pp_config_find_iport(cfg, ip) && ++n)
+			kept_err(errs, NULL, K_IPORT, ip, NULL, NULL, 0,
+				 "instance port \"%s\" is still used by service port \"%s\", " KEPT_FROM,
+				 ip, e->name);
+		if (nt && !kept_find(a, K_NET, nt) && !pp_config_find_network(cfg, nt) && ++n)
+			kept_err(errs, NULL, K_NET, nt, NULL, NULL, 0,
+				 "network \"%s\" is still used by service port \"%s\", " KEPT_FROM,
+				 nt, e->name);
+	}
+	nview_free(&nv);
+	free(kip);
+	free(knet);
+	return n;
+}
+
+/* The state file for /v1/status and /v1/state-file. */
+static json_object *sf_json(const struct pp_api *a)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "status", json_object_new_string(a->sf.damaged ? "damaged" : "ok"));
+	json_object_object_add(o, "path", json_object_new_string(a->store_path));
+	if (a->sf.damaged) {
+		json_object *n = json_object_new_object();
+
+		json_object_object_add(o, "reason", json_object_new_string(a->sf.reason));
+		json_object_object_add(o, "kept-as", json_object_new_string(a->sf.kept_as));
+		json_object_object_add(o, "since", json_object_new_string(a->sf.since));
+		for (int k = 0; k < K_COUNT; k++)
+			json_object_object_add(n, kinds[k].path, json_object_new_int64(a->nkept[k]));
+		json_object_object_add(o, "kept", a->sf.pending ? NULL : n);
+		if (a->sf.pending)
+			json_object_put(n);
+	}
+	return o;
+}
 /* ---- objects as JSON ----------------------------------------------------------------- */
 
 static void add_status(json_object *o, const struct pp_obj_status *st)
@@ -491,10 +1463,14 @@ static json_object *sport_json(struct pp_api *a, uint32_t i)
 	return o;
 }
 
+static json_object *kept_json(struct pp_api *a, enum kind k, const struct kept_ent *e,
+			      const struct nview *nv);
+
 static json_object *iport_json(struct pp_api *a, uint32_t i)
 {
 	const struct pp_cfg_iport *p = &a->d->cfg->iports[i];
 	json_object *o = json_object_new_object(), *sps = json_object_new_array();
+	struct nview nv;
 
 	json_object_object_add(o, "name", json_object_new_string(p->name));
 	json_object_object_add(o, "device", json_object_new_string(p->device));
@@ -515,6 +1491,14 @@ static json_object *iport_json(struct pp_api *a, uint32_t i)
 	}
 	for (uint32_t s = p->sport_first; s < p->sport_first + p->sport_count; s++)
 		json_object_array_add(sps, sport_json(a, s));
+	/* its service ports kept from a damaged state file, too */
+	if (a->sf.damaged && a->nkept[K_SPORT] && a->d->iport_st[i].id && !nview_load(a, &nv)) {
+		for (size_t s = 0; s < a->nkept[K_SPORT]; s++)
+			if (a->kept[K_SPORT][s].sp.slot == a->d->iport_st[i].id)
+				json_object_array_add(sps, kept_json(a, K_SPORT, &a->kept[K_SPORT][s],
+								     &nv));
+		nview_free(&nv);
+	}
 	json_object_object_add(o, "service-ports", sps);
 	return o;
 }
@@ -544,16 +1528,162 @@ static json_object *obj_json(struct pp_api *a, enum kind k, uint32_t i)
 	return k == K_NET ? net_json(a, i) : k == K_IPORT ? iport_json(a, i) : sport_json(a, i);
 }
 
+/* A kept object, as it is pinned: read-only, DEGRADED. */
+static json_object *kept_json(struct pp_api *a, enum kind k, const struct kept_ent *e,
+			      const struct nview *nv)
+{
+	const struct pp_maps *m = &a->d->dp.maps;
+	json_object *o = json_object_new_object(), *st = json_object_new_object();
+	char dev[IF_NAMESIZE] = "", mac[PP_MAC_STRLEN];
+
+	json_object_object_add(o, "name", json_object_new_string(e->name));
+	if (k == K_NET) {
+		struct pp_net n = {};
+
+		pp_net_get(m, e->id, &n);
+		if (n.ifindex)
+			if_indextoname(n.ifindex, dev);
+		json_object_object_add(o, "device", json_object_new_string(dev));
+		json_object_object_add(o, "mtu", json_object_new_int(n.mtu));
+		if (n.vlan)
+			json_object_object_add(o, "vlan", json_object_new_int(n.vlan));
+	} else if (k == K_IPORT) {
+		struct pp_iport ip = {};
+
+		pp_iport_get(m, e->id, &ip);
+		if (ip.ifindex)
+			if_indextoname(ip.ifindex, dev);
+		json_object_object_add(o, "device", json_object_new_string(dev));
+		json_object_object_add(o, "mac", json_mac(ip.mac));
+		json_object_object_add(o, "mtu", json_object_new_int(ip.mtu));
+	} else {
+		const struct pp_sport *sp = &e->sp;
+		json_object *b = json_object_new_object();
+		const char *ip = nview_name(nv, PP_NAME_IPORT, sp->slot);
+		const char *net = nview_name(nv, PP_NAME_NET, sp->net_id);
+
+		pp_mac_format(sp->mac, mac);
+		json_object_object_add(o, "instance-port", json_object_new_string(ip ?: ""));
+		if (sp->match == PP_MATCH_VLAN) {
+			json_object_object_add(o, "vlan", json_object_new_int(sp->outer_vid));
+		} else if (sp->match == PP_MATCH_QINQ) {
+			json_object *v = json_object_new_array();
+
+			json_object_array_add(v, json_object_new_int(sp->outer_vid));
+			json_object_array_add(v, json_object_new_int(sp->inner_vid));
+			json_object_object_add(o, "vlan", v);
+		} else if (sp->match == PP_MATCH_UNTAGGED) {
+			json_object_object_add(o, "untagged", json_object_new_boolean(1));
+		} else if (sp->match == PP_MATCH_SRCMAC) {
+			json_object_object_add(o, "src-mac", json_object_new_string(mac));
+		}
+		json_object_object_add(o, "mac", json_object_new_string(mac));
+		json_object_object_add(b, "network", json_object_new_string(net ?: ""));
+		json_object_object_add(o, "bind", b);
+	}
+	json_object_object_add(o, "revision", json_object_new_int64(0));
+	json_object_object_add(o, "source", json_object_new_string("kept"));
+	json_object_object_add(st, "status", json_object_new_string(pp_status_name(PP_ST_DEGRADED)));
+	json_object_object_add(st, "reason", json_object_new_string(a->sf.obj_reason));
+	json_object_object_add(st, "id", json_object_new_int64(e->id));
+	json_object_object_add(o, "status", st);
+	return o;
+}
+
 static json_object *list_json(struct pp_api *a, enum kind k)
 {
 	const struct pp_config *cfg = a->d->cfg;
 	json_object *arr = json_object_new_array();
 	uint32_t n = !cfg ? 0 : k == K_NET ? cfg->n_networks : k == K_IPORT ? cfg->n_iports :
 		     cfg->n_sports;
+	struct nview nv;
 
 	for (uint32_t i = 0; i < n; i++)
 		json_object_array_add(arr, obj_json(a, k, i));
+	if (a->sf.damaged && a->nkept[k] && !nview_load(a, &nv)) {
+		for (size_t i = 0; i < a->nkept[k]; i++)
+			json_object_array_add(arr, kept_json(a, k, &a->kept[k][i], &nv));
+		nview_free(&nv);
+	}
 	return arr;
+}
+
+/* /v1/status: the daemon's, with the kept objects and the state file. */
+static json_object *status_json(struct pp_api *a)
+{
+	json_object *root = pp_status_json(a->d), *nets, *ips;
+	struct nview nv;
+
+	json_object_object_add(root, STATE_REC, sf_json(a));
+	if (!a->sf.damaged || !kept_total(a) || nview_load(a, &nv))
+		return root;
+	nets = json_object_object_get(root, "networks");
+	ips = json_object_object_get(root, "instance_ports");
+	for (int k = 0; k < K_COUNT; k++) {
+		for (size_t i = 0; i < a->nkept[k]; i++) {
+			const struct kept_ent *e = &a->kept[k][i];
+			json_object *v = kept_json(a, k, e, &nv), *o = json_object_new_object();
+			json_object *sps = NULL;
+
+			/* the shape pp_status_json gives its objects */
+			json_object_object_add(o, "status", json_object_new_string(
+				pp_status_name(PP_ST_DEGRADED)));
+			json_object_object_add(o, "reason", json_object_new_string(a->sf.obj_reason));
+			json_object_object_add(o, "id", json_object_new_int64(e->id));
+			json_object_object_add(o, "effective_mode", json_object_new_string("-"));
+			json_object_object_add(o, "name", json_object_new_string(e->name));
+			json_object_object_add(o, "kept", json_object_new_boolean(1));
+			if (k == K_NET) {
+				json_object_object_add(o, "device", json_object_get(
+					json_object_object_get(v, "device")));
+				json_object_object_add(o, "vlan", json_object_new_int(json_object_get_int(
+					json_object_object_get(v, "vlan"))));
+				json_object_object_add(o, "mtu", json_object_get(
+					json_object_object_get(v, "mtu")));
+				json_object_array_add(nets, o);
+			} else if (k == K_IPORT) {
+				json_object_object_add(o, "device", json_object_get(
+					json_object_object_get(v, "device")));
+				json_object_object_add(o, "mac", json_object_get(
+					json_object_object_get(v, "mac")));
+				json_object_object_add(o, "mode", json_object_new_string("-"));
+				json_object_object_add(o, "service_ports", json_object_new_array());
+				json_object_array_add(ips, o);
+			} else {
+				const char *ip = nview_name(&nv, PP_NAME_IPORT, e->sp.slot);
+				char match[48];
+
+				if (e->sp.match == PP_MATCH_VLAN)
+					snprintf(match, sizeof(match), "vlan %u", e->sp.outer_vid);
+				else if (e->sp.match == PP_MATCH_QINQ)
+					snprintf(match, sizeof(match), "vlan [%u, %u]", e->sp.outer_vid,
+						 e->sp.inner_vid);
+				else
+					snprintf(match, sizeof(match), "%s",
+						 pp_match_name(e->sp.match));
+				json_object_object_add(o, "match", json_object_new_string(match));
+				json_object_object_add(o, "mac", json_object_get(
+					json_object_object_get(v, "mac")));
+				json_object_object_add(o, "network", json_object_get(json_object_object_get(
+					json_object_object_get(v, "bind"), "network")));
+				/* under its instance port, kept or not */
+				for (size_t j = 0; ip && !sps && j < json_object_array_length(ips); j++) {
+					json_object *io = json_object_array_get_idx(ips, j);
+
+					if (!strcmp(json_object_get_string(json_object_object_get(io,
+						"name")) ?: "", ip))
+						sps = json_object_object_get(io, "service_ports");
+				}
+				if (sps)
+					json_object_array_add(sps, o);
+				else
+					json_object_put(o);
+			}
+			json_object_put(v);
+		}
+	}
+	nview_free(&nv);
+	return root;
 }
 
 /* ---- events ------------------------------------------------------------------------ */
@@ -616,25 +1746,23 @@ void pp_api_notify(struct pp_api *a)
 	a->nwaiters = 0;
 }
 
-static enum MHD_Result serve_events(struct pp_api *a, struct MHD_Connection *c, struct req *rq)
+static int serve_events(struct call *k)
 {
-	const char *s = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "since");
-	const char *t = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "timeout");
+	struct pp_api *a = k->a;
+	const char *s = arg(k, "since"), *t = arg(k, "timeout");
 	unsigned long long since = s ? strtoull(s, NULL, 10) : a->seq;
 	double timeout = t ? atof(t) : 25;
 	json_object *root, *arr;
 
-	if (timeout < 0 || timeout > 300)
+	if (!(timeout >= 0 && timeout <= 300))	/* NaN too */
 		timeout = 25;
 	if (since + EVENTS_MAX < a->seq)
 		since = a->seq - EVENTS_MAX;	/* older ones are gone */
-	if (since >= a->seq && !rq->suspended && timeout > 0 && a->nwaiters < WAITERS_MAX) {
-		a->waiters[a->nwaiters].conn = c;
-		a->waiters[a->nwaiters].deadline = mono() + timeout;
-		a->nwaiters++;
-		rq->suspended = 1;
-		MHD_suspend_connection(c);
-		return MHD_YES;
+	if (since >= a->seq && !k->resumed && k->may_wait && timeout > 0 &&
+	    a->nwaiters < WAITERS_MAX) {
+		k->wait = true;
+		k->deadline = mono() + timeout;
+		return 0;
 	}
 	root = json_object_new_object();
 	arr = json_object_new_array();
@@ -642,7 +1770,7 @@ static enum MHD_Result serve_events(struct pp_api *a, struct MHD_Connection *c, 
 		json_object_array_add(arr, json_object_get(a->events[q % EVENTS_MAX]));
 	json_object_object_add(root, "events", arr);
 	json_object_object_add(root, "next", json_object_new_int64(a->seq));
-	return respond_json(c, 200, root);
+	return reply_json(k, 200, root);
 }
 
 /* ---- status, stats, metrics ------------------------------------------------------------ */
@@ -838,6 +1966,10 @@ static char *metrics_text(struct pp_api *a)
 	sb_printf(&b, "# HELP polyport_map_writes_total BPF map entries written by the daemon.\n");
 	sb_printf(&b, "# TYPE polyport_map_writes_total counter\n");
 	sb_printf(&b, "polyport_map_writes_total %lu\n", m->writes);
+	sb_printf(&b, "# HELP polyport_state_file_damaged 1 while the API's state file is damaged "
+		  "and its objects are kept as pinned.\n");
+	sb_printf(&b, "# TYPE polyport_state_file_damaged gauge\n");
+	sb_printf(&b, "polyport_state_file_damaged %d\n", a->sf.damaged);
 	return b.s;
 }
 
@@ -873,19 +2005,17 @@ static void api_positions(char *out, size_t len, const char *msg)
 }
 
 /*
- * Answer a rejected change: the error on the changed object if there is one
- * (else the first), with the field its line holds.  Conflicts with other
- * objects are 409, everything else that does not validate 422.
+ * The error to report of a rejected configuration: one on the changed
+ * object if there is one (else the first), and the line ref of its field.
  */
-static enum MHD_Result respond_invalid(struct MHD_Connection *c, const struct pp_errors *errs,
-				       const struct line_ref *lines, size_t nlines, enum kind k,
-				       const char *name, int deleting, int err)
+static const struct pp_error *pick_error(const struct pp_errors *errs,
+					 const struct line_ref *lines, size_t nlines, int k,
+					 const char *name, const struct line_ref **ref)
 {
 	const struct pp_error *best = NULL;
-	const struct line_ref *ref = NULL;
-	char where[300] = "", msg[600];
-	int conflict, rank = -1;
+	int rank = -1;
 
+	*ref = NULL;
 	for (size_t i = 0; i < errs->n; i++) {
 		const struct pp_error *e = &errs->v[i];
 		const struct line_ref *l;
@@ -895,56 +2025,254 @@ static enum MHD_Result respond_invalid(struct MHD_Connection *c, const struct pp
 			continue;
 		l = &lines[e->line - 1];
 		/* the changed object's own errors first, those naming a field first */
-		mine = (l->kind == (int)k && !strcmp(l->name, name)) * 2 + !!l->field[0];
+		mine = (l->kind == k && name && !strcmp(l->name, name)) * 2 + !!l->field[0];
 		if (!best || mine > rank) {
 			best = e;
-			ref = l;
+			*ref = l;
 			rank = mine;
 		}
 	}
-	if (!best && errs->n)
-		best = &errs->v[0];
+	return best ? best : errs->n ? &errs->v[0] : NULL;
+}
+
+/*
+ * Answer a rejected change: the error on the changed object if there is one
+ * (else the first), with the field its line holds.  Conflicts with other
+ * objects (and with what is kept from a damaged state file) are 409,
+ * everything else that does not validate 422.
+ */
+static int reply_invalid(struct call *c, const struct pp_errors *errs,
+			 const struct line_ref *lines, size_t nlines, enum kind k,
+			 const char *name, int deleting, int err)
+{
+	const struct line_ref *ref;
+	const struct pp_error *best = pick_error(errs, lines, nlines, k, name, &ref);
+	char where[300] = "", msg[600];
+	int conflict;
+
 	if (!best)
-		return respond_err(c, 500, "internal", NULL, "validation failed: %s", strerror(-err));
+		return reply_err(c, 500, "internal", NULL, "validation failed: %s", strerror(-err));
 	conflict = deleting || strstr(best->msg, "already") || strstr(best->msg, "is the device of") ||
-		   strstr(best->msg, "is the tap of");
+		   strstr(best->msg, "is the tap of") || strstr(best->msg, KEPT_FROM);
 	if (strcmp(best->file, PP_API_SOURCE_NAME))
 		snprintf(where, sizeof(where), " (%s:%u:%u)", best->file, best->line, best->col);
 	api_positions(msg, sizeof(msg), best->msg);
-	return respond_err(c, conflict ? 409 : 422,
-			   conflict ? (deleting ? "in_use" : "conflict") : "invalid",
-			   ref && ref->field[0] ? ref->field : NULL, "%s%s%s%s",
-			   deleting ? "still referenced: " : "", msg, where,
-			   errs->n > 1 ? " (and more)" : "");
+	return reply_err(c, conflict ? 409 : 422,
+			 conflict ? (deleting ? "in_use" : "conflict") : "invalid",
+			 ref && ref->field[0] ? ref->field : NULL, "%s%s%s%s",
+			 deleting ? "still referenced: " : "", msg, where,
+			 errs->n > 1 ? " (and more)" : "");
 }
 
-static int apply(struct pp_api *a, struct MHD_Connection *c, json_object *candidate,
-		 enum kind k, const char *name, int deleting, enum MHD_Result *ret)
+/* Is a validation error about another object (a conflict, a reference)? */
+static bool err_is_relation(const char *msg)
 {
+	return strstr(msg, "already") || strstr(msg, "is the device of") ||
+	       strstr(msg, "is the tap of") || strstr(msg, "unknown network") ||
+	       strstr(msg, "unknown instance port") || strstr(msg, KEPT_FROM);
+}
+
+/*
+ * Are the API objects as read invalid in themselves: errors in their source,
+ * none of them a conflict with or a reference to another object (a binding
+ * file that took one of their names, or dropped what they stand on, is the
+ * files' change, reported as a rejected reload as ever)?
+ */
+static bool store_invalid(const struct pp_errors *errs)
+{
+	size_t mine = 0;
+
+	for (size_t i = 0; i < errs->n; i++) {
+		if (strcmp(errs->v[i].file, PP_API_SOURCE_NAME))
+			continue;
+		if (err_is_relation(errs->v[i].msg))
+			return false;
+		mine++;
+	}
+	return mine > 0;
+}
+
+/* The binding files alone: do they load?  (Whose fault is an error.) */
+static bool files_load(struct pp_api *a)
+{
+	struct pp_config *cfg = NULL;
+	int err = pp_config_load_dir(a->o.config_dir, &cfg, NULL);
+
+	pp_config_free(cfg);
+	return !err;
+}
+
+/* The first error of errs, for a reason: an API object's named by the object. */
+static void first_error(const struct pp_errors *errs, const struct line_ref *lines, size_t nlines,
+			char *out, size_t len)
+{
+	const struct line_ref *ref;
+	const struct pp_error *e = pick_error(errs, lines, nlines, -1, NULL, &ref);
+	char msg[400];
+
+	if (!e) {
+		snprintf(out, len, "its objects do not validate");
+		return;
+	}
+	api_positions(msg, sizeof(msg), e->msg);
+	if (ref && ref->kind >= 0)
+		snprintf(out, len, "%s \"%s\"%s%s: %s", kinds[ref->kind].what, ref->name,
+			 ref->field[0] ? ", field " : "", ref->field, msg);
+	else
+		snprintf(out, len, "%s", msg);
+}
+
+/*
+ * Files + the rendered API objects (src, lines), then what is kept from a
+ * damaged state file: settled on the first configuration that loads, and
+ * every configuration checked against it.
+ */
+static int load_with(struct pp_api *a, const char *src, size_t len, const struct line_ref *lines,
+		     size_t nlines, struct pp_config **out, struct pp_errors *errs)
+{
+	struct pp_config_source s = { .name = PP_API_SOURCE_NAME, .data = src, .len = len };
+	int err = pp_config_load(a->o.config_dir, &s, 1, out, errs);
+
+	if (err)
+		return err;
+	err = kept_settle(a, *out);
+	if (!err && kept_check(a, *out, errs, lines, nlines))
+		err = -EINVAL;
+	if (err) {
+		pp_config_free(*out);
+		*out = NULL;
+	}
+	return err;
+}
+
+/*
+ * api.json while it is damaged: our own file (with the record), or one an
+ * operator put back.  Returns that one with the objects made since added
+ * (what it names wins), or NULL.  Damaged again: moved aside again.
+ */
+static json_object *store_restored(struct pp_api *a)
+{
+	json_object *st, *rec;
+	char why[400];
+	int err = store_read(a->store_path, &st, &rec, why, sizeof(why));
+
+	if (err == -ENOENT) {		/* ours went: put it back */
+		err = store_save(a, a->store);
+		if (err)
+			pr_warn("api: saving %s: %s\n", a->store_path, strerror(-err));
+		return NULL;
+	}
+	if (err) {
+		store_damaged(a, why);
+		return NULL;
+	}
+	if (rec) {			/* ours: nothing restored */
+		json_object_put(rec);
+		json_object_put(st);
+		return NULL;
+	}
+	for (int k = 0; k < K_COUNT; k++) {
+		json_object *objs = store_kind(st, k);
+
+		json_object_object_foreach(store_kind(a->store, k), name, obj)
+			if (!json_object_object_get_ex(objs, name, NULL))
+				json_object_object_add(objs, name, json_object_get(obj));
+	}
+	return st;
+}
+
+int pp_api_load_config(struct pp_api *a, struct pp_config **out, struct pp_errors *errs)
+{
+	json_object *cand = a->sf.damaged ? store_restored(a) : NULL;
+	char why[500];
+	int err;
+
+	*out = NULL;
+	if (cand) {
+		struct rbuf r;
+		bool was_pending = a->sf.pending;
+
+		render(cand, &r);
+		/* restored: nothing is kept any more, the file says it all */
+		a->sf.pending = false;
+		a->sf.damaged = false;
+		err = load_with(a, r.text.s, r.text.len, r.lines, r.nlines, out, errs);
+		if (!err) {
+			pr_info("api: %s restored (%d objects); nothing is kept aside any more\n",
+				a->store_path, store_count(cand));
+			kept_clear(a);
+			json_object_put(a->store);
+			a->store = cand;
+			adopt_render(a, &r);
+			err = store_save(a, a->store);
+			if (err)
+				pr_warn("api: saving %s: %s\n", a->store_path, strerror(-err));
+			pp_api_event(a, "state-file", "api.json", "restored", NULL, NULL);
+			return 0;
+		}
+		a->sf.damaged = true;
+		a->sf.pending = was_pending;
+		/*
+		 * Whatever is wrong (its objects, or with the binding files), it
+		 * goes aside too: never overwritten by the next save, and what is
+		 * kept stays kept until a file that loads is put back.
+		 */
+		snprintf(why, sizeof(why), "restored, but it does not load: ");
+		first_error(errs, r.lines, r.nlines, why + strlen(why), sizeof(why) - strlen(why));
+		rbuf_free(&r);
+		json_object_put(cand);
+		pp_errors_free(errs);
+		store_damaged(a, why);
+	}
+	err = load_with(a, a->src, a->src_len, a->lines, a->nlines, out, errs);
+	if (err == -EINVAL && a->sf.unverified && store_count(a->store) && store_invalid(errs) &&
+	    files_load(a)) {
+		/* api.json as read does not validate, the files alone do: damaged */
+		first_error(errs, a->lines, a->nlines, why, sizeof(why));
+		pp_errors_free(errs);
+		store_damaged(a, why);
+		err = load_with(a, a->src, a->src_len, a->lines, a->nlines, out, errs);
+	}
+	if (!err)
+		a->sf.unverified = false;
+	return err;
+}
+
+static int apply(struct call *c, json_object *candidate, enum kind k, const char *name,
+		 int deleting)
+{
+	struct pp_api *a = c->a;
 	struct pp_errors errs = PP_ERRORS_INIT;
-	struct pp_config_source src = { .name = PP_API_SOURCE_NAME };
 	struct pp_config *cfg = NULL;
 	struct rbuf r;
 	int err;
 
-	render(candidate, &r);
-	src.data = r.text.s;
-	src.len = r.text.len;
-	err = pp_config_load(a->o.config_dir, &src, 1, &cfg, &errs);
-	if (err) {
-		*ret = respond_invalid(c, &errs, r.lines, r.nlines, k, name, deleting, err);
+	if (a->sf.damaged && a->sf.pending) {
+		/* what is kept is settled with what is in force, not the change */
+		if (!load_with(a, a->src, a->src_len, a->lines, a->nlines, &cfg, &errs))
+			pp_config_free(cfg);
 		pp_errors_free(&errs);
-		free(r.text.s);
-		free(r.lines);
+		cfg = NULL;
+		if (a->sf.pending) {
+			reply_err(c, 503, "state_file", NULL,
+				  "the state file is damaged and the configuration does not load: "
+				  "what is kept is not known yet; fix the binding files first");
+			return -1;	/* answered: not applied */
+		}
+	}
+	render(candidate, &r);
+	err = load_with(a, r.text.s, r.text.len, r.lines, r.nlines, &cfg, &errs);
+	if (err) {
+		reply_invalid(c, &errs, r.lines, r.nlines, k, name, deleting, err);
+		pp_errors_free(&errs);
+		rbuf_free(&r);
 		return -1;
 	}
 	err = store_save(a, candidate);
 	if (err) {
 		pp_config_free(cfg);
-		free(r.text.s);
-		free(r.lines);
-		*ret = respond_err(c, 500, "persist", NULL, "saving %s: %s", a->store_path,
-				   strerror(-err));
+		rbuf_free(&r);
+		reply_err(c, 500, "persist", NULL, "saving %s: %s", a->store_path, strerror(-err));
 		return -1;
 	}
 	json_object_put(a->store);
@@ -956,35 +2284,40 @@ static int apply(struct pp_api *a, struct MHD_Connection *c, json_object *candid
 	return 0;
 }
 
-static json_object *parse_body(struct MHD_Connection *c, struct req *rq, enum MHD_Result *ret)
+static json_object *parse_body(struct call *c)
 {
 	struct json_tokener *tok;
 	json_object *o;
 	enum json_tokener_error jerr;
+	char path[200] = "";
 
-	if (!rq->len) {
-		*ret = respond_err(c, 400, "malformed", NULL, "a JSON object body is required");
+	if (!c->len) {
+		reply_err(c, 400, "malformed", NULL, "a JSON object body is required");
 		return NULL;
 	}
 	tok = json_tokener_new();
-	o = json_tokener_parse_ex(tok, rq->body, rq->len);
+	if (!tok) {
+		reply_err(c, 500, "internal", NULL, "out of memory");
+		return NULL;
+	}
+	o = json_tokener_parse_ex(tok, c->body, (int)c->len);
 	jerr = json_tokener_get_error(tok);
 	if (!o || jerr != json_tokener_success ||
-	    (size_t)json_tokener_get_parse_end(tok) != rq->len) {
+	    (size_t)json_tokener_get_parse_end(tok) != c->len) {
 		size_t off = json_tokener_get_parse_end(tok), line = 1, col = 1;
 
-		for (size_t i = 0; i < off && i < rq->len; i++) {
-			if (rq->body[i] == '\n') {
+		for (size_t i = 0; i < off && i < c->len; i++) {
+			if (c->body[i] == '\n') {
 				line++;
 				col = 1;
 			} else {
 				col++;
 			}
 		}
-		*ret = respond_err(c, 400, "malformed", NULL,
-				   "malformed JSON at line %zu, column %zu (offset %zu): %s", line,
-				   col, off, jerr == json_tokener_success ? "trailing data" :
-				   json_tokener_error_desc(jerr));
+		reply_err(c, 400, "malformed", NULL,
+			  "malformed JSON at line %zu, column %zu (offset %zu): %s", line,
+			  col, off, jerr == json_tokener_success ? "trailing data" :
+			  json_tokener_error_desc(jerr));
 		json_object_put(o);
 		json_tokener_free(tok);
 		return NULL;
@@ -992,23 +2325,31 @@ static json_object *parse_body(struct MHD_Connection *c, struct req *rq, enum MH
 	json_tokener_free(tok);
 	if (!json_object_is_type(o, json_type_object)) {
 		json_object_put(o);
-		*ret = respond_err(c, 400, "malformed", NULL, "the body must be a JSON object");
+		reply_err(c, 400, "malformed", NULL, "the body must be a JSON object");
+		return NULL;
+	}
+	/* A NUL cuts every C string made of it: never taken in, wherever it is. */
+	if (json_nul_path(o, path, sizeof(path), 0) || json_text_has_nul(c->body, c->len)) {
+		json_object_put(o);
+		reply_err(c, 422, "invalid", path[0] ? path : NULL,
+			  "%s%s%s holds a NUL character (\\u0000), which no name, address or other "
+			  "value may hold", path[0] ? "\"" : "", path[0] ? path : "an object key",
+			  path[0] ? "\"" : "");
 		return NULL;
 	}
 	return o;
 }
 
 /* A revision in the body (or ?revision=) must match the object's. */
-static int revision_ok(struct MHD_Connection *c, json_object *body, json_object *cur,
-		       enum MHD_Result *ret)
+static int revision_ok(struct call *c, json_object *body, json_object *cur)
 {
-	const char *q = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "revision");
+	const char *q = arg(c, "revision");
 	json_object *rv, *cv;
 	long long want, have;
 
 	if (body && json_object_object_get_ex(body, "revision", &rv) && rv) {
 		if (!json_object_is_type(rv, json_type_int)) {
-			*ret = respond_err(c, 422, "invalid", "revision", "revision must be an integer");
+			reply_err(c, 422, "invalid", "revision", "revision must be an integer");
 			return 0;
 		}
 		want = json_object_get_int64(rv);
@@ -1019,24 +2360,24 @@ static int revision_ok(struct MHD_Connection *c, json_object *body, json_object 
 	}
 	have = json_object_object_get_ex(cur, "revision", &cv) ? json_object_get_int64(cv) : 0;
 	if (want != have) {
-		*ret = respond_err(c, 409, "stale_revision", "revision",
-				   "revision %lld is not the current one (%lld): read the object again",
-				   want, have);
+		reply_err(c, 409, "stale_revision", "revision",
+			  "revision %lld is not the current one (%lld): read the object again",
+			  want, have);
 		return 0;
 	}
 	return 1;
 }
 
-static int copy_fields(struct MHD_Connection *c, enum kind k, json_object *from, json_object *to,
-		       int patch, enum MHD_Result *ret)
+static int copy_fields(struct call *c, enum kind k, json_object *from, json_object *to,
+		       int patch)
 {
 	json_object_object_foreach(from, key, v) {
 		if (is_meta(key))
 			continue;
 		if (k == K_IPORT && !strcmp(key, "service-ports")) {
-			*ret = respond_err(c, 422, "invalid", "service-ports",
-					   "create service ports with POST /v1/service-ports "
-					   "(with \"instance-port\")");
+			reply_err(c, 422, "invalid", "service-ports",
+				  "create service ports with POST /v1/service-ports "
+				  "(with \"instance-port\")");
 			return -1;
 		}
 		if (patch && !v) {
@@ -1049,68 +2390,76 @@ static int copy_fields(struct MHD_Connection *c, enum kind k, json_object *from,
 	return 0;
 }
 
-static enum MHD_Result handle_change(struct pp_api *a, struct MHD_Connection *c, const char *method,
-				     enum kind k, const char *name, const char *sub,
-				     struct req *rq)
+static int handle_change(struct call *c, enum kind k, const char *name, const char *sub)
 {
+	struct pp_api *a = c->a;
+	const char *method = c->method;
 	json_object *body = NULL, *cand = NULL, *objs, *cur, *nobj;
-	enum MHD_Result ret = MHD_YES;
 	int post = !strcmp(method, "POST"), del = !strcmp(method, "DELETE"),
 	    patch = !strcmp(method, "PATCH"), put = !strcmp(method, "PUT");
 	char namebuf[PP_NAME_MAX + 1];
 	long long rev;
 
 	if (!post && !del && !patch && !put)
-		return respond_err(c, 405, "method", NULL, "%s is not allowed here", method);
+		return reply_err(c, 405, "method", NULL, "%s is not allowed here", method);
 	if ((post && name) || (!post && !name))
-		return respond_err(c, 405, "method", NULL, "%s %s is not allowed here", method,
-				   name ? "on an object" : "on a collection");
-	if (!del || rq->len) {
-		body = parse_body(c, rq, &ret);
+		return reply_err(c, 405, "method", NULL, "%s %s is not allowed here", method,
+				 name ? "on an object" : "on a collection");
+	if (!del || c->len) {
+		body = parse_body(c);
 		if (!body)
-			return ret;
+			return 0;
 	}
 	if (post) {
 		json_object *nv;
+		const char *s;
 
 		if (!json_object_object_get_ex(body, "name", &nv) ||
 		    !json_object_is_type(nv, json_type_string)) {
 			json_object_put(body);
-			return respond_err(c, 422, "invalid", "name", "a \"name\" (string) is required");
+			return reply_err(c, 422, "invalid", "name", "a \"name\" (string) is required");
 		}
-		snprintf(namebuf, sizeof(namebuf), "%s", json_object_get_string(nv));
-		if (strlen(json_object_get_string(nv)) > PP_NAME_MAX ||
-		    !pp_name_valid(namebuf, strlen(namebuf))) {
+		s = json_object_get_string(nv);
+		if (strlen(s) > PP_NAME_MAX || !pp_name_valid(s, strlen(s))) {
 			json_object_put(body);
-			return respond_err(c, 422, "invalid", "name",
-					   "invalid %s name (1-31 of A-Z a-z 0-9 . _ -, starting "
-					   "with a letter or digit)", kinds[k].what);
+			return reply_err(c, 422, "invalid", "name",
+					 "invalid %s name (1-31 of A-Z a-z 0-9 . _ -, starting "
+					 "with a letter or digit)", kinds[k].what);
 		}
+		snprintf(namebuf, sizeof(namebuf), "%s", s);
 		name = namebuf;
+	}
+	if (a->sf.damaged && kept_find(a, k, name)) {
+		json_object_put(body);
+		return reply_err(c, 409, post ? "exists" : "kept", post ? "name" : NULL,
+				 "%s \"%s\" %s, " KEPT_FROM " (%s): it stays as it is pinned, "
+				 "read-only, until the file is restored (then SIGHUP) or 'polyportctl "
+				 "state discard' lets it go", kinds[k].what, name,
+				 post ? "already exists" : "is", a->sf.kept_as);
 	}
 	cur = store_get(a->store, k, name);
 	if (!cur && find_obj(a, k, name) >= 0) {
 		json_object_put(body);
-		return respond_err(c, 409, "read_only", NULL,
-				   "%s \"%s\" is defined in the binding files; change it there",
-				   kinds[k].what, name);
+		return reply_err(c, 409, "read_only", NULL,
+				 "%s \"%s\" is defined in the binding files; change it there",
+				 kinds[k].what, name);
 	}
 	if (post && cur) {
 		json_object_put(body);
-		return respond_err(c, 409, "exists", "name", "%s \"%s\" already exists",
-				   kinds[k].what, name);
+		return reply_err(c, 409, "exists", "name", "%s \"%s\" already exists",
+				 kinds[k].what, name);
 	}
 	if (!post && !cur) {
 		json_object_put(body);
-		return respond_err(c, 404, "not_found", NULL, "no %s \"%s\"", kinds[k].what, name);
+		return reply_err(c, 404, "not_found", NULL, "no %s \"%s\"", kinds[k].what, name);
 	}
-	if (cur && !revision_ok(c, body, cur, &ret)) {
+	if (cur && !revision_ok(c, body, cur)) {
 		json_object_put(body);
-		return ret;
+		return 0;
 	}
 	if (json_object_deep_copy(a->store, &cand, NULL)) {
 		json_object_put(body);
-		return respond_err(c, 500, "internal", NULL, "out of memory");
+		return reply_err(c, 500, "internal", NULL, "out of memory");
 	}
 	objs = store_kind(cand, k);
 	rev = 0;
@@ -1135,9 +2484,9 @@ static enum MHD_Result handle_change(struct pp_api *a, struct MHD_Connection *c,
 				json_object_put(body);
 				json_object_put(nobj);
 				json_object_put(cand);
-				return respond_err(c, 422, "invalid", "bind",
-						   "unknown service \"%s\" (known: network, security, "
-						   "responder, dhcp)", sub);
+				return reply_err(c, 422, "invalid", "bind",
+						 "unknown service \"%s\" (known: network, security, "
+						 "responder, dhcp)", sub);
 			}
 			if (!json_object_object_get_ex(nobj, "bind", &bind) ||
 			    !json_object_is_type(bind, json_type_object)) {
@@ -1153,109 +2502,336 @@ static enum MHD_Result handle_change(struct pp_api *a, struct MHD_Connection *c,
 					json_object_put(body);
 					json_object_put(nobj);
 					json_object_put(cand);
-					return respond_err(c, 422, "invalid", sub,
-							   "the body must be {\"%s\": ...}", sub);
+					return reply_err(c, 422, "invalid", sub,
+							 "the body must be {\"%s\": ...}", sub);
 				}
 				json_object_object_add(bind, sub, json_object_get(v));
 			}
-		} else if (copy_fields(c, k, body, nobj, patch, &ret)) {
+		} else if (copy_fields(c, k, body, nobj, patch)) {
 			json_object_put(body);
 			json_object_put(nobj);
 			json_object_put(cand);
-			return ret;
+			return 0;
 		}
 		json_object_object_add(nobj, "revision", json_object_new_int64(rev + 1));
 		json_object_object_add(objs, name, nobj);
 	}
 	json_object_put(body);
-	if (apply(a, c, cand, k, name, del && !sub, &ret)) {
+	if (apply(c, cand, k, name, del && !sub)) {
 		json_object_put(cand);
-		return ret;
+		return 0;
 	}
 	if (del && !sub)
-		return respond_text(c, 204, "application/json", "");
+		return reply_text(c, 204, "application/json", "");
 	{
 		long i = find_obj(a, k, name);
 
 		if (i < 0)
-			return respond_err(c, 500, "internal", NULL, "applied, but not found");
-		return respond_json(c, post ? 201 : 200, obj_json(a, k, i));
+			return reply_err(c, 500, "internal", NULL, "applied, but not found");
+		return reply_json(c, post ? 201 : 200, obj_json(a, k, i));
 	}
+}
+
+/* ---- the state file as a resource ---------------------------------------------------- */
+
+/* DELETE /v1/state-file: what was kept from a damaged state file goes. */
+static int state_discard(struct call *c)
+{
+	struct pp_api *a = c->a;
+	struct pp_errors errs = PP_ERRORS_INIT;
+	struct pp_config *cfg = NULL;
+	json_object *root = json_object_new_object(), *rel = json_object_new_object();
+	bool pending = a->sf.pending;
+	int err;
+
+	for (int k = 0; k < K_COUNT; k++)
+		json_object_object_add(rel, kinds[k].path, json_object_new_int64(a->nkept[k]));
+	if (a->sf.damaged) {
+		a->sf.damaged = false;		/* saved without the record */
+		err = store_save(a, a->store);
+		if (err) {
+			a->sf.damaged = true;
+			json_object_put(root);
+			json_object_put(rel);
+			return reply_err(c, 500, "persist", NULL, "saving %s: %s", a->store_path,
+					 strerror(-err));
+		}
+		pr_info("api: state file damage discarded: %zu networks, %zu instance ports, %zu "
+			"service ports kept from it go%s\n", a->nkept[K_NET], a->nkept[K_IPORT],
+			a->nkept[K_SPORT], pending ? " (with what else is pinned and not configured)" : "");
+		kept_clear(a);
+		a->sf.pending = false;
+		pp_api_event(a, "state-file", "api.json", "discarded", NULL, NULL);
+		/* they go now if the configuration loads, else at the next reload that does */
+		if (!pp_api_load_config(a, &cfg, &errs)) {
+			pp_reconcile(a->d, cfg, false);
+			pp_api_notify(a);
+		}
+		pp_errors_free(&errs);
+	}
+	json_object_object_add(root, STATE_REC, sf_json(a));
+	json_object_object_add(root, "released", rel);
+	return reply_json(c, 200, root);
 }
 
 /* ---- routing ----------------------------------------------------------------------- */
 
-static enum MHD_Result route(struct pp_api *a, struct MHD_Connection *c, const char *url,
-			     const char *method, struct req *rq, int metrics_only)
+/*
+ * Split path into at most max segments: "/" then segments separated by
+ * exactly one "/", none empty (so no "//" and no "/" at the end).
+ * Returns how many, or -1 when it is not such a path (or has more).
+ */
+static int split_path(char *path, char **parts, int max)
 {
-	char path[512], *parts[6];
-	int n = 0, get = !strcmp(method, "GET");
+	char *p = path;
+	int n = 0;
+
+	if (*p != '/')
+		return -1;
+	while (*p == '/') {
+		*p++ = 0;		/* ends the segment before */
+		if (!*p || *p == '/' || n == max)
+			return -1;	/* empty ("//", a "/" at the end), or one too many */
+		parts[n++] = p;
+		while (*p && *p != '/')
+			p++;
+	}
+	return n;
+}
+
+static int route(struct call *c)
+{
+	struct pp_api *a = c->a;
+	const char *url = c->url, *method = c->method;
+	char path[PP_API_URL_MAX], *parts[6];
+	int n, get = !strcmp(method, "GET");
 
 	a->requests++;
+	if (strlen(url) >= sizeof(path))
+		return reply_err(c, 414, "uri_too_long", NULL,
+				 "the URL path (%zu bytes) exceeds %d bytes", strlen(url),
+				 PP_API_URL_MAX - 1);
 	if (!strcmp(url, "/metrics")) {
 		char *text;
-		enum MHD_Result ret;
 
 		if (!get)
-			return respond_err(c, 405, "method", NULL, "GET only");
+			return reply_err(c, 405, "method", NULL, "GET only");
 		text = metrics_text(a);
 		if (!text)
-			return respond_err(c, 500, "internal", NULL, "out of memory");
-		ret = respond_text(c, 200, "text/plain; version=0.0.4", text);
+			return reply_err(c, 500, "internal", NULL, "out of memory");
+		reply_text(c, 200, "text/plain; version=0.0.4", text);
 		free(text);
-		return ret;
+		return 0;
 	}
-	if (metrics_only)
-		return respond_err(c, 404, "not_found", NULL, "only /metrics is served here");
-	snprintf(path, sizeof(path), "%s", url);
-	for (char *t = strtok(path, "/"); t && n < 6; t = strtok(NULL, "/"))
-		parts[n++] = t;
+	if (c->metrics_only)
+		return reply_err(c, 404, "not_found", NULL, "only /metrics is served here");
+	strcpy(path, url);
+	n = split_path(path, parts, 5);
 	if (n < 2 || strcmp(parts[0], "v1"))
-		return respond_err(c, 404, "not_found", NULL, "no such resource: %s", url);
+		return reply_err(c, 404, "not_found", NULL, "no such resource: %s", url);
 	if (n == 2 && !strcmp(parts[1], "events"))
-		return get ? serve_events(a, c, rq) : respond_err(c, 405, "method", NULL, "GET only");
-	if (n == 2 && !strcmp(parts[1], "status")) {
-		if (!get)
-			return respond_err(c, 405, "method", NULL, "GET only");
-		return respond_json(c, 200, pp_status_json(a->d));
-	}
+		return get ? serve_events(c) : reply_err(c, 405, "method", NULL, "GET only");
+	if (n == 2 && !strcmp(parts[1], "status"))
+		return get ? reply_json(c, 200, status_json(a)) :
+			     reply_err(c, 405, "method", NULL, "GET only");
 	if (n == 2 && !strcmp(parts[1], "stats"))
-		return get ? respond_json(c, 200, stats_json(a)) :
-			     respond_err(c, 405, "method", NULL, "GET only");
+		return get ? reply_json(c, 200, stats_json(a)) :
+			     reply_err(c, 405, "method", NULL, "GET only");
+	if (n == 2 && !strcmp(parts[1], STATE_REC)) {
+		json_object *root;
+
+		if (!strcmp(method, "DELETE"))
+			return state_discard(c);
+		if (!get)
+			return reply_err(c, 405, "method", NULL, "GET or DELETE");
+		root = json_object_new_object();
+		json_object_object_add(root, STATE_REC, sf_json(a));
+		return reply_json(c, 200, root);
+	}
 	for (int k = 0; k < K_COUNT; k++) {
 		if (strcmp(parts[1], kinds[k].path))
 			continue;
 		if (n > 3 && !(k == K_SPORT && n == 5 && !strcmp(parts[3], "bind")))
 			break;
 		if (get && n == 2)
-			return respond_json(c, 200, list_json(a, k));
+			return reply_json(c, 200, list_json(a, k));
 		if (get && n == 3) {
 			long i = find_obj(a, k, parts[2]);
+			const struct kept_ent *e = i < 0 && a->sf.damaged ? kept_find(a, k, parts[2]) : NULL;
+			struct nview nv;
 
-			return i < 0 ? respond_err(c, 404, "not_found", NULL, "no %s \"%s\"",
-						   kinds[k].what, parts[2])
-				     : respond_json(c, 200, obj_json(a, k, i));
+			if (e && !nview_load(a, &nv)) {
+				json_object *o = kept_json(a, k, e, &nv);
+
+				nview_free(&nv);
+				return reply_json(c, 200, o);
+			}
+			return i < 0 ? reply_err(c, 404, "not_found", NULL, "no %s \"%s\"",
+						 kinds[k].what, parts[2])
+				     : reply_json(c, 200, obj_json(a, k, i));
 		}
 		if (get)
 			break;
 		if (n == 5 && strcmp(method, "PUT") && strcmp(method, "DELETE"))
-			return respond_err(c, 405, "method", NULL, "PUT or DELETE a binding");
-		return handle_change(a, c, method, k, n >= 3 ? parts[2] : NULL,
-				     n == 5 ? parts[4] : NULL, rq);
+			return reply_err(c, 405, "method", NULL, "PUT or DELETE a binding");
+		return handle_change(c, k, n >= 3 ? parts[2] : NULL, n == 5 ? parts[4] : NULL);
 	}
-	return respond_err(c, 404, "not_found", NULL, "no such resource: %s", url);
+	return reply_err(c, 404, "not_found", NULL, "no such resource: %s", url);
 }
 
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+	       c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* %XX decoded in place, except %00 (a NUL would cut the path: it stays as
+ * it is, and names nothing).  Returns the new length. */
+static size_t url_unescape(char *s)
+{
+	char *w = s;
+
+	for (const char *r = s; *r;) {
+		int hi, lo;
+
+		if (r[0] == '%' && (hi = hexval(r[1])) >= 0 && (lo = hexval(r[2])) >= 0 &&
+		    (hi || lo)) {
+			*w++ = (char)(hi * 16 + lo);
+			r += 3;
+		} else {
+			*w++ = *r++;
+		}
+	}
+	*w = 0;
+	return w - s;
+}
+
+int pp_api_request(struct pp_api *a, const char *method, const char *url, const char *body,
+		   size_t len, struct pp_api_response *r)
+{
+	struct call c = { .a = a, .method = method, .body = body ? body : "", .len = len };
+	char *u = strdup(url), *q;
+
+	memset(r, 0, sizeof(*r));
+	if (!u)
+		return -ENOMEM;
+	q = strchr(u, '?');
+	if (q) {
+		*q++ = 0;
+		for (char *t = strtok(q, "&"); t && c.nargs < ARGS_MAX; t = strtok(NULL, "&")) {
+			char *eq = strchr(t, '=');
+
+			if (eq)
+				*eq++ = 0;
+			for (char *p = eq; p && *p; p++)
+				if (*p == '+')
+					*p = ' ';
+			url_unescape(t);
+			if (eq)
+				url_unescape(eq);
+			c.argk[c.nargs] = t;
+			c.argv[c.nargs++] = eq ? eq : "";
+		}
+	}
+	url_unescape(u);
+	c.url = u;
+	if (len > PP_API_BODY_MAX)
+		reply_err(&c, 413, "too_large", NULL, "the body exceeds %d bytes", PP_API_BODY_MAX);
+	else
+		route(&c);
+	free(u);
+	r->status = c.status;
+	r->content_type = c.type;
+	r->body = c.text ? c.text : strdup("");
+	r->len = c.text_len;
+	return r->body ? 0 : -ENOMEM;
+}
+
+/* ---- HTTP (libmicrohttpd) ---------------------------------------------------------- */
+
+static size_t on_unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+	(void)cls;
+	(void)c;
+	return url_unescape(s);
+}
+
+static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+				   const char *value)
+{
+	struct call *c = cls;
+
+	(void)kind;
+	if (c->nargs < ARGS_MAX && key) {
+		c->argk[c->nargs] = key;
+		c->argv[c->nargs++] = value ? value : "";
+	}
+	return MHD_YES;
+}
+
+static enum MHD_Result send_reply(struct MHD_Connection *conn, struct call *c)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	if (!c->text)
+		reply_err(c, 500, "internal", NULL, "no answer");
+	r = MHD_create_response_from_buffer(c->text_len, c->text, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(c->text);
+		return MHD_NO;
+	}
+	c->text = NULL;
+	MHD_add_response_header(r, "Content-Type", c->type);
+	ret = MHD_queue_response(conn, c->status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/*
+ * /metrics on TCP: anyone who reaches the port may scrape, and a scrape
+ * costs a lookup per service port per counter on the daemon's one loop, and
+ * then the sending of the text (2 MB at 2,000 service ports).  Every scrape
+ * there within PP_API_METRICS_SNAP_MS of the last fresh one is served the
+ * same response (MHD counts its references): at most one rendering a
+ * second; and at most PP_API_METRICS_RATE scrapes a second are served (the
+ * others wait for the next second), so a storm costs the loop a bounded
+ * share.  The Unix socket's /metrics stays exact and unlimited.
+ */
+static enum MHD_Result metrics_snapshot(struct pp_api *a, struct MHD_Connection *conn)
+{
+	double now = mono();
+
+	a->requests++;
+	if (!a->msnap || now - a->msnap_t >= PP_API_METRICS_SNAP_MS / 1000.0) {
+		char *text = metrics_text(a);
+		struct MHD_Response *r = text ? MHD_create_response_from_buffer(strlen(text), text,
+							MHD_RESPMEM_MUST_FREE) : NULL;
+
+		if (!r) {
+			free(text);
+			return MHD_NO;
+		}
+		MHD_add_response_header(r, "Content-Type", "text/plain; version=0.0.4");
+		if (a->msnap)
+			MHD_destroy_response(a->msnap);	/* freed once no scrape sends it */
+		a->msnap = r;
+		a->msnap_t = now;
+	}
+	return MHD_queue_response(conn, 200, a->msnap);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version, const char *data,
 				  size_t *size, void **con_cls, int metrics_only)
 {
 	struct pp_api *a = cls;
 	struct req *rq = *con_cls;
+	struct call c = { .a = a, .method = method, .url = url, .metrics_only = metrics_only };
 
 	(void)version;
 	if (!rq) {
-		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
 
 		rq = calloc(1, sizeof(*rq));
 		if (!rq)
@@ -1264,8 +2840,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		/* Refuse an oversized body before reading it. */
 		if (cl && strtoull(cl, NULL, 10) > PP_API_BODY_MAX) {
 			rq->responded = 1;
-			return respond_err(c, 413, "too_large", NULL,
-					   "the body (%s bytes) exceeds %d bytes", cl, PP_API_BODY_MAX);
+			reply_err(&c, 413, "too_large", NULL, "the body (%s bytes) exceeds %d bytes",
+				  cl, PP_API_BODY_MAX);
+			return send_reply(conn, &c);
 		}
 		return MHD_YES;
 	}
@@ -1287,22 +2864,53 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	}
 	if (rq->responded)
 		return MHD_YES;
+	rq->responded = 1;
 	if (rq->too_large) {
-		rq->responded = 1;
-		return respond_err(c, 413, "too_large", NULL, "the body exceeds %d bytes",
-				   PP_API_BODY_MAX);
+		reply_err(&c, 413, "too_large", NULL, "the body exceeds %d bytes", PP_API_BODY_MAX);
+		return send_reply(conn, &c);
 	}
-	if (rq->suspended) {	/* resumed long poll */
-		rq->responded = 1;
-		return serve_events(a, c, rq);
-	}
-	{
-		enum MHD_Result r = route(a, c, url, method, rq, metrics_only);
+	if (metrics_only && !strcmp(url, "/metrics") && !strcmp(method, "GET")) {
+		double now = mono();
 
-		if (!rq->suspended)
-			rq->responded = 1;
-		return r;
+		if (now - a->mwin_t >= 1.0) {
+			a->mwin_t = now;
+			a->mwin_n = 0;
+		}
+		if (a->mwin_n < PP_API_METRICS_RATE)
+			return a->mwin_n++, metrics_snapshot(a, conn);
+		if (a->nwaiters == WAITERS_MAX) {
+			reply_err(&c, 503, "busy", NULL, "too many scrapes: try again");
+			return send_reply(conn, &c);
+		}
+		/* over this second's scrapes: it waits for the next second */
+		a->waiters[a->nwaiters].conn = conn;
+		a->waiters[a->nwaiters].deadline = a->mwin_t + 1.0;
+		a->nwaiters++;
+		rq->suspended = 1;
+		rq->responded = 0;
+		MHD_suspend_connection(conn);
+		return MHD_YES;
 	}
+	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_arg, &c);
+	c.body = rq->body ? rq->body : "";
+	c.len = rq->len;
+	if (rq->suspended) {	/* a long poll, resumed: answer what there is */
+		c.resumed = true;
+		serve_events(&c);
+	} else {
+		c.may_wait = true;
+		route(&c);
+	}
+	if (c.wait) {
+		a->waiters[a->nwaiters].conn = conn;
+		a->waiters[a->nwaiters].deadline = c.deadline;
+		a->nwaiters++;
+		rq->suspended = 1;
+		rq->responded = 0;
+		MHD_suspend_connection(conn);
+		return MHD_YES;
+	}
+	return send_reply(conn, &c);
 }
 
 static enum MHD_Result on_api(void *cls, struct MHD_Connection *c, const char *url,
@@ -1335,7 +2943,6 @@ static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
 	}
 	*con_cls = NULL;
 }
-
 /* ---- lifecycle --------------------------------------------------------------------- */
 
 static int mkdir_parent(const char *path)
@@ -1397,26 +3004,39 @@ static int unix_listen(const char *path, const char *group)
 int pp_api_create(struct pp_api **out, struct pp_daemon *d, const struct pp_api_opts *o)
 {
 	struct pp_api *a = calloc(1, sizeof(*a));
+	json_object *rec = NULL;
+	char why[400];
 	struct rbuf r;
+	int err;
 
 	if (!a)
 		return -ENOMEM;
 	a->d = d;
 	a->o = *o;
 	a->listen_fd = -1;
+	a->ep = a->tfd = -1;
 	snprintf(a->store_path, sizeof(a->store_path), "%s/api.json", o->state_dir);
-	a->store = json_object_from_file(a->store_path);
-	if (!a->store) {
-		if (access(a->store_path, F_OK) == 0) {
-			pr_warn("api: %s is unreadable (%s); starting without API objects\n",
-				a->store_path, json_util_get_last_err());
-		}
-		a->store = json_object_new_object();
+	d->keep = keep_entry;
+	d->keep_arg = a;
+	err = store_read(a->store_path, &a->store, &rec, why, sizeof(why));
+	if (!err && rec) {		/* damaged before: keep on keeping */
+		kept_from_record(a, rec);
+		sf_obj_reason(a);
+		pr_warn("api: the state file was damaged (%s), kept as %s: %zu objects still kept%s\n",
+			a->sf.reason, a->sf.kept_as, kept_total(a),
+			a->sf.pending ? " (which: decided at the first configuration that loads)" : "");
 	}
-	for (int k = 0; k < K_COUNT; k++)
-		store_kind(a->store, k);
+	json_object_put(rec);
+	a->sf.unverified = !err && !a->sf.damaged;
+	if (!a->store) {
+		a->store = json_object_new_object();
+		for (int k = 0; k < K_COUNT; k++)
+			store_kind(a->store, k);
+	}
 	render(a->store, &r);
 	adopt_render(a, &r);
+	if (err && err != -ENOENT)
+		store_damaged(a, why);
 	*out = a;
 	return 0;
 }
@@ -1433,7 +3053,8 @@ int pp_api_listen(struct pp_api *a)
 				  MHD_OPTION_CONNECTION_LIMIT, (unsigned)1024,
 				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
 				  MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024),
-				  MHD_OPTION_NOTIFY_COMPLETED, on_done, a, MHD_OPTION_END);
+				  MHD_OPTION_NOTIFY_COMPLETED, on_done, a,
+				  MHD_OPTION_UNESCAPE_CALLBACK, on_unescape, a, MHD_OPTION_END);
 	if (!a->mhd)
 		return -EIO;
 	if (a->o.metrics_listen) {
@@ -1445,13 +3066,35 @@ int pp_api_listen(struct pp_api *a)
 		    inet_pton(AF_INET, host, &sin.sin_addr) != 1)
 			return -EINVAL;
 		sin.sin_port = htons(port);
+		/*
+		 * At most PP_API_METRICS_CONNS connections at once: at the limit
+		 * MHD stops accepting, and the others wait in the listen backlog
+		 * (up to the connection timeout of those being served).
+		 */
 		a->mhd_metrics = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME, 0, NULL,
 						  NULL, on_metrics, a, MHD_OPTION_SOCK_ADDR, &sin,
+						  MHD_OPTION_CONNECTION_LIMIT,
+						  (unsigned)PP_API_METRICS_CONNS,
 						  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
 						  MHD_OPTION_NOTIFY_COMPLETED, on_done, a,
+						  MHD_OPTION_UNESCAPE_CALLBACK, on_unescape, a,
 						  MHD_OPTION_END);
 		if (!a->mhd_metrics)
 			return -EADDRINUSE;
+	}
+	a->ep = epoll_create1(EPOLL_CLOEXEC);
+	a->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (a->ep < 0 || a->tfd < 0)
+		return -errno;
+	for (int i = 0; i < 3; i++) {
+		struct MHD_Daemon *m = i == 1 ? a->mhd : a->mhd_metrics;
+		const union MHD_DaemonInfo *info = i && m ? MHD_get_daemon_info(m,
+							MHD_DAEMON_INFO_EPOLL_FD) : NULL;
+		struct epoll_event ev = { .events = EPOLLIN };
+
+		ev.data.fd = i ? (info ? info->epoll_fd : -1) : a->tfd;
+		if (ev.data.fd >= 0 && epoll_ctl(a->ep, EPOLL_CTL_ADD, ev.data.fd, &ev))
+			return -errno;
 	}
 	return 0;
 }
@@ -1464,6 +3107,17 @@ void pp_api_destroy(struct pp_api *a)
 		MHD_stop_daemon(a->mhd);
 	if (a->mhd_metrics)
 		MHD_stop_daemon(a->mhd_metrics);
+	if (a->msnap)
+		MHD_destroy_response(a->msnap);
+	if (a->ep >= 0)
+		close(a->ep);
+	if (a->tfd >= 0)
+		close(a->tfd);
+	if (a->d->keep_arg == a) {
+		a->d->keep = NULL;
+		a->d->keep_arg = NULL;
+	}
+	kept_clear(a);
 	if (a->listen_fd >= 0) {
 		close(a->listen_fd);
 		unlink(a->o.socket_path);
@@ -1479,19 +3133,10 @@ void pp_api_destroy(struct pp_api *a)
 
 int pp_api_fds(struct pp_api *a, int *fds, int n)
 {
-	int k = 0;
-
-	for (int i = 0; i < 2 && k < n; i++) {
-		struct MHD_Daemon *m = i ? a->mhd_metrics : a->mhd;
-		const union MHD_DaemonInfo *info;
-
-		if (!m)
-			continue;
-		info = MHD_get_daemon_info(m, MHD_DAEMON_INFO_EPOLL_FD);
-		if (info)
-			fds[k++] = info->epoll_fd;
-	}
-	return k;
+	if (a->ep < 0 || n < 1)
+		return 0;
+	fds[0] = a->ep;
+	return 1;
 }
 
 int pp_api_timeout_ms(struct pp_api *a)
@@ -1499,10 +3144,12 @@ int pp_api_timeout_ms(struct pp_api *a)
 	MHD_UNSIGNED_LONG_LONG t;
 	long best = -1;
 	double now = mono();
+	struct itimerspec its = {};
 
-	if (a->resumed)
-		return 0;
-
+	if (a->resumed) {
+		best = 0;
+		goto arm;
+	}
 	for (int i = 0; i < 2; i++) {
 		struct MHD_Daemon *m = i ? a->mhd_metrics : a->mhd;
 
@@ -1517,12 +3164,27 @@ int pp_api_timeout_ms(struct pp_api *a)
 		if (best < 0 || ms < best)
 			best = ms;
 	}
-	return best > 60000 ? 60000 : (int)best;
+	if (best > 60000)
+		best = 60000;
+arm:
+	if (a->tfd >= 0) {
+		if (best >= 0) {	/* 0 would disarm it: 1 ns is "now" */
+			its.it_value.tv_sec = best / 1000;
+			its.it_value.tv_nsec = (best % 1000) * 1000000 + !best;
+		}
+		timerfd_settime(a->tfd, 0, &its, NULL);
+	}
+	return (int)best;
 }
 
 void pp_api_run(struct pp_api *a)
 {
 	double now = mono();
+	__u64 exp;
+
+	if (a->tfd >= 0 && read(a->tfd, &exp, sizeof(exp)) < 0) {
+		/* not expired yet: nothing to read */
+	}
 
 	for (int i = 0; i < a->nwaiters;) {	/* long polls that timed out */
 		if (a->waiters[i].deadline <= now) {
@@ -1536,8 +3198,13 @@ void pp_api_run(struct pp_api *a)
 	/*
 	 * A resumed connection is picked up by one MHD_run and answered by the
 	 * next: its socket has nothing new to say, so epoll would not wake us.
+	 * Likewise a daemon at its connection limit: MHD takes its listening
+	 * socket out of its epoll set, frees a closed connection at the end of
+	 * one MHD_run and puts the socket back at the start of the next, so a
+	 * connection waiting in the backlog needs that second run (an empty
+	 * epoll_wait when there is nothing).
 	 */
-	for (int pass = 0; pass < (a->resumed ? 3 : 1); pass++) {
+	for (int pass = 0; pass < (a->resumed ? 3 : 2); pass++) {
 		if (a->mhd)
 			MHD_run(a->mhd);
 		if (a->mhd_metrics)

@@ -9,12 +9,21 @@
  *   /v1/service-ports/NAME/bind/SERVICE   PUT DELETE
  *   /v1/events?since=SEQ&timeout=S        GET (long poll)
  *   /v1/status, /v1/stats                 GET
+ *   /v1/state-file                        GET, DELETE (discard what was kept)
  *   /metrics                              GET (Prometheus text)
  *
  * Objects created through the API are validated together with the binding
  * files, exactly as the files are (all-or-nothing), persisted atomically in
  * the state directory, and survive restarts.  File-defined objects are
  * read-only here.
+ *
+ * A damaged state file (not JSON, the wrong shape, or objects that do not
+ * validate with the binding files while the files alone do) never stops
+ * the daemon: it is moved aside as api.json.bad-<UTC time>, and the objects
+ * it held stay in the dataplane as they are pinned ("kept": named in
+ * pp_names, not in the configuration), read-only, DEGRADED, until the file
+ * is restored (then SIGHUP) or DELETE /v1/state-file lets them go.  New
+ * objects may not take their names, classifier entries, MACs or devices.
  */
 #ifndef PP_API_H
 #define PP_API_H
@@ -26,6 +35,14 @@
 #define PP_API_SOCKET_DEFAULT	"/run/polyport/api.sock"
 #define PP_API_BODY_MAX		(64 * 1024)
 #define PP_API_SOURCE_NAME	"api"
+/* The router holds a path of up to this many bytes whole; longer: 414. */
+#define PP_API_URL_MAX		512
+/* /metrics on TCP: connections served at once (more wait in the backlog),
+ * the age of the snapshot every scrape there is served from, and the
+ * scrapes served a second (more wait for the next second). */
+#define PP_API_METRICS_CONNS	16
+#define PP_API_METRICS_SNAP_MS	1000
+#define PP_API_METRICS_RATE	16
 
 struct pp_api;
 
@@ -58,7 +75,28 @@ void pp_api_notify(struct pp_api *a);
 void pp_api_event(struct pp_api *a, const char *kind, const char *name, const char *change,
 		  const char *status, const char *reason);
 
-/* Load files + API objects as one configuration (what every reload uses). */
+/*
+ * Load files + API objects as one configuration (what every reload uses).
+ * While the state file is damaged it also looks whether api.json was
+ * restored (SIGHUP), and checks the configuration against what is kept.
+ */
 int pp_api_load_config(struct pp_api *a, struct pp_config **out, struct pp_errors *errs);
+
+/* An answer of pp_api_request. */
+struct pp_api_response {
+	unsigned status;		/* HTTP status */
+	const char *content_type;	/* static */
+	char *body;			/* malloc'd, NUL-terminated (free it) */
+	size_t len;
+};
+
+/*
+ * One request through the API's request path without HTTP (no
+ * libmicrohttpd): method, URL as on the wire (the path %-escaped, optionally
+ * "?query") and body, answered as the Unix socket answers it; a long poll
+ * answers at once.  Returns 0 and fills *r, or -ENOMEM.
+ */
+int pp_api_request(struct pp_api *a, const char *method, const char *url, const char *body,
+		   size_t len, struct pp_api_response *r);
 
 #endif /* PP_API_H */

@@ -4,7 +4,8 @@
  * How it works:
  *  1. Each file is turned into a small tree of its own (struct ynode) from
  *     libyaml's events, so every key and value keeps its position. Aliases
- *     are refused; anchors and tags are ignored.
+ *     (never expanded) and nesting deeper than PP_YAML_DEPTH_MAX stop the
+ *     file at their position; anchors and tags are ignored.
  *  2. The tree is walked with one table of keys per kind of mapping
  *     (struct keydef): unknown keys, duplicate keys and wrong value types
  *     are reported generically, then each present key's handler runs, in
@@ -475,6 +476,10 @@ _Static_assert(sizeof(struct owner_mac_key) <= HKEY_LEN, "key too large");
 
 enum ytype { Y_SCALAR, Y_MAP, Y_SEQ, Y_BAD /* an alias, already reported */ };
 
+/* How the loader read a scalar (set by the handler that took it): what
+ * pp_config_export_buffers writes for it: the API then reads it the same. */
+enum yread { YR_TEXT = 0, YR_INT, YR_BOOL };
+
 struct ynode {
 	struct ynode *next;	/* next sibling */
 	struct ynode *first;	/* first child; a mapping's children are
@@ -485,7 +490,17 @@ struct ynode {
 	uint32_t line, col;	/* 1-based */
 	uint8_t type;
 	bool plain;		/* SCALAR: plain style (not quoted/block) */
+	uint8_t read_as;	/* SCALAR: enum yread */
 };
+
+/*
+ * Record that a handler took scalar n as an integer or a boolean. The tree
+ * is the loader's own (arena memory); handlers only see it as const.
+ */
+static void read_as(const struct ynode *n, enum yread how)
+{
+	((struct ynode *)n)->read_as = (uint8_t)how;
+}
 
 struct achunk {
 	struct achunk *next;
@@ -641,6 +656,7 @@ struct ld {
 	struct deferred *defer;		/* top-level service-ports mappings */
 	size_t n_defer, cap_defer;
 	uint32_t n_toplevel;		/* top-level service ports kept */
+	struct ynode **roots;		/* exporting: every file's tree (kept) */
 };
 
 struct deferred {
@@ -895,10 +911,23 @@ static int yaml_to_tree(struct ld *ld, const char *data, size_t len,
 				ret = 1;
 			}
 			break;
-		case YAML_ALIAS_EVENT:
-		case YAML_SCALAR_EVENT:
 		case YAML_SEQUENCE_START_EVENT:
 		case YAML_MAPPING_START_EVENT:
+			/* Stop before libyaml goes deeper: its scanner costs
+			 * O(depth) per token, so 400 KB of "[" took minutes. */
+			if (b.depth >= PP_YAML_DEPTH_MAX) {
+				struct xloc x = { ld->fidx,
+					(uint32_t)ev.start_mark.line + 1,
+					(uint32_t)ev.start_mark.column + 1 };
+
+				err_x(ld, x, "YAML nesting deeper than %d levels; the file is not read further",
+				      PP_YAML_DEPTH_MAX);
+				ret = 1;
+				break;
+			}
+			/* fall through */
+		case YAML_ALIAS_EVENT:
+		case YAML_SCALAR_EVENT:
 			n = arena_alloc(&ld->arena, sizeof(*n));
 			if (!n) {
 				ret = -ENOMEM;
@@ -908,8 +937,11 @@ static int yaml_to_tree(struct ld *ld, const char *data, size_t len,
 			n->line = (uint32_t)ev.start_mark.line + 1;
 			n->col = (uint32_t)ev.start_mark.column + 1;
 			if (ev.type == YAML_ALIAS_EVENT) {
+				/* Never expanded (so no "billion laughs"); one
+				 * error, not one per alias of a file of them. */
 				n->type = Y_BAD;
-				err_node(ld, n, "YAML aliases are not supported");
+				err_node(ld, n, "YAML aliases are not supported; the file is not read further");
+				ret = 1;
 			} else if (ev.type == YAML_SCALAR_EVENT) {
 				char *s = arena_alloc(&ld->arena,
 						      ev.data.scalar.length + 1);
@@ -924,6 +956,12 @@ static int yaml_to_tree(struct ld *ld, const char *data, size_t len,
 				n->str = s;
 				n->len = ev.data.scalar.length;
 				n->plain = ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+				/* "\0", "\x00", "\u0000" in a quoted scalar: every
+				 * string here is a C string, which the NUL would cut */
+				if (memchr(s, 0, n->len)) {
+					n->type = Y_BAD;
+					err_node(ld, n, "a NUL character (\\0) in a value is not allowed");
+				}
 			} else {
 				n->type = ev.type == YAML_MAPPING_START_EVENT ? Y_MAP : Y_SEQ;
 			}
@@ -1168,6 +1206,7 @@ static bool parse_uint(struct ld *ld, const struct ynode *v, const char *what,
 		return false;
 	}
 	*out = (uint32_t)val;
+	read_as(v, YR_INT);
 	return true;
 }
 
@@ -1566,6 +1605,7 @@ static void h_sp_untagged(struct ld *ld, void *obj, const struct ynode *k,
 	if (v->plain && (!strcmp(v->str, "true") || !strcmp(v->str, "True") ||
 			 !strcmp(v->str, "TRUE"))) {
 		p->match_ok = true;
+		read_as(v, YR_BOOL);
 		return;
 	}
 	err_node(ld, v, "untagged must be true, got %s", node_desc(&qb, v));
@@ -1917,6 +1957,7 @@ static bool parse_bool_node(struct ld *ld, const struct ynode *v, const char *wh
 	for (size_t i = 0; v->plain && i < ARRAY_SIZE(t); i++) {
 		if (!strcmp(v->str, t[i]) || !strcmp(v->str, f[i])) {
 			*out = !strcmp(v->str, t[i]);
+			read_as(v, YR_BOOL);
 			return true;
 		}
 	}
@@ -2838,6 +2879,7 @@ static void ld_free(struct ld *ld)
 	free(ld->ip_aux);
 	free(ld->sp_aux);
 	free(ld->defer);
+	free(ld->roots);
 	htab_free(&ld->net_by_name);
 	htab_free(&ld->ip_by_name);
 	htab_free(&ld->sp_by_name);
@@ -2891,15 +2933,23 @@ static int add_files(struct ld *ld, const struct src *src, size_t n)
 	return 0;
 }
 
+static int export_objects(struct ld *ld, struct pp_export *ex);
+
+/*
+ * Load the sources into *out; or, with ex, export them into ex (references
+ * outside the sources allowed, every tree kept until the objects are
+ * written; no model is returned).
+ */
 static int load_sources(const struct src *src, size_t n, struct pp_config **out,
-			struct pp_errors *errs_in)
+			struct pp_errors *errs_in, struct pp_export *ex)
 {
 	struct pp_errors local = PP_ERRORS_INIT;
 	struct pp_errors *errs = errs_in ? errs_in : &local;
 	struct ld ld = { 0 };
 	int ret;
 
-	*out = NULL;
+	if (out)
+		*out = NULL;
 	ld.errs = errs;
 	ld.err_base = errs->n;
 	ld.cfg = calloc(1, sizeof(*ld.cfg));
@@ -2908,6 +2958,16 @@ static int load_sources(const struct src *src, size_t n, struct pp_config **out,
 	ret = add_files(&ld, src, n);
 	if (ret)
 		goto out;
+	if (ex) {
+		/* what the sources name may be defined where they go */
+		ld.nets_incomplete = true;
+		ld.iports_incomplete = true;
+		ld.roots = calloc(n ? n : 1, sizeof(*ld.roots));
+		if (!ld.roots) {
+			ret = -ENOMEM;
+			goto out;
+		}
+	}
 
 	for (size_t i = 0; i < n && !ld.fatal; i++) {
 		struct ynode *root;
@@ -2930,8 +2990,10 @@ static int load_sources(const struct src *src, size_t n, struct pp_config **out,
 			ld.iports_incomplete = true;
 		} else {
 			walk_file(&ld, root);
+			if (ex)
+				ld.roots[i] = root;
 		}
-		if (ld.keep_tree)
+		if (ld.keep_tree || ex)
 			arena_move(&ld.kept, &ld.arena);
 		else
 			arena_free(&ld.arena);
@@ -2954,6 +3016,10 @@ static int load_sources(const struct src *src, size_t n, struct pp_config **out,
 		ret = group_sports(&ld);
 		if (ret)
 			goto out;
+		if (ex) {
+			ret = export_objects(&ld, ex);
+			goto out;
+		}
 		ix = calloc(1, sizeof(*ix));
 		if (!ix) {
 			ret = -ENOMEM;
@@ -2991,7 +3057,7 @@ int pp_config_load_buffers(const struct pp_config_source *s, size_t n,
 	}
 	for (size_t i = 0; i < n; i++)
 		src[i] = (struct src){ s[i].name, s[i].data, s[i].len, 0 };
-	ret = load_sources(src, n, out, errs);
+	ret = load_sources(src, n, out, errs, NULL);
 	free(src);
 	return ret;
 }
@@ -3046,12 +3112,13 @@ static int read_file(const char *path, char **data, size_t *len)
 static int load_files_and_buffers(const char *const *paths, size_t n,
 				  const struct pp_config_source *extra,
 				  size_t n_extra, struct pp_config **out,
-				  struct pp_errors *errs)
+				  struct pp_errors *errs, struct pp_export *ex)
 {
 	struct src *src = calloc(n + n_extra ? n + n_extra : 1, sizeof(*src));
 	int ret = 0;
 
-	*out = NULL;
+	if (out)
+		*out = NULL;
 	if (!src)
 		return -ENOMEM;
 	for (size_t i = 0; i < n && !ret; i++) {
@@ -3069,7 +3136,7 @@ static int load_files_and_buffers(const char *const *paths, size_t n,
 		src[n + i] = (struct src){ extra[i].name, extra[i].data,
 					   extra[i].len, 0 };
 	if (!ret)
-		ret = load_sources(src, n + n_extra, out, errs);
+		ret = load_sources(src, n + n_extra, out, errs, ex);
 	for (size_t i = 0; i < n; i++)
 		free((char *)src[i].data);
 	free(src);
@@ -3079,7 +3146,7 @@ static int load_files_and_buffers(const char *const *paths, size_t n,
 int pp_config_load_files(const char *const *paths, size_t n,
 			 struct pp_config **out, struct pp_errors *errs)
 {
-	return load_files_and_buffers(paths, n, NULL, 0, out, errs);
+	return load_files_and_buffers(paths, n, NULL, 0, out, errs, NULL);
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -3106,7 +3173,7 @@ int pp_config_load(const char *dir, const struct pp_config_source *extra,
 
 	*out = NULL;
 	if (!dir)
-		return load_files_and_buffers(NULL, 0, extra, n_extra, out, errs);
+		return load_files_and_buffers(NULL, 0, extra, n_extra, out, errs, NULL);
 	d = opendir(dir);
 	if (!d) {
 		ret = -errno;
@@ -3147,7 +3214,7 @@ int pp_config_load(const char *dir, const struct pp_config_source *extra,
 	if (!ret) {
 		qsort(names, n, sizeof(*names), cmp_str);
 		ret = load_files_and_buffers((const char *const *)names, n,
-					     extra, n_extra, out, errs);
+					     extra, n_extra, out, errs, NULL);
 	}
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
@@ -3159,6 +3226,251 @@ int pp_config_load_dir(const char *dir, struct pp_config **out,
 		       struct pp_errors *errs)
 {
 	return pp_config_load(dir, NULL, 0, out, errs);
+}
+
+/* ======================================================================== */
+/* Export: each object of the sources as the API's JSON body */
+
+struct jbuf {
+	char *s;
+	size_t len, cap;
+	bool oom;
+};
+
+static void jb_put(struct jbuf *b, const char *s, size_t n)
+{
+	if (b->oom)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 256;
+		char *ns;
+
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		ns = realloc(b->s, cap);
+		if (!ns) {
+			b->oom = true;
+			return;
+		}
+		b->s = ns;
+		b->cap = cap;
+	}
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = 0;
+}
+
+static void jb_lit(struct jbuf *b, const char *s)
+{
+	jb_put(b, s, strlen(s));
+}
+
+/* A JSON string: the bytes of s (UTF-8 as libyaml gives it), escaped. */
+static void jb_str(struct jbuf *b, const char *s, size_t len)
+{
+	size_t run = 0;
+
+	jb_put(b, "\"", 1);
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		char esc[8];
+
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		jb_put(b, s + run, i - run);
+		run = i + 1;
+		if (c == '"' || c == '\\')
+			snprintf(esc, sizeof(esc), "\\%c", c);
+		else
+			snprintf(esc, sizeof(esc), "\\u%04x", c);
+		jb_lit(b, esc);
+	}
+	jb_put(b, s + run, len - run);
+	jb_put(b, "\"", 1);
+}
+
+/*
+ * A value as JSON, typed as the loader took it (see pp_config_export_buffers).
+ * Only called on a tree that loaded without an error: no aliases, scalar
+ * keys, a depth the loader bounds.
+ */
+static void jb_node(struct jbuf *b, const struct ynode *n)
+{
+	bool first = true;
+
+	switch (n->type) {
+	case Y_MAP:
+		jb_put(b, "{", 1);
+		for (const struct ynode *k = n->first; k && k->next; k = k->next->next) {
+			jb_lit(b, first ? "" : ", ");
+			first = false;
+			jb_str(b, k->str, k->len);
+			jb_put(b, ": ", 2);
+			jb_node(b, k->next);
+		}
+		jb_put(b, "}", 1);
+		return;
+	case Y_SEQ:
+		jb_put(b, "[", 1);
+		for (const struct ynode *e = n->first; e; e = e->next) {
+			jb_lit(b, first ? "" : ", ");
+			first = false;
+			jb_node(b, e);
+		}
+		jb_put(b, "]", 1);
+		return;
+	case Y_SCALAR:
+		if (n->read_as == YR_INT)	/* plain decimal digits */
+			jb_put(b, n->str, n->len);
+		else if (n->read_as == YR_BOOL)
+			jb_lit(b, n->str[0] == 't' || n->str[0] == 'T' ? "true" : "false");
+		else if (is_null(n))		/* only ever taken as "empty" */
+			jb_lit(b, "null");
+		else
+			jb_str(b, n->str, n->len);
+		return;
+	}
+	b->oom = true;	/* Y_BAD: never in a tree that loaded */
+}
+
+/* The value of key name in mapping m, or NULL. */
+static const struct ynode *map_get(const struct ynode *m, const char *name)
+{
+	if (!m || m->type != Y_MAP)
+		return NULL;
+	for (const struct ynode *k = m->first; k && k->next; k = k->next->next)
+		if (k->type == Y_SCALAR && key_is(k, name))
+			return k->next;
+	return NULL;
+}
+
+/* One object: {"name": k, ["instance-port": iport,] the keys of body but
+ * skip, in order}. */
+static int export_one(struct ld *ld, struct pp_export *ex, size_t *cap,
+		      uint32_t fidx, const char *kind, const struct ynode *k,
+		      const struct ynode *body, const struct ynode *iport,
+		      const char *skip)
+{
+	struct pp_export_obj *o;
+	struct jbuf b = { 0 };
+
+	if (GROW(ex->objs, ex->n, *cap))
+		return -ENOMEM;
+	jb_lit(&b, "{\"name\": ");
+	jb_str(&b, k->str, k->len);
+	if (iport) {
+		jb_lit(&b, ", \"instance-port\": ");
+		jb_str(&b, iport->str, iport->len);
+	}
+	for (const struct ynode *f = body && body->type == Y_MAP ? body->first : NULL;
+	     f && f->next; f = f->next->next) {
+		if (skip && key_is(f, skip))
+			continue;
+		jb_lit(&b, ", ");
+		jb_str(&b, f->str, f->len);
+		jb_put(&b, ": ", 2);
+		jb_node(&b, f->next);
+	}
+	jb_put(&b, "}", 1);
+	if (b.oom) {
+		free(b.s);
+		return -ENOMEM;
+	}
+	o = &ex->objs[ex->n++];
+	memset(o, 0, sizeof(*o));
+	o->kind = kind;
+	memcpy(o->name, k->str, k->len);	/* a valid name: it loaded */
+	o->json = b.s;
+	o->loc = (struct pp_loc){ ld->cfg->files[fidx], k->line, k->col };
+	return 0;
+}
+
+/* Every object of the sources that loaded (ld->roots), in the order of
+ * pp_export.objs: what each needs comes before it. */
+static int export_objects(struct ld *ld, struct pp_export *ex)
+{
+	static const char *const kinds[] = { "networks", "instance-ports", "service-ports" };
+	size_t cap = 0;
+	int ret = 0;
+
+	for (size_t kind = 0; kind < ARRAY_SIZE(kinds) && !ret; kind++) {
+		for (uint32_t f = 0; f < ld->cfg->n_files && !ret; f++) {
+			const struct ynode *sec = map_get(ld->roots[f], kinds[kind]);
+
+			for (const struct ynode *k = sec && sec->type == Y_MAP ? sec->first : NULL;
+			     k && k->next && !ret; k = k->next->next) {
+				const struct ynode *sps;
+
+				ret = export_one(ld, ex, &cap, f, kinds[kind], k, k->next, NULL,
+						 kind == 1 ? "service-ports" : NULL);
+				if (ret || kind != 1)
+					continue;
+				/* nested service ports: top-level ones naming it */
+				sps = map_get(k->next, "service-ports");
+				for (const struct ynode *s = sps && sps->type == Y_MAP ? sps->first : NULL;
+				     s && s->next && !ret; s = s->next->next)
+					ret = export_one(ld, ex, &cap, f, kinds[2], s, s->next, k, NULL);
+			}
+		}
+	}
+	if (ret)
+		return ret;
+	/* the file names move to ex (every loc points at them) */
+	ex->files = ld->cfg->files;
+	ex->n_files = ld->cfg->n_files;
+	ld->cfg->files = NULL;
+	ld->cfg->n_files = 0;
+	return 0;
+}
+
+int pp_config_export_buffers(const struct pp_config_source *s, size_t n,
+			     struct pp_export **out, struct pp_errors *errs)
+{
+	struct pp_export *ex = calloc(1, sizeof(*ex));
+	struct src *src = calloc(n ? n : 1, sizeof(*src));
+	int ret = -ENOMEM;
+
+	*out = NULL;
+	if (ex && src) {
+		for (size_t i = 0; i < n; i++)
+			src[i] = (struct src){ s[i].name, s[i].data, s[i].len, 0 };
+		ret = load_sources(src, n, NULL, errs, ex);
+	}
+	free(src);
+	if (ret)
+		pp_export_free(ex);
+	else
+		*out = ex;
+	return ret;
+}
+
+int pp_config_export_files(const char *const *paths, size_t n,
+			   struct pp_export **out, struct pp_errors *errs)
+{
+	struct pp_export *ex = calloc(1, sizeof(*ex));
+	int ret = -ENOMEM;
+
+	*out = NULL;
+	if (ex)
+		ret = load_files_and_buffers(paths, n, NULL, 0, NULL, errs, ex);
+	if (ret)
+		pp_export_free(ex);
+	else
+		*out = ex;
+	return ret;
+}
+
+void pp_export_free(struct pp_export *ex)
+{
+	if (!ex)
+		return;
+	for (size_t i = 0; i < ex->n; i++)
+		free(ex->objs[i].json);
+	free(ex->objs);
+	for (uint32_t i = 0; i < ex->n_files; i++)
+		free(ex->files[i]);
+	free(ex->files);
+	free(ex);
 }
 
 /* ======================================================================== */

@@ -71,6 +71,10 @@
 #define PP_MAX_IPORTS	65536
 #define PP_MAX_NETWORKS	65536
 
+/* Collections nested deeper in one file are refused (before libyaml reads
+ * further: its scanner is quadratic in the depth). The schema needs 9. */
+#define PP_YAML_DEPTH_MAX	64
+
 #define PP_ETH_ALEN	6
 /* "aa:bb:cc:dd:ee:ff" plus NUL */
 #define PP_MAC_STRLEN	18
@@ -318,6 +322,53 @@ int pp_config_load(const char *dir, const struct pp_config_source *extra,
 		   struct pp_errors *errs);
 
 void pp_config_free(struct pp_config *cfg);
+
+/* ------------------------------------------------------------------------ */
+/* Binding files as API objects (polyportctl apply -f) */
+
+/* One object of a binding file, as the API takes it. */
+struct pp_export_obj {
+	const char *kind;		/* the API's collection: "networks",
+					 * "instance-ports", "service-ports" */
+	char name[PP_NAME_MAX + 1];
+	char *json;			/* the body: one JSON object, NUL-ended */
+	struct pp_loc loc;		/* its name in the file */
+};
+
+struct pp_export {
+	struct pp_export_obj *objs;	/* networks, then instance ports each
+					 * followed by its nested service ports,
+					 * then top-level service ports (files
+					 * in order, then position) */
+	size_t n;
+	char **files;			/* pp_loc.file points at these */
+	uint32_t n_files;
+};
+
+/*
+ * Read the sources with this loader, as ONE configuration that may refer to
+ * networks and instance ports defined elsewhere (the daemon's files, the
+ * API's objects): a reference to one not among the sources is not an error;
+ * everything else is checked as pp_config_load_buffers does, with the same
+ * errors. On success each object becomes a JSON body that the loader reads
+ * back exactly as it read the file (the API renders its objects as JSON and
+ * loads them with pp_config_load):
+ *   - "name" first; a nested service port gets "instance-port" next and
+ *     becomes a top-level one (the same service port, config.h); an instance
+ *     port's body leaves out its "service-ports";
+ *   - every other key and value as written, in order, with the scalars typed
+ *     as the loader took them: a value it read as an integer is a JSON
+ *     number, one it read as true/false (True, TRUE, ...) a JSON boolean, an
+ *     empty value (~, null, Null, nothing) null, anything else a JSON string
+ *     holding its text (so a network named True stays "True").
+ * Returns as pp_config_load_buffers; *out is NULL on failure.
+ */
+int pp_config_export_buffers(const struct pp_config_source *src, size_t n,
+			     struct pp_export **out, struct pp_errors *errs);
+/* The same for files, read in the order given. */
+int pp_config_export_files(const char *const *paths, size_t n,
+			   struct pp_export **out, struct pp_errors *errs);
+void pp_export_free(struct pp_export *ex);
 
 /* ------------------------------------------------------------------------ */
 /* Lookups (O(1)); NULL when there is no such object */

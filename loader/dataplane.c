@@ -57,7 +57,8 @@ int pp_bpffs_prepare(const char *pin_root)
  */
 static int pp_obj_devmap(struct bpf_object *obj, struct bpf_map *map, unsigned max_entries)
 {
-	struct bpf_map *devs = bpf_object__find_map_by_name(obj, pp_map_desc[PPM_DEVS].name);
+	/* pp_layouts: pinned at the pin root, never under next/ (loader/upgrade.c) */
+	struct bpf_map *devs = bpf_object__find_map_by_name(obj, "pp_layouts");
 	const char *ref = devs ? bpf_map__pin_path(devs) : NULL;
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
@@ -126,7 +127,32 @@ static int pp_map_fds(struct bpf_object *obj, int fds[PPM_COUNT])
 	return 0;
 }
 
+/* The maps of next (a bit per enum pp_map_id) pinned under pin_root/next/ instead. */
+static int pp_obj_pin_next(struct bpf_object *obj, const char *pin_root, unsigned long long next)
+{
+	char path[512];
+
+	for (int i = 0; i < PPM_COUNT; i++) {
+		struct bpf_map *map = bpf_object__find_map_by_name(obj, pp_map_desc[i].name);
+
+		if (!(next & 1ull << i) || !map)
+			continue;
+		if (i == PPM_XDP_TX)
+			return -EOPNOTSUPP;	/* pinned by pp_obj_devmap at the root */
+		snprintf(path, sizeof(path), "%s/" PP_NEXT_DIR "/%s", pin_root, pp_map_desc[i].name);
+		if (bpf_map__set_pin_path(map, path))
+			return -EINVAL;
+	}
+	return 0;
+}
+
 int pp_dp_open(struct pp_dataplane *dp, const char *pin_root, const struct pp_map_sizes *s)
+{
+	return pp_dp_open_ex(dp, pin_root, s, 0);
+}
+
+int pp_dp_open_ex(struct pp_dataplane *dp, const char *pin_root, const struct pp_map_sizes *s,
+		  unsigned long long next)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_root);
 	struct pp_map_sizes def;
@@ -154,7 +180,15 @@ int pp_dp_open(struct pp_dataplane *dp, const char *pin_root, const struct pp_ma
 		err = -errno;
 		goto fail;
 	}
-	err = pp_obj_set_sizes(dp->tap->obj, s);
+	err = pp_obj_pin_next(dp->tap->obj, pin_root, next);
+	if (!err)
+		err = pp_obj_pin_next(dp->netdev->obj, pin_root, next);
+	if (!err)
+		err = pp_obj_pin_next(dp->tap_xdp->obj, pin_root, next);
+	if (!err)
+		err = pp_obj_pin_next(dp->netdev_xdp->obj, pin_root, next);
+	if (!err)
+		err = pp_obj_set_sizes(dp->tap->obj, s);
 	if (!err)
 		err = pp_obj_set_sizes(dp->netdev->obj, s);
 	if (!err)
@@ -444,9 +478,11 @@ int pp_dp_net_install(struct pp_maps *m, __u32 net_id, const struct pp_net *want
 		return -ERANGE;
 	pp_net_get(m, net_id, &old);
 	v.lone_sport = old.lone_sport;	/* the service ports' (flood_update) */
-	/* Unchanged: its device entries were derived when it was written. */
-	if (!memcmp(&old, net, sizeof(old)) && old.mtu)
-		return 0;
+	/*
+	 * Unchanged or not, its device entries are derived again (written only
+	 * where they differ): a kill -9 after its entry was written may have
+	 * left them out.
+	 */
 	err = put_if_changed(m, PPM_NETS, &net_id, net);
 	if (err)
 		return err;
@@ -485,14 +521,16 @@ int pp_dp_nets_remove(struct pp_maps *m, const __u32 *ids, size_t n)
 
 		if (pp_net_get(m, net_id, &old))
 			continue;
-		err = put_if_changed(m, PPM_NETS, &net_id, &zero);
-		if (!err && old.ifindex && old.vlan) {
+		/* Its device's index entries first: the entry says where they are. */
+		if (old.ifindex && old.vlan) {
 			struct pp_netvlan_key k = { .ifindex = old.ifindex, .vid = old.vlan };
 
 			err = trunk_drop(m, old.ifindex, old.vlan, net_id);
 			if (!err)
 				err = del_if_owned(m, PPM_NETVLANS, &k, net_id);
 		}
+		if (!err)
+			err = put_if_changed(m, PPM_NETS, &net_id, &zero);
 		for (j = 0; j < ndevs && devs[j] != old.ifindex; j++)
 			;
 		if (old.ifindex && j == ndevs)

@@ -40,6 +40,14 @@ int pp_bpffs_prepare(const char *pin_root);
  * pinned.  s may be NULL for the defaults.
  */
 int pp_dp_open(struct pp_dataplane *dp, const char *pin_root, const struct pp_map_sizes *s);
+/*
+ * The same, with the maps of next (a bit per enum pp_map_id) pinned under
+ * pin_root/next/ instead (created there if missing): the new maps of an
+ * upgrade that changes their layout (loader/upgrade.h).
+ */
+#define PP_NEXT_DIR	"next"	/* bpffs refuses names with a dot, such as ".next" */
+int pp_dp_open_ex(struct pp_dataplane *dp, const char *pin_root, const struct pp_map_sizes *s,
+		  unsigned long long next);
 void pp_dp_close(struct pp_dataplane *dp);
 /* Give every polyport map of an (opened, not loaded) object its size. */
 int pp_obj_set_sizes(struct bpf_object *obj, const struct pp_map_sizes *s);

@@ -5,6 +5,7 @@
  * Exit status: 0 done; 1 refused (the API's error is printed as it came)
  * or a local error; 2 usage; 3 the daemon could not be reached or failed.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -13,12 +14,14 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/file.h>
+#include <bpf/bpf.h>
 #include <curl/curl.h>
 #include <bpf/libbpf.h>
 #include <json-c/json.h>
-#include <yaml.h>
+#include "config.h"
 #include "dataplane.h"
 #include "xdp.h"
+#include "dump.h"
 
 #define API_SOCKET_DEFAULT "/run/polyport/api.sock"
 
@@ -35,11 +38,20 @@ static const char usage[] =
 "  update KIND NAME JSON|KEY=VALUE...  change fields (revision=N: only if current)\n"
 "  delete KIND NAME             delete an object created through the API\n"
 "  apply -f FILE                create or replace every object of a binding\n"
-"                               file (YAML or JSON, the binding files' format)\n"
+"                               file (YAML or JSON), read as polyportd reads its\n"
+"                               files (errors FILE:LINE:COLUMN); nothing is sent\n"
+"                               unless all of it reads\n"
 "  events [--since SEQ] [--follow]  status changes and configuration events\n"
+"  state                        the API's state file: ok, or damaged (moved aside)\n"
+"                               and how many objects are kept from it, as pinned\n"
+"  state discard                let what was kept from a damaged state file go\n"
+"                               (removed from the dataplane)\n"
 "Local command:\n"
 "  teardown                     remove every polyport TC filter and pin under the\n"
 "                               pin root, nothing else; refused while a daemon runs\n"
+"  dump --canonical             every map under the pin root as sorted lines, ids\n"
+"                               replaced by names: equal for two dataplanes of one\n"
+"                               configuration (counters and hints left out)\n"
 "\n"
 "KIND: networks | instance-ports | service-ports (singular and short forms\n"
 "work: network, iport, sport).  KEY=VALUE: VALUE is taken as JSON when it\n"
@@ -47,7 +59,7 @@ static const char usage[] =
 "\n"
 "Options:\n"
 "  -a, --api-socket PATH  the API socket (default " API_SOCKET_DEFAULT ")\n"
-"  -p, --pin-root DIR     for teardown (default " PP_PIN_ROOT_DEFAULT ")\n"
+"  -p, --pin-root DIR     for teardown and dump (default " PP_PIN_ROOT_DEFAULT ")\n"
 "  -j, --json, -o json    JSON output\n"
 "  -h, --help             this text\n"
 "\n"
@@ -228,8 +240,45 @@ static int cmd_status(void)
 	if (*jstr(st, "last_errors"))
 		printf("\nThe last change of the binding files was rejected (the dataplane "
 		       "kept its state):\n%s", jstr(st, "last_errors"));
+	if (!strcmp(jstr(jget(st, "state-file"), "status"), "damaged"))
+		printf("\nThe API's state file was damaged (%s), kept as %s: the objects it held "
+		       "stay as pinned, read-only (DEGRADED), until it is restored (then SIGHUP) or "
+		       "'polyportctl state discard'.\n", jstr(jget(st, "state-file"), "reason"),
+		       jstr(jget(st, "state-file"), "kept-as"));
 	json_object_put(st);
 	return 0;
+}
+
+/* state [discard]: the API's state file, and letting go of what was kept from it. */
+static int cmd_state(int argc, char **argv)
+{
+	int discard = argc == 1 && !strcmp(argv[0], "discard");
+	json_object *r, *sf, *k;
+	long code;
+	int rc;
+
+	if (argc > 1 || (argc == 1 && !discard)) {
+		fprintf(stderr, "polyportctl: state [discard]\n");
+		return 2;
+	}
+	code = http(discard ? "DELETE" : "GET", "/v1/state-file", NULL, &r, 30);
+	rc = report(code, r);
+	if (!rc && r && json_out) {
+		print_json(r);
+	} else if (!rc && r) {
+		sf = jget(r, "state-file");
+		k = discard ? jget(r, "released") : jget(sf, "kept");
+		printf("state file %s: %s", jstr(sf, "path"), jstr(sf, "status"));
+		if (*jstr(sf, "reason"))
+			printf(" (%s), kept as %s", jstr(sf, "reason"), jstr(sf, "kept-as"));
+		if (k)
+			printf("; %s %lld networks, %lld instance ports, %lld service ports",
+			       discard ? "let go:" : "kept:", jint(k, "networks"),
+			       jint(k, "instance-ports"), jint(k, "service-ports"));
+		putchar('\n');
+	}
+	json_object_put(r);
+	return rc;
 }
 
 static int cmd_stats(void)
@@ -478,183 +527,82 @@ static int cmd_delete(int argc, char **argv)
 	return rc;
 }
 
-/* ---- apply: a binding file (YAML or JSON) as API calls ------------------------------ */
+/* ---- apply: a binding file as API calls ------------------------------------------------ */
 
-/* A YAML document as json-c: mappings, sequences, scalars (decimal -> int, true/false). */
-static json_object *yaml_node(yaml_document_t *doc, yaml_node_t *n)
-{
-	json_object *o;
+/*
+ * The file is read by the daemon's own loader (config.c), not by a reader of
+ * our own: the same YAML subset (no aliases, no duplicate keys, bounded
+ * nesting), the same checks and the same errors (file:line:column) as a file
+ * in the daemon's directory; only networks and instance ports it names may
+ * be defined elsewhere (the daemon's files, the API). Each object then goes
+ * to the API as the loader exported it: its keys as written, each value
+ * typed as the loader read it, so that the API, which loads its objects
+ * with the same loader, reads exactly what the daemon would read from the
+ * file.
+ */
 
-	switch (n->type) {
-	case YAML_SCALAR_NODE: {
-		const char *s = (const char *)n->data.scalar.value;
-		char *end;
-		long long v;
-
-		if (n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
-			return json_object_new_string(s);
-		/* the spellings the binding files take (loader/config.c) */
-		if (!strcmp(s, "true") || !strcmp(s, "True") || !strcmp(s, "TRUE"))
-			return json_object_new_boolean(1);
-		if (!strcmp(s, "false") || !strcmp(s, "False") || !strcmp(s, "FALSE"))
-			return json_object_new_boolean(0);
-		if (!*s || !strcmp(s, "~") || !strcmp(s, "null"))
-			return NULL;
-		v = strtoll(s, &end, 10);
-		if (!*end && s[0] != '+' && !(s[0] == '0' && s[1]))
-			return json_object_new_int64(v);
-		return json_object_new_string(s);
-	}
-	case YAML_SEQUENCE_NODE:
-		o = json_object_new_array();
-		for (yaml_node_item_t *i = n->data.sequence.items.start; i < n->data.sequence.items.top; i++)
-			json_object_array_add(o, yaml_node(doc, yaml_document_get_node(doc, *i)));
-		return o;
-	case YAML_MAPPING_NODE:
-		o = json_object_new_object();
-		for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
-			yaml_node_t *k = yaml_document_get_node(doc, p->key);
-
-			if (k->type == YAML_SCALAR_NODE)
-				json_object_object_add(o, (const char *)k->data.scalar.value,
-						       yaml_node(doc, yaml_document_get_node(doc, p->value)));
-		}
-		return o;
-	default:
-		return NULL;
-	}
-}
-
-static json_object *read_binding_file(const char *file)
-{
-	yaml_parser_t p;
-	yaml_document_t doc;
-	json_object *o = NULL;
-	FILE *f = fopen(file, "r");
-
-	if (!f) {
-		fprintf(stderr, "polyportctl: %s: %s\n", file, strerror(errno));
-		return NULL;
-	}
-	yaml_parser_initialize(&p);
-	yaml_parser_set_input_file(&p, f);
-	if (!yaml_parser_load(&p, &doc)) {
-		fprintf(stderr, "polyportctl: %s:%zu:%zu: %s\n", file, p.problem_mark.line + 1,
-			p.problem_mark.column + 1, p.problem ? p.problem : "YAML error");
-	} else {
-		yaml_node_t *root = yaml_document_get_root_node(&doc);
-
-		o = root ? yaml_node(&doc, root) : json_object_new_object();
-		yaml_document_delete(&doc);
-	}
-	yaml_parser_delete(&p);
-	fclose(f);
-	if (o && !json_object_is_type(o, json_type_object)) {
-		fprintf(stderr, "polyportctl: %s: the top level must be a mapping\n", file);
-		json_object_put(o);
-		o = NULL;
-	}
-	return o;
-}
-
-/* Create NAME of kind, or replace it if the API already has it. */
-static int upsert(const char *kind, const char *name, json_object *obj)
+/* Create the object, or replace it if the API already has it. */
+static int upsert(const struct pp_export_obj *o)
 {
 	char path[256];
-	json_object *cur, *body = NULL;
+	json_object *cur, *body;
 	long code;
 	int rc;
 
-	if (json_object_deep_copy(obj, &body, NULL))
+	body = json_tokener_parse(o->json);
+	if (!body) {
+		fprintf(stderr, "polyportctl: %s:%u:%u: cannot send %s \"%s\" (internal error)\n",
+			o->loc.file, o->loc.line, o->loc.col, o->kind, o->name);
 		return 1;
-	json_object_object_add(body, "name", json_object_new_string(name));
-	snprintf(path, sizeof(path), "/v1/%s/%s", kind, name);
+	}
+	snprintf(path, sizeof(path), "/v1/%s/%s", o->kind, o->name);
 	code = http("GET", path, NULL, &cur, 10);
-	if (code == 200 && !strcmp(jstr(cur, "source"), "api"))
+	if (code == 200 && !strcmp(jstr(cur, "source"), "api")) {
 		rc = send_obj("PUT", path, body);
-	else if (code == 200) {
-		fprintf(stderr, "polyportctl: %s \"%s\" is defined in the binding files; change it there\n",
-			kind, name);
+	} else if (code == 200) {
+		fprintf(stderr, "polyportctl: %s:%u:%u: %s \"%s\" is defined in the binding files; "
+			"change it there\n", o->loc.file, o->loc.line, o->loc.col, o->kind, o->name);
 		rc = 1;
 	} else if (code == 404) {
-		snprintf(path, sizeof(path), "/v1/%s", kind);
+		snprintf(path, sizeof(path), "/v1/%s", o->kind);
 		rc = send_obj("POST", path, body);
 	} else {
 		rc = report(code, cur);
 	}
+	if (rc && code)
+		fprintf(stderr, "polyportctl: %s:%u:%u: %s \"%s\" was not applied (nor what follows "
+			"it in the file)\n", o->loc.file, o->loc.line, o->loc.col, o->kind, o->name);
 	json_object_put(cur);
 	json_object_put(body);
 	return rc;
 }
 
-/* Upsert every object of one section (networks, instance-ports, service-ports). */
-static int apply_section(json_object *doc, const char *kind)
-{
-	json_object *sec = jget(doc, kind);
-	struct json_object_iterator it, end;
-	int rc = 0;
-
-	if (!sec || !json_object_is_type(sec, json_type_object))
-		return 0;
-	it = json_object_iter_begin(sec);
-	end = json_object_iter_end(sec);
-	for (; !rc && !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {
-		const char *name = json_object_iter_peek_name(&it);
-		json_object *obj = json_object_iter_peek_value(&it), *copy = NULL, *sps = NULL;
-
-		if (!obj || !json_object_is_type(obj, json_type_object)) {
-			fprintf(stderr, "polyportctl: %s \"%s\": not a mapping\n", kind, name);
-			return 1;
-		}
-		json_object_deep_copy(obj, &copy, NULL);
-		if (!strcmp(kind, "instance-ports") &&
-		    json_object_object_get_ex(copy, "service-ports", &sps)) {
-			json_object_get(sps);
-			json_object_object_del(copy, "service-ports");
-		}
-		rc = upsert(kind, name, copy);
-		if (!rc && sps && json_object_is_type(sps, json_type_object)) {
-			/* nested service ports become top-level ones on this instance port */
-			json_object *wrap = json_object_new_object();
-			struct json_object_iterator si = json_object_iter_begin(sps),
-						    se = json_object_iter_end(sps);
-
-			for (; !json_object_iter_equal(&si, &se); json_object_iter_next(&si)) {
-				json_object *sobj = json_object_iter_peek_value(&si);
-
-				if (sobj && json_object_is_type(sobj, json_type_object))
-					json_object_object_add(sobj, "instance-port",
-							       json_object_new_string(name));
-			}
-			json_object_object_add(wrap, "service-ports", json_object_get(sps));
-			rc = apply_section(wrap, "service-ports");
-			json_object_put(wrap);
-		}
-		json_object_put(sps);
-		json_object_put(copy);
-	}
-	return rc;
-}
-
 static int cmd_apply(int argc, char **argv)
 {
-	json_object *doc;
-	int rc;
+	struct pp_errors errs = PP_ERRORS_INIT;
+	struct pp_export *ex;
+	const char *file;
+	int rc = 0;
 
 	if (argc != 2 || strcmp(argv[0], "-f")) {
 		fprintf(stderr, "polyportctl: apply -f FILE\n");
 		return 2;
 	}
-	doc = read_binding_file(argv[1]);
-	if (!doc)
+	file = argv[1];
+	if (pp_config_export_files(&file, 1, &ex, &errs)) {
+		pp_errors_print(&errs, stderr);
+		if (!errs.n)
+			fprintf(stderr, "polyportctl: %s: out of memory\n", file);
+		fprintf(stderr, "polyportctl: %s: nothing applied\n", file);
+		pp_errors_free(&errs);
 		return 1;
-	/* Networks, then instance ports (with their service ports), then the rest. */
-	rc = apply_section(doc, "networks");
-	if (!rc)
-		rc = apply_section(doc, "instance-ports");
-	if (!rc)
-		rc = apply_section(doc, "service-ports");
-	json_object_put(doc);
+	}
+	/* Networks, then instance ports each with its service ports, then the rest. */
+	for (size_t i = 0; i < ex->n && !rc; i++)
+		rc = upsert(&ex->objs[i]);
+	if (!ex->n)
+		printf("%s: no objects\n", file);
+	pp_export_free(ex);
 	return rc;
 }
 
@@ -730,6 +678,29 @@ static int detach_dev(const void *key, const void *val, void *arg)
 	return 0;
 }
 
+/* An upgrade's new maps and journal (loader/upgrade.h), if one was interrupted. */
+static void teardown_next(void)
+{
+	char dir[512], path[800];
+	struct dirent *e;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "%s/next", pin_root);
+	d = opendir(dir);
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (unlink(path))
+			fprintf(stderr, "polyportctl: %s: %s\n", path, strerror(errno));
+	}
+	closedir(d);
+	if (rmdir(dir))
+		fprintf(stderr, "polyportctl: %s: %s\n", dir, strerror(errno));
+}
+
 static int cmd_teardown(void)
 {
 	struct pp_maps m;
@@ -753,14 +724,32 @@ static int cmd_teardown(void)
 	if (!err) {
 		pp_map_iter(&m, PPM_DEVS, detach_dev, &n);
 		pp_maps_close(&m);
+	} else if (err == -EPROTO) {
+		/* maps of another version's layout: pp_devs alone, entry by entry */
+		__u32 k, *prev = NULL;
+		struct pp_dev dev;
+		int dfd;
+
+		snprintf(path, sizeof(path), "%s/%s", pin_root, pp_map_desc[PPM_DEVS].name);
+		dfd = bpf_obj_get(path);
+		while (dfd >= 0 && !bpf_map_get_next_key(dfd, prev, &k)) {
+			if (!bpf_map_lookup_elem(dfd, &k, &dev))
+				detach_dev(&k, &dev, &n);
+			prev = &k;
+		}
+		if (dfd >= 0)
+			close(dfd);
 	} else if (err != -ENOENT) {
 		fprintf(stderr, "polyportctl: maps under %s: %s\n", pin_root, strerror(-err));
 	}
-	for (int i = 0; i < PPM_COUNT; i++) {
-		snprintf(path, sizeof(path), "%s/%s", pin_root, pp_map_desc[i].name);
+	for (int i = 0; i <= PPM_COUNT; i++) {
+		/* every map, then the layout records (maps/layout.h) */
+		snprintf(path, sizeof(path), "%s/%s", pin_root,
+			 i < PPM_COUNT ? pp_map_desc[i].name : "pp_layouts");
 		if (unlink(path) && errno != ENOENT)
 			fprintf(stderr, "polyportctl: %s: %s\n", path, strerror(errno));
 	}
+	teardown_next();
 	if (rmdir(pin_root) && errno != ENOENT) {
 		fprintf(stderr, "polyportctl: %s: %s (something else is pinned there; left alone)\n",
 			pin_root, strerror(errno));
@@ -768,6 +757,17 @@ static int cmd_teardown(void)
 	}
 	printf("removed polyport from %d devices and %s\n", n, pin_root);
 	return 0;
+}
+
+/* ---- dump (local) -------------------------------------------------------------------- */
+
+static int cmd_dump(void)
+{
+	int err = pp_dump_canonical(pin_root, stdout);
+
+	if (err)
+		fprintf(stderr, "polyportctl: dump of %s: %s\n", pin_root, strerror(-err));
+	return err ? 1 : 0;
 }
 
 static int quiet(enum libbpf_print_level l, const char *f, va_list a)
@@ -827,8 +827,12 @@ int main(int argc, char **argv)
 		return cmd_apply(argc, argv);
 	if (!strcmp(cmd, "events"))
 		return cmd_events(argc, argv);
+	if (!strcmp(cmd, "state"))
+		return cmd_state(argc, argv);
 	if (!strcmp(cmd, "teardown") && !argc)
 		return cmd_teardown();
+	if (!strcmp(cmd, "dump") && argc == 1 && !strcmp(argv[0], "--canonical"))
+		return cmd_dump();
 	fprintf(stderr, "polyportctl: unknown command or arguments: %s\n", cmd);
 bad:
 	fprintf(stderr, "Try 'polyportctl --help'.\n");

@@ -31,10 +31,12 @@
 #include <netlink/netlink.h>
 #include <netlink/socket.h>
 #include <netlink/msg.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "log.h"
 #include "api.h"
 #include "reconcile.h"
+#include "upgrade.h"
 
 #define DEF_CONFIG	"/etc/polyport/bindings.d"
 #define DEF_STATE	"/var/lib/polyport"
@@ -482,6 +484,51 @@ static int mkdir_p(const char *path)
 	return mkdir(buf, 0755) && errno != EEXIST ? -errno : 0;
 }
 
+/*
+ * Pins of another layout (a previous polyportd): migrate them while the
+ * dataplane forwards, or finish an upgrade a crash interrupted
+ * (loader/upgrade.h).  Returns 0, or 1 after saying why on stderr.
+ */
+static int start_upgrade(void)
+{
+	struct pp_upgrade_report r;
+	char why[768] = "";
+	int err = pp_upgrade_run(O.pin_root, &O.sizes, &r, why, sizeof(why));
+
+	if (err) {
+		fprintf(stderr, "polyportd: %s: %s\n", O.pin_root, why[0] ? why : strerror(-err));
+		return 1;
+	}
+	if (r.migrated)
+		pr_info("upgrade: %s migrated in %.1f ms (prepared in %.1f ms; %u hooks swapped, old "
+			"and new programs side by side for %.2f ms; counters folded in %.1f ms)\n",
+			r.maps, r.total_ms, r.prepare_ms, r.hooks, r.side_by_side_ms, r.fold_ms);
+	return 0;
+}
+
+/* Which programs this daemon runs (an upgrade test checks every hook against them). */
+static void log_programs(void)
+{
+	const int fds[4] = { D.dp.prog_fd[PP_ROLE_TAP], D.dp.prog_fd[PP_ROLE_NET],
+			     D.dp.xdp_prog_fd[PP_ROLE_TAP], D.dp.xdp_prog_fd[PP_ROLE_NET] };
+	static const char *const what[4] = { "tc-tap", "tc-net", "xdp-tap", "xdp-net" };
+	char line[400];
+	size_t n = 0;
+
+	for (int i = 0; i < 4; i++) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+
+		if (bpf_obj_get_info_by_fd(fds[i], &info, &len))
+			return;
+		n += snprintf(line + n, sizeof(line) - n, "%s %s id %u tag ", i ? "," : "",
+			      what[i], info.id);
+		for (int b = 0; b < 8; b++)
+			n += snprintf(line + n, sizeof(line) - n, "%02x", info.tag[b]);
+	}
+	pr_info("programs:%s\n", line);
+}
+
 static int check_only(void)
 {
 	struct pp_errors errs = PP_ERRORS_INIT;
@@ -557,6 +604,8 @@ int main(int argc, char **argv)
 	}
 	snprintf(status_path, sizeof(status_path), "%s/status.json", O.state_dir);
 
+	if (start_upgrade())
+		return 1;
 	err = pp_daemon_open(&D, O.pin_root, &O.sizes);
 	if (err) {
 		fprintf(stderr, "polyportd: loading the dataplane under %s: %s%s\n", O.pin_root,
@@ -565,6 +614,11 @@ int main(int argc, char **argv)
 			"'polyportctl teardown')" : "");
 		return 1;
 	}
+	err = pp_upgrade_record(&D.dp);
+	if (err)
+		pr_warn("recording the map layouts in %s/pp_layouts: %s\n", O.pin_root,
+			strerror(-err));
+	log_programs();
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGHUP);
 	sigaddset(&mask, SIGTERM);

@@ -2,6 +2,7 @@
 /* Reconcile a binding configuration into the dataplane (see reconcile.h). */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <net/if.h>
 #include <stdio.h>
@@ -197,6 +198,27 @@ static struct pp_name_key name_key(__u32 kind, const char *name)
 	return k;
 }
 
+/*
+ * A free service-port id: free in pp_names, and without an entry in
+ * pp_sports either.  An entry no name points to is what a kill -9 between
+ * renaming a changed port and removing its old id leaves behind
+ * (remove_orphans takes it away); handing its id out again would collide
+ * with it, as pp_dp_sport_install never rewrites an id in place.
+ */
+static __u32 sport_alloc(struct pp_daemon *d)
+{
+	__u32 first = 0, id;
+	struct pp_sport sp;
+
+	while ((id = names_alloc(d->names, PP_NAME_SPORT)) && id != first) {
+		if (pp_sport_get(&d->dp.maps, id, &sp) || !sp.match)
+			return id;
+		if (!first)
+			first = id;
+	}
+	return 0;
+}
+
 /* Give (kind, name) an id, pinned first, then remembered. */
 static __u32 name_assign(struct pp_daemon *d, __u32 kind, const char *name)
 {
@@ -205,7 +227,7 @@ static __u32 name_assign(struct pp_daemon *d, __u32 kind, const char *name)
 
 	if (id)
 		return id;
-	v.id = names_alloc(d->names, kind);
+	v.id = kind == PP_NAME_SPORT ? sport_alloc(d) : names_alloc(d->names, kind);
 	if (!v.id || pp_name_put(&d->dp.maps, name_key(kind, name), &v) ||
 	    names_set(d->names, kind, name, v.id))
 		return 0;
@@ -219,6 +241,52 @@ static int name_release(struct pp_daemon *d, __u32 kind, const char *name)
 	if (!err)
 		names_del(d->names, kind, name);
 	return err;
+}
+
+/*
+ * Does the entry (key, val) of map stay although the configuration does not
+ * name it?  Asked of d->keep (the API's objects kept from a damaged state
+ * file) before a stale name or services entry is removed.
+ */
+static bool kept(const struct pp_daemon *d, enum pp_map_id map, const void *key, const void *val)
+{
+	return d->keep && d->keep(d->keep_arg, map, key, val);
+}
+
+static bool kept_name(const struct pp_daemon *d, __u32 kind, const char *name, __u32 id)
+{
+	struct pp_name_key k = name_key(kind, name);
+	struct pp_name_val v = { .id = id };
+
+	return kept(d, PPM_NAMES, &k, &v);
+}
+
+/* ---- crash points (tests/e2e/crash.sh) ------------------------------------ */
+
+/*
+ * PP_CRASH_AT=POINT[:N] in the environment: the daemon kills itself with
+ * SIGKILL, as kill -9 would, the Nth time (default 1) it reaches POINT, so
+ * that a test can stop it exactly between two writes that must survive
+ * apart.  The points are named where they are.  Unset: nothing happens.
+ */
+static void crash_point(const char *point)
+{
+	static const char *at;
+	static size_t len;
+	static long left = -1;		/* -1: PP_CRASH_AT not read yet */
+
+	if (left < 0) {
+		const char *n;
+
+		at = getenv("PP_CRASH_AT");
+		n = at ? strchr(at, ':') : NULL;
+		len = at ? (n ? (size_t)(n - at) : strlen(at)) : 0;
+		left = !at || !*at ? 0 : n ? strtol(n + 1, NULL, 10) : 1;
+		if (left < 0)
+			left = 0;
+	}
+	if (left > 0 && strlen(point) == len && !strncmp(point, at, len) && !--left)
+		raise(SIGKILL);
 }
 
 /* ---- per-device memo: ifindex -> a value, for one reconcile pass ----------- */
@@ -623,7 +691,7 @@ static int reconcile_sports(struct pp_daemon *d, const struct pp_config *cfg)
 		}
 		if (id && (pp_sport_get(m, id, &cur) || memcmp(&cur, &want, sizeof(cur)))) {
 			/* Changed: a new id; the old one goes once the new one is in. */
-			struct pp_name_val v = { .id = names_alloc(d->names, PP_NAME_SPORT) };
+			struct pp_name_val v = { .id = sport_alloc(d) };
 
 			old = id;
 			id = v.id;
@@ -632,8 +700,10 @@ static int reconcile_sports(struct pp_daemon *d, const struct pp_config *cfg)
 				continue;
 			}
 			names_set(d->names, PP_NAME_SPORT, c->name, id);
+			crash_point("sport-renamed");	/* the name names the new id, still empty */
 		} else if (!id) {
 			id = name_assign(d, PP_NAME_SPORT, c->name);
+			crash_point("sport-named");	/* a new name, its id still empty */
 		}
 		st->id = id;
 		err = id ? pp_dp_sport_install(m, id, &want) : -ENOSPC;
@@ -646,6 +716,7 @@ static int reconcile_sports(struct pp_daemon *d, const struct pp_config *cfg)
 				names_set(d->names, PP_NAME_SPORT, c->name, old);
 			st->id = old;
 		} else if (!err && old) {
+			crash_point("sport-replaced");	/* the new id in, the old one too */
 			err = pp_dp_sport_remove(m, old);
 		}
 		if (err)
@@ -704,6 +775,7 @@ static int want_cmp(const void *a, const void *b)
 }
 
 struct stale {
+	const struct pp_daemon *d;
 	const struct want_set *w;
 	unsigned char *del;
 	size_t n, cap;
@@ -714,9 +786,10 @@ static int collect_stale(const void *key, const void *val, void *arg)
 	struct stale *st = arg;
 	const struct want_set *w = st->w;
 
-	(void)val;
 	cmp_ksz = w->ksz;
 	if (w->n && bsearch(key, w->rec, w->n, w->ksz + w->vsz, want_cmp))
+		return 0;
+	if (kept(st->d, w->id, key, val))
 		return 0;
 	if (st->n == st->cap) {
 		size_t cap = st->cap ? st->cap * 2 : 64;
@@ -731,10 +804,11 @@ static int collect_stale(const void *key, const void *val, void *arg)
 	return 0;
 }
 
-static int want_sync(struct pp_maps *m, struct want_set *w)
+static int want_sync(struct pp_daemon *d, struct want_set *w)
 {
+	struct pp_maps *m = &d->dp.maps;
 	size_t rs = w->ksz + w->vsz;
-	struct stale st = { .w = w };
+	struct stale st = { .d = d, .w = w };
 	unsigned char cur[sizeof(struct pp_dhcp) + sizeof(struct pp_sec_key)];
 	int err = 0, e;
 
@@ -802,7 +876,7 @@ static int reconcile_neigh(struct pp_daemon *d, const struct pp_config *cfg)
 		for (__u32 a = 0; net && a < c->n_addrs; a++)
 			neigh_add(&w, net, &c->addrs[a], c->mac, 0);
 	}
-	return want_sync(&d->dp.maps, &w);
+	return want_sync(d, &w);
 }
 
 static void sec_src_add(struct want_set *w, __u32 sport, const struct pp_cfg_addr *a,
@@ -865,8 +939,8 @@ static int reconcile_security(struct pp_daemon *d, const struct pp_config *cfg)
 			}
 		}
 	}
-	err = want_sync(&d->dp.maps, &src);
-	return want_sync(&d->dp.maps, &mac) ?: err;
+	err = want_sync(d, &src);
+	return want_sync(d, &mac) ?: err;
 }
 
 /* Stateless rules: compiled per service port and direction (pp_rules_compile). */
@@ -928,10 +1002,10 @@ static int reconcile_rules(struct pp_daemon *d, const struct pp_config *cfg)
 		}
 	}
 	free(in);
-	err = want_sync(&d->dp.maps, &rs.addr);
-	err = want_sync(&d->dp.maps, &rs.l4) ?: err;
+	err = want_sync(d, &rs.addr);
+	err = want_sync(d, &rs.l4) ?: err;
 	/* the sets last: a direction's rules are complete before they apply */
-	return want_sync(&d->dp.maps, &rs.set) ?: err;
+	return want_sync(d, &rs.set) ?: err;
 }
 
 /*
@@ -951,6 +1025,7 @@ static int pair_fdb_cmp(const void *a, const void *b)
 }
 
 struct pair_fdb_scan {
+	const struct pp_daemon *d;
 	struct pp_maps *m;
 	const struct pair_fdb_ent *want;
 	size_t n_want;
@@ -970,7 +1045,7 @@ static int pair_fdb_collect(const void *key, const void *val, void *arg)
 	if (!pp_sport_get(ps->m, id, &sp) && sp.match && !memcmp(sp.mac, k->mac, 6))
 		return 0;			/* the core's: a service port's own MAC */
 	w = ps->n_want ? bsearch(&probe, ps->want, ps->n_want, sizeof(*w), pair_fdb_cmp) : NULL;
-	if (w && w->id == id)
+	if ((w && w->id == id) || kept(ps->d, PPM_FDB, key, val))
 		return 0;
 	if (ps->n_del == ps->cap_del) {
 		size_t cap = ps->cap_del ? ps->cap_del * 2 : 16;
@@ -987,7 +1062,7 @@ static int pair_fdb_collect(const void *key, const void *val, void *arg)
 
 static int reconcile_pair_fdb(struct pp_daemon *d, const struct pp_config *cfg)
 {
-	struct pair_fdb_scan ps = { .m = &d->dp.maps };
+	struct pair_fdb_scan ps = { .d = d, .m = &d->dp.maps };
 	struct pair_fdb_ent *want;
 	size_t n = 0, max = 0;
 	int err;
@@ -1067,7 +1142,7 @@ static int reconcile_dhcp(struct pp_daemon *d, const struct pp_config *cfg)
 		}
 		want_add(&w, &id, &v);
 	}
-	return want_sync(&d->dp.maps, &w);
+	return want_sync(d, &w);
 }
 
 /*
@@ -1175,39 +1250,116 @@ static void derive_statuses(struct pp_daemon *d, const struct pp_config *cfg)
 	}
 }
 
-/* Remove what is pinned under a name the configuration no longer has. */
+/*
+ * Service ports pinned under no name.  A changed port's name is given its
+ * new id before the old id is removed (make before break), so a kill -9 in
+ * between leaves the old id installed, still reachable (its classifier
+ * entry, its place in a flood list) and named by nothing.  One daemon
+ * writes a pin root, so every such entry is a previous daemon's leftover:
+ * removed once, at the first full reconcile, after the configured ports
+ * are in (a scan of pp_sports: about 1 ms at 131,072 ids).
+ */
+struct orphans {
+	const struct pp_daemon *d;
+	__u32 *id;
+	size_t n, cap;
+};
+
+static int orphan_collect(const void *key, const void *val, void *arg)
+{
+	const struct pp_sport *sp = val;
+	struct orphans *o = arg;
+	const struct pp_names *nm = o->d->names;
+	__u32 id = *(const __u32 *)key;
+
+	if (!sp->match || (id < nm->max_id[PP_NAME_SPORT] && nm->by_id[PP_NAME_SPORT][id][0]) ||
+	    kept(o->d, PPM_SPORTS, key, val))
+		return 0;
+	if (o->n == o->cap) {
+		size_t cap = o->cap ? 2 * o->cap : 16;
+		__u32 *t = realloc(o->id, cap * sizeof(*t));
+
+		if (!t)
+			return -ENOMEM;
+		o->id = t;
+		o->cap = cap;
+	}
+	o->id[o->n++] = id;
+	return 0;
+}
+
+static void remove_orphans(struct pp_daemon *d)
+{
+	struct orphans o = { .d = d };
+	int err;
+
+	if (d->orphans_swept)
+		return;
+	err = pp_map_iter(&d->dp.maps, PPM_SPORTS, orphan_collect, &o);
+	if (err)
+		pr_warn("service ports without a name: scan failed: %s\n", strerror(-err));
+	else
+		d->orphans_swept = true;
+	for (size_t i = 0; i < o.n; i++) {
+		err = pp_dp_sport_remove(&d->dp.maps, o.id[i]);
+		if (err)
+			pr_warn("service port id %u (no name): removal failed: %s\n", o.id[i],
+				strerror(-err));
+		else
+			pr_info("service port id %u, named by nothing, removed\n", o.id[i]);
+	}
+	free(o.id);
+}
+
+/*
+ * A device no instance port or network uses any more: XDP stops sending to
+ * it (pp_xdp_tx), then our XDP program and TC filter leave it.
+ */
+static void dev_release(struct pp_daemon *d, __u32 ifindex)
+{
+	pp_xdp_tx_set(&d->dp.maps, ifindex, false);
+	pp_xdp_detach(ifindex);
+	pp_tc_detach(ifindex);
+}
+
+/* Remove what is pinned under a name the configuration no longer has, or under none. */
 static int remove_stale(struct pp_daemon *d, const struct pp_config *cfg)
 {
 	struct pp_maps *m = &d->dp.maps;
 	struct pp_names *nm = d->names;
 	char name[PP_NAME_LEN];
 
+	remove_orphans(d);
 	for (__u32 id = 1; id < nm->max_id[PP_NAME_SPORT]; id++) {
 		if (!nm->by_id[PP_NAME_SPORT][id][0])
 			continue;
 		memcpy(name, nm->by_id[PP_NAME_SPORT][id], sizeof(name));
-		if (pp_config_find_sport(cfg, name))
+		if (pp_config_find_sport(cfg, name) || kept_name(d, PP_NAME_SPORT, name, id))
 			continue;
-		if (pp_dp_sport_remove(m, id) || name_release(d, PP_NAME_SPORT, name))
+		if (pp_dp_sport_remove(m, id) ||
+		    (crash_point("sport-removed"), name_release(d, PP_NAME_SPORT, name)))
 			pr_warn("service port %s (id %u): removal failed\n", name, id);
 		else
 			pr_info("service port %s removed\n", name);
 	}
 	for (__u32 slot = 1; slot < nm->max_id[PP_NAME_IPORT]; slot++) {
 		struct pp_iport ip = {};
+		struct pp_dev dev = {};
 
 		if (!nm->by_id[PP_NAME_IPORT][slot][0])
 			continue;
 		memcpy(name, nm->by_id[PP_NAME_IPORT][slot], sizeof(name));
-		if (pp_config_find_iport(cfg, name))
+		if (pp_config_find_iport(cfg, name) || kept_name(d, PP_NAME_IPORT, name, slot))
 			continue;
 		pp_iport_get(m, slot, &ip);
-		if (ip.ifindex)
-			pp_tc_detach(ip.ifindex);
-		if (pp_dp_iport_remove(m, slot) || name_release(d, PP_NAME_IPORT, name))
+		if (pp_dp_iport_remove(m, slot) || name_release(d, PP_NAME_IPORT, name)) {
 			pr_warn("instance port %s: removal failed\n", name);
-		else
-			pr_info("instance port %s removed\n", name);
+			continue;
+		}
+		/* its tap, unless another instance port has it now */
+		if (ip.ifindex && !pp_dev_get(m, ip.ifindex, &dev) && !dev.flags)
+			dev_release(d, ip.ifindex);
+		pr_info("instance port %s removed\n", name);
 	}
 	/* Networks together: each device they leave is re-derived once. */
 	__u32 *gone = calloc(nm->max_id[PP_NAME_NET] + 1, sizeof(*gone));
@@ -1223,7 +1375,8 @@ static int remove_stale(struct pp_daemon *d, const struct pp_config *cfg)
 		struct pp_net net = {};
 
 		if (!nm->by_id[PP_NAME_NET][id][0] ||
-		    pp_config_find_network(cfg, nm->by_id[PP_NAME_NET][id]))
+		    pp_config_find_network(cfg, nm->by_id[PP_NAME_NET][id]) ||
+		    kept_name(d, PP_NAME_NET, nm->by_id[PP_NAME_NET][id], id))
 			continue;
 		pp_net_get(m, id, &net);
 		devs[n] = net.ifindex;
@@ -1248,7 +1401,7 @@ static int remove_stale(struct pp_daemon *d, const struct pp_config *cfg)
 		/* The device keeps our program only while a network uses it. */
 		if (devs[i] && !pp_dev_get(m, devs[i], &dev) && !dev.flags &&
 		    (!memo || (memo_slot(&detached, devs[i], &fresh), fresh)))
-			pp_tc_detach(devs[i]);
+			dev_release(d, devs[i]);
 		pr_info("network %s removed\n", name);
 	}
 	memo_free(&detached);		/* also what a failed memo_init allocated */

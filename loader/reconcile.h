@@ -56,6 +56,18 @@ struct pp_daemon {
 	 * created again gets a new one), open addressing, at most half full */
 	__u32 *quiet;
 	size_t quiet_cap, quiet_n;
+	/* service ports a killed daemon left without a name: removed at the
+	 * first full reconcile (loader/reconcile.c, remove_orphans) */
+	bool orphans_swept;
+	/*
+	 * What a full reconcile leaves in place although the configuration
+	 * does not name it: the API's objects kept from a damaged state file
+	 * (loader/api.c).  Asked before a stale name goes (map PPM_NAMES, a
+	 * pp_name_key and pp_name_val) and before a stale entry of a services
+	 * table or an allowed pair's pp_fdb entry goes.  NULL: nothing kept.
+	 */
+	bool (*keep)(void *arg, enum pp_map_id map, const void *key, const void *val);
+	void *keep_arg;
 };
 
 /* Load the programs, adopt what is pinned.  Returns 0 or -errno. */

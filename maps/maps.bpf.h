@@ -267,4 +267,17 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } PP_MAP_NAMES SEC(".maps");
 
+/*
+ * Control plane only: the layout identity of every map pinned here
+ * (include/polyport.h struct pp_layout, maps/layout.h).  Not read by the
+ * programs; in every object so that it is pinned with the maps it describes.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PP_LAYOUTS_MAX);
+	__type(key, __u32);			/* enum pp_map_id */
+	__type(value, struct pp_layout);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} PP_MAP_LAYOUTS SEC(".maps");
+
 #endif /* PP_MAPS_BPF_H */

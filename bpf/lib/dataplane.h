@@ -37,6 +37,21 @@
 #include "dhcp.h"
 #include "rules.h"
 
+/*
+ * The test builds of make variant (-DPP_UPGRADE_VARIANT=N) run another
+ * program, with the same rules: one more instruction, which gives it another
+ * tag, so that an upgrade between them replaces the programs on every hook
+ * (tests/e2e/upgrade.sh).  Nothing in other builds.
+ */
+#ifdef PP_UPGRADE_VARIANT
+#define PP_VARIANT_MARK() do {						\
+	__u32 _v = PP_UPGRADE_VARIANT;					\
+	asm volatile("" : "+r"(_v));					\
+} while (0)
+#else
+#define PP_VARIANT_MARK() do { } while (0)
+#endif
+
 /* Internal results: >= 0 a verdict, < 0 a drop reason. */
 #define PP_ERR(reason)		(-1 - (int)(reason))
 #define PP_ERR_REASON(err)	((__u32)(-1 - (err)))

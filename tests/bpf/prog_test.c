@@ -881,7 +881,7 @@ static void snap_take(struct pp_maps *m, struct snap *s)
 			struct pp_drops d;
 
 			if (!pp_map_get_percpu_sum(m, k ? PPM_NET_DROPS : PPM_IPORT_DROPS, i, &d))
-				memcpy(s->drop[k][i], d.reason, sizeof(d.reason));
+				memcpy(s->drop[k][i], d.reason, sizeof(s->drop[k][i]));
 		}
 }
 

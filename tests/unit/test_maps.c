@@ -25,8 +25,9 @@ static void unpin_all(void)
 {
 	char path[512];
 
-	for (int i = 0; i < PPM_COUNT; i++) {
-		snprintf(path, sizeof(path), "%s/%s", pin_root, pp_map_desc[i].name);
+	for (int i = 0; i <= PPM_COUNT; i++) {
+		snprintf(path, sizeof(path), "%s/%s", pin_root,
+			 i < PPM_COUNT ? pp_map_desc[i].name : "pp_layouts");
 		unlink(path);
 	}
 	rmdir(pin_root);

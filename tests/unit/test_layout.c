@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+/*
+ * Map layout identities (maps/layout.h): a change of a key or value type
+ * shows in the hash even when the sizes stay; the migrations accept what
+ * they can carry and nothing else; the records round-trip through a map.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "layout.h"
+#include "tap.skel.h"
+
+/* A BTF with struct NAME { __u16 F1; __u16 F2; __u8 mac[6]; } (offsets as given). */
+static struct btf *mk_btf(const char *f1, const char *f2, int mac_len, __u32 *id)
+{
+	struct btf *b = btf__new_empty();
+	int u16, u8, arr, u32;
+
+	assert_non_null(b);
+	u32 = btf__add_int(b, "unsigned int", 4, 0);
+	u16 = btf__add_int(b, "unsigned short", 2, 0);
+	u8 = btf__add_int(b, "unsigned char", 1, 0);
+	arr = btf__add_array(b, u32, u8, mac_len);
+	*id = btf__add_struct(b, "pp_thing", 4 + mac_len);
+	assert_int_equal(btf__add_field(b, f1, u16, 0, 0), 0);
+	assert_int_equal(btf__add_field(b, f2, u16, 16, 0), 0);
+	assert_int_equal(btf__add_field(b, "mac", arr, 32, 0), 0);
+	return b;
+}
+
+static __u64 hash_of(struct btf *b, __u32 vid, __u32 size)
+{
+	return pp_layout_hash(b, 0, vid, BPF_MAP_TYPE_ARRAY, 0, 4, size);
+}
+
+static void test_same_size_changes_show(void **state)
+{
+	__u32 a_id, b_id, c_id, d_id;
+	struct btf *a = mk_btf("outer_vid", "inner_vid", 6, &a_id);
+	struct btf *b = mk_btf("outer_vid", "inner_vid", 6, &b_id);
+	struct btf *c = mk_btf("inner_vid", "outer_vid", 6, &c_id);	/* swapped: same size */
+	struct btf *d = mk_btf("outer_vid", "inner_vid", 8, &d_id);
+
+	(void)state;
+	assert_true(hash_of(a, a_id, 10) == hash_of(b, b_id, 10));
+	assert_true(hash_of(a, a_id, 10) != hash_of(c, c_id, 10));
+	assert_true(hash_of(a, a_id, 10) != hash_of(d, d_id, 12));
+	/* the map type and flags are part of the layout */
+	assert_true(hash_of(a, a_id, 10) !=
+		    pp_layout_hash(a, 0, a_id, BPF_MAP_TYPE_ARRAY, BPF_F_MMAPABLE, 4, 10));
+	btf__free(a);
+	btf__free(b);
+	btf__free(c);
+	btf__free(d);
+}
+
+/* The real objects: maps whose values have the same size have other identities. */
+static void test_real_maps(void **state)
+{
+	struct tap_bpf *o = tap_bpf__open();
+	struct pp_layout l[PPM_COUNT];
+
+	(void)state;
+	assert_non_null(o);
+	for (int i = 0; i < PPM_COUNT; i++) {
+		struct bpf_map *m = bpf_object__find_map_by_name(o->obj, pp_map_desc[i].name);
+
+		assert_non_null(m);
+		assert_int_equal(pp_layout_of(o->obj, m, i, &l[i]), 0);
+		assert_string_equal(l[i].name, pp_map_desc[i].name);
+		assert_int_equal(l[i].value_size, pp_map_desc[i].value_size);
+		assert_int_equal(l[i].rev, pp_map_layout[i].rev);
+	}
+	/* pp_iports and pp_sports: both 20-byte values under a 4-byte key */
+	assert_int_equal(l[PPM_IPORTS].value_size, l[PPM_SPORTS].value_size);
+	assert_true(l[PPM_IPORTS].hash != l[PPM_SPORTS].hash);
+	/* pp_iport_drops and pp_net_drops: the same layout */
+	assert_true(pp_layout_same(&l[PPM_IPORT_DROPS], &l[PPM_NET_DROPS]));
+	assert_int_equal(l[PPM_IPORT_DROPS].value_size, 8 * PP_DROP_SLOTS);
+	tap_bpf__destroy(o);
+}
+
+static void test_migratable(void **state)
+{
+	struct pp_layout from = { .type = BPF_MAP_TYPE_PERCPU_ARRAY, .key_size = 4,
+				  .value_size = 72 };	/* the 9 reasons of earlier versions */
+	struct pp_layout to = { .type = BPF_MAP_TYPE_PERCPU_ARRAY, .key_size = 4,
+				.value_size = 8 * PP_DROP_SLOTS, .rev = 1 };
+	char why[128];
+
+	(void)state;
+	assert_int_equal(pp_layout_migratable(PPM_IPORT_DROPS, &from, &to, why, sizeof(why)), 0);
+	assert_int_equal(pp_layout_migratable(PPM_NET_DROPS, &to, &from, why, sizeof(why)), 0);
+	from.key_size = 8;
+	assert_int_equal(pp_layout_migratable(PPM_IPORT_DROPS, &from, &to, why, sizeof(why)),
+			 -EOPNOTSUPP);
+	from.key_size = 4;
+	from.type = BPF_MAP_TYPE_ARRAY;
+	assert_int_equal(pp_layout_migratable(PPM_IPORT_DROPS, &from, &to, why, sizeof(why)),
+			 -EOPNOTSUPP);
+	/* a map without migration: refused, and why */
+	assert_int_equal(pp_layout_migratable(PPM_SPORTS, &from, &to, why, sizeof(why)),
+			 -EOPNOTSUPP);
+	assert_non_null(strstr(why, "no migration"));
+	/* pp_nets: revisions 1 and 2 of one type, nothing else */
+	to = (struct pp_layout){ .type = BPF_MAP_TYPE_ARRAY, .key_size = 4, .value_size = 12,
+				 .hash = 42, .rev = 1 };
+	from = to;
+	from.rev = 2;
+	assert_int_equal(pp_layout_migratable(PPM_NETS, &from, &to, why, sizeof(why)), 0);
+	from.hash = 43;
+	assert_int_equal(pp_layout_migratable(PPM_NETS, &from, &to, why, sizeof(why)),
+			 -EOPNOTSUPP);
+}
+
+static void test_records(void **state)
+{
+	struct pp_layout w = { .name = "pp_fdb", .hash = 0x1234, .rev = 3, .type = 1,
+			       .key_size = 12, .value_size = 4 }, r;
+	int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "pp_layouts", 4, sizeof(struct pp_layout),
+				PP_LAYOUTS_MAX, NULL);
+
+	(void)state;
+	if (fd < 0) {
+		skip();		/* needs CAP_BPF */
+		return;
+	}
+	assert_int_equal(pp_layout_get(fd, PPM_FDB, &r), -ENOENT);	/* an empty slot */
+	assert_int_equal(pp_layout_put(fd, PPM_FDB, &w), 0);
+	assert_int_equal(pp_layout_get(fd, PPM_FDB, &r), 0);
+	assert_memory_equal(&r, &w, sizeof(w));
+	assert_true(pp_layout_same(&r, &w));
+	/* a slot naming another map is no record of this one */
+	assert_int_equal(pp_layout_put(fd, PPM_NETS, &w), 0);
+	assert_int_equal(pp_layout_get(fd, PPM_NETS, &r), -ENOENT);
+	close(fd);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_same_size_changes_show),
+		cmocka_unit_test(test_real_maps),
+		cmocka_unit_test(test_migratable),
+		cmocka_unit_test(test_records),
+	};
+
+	libbpf_set_print(NULL);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
