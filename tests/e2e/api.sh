@@ -232,10 +232,13 @@ ip netns exec ppta-g100 ping -c 20 -i 0.01 -W 1 10.1.0.1 >/dev/null
 after=$(rx p100)
 [[ $((after - before)) == 20 ]] && pass "metrics: rx_packets counted exactly the 20 frames sent ($before -> $after)" \
 	|| fail "metrics: rx_packets $before -> $after for 20 frames"
-metrics | grep -q '^polyport_instance_port_status{instance_port="sf1",status="ACTIVE"} 1$' \
+# (read whole first: grep -q closing the pipe early fails curl under pipefail)
+m=$(metrics)
+grep -q '^polyport_instance_port_status{instance_port="sf1",status="ACTIVE"} 1$' <<<"$m" \
 	&& pass "metrics: instance port status gauge" || fail "metrics: status gauge"
-metrics | grep -q '^polyport_drops_total{instance_port="sf1",reason="spoofed"} [0-9]' \
-	&& pass "metrics: drops by reason" || fail "metrics: drops"
+grep -q '^polyport_drops_total{instance_port="sf1",reason="spoofed"} [0-9]' <<<"$m" \
+	&& pass "metrics: drops by reason" \
+	|| fail "metrics: drops: $(grep '^polyport_drops_total{instance_port="sf1"' <<<"$m" | head -3)"
 
 # ---- robustness -----------------------------------------------------------------------------
 # A client that disconnects mid-request, and a slow one, while 100 others are served.
