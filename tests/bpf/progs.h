@@ -24,6 +24,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "dataplane.h"
+#include "layout.h"
 #include "test_log.h"
 #include "tap_test.skel.h"
 #include "netdev_test.skel.h"
@@ -95,6 +96,8 @@ static inline void progs_cleanup(struct progs *p, const char *pin_root)
 		snprintf(path, sizeof(path), "%s/%s", pin_root, pp_map_desc[i].name);
 		unlink(path);
 	}
+	snprintf(path, sizeof(path), "%s/%s", pin_root, PP_LAYOUTS_PIN);
+	unlink(path);
 	rmdir(pin_root);
 }
 
