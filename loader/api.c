@@ -1896,6 +1896,7 @@ static char *metrics_text(struct pp_api *a)
 			"Malformed DHCP requests dropped.",
 			"Frames dropped by port security (spoofed sources, rogue DHCP servers and "
 			"routers, malformed IPv6).",
+			"Frames dropped by the service port's stateless rules.",
 		};
 
 		for (int x = 0; x < PP_SVC_STAT_COUNT; x++) {

@@ -281,9 +281,11 @@ LAST_COUNTERS=$(counters)
 [[ ! -e $PIN/pp_layouts ]] && pass "previous main: its pins carry no layout records" ||
 	fail "previous main: pp_layouts exists"
 upgrade "upgrade from the previous main" "$A" "pp_iport_drops, pp_net_drops"
-bpftool map dump pinned "$PIN/pp_layouts" 2>/dev/null | grep -q '"name": "pp_iport_drops"' &&
+# (read whole first: grep -q closing the pipe early fails bpftool under pipefail)
+dump=$(bpftool map dump pinned "$PIN/pp_layouts" 2>&1)
+grep -q '"name": "pp_iport_drops"' <<<"$dump" &&
 	pass "layouts: every map's layout is recorded in pp_layouts (bpftool shows the fields)" ||
-	fail "layouts: pp_layouts: $(bpftool map dump pinned "$PIN/pp_layouts" 2>&1 | head -5)"
+	fail "layouts: pp_layouts: $(head -5 <<<"$dump")"
 
 # ---- A <-> B --------------------------------------------------------------------------------------
 MAPS_AB="pp_nets, pp_iport_drops, pp_net_drops"

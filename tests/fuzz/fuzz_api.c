@@ -38,6 +38,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <string.h>
 #include <unistd.h>
@@ -345,28 +346,73 @@ static void files_reset(void)
 	files_changed = 0;
 }
 
+/* base (state/ and bindings.d/ with their files) gone, whatever is left of it. */
+static void remove_tree(const char *base)
+{
+	static const char *const subs[] = { "state", "bindings.d" };
+
+	for (unsigned i = 0; i < 2; i++) {
+		char path[320];
+		struct dirent *e;
+		DIR *dir;
+
+		snprintf(path, sizeof(path), "%s/%s", base, subs[i]);
+		dir = opendir(path);
+		while (dir && (e = readdir(dir)))
+			if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+				unlinkat(dirfd(dir), e->d_name, 0);
+		if (dir)
+			closedir(dir);
+		rmdir(path);
+	}
+	rmdir(base);
+}
+
 static void remove_dirs(void)
 {
-	dir_clear(state_dir);
-	dir_clear(config_dir);
-	rmdir(state_dir);
-	rmdir(config_dir);
-	rmdir(base_dir);
+	remove_tree(base_dir);
+}
+
+/*
+ * The directories of runs that could not remove theirs (make fuzz's jobs end
+ * by a signal at their time limit, and a crash ends one): named by pid,
+ * removed once that process is gone.
+ */
+static void remove_stale_dirs(const char *parent)
+{
+	DIR *dir = opendir(parent);
+	struct dirent *e;
+
+	while (dir && (e = readdir(dir))) {
+		char path[300];
+		int pid, n = 0;
+
+		if (sscanf(e->d_name, "pp-fuzz-api-%d%n", &pid, &n) != 1 || e->d_name[n] ||
+		    pid <= 0 || !kill(pid, 0) || errno != ESRCH)
+			continue;	/* not one of ours, or its process lives */
+		snprintf(path, sizeof(path), "%s/%s", parent, e->d_name);
+		remove_tree(path);
+	}
+	if (dir)
+		closedir(dir);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
+	const char *parent = "/dev/shm";
+
 	(void)argc;
 	(void)argv;
 	show = getenv("PP_FUZZ_LOG") != NULL;
-	snprintf(base_dir, sizeof(base_dir), "/dev/shm/pp-fuzz-api-XXXXXX");
-	if (!mkdtemp(base_dir)) {
-		snprintf(base_dir, sizeof(base_dir), "/tmp/pp-fuzz-api-XXXXXX");
-		FUZZ_CHECK(mkdtemp(base_dir), "a directory: %s", strerror(errno));
-	}
+	if (access(parent, W_OK))
+		parent = "/tmp";
+	remove_stale_dirs(parent);
+	snprintf(base_dir, sizeof(base_dir), "%s/pp-fuzz-api-%d", parent, (int)getpid());
+	FUZZ_CHECK(!mkdir(base_dir, 0700) || errno == EEXIST, "%s: %s", base_dir, strerror(errno));
 	snprintf(state_dir, sizeof(state_dir), "%s/state", base_dir);
 	snprintf(config_dir, sizeof(config_dir), "%s/bindings.d", base_dir);
-	FUZZ_CHECK(!mkdir(state_dir, 0700) && !mkdir(config_dir, 0700), "%s: %s", base_dir,
+	FUZZ_CHECK((!mkdir(state_dir, 0700) || errno == EEXIST) &&
+		   (!mkdir(config_dir, 0700) || errno == EEXIST), "%s: %s", base_dir,
 		   strerror(errno));
 	atexit(remove_dirs);
 	files_reset();
