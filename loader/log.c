@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <syslog.h>
 #include <time.h>
 #include "log.h"
@@ -29,4 +32,29 @@ void pp_log(enum pp_log_level level, const char *fmt, ...)
 		vfprintf(stderr, fmt, ap);
 	}
 	va_end(ap);
+}
+
+/*
+ * Tests only: PP_CRASH_AT=POINT[:N] kills the daemon with SIGKILL the Nth
+ * time (default 1) it passes the named point (reconcile.c, upgrade.c name
+ * theirs).  Unset: nothing happens.
+ */
+void pp_crash_point(const char *point)
+{
+	static const char *at;
+	static size_t len;
+	static long left = -1;		/* -1: PP_CRASH_AT not read yet */
+
+	if (left < 0) {
+		const char *n;
+
+		at = getenv("PP_CRASH_AT");
+		n = at ? strchr(at, ':') : NULL;
+		len = at ? (n ? (size_t)(n - at) : strlen(at)) : 0;
+		left = !at || !*at ? 0 : n ? strtol(n + 1, NULL, 10) : 1;
+		if (left < 0)
+			left = 0;
+	}
+	if (left > 0 && strlen(point) == len && !strncmp(point, at, len) && !--left)
+		raise(SIGKILL);
 }

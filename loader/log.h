@@ -17,4 +17,7 @@ void pp_log(enum pp_log_level level, const char *fmt, ...)
 #define pr_info(...)	pp_log(PP_LOG_INFO, __VA_ARGS__)
 #define pr_debug(...)	pp_log(PP_LOG_DEBUG, __VA_ARGS__)
 
+/* Tests only: die by SIGKILL here when PP_CRASH_AT names this point (log.c). */
+void pp_crash_point(const char *point);
+
 #endif

@@ -269,25 +269,6 @@ static bool kept_name(const struct pp_daemon *d, __u32 kind, const char *name, _
  * that a test can stop it exactly between two writes that must survive
  * apart.  The points are named where they are.  Unset: nothing happens.
  */
-static void crash_point(const char *point)
-{
-	static const char *at;
-	static size_t len;
-	static long left = -1;		/* -1: PP_CRASH_AT not read yet */
-
-	if (left < 0) {
-		const char *n;
-
-		at = getenv("PP_CRASH_AT");
-		n = at ? strchr(at, ':') : NULL;
-		len = at ? (n ? (size_t)(n - at) : strlen(at)) : 0;
-		left = !at || !*at ? 0 : n ? strtol(n + 1, NULL, 10) : 1;
-		if (left < 0)
-			left = 0;
-	}
-	if (left > 0 && strlen(point) == len && !strncmp(point, at, len) && !--left)
-		raise(SIGKILL);
-}
 
 /* ---- per-device memo: ifindex -> a value, for one reconcile pass ----------- */
 
@@ -700,10 +681,10 @@ static int reconcile_sports(struct pp_daemon *d, const struct pp_config *cfg)
 				continue;
 			}
 			names_set(d->names, PP_NAME_SPORT, c->name, id);
-			crash_point("sport-renamed");	/* the name names the new id, still empty */
+			pp_crash_point("sport-renamed");	/* the name names the new id, still empty */
 		} else if (!id) {
 			id = name_assign(d, PP_NAME_SPORT, c->name);
-			crash_point("sport-named");	/* a new name, its id still empty */
+			pp_crash_point("sport-named");	/* a new name, its id still empty */
 		}
 		st->id = id;
 		err = id ? pp_dp_sport_install(m, id, &want) : -ENOSPC;
@@ -716,7 +697,7 @@ static int reconcile_sports(struct pp_daemon *d, const struct pp_config *cfg)
 				names_set(d->names, PP_NAME_SPORT, c->name, old);
 			st->id = old;
 		} else if (!err && old) {
-			crash_point("sport-replaced");	/* the new id in, the old one too */
+			pp_crash_point("sport-replaced");	/* the new id in, the old one too */
 			err = pp_dp_sport_remove(m, old);
 		}
 		if (err)
@@ -1337,7 +1318,7 @@ static int remove_stale(struct pp_daemon *d, const struct pp_config *cfg)
 		if (pp_config_find_sport(cfg, name) || kept_name(d, PP_NAME_SPORT, name, id))
 			continue;
 		if (pp_dp_sport_remove(m, id) ||
-		    (crash_point("sport-removed"), name_release(d, PP_NAME_SPORT, name)))
+		    (pp_crash_point("sport-removed"), name_release(d, PP_NAME_SPORT, name)))
 			pr_warn("service port %s (id %u): removal failed\n", name, id);
 		else
 			pr_info("service port %s removed\n", name);

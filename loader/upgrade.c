@@ -40,25 +40,6 @@ static double now_ms(void)
  * upgrade-swap, upgrade-hook (after each swapped hook), upgrade-fold,
  * upgrade-folded (after each folded entry), upgrade-rename, upgrade-back.
  */
-static void crash_point(const char *point)
-{
-	static long left = -1;
-	static const char *at;
-	static size_t len;
-
-	if (left < 0) {
-		const char *n;
-
-		at = getenv("PP_CRASH_AT");
-		n = at ? strchr(at, ':') : NULL;
-		len = at ? (n ? (size_t)(n - at) : strlen(at)) : 0;
-		left = !at || !*at ? 0 : n ? strtol(n + 1, NULL, 10) : 1;
-		if (left < 0)
-			left = 0;
-	}
-	if (left > 0 && strlen(point) == len && !strncmp(point, at, len) && !--left)
-		raise(SIGKILL);
-}
 
 static void say(char *buf, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -460,7 +441,7 @@ static int swap_hooks(struct pp_dataplane *dp, struct pp_upgrade_report *r)
 					pass ? "XDP" : "TC", strerror(-err));
 			t1 = now_ms();
 			r->hooks++;
-			crash_point("upgrade-hook");
+			pp_crash_point("upgrade-hook");
 		}
 	}
 	r->side_by_side_ms = t1 - t0;
@@ -572,7 +553,7 @@ static int fold_one(const struct raw_map *m, const void *key, const void *val, v
 			f->skipped++;
 		else if (ret == 0)
 			f->n++;
-		crash_point("upgrade-folded");
+		pp_crash_point("upgrade-folded");
 	}
 	return 0;
 }
@@ -735,7 +716,7 @@ static int forward(const char *root, struct pp_dataplane *dp, const char *step,
 			err = journal_write(root, "fold", mask, to);
 		if (err)
 			return err;
-		crash_point("upgrade-fold");
+		pp_crash_point("upgrade-fold");
 		step = "fold";
 	}
 	if (!strcmp(step, "fold")) {
@@ -746,7 +727,7 @@ static int forward(const char *root, struct pp_dataplane *dp, const char *step,
 			err = journal_write(root, "rename", mask, to);
 		if (err)
 			return err;
-		crash_point("upgrade-rename");
+		pp_crash_point("upgrade-rename");
 		step = "rename";
 	}
 	if (strcmp(step, "rename"))
@@ -783,7 +764,7 @@ static int backward(const char *root, const struct pp_map_sizes *s, const char *
 			err = journal_write(root, "back", j->mask, j->to);
 		if (err)
 			return err;
-		crash_point("upgrade-back");
+		pp_crash_point("upgrade-back");
 	}
 	err = fold_all(root, j->mask, true);
 	return err ? err : next_remove(root);
@@ -941,7 +922,7 @@ int pp_upgrade_run(const char *pin_root, const struct pp_map_sizes *s,
 		say(why, why_len, "upgrade journal: %s", strerror(-err));
 		return err;
 	}
-	crash_point("upgrade-prepare");
+	pp_crash_point("upgrade-prepare");
 	err = pp_dp_open_ex(&dp, pin_root, s, mask);
 	if (err) {
 		say(why, why_len, "loading this polyportd's programs on new maps: %s", strerror(-err));
@@ -960,7 +941,7 @@ int pp_upgrade_run(const char *pin_root, const struct pp_map_sizes *s,
 	r->prepare_ms = now_ms() - t0;
 	err = journal_write(pin_root, "swap", mask, want);
 	if (!err) {
-		crash_point("upgrade-swap");
+		pp_crash_point("upgrade-swap");
 		err = forward(pin_root, &dp, "swap", mask, want, r);
 	}
 	pp_dp_close(&dp);
