@@ -1483,8 +1483,7 @@ static json_object *iport_json(struct pp_api *a, uint32_t i)
 		const struct pp_obj_status *st = &a->d->iport_st[i];
 		json_object *so = json_object_object_get(o, "status");
 
-		json_object_object_add(so, "effective-mode", json_object_new_string(
-			st->mode == PP_XDP_MODE_XDP ? "xdp" : st->mode == PP_XDP_MODE_TC ? "tc" : "-"));
+		json_object_object_add(so, "effective-mode", json_object_new_string(pp_mode_name(st->mode)));
 		if (st->mode_reason[0])
 			json_object_object_add(so, "mode-reason",
 					       json_object_new_string(st->mode_reason));

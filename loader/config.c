@@ -273,19 +273,6 @@ void pp_gateway_mac(const char *net_name, uint8_t mac[PP_ETH_ALEN])
 		mac[i] = (uint8_t)(h >> (8 * i));
 }
 
-const char *pp_mode_name(enum pp_iport_mode mode)
-{
-	switch (mode) {
-	case PP_MODE_AUTO:
-		return "auto";
-	case PP_MODE_TC:
-		return "tc";
-	case PP_MODE_XDP:
-		return "xdp";
-	}
-	return "?";
-}
-
 const char *pp_match_name(enum pp_match kind)
 {
 	switch (kind) {
@@ -2483,7 +2470,7 @@ static void h_ip_mode(struct ld *ld, void *obj, const struct ynode *k,
 {
 	static const struct {
 		const char *name;
-		enum pp_iport_mode mode;
+		enum pp_mode mode;
 	} modes[] = {
 		{ "auto", PP_MODE_AUTO },
 		{ "tc", PP_MODE_TC },

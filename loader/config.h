@@ -53,6 +53,7 @@
 #include <stdio.h>
 
 #include "polyport.h"
+#include "mode.h"
 
 /* Names of networks, instance ports and service ports: 1-31 characters of
  * [A-Za-z0-9._-], the first one a letter or digit. */
@@ -127,11 +128,6 @@ struct pp_loc {
 	uint32_t col;		/* 1-based */
 };
 
-enum pp_iport_mode {
-	PP_MODE_AUTO = 0,	/* XDP where it is safe, else TC */
-	PP_MODE_TC,
-	PP_MODE_XDP,
-};
 
 /* Match kinds: enum pp_match of include/polyport.h (the ABI). */
 
@@ -172,7 +168,7 @@ struct pp_cfg_iport {
 	char device[PP_IFNAME_MAX + 1];	/* the VM's tap */
 	uint8_t mac[PP_ETH_ALEN];
 	uint32_t mtu;			/* default PP_MTU_DEFAULT */
-	enum pp_iport_mode mode;	/* default PP_MODE_AUTO */
+	enum pp_mode mode;	/* default PP_MODE_AUTO */
 	/* its service ports: sports[sport_first .. sport_first + sport_count),
 	 * the nested ones first (in order of definition), then the top-level
 	 * ones naming it (in order of definition) */
@@ -386,8 +382,6 @@ pp_config_find_iport_by_device(const struct pp_config *cfg, const char *ifname);
 /* ------------------------------------------------------------------------ */
 /* Helpers shared with the CLI and the API */
 
-/* "auto", "tc", "xdp" */
-const char *pp_mode_name(enum pp_iport_mode mode);
 /* "vlan", "qinq", "untagged", "src-mac" */
 const char *pp_match_name(enum pp_match kind);
 /* lower-case "aa:bb:cc:dd:ee:ff" */

@@ -628,7 +628,7 @@ static int reconcile_iports(struct pp_daemon *d, const struct pp_config *cfg, co
 		err = pp_dp_iport_install(&d->dp.maps, st->id, &v);
 		if (!err && v.ifindex)
 			err = ensure_attached(d, v.ifindex, PP_ROLE_TAP);
-		st->mode = -1;
+		st->mode = PP_MODE_NONE;
 		st->mode_reason[0] = 0;
 		if (!err && v.ifindex) {
 			/* TC is in place: XDP goes on top where the mode says so. */
@@ -636,7 +636,7 @@ static int reconcile_iports(struct pp_daemon *d, const struct pp_config *cfg, co
 						      st->mode_reason, sizeof(st->mode_reason));
 
 			if (xerr) {
-				st->mode = PP_XDP_MODE_TC;
+				st->mode = PP_MODE_TC;
 				snprintf(st->mode_reason, sizeof(st->mode_reason),
 					 "XDP could not be set up (%s): TC", strerror(-xerr));
 			}
@@ -1148,7 +1148,7 @@ static void reconcile_xdp_nets(struct pp_daemon *d, const struct pp_config *cfg,
 		__u32 ifindex = d->net_st[s->network].ifindex;
 		bool fresh;
 
-		if (ifindex && d->iport_st[s->iport].mode == PP_XDP_MODE_XDP)
+		if (ifindex && d->iport_st[s->iport].mode == PP_MODE_XDP)
 			*memo_slot(&want, ifindex, &fresh) = 1;	/* XDP where safe */
 	}
 	for (__u32 i = 0; i < cfg->n_networks; i++) {
@@ -1158,7 +1158,7 @@ static void reconcile_xdp_nets(struct pp_daemon *d, const struct pp_config *cfg,
 
 		if (only && !only[i])
 			continue;
-		st->mode = -1;
+		st->mode = PP_MODE_NONE;
 		st->mode_reason[0] = 0;
 		st->peer_ifindex = 0;
 		st->peer_nsid = -1;
@@ -1175,11 +1175,11 @@ static void reconcile_xdp_nets(struct pp_daemon *d, const struct pp_config *cfg,
 		*f = i;
 		st->peer_ifindex = pp_xdp_net_peer(st->ifindex, &st->peer_nsid);
 		err = pp_xdp_net_apply(&d->dp, st->ifindex,
-				       *memo_slot(&want, st->ifindex, &fresh) ? PP_XDP_MODE_AUTO :
-										PP_XDP_MODE_TC,
+				       *memo_slot(&want, st->ifindex, &fresh) ? PP_MODE_AUTO :
+										PP_MODE_TC,
 				       &st->mode, st->mode_reason, sizeof(st->mode_reason));
 		if (err) {
-			st->mode = PP_XDP_MODE_TC;
+			st->mode = PP_MODE_TC;
 			snprintf(st->mode_reason, sizeof(st->mode_reason),
 				 "XDP could not be set up (%s): TC", strerror(-err));
 		}
@@ -1187,11 +1187,6 @@ static void reconcile_xdp_nets(struct pp_daemon *d, const struct pp_config *cfg,
 out:
 	memo_free(&want);
 	memo_free(&first);
-}
-
-static const char *mode_name(int mode)
-{
-	return mode == PP_XDP_MODE_XDP ? "xdp" : mode == PP_XDP_MODE_TC ? "tc" : "-";
 }
 
 /* Derive service-port and instance-port statuses from their links. */
@@ -1585,7 +1580,7 @@ static json_object *st_json(const struct pp_obj_status *st)
 		json_object_object_add(o, "reason", json_object_new_string(st->reason));
 	json_object_object_add(o, "id", json_object_new_int64(st->id));
 	json_object_object_add(o, "ifindex", json_object_new_int64(st->ifindex));
-	json_object_object_add(o, "effective_mode", json_object_new_string(mode_name(st->mode)));
+	json_object_object_add(o, "effective_mode", json_object_new_string(pp_mode_name(st->mode)));
 	if (st->mode_reason[0])
 		json_object_object_add(o, "mode_reason", json_object_new_string(st->mode_reason));
 	return o;

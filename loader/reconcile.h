@@ -23,7 +23,7 @@ struct pp_obj_status {
 	char reason[96];	/* empty when ACTIVE */
 	__u32 id;		/* network id, slot or service port id; 0 if none */
 	__u32 ifindex;		/* network device or tap; 0 if absent */
-	int mode;		/* effective: PP_XDP_MODE_TC or _XDP (loader/xdp.h); -1 none */
+	enum pp_mode mode;	/* in force: PP_MODE_TC, _XDP or _NONE */
 	char mode_reason[200];	/* why that mode */
 	/* A network device's veth peer, whose offloads decide its XDP: its
 	 * ifindex (0: none) and namespace id (-1: ours), watched for changes. */

@@ -682,14 +682,14 @@ int pp_xdp_tx_refresh(struct pp_maps *m, int ifindex, char *reason, size_t reaso
 
 /* ---- modes ------------------------------------------------------------------------ */
 
-int pp_mode_decide(const char *tap, int ifindex, int want, int *effective, char *reason,
+int pp_mode_decide(const char *tap, int ifindex, enum pp_mode want, enum pp_mode *effective, char *reason,
 		   size_t reason_len)
 {
 	unsigned long fl = 0;
 	int err;
 
-	*effective = PP_XDP_MODE_TC;
-	if (want == PP_XDP_MODE_TC) {
+	*effective = PP_MODE_TC;
+	if (want == PP_MODE_TC) {
 		say(reason, reason_len, "mode tc configured");
 		return 0;
 	}
@@ -698,8 +698,8 @@ int pp_mode_decide(const char *tap, int ifindex, int want, int *effective, char 
 		return 0;
 	}
 	err = tun_flags(tap, &fl);
-	if (want == PP_XDP_MODE_XDP) {
-		*effective = PP_XDP_MODE_XDP;
+	if (want == PP_MODE_XDP) {
+		*effective = PP_MODE_XDP;
 		if (!err && (fl & IFF_VNET_HDR))
 			say(reason, reason_len, "mode xdp configured (the tap has a vnet header: "
 			    "offloaded frames lose their checksum/GSO metadata)");
@@ -717,7 +717,7 @@ int pp_mode_decide(const char *tap, int ifindex, int want, int *effective, char 
 		    "offloaded frames (partial checksums, GSO) need TC");
 		return 0;
 	}
-	*effective = PP_XDP_MODE_XDP;
+	*effective = PP_MODE_XDP;
 	say(reason, reason_len, "auto: the tap has no vnet header: no offload metadata to lose");
 	return 0;
 }
@@ -751,18 +751,18 @@ int pp_mode_decide(const char *tap, int ifindex, int want, int *effective, char 
  * nic: set to the NIC's name when XDP is decided for a NIC whose rx-VLAN
  * offloads must be turned off before XDP is attached, else "".
  */
-static int net_decide(int ifindex, int want, int *effective, char *reason, size_t reason_len,
+static int net_decide(int ifindex, enum pp_mode want, enum pp_mode *effective, char *reason, size_t reason_len,
 		      char nic[IF_NAMESIZE])
 {
-	const char *why = want == PP_XDP_MODE_XDP ? "an instance port on it is configured xdp;"
+	const char *why = want == PP_MODE_XDP ? "an instance port on it is configured xdp;"
 						  : "auto:";
 	struct pp_link l, peer;
 	struct offl o;
 	int err;
 
-	*effective = PP_XDP_MODE_TC;
+	*effective = PP_MODE_TC;
 	nic[0] = 0;
-	if (want == PP_XDP_MODE_TC) {
+	if (want == PP_MODE_TC) {
 		say(reason, reason_len, "no instance port on it wants XDP");
 		return 0;
 	}
@@ -783,7 +783,7 @@ static int net_decide(int ifindex, int want, int *effective, char *reason, size_
 			    "it strips would look untagged to XDP", why, l.name);
 			return 0;
 		}
-		*effective = PP_XDP_MODE_XDP;
+		*effective = PP_MODE_XDP;
 		snprintf(nic, IF_NAMESIZE, "%s", l.name);
 		say(reason, reason_len, "%s %s is a NIC: its frames carry complete checksums; "
 		    "rx-vlan offloads off%s", why, l.name,
@@ -804,13 +804,13 @@ static int net_decide(int ifindex, int want, int *effective, char *reason, size_
 			    "tag may reach XDP as metadata)", why, l.name, peer.name);
 			return 0;
 		}
-		if (want == PP_XDP_MODE_AUTO && o.tx_csum) {
+		if (want == PP_MODE_AUTO && o.tx_csum) {
 			say(reason, reason_len, "auto: veth %s: its peer %s has tx-checksumming on: "
 			    "its frames may carry partial checksums, which need TC", l.name, peer.name);
 			return 0;
 		}
-		*effective = PP_XDP_MODE_XDP;
-		if (want == PP_XDP_MODE_AUTO)
+		*effective = PP_MODE_XDP;
+		if (want == PP_MODE_AUTO)
 			say(reason, reason_len, "auto: veth %s: its peer %s has tx-checksumming off, "
 			    "tx-vlan-offload off", l.name, peer.name);
 		else
@@ -818,13 +818,13 @@ static int net_decide(int ifindex, int want, int *effective, char *reason, size_
 			    l.name, peer.name);
 		return 0;
 	}
-	if (want == PP_XDP_MODE_XDP && !strcmp(l.kind, "tun")) {
-		*effective = PP_XDP_MODE_XDP;
+	if (want == PP_MODE_XDP && !strcmp(l.kind, "tun")) {
+		*effective = PP_MODE_XDP;
 		say(reason, reason_len, "%s %s is a tun/tap device: tags stay in its frames", why,
 		    l.name);
 		return 0;
 	}
-	if (want == PP_XDP_MODE_AUTO)
+	if (want == PP_MODE_AUTO)
 		say(reason, reason_len, "auto: %s is a %s device: XDP gains nothing there", l.name,
 		    l.kind);
 	else
@@ -833,7 +833,7 @@ static int net_decide(int ifindex, int want, int *effective, char *reason, size_
 	return 0;
 }
 
-int pp_net_mode_decide(int ifindex, int want, int *effective, char *reason, size_t reason_len)
+int pp_net_mode_decide(int ifindex, enum pp_mode want, enum pp_mode *effective, char *reason, size_t reason_len)
 {
 	char nic[IF_NAMESIZE];
 
@@ -851,8 +851,8 @@ int pp_xdp_net_peer(int ifindex, int *nsid)
 	return l.link;
 }
 
-int pp_xdp_iport_apply(struct pp_dataplane *dp, int ifindex, const char *tap, int want,
-		       int *effective, char *reason, size_t reason_len)
+int pp_xdp_iport_apply(struct pp_dataplane *dp, int ifindex, const char *tap, enum pp_mode want,
+		       enum pp_mode *effective, char *reason, size_t reason_len)
 {
 	size_t n;
 	int err;
@@ -860,14 +860,14 @@ int pp_xdp_iport_apply(struct pp_dataplane *dp, int ifindex, const char *tap, in
 	err = pp_mode_decide(tap, ifindex, want, effective, reason, reason_len);
 	if (err)
 		return err;
-	if (*effective == PP_XDP_MODE_XDP) {
+	if (*effective == PP_MODE_XDP) {
 		/* Deliveries toward it by XDP first, then its own frames. */
 		err = pp_xdp_tx_set(&dp->maps, ifindex, true);
 		if (!err)
 			err = pp_xdp_attach(dp, ifindex, PP_ROLE_TAP);
 		if (!err)
 			return 0;
-		*effective = PP_XDP_MODE_TC;
+		*effective = PP_MODE_TC;
 		n = reason ? strlen(reason) : 0;
 		if (n < reason_len)
 			say(reason + n, reason_len - n, "; XDP not attached (%s): TC",
@@ -879,7 +879,7 @@ int pp_xdp_iport_apply(struct pp_dataplane *dp, int ifindex, const char *tap, in
 	return err;
 }
 
-int pp_xdp_net_apply(struct pp_dataplane *dp, int ifindex, int want, int *effective,
+int pp_xdp_net_apply(struct pp_dataplane *dp, int ifindex, enum pp_mode want, enum pp_mode *effective,
 		     char *reason, size_t reason_len)
 {
 	char tx[200], nic[IF_NAMESIZE];
@@ -893,28 +893,28 @@ int pp_xdp_net_apply(struct pp_dataplane *dp, int ifindex, int want, int *effect
 	err = net_decide(ifindex, want, effective, reason, reason_len, nic);
 	if (err)
 		return err;
-	if (*effective == PP_XDP_MODE_XDP && nic[0]) {
+	if (*effective == PP_MODE_XDP && nic[0]) {
 		/* Before XDP sees a frame: no tag may be stripped into metadata. */
 		err = dev_offloads(-1, nic, true, &o);
 		if (err || rx_vlan_on(&o)) {
-			*effective = PP_XDP_MODE_TC;
+			*effective = PP_MODE_TC;
 			n = reason ? strlen(reason) : 0;
 			if (n < reason_len)
 				say(reason + n, reason_len - n, "; its rx-vlan offloads could not be "
 				    "turned off (%s): TC", err ? strerror(-err) : "still on");
 		}
 	}
-	if (*effective == PP_XDP_MODE_XDP) {
+	if (*effective == PP_MODE_XDP) {
 		err = pp_xdp_attach(dp, ifindex, PP_ROLE_NET);
 		if (err) {
-			*effective = PP_XDP_MODE_TC;
+			*effective = PP_MODE_TC;
 			n = reason ? strlen(reason) : 0;
 			if (n < reason_len)
 				say(reason + n, reason_len - n, "; XDP not attached (%s): TC",
 				    strerror(-err));
 		}
 	}
-	if (*effective != PP_XDP_MODE_XDP) {
+	if (*effective != PP_MODE_XDP) {
 		err = pp_xdp_detach(ifindex);
 		if (err)
 			return err;

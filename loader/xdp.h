@@ -21,11 +21,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "dataplane.h"
+#include "mode.h"
 
-/* The values of enum pp_iport_mode (loader/config.h). */
-#define PP_XDP_MODE_AUTO	0
-#define PP_XDP_MODE_TC		1
-#define PP_XDP_MODE_XDP		2
 
 /* ---- attach ------------------------------------------------------------------ */
 
@@ -64,13 +61,13 @@ int pp_xdp_tx_refresh(struct pp_maps *m, int ifindex, char *reason, size_t reaso
 /* ---- modes ---------------------------------------------------------------------- */
 
 /*
- * The effective mode (PP_XDP_MODE_TC or PP_XDP_MODE_XDP) of the instance
+ * The effective mode (PP_MODE_TC or PP_MODE_XDP) of the instance
  * port whose tap is tap (ifindex), for the configured mode want, and why.
  * auto picks XDP only when the tap was opened without a vnet header
  * (/sys/class/net/<tap>/tun_flags, IFF_VNET_HDR): with one, the guest's
  * frames may carry partial checksums and GSO, which an XDP redirect drops.
  */
-int pp_mode_decide(const char *tap, int ifindex, int want, int *effective, char *reason,
+int pp_mode_decide(const char *tap, int ifindex, enum pp_mode want, enum pp_mode *effective, char *reason,
 		   size_t reason_len);
 
 /*
@@ -87,7 +84,7 @@ int pp_mode_decide(const char *tap, int ifindex, int want, int *effective, char 
  * tx-checksumming on sends partial checksums, which an XDP redirect would
  * deliver unfinished.
  */
-int pp_net_mode_decide(int ifindex, int want, int *effective, char *reason, size_t reason_len);
+int pp_net_mode_decide(int ifindex, enum pp_mode want, enum pp_mode *effective, char *reason, size_t reason_len);
 
 /*
  * The peer of network device ifindex if it is a veth (0 otherwise), and the
@@ -102,18 +99,18 @@ int pp_xdp_net_peer(int ifindex, int *nsid);
  * XDP cannot be attached the port stays on TC and the reason says so.
  * *effective and reason are what operators are shown.
  */
-int pp_xdp_iport_apply(struct pp_dataplane *dp, int ifindex, const char *tap, int want,
-		       int *effective, char *reason, size_t reason_len);
+int pp_xdp_iport_apply(struct pp_dataplane *dp, int ifindex, const char *tap, enum pp_mode want,
+		       enum pp_mode *effective, char *reason, size_t reason_len);
 
 /*
  * The same for a network device: its pp_xdp_tx entry (pp_xdp_tx_refresh)
  * and XDP on its ingress (pp_net_mode_decide; on a NIC, its rx-vlan
  * offloads are turned off before XDP is attached, and left off).  want is what the instance
- * ports reached through it ask for: PP_XDP_MODE_XDP if one of them is
- * configured xdp, PP_XDP_MODE_AUTO if one is in XDP mode by auto,
- * PP_XDP_MODE_TC otherwise.
+ * ports reached through it ask for: PP_MODE_XDP if one of them is
+ * configured xdp, PP_MODE_AUTO if one is in XDP mode by auto,
+ * PP_MODE_TC otherwise.
  */
-int pp_xdp_net_apply(struct pp_dataplane *dp, int ifindex, int want, int *effective,
+int pp_xdp_net_apply(struct pp_dataplane *dp, int ifindex, enum pp_mode want, enum pp_mode *effective,
 		     char *reason, size_t reason_len);
 
 #endif /* PP_XDP_H */

@@ -51,15 +51,15 @@ static unsigned opt(char **w, int n, const char *key, unsigned def)
 	return def;
 }
 
-static int parse_mode(const char *s)
+static enum pp_mode parse_mode(const char *s)
 {
-	return !strcmp(s, "tc") ? PP_XDP_MODE_TC : !strcmp(s, "xdp") ? PP_XDP_MODE_XDP :
-	       !strcmp(s, "auto") ? PP_XDP_MODE_AUTO : -1;
+	return !strcmp(s, "tc") ? PP_MODE_TC : !strcmp(s, "xdp") ? PP_MODE_XDP :
+	       !strcmp(s, "auto") ? PP_MODE_AUTO : -1;
 }
 
-static const char *mode_name(int mode)
+static const char *mode_name(enum pp_mode mode)
 {
-	return mode == PP_XDP_MODE_XDP ? "xdp" : mode == PP_XDP_MODE_TC ? "tc" : "auto";
+	return mode == PP_MODE_XDP ? "xdp" : mode == PP_MODE_TC ? "tc" : "auto";
 }
 
 /* The XDP commands (loader/xdp.h); 1 if w is not one of them. */
