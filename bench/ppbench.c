@@ -58,7 +58,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "dataplane.h"
-#include "xdp.h"
+#include "xdpmode.h"
 #include "frames.h"
 #include "gen.h"
 #include "bench/gen.skel.h"

@@ -20,7 +20,10 @@
 #include <json-c/json.h>
 #include <microhttpd.h>
 #include "api.h"
-#include "xdp.h"
+#include "reconcile.h"
+#include "services.h"
+#include "util.h"
+#include "xdpmode.h"
 #include "log.h"
 
 enum kind { K_NET, K_IPORT, K_SPORT, K_COUNT };
@@ -488,7 +491,7 @@ static void nview_free(struct nview *nv)
 static int nview_load(const struct pp_api *a, struct nview *nv)
 {
 	memset(nv, 0, sizeof(*nv));
-	if (pp_map_iter(&a->d->dp.maps, PPM_NAMES, nview_add, nv))
+	if (pp_map_iter(pp_daemon_maps(a->d), PPM_NAMES, nview_add, nv))
 		goto fail;
 	nv->by_id = malloc((nv->n + 1) * sizeof(*nv->by_id));
 	if (!nv->by_id)
@@ -589,7 +592,7 @@ static int kept_add(struct pp_api *a, enum kind k, const char *name, __u32 id)
 	snprintf(t[a->nkept[k]].name, sizeof(t->name), "%s", name);
 	t[a->nkept[k]].id = id;
 	if (k == K_SPORT)
-		pp_sport_get(&a->d->dp.maps, id, &t[a->nkept[k]].sp);
+		pp_sport_get(pp_daemon_maps(a->d), id, &t[a->nkept[k]].sp);
 	a->nkept[k]++;
 	return 0;
 }
@@ -1113,11 +1116,11 @@ static void kept_err(struct pp_errors *errs, const struct pp_loc *loc, enum kind
 static int kept_check(struct pp_api *a, const struct pp_config *cfg, struct pp_errors *errs,
 		      const struct line_ref *lines, size_t nlines)
 {
-	const struct pp_maps *m = &a->d->dp.maps;
+	const struct pp_maps *m = pp_daemon_maps(a->d);
 	size_t ni = a->nkept[K_IPORT], nn = a->nkept[K_NET];
 	struct pp_iport *kip;
 	struct pp_net *knet;
-	struct nview nv;
+	struct nview nv = {};
 	int n = 0;
 
 	if (!a->sf.damaged || a->sf.pending || !kept_total(a))
@@ -1125,10 +1128,9 @@ static int kept_check(struct pp_api *a, const struct pp_config *cfg, struct pp_e
 	kip = calloc(ni + 1, sizeof(*kip));
 	knet = calloc(nn + 1, sizeof(*knet));
 	if (!kip || !knet || nview_load(a, &nv)) {
-		free(kip);
-		free(knet);
 		pp_errors_add(errs, PP_API_SOURCE_NAME, 0, 0, "out of memory");
-		return 1;
+		n = 1;
+		goto out;
 	}
 	for (size_t i = 0; i < ni; i++)
 		if (pp_iport_get(m, a->kept[K_IPORT][i].id, &kip[i]))
@@ -1243,6 +1245,7 @@ static int kept_check(struct pp_api *a, const struct pp_config *cfg, struct pp_e
 				 "network \"%s\" is still used by service port \"%s\", " KEPT_FROM,
 				 nt, e->name);
 	}
+out:
 	nview_free(&nv);
 	free(kip);
 	free(knet);
@@ -1271,6 +1274,12 @@ static json_object *sf_json(const struct pp_api *a)
 	return o;
 }
 /* ---- objects as JSON ----------------------------------------------------------------- */
+
+/* The status of the i-th object of kind k of the configuration in force. */
+static const struct pp_obj_status *obj_st(const struct pp_api *a, enum kind k, uint32_t i)
+{
+	return pp_daemon_status(a->d, NAME_KIND(k), i);
+}
 
 static void add_status(json_object *o, const struct pp_obj_status *st)
 {
@@ -1319,7 +1328,7 @@ static json_object *json_ip4(const uint8_t v[4])
 
 static json_object *net_json(struct pp_api *a, uint32_t i)
 {
-	const struct pp_cfg_network *n = &a->d->cfg->networks[i];
+	const struct pp_cfg_network *n = &pp_daemon_config(a->d)->networks[i];
 	json_object *o = json_object_new_object();
 
 	json_object_object_add(o, "name", json_object_new_string(n->name));
@@ -1338,7 +1347,7 @@ static json_object *net_json(struct pp_api *a, uint32_t i)
 		json_object_object_add(o, "gateway", g);
 	}
 	add_meta(a, o, K_NET, n->name);
-	add_status(o, &a->d->net_st[i]);
+	add_status(o, obj_st(a, K_NET, i));
 	return o;
 }
 
@@ -1423,7 +1432,7 @@ static void sport_services_json(const struct pp_config *cfg, const struct pp_cfg
 
 static json_object *sport_json(struct pp_api *a, uint32_t i)
 {
-	const struct pp_config *cfg = a->d->cfg;
+	const struct pp_config *cfg = pp_daemon_config(a->d);
 	const struct pp_cfg_sport *s = &cfg->sports[i];
 	json_object *o = json_object_new_object(), *b = json_object_new_object();
 	char mac[PP_MAC_STRLEN];
@@ -1457,7 +1466,7 @@ static json_object *sport_json(struct pp_api *a, uint32_t i)
 	sport_services_json(cfg, s, b);
 	json_object_object_add(o, "bind", b);
 	add_meta(a, o, K_SPORT, s->name);
-	add_status(o, &a->d->sport_st[i]);
+	add_status(o, obj_st(a, K_SPORT, i));
 	json_object_object_add(json_object_object_get(o, "status"), "mac",
 			       json_object_new_string(mac));
 	return o;
@@ -1468,7 +1477,8 @@ static json_object *kept_json(struct pp_api *a, enum kind k, const struct kept_e
 
 static json_object *iport_json(struct pp_api *a, uint32_t i)
 {
-	const struct pp_cfg_iport *p = &a->d->cfg->iports[i];
+	const struct pp_cfg_iport *p = &pp_daemon_config(a->d)->iports[i];
+	const struct pp_obj_status *st = obj_st(a, K_IPORT, i);
 	json_object *o = json_object_new_object(), *sps = json_object_new_array();
 	struct nview nv;
 
@@ -1478,22 +1488,15 @@ static json_object *iport_json(struct pp_api *a, uint32_t i)
 	json_object_object_add(o, "mtu", json_object_new_int(p->mtu));
 	json_object_object_add(o, "mode", json_object_new_string(pp_mode_name(p->mode)));
 	add_meta(a, o, K_IPORT, p->name);
-	add_status(o, &a->d->iport_st[i]);
-	{
-		const struct pp_obj_status *st = &a->d->iport_st[i];
-		json_object *so = json_object_object_get(o, "status");
-
-		json_object_object_add(so, "effective-mode", json_object_new_string(pp_mode_name(st->mode)));
-		if (st->mode_reason[0])
-			json_object_object_add(so, "mode-reason",
-					       json_object_new_string(st->mode_reason));
-	}
+	add_status(o, st);
+	pp_status_json_mode(json_object_object_get(o, "status"), pp_mode_name(st->mode),
+			    st->mode_reason, false);
 	for (uint32_t s = p->sport_first; s < p->sport_first + p->sport_count; s++)
 		json_object_array_add(sps, sport_json(a, s));
 	/* its service ports kept from a damaged state file, too */
-	if (a->sf.damaged && a->nkept[K_SPORT] && a->d->iport_st[i].id && !nview_load(a, &nv)) {
+	if (a->sf.damaged && a->nkept[K_SPORT] && st->id && !nview_load(a, &nv)) {
 		for (size_t s = 0; s < a->nkept[K_SPORT]; s++)
-			if (a->kept[K_SPORT][s].sp.slot == a->d->iport_st[i].id)
+			if (a->kept[K_SPORT][s].sp.slot == st->id)
 				json_object_array_add(sps, kept_json(a, K_SPORT, &a->kept[K_SPORT][s],
 								     &nv));
 		nview_free(&nv);
@@ -1504,7 +1507,7 @@ static json_object *iport_json(struct pp_api *a, uint32_t i)
 
 static long find_obj(struct pp_api *a, enum kind k, const char *name)
 {
-	const struct pp_config *cfg = a->d->cfg;
+	const struct pp_config *cfg = pp_daemon_config(a->d);
 	const void *p;
 
 	if (!cfg)
@@ -1531,7 +1534,7 @@ static json_object *obj_json(struct pp_api *a, enum kind k, uint32_t i)
 static json_object *kept_json(struct pp_api *a, enum kind k, const struct kept_ent *e,
 			      const struct nview *nv)
 {
-	const struct pp_maps *m = &a->d->dp.maps;
+	const struct pp_maps *m = pp_daemon_maps(a->d);
 	json_object *o = json_object_new_object(), *st = json_object_new_object();
 	char dev[IF_NAMESIZE] = "", mac[PP_MAC_STRLEN];
 
@@ -1591,7 +1594,7 @@ static json_object *kept_json(struct pp_api *a, enum kind k, const struct kept_e
 
 static json_object *list_json(struct pp_api *a, enum kind k)
 {
-	const struct pp_config *cfg = a->d->cfg;
+	const struct pp_config *cfg = pp_daemon_config(a->d);
 	json_object *arr = json_object_new_array();
 	uint32_t n = !cfg ? 0 : k == K_NET ? cfg->n_networks : k == K_IPORT ? cfg->n_iports :
 		     cfg->n_sports;
@@ -1629,7 +1632,7 @@ static json_object *status_json(struct pp_api *a)
 				pp_status_name(PP_ST_DEGRADED)));
 			json_object_object_add(o, "reason", json_object_new_string(a->sf.obj_reason));
 			json_object_object_add(o, "id", json_object_new_int64(e->id));
-			json_object_object_add(o, "effective_mode", json_object_new_string("-"));
+			pp_status_json_mode(o, "-", "", true);
 			json_object_object_add(o, "name", json_object_new_string(e->name));
 			json_object_object_add(o, "kept", json_object_new_boolean(1));
 			if (k == K_NET) {
@@ -1724,16 +1727,16 @@ static void status_diff(struct pp_api *a, json_object *now, const char *kind, co
 
 void pp_api_notify(struct pp_api *a)
 {
-	const struct pp_config *cfg = a->d->cfg;
+	const struct pp_config *cfg = pp_daemon_config(a->d);
 	json_object *now = json_object_new_object();
 	unsigned long long before = a->seq;
 
 	for (uint32_t i = 0; cfg && i < cfg->n_networks; i++)
-		status_diff(a, now, "network", cfg->networks[i].name, &a->d->net_st[i]);
+		status_diff(a, now, "network", cfg->networks[i].name, obj_st(a, K_NET, i));
 	for (uint32_t i = 0; cfg && i < cfg->n_iports; i++)
-		status_diff(a, now, "instance-port", cfg->iports[i].name, &a->d->iport_st[i]);
+		status_diff(a, now, "instance-port", cfg->iports[i].name, obj_st(a, K_IPORT, i));
 	for (uint32_t i = 0; cfg && i < cfg->n_sports; i++)
-		status_diff(a, now, "service-port", cfg->sports[i].name, &a->d->sport_st[i]);
+		status_diff(a, now, "service-port", cfg->sports[i].name, obj_st(a, K_SPORT, i));
 	json_object_put(a->last_status);
 	a->last_status = now;
 	if (a->seq == before)
@@ -1776,18 +1779,19 @@ static int serve_events(struct call *k)
 
 static json_object *stats_json(struct pp_api *a)
 {
-	const struct pp_config *cfg = a->d->cfg;
-	const struct pp_maps *m = &a->d->dp.maps;
+	const struct pp_config *cfg = pp_daemon_config(a->d);
+	const struct pp_maps *m = pp_daemon_maps(a->d);
 	json_object *root = json_object_new_object(), *sps = json_object_new_array(),
 		    *drops = json_object_new_array();
 
 	for (uint32_t i = 0; cfg && i < cfg->n_sports; i++) {
 		const struct pp_cfg_sport *s = &cfg->sports[i];
+		__u32 id = obj_st(a, K_SPORT, i)->id;
 		struct pp_sport_stats st = {};
 		json_object *o = json_object_new_object();
 
-		if (a->d->sport_st[i].id)
-			pp_sport_stats_get(m, a->d->sport_st[i].id, &st);
+		if (id)
+			pp_sport_stats_get(m, id, &st);
 		json_object_object_add(o, "instance-port", json_object_new_string(cfg->iports[s->iport].name));
 		json_object_object_add(o, "service-port", json_object_new_string(s->name));
 		json_object_object_add(o, "network", json_object_new_string(cfg->networks[s->network].name));
@@ -1800,8 +1804,8 @@ static json_object *stats_json(struct pp_api *a)
 			json_object *so = json_object_new_object();
 			const __u64 *v = (const __u64 *)&sv;
 
-			if (a->d->sport_st[i].id)
-				pp_svc_stats_get(m, a->d->sport_st[i].id, &sv);
+			if (id)
+				pp_svc_stats_get(m, id, &sv);
 			for (int x = 0; x < PP_SVC_STAT_COUNT; x++)
 				json_object_object_add(so, pp_svc_stat_names[x],
 						       json_object_new_int64((int64_t)v[x]));
@@ -1816,8 +1820,7 @@ static json_object *stats_json(struct pp_api *a)
 
 				for (uint32_t r = 0; r < n && r < PP_RULES_MAX_BPF; r++)
 					json_object_array_add(arr, json_object_new_int64((int64_t)
-						(a->d->sport_st[i].id ? pp_rule_stat_get(m,
-						 a->d->sport_st[i].id, (__u8)(dir ? PP_DIR_EGRESS :
+						(id ? pp_rule_stat_get(m, id, (__u8)(dir ? PP_DIR_EGRESS :
 						 PP_DIR_INGRESS), (__u16)r) : 0)));
 				json_object_object_add(ro, dir ? "egress" : "ingress", arr);
 			}
@@ -1830,7 +1833,7 @@ static json_object *stats_json(struct pp_api *a)
 
 		for (uint32_t i = 0; i <= n; i++) {
 			const char *name = i < n ? (k ? cfg->networks[i].name : cfg->iports[i].name) : "";
-			__u32 idx = i < n ? (k ? a->d->net_st[i].id : a->d->iport_st[i].id) : 0;
+			__u32 idx = i < n ? obj_st(a, k ? K_NET : K_IPORT, i)->id : 0;
 			struct pp_drops d;
 			json_object *o, *r;
 
@@ -1849,7 +1852,7 @@ static json_object *stats_json(struct pp_api *a)
 	json_object_object_add(root, "service-ports", sps);
 	json_object_object_add(root, "drops", drops);
 	json_object_object_add(root, "map_writes", json_object_new_int64(m->writes));
-	json_object_object_add(root, "reconciles", json_object_new_int64(a->d->reconciles));
+	json_object_object_add(root, "reconciles", json_object_new_int64(pp_daemon_reconciles(a->d)));
 	json_object_object_add(root, "requests", json_object_new_int64(a->requests));
 	return root;
 }
@@ -1862,16 +1865,16 @@ static char *metrics_text(struct pp_api *a)
 		{ "tx_packets", "Frames delivered to the VM on the service port." },
 		{ "tx_bytes", "Bytes delivered to the VM on the service port, tags included." },
 	};
-	const struct pp_config *cfg = a->d->cfg;
-	const struct pp_maps *m = &a->d->dp.maps;
+	const struct pp_config *cfg = pp_daemon_config(a->d);
+	const struct pp_maps *m = pp_daemon_maps(a->d);
 	struct pp_sport_stats *st = calloc(cfg ? cfg->n_sports + 1 : 1, sizeof(*st));
 	struct sbuf b = {};
 
 	if (!st)
 		return NULL;
 	for (uint32_t i = 0; cfg && i < cfg->n_sports; i++)
-		if (a->d->sport_st[i].id)
-			pp_sport_stats_get(m, a->d->sport_st[i].id, &st[i]);
+		if (obj_st(a, K_SPORT, i)->id)
+			pp_sport_stats_get(m, obj_st(a, K_SPORT, i)->id, &st[i]);
 	for (int x = 0; x < 4; x++) {
 		sb_printf(&b, "# HELP polyport_service_port_%s_total %s\n", sp_metrics[x][0],
 			  sp_metrics[x][1]);
@@ -1905,10 +1908,11 @@ static char *metrics_text(struct pp_api *a)
 				  pp_svc_stat_names[x]);
 			for (uint32_t i = 0; cfg && i < cfg->n_sports; i++) {
 				const struct pp_cfg_sport *s = &cfg->sports[i];
+				__u32 id = obj_st(a, K_SPORT, i)->id;
 				struct pp_svc_stats sv = {};
 
-				if (a->d->sport_st[i].id)
-					pp_svc_stats_get(m, a->d->sport_st[i].id, &sv);
+				if (id)
+					pp_svc_stats_get(m, id, &sv);
 				sb_printf(&b, "polyport_service_%s_total{instance_port=\"%s\","
 					  "service_port=\"%s\"} %llu\n", pp_svc_stat_names[x],
 					  cfg->iports[s->iport].name, s->name,
@@ -1920,15 +1924,16 @@ static char *metrics_text(struct pp_api *a)
 	sb_printf(&b, "# TYPE polyport_rule_packets_total counter\n");
 	for (uint32_t i = 0; cfg && i < cfg->n_sports; i++) {
 		const struct pp_cfg_sport *s = &cfg->sports[i];
+		__u32 id = obj_st(a, K_SPORT, i)->id;
 
-		for (int dir = 0; s->security && a->d->sport_st[i].id && dir < 2; dir++)
+		for (int dir = 0; s->security && id && dir < 2; dir++)
 			for (uint32_t r = 0; r < (dir ? s->n_egress : s->n_ingress) &&
 					     r < PP_RULES_MAX_BPF; r++)
 				sb_printf(&b, "polyport_rule_packets_total{instance_port=\"%s\","
 					  "service_port=\"%s\",direction=\"%s\",rule=\"%u\"} %llu\n",
 					  cfg->iports[s->iport].name, s->name,
 					  dir ? "egress" : "ingress", r,
-					  (unsigned long long)pp_rule_stat_get(m, a->d->sport_st[i].id,
+					  (unsigned long long)pp_rule_stat_get(m, id,
 						(__u8)(dir ? PP_DIR_EGRESS : PP_DIR_INGRESS), (__u16)r));
 	}
 	sb_printf(&b, "# HELP polyport_drops_total Frames dropped, by reason.\n");
@@ -1938,7 +1943,7 @@ static char *metrics_text(struct pp_api *a)
 
 		for (uint32_t i = 0; i <= n; i++) {
 			const char *name = i < n ? (k ? cfg->networks[i].name : cfg->iports[i].name) : "";
-			__u32 idx = i < n ? (k ? a->d->net_st[i].id : a->d->iport_st[i].id) : 0;
+			__u32 idx = i < n ? obj_st(a, k ? K_NET : K_IPORT, i)->id : 0;
 			struct pp_drops d;
 
 			if ((i < n && !idx) || (k ? pp_net_drops_get : pp_iport_drops_get)(m, idx, &d))
@@ -1955,14 +1960,15 @@ static char *metrics_text(struct pp_api *a)
 		for (int s = PP_ST_ACTIVE; s <= PP_ST_ERROR; s++)
 			sb_printf(&b, "polyport_instance_port_status{instance_port=\"%s\",status=\"%s\"} %d\n",
 				  cfg->iports[i].name, pp_status_name(s),
-				  a->d->iport_st[i].status == (enum pp_status)s);
+				  obj_st(a, K_IPORT, i)->status == (enum pp_status)s);
 	sb_printf(&b, "# HELP polyport_reconcile_total Reconciles done.\n");
 	sb_printf(&b, "# TYPE polyport_reconcile_total counter\n");
-	sb_printf(&b, "polyport_reconcile_total %lu\n", a->d->reconciles);
+	sb_printf(&b, "polyport_reconcile_total %lu\n", pp_daemon_reconciles(a->d));
 	sb_printf(&b, "# HELP polyport_reconcile_duration_seconds Time spent reconciling.\n");
 	sb_printf(&b, "# TYPE polyport_reconcile_duration_seconds summary\n");
-	sb_printf(&b, "polyport_reconcile_duration_seconds_sum %.6f\n", a->d->total_reconcile_ms / 1e3);
-	sb_printf(&b, "polyport_reconcile_duration_seconds_count %lu\n", a->d->reconciles);
+	sb_printf(&b, "polyport_reconcile_duration_seconds_sum %.6f\n",
+		  pp_daemon_total_reconcile_ms(a->d) / 1e3);
+	sb_printf(&b, "polyport_reconcile_duration_seconds_count %lu\n", pp_daemon_reconciles(a->d));
 	sb_printf(&b, "# HELP polyport_map_writes_total BPF map entries written by the daemon.\n");
 	sb_printf(&b, "# TYPE polyport_map_writes_total counter\n");
 	sb_printf(&b, "polyport_map_writes_total %lu\n", m->writes);
@@ -2244,7 +2250,7 @@ static int apply(struct call *c, json_object *candidate, enum kind k, const char
 	struct pp_api *a = c->a;
 	struct pp_errors errs = PP_ERRORS_INIT;
 	struct pp_config *cfg = NULL;
-	struct rbuf r;
+	struct rbuf r = {};
 	int err;
 
 	if (a->sf.damaged && a->sf.pending) {
@@ -2264,30 +2270,36 @@ static int apply(struct call *c, json_object *candidate, enum kind k, const char
 	err = load_with(a, r.text.s, r.text.len, r.lines, r.nlines, &cfg, &errs);
 	if (err) {
 		reply_invalid(c, &errs, r.lines, r.nlines, k, name, deleting, err);
-		pp_errors_free(&errs);
-		rbuf_free(&r);
-		return -1;
+		goto fail;
 	}
 	err = store_save(a, candidate);
 	if (err) {
-		pp_config_free(cfg);
-		rbuf_free(&r);
 		reply_err(c, 500, "persist", NULL, "saving %s: %s", a->store_path, strerror(-err));
-		return -1;
+		goto fail;
 	}
 	json_object_put(a->store);
 	a->store = candidate;
 	adopt_render(a, &r);
+	/*
+	 * Its error is not a refusal: cfg is in force (validated and saved),
+	 * what could not be programmed is in ERROR with the reason, which the
+	 * answer shows, and the reconcile logged it.
+	 */
 	pp_reconcile(a->d, cfg, false);
 	pp_api_event(a, kinds[k].what, name, deleting ? "deleted" : "updated", NULL, NULL);
 	pp_api_notify(a);
 	return 0;
+fail:
+	pp_config_free(cfg);
+	pp_errors_free(&errs);
+	rbuf_free(&r);
+	return -1;
 }
 
 static json_object *parse_body(struct call *c)
 {
 	struct json_tokener *tok;
-	json_object *o;
+	json_object *o = NULL;
 	enum json_tokener_error jerr;
 	char path[200] = "";
 
@@ -2318,26 +2330,26 @@ static json_object *parse_body(struct call *c)
 			  "malformed JSON at line %zu, column %zu (offset %zu): %s", line,
 			  col, off, jerr == json_tokener_success ? "trailing data" :
 			  json_tokener_error_desc(jerr));
-		json_object_put(o);
-		json_tokener_free(tok);
-		return NULL;
+		goto fail;
 	}
-	json_tokener_free(tok);
 	if (!json_object_is_type(o, json_type_object)) {
-		json_object_put(o);
 		reply_err(c, 400, "malformed", NULL, "the body must be a JSON object");
-		return NULL;
+		goto fail;
 	}
 	/* A NUL cuts every C string made of it: never taken in, wherever it is. */
 	if (json_nul_path(o, path, sizeof(path), 0) || json_text_has_nul(c->body, c->len)) {
-		json_object_put(o);
 		reply_err(c, 422, "invalid", path[0] ? path : NULL,
 			  "%s%s%s holds a NUL character (\\u0000), which no name, address or other "
 			  "value may hold", path[0] ? "\"" : "", path[0] ? path : "an object key",
 			  path[0] ? "\"" : "");
-		return NULL;
+		goto fail;
 	}
+	json_tokener_free(tok);
 	return o;
+fail:
+	json_object_put(o);
+	json_tokener_free(tok);
+	return NULL;
 }
 
 /* A revision in the body (or ?revision=) must match the object's. */
@@ -2394,11 +2406,13 @@ static int handle_change(struct call *c, enum kind k, const char *name, const ch
 {
 	struct pp_api *a = c->a;
 	const char *method = c->method;
-	json_object *body = NULL, *cand = NULL, *objs, *cur, *nobj;
+	json_object *body = NULL, *cand = NULL, *nobj = NULL, *objs, *cur;
 	int post = !strcmp(method, "POST"), del = !strcmp(method, "DELETE"),
 	    patch = !strcmp(method, "PATCH"), put = !strcmp(method, "PUT");
 	char namebuf[PP_NAME_MAX + 1];
 	long long rev;
+	long i;
+	int ret = 0;	/* every answer is in c: reply_*() return 0 */
 
 	if (!post && !del && !patch && !put)
 		return reply_err(c, 405, "method", NULL, "%s is not allowed here", method);
@@ -2416,50 +2430,48 @@ static int handle_change(struct call *c, enum kind k, const char *name, const ch
 
 		if (!json_object_object_get_ex(body, "name", &nv) ||
 		    !json_object_is_type(nv, json_type_string)) {
-			json_object_put(body);
-			return reply_err(c, 422, "invalid", "name", "a \"name\" (string) is required");
+			ret = reply_err(c, 422, "invalid", "name", "a \"name\" (string) is required");
+			goto out;
 		}
 		s = json_object_get_string(nv);
 		if (strlen(s) > PP_NAME_MAX || !pp_name_valid(s, strlen(s))) {
-			json_object_put(body);
-			return reply_err(c, 422, "invalid", "name",
-					 "invalid %s name (1-31 of A-Z a-z 0-9 . _ -, starting "
-					 "with a letter or digit)", kinds[k].what);
+			ret = reply_err(c, 422, "invalid", "name",
+					"invalid %s name (1-31 of A-Z a-z 0-9 . _ -, starting "
+					"with a letter or digit)", kinds[k].what);
+			goto out;
 		}
 		snprintf(namebuf, sizeof(namebuf), "%s", s);
 		name = namebuf;
 	}
 	if (a->sf.damaged && kept_find(a, k, name)) {
-		json_object_put(body);
-		return reply_err(c, 409, post ? "exists" : "kept", post ? "name" : NULL,
-				 "%s \"%s\" %s, " KEPT_FROM " (%s): it stays as it is pinned, "
-				 "read-only, until the file is restored (then SIGHUP) or 'polyportctl "
-				 "state discard' lets it go", kinds[k].what, name,
-				 post ? "already exists" : "is", a->sf.kept_as);
+		ret = reply_err(c, 409, post ? "exists" : "kept", post ? "name" : NULL,
+				"%s \"%s\" %s, " KEPT_FROM " (%s): it stays as it is pinned, "
+				"read-only, until the file is restored (then SIGHUP) or 'polyportctl "
+				"state discard' lets it go", kinds[k].what, name,
+				post ? "already exists" : "is", a->sf.kept_as);
+		goto out;
 	}
 	cur = store_get(a->store, k, name);
 	if (!cur && find_obj(a, k, name) >= 0) {
-		json_object_put(body);
-		return reply_err(c, 409, "read_only", NULL,
-				 "%s \"%s\" is defined in the binding files; change it there",
-				 kinds[k].what, name);
+		ret = reply_err(c, 409, "read_only", NULL,
+				"%s \"%s\" is defined in the binding files; change it there",
+				kinds[k].what, name);
+		goto out;
 	}
 	if (post && cur) {
-		json_object_put(body);
-		return reply_err(c, 409, "exists", "name", "%s \"%s\" already exists",
-				 kinds[k].what, name);
+		ret = reply_err(c, 409, "exists", "name", "%s \"%s\" already exists",
+				kinds[k].what, name);
+		goto out;
 	}
 	if (!post && !cur) {
-		json_object_put(body);
-		return reply_err(c, 404, "not_found", NULL, "no %s \"%s\"", kinds[k].what, name);
+		ret = reply_err(c, 404, "not_found", NULL, "no %s \"%s\"", kinds[k].what, name);
+		goto out;
 	}
-	if (cur && !revision_ok(c, body, cur)) {
-		json_object_put(body);
-		return 0;
-	}
+	if (cur && !revision_ok(c, body, cur))
+		goto out;
 	if (json_object_deep_copy(a->store, &cand, NULL)) {
-		json_object_put(body);
-		return reply_err(c, 500, "internal", NULL, "out of memory");
+		ret = reply_err(c, 500, "internal", NULL, "out of memory");
+		goto out;
 	}
 	objs = store_kind(cand, k);
 	rev = 0;
@@ -2471,7 +2483,6 @@ static int handle_change(struct call *c, enum kind k, const char *name, const ch
 	if (del && !sub) {
 		json_object_object_del(objs, name);
 	} else {
-		nobj = NULL;
 		if (cur && (patch || sub) && json_object_deep_copy(store_get(cand, k, name), &nobj, NULL))
 			nobj = NULL;
 		if (!nobj)
@@ -2479,14 +2490,11 @@ static int handle_change(struct call *c, enum kind k, const char *name, const ch
 		if (sub) {	/* /bind/SERVICE */
 			json_object *bind;
 
-			if (strcmp(sub, "network") && strcmp(sub, "security") &&
-			    strcmp(sub, "responder") && strcmp(sub, "dhcp")) {
-				json_object_put(body);
-				json_object_put(nobj);
-				json_object_put(cand);
-				return reply_err(c, 422, "invalid", "bind",
-						 "unknown service \"%s\" (known: network, security, "
-						 "responder, dhcp)", sub);
+			if (pp_service_find(sub) < 0) {
+				ret = reply_err(c, 422, "invalid", "bind",
+						"unknown service \"%s\" (known: "
+						PP_SERVICE_NAMES_LIST ")", sub);
+				goto out;
 			}
 			if (!json_object_object_get_ex(nobj, "bind", &bind) ||
 			    !json_object_is_type(bind, json_type_object)) {
@@ -2499,37 +2507,38 @@ static int handle_change(struct call *c, enum kind k, const char *name, const ch
 				json_object *v;
 
 				if (!json_object_object_get_ex(body, sub, &v)) {
-					json_object_put(body);
-					json_object_put(nobj);
-					json_object_put(cand);
-					return reply_err(c, 422, "invalid", sub,
-							 "the body must be {\"%s\": ...}", sub);
+					ret = reply_err(c, 422, "invalid", sub,
+							"the body must be {\"%s\": ...}", sub);
+					goto out;
 				}
 				json_object_object_add(bind, sub, json_object_get(v));
 			}
 		} else if (copy_fields(c, k, body, nobj, patch)) {
-			json_object_put(body);
-			json_object_put(nobj);
-			json_object_put(cand);
-			return 0;
+			goto out;	/* answered */
 		}
 		json_object_object_add(nobj, "revision", json_object_new_int64(rev + 1));
 		json_object_object_add(objs, name, nobj);
+		nobj = NULL;	/* cand's */
 	}
 	json_object_put(body);
-	if (apply(c, cand, k, name, del && !sub)) {
-		json_object_put(cand);
-		return 0;
+	body = NULL;
+	if (apply(c, cand, k, name, del && !sub))
+		goto out;	/* answered, not applied */
+	cand = NULL;		/* the store now */
+	if (del && !sub) {
+		ret = reply_text(c, 204, "application/json", "");
+		goto out;
 	}
-	if (del && !sub)
-		return reply_text(c, 204, "application/json", "");
-	{
-		long i = find_obj(a, k, name);
-
-		if (i < 0)
-			return reply_err(c, 500, "internal", NULL, "applied, but not found");
-		return reply_json(c, post ? 201 : 200, obj_json(a, k, i));
-	}
+	i = find_obj(a, k, name);
+	if (i < 0)
+		ret = reply_err(c, 500, "internal", NULL, "applied, but not found");
+	else
+		ret = reply_json(c, post ? 201 : 200, obj_json(a, k, i));
+out:
+	json_object_put(nobj);
+	json_object_put(cand);
+	json_object_put(body);
+	return ret;
 }
 
 /* ---- the state file as a resource ---------------------------------------------------- */
@@ -2540,7 +2549,7 @@ static int state_discard(struct call *c)
 	struct pp_api *a = c->a;
 	struct pp_errors errs = PP_ERRORS_INIT;
 	struct pp_config *cfg = NULL;
-	json_object *root = json_object_new_object(), *rel = json_object_new_object();
+	json_object *root, *rel = json_object_new_object();
 	bool pending = a->sf.pending;
 	int err;
 
@@ -2551,7 +2560,6 @@ static int state_discard(struct call *c)
 		err = store_save(a, a->store);
 		if (err) {
 			a->sf.damaged = true;
-			json_object_put(root);
 			json_object_put(rel);
 			return reply_err(c, 500, "persist", NULL, "saving %s: %s", a->store_path,
 					 strerror(-err));
@@ -2564,11 +2572,12 @@ static int state_discard(struct call *c)
 		pp_api_event(a, "state-file", "api.json", "discarded", NULL, NULL);
 		/* they go now if the configuration loads, else at the next reload that does */
 		if (!pp_api_load_config(a, &cfg, &errs)) {
-			pp_reconcile(a->d, cfg, false);
+			pp_reconcile(a->d, cfg, false);		/* in force, errors or not (apply) */
 			pp_api_notify(a);
 		}
 		pp_errors_free(&errs);
 	}
+	root = json_object_new_object();
 	json_object_object_add(root, STATE_REC, sf_json(a));
 	json_object_object_add(root, "released", rel);
 	return reply_json(c, 200, root);
@@ -2945,23 +2954,24 @@ static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
 }
 /* ---- lifecycle --------------------------------------------------------------------- */
 
-static int mkdir_parent(const char *path)
+/*
+ * The socket's directory, made as pp_mkdir_parent makes it.  Its callers
+ * always saw the error of that directory itself: the components above it
+ * were tried with their errors ignored, so when pp_mkdir_parent stops at one
+ * of them, the directory's own mkdir still decides.
+ */
+static int socket_dir(const char *path)
 {
-	char buf[512], *slash;
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)], *slash;
 
-	snprintf(buf, sizeof(buf), "%s", path);
-	slash = strrchr(buf, '/');
-	if (!slash || slash == buf)
+	if (!pp_mkdir_parent(path, 0755))
+		return 0;
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
 		return 0;
 	*slash = 0;
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = 0;
-		mkdir(buf, 0755);
-		*p = '/';
-	}
-	return mkdir(buf, 0755) && errno != EEXIST ? -errno : 0;
+	return mkdir(dir, 0755) && errno != EEXIST ? -errno : 0;
 }
 
 static int unix_listen(const char *path, const char *group)
@@ -2972,7 +2982,7 @@ static int unix_listen(const char *path, const char *group)
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
 	strcpy(sa.sun_path, path);
-	err = mkdir_parent(path);
+	err = socket_dir(path);
 	if (err)
 		return err;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -3016,8 +3026,7 @@ int pp_api_create(struct pp_api **out, struct pp_daemon *d, const struct pp_api_
 	a->listen_fd = -1;
 	a->ep = a->tfd = -1;
 	snprintf(a->store_path, sizeof(a->store_path), "%s/api.json", o->state_dir);
-	d->keep = keep_entry;
-	d->keep_arg = a;
+	pp_daemon_set_keep(d, keep_entry, a);
 	err = store_read(a->store_path, &a->store, &rec, why, sizeof(why));
 	if (!err && rec) {		/* damaged before: keep on keeping */
 		kept_from_record(a, rec);
@@ -3113,10 +3122,7 @@ void pp_api_destroy(struct pp_api *a)
 		close(a->ep);
 	if (a->tfd >= 0)
 		close(a->tfd);
-	if (a->d->keep_arg == a) {
-		a->d->keep = NULL;
-		a->d->keep_arg = NULL;
-	}
+	pp_daemon_unset_keep(a->d, a);
 	kept_clear(a);
 	if (a->listen_fd >= 0) {
 		close(a->listen_fd);

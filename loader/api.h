@@ -30,7 +30,7 @@
 
 #include <stddef.h>
 #include "config.h"
-#include "reconcile.h"
+#include "daemon.h"
 
 #define PP_API_SOCKET_DEFAULT	"/run/polyport/api.sock"
 #define PP_API_BODY_MAX		(64 * 1024)

@@ -43,6 +43,9 @@
  *
  * The model is plain arrays of fixed-size records (names are NUL-padded
  * char arrays), so two models can be compared record by record.
+ *
+ * The implementation is in loader/config/, one file per job; its
+ * internal.h says which file does what.
  */
 #ifndef POLYPORT_LOADER_CONFIG_H
 #define POLYPORT_LOADER_CONFIG_H

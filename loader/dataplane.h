@@ -7,8 +7,8 @@
  *
  * Functions return 0 or -errno.
  */
-#ifndef PP_DATAPLANE_H
-#define PP_DATAPLANE_H
+#ifndef PP_LOADER_DATAPLANE_H
+#define PP_LOADER_DATAPLANE_H
 
 #include "maps.h"
 
@@ -19,7 +19,7 @@ enum pp_role { PP_ROLE_TAP, PP_ROLE_NET };
 struct pp_dataplane {
 	struct tap_bpf *tap;
 	struct netdev_bpf *netdev;
-	struct tap_xdp_bpf *tap_xdp;		/* the same rules as XDP (loader/xdp.h) */
+	struct tap_xdp_bpf *tap_xdp;		/* the same rules as XDP (loader/xdpmode.h) */
 	struct netdev_xdp_bpf *netdev_xdp;
 	int prog_fd[2];		/* by enum pp_role */
 	int xdp_prog_fd[2];	/* by enum pp_role */
@@ -56,7 +56,7 @@ int pp_obj_set_sizes(struct bpf_object *obj, const struct pp_map_sizes *s);
 int pp_dp_attach(struct pp_dataplane *dp, int ifindex, enum pp_role role);
 /* Remove polyport's TC filter from ifindex; other filters are left alone. */
 int pp_tc_detach(int ifindex);
-/* The program id attached by polyport on ifindex (0 if none). */
+/* The program id attached by polyport on ifindex (0 if none); creates nothing. */
 int pp_tc_query(int ifindex, __u32 *prog_id);
 
 /* ---- ordered writes ------------------------------------------------------ */
@@ -86,51 +86,4 @@ int pp_dp_iport_remove(struct pp_maps *m, __u32 slot);
 int pp_dp_sport_install(struct pp_maps *m, __u32 id, const struct pp_sport *sp);
 int pp_dp_sport_remove(struct pp_maps *m, __u32 id);
 
-/* ---- services ------------------------------------------------------------ */
-
-/* A classless static route handed out by DHCP (option 121). */
-struct pp_dhcp_route_in {
-	__u8 dst[4];
-	__u8 plen;
-	__u8 via[4];
-};
-
-/*
- * Fill a pp_dhcp entry: the port's address, the gateway (server id, router,
- * source), and the options of an OFFER/ACK past type and server id, encoded:
- * lease (51), mask (1, from plen), router (3), DNS (6, if any), MTU (26),
- * classless static routes (121, if any, with 0.0.0.0/0 via the gateway
- * appended), end (255).  Returns 0, or -E2BIG if they do not fit.
- */
-int pp_dhcp_encode(struct pp_dhcp *d, const __u8 yiaddr[4], __u8 plen, const __u8 server[4],
-		   const __u8 server_mac[6], __u32 lease, __u16 mtu, const __u8 (*dns)[4],
-		   unsigned n_dns, const struct pp_dhcp_route_in *routes, unsigned n_routes);
-
-/* A stateless rule as the compiler takes it (first match wins, in order). */
-struct pp_rule_in {
-	__u8  proto;		/* 0 any, 1 icmp, 6 tcp, 17 udp, 58 icmpv6 */
-	__u8  allow;
-	__u8  has_type;		/* ICMP type */
-	__u8  type;
-	__u16 lo, hi;		/* destination port range; 0-0: any */
-	__u8  from_family;	/* 0: any source, 4, 6 */
-	__u8  from_plen;
-	__u8  to_family;	/* 0: any destination, 4, 6 */
-	__u8  to_plen;
-	__u8  from[16];
-	__u8  to[16];
-};
-
-typedef int (*pp_rule_emit_fn)(void *arg, enum pp_map_id id, const void *key, const void *val);
-
-/*
- * Compile the n rules of direction dir of service port sport into the
- * entries of pp_rule_set, pp_rule_addr and pp_rule_l4 (include/polyport.h),
- * handed to emit one by one.  No rules: no entries (the direction allows
- * everything).  Returns 0, -E2BIG (more than PP_RULES_MAX_BPF rules),
- * -ENOMEM or what emit returns.
- */
-int pp_rules_compile(__u32 sport, __u8 dir, const struct pp_rule_in *r, unsigned n,
-		     int default_allow, pp_rule_emit_fn emit, void *arg);
-
-#endif /* PP_DATAPLANE_H */
+#endif /* PP_LOADER_DATAPLANE_H */

@@ -368,10 +368,8 @@ int pp_dump_canonical(const char *pin_root, FILE *out)
 	if (!d)
 		return -ENOMEM;
 	err = pp_maps_open(&d->m, pin_root);
-	if (err) {
-		free(d);
-		return err;
-	}
+	if (err)
+		goto out;
 	d->max[PP_NAME_NET] = d->m.max_entries[PPM_NETS];
 	d->max[PP_NAME_IPORT] = d->m.max_entries[PPM_IPORTS];
 	d->max[PP_NAME_SPORT] = d->m.max_entries[PPM_SPORTS];
@@ -408,6 +406,7 @@ int pp_dump_canonical(const char *pin_root, FILE *out)
 	}
 	free(d->line);
 	pp_maps_close(&d->m);
+out:
 	free(d);
 	return err;
 }

@@ -19,8 +19,9 @@
 #include <bpf/libbpf.h>
 #include <json-c/json.h>
 #include "config.h"
+#include "daemon.h"
 #include "dataplane.h"
-#include "xdp.h"
+#include "xdpmode.h"
 #include "dump.h"
 
 #define API_SOCKET_DEFAULT "/run/polyport/api.sock"
@@ -171,6 +172,12 @@ static json_object *jget(json_object *o, const char *key)
 	return json_object_object_get_ex(o, key, &v) ? v : NULL;
 }
 
+/* A string under its name, or under its deprecated one (an older daemon). */
+static const char *jstr_was(json_object *o, const char *key, const char *old)
+{
+	return jget(o, key) ? jstr(o, key) : jstr(o, old);
+}
+
 static void print_json(json_object *o)
 {
 	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
@@ -209,11 +216,13 @@ static int cmd_status(void)
 	printf("%-20s %-15s %-9s %-5s %s\n", "INSTANCE PORT", "DEVICE", "STATUS", "MODE", "REASON");
 	for (size_t i = 0; ips && i < json_object_array_length(ips); i++) {
 		json_object *ip = json_object_array_get_idx(ips, i), *sps = jget(ip, "service_ports");
+		const char *why = jstr_was(ip, PP_KEY_MODE_REASON, PP_KEY_MODE_REASON_OLD);
 
 		printf("%-20s %-15s %-9s %-5s %s\n", jstr(ip, "name"), jstr(ip, "device"),
-		       jstr(ip, "status"), jstr(ip, "effective_mode"), jstr(ip, "reason"));
-		if (*jstr(ip, "mode_reason"))
-			printf("  mode: %s\n", jstr(ip, "mode_reason"));
+		       jstr(ip, "status"), jstr_was(ip, PP_KEY_EFFECTIVE_MODE, PP_KEY_EFFECTIVE_MODE_OLD),
+		       jstr(ip, "reason"));
+		if (*why)
+			printf("  mode: %s\n", why);
 		for (size_t s = 0; sps && s < json_object_array_length(sps); s++) {
 			json_object *sp = json_object_array_get_idx(sps, s);
 
@@ -226,16 +235,17 @@ static int cmd_status(void)
 	       "REASON");
 	for (size_t i = 0; nets && i < json_object_array_length(nets); i++) {
 		json_object *n = json_object_array_get_idx(nets, i);
+		const char *why = jstr_was(n, PP_KEY_MODE_REASON, PP_KEY_MODE_REASON_OLD);
 		char vlan[8] = "-";
 
 		if (jint(n, "vlan"))
 			snprintf(vlan, sizeof(vlan), "%lld", jint(n, "vlan"));
 		printf("%-20s %-15s %-5s %-6lld %-9s %s\n", jstr(n, "name"), jstr(n, "device"), vlan,
 		       jint(n, "mtu"), jstr(n, "status"), jstr(n, "reason"));
-		/* XDP or TC on its device, and why (isolation first: xdp.c) */
-		if (*jstr(n, "mode_reason"))
-			printf("  mode: %s: %s\n", jstr(n, "effective_mode"),
-			       jstr(n, "mode_reason"));
+		/* XDP or TC on its device, and why (isolation first: xdpmode.c) */
+		if (*why)
+			printf("  mode: %s: %s\n",
+			       jstr_was(n, PP_KEY_EFFECTIVE_MODE, PP_KEY_EFFECTIVE_MODE_OLD), why);
 	}
 	if (*jstr(st, "last_errors"))
 		printf("\nThe last change of the binding files was rejected (the dataplane "

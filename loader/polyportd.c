@@ -23,20 +23,15 @@
 #include <sys/file.h>
 #include <sys/inotify.h>
 #include <sys/signalfd.h>
-#include <sys/stat.h>
-#include <sys/socket.h>
 #include <sys/timerfd.h>
-#include <linux/netlink.h>
-#include <linux/rtnetlink.h>
-#include <netlink/netlink.h>
-#include <netlink/socket.h>
-#include <netlink/msg.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "log.h"
 #include "api.h"
+#include "links.h"
 #include "reconcile.h"
 #include "upgrade.h"
+#include "util.h"
 
 #define DEF_CONFIG	"/etc/polyport/bindings.d"
 #define DEF_STATE	"/var/lib/polyport"
@@ -107,19 +102,11 @@ static int libbpf_log(enum libbpf_print_level l, const char *fmt, va_list ap)
 	return 0;
 }
 
-static int parse_uint(const char *s, unsigned min, unsigned max, unsigned *out)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || !*s || *end || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
+/*
+ * The command line.  Its errors (and --help) go to stderr (stdout) with
+ * stdio: logging is not set up yet.  Everything later logs with pr_*, but
+ * --check, a command whose output is its result (check_only()).
+ */
 static int parse_args(int argc, char **argv)
 {
 	enum { O_CHECK = 256, O_MAXI, O_MAXS, O_MAXN, O_MAXIF, O_GROUP, O_METRICS };
@@ -159,21 +146,21 @@ static int parse_args(int argc, char **argv)
 		case 'v': O.verbose++; break;
 		case O_CHECK: O.check = 1; break;
 		case O_MAXI:
-			if (parse_uint(optarg, 2, 65536, &O.sizes.max_iports))
+			if (pp_parse_uint(optarg, 2, 65536, &O.sizes.max_iports))
 				goto bad;
 			break;
 		case O_MAXS:
-			if (parse_uint(optarg, 2, 1 << 22, &O.sizes.max_sports))
+			if (pp_parse_uint(optarg, 2, 1 << 22, &O.sizes.max_sports))
 				goto bad;
 			O.sizes.max_macs = O.sizes.max_match = O.sizes.max_sports;
 			break;
 		case O_MAXN:
 			/* pp_dst takes 4 KiB per network id: 256 MiB at the most */
-			if (parse_uint(optarg, 2, 1 << 16, &O.sizes.max_nets))
+			if (pp_parse_uint(optarg, 2, 1 << 16, &O.sizes.max_nets))
 				goto bad;
 			break;
 		case O_MAXIF:
-			if (parse_uint(optarg, 16, 1 << 24, &O.sizes.max_ifindex))
+			if (pp_parse_uint(optarg, 16, 1 << 24, &O.sizes.max_ifindex))
 				goto bad;
 			break;
 		case 'h':
@@ -260,17 +247,16 @@ static void reload(const char *why)
 
 		pr_warn("%s: binding files rejected, dataplane unchanged:\n%s", why,
 			text ? text : "(out of memory)\n");
-		free(D.last_errors);
-		D.last_errors = text;
-		D.reload_failures++;
+		pp_daemon_reload_failed(&D, text);
 		pp_errors_free(&errs);
 		if (API)
-			pp_api_event(API, "configuration", O.config, "rejected", "ERROR", D.last_errors);
+			pp_api_event(API, "configuration", O.config, "rejected", "ERROR",
+				     pp_daemon_last_errors(&D));
 		write_status();
 		return;
 	}
-	free(D.last_errors);
-	D.last_errors = NULL;
+	pp_daemon_reload_loaded(&D);
+	/* in force even if a step fails: its objects say why (reconcile.h) */
 	pp_reconcile(&D, cfg, false);
 	/* The dataplane has it all now: say so, then tell API watchers. */
 	pr_info("%s: %u networks, %u instance ports, %u service ports; %.2f ms, %lu map writes\n",
@@ -329,119 +315,21 @@ static void peer_changed(int nsid, int ifindex)
 	}
 }
 
-static int on_link(struct nl_msg *msg, void *arg)
+/* A link event (links.h): which devices to revisit. */
+static void on_link(const struct pp_link_event *e, void *arg)
 {
-	struct nlmsghdr *nlh = nlmsg_hdr(msg);
-	struct nlattr *a;
-
 	(void)arg;
-	if (nlh->nlmsg_type != RTM_NEWLINK && nlh->nlmsg_type != RTM_DELLINK)
-		return NL_OK;
-	a = nlmsg_find_attr(nlh, sizeof(struct ifinfomsg), IFLA_IFNAME);
-	if (a && link_relevant(nla_get_string(a))) {
-		const char *name = nla_get_string(a);
-
-		pr_debug("link %s: %s\n", name,
-			 nlh->nlmsg_type == RTM_NEWLINK ? "new/changed" : "deleted");
-		mark_dirty(name);
-	} else if (nlmsg_datalen(nlh) >= (int)sizeof(struct ifinfomsg)) {
-		peer_changed(-1, ((struct ifinfomsg *)nlmsg_data(nlh))->ifi_index);
-	}
-	return NL_OK;
-}
-
-static struct nl_sock *links_open(void)
-{
-	struct nl_sock *sk = nl_socket_alloc();
-
-	if (!sk)
-		return NULL;
-	nl_socket_disable_seq_check(sk);
-	nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, on_link, NULL);
-	if (nl_connect(sk, NETLINK_ROUTE) || nl_socket_add_membership(sk, RTNLGRP_LINK) ||
-	    nl_socket_set_nonblocking(sk)) {
-		nl_socket_free(sk);
-		return NULL;
-	}
-	nl_socket_set_buffer_size(sk, 4 << 20, 0);
-	return sk;
-}
-
-/*
- * A network device's XDP depends on its veth peer's offloads (loader/xdp.c),
- * and the peer usually lives in another namespace, whose link events the
- * socket above does not get.  This one gets the link events of every
- * namespace that has an id in ours (NETLINK_LISTEN_ALL_NSID), each with that
- * id (a peer's namespace has one: the kernel gives it one when it reports
- * the peer).  An offload change (ethtool -K) is such an event.  Returns the
- * socket, or -1: then a peer's changes are seen at the next full reconcile.
- */
-static int peers_open(void)
-{
-	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
-	int on = 1, grp = RTNLGRP_LINK, sz = 4 << 20;
-
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
-	    setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &grp, sizeof(grp)) ||
-	    setsockopt(fd, SOL_NETLINK, NETLINK_LISTEN_ALL_NSID, &on, sizeof(on))) {
-		pr_warn("rtnetlink: no link events from other namespaces (%s): a veth peer's "
-			"offload changes are seen at the next reload\n", strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
-	return fd;
-}
-
-static void links_apply(void);
-
-static void peers_read(int fd)
-{
-	static char buf[32768];
-	char cbuf[CMSG_SPACE(sizeof(int)) * 4];
-
-	for (;;) {
-		struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
-		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-				     .msg_controllen = sizeof(cbuf) };
-		ssize_t got = recvmsg(fd, &mh, 0);
-		int nsid = -1, len;
-
-		if (got < 0) {
-			if (errno != ENOBUFS)
-				break;
-			links_dirty = 1;	/* lost events: every device again */
-			continue;
-		}
-		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
-			if (c->cmsg_level == SOL_NETLINK && c->cmsg_type == NETLINK_LISTEN_ALL_NSID)
-				memcpy(&nsid, CMSG_DATA(c), sizeof(nsid));
-		if (nsid < 0)
-			continue;	/* our namespace: the link socket has it */
-		len = (int)got;
-		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (unsigned)len);
-		     h = NLMSG_NEXT(h, len))
-			if ((h->nlmsg_type == RTM_NEWLINK || h->nlmsg_type == RTM_DELLINK) &&
-			    h->nlmsg_len >= NLMSG_LENGTH(sizeof(struct ifinfomsg)))
-				peer_changed(nsid, ((struct ifinfomsg *)NLMSG_DATA(h))->ifi_index);
-	}
-	links_apply();
-}
-
-static void links_read(struct nl_sock *sk)
-{
-	int err;
-
-	while ((err = nl_recvmsgs_default(sk)) >= 0)
-		;
-	if (err != -NLE_AGAIN) {
+	if (e->lost) {
 		/* Lost events (buffer overrun): look at every device again. */
-		pr_debug("rtnetlink: %s: full link resync\n", nl_geterror(err));
+		if (e->why)
+			pr_debug("rtnetlink: %s: full link resync\n", e->why);
 		links_dirty = 1;
+	} else if (e->nsid < 0 && e->name && link_relevant(e->name)) {
+		pr_debug("link %s: %s\n", e->name, e->deleted ? "deleted" : "new/changed");
+		mark_dirty(e->name);
+	} else {
+		peer_changed(e->nsid, e->ifindex);
 	}
-	links_apply();
 }
 
 /* Revisit the devices that changed. */
@@ -466,28 +354,22 @@ static void links_apply(void)
 	}
 }
 
-/* ---- main ----------------------------------------------------------------- */
-
-static int mkdir_p(const char *path)
+static bool is_link_fd(const struct pp_link_events *links, int fd)
 {
-	char buf[256];
+	int fds[2], n = pp_link_events_fds(links, fds);
 
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = 0;
-		if (mkdir(buf, 0755) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	return mkdir(buf, 0755) && errno != EEXIST ? -errno : 0;
+	for (int i = 0; i < n; i++)
+		if (fds[i] == fd)
+			return true;
+	return false;
 }
+
+/* ---- main ----------------------------------------------------------------- */
 
 /*
  * Pins of another layout (a previous polyportd): migrate them while the
  * dataplane forwards, or finish an upgrade a crash interrupted
- * (loader/upgrade.h).  Returns 0, or 1 after saying why on stderr.
+ * (loader/upgrade.h).  Returns 0, or 1 after saying why.
  */
 static int start_upgrade(void)
 {
@@ -496,7 +378,7 @@ static int start_upgrade(void)
 	int err = pp_upgrade_run(O.pin_root, &O.sizes, &r, why, sizeof(why));
 
 	if (err) {
-		fprintf(stderr, "polyportd: %s: %s\n", O.pin_root, why[0] ? why : strerror(-err));
+		pr_warn("%s: %s\n", O.pin_root, why[0] ? why : strerror(-err));
 		return 1;
 	}
 	if (r.migrated)
@@ -574,9 +456,9 @@ static void daemonize(void)
 
 int main(int argc, char **argv)
 {
-	int ep, sfd, ifd, tfd, pfd, lock_fd, err;
+	struct pp_link_events *links;
+	int ep, sfd, ifd, tfd, lock_fd, err, lerr;
 	struct epoll_event ev;
-	struct nl_sock *sk;
 	sigset_t mask;
 
 	parse_args(argc, argv);
@@ -588,18 +470,18 @@ int main(int argc, char **argv)
 
 	err = pp_bpffs_prepare(O.pin_root);
 	if (err) {
-		fprintf(stderr, "polyportd: pin root %s: %s\n", O.pin_root, strerror(-err));
+		pr_warn("pin root %s: %s\n", O.pin_root, strerror(-err));
 		return 1;
 	}
 	lock_fd = open(O.pin_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (lock_fd < 0 || flock(lock_fd, LOCK_EX | LOCK_NB)) {
-		fprintf(stderr, "polyportd: %s: %s\n", O.pin_root,
+		pr_warn("%s: %s\n", O.pin_root,
 			errno == EWOULDBLOCK ? "another polyportd holds this pin root" : strerror(errno));
 		return 1;
 	}
-	err = mkdir_p(O.state_dir);
+	err = pp_mkdir_p(O.state_dir, 0755);
 	if (err) {
-		fprintf(stderr, "polyportd: state dir %s: %s\n", O.state_dir, strerror(-err));
+		pr_warn("state dir %s: %s\n", O.state_dir, strerror(-err));
 		return 1;
 	}
 	snprintf(status_path, sizeof(status_path), "%s/status.json", O.state_dir);
@@ -608,7 +490,7 @@ int main(int argc, char **argv)
 		return 1;
 	err = pp_daemon_open(&D, O.pin_root, &O.sizes);
 	if (err) {
-		fprintf(stderr, "polyportd: loading the dataplane under %s: %s%s\n", O.pin_root,
+		pr_warn("loading the dataplane under %s: %s%s\n", O.pin_root,
 			strerror(-err), err == -EINVAL ?
 			" (maps pinned there have other sizes or layout: see --max-*, or "
 			"'polyportctl teardown')" : "");
@@ -627,16 +509,19 @@ int main(int argc, char **argv)
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	ifd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
 	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	sk = links_open();
-	pfd = peers_open();
+	lerr = pp_link_events_open(&links, on_link, NULL);
+	if (!lerr && pp_link_events_peers_err(links))
+		pr_warn("rtnetlink: no link events from other namespaces (%s): a veth peer's "
+			"offload changes are seen at the next reload\n",
+			strerror(-pp_link_events_peers_err(links)));
 	ep = epoll_create1(EPOLL_CLOEXEC);
-	if (sfd < 0 || ifd < 0 || tfd < 0 || !sk || ep < 0) {
-		fprintf(stderr, "polyportd: event setup failed: %s\n", strerror(errno));
+	if (sfd < 0 || ifd < 0 || tfd < 0 || lerr || ep < 0) {
+		pr_warn("event setup failed: %s\n", strerror(lerr ? -lerr : errno));
 		return 1;
 	}
 	if (inotify_add_watch(ifd, O.config, IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM |
 			      IN_DELETE | IN_CREATE | IN_ATTRIB) < 0) {
-		fprintf(stderr, "polyportd: config directory %s: %s\n", O.config, strerror(errno));
+		pr_warn("config directory %s: %s\n", O.config, strerror(errno));
 		return 1;
 	}
 	pr_info("polyportd: pin root %s, config %s, adopted %zu named objects\n", O.pin_root,
@@ -650,7 +535,7 @@ int main(int argc, char **argv)
 		if (!err)
 			err = pp_api_listen(API);
 		if (err) {
-			fprintf(stderr, "polyportd: API on %s%s%s: %s\n", O.api_socket,
+			pr_warn("API on %s%s%s: %s\n", O.api_socket,
 				O.metrics_listen ? " / " : "", O.metrics_listen ? O.metrics_listen : "",
 				err == -EADDRINUSE ? "in use by another process" : strerror(-err));
 			return 1;
@@ -667,15 +552,14 @@ int main(int argc, char **argv)
 	epoll_ctl(ep, EPOLL_CTL_ADD, ifd, &ev);
 	ev.data.fd = tfd;
 	epoll_ctl(ep, EPOLL_CTL_ADD, tfd, &ev);
-	ev.data.fd = nl_socket_get_fd(sk);
-	epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
-	if (pfd >= 0) {
-		ev.data.fd = pfd;
-		epoll_ctl(ep, EPOLL_CTL_ADD, pfd, &ev);
-	}
 	{
-		int fds[2], n = pp_api_fds(API, fds, 2);
+		int fds[2], n = pp_link_events_fds(links, fds);
 
+		for (int i = 0; i < n; i++) {
+			ev.data.fd = fds[i];
+			epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &ev);
+		}
+		n = pp_api_fds(API, fds, 2);
 		for (int i = 0; i < n; i++) {
 			ev.data.fd = fds[i];
 			epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &ev);
@@ -703,7 +587,7 @@ int main(int argc, char **argv)
 					write_status();
 					pp_api_destroy(API);
 					pp_daemon_close(&D);
-					nl_socket_free(sk);
+					pp_link_events_close(links);
 					return 0;
 				}
 			} else if (fd == ifd) {
@@ -720,10 +604,9 @@ int main(int argc, char **argv)
 
 				if (read(tfd, &exp, sizeof(exp)) == sizeof(exp))
 					reload("files changed");
-			} else if (fd == nl_socket_get_fd(sk)) {
-				links_read(sk);
-			} else if (fd == pfd) {
-				peers_read(pfd);
+			} else if (is_link_fd(links, fd)) {
+				pp_link_events_read(links, fd);
+				links_apply();
 			} else {
 				api_ready = 1;
 			}

@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +15,8 @@
 #include "upgrade.h"
 #include "layout.h"
 #include "log.h"
-#include "xdp.h"
+#include "util.h"
+#include "xdpmode.h"
 #include "tap.skel.h"
 #include "fold.skel.h"
 
@@ -40,20 +40,6 @@ static double now_ms(void)
  * upgrade-swap, upgrade-hook (after each swapped hook), upgrade-fold,
  * upgrade-folded (after each folded entry), upgrade-rename, upgrade-back.
  */
-
-static void say(char *buf, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void say(char *buf, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!buf || !len)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf, len, fmt, ap);
-	va_end(ap);
-}
 
 /* pin_root/NAME, pin_root/next/NAME, or (name NULL) pin_root/next */
 static void path_of(char *buf, size_t len, const char *root, bool next, const char *name)
@@ -781,7 +767,7 @@ static int recover(const char *root, const struct pp_map_sizes *s,
 	int err = journal_read(root, &j), lfd;
 
 	if (err) {
-		say(why, why_len, "%s/%s/%s: unreadable upgrade journal (%s)", root, PP_NEXT_DIR,
+		pp_say(why, why_len, "%s/%s/%s: unreadable upgrade journal (%s)", root, PP_NEXT_DIR,
 		    JOURNAL, strerror(-err));
 		return err;
 	}
@@ -800,7 +786,7 @@ static int recover(const char *root, const struct pp_map_sizes *s,
 		return backward(root, s, j.step, &j, r);
 	}
 	if (strcmp(j.step, "swap")) {
-		say(why, why_len, "upgrade journal: unknown step '%s'", j.step);
+		pp_say(why, why_len, "upgrade journal: unknown step '%s'", j.step);
 		return -EINVAL;
 	}
 	path_of(p, sizeof(p), root, false, PP_LAYOUTS_PIN);
@@ -823,7 +809,7 @@ static int recover(const char *root, const struct pp_map_sizes *s,
 		r->recovered = "completed";
 		err = pp_dp_open_ex(&dp, root, s, j.mask);
 		if (err) {
-			say(why, why_len, "completing the interrupted upgrade: loading: %s",
+			pp_say(why, why_len, "completing the interrupted upgrade: loading: %s",
 			    strerror(-err));
 			return err;
 		}
@@ -835,7 +821,7 @@ static int recover(const char *root, const struct pp_map_sizes *s,
 		r->recovered = "rolled back";
 		return backward(root, s, "swap", &j, r);
 	}
-	say(why, why_len, "an upgrade to another version was interrupted while swapping programs "
+	pp_say(why, why_len, "an upgrade to another version was interrupted while swapping programs "
 	    "(%s/%s/%s): start that version to complete it", root, PP_NEXT_DIR, JOURNAL);
 	return -EBUSY;
 }
@@ -854,7 +840,7 @@ int pp_upgrade_run(const char *pin_root, const struct pp_map_sizes *s,
 	memset(r, 0, sizeof(*r));
 	err = layouts_want(want);
 	if (err) {
-		say(why, why_len, "this binary's map layouts: %s", strerror(-err));
+		pp_say(why, why_len, "this binary's map layouts: %s", strerror(-err));
 		return err;
 	}
 	path_of(p, sizeof(p), pin_root, true, JOURNAL);
@@ -863,7 +849,7 @@ int pp_upgrade_run(const char *pin_root, const struct pp_map_sizes *s,
 		err = recover(pin_root, s, want, r, why, why_len);
 		if (err) {
 			if (!why[0])
-				say(why, why_len, "the interrupted upgrade: %s", strerror(-err));
+				pp_say(why, why_len, "the interrupted upgrade: %s", strerror(-err));
 			return err;
 		}
 		pr_warn("upgrade: the interrupted upgrade is %s\n", r->recovered);
@@ -883,7 +869,7 @@ int pp_upgrade_run(const char *pin_root, const struct pp_map_sizes *s,
 		if (err == -ENOENT)
 			continue;	/* created at load */
 		if (err) {
-			say(why, why_len, "%s: %s", p, strerror(-err));
+			pp_say(why, why_len, "%s: %s", p, strerror(-err));
 			goto out;
 		}
 		if (layout_ours(&from[i], rec, &want[i]))
@@ -892,7 +878,7 @@ int pp_upgrade_run(const char *pin_root, const struct pp_map_sizes *s,
 		if (err) {
 			pp_layout_fmt(&from[i], a, sizeof(a));
 			pp_layout_fmt(&want[i], b, sizeof(b));
-			say(why, why_len, "map %s is pinned with layout %s (%u-byte key, %u-byte value%s), "
+			pp_say(why, why_len, "map %s is pinned with layout %s (%u-byte key, %u-byte value%s), "
 			    "this polyportd's is %s (%u, %u): %s; start the polyportd that pinned it, "
 			    "or 'polyportctl teardown'", pp_map_desc[i].name, rec ? a : "unrecorded",
 			    from[i].key_size, from[i].value_size, rec ? "" : ", no record", b,
@@ -914,18 +900,18 @@ int pp_upgrade_run(const char *pin_root, const struct pp_map_sizes *s,
 	path_of(p, sizeof(p), pin_root, true, NULL);
 	if (mkdir(p, 0700) && errno != EEXIST) {
 		err = -errno;
-		say(why, why_len, "%s: %s", p, strerror(-err));
+		pp_say(why, why_len, "%s: %s", p, strerror(-err));
 		return err;
 	}
 	err = journal_write(pin_root, "prepare", mask, want);
 	if (err) {
-		say(why, why_len, "upgrade journal: %s", strerror(-err));
+		pp_say(why, why_len, "upgrade journal: %s", strerror(-err));
 		return err;
 	}
 	pp_crash_point("upgrade-prepare");
 	err = pp_dp_open_ex(&dp, pin_root, s, mask);
 	if (err) {
-		say(why, why_len, "loading this polyportd's programs on new maps: %s", strerror(-err));
+		pp_say(why, why_len, "loading this polyportd's programs on new maps: %s", strerror(-err));
 		next_remove(pin_root);
 		return err;
 	}
@@ -933,7 +919,7 @@ int pp_upgrade_run(const char *pin_root, const struct pp_map_sizes *s,
 		if ((mask & 1ull << i) && pp_map_layout[i].mig == PP_MIG_COPY)
 			err = copy_map(pin_root, i, &from[i], dp.maps.fd[i]);
 	if (err) {
-		say(why, why_len, "copying into the new maps: %s", strerror(-err));
+		pp_say(why, why_len, "copying into the new maps: %s", strerror(-err));
 		pp_dp_close(&dp);
 		next_remove(pin_root);
 		return err;
@@ -947,7 +933,7 @@ int pp_upgrade_run(const char *pin_root, const struct pp_map_sizes *s,
 	pp_dp_close(&dp);
 	r->total_ms = now_ms() - t0;
 	if (err)
-		say(why, why_len, "upgrading (%s): %s; a restart completes it", r->maps,
+		pp_say(why, why_len, "upgrading (%s): %s; a restart completes it", r->maps,
 		    strerror(-err));
 	return err;
 out:

@@ -9,6 +9,8 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -78,6 +80,21 @@ static inline int pp_parse_uint(const char *s, unsigned min, unsigned max, unsig
 		return -EINVAL;
 	*out = v;
 	return 0;
+}
+
+/* printf into buf (len bytes, truncated), if there is a buf: the reasons shown to operators. */
+static inline void pp_say(char *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static inline void pp_say(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!buf || !len)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
 }
 
 #endif /* PP_UTIL_H */

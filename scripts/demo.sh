@@ -12,7 +12,7 @@
 #   polyportd on examples/demo/bindings.d, pinned under /sys/fs/bpf/polyport-demo
 #
 # Usage: scripts/demo.sh [--no-wait] [--real-vm | --light-guest]
-#   (as root; `sudo make run` builds first; --real-vm, the default, boots in
+#   (as root; `make run` builds first; --real-vm, the default, boots in
 #   about 4 s and fetches the guest's Debian packages on its first run)
 # Everything it creates starts with "ppd" and is removed on exit.
 set -uo pipefail

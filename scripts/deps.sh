@@ -7,6 +7,7 @@ set -euo pipefail
 pkgs=(
 	make gcc clang llvm pkg-config
 	libclang-rt-14-dev				# make fuzz: libFuzzer and the sanitizers' runtimes
+	clang-format-14					# make format-check
 	libbpf-dev bpftool libelf-dev zlib1g-dev
 	libnl-3-dev libnl-route-3-dev libyaml-dev libcmocka-dev libjson-c-dev
 	libmicrohttpd-dev libcurl4-openssl-dev curl

@@ -20,6 +20,7 @@ suites=(
 	"unit:config|$B/tests/test_config"
 	"unit:maps|$B/tests/test_maps"
 	"unit:layout|$B/tests/test_layout"
+	"unit:reconcile|$B/tests/test_reconcile"
 	"bpf:prog_test|$B/tests/prog_test"
 	"bpf:corpus|$B/tests/corpus --frames 100000"
 	"fuzz:replay|tests/fuzz/replay.sh"

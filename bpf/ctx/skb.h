@@ -17,8 +17,8 @@
  * in pp_test_log instead of sending clones, and can inject a metadata tag
  * (pp_test_meta), which BPF_PROG_TEST_RUN refuses in ctx_in.
  */
-#ifndef PP_CTX_SKB_H
-#define PP_CTX_SKB_H
+#ifndef PP_BPF_CTX_SKB_H
+#define PP_BPF_CTX_SKB_H
 
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
@@ -37,7 +37,7 @@
 #define CTX_ACT_TO_TC		TC_ACT_OK
 
 #ifdef PP_TEST
-#include "test_log.h"
+#include "../test/test_log.h"
 #endif
 
 static __always_inline void *ctx_data(const struct __sk_buff *ctx)
@@ -193,4 +193,4 @@ static __always_inline int ctx_clone_redirect(struct __sk_buff *ctx, __u32 ifind
 #endif
 }
 
-#endif /* PP_CTX_SKB_H */
+#endif /* PP_BPF_CTX_SKB_H */

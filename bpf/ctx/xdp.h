@@ -23,8 +23,8 @@
  *
  * PP_TEST builds record redirects in pp_test_log, as the TC shim does.
  */
-#ifndef PP_CTX_XDP_H
-#define PP_CTX_XDP_H
+#ifndef PP_BPF_CTX_XDP_H
+#define PP_BPF_CTX_XDP_H
 
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -42,7 +42,7 @@
 /* no CTX_CAN_CLONE: XDP cannot send one copy per service port with its own tags */
 
 #ifdef PP_TEST
-#include "test_log.h"
+#include "../test/test_log.h"
 #endif
 
 static __always_inline void *ctx_data(const struct xdp_md *ctx)
@@ -252,4 +252,4 @@ static __always_inline int ctx_handed_to_tc(int verdict)
 	return verdict == CTX_ACT_TO_TC;
 }
 
-#endif /* PP_CTX_XDP_H */
+#endif /* PP_BPF_CTX_XDP_H */

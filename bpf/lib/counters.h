@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
 /* Per-CPU counters: service-port traffic and drops by reason. */
-#ifndef PP_COUNTERS_H
-#define PP_COUNTERS_H
+#ifndef PP_BPF_COUNTERS_H
+#define PP_BPF_COUNTERS_H
 
 #include "maps.bpf.h"
 
@@ -57,4 +57,4 @@ static __always_inline int pp_drop_net(__u32 net_id, __u32 reason)
 	return CTX_ACT_DROP;
 }
 
-#endif /* PP_COUNTERS_H */
+#endif /* PP_BPF_COUNTERS_H */

@@ -26,8 +26,8 @@
  * That is why a target is chosen (ctx_redirect) before tags are popped or
  * pushed, and why the rx/tx counters move only after that choice.
  */
-#ifndef PP_DATAPLANE_H
-#define PP_DATAPLANE_H
+#ifndef PP_BPF_DATAPLANE_H
+#define PP_BPF_DATAPLANE_H
 
 #include "maps.bpf.h"
 #include "frame.h"
@@ -597,4 +597,4 @@ static __always_inline int pp_from_net(struct __ctx_buff *ctx)
 	return ret < 0 ? pp_drop_net(net_id, PP_ERR_REASON(ret)) : ret;
 }
 
-#endif /* PP_DATAPLANE_H */
+#endif /* PP_BPF_DATAPLANE_H */

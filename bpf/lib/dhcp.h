@@ -31,8 +31,8 @@
  * offload) keeps that state; the light guest and raw-socket clients
  * (udhcpc, dhclient) send complete checksums.
  */
-#ifndef PP_DHCP_H
-#define PP_DHCP_H
+#ifndef PP_BPF_DHCP_H
+#define PP_BPF_DHCP_H
 
 #include <linux/if_ether.h>
 #include <linux/in.h>
@@ -274,4 +274,4 @@ malformed:
 	return PP_RESP_MALFORMED;
 }
 
-#endif /* PP_DHCP_H */
+#endif /* PP_BPF_DHCP_H */

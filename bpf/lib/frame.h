@@ -11,8 +11,8 @@
  * match beyond that.  Parsing stops after three tags: no service port has
  * more than two, so a third one only needs to be seen, not read.
  */
-#ifndef PP_FRAME_H
-#define PP_FRAME_H
+#ifndef PP_BPF_FRAME_H
+#define PP_BPF_FRAME_H
 
 #include <linux/if_ether.h>
 #include "polyport.h"
@@ -205,4 +205,4 @@ static __always_inline int pp_tags_pop_sport(struct __ctx_buff *ctx,
 	return 0;
 }
 
-#endif /* PP_FRAME_H */
+#endif /* PP_BPF_FRAME_H */

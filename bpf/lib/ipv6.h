@@ -15,8 +15,8 @@
  *
  * Every read goes through ctx_load_bytes; the loop has a constant bound.
  */
-#ifndef PP_IPV6_H
-#define PP_IPV6_H
+#ifndef PP_BPF_IPV6_H
+#define PP_BPF_IPV6_H
 
 #define PP_IP6_HLEN	40
 #define PP_IP6_EXT_MAX	6	/* extension headers walked; more is malformed */
@@ -92,4 +92,4 @@ static __always_inline int pp_ip6_upper(struct __ctx_buff *ctx, __u32 l3, __u8 n
 	return -1;
 }
 
-#endif /* PP_IPV6_H */
+#endif /* PP_BPF_IPV6_H */

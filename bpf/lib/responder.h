@@ -30,8 +30,8 @@
  * pp_respond() is a global function: the verifier checks it once, apart
  * from the classifier's paths.
  */
-#ifndef PP_RESPONDER_H
-#define PP_RESPONDER_H
+#ifndef PP_BPF_RESPONDER_H
+#define PP_BPF_RESPONDER_H
 
 #include <linux/if_ether.h>
 #include "maps.bpf.h"
@@ -283,4 +283,4 @@ __noinline int pp_respond(struct __ctx_buff *ctx, __u32 id, __u32 tags)
 	return PP_RESP_NONE;
 }
 
-#endif /* PP_RESPONDER_H */
+#endif /* PP_BPF_RESPONDER_H */

@@ -21,8 +21,8 @@
  * fragment or whole packet too short for its ports or type is dropped
  * (otherwise a "tiny fragment" would carry them past the rules).
  */
-#ifndef PP_RULES_H
-#define PP_RULES_H
+#ifndef PP_BPF_RULES_H
+#define PP_BPF_RULES_H
 
 #include <linux/if_ether.h>
 #include <linux/in.h>
@@ -155,4 +155,4 @@ drop:
 	return -1;
 }
 
-#endif /* PP_RULES_H */
+#endif /* PP_BPF_RULES_H */

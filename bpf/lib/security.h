@@ -30,8 +30,8 @@
  * the loops have constant bounds.  pp_security() is a global function,
  * verified once.
  */
-#ifndef PP_SECURITY_H
-#define PP_SECURITY_H
+#ifndef PP_BPF_SECURITY_H
+#define PP_BPF_SECURITY_H
 
 #include <linux/if_ether.h>
 #include <linux/in.h>
@@ -301,4 +301,4 @@ __noinline int pp_security(struct __ctx_buff *ctx, __u32 id, __u32 tags)
 	return PP_SEC_OK;
 }
 
-#endif /* PP_SECURITY_H */
+#endif /* PP_BPF_SECURITY_H */

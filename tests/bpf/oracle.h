@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <linux/if_ether.h>
 #include <linux/pkt_cls.h>
-#include "xdp.h"
+#include "xdpmode.h"
 #include "progs.h"
 
 #define FRM		4096	/* frames here stay under a page (TC's TEST_RUN limit) */

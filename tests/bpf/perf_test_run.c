@@ -50,7 +50,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "dataplane.h"
-#include "xdp.h"
+#include "xdpmode.h"
 #include "frames.h"
 #include "lookup_bench.skel.h"
 

@@ -6,7 +6,7 @@
  *
  * One table, two contexts.  The programs are the PP_TEST builds of
  * bpf/tap.bpf.c and bpf/netdev.bpf.c, each compiled for TC and for XDP: the
- * same code, with redirects and clones recorded (tests/bpf/test_log.h).
+ * same code, with redirects and clones recorded (bpf/test/test_log.h).
  * - TC: every case with a tag runs twice: all tags in the frame, and the
  *   outermost tag in skb metadata, as the receive path of a tap leaves it
  *   (BPF_PROG_TEST_RUN refuses vlan_tci in ctx_in, so the shim injects it).
@@ -46,9 +46,10 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "dataplane.h"
-#include "test_log.h"
+#include "services.h"
+#include "../../bpf/test/test_log.h"
 #include "frames.h"
-#include "xdp.h"
+#include "xdpmode.h"
 #include "progs.h"
 
 /* ---- topology (ifindexes of bridges in the test's own namespace) ---------- */
@@ -151,6 +152,50 @@ static uint16_t icmp6_csum(const uint8_t *s, const uint8_t *d, const uint8_t *m,
 	return (uint16_t)~sum;
 }
 
+/* After the tags: 0x86dd and an IPv6 header (payload plen, next header nh,
+ * hop limit hlim), the payload zeroed.  Returns where the payload starts. */
+static uint8_t *ip6_hdr(uint8_t *b, uint16_t plen, uint8_t nh, uint8_t hlim, const uint8_t *src,
+			const uint8_t *dst)
+{
+	memset(b, 0, 2 + 40 + plen);
+	b[0] = 0x86;
+	b[1] = 0xdd;
+	b[2] = 0x60;
+	b[6] = plen >> 8;
+	b[7] = plen & 0xff;
+	b[8] = nh;
+	b[9] = hlim;
+	memcpy(b + 10, src, 16);
+	memcpy(b + 26, dst, 16);
+	return b + 42;
+}
+
+/* After the tags: 0x0800 and an IPv4 header (total length tot, protocol
+ * proto, TTL 64, no checksum), the payload zeroed.  Returns the payload. */
+static uint8_t *ip4_hdr(uint8_t *b, uint16_t tot, uint8_t proto, const uint8_t *src,
+			const uint8_t *dst)
+{
+	memset(b, 0, 2 + tot);
+	b[0] = 0x08;
+	b[2] = 0x45;
+	b[4] = tot >> 8;
+	b[5] = tot & 0xff;
+	b[10] = 64;
+	b[11] = proto;
+	memcpy(b + 14, src, 4);
+	memcpy(b + 18, dst, 4);
+	return b + 22;
+}
+
+/* The first two 16-bit words of an L4 header: ports, or ICMP type/code. */
+static void l4_words(uint8_t *l4, uint16_t a, uint16_t b)
+{
+	l4[0] = a >> 8;
+	l4[1] = a & 0xff;
+	l4[2] = b >> 8;
+	l4[3] = b & 0xff;
+}
+
 /* IPv6 + ICMPv6 ND after the tags: 0x86dd, the header, type, flags, target,
  * an optional link-layer option (opt_type 1 source, 2 target; 0 none). */
 static uint32_t nd_raw(uint8_t *b, int type, uint32_t flags, const uint8_t *src,
@@ -158,19 +203,9 @@ static uint32_t nd_raw(uint8_t *b, int type, uint32_t flags, const uint8_t *src,
 		       const uint8_t *opt_mac)
 {
 	uint32_t mlen = 24 + (opt_type ? 8 : 0);
-	uint8_t *m = b + 2 + 40;
+	uint8_t *m = ip6_hdr(b, mlen, 58, hlim, src, dst);
 	uint16_t c;
 
-	memset(b, 0, 2 + 40 + mlen);
-	b[0] = 0x86;
-	b[1] = 0xdd;
-	b[2] = 0x60;
-	b[6] = 0;
-	b[7] = (uint8_t)mlen;
-	b[8] = 58;
-	b[9] = hlim;
-	memcpy(b + 10, src, 16);
-	memcpy(b + 26, dst, 16);
 	m[0] = (uint8_t)type;
 	m[4] = flags >> 24;
 	memcpy(m + 8, target, 16);
@@ -246,37 +281,20 @@ static const uint8_t S6_SPOOF[16] = { 0xfd, 0, 0, 5, [15] = 0x99 };
 static uint32_t ip4_raw(uint8_t *b, const uint8_t *src, const uint8_t *dst, uint16_t sport,
 			uint16_t dport)
 {
-	memset(b, 0, 48);
-	b[0] = 0x08;
-	b[2] = 0x45;
-	b[5] = 46;
-	b[10] = 64;
-	b[11] = 17;
-	memcpy(b + 14, src, 4);
-	memcpy(b + 18, dst, 4);
-	b[22] = sport >> 8;
-	b[23] = sport & 0xff;
-	b[24] = dport >> 8;
-	b[25] = dport & 0xff;
-	b[27] = 26;
+	uint8_t *l4 = ip4_hdr(b, 46, 17, src, dst);
+
+	l4_words(l4, sport, dport);
+	l4[5] = 26;
 	return 48;
 }
 
 /* IPv6 + UDP after the tags: 0x86dd, 40 + 8 + 8 bytes (58). */
 static uint32_t ip6_raw(uint8_t *b, const uint8_t *src, const uint8_t *dst)
 {
-	memset(b, 0, 58);
-	b[0] = 0x86;
-	b[1] = 0xdd;
-	b[2] = 0x60;
-	b[7] = 16;
-	b[8] = 17;
-	b[9] = 64;
-	memcpy(b + 10, src, 16);
-	memcpy(b + 26, dst, 16);
-	b[42] = 0x30;
-	b[44] = 0x30;
-	b[47] = 16;
+	uint8_t *l4 = ip6_hdr(b, 16, 17, 64, src, dst);
+
+	l4_words(l4, 0x3000, 0x3000);
+	l4[5] = 16;
 	return 58;
 }
 
@@ -333,35 +351,13 @@ static const uint8_t R6_PEER[16] = { 0xfd, 0, 0, 7, [15] = 1 };
 static uint32_t ip4_l4_raw(uint8_t *x, uint8_t proto, const uint8_t *src, const uint8_t *dst,
 			   uint16_t a, uint16_t b)
 {
-	memset(x, 0, 42);
-	x[0] = 0x08;
-	x[2] = 0x45;
-	x[5] = 40;
-	x[10] = 64;
-	x[11] = proto;
-	memcpy(x + 14, src, 4);
-	memcpy(x + 18, dst, 4);
-	x[22] = a >> 8;
-	x[23] = a & 0xff;
-	x[24] = b >> 8;
-	x[25] = b & 0xff;
+	l4_words(ip4_hdr(x, 40, proto, src, dst), a, b);
 	return 42;
 }
 
 static uint32_t ip6_tcp_raw(uint8_t *x, const uint8_t *src, const uint8_t *dst, uint16_t dport)
 {
-	memset(x, 0, 62);
-	x[0] = 0x86;
-	x[1] = 0xdd;
-	x[2] = 0x60;
-	x[7] = 20;
-	x[8] = 6;
-	x[9] = 64;
-	memcpy(x + 10, src, 16);
-	memcpy(x + 26, dst, 16);
-	x[42] = 0x9c;
-	x[44] = dport >> 8;
-	x[45] = dport & 0xff;
+	l4_words(ip6_hdr(x, 20, 6, 64, src, dst), 0x9c00, dport);
 	return 62;
 }
 
@@ -1617,14 +1613,7 @@ static uint32_t x6_raw(uint8_t *b, const uint8_t *src, const uint8_t *dst, const
 {
 	uint32_t off = 42, plen;
 
-	memset(b, 0, 42);
-	b[0] = 0x86;
-	b[1] = 0xdd;
-	b[2] = 0x60;
-	b[8] = n ? ext[0] : upper;
-	b[9] = 255;
-	memcpy(b + 10, src, 16);
-	memcpy(b + 26, dst, 16);
+	ip6_hdr(b, 0, n ? ext[0] : upper, 255, src, dst);
 	for (int i = 0; i < n; i++) {
 		uint8_t *h = b + off;
 
@@ -1685,10 +1674,7 @@ static uint32_t x_lla(uint8_t *o, uint8_t type, const uint8_t *mac)
 static uint32_t x_ports(uint8_t *l4, uint16_t sport, uint16_t dport, uint32_t len)
 {
 	memset(l4, 0, len);
-	l4[0] = sport >> 8;
-	l4[1] = sport & 0xff;
-	l4[2] = dport >> 8;
-	l4[3] = dport & 0xff;
+	l4_words(l4, sport, dport);
 	return len;
 }
 

@@ -25,7 +25,7 @@
 #include <bpf/libbpf.h>
 #include "dataplane.h"
 #include "layout.h"
-#include "test_log.h"
+#include "../../bpf/test/test_log.h"
 #include "tap_test.skel.h"
 #include "netdev_test.skel.h"
 #include "tap_xdp_test.skel.h"

@@ -8,35 +8,10 @@
 PPT_NAME=api
 PPT_SCOPE=ppta	# its own names: other suites' cleanup never touches them
 source "$(dirname "$0")/lib.sh"
-need_root
-trap finish EXIT
-cleanup_leftovers
-mount_bpffs
+suite_start
 
-CONF=$WORK/conf STATE=$WORK/state API=$WORK/api.sock
-mkdir -p "$CONF" "$STATE"
+daemon_dirs
 M1=52:54:00:01:00:01 M2=52:54:00:01:00:02
-ctl() { "$B/polyportctl" --api-socket "$API" --pin-root "$PIN" "$@"; }
-# req METHOD PATH [BODY]: prints "CODE BODY" (body on one line)
-req() {
-	local out
-	if [[ $# -ge 3 ]]; then
-		out=$(curl -s --unix-socket "$API" -X "$1" -H 'Content-Type: application/json' \
-			-d "$3" -w '\n%{http_code}' "http://localhost$2")
-	else
-		out=$(curl -s --unix-socket "$API" -X "$1" -w '\n%{http_code}' "http://localhost$2")
-	fi
-	echo "$(tail -1 <<<"$out") $(head -n -1 <<<"$out" | tr -d '\n' | tr -s ' ')"
-}
-# expect NAME CODE PATTERN METHOD PATH [BODY]
-expect() {
-	local name=$1 code=$2 pat=$3 got
-	shift 3
-	got=$(req "$@")
-	if [[ ${got%% *} == "$code" && "$got" =~ $pat ]]; then pass "$name"
-	else fail "$name: got ${got:0:300}"; fi
-}
-ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
 # until_status KIND NAME STATUS: milliseconds until GET shows STATUS (or 9999)
 until_status() {
 	local t0=$(date +%s%N)
@@ -72,23 +47,23 @@ ip -n ppta-g200 addr add 10.2.0.10/24 dev eth0
 for ns in ppta-g100 ppta-g200; do ip netns exec $ns sysctl -qw net.ipv6.conf.all.disable_ipv6=1; done
 
 # ---- CRUD on every resource ------------------------------------------------------------
-expect "crud: list networks (file object, source file)" 200 '"name": "net-a".*"source": "file"' GET /v1/networks
-expect "crud: create a network" 201 '"name": "net-b".*"revision": 1.*"source": "api"' \
+api_expect "crud: list networks (file object, source file)" 200 '"name": "net-a".*"source": "file"' GET /v1/networks
+api_expect "crud: create a network" 201 '"name": "net-b".*"revision": 1.*"source": "api"' \
 	POST /v1/networks '{"name": "net-b", "device": "pptanb", "mtu": 1500}'
-expect "crud: get it" 200 '"device": "pptanb".*"status": \{ "status": "ACTIVE"' GET /v1/networks/net-b
-expect "crud: create an instance port" 201 '"name": "vm2".*"revision": 1' \
+api_expect "crud: get it" 200 '"device": "pptanb".*"status": \{ "status": "ACTIVE"' GET /v1/networks/net-b
+api_expect "crud: create an instance port" 201 '"name": "vm2".*"revision": 1' \
 	POST /v1/instance-ports '{"name": "vm2", "device": "pptatap9", "mac": "52:54:00:09:00:01"}'
-expect "crud: an instance port without its tap is DOWN, with a reason" 200 '"status": "DOWN", "reason": "tap pptatap9 is absent' \
+api_expect "crud: an instance port without its tap is DOWN, with a reason" 200 '"status": "DOWN", "reason": "tap pptatap9 is absent' \
 	GET /v1/instance-ports/vm2
-expect "crud: patch an instance port (revision 1 -> 2)" 200 '"mtu": 9000.*"revision": 2' \
+api_expect "crud: patch an instance port (revision 1 -> 2)" 200 '"mtu": 9000.*"revision": 2' \
 	PATCH /v1/instance-ports/vm2 '{"revision": 1, "mtu": 9000}'
-expect "crud: put replaces an instance port" 200 '"mtu": 1500.*"revision": 3' \
+api_expect "crud: put replaces an instance port" 200 '"mtu": 1500.*"revision": 3' \
 	PUT /v1/instance-ports/vm2 '{"device": "pptatap9", "mac": "52:54:00:09:00:01"}'
-expect "crud: delete an instance port" 204 '' DELETE /v1/instance-ports/vm2
-expect "crud: deleted is gone" 404 '"code": "not_found"' GET /v1/instance-ports/vm2
+api_expect "crud: delete an instance port" 204 '' DELETE /v1/instance-ports/vm2
+api_expect "crud: deleted is gone" 404 '"code": "not_found"' GET /v1/instance-ports/vm2
 
 t0=$(date +%s%N)
-expect "crud: create a service port on a file-defined instance port" 201 \
+api_expect "crud: create a service port on a file-defined instance port" 201 \
 	'"name": "p200".*"instance-port": "sf1".*"vlan": 200' \
 	POST /v1/service-ports "{\"name\": \"p200\", \"instance-port\": \"sf1\", \"vlan\": 200, \"mac\": \"$M2\", \"bind\": {\"network\": \"net-b\"}}"
 for _ in $(seq 200); do ip netns exec ppta-g200 ping -c 1 -W 0.2 10.2.0.1 >/dev/null 2>&1 && break; done
@@ -96,57 +71,57 @@ ms=$(ms_since "$t0")
 echo "      API create -> first ping answered over the new service port: $ms ms (includes ARP)"
 check "dataplane: the service port made through the API carries traffic" \
 	ip netns exec ppta-g200 ping -c 2 -i 0.2 -W 2 10.2.0.1
-expect "crud: instance port shows its service ports and their statuses" 200 \
+api_expect "crud: instance port shows its service ports and their statuses" 200 \
 	'"name": "sf1".*"service-ports": \[.*"name": "p100".*"name": "p200".*"status": "ACTIVE"' GET /v1/instance-ports/sf1
-expect "crud: list service ports" 200 '"name": "p100".*"source": "file".*"name": "p200".*"source": "api"' \
+api_expect "crud: list service ports" 200 '"name": "p100".*"source": "file".*"name": "p200".*"source": "api"' \
 	GET /v1/service-ports
-expect "crud: bind a service: PUT .../bind/network" 200 '"bind": \{ "network": "net-a" \}' \
+api_expect "crud: bind a service: PUT .../bind/network" 200 '"bind": \{ "network": "net-a" \}' \
 	PUT /v1/service-ports/p200/bind/network '{"network": "net-a"}'
-expect "crud: and back" 200 '"bind": \{ "network": "net-b" \}.*"revision": 3' \
+api_expect "crud: and back" 200 '"bind": \{ "network": "net-b" \}.*"revision": 3' \
 	PUT /v1/service-ports/p200/bind/network '{"network": "net-b"}'
-expect "crud: bind a service: PUT .../bind/responder" 200 '"bind": \{ "network": "net-b", "responder": \{ \} \}' \
+api_expect "crud: bind a service: PUT .../bind/responder" 200 '"bind": \{ "network": "net-b", "responder": \{ \} \}' \
 	PUT /v1/service-ports/p200/bind/responder '{"responder": {}}'
-expect "crud: bind a service: PUT .../bind/security" 200 '"security": \{ "allowed-pairs": \[ \], "ingress": \[ \{ "proto": "tcp", "ports": "22", "action": "allow" \} \].*"default": "drop"' \
+api_expect "crud: bind a service: PUT .../bind/security" 200 '"security": \{ "allowed-pairs": \[ \], "ingress": \[ \{ "proto": "tcp", "ports": "22", "action": "allow" \} \].*"default": "drop"' \
 	PUT /v1/service-ports/p200/bind/security '{"security": {"ingress": [{"proto": "tcp", "ports": 22}]}}'
-expect "crud: dhcp on a network without a gateway -> 422" 422 'needs a gateway ipv4 on network' \
+api_expect "crud: dhcp on a network without a gateway -> 422" 422 'needs a gateway ipv4 on network' \
 	PUT /v1/service-ports/p200/bind/dhcp '{"dhcp": {}}'
-expect "crud: unbind: DELETE .../bind/security" 200 '"bind": \{ "network": "net-b", "responder": \{ \} \}' \
+api_expect "crud: unbind: DELETE .../bind/security" 200 '"bind": \{ "network": "net-b", "responder": \{ \} \}' \
 	DELETE /v1/service-ports/p200/bind/security
-expect "crud: unbind: DELETE .../bind/responder" 200 '"bind": \{ "network": "net-b" \}' \
+api_expect "crud: unbind: DELETE .../bind/responder" 200 '"bind": \{ "network": "net-b" \}' \
 	DELETE /v1/service-ports/p200/bind/responder
 
 # ---- errors ---------------------------------------------------------------------------
-expect "errors: stale revision -> 409" 409 '"code": "stale_revision".*"field": "revision"' \
+api_expect "errors: stale revision -> 409" 409 '"code": "stale_revision".*"field": "revision"' \
 	PATCH /v1/service-ports/p200 '{"revision": 1, "vlan": 201}'
-expect "errors: file-defined objects are read-only -> 409" 409 '"code": "read_only"' \
+api_expect "errors: file-defined objects are read-only -> 409" 409 '"code": "read_only"' \
 	PATCH /v1/service-ports/p100 '{"vlan": 101}'
-expect "errors: delete of a file object -> 409" 409 '"code": "read_only"' DELETE /v1/networks/net-a
-expect "errors: a name that exists -> 409" 409 '"code": "exists"' \
+api_expect "errors: delete of a file object -> 409" 409 '"code": "read_only"' DELETE /v1/networks/net-a
+api_expect "errors: a name that exists -> 409" 409 '"code": "exists"' \
 	POST /v1/networks '{"name": "net-b", "device": "pptanx"}'
-expect "errors: same name as a file object -> 409" 409 '"code": "read_only"' \
+api_expect "errors: same name as a file object -> 409" 409 '"code": "read_only"' \
 	POST /v1/networks '{"name": "net-a", "device": "pptanx"}'
-expect "errors: duplicate match on the instance port -> 409 naming the field" 409 \
+api_expect "errors: duplicate match on the instance port -> 409 naming the field" 409 \
 	'"code": "conflict".*already matched by service port .*p100.*"field": "vlan"' \
 	POST /v1/service-ports '{"name": "p300", "instance-port": "sf1", "vlan": 100, "mac": "52:54:00:01:00:03", "bind": {"network": "net-b"}}'
-expect "errors: VID out of range -> 422 naming the field" 422 '"code": "invalid".*4095.*"field": "vlan"' \
+api_expect "errors: VID out of range -> 422 naming the field" 422 '"code": "invalid".*4095.*"field": "vlan"' \
 	POST /v1/service-ports '{"name": "p301", "instance-port": "sf1", "vlan": 4095, "bind": {"network": "net-b"}}'
-expect "errors: unknown key -> 422 naming it" 422 'unknown key .*colour.*"field": "colour"' \
+api_expect "errors: unknown key -> 422 naming it" 422 'unknown key .*colour.*"field": "colour"' \
 	POST /v1/networks '{"name": "net-c", "device": "pptanc", "colour": "blue"}'
-expect "errors: unknown network -> 422" 422 'unknown network .*net-z' \
+api_expect "errors: unknown network -> 422" 422 'unknown network .*net-z' \
 	POST /v1/service-ports '{"name": "p302", "instance-port": "sf1", "vlan": 302, "mac": "52:54:00:01:00:04", "bind": {"network": "net-z"}}'
-expect "errors: unknown instance port -> 422" 422 'unknown instance port' \
+api_expect "errors: unknown instance port -> 422" 422 'unknown instance port' \
 	POST /v1/service-ports '{"name": "p303", "instance-port": "nope", "vlan": 303, "bind": {"network": "net-b"}}'
-expect "errors: deleting a network in use -> 409" 409 '"code": "in_use"' DELETE /v1/networks/net-b
-expect "errors: malformed JSON -> 400 with the position" 400 'malformed JSON at line 1, column' \
+api_expect "errors: deleting a network in use -> 409" 409 '"code": "in_use"' DELETE /v1/networks/net-b
+api_expect "errors: malformed JSON -> 400 with the position" 400 'malformed JSON at line 1, column' \
 	POST /v1/networks '{"name": "x", "device": '
-expect "errors: a body that is not an object -> 400" 400 'must be a JSON object' POST /v1/networks '[1, 2]'
-expect "errors: missing name -> 422" 422 '"field": "name"' POST /v1/networks '{"device": "pptaq0"}'
-expect "errors: unknown resource -> 404" 404 'no such resource' GET /v1/widgets
-expect "errors: method not allowed -> 405" 405 'not allowed' DELETE /v1/networks
-expect "errors: unknown service binding -> 422" 422 'unknown service' \
+api_expect "errors: a body that is not an object -> 400" 400 'must be a JSON object' POST /v1/networks '[1, 2]'
+api_expect "errors: missing name -> 422" 422 '"field": "name"' POST /v1/networks '{"device": "pptaq0"}'
+api_expect "errors: unknown resource -> 404" 404 'no such resource' GET /v1/widgets
+api_expect "errors: method not allowed -> 405" 405 'not allowed' DELETE /v1/networks
+api_expect "errors: unknown service binding -> 422" 422 'unknown service' \
 	PUT /v1/service-ports/p200/bind/mirror '{"mirror": {}}'
 big=$(head -c 70000 /dev/zero | tr '\0' ' ')
-expect "errors: declared body over the limit -> 413" 413 '"code": "too_large"' POST /v1/networks "{\"name\": \"big\",$big \"device\": \"x\"}"
+api_expect "errors: declared body over the limit -> 413" 413 '"code": "too_large"' POST /v1/networks "{\"name\": \"big\",$big \"device\": \"x\"}"
 code=$(head -c 70000 /dev/zero | tr '\0' ' ' | curl -s -o /dev/null -w '%{http_code}' --unix-socket "$API" \
 	-H 'Transfer-Encoding: chunked' -X POST --data-binary @- http://localhost/v1/networks)
 [[ $code == 413 ]] && pass "errors: chunked body over the limit -> 413" || fail "errors: chunked oversize got $code"
@@ -178,9 +153,9 @@ ip link del pptanb
 ms=$(until_status service-ports p200 DOWN)
 echo "      network device deleted -> service port DOWN: $ms ms"
 ((ms < 1000)) && pass "status: network device deleted -> p200 DOWN ($ms ms)" || fail "status: p200: $ms ms"
-expect "status: ... its instance port DEGRADED, with the reason" 200 '"status": "DEGRADED", "reason": "1 of 2 service ports not active' \
+api_expect "status: ... its instance port DEGRADED, with the reason" 200 '"status": "DEGRADED", "reason": "1 of 2 service ports not active' \
 	GET /v1/instance-ports/sf1
-expect "status: ... the file port p100 stays ACTIVE" 200 '"status": "ACTIVE"' GET /v1/service-ports/p100
+api_expect "status: ... the file port p100 stays ACTIVE" 200 '"status": "ACTIVE"' GET /v1/service-ports/p100
 ip link add pptanb type veth peer name eth0 netns ppta-nb
 ip -n ppta-nb addr add 10.2.0.1/24 dev eth0
 ip -n ppta-nb link set eth0 up
@@ -281,7 +256,7 @@ instance-ports:
       vm3-a: {vlan: 10, bind: {network: net-c}}
 EOF
 check "ctl: apply -f a binding file" ctl apply -f "$WORK/apply.yaml"
-expect "ctl: ... its objects exist" 200 '"name": "vm3-a".*"instance-port": "vm3"' GET /v1/service-ports/vm3-a
+api_expect "ctl: ... its objects exist" 200 '"name": "vm3-a".*"instance-port": "vm3"' GET /v1/service-ports/vm3-a
 check "ctl: apply -f again replaces (idempotent)" ctl apply -f "$WORK/apply.yaml"
 out=$("$B/polyportctl" --api-socket "$WORK/nope.sock" status 2>&1); rc=$?
 [[ $rc == 3 ]] && pass "ctl: an unreachable daemon exits 3" || fail "ctl: unreachable: rc=$rc"
@@ -294,12 +269,12 @@ check "metrics: --metrics-listen serves /metrics on TCP (loopback)" \
 	sh -c "curl -s -m 5 http://127.0.0.1:$MPORT/metrics | grep -q '^polyport_reconcile_total '"
 code=$(curl -s -m 5 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$MPORT/v1/networks")
 [[ $code == 404 ]] && pass "metrics: the TCP listener serves nothing but /metrics" || fail "metrics: TCP /v1/networks gave $code"
-expect "persistence: API objects survive a restart" 200 '"name": "p200".*"revision": 7, "source": "api"' \
+api_expect "persistence: API objects survive a restart" 200 '"name": "p200".*"revision": 7, "source": "api"' \
 	GET /v1/service-ports/p200
-expect "persistence: ... all of them" 200 '"name": "vm3".*"source": "api"' GET /v1/instance-ports/vm3
+api_expect "persistence: ... all of them" 200 '"name": "vm3".*"source": "api"' GET /v1/instance-ports/vm3
 check "persistence: ... and still forward" ip netns exec ppta-g200 ping -c 2 -i 0.2 -W 2 10.2.0.1
 t0=$(date +%s%N)
-expect "dataplane: delete the API service port" 204 '' DELETE /v1/service-ports/p200
+api_expect "dataplane: delete the API service port" 204 '' DELETE /v1/service-ports/p200
 ip -n ppta-g200 neigh flush all
 ! ip netns exec ppta-g200 ping -c 1 -W 1 10.2.0.1 >/dev/null 2>&1 \
 	&& pass "dataplane: deleted, its traffic stops" || fail "dataplane: still forwarding after delete"

@@ -16,54 +16,11 @@
 PPT_NAME=api-robust
 PPT_SCOPE=pptr	# its own names: no other suite's cleanup touches them
 source "$(dirname "$0")/lib.sh"
-need_root
-trap finish EXIT
-cleanup_leftovers
-mount_bpffs
+suite_start
 
-CONF=$WORK/conf STATE=$WORK/state API=$WORK/api.sock
+daemon_dirs
 PPD=${PPT_POLYPORTD:-$B/polyportd}
-mkdir -p "$CONF" "$STATE"
 M1=52:54:00:0a:00:01 M2=52:54:00:0a:00:02 M3=52:54:00:0a:00:03
-ctl() { "$B/polyportctl" --api-socket "$API" --pin-root "$PIN" "$@"; }
-# req METHOD PATH [BODY]: prints "CODE BODY" (body on one line)
-req() {
-	local out
-	if [[ $# -ge 3 ]]; then
-		out=$(curl -s -m 10 --unix-socket "$API" -X "$1" -H 'Content-Type: application/json' \
-			-d "$3" -w '\n%{http_code}' "http://localhost$2")
-	else
-		out=$(curl -s -m 10 --unix-socket "$API" -X "$1" -w '\n%{http_code}' "http://localhost$2")
-	fi
-	echo "$(tail -1 <<<"$out") $(head -n -1 <<<"$out" | tr -d '\n' | tr -s ' ')"
-}
-# expect NAME CODE PATTERN METHOD PATH [BODY]
-expect() {
-	local name=$1 code=$2 pat=$3 got
-	shift 3
-	got=$(req "$@")
-	if [[ ${got%% *} == "$code" && "$got" =~ $pat ]]; then pass "$name"
-	else fail "$name: got ${got:0:300}"; fi
-}
-ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
-# rstart [ARGS]: polyportd (the one under test) on the suite's files; returns
-# once it serves, or 1 (and why) if it died
-rstart() {
-	rm -f "$STATE/status.json"
-	"$PPD" -f -v --config "$CONF" --pin-root "$PIN" --state-dir "$STATE" \
-		--api-socket "$API" "$@" >>"$WORK/daemon.log" 2>&1 &
-	DPID=$!
-	PIDS+=("$DPID")
-	for _ in $(seq 300); do
-		grep -q "\"pid\": $DPID," "$STATE/status.json" 2>/dev/null && return 0
-		kill -0 "$DPID" 2>/dev/null || break
-		sleep 0.01
-	done
-	wait "$DPID" 2>/dev/null
-	echo "polyportd exited $? at start: $(tail -2 "$WORK/daemon.log" | tr '\n' ' ')"
-	return 1
-}
-rstop() { kill -TERM "$DPID" 2>/dev/null; wait "$DPID" 2>/dev/null; }
 writes() { req GET /v1/stats | grep -o '"map_writes": [0-9]*' | awk '{print $2}'; }
 # every pinned hash-like map (names, classifier and forwarding hashes, the
 # services' tables), as bpftool prints it; the arrays are covered by the
@@ -100,7 +57,7 @@ for g in g100 g200; do
 	ip netns add "pptr-$g"
 	ip -n "pptr-$g" link set lo up
 done
-rstart || { fail "api-robust: polyportd does not start"; exit 1; }
+daemon_start || { fail "api-robust: polyportd does not start"; exit 1; }
 guest g1 pptrtap1 --port ns=pptr-g100,dev=eth0,mac=$M1,match=vlan:100 \
 	--port ns=pptr-g200,dev=eth0,mac=$M2,match=vlan:200 || { fail "api-robust: guest"; exit 1; }
 ip -n pptr-g100 addr add 10.1.0.10/24 dev eth0
@@ -128,15 +85,15 @@ cp "$STATE/api.json" "$WORK/good.json"
 # good file is restored and SIGHUP adopts it again, writing nothing.
 damage() {
 	local case=$1 content=$2 got bad before after w
-	rstop
+	daemon_stop
 	hashes >"$WORK/maps.before"
 	printf '%s' "$content" >"$STATE/api.json"
 	rm -f "$STATE"/api.json.bad-*
-	if ! rstart; then
+	if ! daemon_start; then
 		fail "state: $case: polyportd keeps running and serves the API: it died"
 		rm -f "$STATE/api.json"
 		cp "$WORK/good.json" "$STATE/api.json"
-		rstart >/dev/null
+		daemon_start >/dev/null
 		return
 	fi
 	got=$(req GET /v1/status)
@@ -191,25 +148,25 @@ damage "a NUL in a name" '{"networks": {"net-b\u0000x": {"device": "pptrnb", "re
 damage "objects that do not validate" '{"networks": {"net-b": {"device": "pptrnb", "mtu": "big", "revision": 1}}}'
 
 # Damaged once more, then what may and may not happen meanwhile.
-rstop
+daemon_stop
 echo '{"networks":5}' >"$STATE/api.json"
-rstart || { fail "state: polyportd does not start on a damaged file"; exit 1; }
-expect "state: API writes work meanwhile: a new network -> 201" 201 '"name": "net-c".*"source": "api"' \
+daemon_start || { fail "state: polyportd does not start on a damaged file"; exit 1; }
+api_expect "state: API writes work meanwhile: a new network -> 201" 201 '"name": "net-c".*"source": "api"' \
 	POST /v1/networks '{"name": "net-c", "device": "pptrnc"}'
-expect "state: ... a new service port on sf1 -> 201" 201 '"name": "p202"' \
+api_expect "state: ... a new service port on sf1 -> 201" 201 '"name": "p202"' \
 	POST /v1/service-ports '{"name": "p202", "instance-port": "sf1", "vlan": 202, "mac": "52:54:00:0a:00:04", "bind": {"network": "net-a"}}'
-expect "state: a kept object's name -> 409" 409 '"code": "exists".*kept from the damaged state file.*"field": "name"' \
+api_expect "state: a kept object's name -> 409" 409 '"code": "exists".*kept from the damaged state file.*"field": "name"' \
 	POST /v1/networks '{"name": "net-b", "device": "pptrnx"}'
-expect "state: a kept service port's classifier entry (sf1 vlan 200) -> 409 naming the field" 409 \
+api_expect "state: a kept service port's classifier entry (sf1 vlan 200) -> 409 naming the field" 409 \
 	'"code": "conflict".*already service port .*p200.*kept from the damaged state file.*"field": "vlan"' \
 	POST /v1/service-ports '{"name": "p209", "instance-port": "sf1", "vlan": 200, "mac": "52:54:00:0a:00:09", "bind": {"network": "net-a"}}'
-expect "state: a kept service port's MAC on its network -> 409 naming the field" 409 \
+api_expect "state: a kept service port's MAC on its network -> 409 naming the field" 409 \
 	"MAC $M3 on network .*net-a.* is already service port .*p201.*\"field\": \"mac\"" \
 	POST /v1/service-ports "{\"name\": \"p208\", \"instance-port\": \"sf1\", \"vlan\": 208, \"mac\": \"$M3\", \"bind\": {\"network\": \"net-a\"}}"
-expect "state: a kept instance port's tap -> 409" 409 'tap pptrtap2 is already the tap of instance port .*vm2.*"field": "device"' \
+api_expect "state: a kept instance port's tap -> 409" 409 'tap pptrtap2 is already the tap of instance port .*vm2.*"field": "device"' \
 	POST /v1/instance-ports '{"name": "vm9", "device": "pptrtap2", "mac": "52:54:00:0b:00:09"}'
-expect "state: a kept object is read-only: PATCH -> 409" 409 '"code": "kept"' PATCH /v1/networks/net-b '{"mtu": 1400}'
-expect "state: ... DELETE -> 409" 409 '"code": "kept"' DELETE /v1/service-ports/p300
+api_expect "state: a kept object is read-only: PATCH -> 409" 409 '"code": "kept"' PATCH /v1/networks/net-b '{"mtu": 1400}'
+api_expect "state: ... DELETE -> 409" 409 '"code": "kept"' DELETE /v1/service-ports/p300
 w0=$(writes)
 cat >"$CONF/20.yaml" <<EOF
 service-ports:
@@ -232,8 +189,8 @@ cp "$WORK/10.yaml" "$CONF/10.yaml"
 kill -HUP "$DPID"
 sleep 0.3
 hashes >"$WORK/maps.before"
-rstop
-rstart || fail "state: restart while damaged"
+daemon_stop
+daemon_start || fail "state: restart while damaged"
 hashes >"$WORK/maps.after"
 [[ $(req GET /v1/state-file) == *'"status": "damaged"'* && $(req GET /v1/service-ports/p200) == *'"source": "kept"'* &&
    $(jsonval map_writes) == 0 ]] && cmp -s "$WORK/maps.before" "$WORK/maps.after" && until_ping200 \
@@ -272,21 +229,21 @@ ctl status | grep -q "state file was damaged" && pass "ctl: status names the dam
 out=$(ctl state discard 2>&1); rc=$?
 [[ $rc == 0 && $out == *"let go: 1 networks, 1 instance ports, 4 service ports"* ]] \
 	&& pass "ctl: state discard lets them go (exit 0)" || fail "ctl: state discard: rc=$rc $out"
-expect "state: discarded: the kept objects are gone" 404 'no service port' GET /v1/service-ports/p200
-expect "state: ... the state file is ok again" 200 '"status": "ok"' GET /v1/state-file
+api_expect "state: discarded: the kept objects are gone" 404 'no service port' GET /v1/service-ports/p200
+api_expect "state: ... the state file is ok again" 200 '"status": "ok"' GET /v1/state-file
 ip -n pptr-g200 neigh flush all
 ! ping200 && pass "state: ... and p200's traffic stops (its entries removed)" || fail "state: p200 still forwards"
-expect "state: objects made meanwhile stay" 200 '"name": "p202".*"source": "api"' GET /v1/service-ports/p202
+api_expect "state: objects made meanwhile stay" 200 '"name": "p202".*"source": "api"' GET /v1/service-ports/p202
 
 # ---- 2. NULs ---------------------------------------------------------------------------------
-expect "nul: a name with \\u0000 -> 422 naming the field" 422 '"code": "invalid".*NUL.*"field": "name"' \
+api_expect "nul: a name with \\u0000 -> 422 naming the field" 422 '"code": "invalid".*NUL.*"field": "name"' \
 	POST /v1/networks '{"name": "n1\u0000junk", "device": "pptrnq"}'
-expect "nul: ... nothing was made" 404 'no network' GET /v1/networks/n1
-expect "nul: an address with \\u0000 -> 422 naming the field" 422 '"field": "addresses\[0\]"' \
+api_expect "nul: ... nothing was made" 404 'no network' GET /v1/networks/n1
+api_expect "nul: an address with \\u0000 -> 422 naming the field" 422 '"field": "addresses\[0\]"' \
 	POST /v1/service-ports '{"name": "p210", "instance-port": "sf1", "vlan": 210, "addresses": ["10.0.0.5\u0000/99"], "bind": {"network": "net-a"}}'
-expect "nul: a NUL deep in a binding -> 422 naming the field" 422 '"field": "bind.security.allowed-pairs\[0\].ip"' \
+api_expect "nul: a NUL deep in a binding -> 422 naming the field" 422 '"field": "bind.security.allowed-pairs\[0\].ip"' \
 	POST /v1/service-ports '{"name": "p210", "instance-port": "sf1", "vlan": 210, "bind": {"network": "net-a", "security": {"allowed-pairs": [{"mac": "52:54:00:0a:00:10", "ip": "10.0.0.9\u0000"}]}}}'
-expect "nul: a NUL in a key -> 422" 422 'an object key holds a NUL' \
+api_expect "nul: a NUL in a key -> 422" 422 'an object key holds a NUL' \
 	POST /v1/networks '{"name": "n2", "device\u0000x": "pptrnq"}'
 grep -q 'n1\|p210' "$STATE/api.json" && fail "nul: something of it reached api.json" \
 	|| pass "nul: api.json holds none of them"
@@ -310,18 +267,18 @@ out=$("$PPD" --check --config "$WORK/nulconf" 2>&1); rc=$?
 # ---- 3. URLs ------------------------------------------------------------------------------------
 req POST /v1/networks '{"name": "n1", "device": "pptrn1"}' >/dev/null
 slashes() { printf '/%.0s' $(seq "$1"); }
-expect "url: DELETE /v1/networks/n1 + 600 slashes + x -> 414" 414 '"code": "uri_too_long"' \
+api_expect "url: DELETE /v1/networks/n1 + 600 slashes + x -> 414" 414 '"code": "uri_too_long"' \
 	DELETE "/v1/networks/n1$(slashes 600)x"
-expect "url: ... and n1 is still there" 200 '"name": "n1"' GET /v1/networks/n1
-expect "url: a path of 100,000 bytes -> 414" 414 'uri_too_long' GET "/v1/networks/$(head -c 100000 /dev/zero | tr '\0' a)"
-expect "url: /v1/networks/n1 + 400 slashes + x (fits) -> 404" 404 'no such resource' \
+api_expect "url: ... and n1 is still there" 200 '"name": "n1"' GET /v1/networks/n1
+api_expect "url: a path of 100,000 bytes -> 414" 414 'uri_too_long' GET "/v1/networks/$(head -c 100000 /dev/zero | tr '\0' a)"
+api_expect "url: /v1/networks/n1 + 400 slashes + x (fits) -> 404" 404 'no such resource' \
 	DELETE "/v1/networks/n1$(slashes 400)x"
-expect "url: DELETE /v1/networks/n1/x -> 404" 404 'no such resource' DELETE /v1/networks/n1/x
-expect "url: GET /v1/networks/n1////x -> 404" 404 'no such resource' GET /v1/networks/n1////x
-expect "url: GET /v1/networks//n1 -> 404" 404 'no such resource' GET /v1/networks//n1
-expect "url: DELETE /v1/networks/n1%00x (an escaped NUL) -> 404" 404 'no network' DELETE /v1/networks/n1%00x
-expect "url: a 200-character name -> 404" 404 'no network' GET "/v1/networks/n1$(head -c 198 /dev/zero | tr '\0' x)"
-expect "url: ... n1 survived all of them" 200 '"name": "n1"' GET /v1/networks/n1
+api_expect "url: DELETE /v1/networks/n1/x -> 404" 404 'no such resource' DELETE /v1/networks/n1/x
+api_expect "url: GET /v1/networks/n1////x -> 404" 404 'no such resource' GET /v1/networks/n1////x
+api_expect "url: GET /v1/networks//n1 -> 404" 404 'no such resource' GET /v1/networks//n1
+api_expect "url: DELETE /v1/networks/n1%00x (an escaped NUL) -> 404" 404 'no network' DELETE /v1/networks/n1%00x
+api_expect "url: a 200-character name -> 404" 404 'no network' GET "/v1/networks/n1$(head -c 198 /dev/zero | tr '\0' x)"
+api_expect "url: ... n1 survived all of them" 200 '"name": "n1"' GET /v1/networks/n1
 
 # ---- 4. /metrics on TCP ---------------------------------------------------------------------------
 # 2,000 service ports make a scrape cost something (on a tap that does not exist).
@@ -338,9 +295,9 @@ expect "url: ... n1 survived all of them" 200 '"name": "n1"' GET /v1/networks/n1
 			"$i" "$i" $((i / 256)) $((i % 256))
 	done
 } >"$CONF/30-bulk.yaml"
-rstop
+daemon_stop
 MPORT=$((20000 + RANDOM % 20000))
-rstart --metrics-listen "127.0.0.1:$MPORT" || { fail "metrics: polyportd with --metrics-listen"; exit 1; }
+daemon_start --metrics-listen "127.0.0.1:$MPORT" || { fail "metrics: polyportd with --metrics-listen"; exit 1; }
 murl=http://127.0.0.1:$MPORT/metrics
 t0=$(date +%s%N)
 bytes=$(curl -s -m 10 "$murl" | wc -c)
@@ -418,6 +375,6 @@ awk -v s="$s99" -v b="$b99" 'BEGIN { exit !(s < b + 250) }' \
 	|| fail "metrics: API p99 under a storm $s99 ms (alone $b99 ms)"
 ((rate <= 24)) && pass "metrics: TCP scrapes are rate limited (16 a second)" \
 	|| fail "metrics: $rate scrapes a second"
-expect "metrics: the daemon still answers after the storm" 200 '"name": "net-a"' GET /v1/networks/net-a
-rstop
+api_expect "metrics: the daemon still answers after the storm" 200 '"name": "net-a"' GET /v1/networks/net-a
+daemon_stop
 exit $FAILED

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # End to end: `polyportctl apply -f` reads a binding file with the daemon's own
-# loader (loader/config.c), so that
+# loader (loader/config/), so that
 #   - hostile YAML (an alias loop, a "billion laughs", 400 KB of "[", a
 #     duplicate key) is refused at once with file:line:column, and nothing of
 #     it reaches the API;
@@ -11,10 +11,7 @@
 PPT_NAME=ctl
 PPT_SCOPE=pptc	# its own names: other suites' cleanup never touches them
 source "$(dirname "$0")/lib.sh"
-need_root
-trap finish EXIT
-cleanup_leftovers
-mount_bpffs
+suite_start
 
 API=$WORK/api.sock
 CTL=${PPT_CTL:-$B/polyportctl}	# PPT_CTL: another build, e.g. to see these checks fail

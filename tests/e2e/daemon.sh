@@ -9,17 +9,10 @@
 PPT_NAME=daemon
 PPT_SCOPE=pptm	# its own names: no other suite's cleanup touches them
 source "$(dirname "$0")/lib.sh"
-need_root
-trap finish EXIT
-cleanup_leftovers
-mount_bpffs
+suite_start
 
-CONF=$WORK/conf
-STATE=$WORK/state
-mkdir -p "$CONF" "$STATE"
+daemon_dirs
 M1=52:54:00:01:00:01 M2=52:54:00:01:00:02 M3=52:54:00:01:00:03 M4=52:54:00:01:00:04
-API=$WORK/api.sock
-ctl() { "$B/polyportctl" --api-socket "$API" --pin-root "$PIN" "$@"; }
 
 iport_status() { ctl status | awk -v n="$1" '$1 == n {print $3}'; }
 sport_status() { ctl status | awk -v n="$1" '$1 == n {print $(NF >= 6 ? 6 : NF)}'; }

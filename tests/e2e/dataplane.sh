@@ -15,10 +15,7 @@
 PPT_NAME=dataplane
 PPT_SCOPE=pptd	# its own names: no other suite's cleanup touches them
 source "$(dirname "$0")/lib.sh"
-need_root
-trap finish EXIT
-cleanup_leftovers
-mount_bpffs
+suite_start
 
 M1=52:54:00:01:00:01 M2=52:54:00:01:00:02 M3=52:54:00:01:00:03 H1=52:54:00:02:00:01
 

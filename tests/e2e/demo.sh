@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The README's first command (`sudo make run` = scripts/demo.sh) must work.
+# The README's first command (`make run` as root = scripts/demo.sh) must work.
 source "$(dirname "$0")/lib.sh"
 need_root
 trap finish EXIT

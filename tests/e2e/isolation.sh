@@ -27,18 +27,11 @@
 PPT_NAME=isolation
 PPT_SCOPE=ppti	# its own names: no other suite's cleanup touches them
 source "$(dirname "$0")/lib.sh"
-need_root
-trap finish EXIT
-cleanup_leftovers
-mount_bpffs
+suite_start
 
-CONF=$WORK/conf
-STATE=$WORK/state
-API=$WORK/api.sock
-mkdir -p "$CONF" "$STATE"
+daemon_dirs
 M1=52:54:00:0e:00:01 M2=52:54:00:0e:00:02 EXT=02:00:00:0e:00:aa BC=ff:ff:ff:ff:ff:ff
 META3001=02:00:ee:00:0b:b9	# vlan_meta.bpf.c: tag 0x8100/3001 into metadata
-ctl() { "$B/polyportctl" --api-socket "$API" --pin-root "$PIN" "$@"; }
 
 # ---- shared setup ---------------------------------------------------------------------
 

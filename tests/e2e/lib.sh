@@ -58,6 +58,49 @@ need_root() {
 	fi
 }
 
+# The start of a suite: root, everything removed on exit (also on failure),
+# no leftovers of an earlier run, bpffs.  PPT_LABEL (e.g. a mode a suite runs
+# in) prefixes each test's name: "PASS [tc] name".
+suite_start() {
+	need_root
+	if [[ -n ${PPT_LABEL:-} ]]; then
+		pass() { echo "PASS [$PPT_LABEL] $*"; }
+		fail() { echo "FAIL [$PPT_LABEL] $*"; FAILED=1; }
+	fi
+	trap finish EXIT
+	cleanup_leftovers
+	mount_bpffs
+}
+
+# A daemon's places: CONF (binding files), STATE (its state dir), API (socket).
+daemon_dirs() {
+	CONF=$WORK/conf STATE=$WORK/state API=$WORK/api.sock
+	mkdir -p "$CONF" "$STATE"
+}
+# ctl ARGS...: polyportctl on this suite's daemon and pin root
+ctl() { "$B/polyportctl" --api-socket "$API" --pin-root "$PIN" "$@"; }
+# req METHOD PATH [BODY]: the daemon's API; prints "CODE BODY" (body on one line)
+req() {
+	local out
+	if [[ $# -ge 3 ]]; then
+		out=$(curl -s -m 30 --unix-socket "$API" -X "$1" -H 'Content-Type: application/json' \
+			-d "$3" -w '\n%{http_code}' "http://localhost$2")
+	else
+		out=$(curl -s -m 30 --unix-socket "$API" -X "$1" -w '\n%{http_code}' "http://localhost$2")
+	fi
+	echo "$(tail -1 <<<"$out") $(head -n -1 <<<"$out" | tr -d '\n' | tr -s ' ')"
+}
+# api_expect NAME CODE PATTERN METHOD PATH [BODY]: PASS if the API answers
+# CODE with a body matching PATTERN
+api_expect() {
+	local name=$1 code=$2 pat=$3 got
+	shift 3
+	got=$(req "$@")
+	if [[ ${got%% *} == "$code" && "$got" =~ $pat ]]; then pass "$name"
+	else fail "$name: got ${got:0:300}"; fi
+}
+ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
+
 mount_bpffs() {
 	if ! mountpoint -q /sys/fs/bpf || [[ $(stat -f -c %T /sys/fs/bpf) != bpf_fs ]]; then
 		mount -t bpf bpf /sys/fs/bpf
@@ -183,14 +226,14 @@ expect() {
 
 # ---- polyportd, for suites that set CONF, STATE and API ----------------------------
 
-# daemon_start [ARGS...]: polyportd in the foreground on $CONF with the suite's
+# daemon_start [ARGS...]: polyportd ($PPT_POLYPORTD if set) in the foreground on $CONF with the suite's
 # pin root, state directory and API socket; returns once it has reconciled
 # the files and serves its API (it writes status.json after both).
 DPID=
 daemon_start() {
 	rm -f "$STATE/status.json"
-	"$B/polyportd" -f -v --config "$CONF" --pin-root "$PIN" --state-dir "$STATE" \
-		--api-socket "$API" "$@" >>"$WORK/daemon.log" 2>&1 &
+	"${PPT_POLYPORTD:-$B/polyportd}" -f -v --config "$CONF" --pin-root "$PIN" \
+		--state-dir "$STATE" --api-socket "$API" "$@" >>"$WORK/daemon.log" 2>&1 &
 	DPID=$!
 	PIDS+=("$DPID")
 	for _ in $(seq 300); do
@@ -198,7 +241,12 @@ daemon_start() {
 		kill -0 "$DPID" 2>/dev/null || break
 		sleep 0.01
 	done
-	echo "polyportd did not start:"; tail -5 "$WORK/daemon.log"
+	if kill -0 "$DPID" 2>/dev/null; then
+		echo "polyportd did not start:"; tail -5 "$WORK/daemon.log"
+	else
+		wait "$DPID" 2>/dev/null
+		echo "polyportd exited $? at start: $(tail -2 "$WORK/daemon.log" | tr '\n' ' ')"
+	fi
 	return 1
 }
 

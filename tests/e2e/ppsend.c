@@ -21,18 +21,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define FRAME_MAX 9216
+#include "util.h"
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+#define FRAME_MAX 9216
 
 /* Parse hex text s into buf; returns the length, or -1. */
 static int parse_frame(const char *s, unsigned char *buf)
@@ -42,7 +33,7 @@ static int parse_frame(const char *s, unsigned char *buf)
 	for (; *s; s++) {
 		if (*s == ':' || *s == '.' || *s == '-')
 			continue;
-		v = hexval(*s);
+		v = pp_hexval(*s);
 		if (v < 0 || (hi < 0 && n == FRAME_MAX))
 			return -1;
 		if (hi < 0) {

@@ -10,7 +10,7 @@
  *   del-sport ID
  *   stats                              service-port counters and drops
  *   drop iport|net IDX REASON          print one drop counter
- *   mode TAP auto|tc|xdp               an instance port's mode (loader/xdp.h);
+ *   mode TAP auto|tc|xdp               an instance port's mode (loader/xdpmode.h);
  *                                      prints "mode TAP EFFECTIVE: REASON"
  *   netmode DEV auto|tc|xdp            XDP on a network device, and whether XDP
  *                                      may send to it; prints "netmode DEV ..."
@@ -29,7 +29,7 @@
 #include <time.h>
 #include <bpf/libbpf.h>
 #include "dataplane.h"
-#include "xdp.h"
+#include "xdpmode.h"
 
 static int parse_mac(const char *s, __u8 mac[6])
 {
@@ -62,7 +62,7 @@ static const char *mode_name(enum pp_mode mode)
 	return mode == PP_MODE_XDP ? "xdp" : mode == PP_MODE_TC ? "tc" : "auto";
 }
 
-/* The XDP commands (loader/xdp.h); 1 if w is not one of them. */
+/* The XDP commands (loader/xdpmode.h); 1 if w is not one of them. */
 static int cmd_xdp(struct pp_dataplane *dp, char **w, int n)
 {
 	int ifindex = n >= 2 ? (int)if_nametoindex(w[1]) : 0, want = -1, eff, err;

@@ -37,21 +37,12 @@ MODE=${1:-auto}
 PPT_NAME=services-$MODE
 PPT_SCOPE=ppts	# its own names: no other suite's cleanup touches them
 source "$(dirname "$0")/lib.sh"
-need_root
-if [[ $MODE != auto ]]; then
-	pass() { echo "PASS [$MODE] $*"; }
-	fail() { echo "FAIL [$MODE] $*"; FAILED=1; }
-fi
-trap finish EXIT
-cleanup_leftovers
-mount_bpffs
+[[ $MODE != auto ]] && PPT_LABEL=$MODE
+suite_start
 
-CONF=$WORK/conf
-STATE=$WORK/state
-mkdir -p "$CONF" "$STATE"
+daemon_dirs
 M1=52:54:00:05:00:01 M2=52:54:00:05:00:02 M3=52:54:00:05:00:03 M4=52:54:00:05:00:04
 M5=52:54:00:05:00:05 M6=52:54:00:05:00:06 M7=52:54:00:05:00:07
-API=$WORK/api.sock
 api() { curl -s -m 5 --unix-socket "$API" "http://localhost$1"; }
 
 # neigh_mac NS ADDR: the MAC the guest's neighbour table holds for ADDR
@@ -353,7 +344,6 @@ present() {
 	n=$(fcount "$2" "$3")
 	((n >= 1)) && pass "$1" || fail "$1: not on the network"
 }
-ctl() { "$B/polyportctl" --api-socket "$API" --pin-root "$PIN" "$@"; }
 
 NAMAC=$(ip -n ppts-na link show eth0 | awk '/link\/ether/ {print $2}')
 BC=ff:ff:ff:ff:ff:ff MC1=33:33:00:00:00:01 MC2=33:33:00:00:00:02 MCD6=33:33:00:01:00:02

@@ -23,19 +23,10 @@ MODE=${1:-auto}
 PPT_NAME=tpid-$MODE
 PPT_SCOPE=pptp	# its own names: no other suite's cleanup touches them
 source "$(dirname "$0")/lib.sh"
-need_root
-if [[ $MODE != auto ]]; then
-	pass() { echo "PASS [$MODE] $*"; }
-	fail() { echo "FAIL [$MODE] $*"; FAILED=1; }
-fi
-trap finish EXIT
-cleanup_leftovers
-mount_bpffs
+[[ $MODE != auto ]] && PPT_LABEL=$MODE
+suite_start
 
-CONF=$WORK/conf
-STATE=$WORK/state
-API=$WORK/api.sock
-mkdir -p "$CONF" "$STATE"
+daemon_dirs
 M1=52:54:00:0c:00:01 MQ=52:54:00:0c:00:03 MR=52:54:00:0c:00:99 EXT=02:00:00:0c:00:aa
 BC=ff:ff:ff:ff:ff:ff
 

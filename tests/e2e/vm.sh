@@ -142,7 +142,7 @@ for n in "${NETS[@]}"; do
 	if [[ "$MODE" == xdp ]]; then
 		# XDP both ways needs the network side to take part (FACTS.md): full
 		# checksums from its stack, tags written into the frame (never handed
-		# over as metadata: loader/xdp.c), and an XDP program on its end of
+		# over as metadata: loader/xdpmode.c), and an XDP program on its end of
 		# the veth so that XDP redirects into the veth are accepted.
 		ip netns exec "pptv-vm-$n" ethtool -K eth0 tx off txvlan off \
 			tx-vlan-stag-hw-insert off >/dev/null

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End to end: the XDP fast path (loader/xdp.h) on real taps and veths.
+# End to end: the XDP fast path (loader/xdpmode.h) on real taps and veths.
 #
 #   tap pptxtap1 (instance port 1, MAC 52:54:00:0a:00:01)
 #     vlan 100       -> net A  guest ns pptx-g100  10.1.0.10
@@ -24,10 +24,7 @@
 # Devices and namespaces are "pptx*" (cleanup_leftovers removes only those).
 PPT_NAME=xdp PPT_SCOPE=pptx
 source "$(dirname "$0")/lib.sh"
-need_root
-trap finish EXIT
-cleanup_leftovers
-mount_bpffs
+suite_start
 
 M1=52:54:00:0a:00:01 M2=52:54:00:0a:00:02 M9=52:54:00:0a:00:09 H1=52:54:00:0b:00:01
 
@@ -37,7 +34,7 @@ for n in a b c d; do
 	netns_net "pptx-n$n" "pptxn$n" "10.$i.0.1/24"
 	sysctl -qw "net.ipv6.conf.pptxn$n.disable_ipv6=1"
 	# Tags written into the frame, never handed over as metadata: without
-	# this no network device gets XDP (loader/xdp.c, isolation)
+	# this no network device gets XDP (loader/xdpmode.c, isolation)
 	ip netns exec "pptx-n$n" ethtool -K eth0 txvlan off tx-vlan-stag-hw-insert off >/dev/null
 done
 for n in a c d; do

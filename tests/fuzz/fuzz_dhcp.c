@@ -3,7 +3,7 @@
  * Fuzz target: the DHCP server (bpf/lib/dhcp.h: the request's BOOTP header
  * and options, the reply) through BPF_PROG_TEST_RUN of the tap program's TC
  * and XDP builds, and the loader's encoding of the server's options
- * (pp_dhcp_encode(), loader/dataplane.c).
+ * (pp_dhcp_encode(), loader/services.c).
  *
  * The topology: one instance port (TAP1) with three service ports bound to
  * dhcp, each on a network of its own: VLAN 105, untagged, QinQ 300/10.
@@ -43,7 +43,8 @@
  */
 #include <sys/mount.h>
 #include <linux/pkt_cls.h>
-#include "xdp.h"
+#include "xdpmode.h"
+#include "services.h"
 #include "progs.h"
 #include "fuzz.h"
 

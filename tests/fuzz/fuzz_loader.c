@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
 /*
- * Fuzz target: the binding-file loader (loader/config.c), several files at
+ * Fuzz target: the binding-file loader (loader/config/), several files at
  * once, as polyportd reads a directory (one configuration from all of them).
  *
  * The input is 1 to 3 files separated by the line "--8<--" (the bytes

@@ -4,6 +4,8 @@
  * (the production objects, loaded under a private pin root).
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -492,6 +494,40 @@ static void test_shadow_matches_kernel(void **state)
 	pp_maps_close(m);
 }
 
+/*
+ * pp_tc_query only looks: a device it queries gets no clsact qdisc (lo of a
+ * fresh network namespace, which has none), and it still finds our filter
+ * once attached, and -ENODEV for a device that is not there.
+ */
+static void test_tc_query_creates_nothing(void **state)
+{
+	struct pp_dataplane *dp = *state;
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = 1, .attach_point = BPF_TC_INGRESS);
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info), id = 1;
+	int home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+
+	libbpf_set_print(NULL);
+	assert_true(home >= 0);
+	assert_int_equal(unshare(CLONE_NEWNET), 0);
+	assert_int_equal(pp_tc_query(1, &id), 0);
+	assert_int_equal(id, 0);
+	/* nothing was created: creating the clsact qdisc now is not -EEXIST */
+	assert_int_equal(bpf_tc_hook_create(&hook), 0);
+	assert_int_equal(pp_tc_query(1, &id), 0);	/* a qdisc without our filter */
+	assert_int_equal(id, 0);
+	assert_int_equal(pp_dp_attach(dp, 1, PP_ROLE_TAP), 0);
+	assert_int_equal(bpf_obj_get_info_by_fd(dp->prog_fd[PP_ROLE_TAP], &info, &len), 0);
+	assert_int_equal(pp_tc_query(1, &id), 0);
+	assert_int_equal(id, info.id);
+	assert_int_equal(pp_tc_detach(1), 0);
+	assert_int_equal(pp_tc_query(1, &id), 0);
+	assert_int_equal(id, 0);
+	assert_int_equal(pp_tc_query(4242, &id), -ENODEV);
+	assert_int_equal(setns(home, CLONE_NEWNET), 0);
+	close(home);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -505,6 +541,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_shadow_matches_kernel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dst_buckets, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_trunk_slots, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tc_query_creates_nothing, setup, teardown),
 	};
 
 	snprintf(pin_root, sizeof(pin_root), "/sys/fs/bpf/pp-unit-%d", getpid());

@@ -53,6 +53,8 @@
 #include <sys/types.h>
 #include <unistd.h>
 #include <linux/if_tun.h>
+/* by its path, not -Iloader: selftest.sh builds this file alone */
+#include "../../loader/util.h"
 
 /* struct virtio_net_hdr_mrg_rxbuf, legacy layout, host byte order. */
 #define VNET_HDR_LEN 12
@@ -247,23 +249,12 @@ static bool parse_vid(const char *s, size_t len, uint16_t *out)
 	return true;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static bool parse_mac(const char *s, uint8_t mac[ETH_ALEN_])
 {
 	if (strlen(s) != 17)
 		return false;
 	for (int i = 0; i < 6; i++) {
-		int hi = hexval(s[3 * i]), lo = hexval(s[3 * i + 1]);
+		int hi = pp_hexval(s[3 * i]), lo = pp_hexval(s[3 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return false;
 		if (i < 5 && s[3 * i + 2] != ':')

@@ -2,6 +2,8 @@
 /*
  * What a PP_TEST build of the programs records, shared by the BPF side (the
  * context shims, TC and XDP) and the table runner (tests/bpf/prog_test.c).
+ * It lives beside the programs so that their build needs no test include
+ * path: only a PP_TEST build includes it (bpf/ctx/skb.h, bpf/ctx/xdp.h).
  *
  * BPF_PROG_TEST_RUN returns the verdict and the frame as the program left it,
  * but not where a redirect goes, not the copies bpf_clone_redirect sends, and
@@ -9,8 +11,8 @@
  * here: one entry per redirect or clone, with the target, the metadata tag
  * and the start of the frame at that moment.
  */
-#ifndef PP_TEST_LOG_H
-#define PP_TEST_LOG_H
+#ifndef PP_BPF_TEST_LOG_H
+#define PP_BPF_TEST_LOG_H
 
 #include <linux/types.h>
 
@@ -97,4 +99,4 @@ static __always_inline void pp_test_record(struct xdp_md *ctx, __u32 ifindex, __
 #endif
 #endif /* __bpf__ */
 
-#endif /* PP_TEST_LOG_H */
+#endif /* PP_BPF_TEST_LOG_H */

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
 /*
- * The XDP fast path: attach, detach and query polyport's XDP programs, keep
- * the table of devices XDP may transmit to (pp_xdp_tx), and decide, per
- * instance port and per network device, whether XDP is safe there.
+ * XDP or TC, per device: decide, per instance port and per network device,
+ * whether XDP is safe there, attach, detach and query polyport's XDP
+ * programs, and keep the table of devices XDP may transmit to (pp_xdp_tx).
+ * (bpf/ctx/xdp.h is another thing: the BPF programs' XDP context shim.)
+ * What the kernel says about a device (kind, veth peer, offloads, the XDP
+ * program on it) is read through links.h.
  *
  * TC stays attached on every device: it is the path that is always correct.
  * XDP is attached in addition where it is safe, runs the same rules, and
@@ -15,8 +18,8 @@
  * Functions return 0 (or a documented value) or -errno.  Reasons are short
  * sentences for operators, written into caller-provided buffers.
  */
-#ifndef PP_XDP_H
-#define PP_XDP_H
+#ifndef PP_XDPMODE_H
+#define PP_XDPMODE_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -77,7 +80,7 @@ int pp_mode_decide(const char *tap, int ifindex, enum pp_mode want, enum pp_mode
  * deliver it into the device's untagged network): a veth whose peer has
  * tx-vlan-hw-insert and tx-vlan-stag-hw-insert off, a NIC whose rx-vlan
  * offloads are off or can be turned off (pp_xdp_net_apply turns them off),
- * in mode xdp also a tap; nothing else (see xdp.c).  Then, in auto, offload
+ * in mode xdp also a tap; nothing else (see xdpmode.c).  Then, in auto, offload
  * metadata: XDP only where the device's frames provably carry none: a veth
  * whose peer has tx-checksumming off (read inside the peer's namespace), or
  * a NIC (received frames carry complete checksums).  A veth peer with
@@ -113,4 +116,4 @@ int pp_xdp_iport_apply(struct pp_dataplane *dp, int ifindex, const char *tap, en
 int pp_xdp_net_apply(struct pp_dataplane *dp, int ifindex, enum pp_mode want, enum pp_mode *effective,
 		     char *reason, size_t reason_len);
 
-#endif /* PP_XDP_H */
+#endif /* PP_XDPMODE_H */

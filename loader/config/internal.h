@@ -1,0 +1,419 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
+/*
+ * polyport — binding files: what the files of loader/config/ share. Private:
+ * the daemon, the CLI, the tests and the fuzzers use config.h.
+ *
+ * How it works (the file that does each step):
+ *  1. Each file is turned into a small tree of its own (struct ynode) from
+ *     libyaml's events, so every key and value keeps its position. Aliases
+ *     (never expanded) and nesting deeper than PP_YAML_DEPTH_MAX stop the
+ *     file at their position; anchors and tags are ignored. (yaml.c)
+ *  2. The tree is walked with one table of keys per kind of mapping
+ *     (struct keydef): unknown keys, duplicate keys and wrong value types
+ *     are reported generically, then each present key's handler runs, in
+ *     table order. Adding a key = one handler + one table row. (walk.c; the
+ *     tables: load.c for the top level, then one file per kind of object:
+ *     networks.c, iports.c, sports.c, and bind.c with one file per service:
+ *     security.c, dhcp.c)
+ *  3. Objects are checked against what was defined before them as they are
+ *     read (names, taps, devices, matches), through open-addressing hash
+ *     tables, so every conflict is reported at the later definition.
+ *     (walk.c for names, checks.c, htab.c)
+ *  4. The top-level service-ports of every file (kept as trees) are read
+ *     once every file is: their instance-port may be defined anywhere.
+ *     They are checked like nested ones, after all of them. (sports.c)
+ *  5. A last pass over the service ports resolves bind.network and checks
+ *     what needs every file read: the network exists, its MTU fits the
+ *     instance port, its MACs are distinct. (checks.c) Then, when there are
+ *     top-level service ports, the service ports are regrouped by instance
+ *     port. (load.c)
+ * Errors are collected at their position and sorted (errors.c); values are
+ * read by values.c; the model is returned whole or not at all (load.c), or
+ * exported as the API's objects (export.c).
+ *
+ * Avoiding cascades: an object whose name is invalid or already taken is
+ * dropped (its fields are still checked, but it takes part in no further
+ * cross-object check); a value that failed its own check takes part in no
+ * cross-object check; "unknown network" is not reported when some network
+ * definition could not be read (unreadable file, YAML error, bad name);
+ * the same for "unknown instance port" and instance port definitions.
+ *
+ * A new kind of object (e.g. an L3 domain): its record and array in
+ * struct pp_config (config.h); its state in struct ld (below; freed in
+ * ld_free, load.c); one schema file with its table of keys, its handlers
+ * and its top-level entry (as networks.c); that entry as a row of top_keys
+ * (load.c) and its collection in export_objects (export.c); its checks
+ * against other objects in checks.c; the file in CFG_OBJS (Makefile).
+ */
+#ifndef PP_CONFIG_INTERNAL_H
+#define PP_CONFIG_INTERNAL_H
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>	/* GROW */
+
+#include "config.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Make room for element n of array a, whose capacity is cap (doubled, from
+ * 16). Evaluates to 0 or -ENOMEM. */
+#define GROW(a, n, cap) ({						\
+	int _r = 0;							\
+	if ((n) >= (cap)) {						\
+		size_t _c = (cap) ? (cap) * 2 : 16;			\
+		__typeof__(a) _na = realloc((a), _c * sizeof(*(a)));	\
+		if (_na) {						\
+			(a) = _na;					\
+			(cap) = _c;					\
+		} else {						\
+			_r = -ENOMEM;					\
+		}							\
+	}								\
+	_r;								\
+})
+
+/* The same for array a and its twin array b (one n, one capacity): cap
+ * grows once both have. */
+#define GROW2(a, b, n, cap) ({						\
+	size_t _cap_a = (cap);						\
+	GROW(a, n, _cap_a) ? -ENOMEM : GROW(b, n, cap);			\
+})
+
+/* A user string, quoted and escaped for a message, cut when long. */
+struct qbuf {
+	char s[100];
+};
+
+/* ======================================================================== */
+/* htab.c */
+
+/* Open-addressing hash table: fixed 32-byte keys (zero-padded names,
+ * devices, or small packed structs) -> uint32_t (an index). */
+
+#define HKEY_LEN 32
+
+struct hent {
+	uint8_t key[HKEY_LEN];
+	uint32_t val;
+	uint32_t used;
+};
+
+struct htab {
+	struct hent *e;
+	size_t cap;	/* a power of two, or 0 */
+	size_t n;
+};
+
+/* 0: inserted; 1: already there (*old = its value); -ENOMEM */
+int htab_put(struct htab *h, const uint8_t *key, uint32_t val, uint32_t *old);
+bool htab_get(const struct htab *h, const uint8_t *key, uint32_t *val);
+void htab_free(struct htab *h);
+/* A name or a device as a key: zero-padded. */
+void str_key(uint8_t k[HKEY_LEN], const char *s, size_t len);
+
+/* ======================================================================== */
+/* yaml.c: YAML -> a tree that keeps positions */
+
+enum ytype { Y_SCALAR, Y_MAP, Y_SEQ, Y_BAD /* an alias, already reported */ };
+
+/* How the loader read a scalar (set by the handler that took it): what
+ * pp_config_export_buffers writes for it: the API then reads it the same. */
+enum yread { YR_TEXT = 0, YR_INT, YR_BOOL };
+
+struct ynode {
+	struct ynode *next;	/* next sibling */
+	struct ynode *first;	/* first child; a mapping's children are
+				 * key, value, key, value, ... */
+	const char *str;	/* SCALAR: NUL-terminated */
+	size_t len;
+	uint32_t count;		/* children */
+	uint32_t line, col;	/* 1-based */
+	uint8_t type;
+	bool plain;		/* SCALAR: plain style (not quoted/block) */
+	uint8_t read_as;	/* SCALAR: enum yread */
+};
+
+/*
+ * Record that a handler took scalar n as an integer or a boolean. The tree
+ * is the loader's own (arena memory); handlers only see it as const.
+ */
+static inline void read_as(const struct ynode *n, enum yread how)
+{
+	((struct ynode *)n)->read_as = (uint8_t)how;
+}
+
+struct achunk {
+	struct achunk *next;
+	size_t used, cap;
+	_Alignas(16) char data[];
+};
+
+struct arena {
+	struct achunk *head;
+};
+
+struct ld;
+
+/* Move every chunk of from to to. */
+void arena_move(struct arena *to, struct arena *from);
+void arena_free(struct arena *a);
+/* ~, null, Null, NULL or nothing, unquoted */
+bool is_null(const struct ynode *n);
+/* "a mapping", "an empty value", "\"foo\"" ... for type errors */
+const char *node_desc(struct qbuf *b, const struct ynode *n);
+int yaml_to_tree(struct ld *ld, const char *data, size_t len,
+		 struct ynode **root);
+
+/* ======================================================================== */
+/* The loader's state (load.c creates it, every file adds to it) */
+
+struct xloc {			/* a position, with the file as an index */
+	uint32_t fidx, line, col;
+};
+
+struct net_aux {
+	struct xloc name;
+	bool mtu_ok;
+};
+
+struct iport_aux {
+	struct xloc name;
+	bool mtu_ok;
+	bool mac_ok;
+};
+
+enum mac_from { MAC_UNKNOWN, MAC_EXPLICIT, MAC_SRCMAC, MAC_INHERITED };
+
+struct sport_aux {
+	struct xloc name;
+	struct xloc mac;	/* where the effective MAC comes from */
+	struct xloc net;	/* bind.network's value */
+	char net_name[PP_NAME_MAX + 1];
+	bool has_net;		/* bind.network holds a valid name */
+	uint8_t mac_from;	/* enum mac_from */
+	struct xloc addr[PP_SPORT_ADDRS_MAX];	/* its addresses */
+	struct xloc dhcp;	/* bind.dhcp's key */
+};
+
+struct errkey {
+	uint32_t fidx, line, col;
+	size_t seq;
+};
+
+struct ld {
+	struct pp_config *cfg;
+	struct pp_errors *errs;
+	size_t err_base;
+	struct errkey *ekeys;	/* sort keys of errs->v[err_base ..] */
+	size_t n_ekeys, cap_ekeys;
+	int fatal;		/* -ENOMEM: stop */
+	int io_err;		/* the first errno reading a file */
+	uint32_t fidx;		/* the file being read */
+	bool nets_incomplete;	/* a network may be missing: no "unknown
+				 * network" errors */
+	bool iports_incomplete;	/* the same for instance ports */
+	bool too_many_nets, too_many_iports, too_many_sports;
+	size_t cap_files, cap_nets, cap_iports, cap_sports, cap_rules;
+	struct net_aux *net_aux;
+	struct iport_aux *ip_aux;
+	struct sport_aux *sp_aux;
+	struct htab net_by_name, ip_by_name, sp_by_name;
+	struct htab tap;		/* tap device -> instance port */
+	struct htab netdev;		/* device -> first network on it */
+	struct htab netdev_vlan;	/* (device, vlan) -> network */
+	struct htab match;		/* (iport, match) -> service port */
+	struct htab wire;		/* (iport, MAC on the untagged wire) -> sport */
+	struct htab netmac;		/* (network, MAC) -> service port */
+	struct htab netaddr;		/* (network, address) -> service port */
+	struct arena arena;		/* the tree of the file being read */
+	struct arena kept;		/* trees of files with top-level
+					 * service-ports, read at the end */
+	bool keep_tree;			/* keep this file's tree */
+	struct deferred *defer;		/* top-level service-ports mappings */
+	size_t n_defer, cap_defer;
+	uint32_t n_toplevel;		/* top-level service ports kept */
+	struct ynode **roots;		/* exporting: every file's tree (kept) */
+};
+
+struct deferred {
+	uint32_t fidx;
+	const struct ynode *map;
+};
+
+struct pp_config_index {
+	struct htab net, ip, sp, tap;
+};
+
+#define XF "%s:%u:%u"
+#define XA(ld, x) (ld)->cfg->files[(x).fidx], (x).line, (x).col
+
+static inline struct xloc xloc_of(const struct ld *ld, const struct ynode *n)
+{
+	return (struct xloc){ ld->fidx, n->line, n->col };
+}
+
+static inline struct pp_loc pp_loc_of(const struct ld *ld, const struct ynode *n)
+{
+	return (struct pp_loc){ ld->cfg->files[ld->fidx], n->line, n->col };
+}
+
+static inline void oom(struct ld *ld)
+{
+	ld->fatal = -ENOMEM;
+}
+
+/* ======================================================================== */
+/* errors.c: errors at a position (nothing once ld->fatal is set) */
+
+__attribute__((format(printf, 3, 4)))
+void err_node(struct ld *ld, const struct ynode *n, const char *fmt, ...);
+__attribute__((format(printf, 3, 4)))
+void err_x(struct ld *ld, struct xloc x, const char *fmt, ...);
+__attribute__((format(printf, 2, 3)))
+void err_file(struct ld *ld, const char *fmt, ...);
+int sort_errors(struct ld *ld);
+
+/* ======================================================================== */
+/* values.c: values of nodes; each reports its error and returns false */
+
+const char *quote(struct qbuf *b, const char *s, size_t len);
+bool parse_uint_node(struct ld *ld, const struct ynode *v, const char *what,
+		     uint32_t lo, uint32_t hi, uint32_t *out);
+bool parse_mac_node(struct ld *ld, const struct ynode *v, const char *what,
+		    uint8_t mac[PP_ETH_ALEN]);
+bool parse_ifname_node(struct ld *ld, const struct ynode *v, const char *what,
+		       char out[PP_IFNAME_MAX + 1]);
+bool parse_addr_node(struct ld *ld, const struct ynode *v, const char *what,
+		     bool host, bool need_len, uint8_t fam, struct pp_cfg_addr *a);
+bool parse_bool_node(struct ld *ld, const struct ynode *v, const char *what,
+		     bool *out);
+
+/* ======================================================================== */
+/* walk.c: walking mappings with tables of keys */
+
+/* What a mapping is, for messages: "the top level", "network \"x\"",
+ * "bind of service port \"s\"". Formatted only when there is an error. */
+struct ctx {
+	const char *prefix;		/* "" or e.g. "bind of " */
+	const char *kind;		/* "network", "service port", ... */
+	const struct ynode *name;	/* NULL: kind alone */
+};
+
+struct ctxbuf {
+	char s[160];
+};
+
+enum { KT_SCALAR = 1, KT_MAP = 2, KT_SEQ = 4 };
+
+/* A key's handler (a function type: a handler is declared "key_fn name;"). */
+typedef void key_fn(struct ld *ld, void *obj, const struct ynode *key,
+		    const struct ynode *val);
+
+struct keydef {
+	const char *name;
+	unsigned int types;	/* KT_*: accepted value types; KT_MAP also
+				 * accepts an empty value (= empty mapping) */
+	const char *what;	/* what the value must be, for type errors */
+	key_fn *fn;		/* called with a value of an accepted type */
+};
+
+#define MAX_KEYS 16
+
+/* What reads one entry of a mapping of names (walk_named). */
+typedef void entry_fn(struct ld *ld, void *parent, const struct ynode *key,
+		      const struct ynode *val);
+
+const char *ctx_str(struct ctxbuf *b, const struct ctx *c);
+bool key_is(const struct ynode *k, const char *name);
+void walk_keys(struct ld *ld, const struct ynode *map,
+	       const struct keydef *kd, size_t nkd, void *obj,
+	       const struct ctx *ctx, const struct ynode **found);
+void walk_named(struct ld *ld, const struct ynode *map, const char *ctx,
+		entry_fn *fn, void *parent);
+bool check_body(struct ld *ld, const struct ynode *v, const struct ctx *ctx);
+bool check_entry_map(struct ld *ld, const struct ynode *e, const char *what);
+bool check_name(struct ld *ld, const struct ynode *k, const char *kind);
+bool register_name(struct ld *ld, const struct ynode *k,
+		   const char *kind, struct htab *h, uint32_t idx,
+		   const struct xloc *(*prior)(const struct ld *, uint32_t));
+
+/* ======================================================================== */
+/* The schema: one file per kind of object, one per service */
+
+struct iport_parse {
+	struct pp_cfg_iport ip;
+	struct iport_aux aux;
+	uint32_t idx;
+	bool keep;		/* registered: its service ports are kept */
+	const struct ynode *dev;	/* device value, when valid */
+	struct ctx ctx;
+};
+
+struct sport_parse {
+	struct iport_parse *ipp;	/* NULL: a top-level service port whose
+					 * instance port is unknown */
+	struct iport_parse top_ipp;	/* top-level: the named instance port */
+	struct pp_cfg_sport sp;
+	struct sport_aux aux;
+	struct ctx ctx;
+	bool match_ok;		/* the match key's value is valid */
+	const struct ynode *match_val;
+	uint8_t srcmac[PP_ETH_ALEN];
+	bool srcmac_ok;
+	const struct ynode *srcmac_val;
+	uint8_t mac[PP_ETH_ALEN];
+	bool mac_ok;
+	const struct ynode *mac_val;
+	bool bind_walked;	/* bind was a mapping */
+	bool net_given;		/* bind.network was present */
+};
+
+/* networks.c, iports.c, sports.c: the rows of top_keys (load.c) */
+key_fn h_networks, h_iports, h_top_sports;
+/* sports.c: a nested service port (parent: its instance port's iport_parse) */
+entry_fn parse_sport;
+/* sports.c: the top-level service ports kept by h_top_sports */
+void read_top_sports(struct ld *ld);
+/* bind.c: bind of a service port (obj: its sport_parse) */
+key_fn h_sp_bind;
+/* security.c, dhcp.c: services of bind_keys (obj: a sport_parse) */
+key_fn h_bind_security, h_bind_dhcp;
+
+/* ======================================================================== */
+/* checks.c: the checks between objects. The int ones return 0 or -ENOMEM;
+ * the others set ld->fatal. */
+
+int check_net_device(struct ld *ld, const struct pp_cfg_network *net,
+		     uint32_t idx, const struct ynode *dev,
+		     const struct ynode *vlan);
+int check_iport_tap(struct ld *ld, const struct pp_cfg_iport *ip, uint32_t idx,
+		    const struct ynode *dev);
+void check_match(struct ld *ld, struct sport_parse *p, uint32_t idx);
+void check_bindings(struct ld *ld);
+
+/* ======================================================================== */
+/* load.c, export.c */
+
+struct src {
+	const char *name;
+	const char *data;
+	size_t len;
+	int err;		/* errno when the file could not be read */
+};
+
+int load_sources(const struct src *src, size_t n, struct pp_config **out,
+		 struct pp_errors *errs_in, struct pp_export *ex);
+int load_files_and_buffers(const char *const *paths, size_t n,
+			   const struct pp_config_source *extra,
+			   size_t n_extra, struct pp_config **out,
+			   struct pp_errors *errs, struct pp_export *ex);
+int export_objects(struct ld *ld, struct pp_export *ex);
+
+#endif /* PP_CONFIG_INTERNAL_H */

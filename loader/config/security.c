@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+/*
+ * polyport — binding files: the schema of bind.security (allowed-pairs,
+ * ingress and egress rules, default, allow-dhcp-server, allow-ra).
+ */
+#include "internal.h"
+
+struct pair_parse {
+	struct pp_cfg_pair pair;
+	bool mac_ok;
+};
+
+static void h_pair_mac(struct ld *ld, void *obj, const struct ynode *k,
+		       const struct ynode *v)
+{
+	struct pair_parse *pp = obj;
+
+	(void)k;
+	pp->mac_ok = parse_mac_node(ld, v, "allowed pair mac", pp->pair.mac);
+}
+
+static void h_pair_ip(struct ld *ld, void *obj, const struct ynode *k,
+		      const struct ynode *v)
+{
+	struct pair_parse *pp = obj;
+
+	(void)k;
+	pp->pair.has_ip = parse_addr_node(ld, v, "allowed pair ip", false, false, PP_AF_NONE,
+					  &pp->pair.ip);
+}
+
+static const struct keydef pair_keys[] = {
+	{ "mac", KT_SCALAR, "a MAC address", h_pair_mac },
+	{ "ip", KT_SCALAR, "an IP address or CIDR", h_pair_ip },
+};
+
+static void h_sec_pairs(struct ld *ld, void *obj, const struct ynode *k,
+			const struct ynode *v)
+{
+	struct sport_parse *p = obj;
+	struct ctx ctx = { "allowed pair of ", "service port", p->ctx.name };
+	struct ctxbuf cb;
+
+	(void)k;
+	for (const struct ynode *e = v->first; e; e = e->next) {
+		const struct ynode *found[ARRAY_SIZE(pair_keys)];
+		struct pair_parse pp = { 0 };
+
+		if (!check_entry_map(ld, e, "allowed-pairs"))
+			continue;
+		walk_keys(ld, e, pair_keys, ARRAY_SIZE(pair_keys), &pp, &ctx, found);
+		if (!found[0]) {
+			err_node(ld, e, "%s has no mac", ctx_str(&cb, &ctx));
+			continue;
+		}
+		if (!pp.mac_ok)
+			continue;
+		if (p->sp.n_pairs == PP_PAIRS_MAX) {
+			err_node(ld, e, "too many allowed pairs (limit %d)", PP_PAIRS_MAX);
+			return;
+		}
+		p->sp.pairs[p->sp.n_pairs++] = pp.pair;
+	}
+}
+
+static void h_rule_proto(struct ld *ld, void *obj, const struct ynode *k,
+			 const struct ynode *v)
+{
+	static const struct {
+		const char *name;
+		uint8_t proto;
+	} protos[] = {
+		{ "any", 0 }, { "icmp", 1 }, { "tcp", 6 }, { "udp", 17 }, { "icmpv6", 58 },
+	};
+	struct pp_cfg_rule *r = obj;
+	struct qbuf qb;
+
+	(void)k;
+	for (size_t i = 0; i < ARRAY_SIZE(protos); i++)
+		if (key_is(v, protos[i].name)) {
+			r->proto = protos[i].proto;
+			return;
+		}
+	err_node(ld, v, "proto must be one of any, icmp, tcp, udp, icmpv6, got %s",
+		 node_desc(&qb, v));
+}
+
+static bool port_num(const char *s, size_t n, uint16_t *out)
+{
+	uint32_t val = 0;
+
+	if (!n || n > 5 || (s[0] == '0'))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		val = val * 10 + (uint32_t)(s[i] - '0');
+	}
+	if (val < 1 || val > 65535)
+		return false;
+	*out = (uint16_t)val;
+	return true;
+}
+
+static void h_rule_ports(struct ld *ld, void *obj, const struct ynode *k,
+			 const struct ynode *v)
+{
+	struct pp_cfg_rule *r = obj;
+	const char *dash = memchr(v->str, '-', v->len);
+	struct qbuf qb;
+	bool ok;
+
+	(void)k;
+	if (dash)
+		ok = port_num(v->str, (size_t)(dash - v->str), &r->port_lo) &&
+		     port_num(dash + 1, v->len - (size_t)(dash - v->str) - 1, &r->port_hi) &&
+		     r->port_lo <= r->port_hi;
+	else
+		ok = port_num(v->str, v->len, &r->port_lo) && (r->port_hi = r->port_lo);
+	if (!ok) {
+		r->port_lo = r->port_hi = 0;
+		err_node(ld, v, "ports must be a port 1-65535 or a range \"LOW-HIGH\", got %s",
+			 node_desc(&qb, v));
+	}
+}
+
+static void h_rule_icmp_type(struct ld *ld, void *obj, const struct ynode *k,
+			     const struct ynode *v)
+{
+	struct pp_cfg_rule *r = obj;
+	uint32_t t;
+
+	(void)k;
+	if (parse_uint_node(ld, v, "icmp-type", 0, 255, &t)) {
+		r->has_icmp_type = 1;
+		r->icmp_type = (uint8_t)t;
+	}
+}
+
+static void h_rule_from(struct ld *ld, void *obj, const struct ynode *k,
+			const struct ynode *v)
+{
+	struct pp_cfg_rule *r = obj;
+
+	(void)k;
+	parse_addr_node(ld, v, "from", false, false, PP_AF_NONE, &r->from);
+}
+
+static void h_rule_to(struct ld *ld, void *obj, const struct ynode *k,
+		      const struct ynode *v)
+{
+	struct pp_cfg_rule *r = obj;
+
+	(void)k;
+	parse_addr_node(ld, v, "to", false, false, PP_AF_NONE, &r->to);
+}
+
+/* allow (true) or drop (false): a rule's action, the default verdict */
+static bool parse_verdict(struct ld *ld, const struct ynode *v, const char *what,
+			  bool *allow)
+{
+	struct qbuf qb;
+
+	if (key_is(v, "allow") || key_is(v, "drop")) {
+		*allow = key_is(v, "allow");
+		return true;
+	}
+	err_node(ld, v, "%s must be allow or drop, got %s", what, node_desc(&qb, v));
+	return false;
+}
+
+static void h_rule_action(struct ld *ld, void *obj, const struct ynode *k,
+			  const struct ynode *v)
+{
+	struct pp_cfg_rule *r = obj;
+	bool allow;
+
+	(void)k;
+	if (parse_verdict(ld, v, "action", &allow))
+		r->allow = allow;
+}
+
+static const struct keydef rule_keys[] = {
+#define RK_PROTO 0
+	{ "proto", KT_SCALAR, "one of any, icmp, tcp, udp, icmpv6", h_rule_proto },
+#define RK_PORTS 1
+	{ "ports", KT_SCALAR, "a port or a range LOW-HIGH", h_rule_ports },
+#define RK_ICMP 2
+	{ "icmp-type", KT_SCALAR, "an integer 0-255", h_rule_icmp_type },
+	{ "from", KT_SCALAR, "a CIDR", h_rule_from },
+	{ "to", KT_SCALAR, "a CIDR", h_rule_to },
+	{ "action", KT_SCALAR, "allow or drop", h_rule_action },
+};
+
+static void parse_rules(struct ld *ld, struct sport_parse *p, const struct ynode *v,
+			uint8_t dir, uint32_t *count)
+{
+	const char *what = dir == PP_RULE_INGRESS ? "ingress" : "egress";
+	struct ctx ctx = { dir == PP_RULE_INGRESS ? "ingress rule of " : "egress rule of ",
+			   "service port", p->ctx.name };
+
+	for (const struct ynode *e = v->first; e && !ld->fatal; e = e->next) {
+		const struct ynode *found[ARRAY_SIZE(rule_keys)];
+		struct pp_cfg_rule r = { .dir = dir, .allow = 1 };
+		uint8_t fam = 0;
+
+		if (!check_entry_map(ld, e, what))
+			continue;
+		r.loc = pp_loc_of(ld, e);
+		walk_keys(ld, e, rule_keys, ARRAY_SIZE(rule_keys), &r, &ctx, found);
+		if (found[RK_PORTS] && r.proto != 6 && r.proto != 17)
+			err_node(ld, found[RK_PORTS], "ports need proto tcp or udp");
+		if (found[RK_ICMP] && r.proto != 1 && r.proto != 58)
+			err_node(ld, found[RK_ICMP], "icmp-type needs proto icmp or icmpv6");
+		if (r.proto == 1)
+			fam = PP_AF_INET;
+		else if (r.proto == 58)
+			fam = PP_AF_INET6;
+		if ((r.from.family && r.to.family && r.from.family != r.to.family) ||
+		    (fam && r.from.family && r.from.family != fam) ||
+		    (fam && r.to.family && r.to.family != fam))
+			err_node(ld, e, "%s rule mixes IPv4 and IPv6", what);
+		if (*count == PP_RULES_MAX) {
+			err_node(ld, e, "too many %s rules (limit %d)", what, PP_RULES_MAX);
+			return;
+		}
+		if (GROW(ld->cfg->rules, ld->cfg->n_rules, ld->cap_rules))
+			return oom(ld);
+		ld->cfg->rules[ld->cfg->n_rules++] = r;
+		(*count)++;
+	}
+}
+
+static void h_sec_ingress(struct ld *ld, void *obj, const struct ynode *k,
+			  const struct ynode *v)
+{
+	struct sport_parse *p = obj;
+
+	(void)k;
+	parse_rules(ld, p, v, PP_RULE_INGRESS, &p->sp.n_ingress);
+}
+
+static void h_sec_egress(struct ld *ld, void *obj, const struct ynode *k,
+			 const struct ynode *v)
+{
+	struct sport_parse *p = obj;
+
+	(void)k;
+	parse_rules(ld, p, v, PP_RULE_EGRESS, &p->sp.n_egress);
+}
+
+static void h_sec_default(struct ld *ld, void *obj, const struct ynode *k,
+			  const struct ynode *v)
+{
+	struct sport_parse *p = obj;
+
+	(void)k;
+	parse_verdict(ld, v, "default", &p->sp.default_allow);
+}
+
+static void h_sec_allow_dhcp(struct ld *ld, void *obj, const struct ynode *k,
+			     const struct ynode *v)
+{
+	struct sport_parse *p = obj;
+
+	(void)k;
+	parse_bool_node(ld, v, "allow-dhcp-server", &p->sp.allow_dhcp_server);
+}
+
+static void h_sec_allow_ra(struct ld *ld, void *obj, const struct ynode *k,
+			   const struct ynode *v)
+{
+	struct sport_parse *p = obj;
+
+	(void)k;
+	parse_bool_node(ld, v, "allow-ra", &p->sp.allow_ra);
+}
+
+/* Table order: the ingress rules are stored before the egress ones. */
+static const struct keydef security_keys[] = {
+	{ "allowed-pairs", KT_SEQ, "a list of {mac, ip}", h_sec_pairs },
+	{ "ingress", KT_SEQ, "a list of rules", h_sec_ingress },
+	{ "egress", KT_SEQ, "a list of rules", h_sec_egress },
+	{ "default", KT_SCALAR, "allow or drop", h_sec_default },
+	{ "allow-dhcp-server", KT_SCALAR, "true or false", h_sec_allow_dhcp },
+	{ "allow-ra", KT_SCALAR, "true or false", h_sec_allow_ra },
+};
+
+void h_bind_security(struct ld *ld, void *obj, const struct ynode *k,
+		     const struct ynode *v)
+{
+	const struct ynode *found[ARRAY_SIZE(security_keys)];
+	struct sport_parse *p = obj;
+	struct ctx ctx = { "security of ", "service port", p->ctx.name };
+
+	(void)k;
+	p->sp.security = true;
+	p->sp.rule_first = ld->cfg->n_rules;
+	walk_keys(ld, v, security_keys, ARRAY_SIZE(security_keys), p, &ctx, found);
+}

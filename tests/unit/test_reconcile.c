@@ -1,0 +1,427 @@
+// SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+/*
+ * The reconcile pipeline (loader/reconcile.h) on real pinned maps, under a
+ * scratch pin root: a configuration applied, changed and applied again,
+ * checked in the maps and the statuses, and the error of a failing step.
+ * No device is needed: every device named here is absent, so networks and
+ * instance ports are DOWN and nothing is attached anywhere.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <bpf/libbpf.h>
+#include "reconcile.h"
+#include "layout.h"
+#include "log.h"
+
+static char pin_root[128];
+/* Few network ids (1..3) and pp_neigh entries (16): the steps can fail. */
+static const struct pp_map_sizes sizes = { .max_ifindex = 256, .max_iports = 8,
+					   .max_sports = 64, .max_nets = 4, .max_macs = 16,
+					   .max_match = 64 };
+static struct pp_daemon D;
+
+/* Every device here is absent: nothing on the host is touched. */
+static const char cfg_a[] =
+	"networks:\n"
+	"  net-a:\n"
+	"    device: ppt-rc-absent0\n"
+	"    gateway: {ipv4: 10.0.0.1, ipv6: \"fd00:a::1\"}\n"
+	"  net-b:\n"
+	"    device: ppt-rc-absent1\n"
+	"    vlan: 3001\n"
+	"instance-ports:\n"
+	"  vm1:\n"
+	"    device: ppt-rc-tap0\n"
+	"    mac: 52:54:00:00:00:01\n"
+	"    service-ports:\n"
+	"      vm1-a:\n"
+	"        vlan: 100\n"
+	"        addresses: [10.0.0.5/24]\n"
+	"        bind:\n"
+	"          network: net-a\n"
+	"          security: {allowed-pairs: [{mac: 52:54:00:00:00:10, ip: 10.0.0.50}]}\n"
+	"          responder: {}\n"
+	"          dhcp: {dns: [10.0.0.2]}\n"
+	"      vm1-b:\n"
+	"        vlan: 200\n"
+	"        mac: 52:54:00:00:00:02\n"
+	"        bind: {network: net-b}\n"
+	"      vm1-c:\n"
+	"        vlan: 300\n"
+	"        mac: 52:54:00:00:00:03\n"
+	"        bind: {network: net-a}\n";
+
+/* cfg_a changed: net-b and vm1-b gone, vm1-c on another VLAN, vm1-a without services. */
+static const char cfg_b[] =
+	"networks:\n"
+	"  net-a:\n"
+	"    device: ppt-rc-absent0\n"
+	"    gateway: {ipv4: 10.0.0.1, ipv6: \"fd00:a::1\"}\n"
+	"instance-ports:\n"
+	"  vm1:\n"
+	"    device: ppt-rc-tap0\n"
+	"    mac: 52:54:00:00:00:01\n"
+	"    service-ports:\n"
+	"      vm1-a:\n"
+	"        vlan: 100\n"
+	"        addresses: [10.0.0.5/24]\n"
+	"        bind: {network: net-a}\n"
+	"      vm1-c:\n"
+	"        vlan: 301\n"
+	"        mac: 52:54:00:00:00:03\n"
+	"        bind: {network: net-a}\n";
+
+static void unpin_all(void)
+{
+	char path[512];
+
+	for (int i = 0; i <= PPM_COUNT; i++) {
+		snprintf(path, sizeof(path), "%s/%s", pin_root,
+			 i < PPM_COUNT ? pp_map_desc[i].name : PP_LAYOUTS_PIN);
+		unlink(path);
+	}
+	rmdir(pin_root);
+}
+
+static int setup(void **state)
+{
+	int err;
+
+	(void)state;
+	unpin_all();
+	err = pp_daemon_open(&D, pin_root, &sizes);
+	if (err) {
+		fprintf(stderr, "pp_daemon_open: %s\n", strerror(-err));
+		return -1;
+	}
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	pp_daemon_close(&D);
+	unpin_all();
+	return 0;
+}
+
+static struct pp_config *load(const char *text)
+{
+	struct pp_config_source src = { .name = "test.yaml", .data = text, .len = strlen(text) };
+	struct pp_errors errs = PP_ERRORS_INIT;
+	struct pp_config *cfg = NULL;
+	int err = pp_config_load_buffers(&src, 1, &cfg, &errs);
+
+	if (err)
+		pp_errors_print(&errs, stderr);
+	pp_errors_free(&errs);
+	assert_int_equal(err, 0);
+	return cfg;
+}
+
+/* pp_reconcile of a fresh model of text (the daemon takes it). */
+static int apply(const char *text)
+{
+	return pp_reconcile(&D, load(text), false);
+}
+
+static const struct pp_maps *maps(void)
+{
+	return pp_daemon_maps(&D);
+}
+
+static __u32 id_of(__u32 kind, const char *name)
+{
+	return pp_daemon_name_id(&D, kind, name);
+}
+
+/* The pinned name (kind, name): its id, 0 if it has none. */
+static __u32 pinned_id(__u32 kind, const char *name)
+{
+	struct pp_name_key k = { .kind = kind };
+	struct pp_name_val v = { 0 };
+
+	snprintf(k.name, sizeof(k.name), "%s", name);
+	return pp_name_get(maps(), k, &v) ? 0 : v.id;
+}
+
+static void assert_status(__u32 kind, const char *name, enum pp_status s, const char *reason)
+{
+	const struct pp_obj_status *st = pp_daemon_status_by_name(&D, kind, name);
+
+	assert_non_null(st);
+	assert_string_equal(pp_status_name(st->status), pp_status_name(s));
+	if (reason)
+		assert_string_equal(st->reason, reason);
+}
+
+static __u32 vlan_owner(__u32 slot, __u16 vid)
+{
+	__u32 sport = 0;
+
+	return pp_vlan_get(maps(), slot, vid, &sport) ? 0 : sport;
+}
+
+static bool fdb_has(__u32 net, __u8 last, __u32 *sport)
+{
+	struct pp_fdb_key k = { .net_id = net, .mac = { 0x52, 0x54, 0, 0, 0, last } };
+
+	return !pp_fdb_get(maps(), k, sport);
+}
+
+static bool neigh_has_v4(__u32 net, __u8 a, __u8 b, __u8 c, __u8 e, struct pp_neigh *v)
+{
+	struct pp_neigh_key k = { .net_id = net, .family = PP_NEIGH_V4,
+				  .addr = { a, b, c, e } };
+
+	return !pp_neigh_get(maps(), k, v);
+}
+
+static bool sec_mac_has(__u32 sport, __u8 last)
+{
+	struct pp_sec_mac_key k = { .sport = sport, .mac = { 0x52, 0x54, 0, 0, 0, last } };
+	__u32 one = 0;
+
+	return !pp_sec_mac_get(maps(), k, &one) && one;
+}
+
+/* A configuration applied: names, entries and statuses. */
+static void test_apply(void **state)
+{
+	__u32 na, nb, slot, a, b, c, owner = 0;
+	struct pp_sport sp = { 0 };
+	struct pp_iport ip = { 0 };
+	struct pp_net n = { 0 };
+	struct pp_dhcp dh;
+	struct pp_neigh ne = { 0 };
+
+	(void)state;
+	assert_int_equal(apply(cfg_a), 0);
+	na = id_of(PP_NAME_NET, "net-a");
+	nb = id_of(PP_NAME_NET, "net-b");
+	slot = id_of(PP_NAME_IPORT, "vm1");
+	a = id_of(PP_NAME_SPORT, "vm1-a");
+	b = id_of(PP_NAME_SPORT, "vm1-b");
+	c = id_of(PP_NAME_SPORT, "vm1-c");
+	assert_true(na && nb && slot && a && b && c);
+	/* pinned as remembered */
+	assert_int_equal(pinned_id(PP_NAME_NET, "net-a"), na);
+	assert_int_equal(pinned_id(PP_NAME_IPORT, "vm1"), slot);
+	assert_int_equal(pinned_id(PP_NAME_SPORT, "vm1-c"), c);
+	assert_int_equal(pp_daemon_named(&D), 6);
+
+	assert_int_equal(pp_net_get(maps(), nb, &n), 0);
+	assert_int_equal(n.vlan, 3001);
+	assert_int_equal(n.mtu, 1500);
+	assert_int_equal(n.ifindex, 0);
+	assert_int_equal(pp_iport_get(maps(), slot, &ip), 0);
+	assert_int_equal(ip.mac[5], 1);
+	assert_int_equal(ip.ifindex, 0);
+	assert_int_equal(pp_sport_get(maps(), a, &sp), 0);
+	assert_int_equal(sp.match, PP_MATCH_VLAN);
+	assert_int_equal(sp.outer_vid, 100);
+	assert_int_equal(sp.slot, slot);
+	assert_int_equal(sp.net_id, na);
+	assert_int_equal(sp.flags & (PP_SPORT_RESPONDER | PP_SPORT_SECURITY | PP_SPORT_DHCP),
+			 PP_SPORT_RESPONDER | PP_SPORT_SECURITY | PP_SPORT_DHCP);
+	assert_int_equal(vlan_owner(slot, 100), a);
+	assert_int_equal(vlan_owner(slot, 200), b);
+	assert_int_equal(vlan_owner(slot, 300), c);
+	assert_true(fdb_has(na, 1, &owner) && owner == a);
+
+	/* the services: responder addresses, DHCP, security's allowed pair */
+	assert_true(neigh_has_v4(na, 10, 0, 0, 5, &ne));
+	assert_int_equal(ne.mac[5], 1);
+	assert_int_equal(ne.flags, 0);
+	assert_true(neigh_has_v4(na, 10, 0, 0, 1, &ne));
+	assert_int_equal(ne.flags, PP_NEIGH_ROUTER);
+	assert_int_equal(pp_dhcp_get(maps(), a, &dh), 0);
+	assert_true(sec_mac_has(a, 0x10));
+	assert_true(fdb_has(na, 0x10, &owner) && owner == a);
+
+	/* absent devices: waiting, not errors; the ports follow their tap */
+	assert_status(PP_NAME_NET, "net-a", PP_ST_DOWN, "device ppt-rc-absent0 is absent (waiting)");
+	assert_status(PP_NAME_IPORT, "vm1", PP_ST_DOWN, "tap ppt-rc-tap0 is absent (waiting)");
+	assert_status(PP_NAME_SPORT, "vm1-b", PP_ST_DOWN,
+		      "instance port vm1: tap ppt-rc-tap0 is absent (waiting)");
+	assert_int_equal(pp_daemon_status_by_name(&D, PP_NAME_SPORT, "vm1-b")->id, b);
+	assert_null(pp_daemon_status_by_name(&D, PP_NAME_SPORT, "nope"));
+	assert_int_equal(pp_daemon_reconciles(&D), 1);
+}
+
+/* A changed configuration: the difference written, what went removed. */
+static void test_change_removes_stale(void **state)
+{
+	__u32 na, nb, slot, a, a2, b, c, c2, owner = 0;
+	struct pp_sport sp = { 0 };
+	struct pp_net n = { 0 };
+	struct pp_dhcp dh;
+	struct pp_neigh ne;
+
+	(void)state;
+	assert_int_equal(apply(cfg_a), 0);
+	na = id_of(PP_NAME_NET, "net-a");
+	nb = id_of(PP_NAME_NET, "net-b");
+	slot = id_of(PP_NAME_IPORT, "vm1");
+	a = id_of(PP_NAME_SPORT, "vm1-a");
+	b = id_of(PP_NAME_SPORT, "vm1-b");
+	c = id_of(PP_NAME_SPORT, "vm1-c");
+
+	assert_int_equal(apply(cfg_b), 0);
+	/* kept: same ids */
+	assert_int_equal(id_of(PP_NAME_NET, "net-a"), na);
+	assert_int_equal(id_of(PP_NAME_IPORT, "vm1"), slot);
+	/* net-b and vm1-b: no name, no entry */
+	assert_int_equal(id_of(PP_NAME_NET, "net-b"), 0);
+	assert_int_equal(pinned_id(PP_NAME_NET, "net-b"), 0);
+	assert_int_equal(pinned_id(PP_NAME_SPORT, "vm1-b"), 0);
+	assert_int_equal(pp_net_get(maps(), nb, &n), 0);
+	assert_int_equal(n.mtu, 0);
+	assert_int_equal(pp_sport_get(maps(), b, &sp), 0);
+	assert_int_equal(sp.match, 0);
+	assert_int_equal(vlan_owner(slot, 200), 0);
+	/* vm1-c changed: a new id in, the old one out */
+	c2 = id_of(PP_NAME_SPORT, "vm1-c");
+	assert_true(c2 && c2 != c);
+	assert_int_equal(pinned_id(PP_NAME_SPORT, "vm1-c"), c2);
+	assert_int_equal(vlan_owner(slot, 301), c2);
+	assert_int_equal(vlan_owner(slot, 300), 0);
+	assert_int_equal(pp_sport_get(maps(), c, &sp), 0);
+	assert_int_equal(sp.match, 0);
+	/* vm1-a without its services: another entry (its flags), so a new id */
+	a2 = id_of(PP_NAME_SPORT, "vm1-a");
+	assert_true(a2 && a2 != a);
+	assert_int_equal(vlan_owner(slot, 100), a2);
+	assert_int_equal(pp_sport_get(maps(), a2, &sp), 0);
+	assert_int_equal(sp.flags, 0);
+	assert_true(fdb_has(na, 1, &owner) && owner == a2);
+	/* and its services' entries went with the old id */
+	assert_int_not_equal(pp_dhcp_get(maps(), a, &dh), 0);
+	assert_int_not_equal(pp_dhcp_get(maps(), a2, &dh), 0);
+	assert_false(sec_mac_has(a, 0x10));
+	assert_false(fdb_has(na, 0x10, &owner));
+	assert_true(neigh_has_v4(na, 10, 0, 0, 5, &ne));	/* the network's addresses stay */
+	assert_true(neigh_has_v4(na, 10, 0, 0, 1, &ne));
+	assert_int_equal(pp_daemon_named(&D), 4);
+	assert_null(pp_daemon_status_by_name(&D, PP_NAME_NET, "net-b"));
+	assert_status(PP_NAME_SPORT, "vm1-c", PP_ST_DOWN, NULL);
+}
+
+/* The same configuration again writes nothing, nor does a new daemon adopting it. */
+static void test_same_config_writes_nothing(void **state)
+{
+	unsigned long w;
+
+	(void)state;
+	assert_int_equal(apply(cfg_a), 0);
+	w = maps()->writes;
+	assert_true(w > 0);
+	assert_int_equal(apply(cfg_a), 0);
+	assert_int_equal(maps()->writes, w);
+	assert_int_equal(pp_daemon_reconciles(&D), 2);
+
+	/* a restarted daemon over the same pins: names adopted, nothing written */
+	pp_daemon_close(&D);
+	assert_int_equal(pp_daemon_open(&D, pin_root, &sizes), 0);
+	assert_int_equal(pp_daemon_named(&D), 6);
+	assert_int_equal(apply(cfg_a), 0);
+	assert_int_equal(maps()->writes, 0);
+	/* and the counter counts: a change writes */
+	assert_int_equal(apply(cfg_b), 0);
+	assert_true(maps()->writes > 0);
+}
+
+/*
+ * A step that fails returns its error, and the steps after it still run:
+ * one network more than there are ids (ERROR, -ENOSPC), the others and
+ * their service ports programmed all the same.
+ */
+static void test_failing_step_networks(void **state)
+{
+	static const char text[] =
+		"networks:\n"
+		"  n1: {device: ppt-rc-absent1}\n"
+		"  n2: {device: ppt-rc-absent2}\n"
+		"  n3: {device: ppt-rc-absent3}\n"
+		"  n4: {device: ppt-rc-absent4}\n"
+		"instance-ports:\n"
+		"  vm1:\n"
+		"    device: ppt-rc-tap0\n"
+		"    mac: 52:54:00:00:00:01\n"
+		"    service-ports:\n"
+		"      p1: {vlan: 10, bind: {network: n1}}\n"
+		"      p4: {vlan: 40, mac: 52:54:00:00:00:04, bind: {network: n4}}\n";
+	struct pp_sport sp = { 0 };
+	__u32 p1;
+
+	(void)state;
+	assert_int_equal(apply(text), -ENOSPC);
+	assert_status(PP_NAME_NET, "n4", PP_ST_ERROR, "no free network id");
+	assert_status(PP_NAME_NET, "n3", PP_ST_DOWN, NULL);
+	assert_status(PP_NAME_SPORT, "p4", PP_ST_ERROR, NULL);
+	/* later steps ran: p1 is programmed, the configuration is in force */
+	p1 = id_of(PP_NAME_SPORT, "p1");
+	assert_true(p1 != 0);
+	assert_int_equal(pp_sport_get(maps(), p1, &sp), 0);
+	assert_int_equal(sp.outer_vid, 10);
+	assert_int_equal(id_of(PP_NAME_SPORT, "p4"), 0);
+	assert_non_null(pp_daemon_config(&D));
+	assert_int_equal(pp_daemon_config(&D)->n_networks, 4);
+	assert_int_equal(pp_daemon_reconciles(&D), 1);
+}
+
+/*
+ * A services step that fails (pp_neigh full: 18 addresses, 16 entries)
+ * returns the map's error; DHCP, after it, is written all the same.
+ */
+static void test_failing_step_services(void **state)
+{
+	static const char text[] =
+		"networks:\n"
+		"  net-a:\n"
+		"    device: ppt-rc-absent0\n"
+		"    gateway: {ipv4: 10.0.0.1, ipv6: \"fd00:a::1\"}\n"
+		"instance-ports:\n"
+		"  vm1:\n"
+		"    device: ppt-rc-tap0\n"
+		"    mac: 52:54:00:00:00:01\n"
+		"    service-ports:\n"
+		"      p1:\n"
+		"        vlan: 10\n"
+		"        addresses: [10.0.0.11/24, 10.0.0.12/24, 10.0.0.13/24, 10.0.0.14/24,\n"
+		"                    10.0.0.15/24, 10.0.0.16/24, 10.0.0.17/24, 10.0.0.18/24]\n"
+		"        bind: {network: net-a, responder: {}, dhcp: {}}\n"
+		"      p2:\n"
+		"        vlan: 20\n"
+		"        mac: 52:54:00:00:00:02\n"
+		"        addresses: [10.0.0.21/24, 10.0.0.22/24, 10.0.0.23/24, 10.0.0.24/24,\n"
+		"                    10.0.0.25/24, 10.0.0.26/24, 10.0.0.27/24, 10.0.0.28/24]\n"
+		"        bind: {network: net-a, responder: {}}\n";
+	struct pp_dhcp dh;
+
+	(void)state;
+	assert_int_equal(apply(text), -E2BIG);
+	assert_int_equal(pp_dhcp_get(maps(), id_of(PP_NAME_SPORT, "p1"), &dh), 0);
+	assert_status(PP_NAME_SPORT, "p2", PP_ST_DOWN, NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_apply, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_change_removes_stale, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_same_config_writes_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_failing_step_networks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_failing_step_services, setup, teardown),
+	};
+
+	libbpf_set_print(NULL);
+	snprintf(pin_root, sizeof(pin_root), "/sys/fs/bpf/pp-test-reconcile-%d", getpid());
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
