@@ -447,15 +447,8 @@ static int nview_add(const void *key, const void *val, void *arg)
 
 	if (k->kind < PP_NAME_NET || k->kind > PP_NAME_SPORT || !v->id)
 		return 0;
-	if (nv->n == nv->cap) {
-		size_t cap = nv->cap ? nv->cap * 2 : 256;
-		struct nament *t = realloc(nv->by_name, cap * sizeof(*t));
-
-		if (!t)
-			return -ENOMEM;
-		nv->by_name = t;
-		nv->cap = cap;
-	}
+	if (PP_GROW(nv->by_name, nv->n, nv->cap, 256))
+		return -ENOMEM;
 	nv->by_name[nv->n].kind = k->kind;
 	nv->by_name[nv->n].id = v->id;
 	memcpy(nv->by_name[nv->n].name, k->name, PP_NAME_LEN);
@@ -1077,34 +1070,87 @@ static int kept_settle(struct pp_api *a, const struct pp_config *cfg)
 	return 0;
 }
 
-static void kept_err(struct pp_errors *errs, const struct pp_loc *loc, enum kind k,
-		     const char *name, const char *field, const struct line_ref *lines,
-		     size_t nlines, const char *fmt, ...) __attribute__((format(printf, 8, 9)));
+/* What kept_check reads once and reports into. */
+struct kview {
+	struct pp_api *a;
+	struct pp_errors *errs;
+	const struct line_ref *lines;	/* the rendered source, to point at a field */
+	size_t nlines;
+	struct pp_iport *kip;		/* the kept instance ports' pinned entries */
+	struct pp_net *knet;		/* the kept networks' */
+	int n;				/* conflicts so far */
+};
 
-/* A conflict with what is kept, at the object (at its field, in the API's source). */
-static void kept_err(struct pp_errors *errs, const struct pp_loc *loc, enum kind k,
-		     const char *name, const char *field, const struct line_ref *lines,
-		     size_t nlines, const char *fmt, ...)
+static void kept_err(struct kview *kv, const struct pp_loc *loc, enum kind k, const char *name,
+		     const char *field, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+/* A conflict with what is kept, at the object (at its field, in the API's source): counted. */
+static void kept_err(struct kview *kv, const struct pp_loc *loc, enum kind k, const char *name,
+		     const char *field, const char *fmt, ...)
 {
 	unsigned line = loc ? loc->line : 0, col = loc ? loc->col : 0;
 	char msg[600];
 	va_list ap;
 
+	kv->n++;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (loc && loc->file && !strcmp(loc->file, PP_API_SOURCE_NAME) && lines && field)
-		for (size_t i = line ? line - 1 : 0; i < nlines; i++)
-			if (lines[i].kind == (int)k && !strcmp(lines[i].name, name) &&
-			    !strcmp(lines[i].field, field)) {
+	if (loc && loc->file && !strcmp(loc->file, PP_API_SOURCE_NAME) && kv->lines && field)
+		for (size_t i = line ? line - 1 : 0; i < kv->nlines; i++)
+			if (kv->lines[i].kind == (int)k && !strcmp(kv->lines[i].name, name) &&
+			    !strcmp(kv->lines[i].field, field)) {
 				line = i + 1;
 				col = 1;
 				break;
 			}
-	pp_errors_add(errs, loc && loc->file ? loc->file : PP_API_SOURCE_NAME, line, col, "%s", msg);
+	pp_errors_add(kv->errs, loc && loc->file ? loc->file : PP_API_SOURCE_NAME, line, col, "%s",
+		      msg);
 }
 
 #define KEPT_FROM "kept from the damaged state file"
+
+/* A new object of kind k under a kept one's name. */
+static void kept_name_check(struct kview *kv, enum kind k, const struct pp_loc *loc,
+			    const char *name)
+{
+	if (kept_find(kv->a, k, name))
+		kept_err(kv, loc, k, name, NULL, "%s \"%s\" already exists, " KEPT_FROM,
+			 kinds[k].what, name);
+}
+
+/*
+ * The device of a new network (on vlan) or the tap of a new instance port
+ * (kind k): no kept instance port's tap, and no kept network's device (a
+ * network's: on the same VLAN).
+ */
+static void kept_dev_check(struct kview *kv, enum kind k, const struct pp_loc *loc,
+			   const char *name, const char *device, unsigned vlan)
+{
+	const char *dev = k == K_NET ? "device" : "tap";
+	unsigned ifx = if_nametoindex(device);
+
+	for (size_t j = 0; ifx && j < kv->a->nkept[K_IPORT]; j++)
+		if (kv->kip[j].ifindex == ifx)
+			kept_err(kv, loc, k, name, "device",
+				 "%s \"%s\": %s %s is already the tap of instance port \"%s\", "
+				 KEPT_FROM, kinds[k].what, name, dev, device,
+				 kv->a->kept[K_IPORT][j].name);
+	for (size_t j = 0; ifx && j < kv->a->nkept[K_NET]; j++) {
+		const char *other = kv->a->kept[K_NET][j].name;
+
+		if (kv->knet[j].ifindex != ifx)
+			continue;
+		if (k == K_IPORT)
+			kept_err(kv, loc, k, name, "device",
+				 "instance port \"%s\": tap %s is already the device of network "
+				 "\"%s\", " KEPT_FROM, name, device, other);
+		else if (kv->knet[j].vlan == vlan)
+			kept_err(kv, loc, k, name, "device",
+				 "network \"%s\": device %s (vlan %u) is already network \"%s\"'s, "
+				 KEPT_FROM, name, device, vlan, other);
+	}
+}
 
 /*
  * New objects against the kept ones' pinned entries: no name, tap or
@@ -1118,66 +1164,36 @@ static int kept_check(struct pp_api *a, const struct pp_config *cfg, struct pp_e
 {
 	const struct pp_maps *m = pp_daemon_maps(a->d);
 	size_t ni = a->nkept[K_IPORT], nn = a->nkept[K_NET];
-	struct pp_iport *kip;
-	struct pp_net *knet;
+	struct kview kv = { .a = a, .errs = errs, .lines = lines, .nlines = nlines };
 	struct nview nv = {};
-	int n = 0;
 
 	if (!a->sf.damaged || a->sf.pending || !kept_total(a))
 		return 0;
-	kip = calloc(ni + 1, sizeof(*kip));
-	knet = calloc(nn + 1, sizeof(*knet));
-	if (!kip || !knet || nview_load(a, &nv)) {
+	kv.kip = calloc(ni + 1, sizeof(*kv.kip));
+	kv.knet = calloc(nn + 1, sizeof(*kv.knet));
+	if (!kv.kip || !kv.knet || nview_load(a, &nv)) {
 		pp_errors_add(errs, PP_API_SOURCE_NAME, 0, 0, "out of memory");
-		n = 1;
+		kv.n = 1;
 		goto out;
 	}
 	for (size_t i = 0; i < ni; i++)
-		if (pp_iport_get(m, a->kept[K_IPORT][i].id, &kip[i]))
-			memset(&kip[i], 0, sizeof(kip[i]));
+		if (pp_iport_get(m, a->kept[K_IPORT][i].id, &kv.kip[i]))
+			memset(&kv.kip[i], 0, sizeof(kv.kip[i]));
 	for (size_t i = 0; i < nn; i++)
-		if (pp_net_get(m, a->kept[K_NET][i].id, &knet[i]))
-			memset(&knet[i], 0, sizeof(knet[i]));
+		if (pp_net_get(m, a->kept[K_NET][i].id, &kv.knet[i]))
+			memset(&kv.knet[i], 0, sizeof(kv.knet[i]));
 
 	for (__u32 i = 0; i < cfg->n_networks; i++) {
 		const struct pp_cfg_network *c = &cfg->networks[i];
-		unsigned ifx = if_nametoindex(c->device);
 
-		if (kept_find(a, K_NET, c->name) && ++n)
-			kept_err(errs, &c->loc, K_NET, c->name, NULL, lines, nlines,
-				 "network \"%s\" already exists, " KEPT_FROM, c->name);
-		for (size_t j = 0; ifx && j < ni; j++)
-			if (kip[j].ifindex == ifx && ++n)
-				kept_err(errs, &c->loc, K_NET, c->name, "device", lines, nlines,
-					 "network \"%s\": device %s is already the tap of instance "
-					 "port \"%s\", " KEPT_FROM, c->name, c->device,
-					 a->kept[K_IPORT][j].name);
-		for (size_t j = 0; ifx && j < nn; j++)
-			if (knet[j].ifindex == ifx && knet[j].vlan == c->vlan && ++n)
-				kept_err(errs, &c->loc, K_NET, c->name, "device", lines, nlines,
-					 "network \"%s\": device %s (vlan %u) is already network "
-					 "\"%s\"'s, " KEPT_FROM, c->name, c->device, c->vlan,
-					 a->kept[K_NET][j].name);
+		kept_name_check(&kv, K_NET, &c->loc, c->name);
+		kept_dev_check(&kv, K_NET, &c->loc, c->name, c->device, c->vlan);
 	}
 	for (__u32 i = 0; i < cfg->n_iports; i++) {
 		const struct pp_cfg_iport *c = &cfg->iports[i];
-		unsigned ifx = if_nametoindex(c->device);
 
-		if (kept_find(a, K_IPORT, c->name) && ++n)
-			kept_err(errs, &c->loc, K_IPORT, c->name, NULL, lines, nlines,
-				 "instance port \"%s\" already exists, " KEPT_FROM, c->name);
-		for (size_t j = 0; ifx && j < ni; j++)
-			if (kip[j].ifindex == ifx && ++n)
-				kept_err(errs, &c->loc, K_IPORT, c->name, "device", lines, nlines,
-					 "instance port \"%s\": tap %s is already the tap of instance "
-					 "port \"%s\", " KEPT_FROM, c->name, c->device,
-					 a->kept[K_IPORT][j].name);
-		for (size_t j = 0; ifx && j < nn; j++)
-			if (knet[j].ifindex == ifx && ++n)
-				kept_err(errs, &c->loc, K_IPORT, c->name, "device", lines, nlines,
-					 "instance port \"%s\": tap %s is already the device of network "
-					 "\"%s\", " KEPT_FROM, c->name, c->device,
-					 a->kept[K_NET][j].name);
+		kept_name_check(&kv, K_IPORT, &c->loc, c->name);
+		kept_dev_check(&kv, K_IPORT, &c->loc, c->name, c->device, 0);
 	}
 	for (__u32 i = 0; i < cfg->n_sports; i++) {
 		const struct pp_cfg_sport *c = &cfg->sports[i];
@@ -1187,9 +1203,7 @@ static int kept_check(struct pp_api *a, const struct pp_config *cfg, struct pp_e
 		const char *field = "vlan";
 		char mac[PP_MAC_STRLEN];
 
-		if (kept_find(a, K_SPORT, c->name) && ++n)
-			kept_err(errs, &c->loc, K_SPORT, c->name, NULL, lines, nlines,
-				 "service port \"%s\" already exists, " KEPT_FROM, c->name);
+		kept_name_check(&kv, K_SPORT, &c->loc, c->name);
 		if (slot) {
 			struct pp_qinq_key qk = { slot, c->outer_vid, c->inner_vid };
 			struct pp_srcmac_key sk = { .slot = slot };
@@ -1207,8 +1221,8 @@ static int kept_check(struct pp_api *a, const struct pp_config *cfg, struct pp_e
 				field = "untagged";
 				owner = ip.untagged_sport;
 			}
-			if (kept_id(a, K_SPORT, owner) && ++n)
-				kept_err(errs, &c->loc, K_SPORT, c->name, field, lines, nlines,
+			if (kept_id(a, K_SPORT, owner))
+				kept_err(&kv, &c->loc, K_SPORT, c->name, field,
 					 "service port \"%s\": its match on instance port \"%s\" is "
 					 "already service port \"%s\"'s, " KEPT_FROM, c->name,
 					 cfg->iports[c->iport].name,
@@ -1222,9 +1236,8 @@ static int kept_check(struct pp_api *a, const struct pp_config *cfg, struct pp_e
 			owner = 0;
 			if (pp_fdb_get(m, fk, &owner) || !kept_id(a, K_SPORT, owner))
 				continue;
-			n++;
 			pp_mac_format(fk.mac, mac);
-			kept_err(errs, &c->loc, K_SPORT, c->name, p ? "bind" : "mac", lines, nlines,
+			kept_err(&kv, &c->loc, K_SPORT, c->name, p ? "bind" : "mac",
 				 "service port \"%s\": MAC %s on network \"%s\" is already service "
 				 "port \"%s\"'s, " KEPT_FROM, c->name, mac,
 				 cfg->networks[c->network].name,
@@ -1236,20 +1249,20 @@ static int kept_check(struct pp_api *a, const struct pp_config *cfg, struct pp_e
 		const char *ip = nview_name(&nv, PP_NAME_IPORT, e->sp.slot);
 		const char *nt = nview_name(&nv, PP_NAME_NET, e->sp.net_id);
 
-		if (ip && !kept_find(a, K_IPORT, ip) && !pp_config_find_iport(cfg, ip) && ++n)
-			kept_err(errs, NULL, K_IPORT, ip, NULL, NULL, 0,
+		if (ip && !kept_find(a, K_IPORT, ip) && !pp_config_find_iport(cfg, ip))
+			kept_err(&kv, NULL, K_IPORT, ip, NULL,
 				 "instance port \"%s\" is still used by service port \"%s\", " KEPT_FROM,
 				 ip, e->name);
-		if (nt && !kept_find(a, K_NET, nt) && !pp_config_find_network(cfg, nt) && ++n)
-			kept_err(errs, NULL, K_NET, nt, NULL, NULL, 0,
+		if (nt && !kept_find(a, K_NET, nt) && !pp_config_find_network(cfg, nt))
+			kept_err(&kv, NULL, K_NET, nt, NULL,
 				 "network \"%s\" is still used by service port \"%s\", " KEPT_FROM,
 				 nt, e->name);
 	}
 out:
 	nview_free(&nv);
-	free(kip);
-	free(knet);
-	return n;
+	free(kv.kip);
+	free(kv.knet);
+	return kv.n;
 }
 
 /* The state file for /v1/status and /v1/state-file. */
@@ -1430,6 +1443,29 @@ static void sport_services_json(const struct pp_config *cfg, const struct pp_cfg
 	}
 }
 
+/*
+ * A service port's match as the API writes it: "vlan" (a number, or
+ * [outer, inner] for QinQ), "untagged": true or "src-mac"; the same for a
+ * configured and a kept one.
+ */
+static void add_match(json_object *o, unsigned match, unsigned outer, unsigned inner,
+		      const char *mac)
+{
+	if (match == PP_MATCH_VLAN) {
+		json_object_object_add(o, "vlan", json_object_new_int(outer));
+	} else if (match == PP_MATCH_QINQ) {
+		json_object *v = json_object_new_array();
+
+		json_object_array_add(v, json_object_new_int(outer));
+		json_object_array_add(v, json_object_new_int(inner));
+		json_object_object_add(o, "vlan", v);
+	} else if (match == PP_MATCH_UNTAGGED) {
+		json_object_object_add(o, "untagged", json_object_new_boolean(1));
+	} else if (match == PP_MATCH_SRCMAC) {
+		json_object_object_add(o, "src-mac", json_object_new_string(mac));
+	}
+}
+
 static json_object *sport_json(struct pp_api *a, uint32_t i)
 {
 	const struct pp_config *cfg = pp_daemon_config(a->d);
@@ -1440,19 +1476,7 @@ static json_object *sport_json(struct pp_api *a, uint32_t i)
 	pp_mac_format(s->mac, mac);
 	json_object_object_add(o, "name", json_object_new_string(s->name));
 	json_object_object_add(o, "instance-port", json_object_new_string(cfg->iports[s->iport].name));
-	if (s->match == PP_MATCH_VLAN) {
-		json_object_object_add(o, "vlan", json_object_new_int(s->outer_vid));
-	} else if (s->match == PP_MATCH_QINQ) {
-		json_object *v = json_object_new_array();
-
-		json_object_array_add(v, json_object_new_int(s->outer_vid));
-		json_object_array_add(v, json_object_new_int(s->inner_vid));
-		json_object_object_add(o, "vlan", v);
-	} else if (s->match == PP_MATCH_UNTAGGED) {
-		json_object_object_add(o, "untagged", json_object_new_boolean(1));
-	} else if (s->match == PP_MATCH_SRCMAC) {
-		json_object_object_add(o, "src-mac", json_object_new_string(mac));
-	}
+	add_match(o, s->match, s->outer_vid, s->inner_vid, mac);
 	if (s->mac_explicit)
 		json_object_object_add(o, "mac", json_object_new_string(mac));
 	if (s->n_addrs) {
@@ -1530,22 +1554,30 @@ static json_object *obj_json(struct pp_api *a, enum kind k, uint32_t i)
 	return k == K_NET ? net_json(a, i) : k == K_IPORT ? iport_json(a, i) : sport_json(a, i);
 }
 
+/* "device": the name of a pinned ifindex ("" for none, or one gone). */
+static void add_device(json_object *o, unsigned ifindex)
+{
+	char dev[IF_NAMESIZE] = "";
+
+	if (ifindex)
+		if_indextoname(ifindex, dev);
+	json_object_object_add(o, "device", json_object_new_string(dev));
+}
+
 /* A kept object, as it is pinned: read-only, DEGRADED. */
 static json_object *kept_json(struct pp_api *a, enum kind k, const struct kept_ent *e,
 			      const struct nview *nv)
 {
 	const struct pp_maps *m = pp_daemon_maps(a->d);
 	json_object *o = json_object_new_object(), *st = json_object_new_object();
-	char dev[IF_NAMESIZE] = "", mac[PP_MAC_STRLEN];
+	char mac[PP_MAC_STRLEN];
 
 	json_object_object_add(o, "name", json_object_new_string(e->name));
 	if (k == K_NET) {
 		struct pp_net n = {};
 
 		pp_net_get(m, e->id, &n);
-		if (n.ifindex)
-			if_indextoname(n.ifindex, dev);
-		json_object_object_add(o, "device", json_object_new_string(dev));
+		add_device(o, n.ifindex);
 		json_object_object_add(o, "mtu", json_object_new_int(n.mtu));
 		if (n.vlan)
 			json_object_object_add(o, "vlan", json_object_new_int(n.vlan));
@@ -1553,9 +1585,7 @@ static json_object *kept_json(struct pp_api *a, enum kind k, const struct kept_e
 		struct pp_iport ip = {};
 
 		pp_iport_get(m, e->id, &ip);
-		if (ip.ifindex)
-			if_indextoname(ip.ifindex, dev);
-		json_object_object_add(o, "device", json_object_new_string(dev));
+		add_device(o, ip.ifindex);
 		json_object_object_add(o, "mac", json_mac(ip.mac));
 		json_object_object_add(o, "mtu", json_object_new_int(ip.mtu));
 	} else {
@@ -1566,19 +1596,7 @@ static json_object *kept_json(struct pp_api *a, enum kind k, const struct kept_e
 
 		pp_mac_format(sp->mac, mac);
 		json_object_object_add(o, "instance-port", json_object_new_string(ip ?: ""));
-		if (sp->match == PP_MATCH_VLAN) {
-			json_object_object_add(o, "vlan", json_object_new_int(sp->outer_vid));
-		} else if (sp->match == PP_MATCH_QINQ) {
-			json_object *v = json_object_new_array();
-
-			json_object_array_add(v, json_object_new_int(sp->outer_vid));
-			json_object_array_add(v, json_object_new_int(sp->inner_vid));
-			json_object_object_add(o, "vlan", v);
-		} else if (sp->match == PP_MATCH_UNTAGGED) {
-			json_object_object_add(o, "untagged", json_object_new_boolean(1));
-		} else if (sp->match == PP_MATCH_SRCMAC) {
-			json_object_object_add(o, "src-mac", json_object_new_string(mac));
-		}
+		add_match(o, sp->match, sp->outer_vid, sp->inner_vid, mac);
 		json_object_object_add(o, "mac", json_object_new_string(mac));
 		json_object_object_add(b, "network", json_object_new_string(net ?: ""));
 		json_object_object_add(o, "bind", b);
@@ -1777,6 +1795,27 @@ static int serve_events(struct call *k)
 
 /* ---- status, stats, metrics ------------------------------------------------------------ */
 
+/*
+ * Row i of the drops of the instance ports (k 0) or of the networks (k 1),
+ * for /v1/stats and /metrics: one per configured object with an id, then
+ * one named "" for id 0 (frames none of them owns).  1 with *name and *d; 0
+ * for a row left out (no id yet, no entry); -1 past the last.
+ */
+static int drops_row(struct pp_api *a, int k, uint32_t i, const char **name, struct pp_drops *d)
+{
+	const struct pp_config *cfg = pp_daemon_config(a->d);
+	uint32_t n = !cfg ? 0 : k ? cfg->n_networks : cfg->n_iports;
+	__u32 idx = i < n ? obj_st(a, k ? K_NET : K_IPORT, i)->id : 0;
+
+	if (i > n)
+		return -1;
+	*name = i < n ? (k ? cfg->networks[i].name : cfg->iports[i].name) : "";
+	if ((i < n && !idx) ||
+	    (k ? pp_net_drops_get : pp_iport_drops_get)(pp_daemon_maps(a->d), idx, d))
+		return 0;
+	return 1;
+}
+
 static json_object *stats_json(struct pp_api *a)
 {
 	const struct pp_config *cfg = pp_daemon_config(a->d);
@@ -1829,15 +1868,14 @@ static json_object *stats_json(struct pp_api *a)
 		json_object_array_add(sps, o);
 	}
 	for (int k = 0; k < 2; k++) {
-		uint32_t n = !cfg ? 0 : k ? cfg->n_networks : cfg->n_iports;
+		const char *name;
+		struct pp_drops d;
+		int row;
 
-		for (uint32_t i = 0; i <= n; i++) {
-			const char *name = i < n ? (k ? cfg->networks[i].name : cfg->iports[i].name) : "";
-			__u32 idx = i < n ? obj_st(a, k ? K_NET : K_IPORT, i)->id : 0;
-			struct pp_drops d;
+		for (uint32_t i = 0; (row = drops_row(a, k, i, &name, &d)) >= 0; i++) {
 			json_object *o, *r;
 
-			if ((i < n && !idx) || (k ? pp_net_drops_get : pp_iport_drops_get)(m, idx, &d))
+			if (!row)
 				continue;
 			o = json_object_new_object();
 			r = json_object_new_object();
@@ -1939,20 +1977,15 @@ static char *metrics_text(struct pp_api *a)
 	sb_printf(&b, "# HELP polyport_drops_total Frames dropped, by reason.\n");
 	sb_printf(&b, "# TYPE polyport_drops_total counter\n");
 	for (int k = 0; k < 2; k++) {
-		uint32_t n = !cfg ? 0 : k ? cfg->n_networks : cfg->n_iports;
+		const char *name;
+		struct pp_drops d;
+		int row;
 
-		for (uint32_t i = 0; i <= n; i++) {
-			const char *name = i < n ? (k ? cfg->networks[i].name : cfg->iports[i].name) : "";
-			__u32 idx = i < n ? obj_st(a, k ? K_NET : K_IPORT, i)->id : 0;
-			struct pp_drops d;
-
-			if ((i < n && !idx) || (k ? pp_net_drops_get : pp_iport_drops_get)(m, idx, &d))
-				continue;
-			for (int r = 0; r < PP_DROP_MAX; r++)
+		for (uint32_t i = 0; (row = drops_row(a, k, i, &name, &d)) >= 0; i++)
+			for (int r = 0; row && r < PP_DROP_MAX; r++)
 				sb_printf(&b, "polyport_drops_total{%s=\"%s\",reason=\"%s\"} %llu\n",
 					  k ? "network" : "instance_port", name, pp_drop_names[r],
 					  (unsigned long long)d.reason[r]);
-		}
 	}
 	sb_printf(&b, "# HELP polyport_instance_port_status 1 for the instance port's current status.\n");
 	sb_printf(&b, "# TYPE polyport_instance_port_status gauge\n");

@@ -11,6 +11,7 @@
 #include <bpf/bpf.h>
 #include "dump.h"
 #include "maps.h"
+#include "util.h"
 
 #define NKINDS	(PP_NAME_SPORT + 1)	/* indexed by enum pp_name_kind */
 
@@ -48,17 +49,10 @@ static void emit(struct dump *d, const char *fmt, ...)
 		return;
 	}
 	free(body);
-	if (d->n == d->cap) {
-		size_t cap = d->cap ? 2 * d->cap : 1024;
-		char **t = realloc(d->line, cap * sizeof(*t));
-
-		if (!t) {
-			free(line);
-			d->err = -ENOMEM;
-			return;
-		}
-		d->line = t;
-		d->cap = cap;
+	if (PP_GROW(d->line, d->n, d->cap, 1024)) {
+		free(line);
+		d->err = -ENOMEM;
+		return;
 	}
 	d->line[d->n++] = line;
 }

@@ -9,6 +9,7 @@
 #include "log.h"
 #include "reconcile.h"
 #include "services.h"
+#include "util.h"
 #include "xdpmode.h"
 
 /* ---- crash points (tests/e2e/crash.sh) ------------------------------------ */
@@ -184,6 +185,22 @@ static struct pp_sport sport_value(const struct pp_cfg_sport *c, __u32 slot, __u
 }
 
 /*
+ * st's id for name from the name table (a new one if the name has none).
+ * Without a free id st is in ERROR (why), *first keeps -ENOSPC unless it
+ * has an error already, and it is false.
+ */
+static bool status_id(struct pp_daemon *d, struct pp_obj_status *st, __u32 kind, const char *name,
+		      const char *why, int *first)
+{
+	st->id = pp_daemon_name_assign(d, kind, name);
+	if (st->id)
+		return true;
+	pp_status_set(st, PP_ST_ERROR, "%s", why);
+	*first = *first ?: -ENOSPC;
+	return false;
+}
+
+/*
  * only: NULL for every network, else those marked.  Returns 0 or the first
  * error met (a network in ERROR has it as its reason; the others go on).
  */
@@ -210,12 +227,8 @@ static int reconcile_networks(struct pp_daemon *d, const struct pp_config *cfg, 
 
 		v.ifindex = link_state_memo(&links, c->device, &up);
 		st->ifindex = v.ifindex;
-		st->id = pp_daemon_name_assign(d, PP_NAME_NET, c->name);
-		if (!st->id) {
-			pp_status_set(st, PP_ST_ERROR, "no free network id");
-			first = first ?: -ENOSPC;
+		if (!status_id(d, st, PP_NAME_NET, c->name, "no free network id", &first))
 			continue;
-		}
 		err = pp_dp_net_install(&d->dp.maps, st->id, &v);
 		if (!err && v.ifindex) {
 			bool fresh;
@@ -268,12 +281,8 @@ static int reconcile_iports(struct pp_daemon *d, const struct pp_config *cfg, co
 		if (v.ifindex && !up && !(up_err = pp_link_set_up(c->device)))
 			up = true;
 		st->ifindex = v.ifindex;
-		st->id = pp_daemon_name_assign(d, PP_NAME_IPORT, c->name);
-		if (!st->id) {
-			pp_status_set(st, PP_ST_ERROR, "no free instance-port slot");
-			first = first ?: -ENOSPC;
+		if (!status_id(d, st, PP_NAME_IPORT, c->name, "no free instance-port slot", &first))
 			continue;
-		}
 		err = pp_dp_iport_install(&d->dp.maps, st->id, &v);
 		if (!err && v.ifindex)
 			err = ensure_attached(d, v.ifindex, PP_ROLE_TAP);
@@ -669,15 +678,8 @@ static int pair_fdb_collect(const void *key, const void *val, void *arg)
 	w = ps->n_want ? bsearch(&probe, ps->want, ps->n_want, sizeof(*w), pair_fdb_cmp) : NULL;
 	if ((w && w->id == id) || pp_daemon_kept(ps->d, PPM_FDB, key, val))
 		return 0;
-	if (ps->n_del == ps->cap_del) {
-		size_t cap = ps->cap_del ? ps->cap_del * 2 : 16;
-		struct pp_fdb_key *d = realloc(ps->del, cap * sizeof(*d));
-
-		if (!d)
-			return -ENOMEM;
-		ps->del = d;
-		ps->cap_del = cap;
-	}
+	if (PP_GROW(ps->del, ps->n_del, ps->cap_del, 16))
+		return -ENOMEM;
 	ps->del[ps->n_del++] = *k;
 	return 0;
 }
@@ -913,15 +915,8 @@ static int orphan_collect(const void *key, const void *val, void *arg)
 	if (!sp->match || pp_daemon_id_name(o->d, PP_NAME_SPORT, id) ||
 	    pp_daemon_kept(o->d, PPM_SPORTS, key, val))
 		return 0;
-	if (o->n == o->cap) {
-		size_t cap = o->cap ? 2 * o->cap : 16;
-		__u32 *t = realloc(o->id, cap * sizeof(*t));
-
-		if (!t)
-			return -ENOMEM;
-		o->id = t;
-		o->cap = cap;
-	}
+	if (PP_GROW(o->id, o->n, o->cap, 16))
+		return -ENOMEM;
 	o->id[o->n++] = id;
 	return 0;
 }
@@ -964,6 +959,24 @@ static void dev_release(struct pp_daemon *d, __u32 ifindex)
 }
 
 /*
+ * The name pinned under id (of kind) when the configuration no longer has
+ * it and it is not kept: what remove_stale() removes.  NULL otherwise.
+ */
+static const char *stale_name(struct pp_daemon *d, const struct pp_config *cfg, __u32 kind,
+			      __u32 id)
+{
+	const char *nm = pp_daemon_id_name(d, kind, id);
+	bool wanted;
+
+	if (!nm)
+		return NULL;
+	wanted = kind == PP_NAME_NET ? pp_config_find_network(cfg, nm) != NULL :
+		 kind == PP_NAME_IPORT ? pp_config_find_iport(cfg, nm) != NULL :
+					 pp_config_find_sport(cfg, nm) != NULL;
+	return wanted || pp_daemon_kept_name(d, kind, nm, id) ? NULL : nm;
+}
+
+/*
  * Remove what is pinned under a name the configuration no longer has, or
  * under none.  Returns 0 or the first error (every removal is tried).
  */
@@ -982,12 +995,10 @@ static int remove_stale(struct pp_daemon *d, const struct pp_config *cfg)
 	int err = remove_orphans(d), e;
 
 	for (__u32 id = 1; id < sport_end; id++) {
-		nm = pp_daemon_id_name(d, PP_NAME_SPORT, id);
+		nm = stale_name(d, cfg, PP_NAME_SPORT, id);
 		if (!nm)
 			continue;
-		memcpy(name, nm, sizeof(name));
-		if (pp_config_find_sport(cfg, name) || pp_daemon_kept_name(d, PP_NAME_SPORT, name, id))
-			continue;
+		memcpy(name, nm, sizeof(name));	/* the removal releases the name */
 		e = pp_dp_sport_remove(m, id);
 		if (!e) {
 			pp_crash_point("sport-removed");
@@ -1003,12 +1014,10 @@ static int remove_stale(struct pp_daemon *d, const struct pp_config *cfg)
 		struct pp_iport ip = {};
 		struct pp_dev dev = {};
 
-		nm = pp_daemon_id_name(d, PP_NAME_IPORT, slot);
+		nm = stale_name(d, cfg, PP_NAME_IPORT, slot);
 		if (!nm)
 			continue;
 		memcpy(name, nm, sizeof(name));
-		if (pp_config_find_iport(cfg, name) || pp_daemon_kept_name(d, PP_NAME_IPORT, name, slot))
-			continue;
 		pp_iport_get(m, slot, &ip);
 		e = pp_dp_iport_remove(m, slot);
 		if (!e)
@@ -1033,8 +1042,7 @@ static int remove_stale(struct pp_daemon *d, const struct pp_config *cfg)
 	for (__u32 id = 1; id < net_end; id++) {
 		struct pp_net net = {};
 
-		nm = pp_daemon_id_name(d, PP_NAME_NET, id);
-		if (!nm || pp_config_find_network(cfg, nm) || pp_daemon_kept_name(d, PP_NAME_NET, nm, id))
+		if (!stale_name(d, cfg, PP_NAME_NET, id))
 			continue;
 		pp_net_get(m, id, &net);
 		devs[n] = net.ifindex;

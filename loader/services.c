@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "services.h"
+#include "util.h"
 
 const char *const pp_service_names[PP_SERVICE_COUNT] = {
 	[PP_SERVICE_NETWORK]	= PP_SERVICE_NAME_NETWORK,
@@ -168,15 +169,8 @@ static __u8 rule_family(const struct pp_rule_in *r)
 
 static int pfx_add(struct rpfx **v, unsigned *n, unsigned *cap, const struct rpfx *p)
 {
-	if (*n == *cap) {
-		unsigned c = *cap ? *cap * 2 : 64;
-		struct rpfx *nv = realloc(*v, c * sizeof(*nv));
-
-		if (!nv)
-			return -ENOMEM;
-		*v = nv;
-		*cap = c;
-	}
+	if (PP_GROW(*v, *n, *cap, 64))
+		return -ENOMEM;
 	(*v)[(*n)++] = *p;
 	return 0;
 }

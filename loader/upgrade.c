@@ -119,10 +119,14 @@ struct journal {
 	struct pp_layout to[PPM_COUNT];	/* the layouts of the maps under next/ */
 };
 
+/*
+ * The journal says step is next; once it is written, the crash point
+ * upgrade-STEP (the upgrade tests kill the daemon there and restart it).
+ */
 static int journal_write(const char *root, const char *step, unsigned long long mask,
 			 const struct pp_layout *to)
 {
-	char text[2048], p[PATH_MAX], q[PATH_MAX];
+	char text[2048], p[PATH_MAX], q[PATH_MAX], point[32];
 	size_t n = snprintf(text, sizeof(text), "step=%s", step);
 
 	for (int i = 0; i < PPM_COUNT; i++)
@@ -139,6 +143,8 @@ static int journal_write(const char *root, const char *step, unsigned long long 
 	if (symlink(text, p) || rename(p, q))
 		return -errno;
 	pr_debug("upgrade: journal: %s\n", text);
+	snprintf(point, sizeof(point), "upgrade-%s", step);
+	pp_crash_point(point);
 	return 0;
 }
 
@@ -244,16 +250,6 @@ static int raw_open(int fd, struct raw_map *m)
 	return 0;
 }
 
-static bool all_zero(const void *p, size_t n)
-{
-	const unsigned char *c = p;
-
-	for (size_t i = 0; i < n; i++)
-		if (c[i])
-			return false;
-	return true;
-}
-
 static bool is_array(__u32 type)
 {
 	return type == BPF_MAP_TYPE_ARRAY || type == BPF_MAP_TYPE_PERCPU_ARRAY;
@@ -289,7 +285,7 @@ static int raw_iter(const struct raw_map *m, raw_fn fn, void *arg)
 		for (__u32 i = 0; i < count && !err; i++) {
 			const unsigned char *v = vals + (size_t)i * m->stride;
 
-			if (!is_array(m->type) || !all_zero(v, m->stride))
+			if (!is_array(m->type) || !pp_all_zero(v, m->stride))
 				err = fn(m, keys + (size_t)i * m->ks, v, arg);
 		}
 		if (ret || err)
@@ -302,7 +298,7 @@ static int raw_iter(const struct raw_map *m, raw_fn fn, void *arg)
 		memcpy(key, next, m->ks);
 		if (bpf_map_lookup_elem(m->fd, key, vals))
 			continue;
-		if (!is_array(m->type) || !all_zero(vals, m->stride))
+		if (!is_array(m->type) || !pp_all_zero(vals, m->stride))
 			err = fn(m, key, vals, arg);
 	}
 out:
@@ -373,18 +369,8 @@ static int hook_collect(const void *key, const void *val, void *arg)
 
 	if (!(d->flags & (PP_DEV_TAP | PP_DEV_NET)) || d->ifindex != *(const __u32 *)key)
 		return 0;
-	if (h->n == h->cap) {
-		unsigned cap = h->cap ? 2 * h->cap : 256;
-		__u32 *i = realloc(h->ifindex, cap * sizeof(*i));
-		__u8 *r = i ? realloc(h->role, cap) : NULL;
-
-		if (i)
-			h->ifindex = i;
-		if (!r)
-			return -ENOMEM;
-		h->role = r;
-		h->cap = cap;
-	}
+	if (PP_GROW2(h->ifindex, h->role, h->n, h->cap, 256))
+		return -ENOMEM;
 	h->ifindex[h->n] = d->ifindex;
 	h->role[h->n++] = d->flags & PP_DEV_TAP ? PP_ROLE_TAP : PP_ROLE_NET;
 	return 0;
@@ -477,7 +463,7 @@ static int count_nonzero(const struct raw_map *m, const void *key, const void *v
 
 	(void)key;
 	for (int c = 0; c < m->ncpus; c++)
-		*(unsigned long *)arg += !all_zero(v + c * per, per);
+		*(unsigned long *)arg += !pp_all_zero(v + c * per, per);
 	return 0;
 }
 
@@ -507,7 +493,7 @@ static int fold_one(const struct raw_map *m, const void *key, const void *val, v
 	for (int c = 0; c < m->ncpus; c++) {
 		const __u64 *w = (const __u64 *)(v + c * per);
 
-		if (all_zero(w, per))
+		if (pp_all_zero(w, per))
 			continue;
 		memset(f->sk->bss->key, 0, sizeof(f->sk->bss->key));
 		memcpy(f->sk->bss->key, key, m->ks);
@@ -702,7 +688,6 @@ static int forward(const char *root, struct pp_dataplane *dp, const char *step,
 			err = journal_write(root, "fold", mask, to);
 		if (err)
 			return err;
-		pp_crash_point("upgrade-fold");
 		step = "fold";
 	}
 	if (!strcmp(step, "fold")) {
@@ -713,7 +698,6 @@ static int forward(const char *root, struct pp_dataplane *dp, const char *step,
 			err = journal_write(root, "rename", mask, to);
 		if (err)
 			return err;
-		pp_crash_point("upgrade-rename");
 		step = "rename";
 	}
 	if (strcmp(step, "rename"))
@@ -750,7 +734,6 @@ static int backward(const char *root, const struct pp_map_sizes *s, const char *
 			err = journal_write(root, "back", j->mask, j->to);
 		if (err)
 			return err;
-		pp_crash_point("upgrade-back");
 	}
 	err = fold_all(root, j->mask, true);
 	return err ? err : next_remove(root);
@@ -908,7 +891,6 @@ int pp_upgrade_run(const char *pin_root, const struct pp_map_sizes *s,
 		pp_say(why, why_len, "upgrade journal: %s", strerror(-err));
 		return err;
 	}
-	pp_crash_point("upgrade-prepare");
 	err = pp_dp_open_ex(&dp, pin_root, s, mask);
 	if (err) {
 		pp_say(why, why_len, "loading this polyportd's programs on new maps: %s", strerror(-err));
@@ -926,10 +908,8 @@ int pp_upgrade_run(const char *pin_root, const struct pp_map_sizes *s,
 	}
 	r->prepare_ms = now_ms() - t0;
 	err = journal_write(pin_root, "swap", mask, want);
-	if (!err) {
-		pp_crash_point("upgrade-swap");
+	if (!err)
 		err = forward(pin_root, &dp, "swap", mask, want, r);
-	}
 	pp_dp_close(&dp);
 	r->total_ms = now_ms() - t0;
 	if (err)

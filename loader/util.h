@@ -97,4 +97,32 @@ static inline void pp_say(char *buf, size_t len, const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * Make room for element n of array a, whose capacity is cap: doubled, from
+ * first when empty.  Evaluates to 0, or -ENOMEM with a and cap as they were.
+ */
+#define PP_GROW(a, n, cap, first)                                            \
+	({                                                                   \
+		int _r = 0;                                                  \
+		if ((n) >= (cap)) {                                          \
+			__typeof__(cap) _c = (cap) ? (cap)*2 : (first);      \
+			__typeof__(a) _na = realloc((a), _c * sizeof(*(a))); \
+			if (_na) {                                           \
+				(a) = _na;                                   \
+				(cap) = _c;                                  \
+			} else {                                             \
+				_r = -ENOMEM;                                \
+			}                                                    \
+		}                                                            \
+		_r;                                                          \
+	})
+
+/* The same for array a and its twin array b (one n, one capacity): cap
+ * grows once both have. */
+#define PP_GROW2(a, b, n, cap, first)                                               \
+	({                                                                          \
+		__typeof__(cap) _cap_a = (cap);                                     \
+		PP_GROW(a, n, _cap_a, first) ? -ENOMEM : PP_GROW(b, n, cap, first); \
+	})
+
 #endif /* PP_UTIL_H */

@@ -286,15 +286,20 @@ static int pp_map_check(struct pp_maps *m, enum pp_map_id id)
 	return 0;
 }
 
-int pp_maps_open(struct pp_maps *m, const char *pin_root)
+/* Every map from its pin under pin_root or, without one, from a dup of fds[i]; each checked. */
+static int pp_maps_get(struct pp_maps *m, const char *pin_root, const int *fds)
 {
 	char path[512];
 	int err;
 
 	pp_maps_init(m);
 	for (int i = 0; i < PPM_COUNT; i++) {
-		snprintf(path, sizeof(path), "%s/%s", pin_root, pp_map_desc[i].name);
-		m->fd[i] = bpf_obj_get(path);
+		if (pin_root) {
+			snprintf(path, sizeof(path), "%s/%s", pin_root, pp_map_desc[i].name);
+			m->fd[i] = bpf_obj_get(path);
+		} else {
+			m->fd[i] = dup(fds[i]);
+		}
 		if (m->fd[i] < 0) {
 			err = -errno;
 			goto fail;
@@ -309,25 +314,14 @@ fail:
 	return err;
 }
 
+int pp_maps_open(struct pp_maps *m, const char *pin_root)
+{
+	return pp_maps_get(m, pin_root, NULL);
+}
+
 int pp_maps_adopt(struct pp_maps *m, const int fds[PPM_COUNT])
 {
-	int err;
-
-	pp_maps_init(m);
-	for (int i = 0; i < PPM_COUNT; i++) {
-		m->fd[i] = dup(fds[i]);
-		if (m->fd[i] < 0) {
-			err = -errno;
-			goto fail;
-		}
-		err = pp_map_check(m, i);
-		if (err)
-			goto fail;
-	}
-	return 0;
-fail:
-	pp_maps_close(m);
-	return err;
+	return pp_maps_get(m, NULL, fds);
 }
 
 void pp_maps_close(struct pp_maps *m)
@@ -454,7 +448,7 @@ int pp_map_get_percpu_sum(const struct pp_maps *m, enum pp_map_id id, __u32 key,
 	return 0;
 }
 
-static bool pp_all_zero(const void *p, size_t n)
+bool pp_all_zero(const void *p, size_t n)
 {
 	const unsigned char *c = p;
 

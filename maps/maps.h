@@ -108,6 +108,8 @@ int pp_map_del(struct pp_maps *m, enum pp_map_id id, const void *key);
  */
 int pp_map_iter(const struct pp_maps *m, enum pp_map_id id,
 		int (*fn)(const void *key, const void *val, void *arg), void *arg);
+/* Whether n bytes are all zero: an array entry nobody has set (pp_map_iter skips those). */
+bool pp_all_zero(const void *p, size_t n);
 
 /* Sum a per-CPU counter struct made of __u64 fields. */
 int pp_map_get_percpu_sum(const struct pp_maps *m, enum pp_map_id id, __u32 key, void *sum);

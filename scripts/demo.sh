@@ -34,6 +34,15 @@ DPID= GPID=
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
+# ping_each NS_PREFIX HOST COUNT: from NS_PREFIX{a,b,c}, ping address HOST of
+# tenant a, b, c's subnet (10.10.0.0/24 ...); a failure clears ok
+ping_each() {
+	local i=0 n
+	for n in a b c; do
+		i=$((i + 1))
+		run ip netns exec "$1$n" ping -c "$3" -i 0.2 -W 2 "10.${i}0.0.$2" | tail -2 || ok=0
+	done
+}
 
 cleanup() {
 	[[ -n "$GPID" ]] && kill "$GPID" 2>/dev/null && wait "$GPID" 2>/dev/null
@@ -121,11 +130,7 @@ console_wait "^PPVM done" 30 || ok=0
 grep -E "^PPVM ping" "$CONSOLE" | sed 's/^/  | /'
 [[ $(grep -c "^PPVM ping .* received=3" "$CONSOLE") == 3 ]] || ok=0
 echo "  and each network reaches the VM's sub-interface:"
-i=0
-for n in a b c; do
-	i=$((i + 1))
-	run ip netns exec "ppd-$n" ping -c 2 -i 0.2 -W 2 "10.${i}0.0.5" | tail -2 || ok=0
-done
+ping_each ppd- 5 2
 say "Isolation: tenant-b's VLAN cannot reach tenant-a's address"
 grep -E "^PPVM probe" "$CONSOLE" | sed 's/^/  | /'
 if grep -q "^PPVM probe eth0.200 10.10.0.1 replies=0" "$CONSOLE"; then
@@ -154,11 +159,7 @@ run "$B/polyportctl" --api-socket "$STATE/api.sock" status
 
 say "Traffic: the VM pings each network over its own VLAN"
 ok=1
-i=0
-for n in a b c; do
-	i=$((i + 1))
-	run ip netns exec "ppd-vm-$n" ping -c 3 -i 0.2 -W 2 "10.${i}0.0.1" | tail -2 || ok=0
-done
+ping_each ppd-vm- 1 3
 say "Isolation: tenant-b's VLAN cannot reach tenant-a's address"
 if ip -n ppd-vm-b addr add 10.10.0.99/24 dev eth0 &&
 	ip netns exec ppd-vm-b ping -c 2 -W 1 -I 10.10.0.99 10.10.0.1 >/dev/null 2>&1; then

@@ -14,7 +14,7 @@
 #include <string.h>
 
 /* Keys of the tables of struct ld (htab.c). Every struct is zeroed (padding
- * included) before it is filled: MAKE_KEY copies it whole. */
+ * included) before it is filled: put_key copies it whole. */
 struct devvlan_key {
 	char device[PP_IFNAME_MAX + 1];
 	uint16_t vlan;
@@ -37,10 +37,15 @@ _Static_assert(sizeof(struct devvlan_key) <= HKEY_LEN, "key too large");
 _Static_assert(sizeof(struct match_key) <= HKEY_LEN, "key too large");
 _Static_assert(sizeof(struct owner_mac_key) <= HKEY_LEN, "key too large");
 
-#define MAKE_KEY(buf, s) do {						\
-	memset(buf, 0, HKEY_LEN);					\
-	memcpy(buf, &(s), sizeof(s));					\
-} while (0)
+/* Put key struct s (len bytes) in table h for idx: htab_put's 0, or 1 with
+ * *old the index that has it already, or -ENOMEM. */
+static int put_key(struct htab *h, const void *s, size_t len, uint32_t idx, uint32_t *old)
+{
+	uint8_t key[HKEY_LEN] = { 0 };
+
+	memcpy(key, s, len);
+	return htab_put(h, key, idx, old);
+}
 
 /* A network's device is no instance port's tap, and one network per
  * (device, vlan). dev: its device's value; vlan: its vlan's, or NULL.
@@ -65,8 +70,7 @@ int check_net_device(struct ld *ld, const struct pp_cfg_network *net,
 
 	memcpy(dk.device, net->device, sizeof(dk.device));
 	dk.vlan = net->vlan;
-	MAKE_KEY(key, dk);
-	r = htab_put(&ld->netdev_vlan, key, idx, &old);
+	r = put_key(&ld->netdev_vlan, &dk, sizeof(dk), idx, &old);
 	if (r < 0)
 		return -ENOMEM;
 	if (r == 1 && vlan)
@@ -136,7 +140,6 @@ void check_match(struct ld *ld, struct sport_parse *p, uint32_t idx)
 	const struct pp_cfg_sport *sp = &p->sp;
 	struct match_key mk = { 0 };
 	struct owner_mac_key wk = { 0 };
-	uint8_t key[HKEY_LEN];
 	char desc[64], m[PP_MAC_STRLEN];
 	uint32_t old;
 	int r;
@@ -147,8 +150,7 @@ void check_match(struct ld *ld, struct sport_parse *p, uint32_t idx)
 	mk.inner = sp->inner_vid;
 	if (sp->match == PP_MATCH_SRCMAC)
 		memcpy(mk.mac, sp->mac, PP_ETH_ALEN);
-	MAKE_KEY(key, mk);
-	r = htab_put(&ld->match, key, idx, &old);
+	r = put_key(&ld->match, &mk, sizeof(mk), idx, &old);
 	if (r < 0)
 		return oom(ld);
 	if (r == 1) {
@@ -166,8 +168,7 @@ void check_match(struct ld *ld, struct sport_parse *p, uint32_t idx)
 		return;
 	wk.owner = sp->iport;
 	memcpy(wk.mac, sp->mac, PP_ETH_ALEN);
-	MAKE_KEY(key, wk);
-	r = htab_put(&ld->wire, key, idx, &old);
+	r = put_key(&ld->wire, &wk, sizeof(wk), idx, &old);
 	if (r < 0)
 		return oom(ld);
 	if (r == 1) {
@@ -205,7 +206,6 @@ static void check_services(struct ld *ld, uint32_t i, uint32_t n)
 		const struct pp_cfg_addr *ad = &sp->addrs[a];
 		const struct pp_cfg_addr *gw = ad->family == PP_AF_INET ? &net->gw4 : &net->gw6;
 		struct netaddr_key nk = { 0 };
-		uint8_t key[HKEY_LEN];
 		uint32_t old;
 		int r;
 
@@ -219,8 +219,7 @@ static void check_services(struct ld *ld, uint32_t i, uint32_t n)
 		nk.net = n;
 		nk.family = ad->family;
 		memcpy(nk.addr, ad->addr, 16);
-		MAKE_KEY(key, nk);
-		r = htab_put(&ld->netaddr, key, i, &old);
+		r = put_key(&ld->netaddr, &nk, sizeof(nk), i, &old);
 		if (r < 0)
 			return oom(ld);
 		if (r == 1)
@@ -277,8 +276,7 @@ void check_bindings(struct ld *ld)
 			continue;
 		nk.owner = n;
 		memcpy(nk.mac, sp->mac, PP_ETH_ALEN);
-		MAKE_KEY(key, nk);
-		r = htab_put(&ld->netmac, key, i, &old);
+		r = put_key(&ld->netmac, &nk, sizeof(nk), i, &old);
 		if (r < 0)
 			return oom(ld);
 		if (r == 0)

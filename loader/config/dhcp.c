@@ -85,9 +85,9 @@ static void h_dhcp_routes(struct ld *ld, void *obj, const struct ynode *k,
 		const struct ynode *found[ARRAY_SIZE(route_keys)];
 		struct route_parse rp = { 0 };
 
-		if (!check_entry_map(ld, e, "routes"))
+		if (!walk_entry(ld, e, "routes", route_keys, ARRAY_SIZE(route_keys), &rp, &ctx,
+				found))
 			continue;
-		walk_keys(ld, e, route_keys, ARRAY_SIZE(route_keys), &rp, &ctx, found);
 		if (!found[0] || !found[1]) {
 			err_node(ld, e, "%s needs to and via", ctx_str(&cb, &ctx));
 			continue;

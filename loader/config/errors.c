@@ -34,15 +34,8 @@ static int errors_vadd(struct pp_errors *errs, const char *file,
 	struct pp_error *e;
 	char *msg, *f;
 
-	if (errs->n == errs->cap) {
-		size_t cap = errs->cap ? errs->cap * 2 : 16;
-		struct pp_error *v = realloc(errs->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		errs->v = v;
-		errs->cap = cap;
-	}
+	if (GROW(errs->v, errs->n, errs->cap))
+		return -ENOMEM;
 	if (vasprintf(&msg, fmt, ap) < 0)
 		return -ENOMEM;
 	f = strdup(file ? file : "");
@@ -99,15 +92,8 @@ static void err_v(struct ld *ld, uint32_t fidx, uint32_t line, uint32_t col,
 {
 	if (ld->fatal)
 		return;
-	if (ld->n_ekeys == ld->cap_ekeys) {
-		size_t cap = ld->cap_ekeys ? ld->cap_ekeys * 2 : 16;
-		struct errkey *k = realloc(ld->ekeys, cap * sizeof(*k));
-
-		if (!k)
-			return oom(ld);
-		ld->ekeys = k;
-		ld->cap_ekeys = cap;
-	}
+	if (GROW(ld->ekeys, ld->n_ekeys, ld->cap_ekeys))
+		return oom(ld);
 	if (errors_vadd(ld->errs, ld->cfg->files[fidx], line, col, fmt, ap))
 		return oom(ld);
 	ld->ekeys[ld->n_ekeys] = (struct errkey){ fidx, line, col, ld->n_ekeys };

@@ -56,35 +56,16 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdlib.h>	/* GROW */
+#include <stdlib.h>
 
 #include "config.h"
+#include "util.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-/* Make room for element n of array a, whose capacity is cap (doubled, from
- * 16). Evaluates to 0 or -ENOMEM. */
-#define GROW(a, n, cap) ({						\
-	int _r = 0;							\
-	if ((n) >= (cap)) {						\
-		size_t _c = (cap) ? (cap) * 2 : 16;			\
-		__typeof__(a) _na = realloc((a), _c * sizeof(*(a)));	\
-		if (_na) {						\
-			(a) = _na;					\
-			(cap) = _c;					\
-		} else {						\
-			_r = -ENOMEM;					\
-		}							\
-	}								\
-	_r;								\
-})
-
-/* The same for array a and its twin array b (one n, one capacity): cap
- * grows once both have. */
-#define GROW2(a, b, n, cap) ({						\
-	size_t _cap_a = (cap);						\
-	GROW(a, n, _cap_a) ? -ENOMEM : GROW(b, n, cap);			\
-})
+/* The loader's arrays grow from 16 (util.h). */
+#define GROW(a, n, cap) PP_GROW(a, n, cap, 16)
+#define GROW2(a, b, n, cap) PP_GROW2(a, b, n, cap, 16)
 
 /* A user string, quoted and escaped for a message, cut when long. */
 struct qbuf {
@@ -338,7 +319,8 @@ void walk_keys(struct ld *ld, const struct ynode *map,
 void walk_named(struct ld *ld, const struct ynode *map, const char *ctx,
 		entry_fn *fn, void *parent);
 bool check_body(struct ld *ld, const struct ynode *v, const struct ctx *ctx);
-bool check_entry_map(struct ld *ld, const struct ynode *e, const char *what);
+bool walk_entry(struct ld *ld, const struct ynode *e, const char *what, const struct keydef *kd,
+		size_t nkd, void *obj, const struct ctx *ctx, const struct ynode **found);
 bool check_name(struct ld *ld, const struct ynode *k, const char *kind);
 bool register_name(struct ld *ld, const struct ynode *k,
 		   const char *kind, struct htab *h, uint32_t idx,

@@ -46,9 +46,9 @@ static void h_sec_pairs(struct ld *ld, void *obj, const struct ynode *k,
 		const struct ynode *found[ARRAY_SIZE(pair_keys)];
 		struct pair_parse pp = { 0 };
 
-		if (!check_entry_map(ld, e, "allowed-pairs"))
+		if (!walk_entry(ld, e, "allowed-pairs", pair_keys, ARRAY_SIZE(pair_keys), &pp, &ctx,
+				found))
 			continue;
-		walk_keys(ld, e, pair_keys, ARRAY_SIZE(pair_keys), &pp, &ctx, found);
 		if (!found[0]) {
 			err_node(ld, e, "%s has no mac", ctx_str(&cb, &ctx));
 			continue;
@@ -204,10 +204,9 @@ static void parse_rules(struct ld *ld, struct sport_parse *p, const struct ynode
 		struct pp_cfg_rule r = { .dir = dir, .allow = 1 };
 		uint8_t fam = 0;
 
-		if (!check_entry_map(ld, e, what))
-			continue;
 		r.loc = pp_loc_of(ld, e);
-		walk_keys(ld, e, rule_keys, ARRAY_SIZE(rule_keys), &r, &ctx, found);
+		if (!walk_entry(ld, e, what, rule_keys, ARRAY_SIZE(rule_keys), &r, &ctx, found))
+			continue;
 		if (found[RK_PORTS] && r.proto != 6 && r.proto != 17)
 			err_node(ld, found[RK_PORTS], "ports need proto tcp or udp");
 		if (found[RK_ICMP] && r.proto != 1 && r.proto != 58)

@@ -154,7 +154,7 @@ bool check_body(struct ld *ld, const struct ynode *v,
 }
 
 /* Each entry of a sequence must be a mapping (or empty). */
-bool check_entry_map(struct ld *ld, const struct ynode *e, const char *what)
+static bool check_entry_map(struct ld *ld, const struct ynode *e, const char *what)
 {
 	struct qbuf qb;
 
@@ -164,6 +164,20 @@ bool check_entry_map(struct ld *ld, const struct ynode *e, const char *what)
 		err_node(ld, e, "each entry of %s must be a mapping, got %s", what,
 			 node_desc(&qb, e));
 	return false;
+}
+
+/*
+ * An entry of a sequence of mappings (allowed pairs, rules, routes; what
+ * names the sequence), walked against its keys as walk_keys does.  False
+ * when it is no mapping (reported).
+ */
+bool walk_entry(struct ld *ld, const struct ynode *e, const char *what, const struct keydef *kd,
+		size_t nkd, void *obj, const struct ctx *ctx, const struct ynode **found)
+{
+	if (!check_entry_map(ld, e, what))
+		return false;
+	walk_keys(ld, e, kd, nkd, obj, ctx, found);
+	return true;
 }
 
 /* The name of a new object (a mapping key). */

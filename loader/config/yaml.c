@@ -116,19 +116,8 @@ static int yb_add(struct ybuild *b, struct ynode *n)
 
 static int yb_push(struct ybuild *b, struct ynode *n)
 {
-	if (b->depth == b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 16;
-		struct ynode **s = realloc(b->stack, cap * sizeof(*s));
-
-		if (!s)
-			return -ENOMEM;
-		b->stack = s;
-		s = realloc(b->last, cap * sizeof(*s));
-		if (!s)
-			return -ENOMEM;
-		b->last = s;
-		b->cap = cap;
-	}
+	if (GROW2(b->stack, b->last, b->depth, b->cap))
+		return -ENOMEM;
 	b->stack[b->depth] = n;
 	b->last[b->depth] = NULL;
 	b->depth++;
