@@ -155,15 +155,15 @@ $(B)/ppguest: vm/guest/ppguest.c loader/util.h | $(B)
 	$(CC) $(CFLAGS) -o $@ $<
 
 $(B)/tests/prog_test: tests/bpf/prog_test.c tests/bpf/frames.h bpf/test/test_log.h \
-		tests/bpf/progs.h $(TEST_SKELS) $(LIB_OBJS) | $(B)/tests
+		tests/bpf/progs.h tests/pins.h $(TEST_SKELS) $(LIB_OBJS) | $(B)/tests
 	$(CC) $(CFLAGS) -Itests/bpf -o $@ $< $(LIB_OBJS) $(LDLIBS)
 
 # The hostile-frame corpus: generated frames, both programs, an oracle (make corpus).
 $(B)/tests/corpus: tests/bpf/corpus.c tests/bpf/oracle.h bpf/test/test_log.h tests/bpf/progs.h \
-		$(TEST_SKELS) $(LIB_OBJS) | $(B)/tests
+		tests/pins.h $(TEST_SKELS) $(LIB_OBJS) | $(B)/tests
 	$(CC) $(CFLAGS) -Itests/bpf -o $@ $< $(LIB_OBJS) $(LDLIBS)
 
-$(B)/tests/test_maps: tests/unit/test_maps.c $(LIB_OBJS) | $(B)/tests
+$(B)/tests/test_maps: tests/unit/test_maps.c tests/pins.h $(LIB_OBJS) | $(B)/tests
 	$(CC) $(CFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS) -lcmocka
 
 $(B)/tests/test_layout: tests/unit/test_layout.c $(B)/tap.skel.h $(LIB_OBJS) | $(B)/tests
@@ -171,7 +171,8 @@ $(B)/tests/test_layout: tests/unit/test_layout.c $(B)/tap.skel.h $(LIB_OBJS) | $
 
 # the reconcile pipeline on real maps: the daemon's objects but the API
 RECONCILE_TEST_OBJS := $(filter-out $(B)/api.o,$(DAEMON_OBJS))
-$(B)/tests/test_reconcile: tests/unit/test_reconcile.c $(RECONCILE_TEST_OBJS) | $(B)/tests
+$(B)/tests/test_reconcile: tests/unit/test_reconcile.c tests/pins.h $(RECONCILE_TEST_OBJS) \
+		| $(B)/tests
 	$(CC) $(CFLAGS) -o $@ $< $(RECONCILE_TEST_OBJS) $(LDLIBS) -lyaml -ljson-c -lcmocka
 
 $(B)/tests/ppwire: tests/e2e/ppwire.c $(LIB_OBJS) | $(B)/tests
@@ -217,7 +218,8 @@ FZ           := $(B)/fuzz
 FUZZ_CFLAGS  := -O1 -g -fno-omit-frame-pointer $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude \
 		-Imaps -Iloader -I$(B) -Itests/bpf -Itests/fuzz $(NL_CFLAGS) \
 		-fsanitize=address,undefined -fno-sanitize-recover=all
-FUZZ_HDRS    := $(wildcard include/*.h maps/*.h loader/*.h loader/config/*.h bpf/test/*.h tests/bpf/*.h tests/fuzz/*.h)
+FUZZ_HDRS    := $(wildcard include/*.h maps/*.h loader/*.h loader/config/*.h bpf/test/*.h tests/bpf/*.h tests/fuzz/*.h \
+		tests/pins.h)
 FUZZ_BPF     := $(FZ)/maps.o $(FZ)/layout.o $(FZ)/dataplane.o $(FZ)/services.o $(FZ)/xdpmode.o \
 		$(FZ)/links.o
 
@@ -279,7 +281,8 @@ $(B)/tests/fuzz/replay-loader: tests/fuzz/replay.c tests/fuzz/fuzz_loader.c test
 		$(CFG_OBJS) -lyaml -ljson-c
 
 $(B)/tests/fuzz/replay-%: tests/fuzz/replay.c tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h \
-		tests/bpf/oracle.h tests/bpf/progs.h $(TEST_SKELS) $(LIB_OBJS) | $(B)/tests/fuzz
+		tests/bpf/oracle.h tests/bpf/progs.h tests/bpf/frames.h tests/pins.h $(TEST_SKELS) \
+		$(LIB_OBJS) | $(B)/tests/fuzz
 	$(CC) $(CFLAGS) -Itests/bpf -Itests/fuzz -o $@ tests/fuzz/replay.c tests/fuzz/fuzz_$*.c \
 		$(LIB_OBJS) $(LDLIBS)
 

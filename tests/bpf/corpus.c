@@ -238,6 +238,14 @@ static uint16_t pick_tpid(uint64_t *s, unsigned w8100, unsigned w88a8, unsigned 
 	return k < w8100 ? 0x8100 : k < w8100 + w88a8 ? 0x88a8 : 0x9100;
 }
 
+/* One more tag on pa: a TPID drawn by the weights, VID vid with a PCP now and then. */
+static void push_tag(uint64_t *s, struct parts *pa, unsigned w8100, unsigned w88a8,
+		     unsigned w9100, uint16_t vid)
+{
+	pa->tpid[pa->ntags] = pick_tpid(s, w8100, w88a8, w9100);
+	pa->tci[pa->ntags++] = with_pcp(s, vid);
+}
+
 /*
  * Tags and MACs a plausible sender on ifindex would use, so that frames get
  * past classification: a service port's (VM) or a network's (device) tags,
@@ -265,19 +273,12 @@ static void plausible(uint64_t *s, uint32_t ifindex, struct parts *pa)
 		if (rn(s, 8))
 			memcpy(pa->src, q->mac, 6);
 		if (q->match == PP_MATCH_VLAN) {
-			pa->tpid[0] = pick_tpid(s, 6, 3, 1);
-			pa->tci[0] = with_pcp(s, q->o);
-			pa->ntags = 1;
+			push_tag(s, pa, 6, 3, 1, q->o);
 		} else if (q->match == PP_MATCH_QINQ) {
-			pa->tpid[0] = pick_tpid(s, 4, 5, 1);
-			pa->tci[0] = with_pcp(s, q->o);
-			pa->tpid[1] = pick_tpid(s, 7, 2, 1);
-			pa->tci[1] = with_pcp(s, q->i);
-			pa->ntags = 2;
+			push_tag(s, pa, 4, 5, 1, q->o);
+			push_tag(s, pa, 7, 2, 1, q->i);
 		} else if (rn(s, 5) == 0) {
-			pa->tpid[0] = pick_tpid(s, 3, 1, 1);
-			pa->tci[0] = with_pcp(s, 0);
-			pa->ntags = 1;
+			push_tag(s, pa, 3, 1, 1, 0);	/* a priority tag */
 		}
 	} else {
 		const struct c_net *cand[N_(nets)];
@@ -288,15 +289,10 @@ static void plausible(uint64_t *s, uint32_t ifindex, struct parts *pa)
 				cand[n++] = &nets[k];
 		const struct c_net *net = cand[rn(s, n)];
 
-		if (net->vlan) {
-			pa->tpid[0] = pick_tpid(s, 7, 2, 1);
-			pa->tci[0] = with_pcp(s, net->vlan);
-			pa->ntags = 1;
-		} else if (rn(s, 5) == 0) {
-			pa->tpid[0] = pick_tpid(s, 3, 1, 1);
-			pa->tci[0] = with_pcp(s, 0);
-			pa->ntags = 1;
-		}
+		if (net->vlan)
+			push_tag(s, pa, 7, 2, 1, net->vlan);
+		else if (rn(s, 5) == 0)
+			push_tag(s, pa, 3, 1, 1, 0);	/* a priority tag */
 	}
 	if (rn(s, 10) == 0 && pa->ntags < 4) {
 		pa->tpid[pa->ntags] = pick_tpid(s, 1, 1, 1);
@@ -538,22 +534,10 @@ static void show_failure(const struct frame *f, const struct expect *e, const st
 	       cat_names[f->cat], sig, dev_name(f->ifindex), disagree ? " [TC/XDP disagree]" : "",
 	       cross ? " [cross-network delivery]" : "");
 	hex("in ", f->b, f->len, f->len);
-	if (e->reason == DELIVERED) {
-		printf("      expected: delivered into network %u%s\n", e->net,
-		       e->to_tc ? " (XDP: handed to TC)" : "");
-		show_outs(e->out, e->nout);
-	} else {
-		printf("      expected: drop %s on %s %u\n", pp_drop_names[e->reason],
-		       e->dkind == D_IPORT ? "instance port" : "network", e->didx);
-	}
-	for (int r = 0; r < NRUNS; r++) {
-		if (g[r].ran != 1 || (!bad[r] && !(r == R_XDP && disagree)))
-			continue;
-		printf("      got (%s): verdict %u, %d outputs\n", run_names[r], g[r].retval,
-		       g[r].nout);
-		show_outs(g[r].out, g[r].nout);
-		show_drops(&g[r].delta);
-	}
+	show_expect(e);
+	for (int r = 0; r < NRUNS; r++)
+		if (g[r].ran == 1 && (bad[r] || (r == R_XDP && disagree)))
+			show_got(&g[r], r, "");
 }
 
 static void usage(void)

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
-/* Building test frames: Ethernet, up to three tags, an ethertype, a payload. */
+/*
+ * Building test frames: Ethernet, up to three tags, an ethertype, a payload;
+ * and the Internet checksum, to check the frames the programs write.
+ */
 #ifndef PP_TEST_FRAMES_H
 #define PP_TEST_FRAMES_H
 
@@ -69,6 +72,33 @@ static inline uint32_t fr_build(uint8_t *buf, const struct fspec *f)
 	if (f->cut && f->cut < off)
 		off = f->cut;
 	return off;
+}
+
+/*
+ * The ones' complement sum of n bytes at p (big-endian 16-bit words, an odd
+ * last byte padded with zero) added to sum, folded to 16 bits: 0xffff over
+ * a header (or pseudo-header and datagram) whose checksum is right.
+ */
+static inline uint16_t fr_csum(const uint8_t *p, uint32_t n, uint32_t sum)
+{
+	for (uint32_t i = 0; i < n; i += 2)
+		sum += (uint32_t)(p[i] << 8 | (i + 1 < n ? p[i + 1] : 0));
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+/* Is the checksum of UDP datagram udp (len bytes) of IPv4 header ip right (RFC 768)? */
+static inline int fr_udp4_csum_ok(const uint8_t *ip, const uint8_t *udp, uint16_t len)
+{
+	uint8_t pseudo[12];
+
+	memcpy(pseudo, ip + 12, 8);	/* source and destination addresses */
+	pseudo[8] = 0;
+	pseudo[9] = 17;
+	pseudo[10] = len >> 8;
+	pseudo[11] = len & 0xff;
+	return fr_csum(udp, len, fr_csum(pseudo, 12, 0)) == 0xffff;
 }
 
 #endif

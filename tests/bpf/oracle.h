@@ -578,69 +578,39 @@ struct runner {
 	struct snap last;	/* counters after the last run */
 };
 
-/* Run in (len bytes) on ifindex; meta: the outer tag (tpid, tci) is in skb metadata. */
-static inline int run(struct runner *r, int xdp, uint32_t ifindex, const uint8_t *in,
-		      uint32_t len, int meta, uint16_t tpid, uint16_t tci, struct got *g)
+/* Run in (len bytes) on ifindex; meta: TC finds its outer tag in skb metadata (in loses it). */
+static inline int run(struct runner *r, int xdp, uint32_t ifindex, uint8_t *in, uint32_t len,
+		      int meta, struct got *g)
 {
-	struct __sk_buff skb = { .ingress_ifindex = ifindex };
-	struct xdp_md md = { .ingress_ifindex = ifindex, .data_end = len };
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in, .data_size_in = len,
-		    .data_out = g->data_out, .data_size_out = FRM);
-	int tap = iport_of_tap(ifindex) != NULL, fd, err;
-	struct pp_test_meta *tm = NULL;
-	struct pp_test_out *log;
+	struct prog_run pr = { .tap = iport_of_tap(ifindex) != NULL, .xdp = xdp, .meta = meta,
+			       .ifindex = ifindex, .in = in, .len = len, .out = g->data_out,
+			       .out_size = FRM };
 	struct snap now;
-	uint32_t *nlog;
+	int err;
 
-	if (xdp) {
-		o.ctx_in = &md;
-		o.ctx_size_in = sizeof(md);
-		fd = bpf_program__fd(tap ? r->p.tap_xdp->progs.pp_tap_xdp :
-					   r->p.net_xdp->progs.pp_net_xdp);
-		log = tap ? r->p.tap_xdp->bss->pp_test_log : r->p.net_xdp->bss->pp_test_log;
-		nlog = tap ? &r->p.tap_xdp->bss->pp_test_nlog : &r->p.net_xdp->bss->pp_test_nlog;
-	} else {
-		o.ctx_in = &skb;
-		o.ctx_size_in = sizeof(skb);
-		fd = bpf_program__fd(tap ? r->p.tap->progs.pp_tap_ingress :
-					   r->p.net->progs.pp_net_ingress);
-		log = tap ? r->p.tap->bss->pp_test_log : r->p.net->bss->pp_test_log;
-		nlog = tap ? &r->p.tap->bss->pp_test_nlog : &r->p.net->bss->pp_test_nlog;
-		tm = tap ? &r->p.tap->bss->pp_test_meta : &r->p.net->bss->pp_test_meta;
-		memset(tm, 0, sizeof(*tm));
-		if (meta) {
-			tm->present = 1;
-			tm->tci = tci;
-			tm->proto = htons(tpid);
-		}
-	}
-	*nlog = 0;
 	g->nout = 0;
-	err = bpf_prog_test_run_opts(fd, &o);
-	if (tm)
-		memset(tm, 0, sizeof(*tm));
-	if (err) {
+	if (progs_run(&r->p, &pr)) {
 		g->ran = -1;
 		return 0;
 	}
 	g->ran = 1;
-	g->retval = o.retval;
-	g->out_size = o.data_size_out;
+	g->retval = pr.retval;
+	g->out_size = pr.size_out;
 	err = snap_take(&r->p.maps, &now);
 	if (err)
 		return err;
 	for (int i = 0; i < NCOUNT; i++)
 		g->delta.c[i] = now.c[i] - r->last.c[i];
 	r->last = now;
-	for (uint32_t i = 0; i < *nlog && i < PP_TEST_LOG_MAX; i++) {
-		const struct pp_test_out *l = &log[i];
+	for (uint32_t i = 0; i < pr.nlog && i < PP_TEST_LOG_MAX; i++) {
+		const struct pp_test_out *l = &pr.log[i];
 		struct xout *x = &g->out[g->nout++];
-		int last = i + 1 == *nlog && l->kind == PP_TEST_REDIRECT;
+		int last = i + 1 == pr.nlog && l->kind == PP_TEST_REDIRECT;
 
 		x->kind = l->kind;
 		x->ifindex = l->ifindex;
-		if (last && o.data_size_out >= 12) {	/* the frame itself: all of it */
-			x->len = x->have = wire(l, g->data_out, o.data_size_out, x->data);
+		if (last && pr.size_out >= 12) {	/* the frame itself: all of it */
+			x->len = x->have = wire(l, g->data_out, pr.size_out, x->data);
 		} else {
 			uint32_t n = l->len < PP_TEST_SNAP ? l->len : PP_TEST_SNAP;
 
@@ -807,6 +777,28 @@ static inline void show_drops(const struct snap *d)
 	}
 }
 
+/* What the oracle expects of a frame. */
+static inline void show_expect(const struct expect *e)
+{
+	if (e->reason == DELIVERED) {
+		printf("      expected: delivered into network %u%s\n", e->net,
+		       e->to_tc ? " (XDP: handed to TC)" : "");
+		show_outs(e->out, e->nout);
+	} else {
+		printf("      expected: drop %s on %s %u\n", pp_drop_names[e->reason],
+		       e->dkind == D_IPORT ? "instance port" : "network", e->didx);
+	}
+}
+
+/* What run k (a name of run_names) gave; note follows its name. */
+static inline void show_got(const struct got *g, int k, const char *note)
+{
+	printf("      got (%s)%s: verdict %u, %d outputs\n", run_names[k], note, g->retval,
+	       g->nout);
+	show_outs(g->out, g->nout);
+	show_drops(&g->delta);
+}
+
 /* ---- setup ------------------------------------------------------------------------- */
 static inline int setup_topology(struct pp_maps *m)
 {
@@ -882,14 +874,14 @@ static inline int judge(struct runner *r, uint32_t ifindex, const uint8_t *b, ui
 	memset(v, 0, sizeof(*v));
 	for (int k = 0; k < NRUNS; k++)
 		g[k].ran = 0;
-	err = run(r, 0, ifindex, b, len, 0, 0, 0, &g[R_TC]);
-	if (!err && meta) {
-		memcpy(in, b, 12);
-		memcpy(in + 12, b + 16, len - 16);
-		err = run(r, 0, ifindex, in, len - 4, 1, be16(b + 12), be16(b + 14), &g[R_TC_META]);
+	memcpy(in, b, len);
+	err = run(r, 0, ifindex, in, len, 0, &g[R_TC]);
+	if (!err && meta)
+		err = run(r, 0, ifindex, in, len, 1, &g[R_TC_META]);
+	if (!err) {
+		memcpy(in, b, len);	/* the metadata run took the tag out */
+		err = run(r, 1, ifindex, in, len, 0, &g[R_XDP]);
 	}
-	if (!err)
-		err = run(r, 1, ifindex, b, len, 0, 0, 0, &g[R_XDP]);
 	if (err)
 		return err;
 	for (int k = R_TC; k <= R_TC_META; k++) {

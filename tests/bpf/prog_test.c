@@ -37,6 +37,7 @@
  */
 #include <errno.h>
 #include <sched.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -843,6 +844,20 @@ static const struct tcase cases[] = {
 /* ---- runner ------------------------------------------------------------------ */
 static int passed, failed;
 
+/* A test's result: "PASS name" or "FAIL name", counted (fmt names it). */
+__attribute__((format(printf, 2, 3)))
+static void result(int ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%s ", ok ? "PASS" : "FAIL");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	ok ? passed++ : failed++;
+}
+
 static void dump(const char *what, const uint8_t *p, uint32_t n)
 {
 	fprintf(stderr, "      %s (%u):", what, n);
@@ -928,62 +943,81 @@ static int nwant_of(const struct tcase *c)
 	return n;
 }
 
-/* One TC run; *delta gets the counters it moved. */
-static int run_tc(struct progs *p, const struct tcase *c, int meta, struct snap *delta)
+/*
+ * c's input frame through its program, TC or XDP (meta: TC with the outer tag
+ * in skb metadata); r gets the run, *delta the counters it moved.  0 if
+ * TEST_RUN failed.
+ */
+static int run_counted(struct progs *p, const struct tcase *c, int xdp, int meta,
+		       struct prog_run *r, struct snap *delta)
 {
-	static uint8_t in[FR_MAX], out[FR_MAX], want[FR_MAX], got[FR_MAX + 8];
-	struct __sk_buff skb = { .ingress_ifindex = c->ifindex };
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in, .data_out = out,
-		    .data_size_out = sizeof(out), .ctx_in = &skb, .ctx_size_in = sizeof(skb));
-	struct pp_test_out *log;
-	struct pp_test_meta *tm;
+	static uint8_t in[FR_MAX], out[FR_MAX];
 	struct snap before, after;
-	uint32_t *nlog, len, n, wl;
-	int fd, err, ok = 1, nwant = nwant_of(c);
+	int err;
 
-	if (c->prog == P_TAP) {
-		fd = bpf_program__fd(p->tap->progs.pp_tap_ingress);
-		log = p->tap->bss->pp_test_log;
-		nlog = &p->tap->bss->pp_test_nlog;
-		tm = &p->tap->bss->pp_test_meta;
-	} else {
-		fd = bpf_program__fd(p->net->progs.pp_net_ingress);
-		log = p->net->bss->pp_test_log;
-		nlog = &p->net->bss->pp_test_nlog;
-		tm = &p->net->bss->pp_test_meta;
-	}
-
-	len = fr_build(in, &c->in);
-	memset(tm, 0, sizeof(*tm));
-	if (meta) {		/* move the outermost tag into (emulated) metadata */
-		tm->present = 1;
-		memcpy(&tm->proto, in + 12, 2);
-		tm->tci = (in[14] << 8) | in[15];
-		memmove(in + 12, in + 16, len - 16);
-		len -= 4;
-	}
-	o.data_size_in = len;
-	*nlog = 0;
+	*r = (struct prog_run){ .tap = c->prog == P_TAP, .xdp = xdp, .meta = meta,
+				.ifindex = c->ifindex, .in = in, .len = fr_build(in, &c->in),
+				.out = out, .out_size = sizeof(out) };
 	snap_take(&p->maps, &before);
-
-	err = bpf_prog_test_run_opts(fd, &o);
+	err = progs_run(p, r);
 	if (err) {
 		fprintf(stderr, "    test_run: %s\n", strerror(-err));
 		return 0;
 	}
 	snap_take(&p->maps, &after);
 	snap_delta(&before, &after, delta);
-	if ((int)o.retval != c->verdict) {
-		fprintf(stderr, "    verdict %d, want %d\n", o.retval, c->verdict);
+	return 1;
+}
+
+/* The run gave verdict and nwant outputs. */
+static int check_verdict(const struct prog_run *r, int verdict, int nwant)
+{
+	int ok = 1;
+
+	if ((int)r->retval != verdict) {
+		fprintf(stderr, "    verdict %d, want %d\n", (int)r->retval, verdict);
 		ok = 0;
 	}
-	if ((int)*nlog != nwant) {
-		fprintf(stderr, "    %u outputs, want %d\n", *nlog, nwant);
+	if ((int)r->nlog != nwant) {
+		fprintf(stderr, "    %u outputs, want %d\n", r->nlog, nwant);
 		ok = 0;
 	}
-	for (int i = 0; i < nwant && i < (int)*nlog; i++) {
+	return ok;
+}
+
+/* Frame got (gl bytes) is want (wl bytes), its first n bytes compared; else say which (fmt). */
+__attribute__((format(printf, 6, 7)))
+static int same_frame(const uint8_t *got, uint32_t gl, const uint8_t *want, uint32_t wl,
+		      uint32_t n, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (gl == wl && !memcmp(got, want, n))
+		return 1;
+	fprintf(stderr, "    ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	dump("got ", got, gl);
+	dump("want", want, wl);
+	return 0;
+}
+
+/* One TC run; *delta gets the counters it moved. */
+static int run_tc(struct progs *p, const struct tcase *c, int meta, struct snap *delta)
+{
+	static uint8_t want[FR_MAX], got[FR_MAX + 8];
+	int ok, nwant = nwant_of(c);
+	struct prog_run r;
+	uint32_t n, wl;
+
+	if (!run_counted(p, c, 0, meta, &r, delta))
+		return 0;
+	ok = check_verdict(&r, c->verdict, nwant);
+	for (int i = 0; i < nwant && i < (int)r.nlog; i++) {
 		const struct want *w = &c->out[i];
-		const struct pp_test_out *g = &log[i];
+		const struct pp_test_out *g = &r.log[i];
 
 		n = fr_build(want, &w->f);
 		if (g->kind != w->kind || g->ifindex != w->ifindex) {
@@ -992,17 +1026,14 @@ static int run_tc(struct progs *p, const struct tcase *c, int meta, struct snap 
 			ok = 0;
 		}
 		if (g->kind == PP_TEST_REDIRECT && i == nwant - 1)
-			wl = wire(g, out, o.data_size_out, got);	/* the whole frame */
+			wl = wire(g, r.out, r.size_out, got);	/* the whole frame */
 		else
 			wl = wire(g, g->data, g->len < PP_TEST_SNAP ? g->len : PP_TEST_SNAP, got) +
 			     (g->len > PP_TEST_SNAP ? g->len - PP_TEST_SNAP : 0);
-		if (wl != n || memcmp(got, want, n < PP_TEST_SNAP || g->kind == PP_TEST_REDIRECT ?
-					  n : PP_TEST_SNAP)) {
-			fprintf(stderr, "    output %d to %u differs\n", i, w->ifindex);
-			dump("got ", got, wl);
-			dump("want", want, n);
+		if (!same_frame(got, wl, want, n, n < PP_TEST_SNAP || g->kind == PP_TEST_REDIRECT ?
+						  n : PP_TEST_SNAP,
+				"output %d to %u differs", i, w->ifindex))
 			ok = 0;
-		}
 		if (c->na && i == nwant - 1 && !na_csum_ok(got, wl)) {
 			fprintf(stderr, "    output %d: the NA's ICMPv6 checksum is wrong\n", i);
 			ok = 0;
@@ -1017,53 +1048,19 @@ static int run_tc(struct progs *p, const struct tcase *c, int meta, struct snap 
  */
 static int run_xdp(struct progs *p, const struct tcase *c, const struct snap *tc)
 {
-	static uint8_t in[FR_MAX], out[FR_MAX], want[FR_MAX];
-	struct xdp_md md = { .ingress_ifindex = c->ifindex };
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in, .data_out = out,
-		    .data_size_out = sizeof(out), .ctx_in = &md, .ctx_size_in = sizeof(md));
-	struct snap before, after, delta, zero = {};
-	struct pp_test_out *log;
-	uint32_t *nlog, len, n;
-	int fd, err, ok = 1, nwant = nwant_of(c), verdict;
+	static uint8_t want[FR_MAX];
+	struct snap delta, zero = {};
+	int ok, nwant = nwant_of(c), verdict;
+	struct prog_run r;
+	uint32_t n;
 
-	if (c->prog == P_TAP) {
-		fd = bpf_program__fd(p->tap_xdp->progs.pp_tap_xdp);
-		log = p->tap_xdp->bss->pp_test_log;
-		nlog = &p->tap_xdp->bss->pp_test_nlog;
-	} else {
-		fd = bpf_program__fd(p->net_xdp->progs.pp_net_xdp);
-		log = p->net_xdp->bss->pp_test_log;
-		nlog = &p->net_xdp->bss->pp_test_nlog;
-	}
-	len = fr_build(in, &c->in);
-	md.data_end = len;
-	o.data_size_in = len;
-	*nlog = 0;
-	snap_take(&p->maps, &before);
-
-	err = bpf_prog_test_run_opts(fd, &o);
-	if (err) {
-		fprintf(stderr, "    test_run: %s\n", strerror(-err));
+	if (!run_counted(p, c, 1, 0, &r, &delta))
 		return 0;
-	}
-	snap_take(&p->maps, &after);
-	snap_delta(&before, &after, &delta);
-
-	if (c->to_tc) {		/* handed to TC: untouched, uncounted */
-		if (o.retval != XDP_PASS) {
-			fprintf(stderr, "    verdict %u, want XDP_PASS (to TC)\n", o.retval);
+	if (c->to_tc) {		/* handed to TC (XDP_PASS): untouched, uncounted */
+		ok = check_verdict(&r, XDP_PASS, 0);
+		if (!same_frame(r.out, r.size_out, r.in, r.len, r.len,
+				"the frame changed before the hand-off"))
 			ok = 0;
-		}
-		if (*nlog) {
-			fprintf(stderr, "    %u outputs, want none\n", *nlog);
-			ok = 0;
-		}
-		if (o.data_size_out != len || memcmp(out, in, len)) {
-			fprintf(stderr, "    the frame changed before the hand-off\n");
-			dump("got ", out, o.data_size_out);
-			dump("want", in, len);
-			ok = 0;
-		}
 		if (memcmp(&delta, &zero, sizeof(delta))) {
 			fprintf(stderr, "    counters moved before the hand-off\n");
 			ok = 0;
@@ -1076,28 +1073,18 @@ static int run_xdp(struct progs *p, const struct tcase *c, const struct snap *tc
 		return 0;
 	}
 	verdict = c->verdict != TC_ACT_REDIRECT ? XDP_DROP : c->xdp_tx ? XDP_TX : XDP_REDIRECT;
-	if ((int)o.retval != verdict) {
-		fprintf(stderr, "    verdict %u, want %d\n", o.retval, verdict);
-		ok = 0;
-	}
-	if ((int)*nlog != nwant) {
-		fprintf(stderr, "    %u outputs, want %d\n", *nlog, nwant);
-		ok = 0;
-	}
-	if (nwant && *nlog) {
+	ok = check_verdict(&r, verdict, nwant);
+	if (nwant && r.nlog) {
 		n = fr_build(want, &c->out[0].f);
-		if (log[0].ifindex != c->out[0].ifindex) {
-			fprintf(stderr, "    redirect to %u, want %u\n", log[0].ifindex,
+		if (r.log[0].ifindex != c->out[0].ifindex) {
+			fprintf(stderr, "    redirect to %u, want %u\n", r.log[0].ifindex,
 				c->out[0].ifindex);
 			ok = 0;
 		}
-		if (o.data_size_out != n || memcmp(out, want, n)) {
-			fprintf(stderr, "    output to %u differs\n", c->out[0].ifindex);
-			dump("got ", out, o.data_size_out);
-			dump("want", want, n);
+		if (!same_frame(r.out, r.size_out, want, n, n, "output to %u differs",
+				c->out[0].ifindex))
 			ok = 0;
-		}
-		if (c->na && !na_csum_ok(out, o.data_size_out)) {
+		if (c->na && !na_csum_ok(r.out, r.size_out)) {
 			fprintf(stderr, "    the NA's ICMPv6 checksum is wrong\n");
 			ok = 0;
 		}
@@ -1109,6 +1096,25 @@ static int run_xdp(struct progs *p, const struct tcase *c, const struct snap *tc
 		ok = 0;
 	}
 	return ok;
+}
+
+/*
+ * Case c through TC (variants 2: again with its outer tag in skb metadata)
+ * and XDP, as its .only allows; XDP's counters must move as TC's did.
+ */
+static void run_case(struct progs *p, const struct tcase *c, int variants)
+{
+	struct snap tc, d;
+	int have_tc = 0;
+
+	for (int meta = 0; c->only != ONLY_XDP && meta < variants; meta++) {
+		result(run_tc(p, c, meta, meta ? &d : &tc), "tc %s%s", c->name,
+		       meta ? " [outer tag in skb metadata]" : "");
+		have_tc |= !meta;
+	}
+	if (c->only != ONLY_TC)
+		result(run_xdp(p, c, have_tc ? &tc : NULL), "xdp %s%s%s%s", c->name,
+		       c->to_tc ? " [to TC: " : "", c->to_tc ? c->to_tc : "", c->to_tc ? "]" : "");
 }
 
 /* ---- the DHCP server (port 13: vlan 105, net I, MAC M3) ------------------------------
@@ -1188,20 +1194,6 @@ static uint32_t dhcp_req(uint8_t *f, int type, const uint8_t *ciaddr, const uint
 	return 18 + 20 + 8 + bootp_len;
 }
 
-static uint32_t sum16(const uint8_t *p, uint32_t n, uint32_t sum)
-{
-	for (uint32_t i = 0; i < n; i += 2)
-		sum += (uint32_t)(p[i] << 8 | (i + 1 < n ? p[i + 1] : 0));
-	return sum;
-}
-
-static uint16_t fold16(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
-}
-
 #define DCHECK(cond, ...) do { if (!(cond)) { fprintf(stderr, "    " __VA_ARGS__); \
 	fprintf(stderr, "\n"); ok = 0; } } while (0)
 
@@ -1212,7 +1204,6 @@ static int dhcp_check_reply(const uint8_t *r, uint32_t len, int type, const uint
 	const uint8_t *ip = r + 18, *udp = ip + 20, *bp = udp + 8, *o = bp + 240;
 	static const uint8_t bc4[4] = { 255, 255, 255, 255 }, mask[4] = { 255, 255, 255, 0 };
 	static const uint8_t rt[] = { 16, 192, 168, 10, 0, 5, 1, 0, 10, 0, 5, 1 };
-	uint8_t pseudo[12];
 	int ok = 1, seen = 0;
 	uint32_t n, i;
 
@@ -1225,18 +1216,13 @@ static int dhcp_check_reply(const uint8_t *r, uint32_t len, int type, const uint
 	DCHECK(r[16] == 0x08 && r[17] == 0, "ethertype not IPv4");
 	DCHECK(ip[0] == 0x45 && (ip[2] << 8 | ip[3]) == 460 && ip[8] == 64 && ip[9] == 17,
 	       "IPv4 header fields");
-	DCHECK(fold16(sum16(ip, 20, 0)) == 0xffff, "IPv4 header checksum");
+	DCHECK(fr_csum(ip, 20, 0) == 0xffff, "IPv4 header checksum");
 	DCHECK(!memcmp(ip + 12, D_GW, 4), "IPv4 source is not the gateway");
 	DCHECK(!memcmp(ip + 16, ipdst ? ipdst : bc4, 4), "IPv4 destination");
 	DCHECK((udp[0] << 8 | udp[1]) == 67 && (udp[2] << 8 | udp[3]) == 68 &&
 	       (udp[4] << 8 | udp[5]) == 440, "UDP ports/length");
-	memcpy(pseudo, ip + 12, 8);
-	pseudo[8] = 0;
-	pseudo[9] = 17;
-	pseudo[10] = 440 >> 8;
-	pseudo[11] = 440 & 0xff;
 	DCHECK(udp[6] | udp[7], "UDP checksum left out");
-	DCHECK(fold16(sum16(udp, 440, sum16(pseudo, 12, 0))) == 0xffff, "UDP checksum");
+	DCHECK(fr_udp4_csum_ok(ip, udp, 440), "UDP checksum");
 	DCHECK(bp[0] == 2 && bp[1] == 1 && bp[2] == 6, "BOOTREPLY header");
 	DCHECK(bp[4] == 0x12 && bp[5] == 0x34 && bp[6] == 0x56 && bp[7] == 0x78, "xid");
 	DCHECK(bp[10] == 0x80, "flags");
@@ -1308,59 +1294,50 @@ static void svc_get(struct pp_maps *m, struct pp_svc_stats *s)
 	pp_svc_stats_get(m, 13, s);
 }
 
-static int run_dhcp_tc(struct progs *p, const struct dcase *c, int meta)
+/* A request through TC (meta: its tag in skb metadata) or XDP, which must hand it to TC. */
+static int run_dhcp(struct progs *p, const struct dcase *c, int xdp, int meta)
 {
 	static uint8_t in[FR_MAX], out[FR_MAX], got[FR_MAX + 8];
-	struct __sk_buff skb = { .ingress_ifindex = TAP1 };
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in, .data_out = out,
-		    .data_size_out = sizeof(out), .ctx_in = &skb, .ctx_size_in = sizeof(skb));
+	struct prog_run r = { .tap = 1, .xdp = xdp, .meta = meta, .ifindex = TAP1, .in = in,
+			      .out = out, .out_size = sizeof(out) };
 	struct pp_svc_stats s0, s1;
 	struct pp_drops d0 = {}, d1 = {};
-	uint32_t len, wl;
+	uint32_t wl;
 	int ok = 1;
 
-	len = dhcp_req(in, c->type, c->ciaddr, c->req, c->sid, c->bad);
+	r.len = dhcp_req(in, c->type, c->ciaddr, c->req, c->sid, c->bad);
 	memset(p->tap->bss->pp_test_log, 0, sizeof(p->tap->bss->pp_test_log));
-	memset(&p->tap->bss->pp_test_meta, 0, sizeof(p->tap->bss->pp_test_meta));
-	if (meta) {
-		p->tap->bss->pp_test_meta.present = 1;
-		p->tap->bss->pp_test_meta.proto = htons(0x8100);
-		p->tap->bss->pp_test_meta.tci = 105;
-		memmove(in + 12, in + 16, len - 16);
-		len -= 4;
-	}
-	o.data_size_in = len;
-	p->tap->bss->pp_test_nlog = 0;
 	svc_get(&p->maps, &s0);
 	pp_iport_drops_get(&p->maps, SLOT1, &d0);
-	if (bpf_prog_test_run_opts(bpf_program__fd(p->tap->progs.pp_tap_ingress), &o)) {
+	if (progs_run(p, &r)) {
 		fprintf(stderr, "    test_run failed\n");
 		return 0;
 	}
 	svc_get(&p->maps, &s1);
 	pp_iport_drops_get(&p->maps, SLOT1, &d1);
-	/* a request dropped before its tags were touched leaves the emulated one */
-	memset(&p->tap->bss->pp_test_meta, 0, sizeof(p->tap->bss->pp_test_meta));
+	if (xdp) {
+		DCHECK(r.retval == XDP_PASS, "verdict %u, want XDP_PASS (to TC)", r.retval);
+		DCHECK(r.size_out == r.len && !memcmp(in, out, r.len), "the frame changed");
+		DCHECK(!memcmp(&s0, &s1, sizeof(s0)), "counters moved before the hand-off");
+		return ok;
+	}
 	if (c->want < 0) {
-		DCHECK(o.retval == TC_ACT_SHOT, "verdict %u, want drop", o.retval);
-		DCHECK(p->tap->bss->pp_test_nlog == 0, "answered a malformed request");
+		DCHECK(r.retval == TC_ACT_SHOT, "verdict %u, want drop", r.retval);
+		DCHECK(r.nlog == 0, "answered a malformed request");
 		DCHECK(s1.dhcp_malformed == s0.dhcp_malformed + 1, "dhcp_malformed not counted");
 		DCHECK(d1.reason[PP_DROP_MALFORMED] == d0.reason[PP_DROP_MALFORMED] + 1,
 		       "instance port's malformed drop not counted");
 		return ok;
 	}
-	DCHECK(o.retval == TC_ACT_REDIRECT, "verdict %u, want redirect", o.retval);
+	DCHECK(r.retval == TC_ACT_REDIRECT, "verdict %u, want redirect", r.retval);
 	if (!c->want) {
-		uint32_t nl = p->tap->bss->pp_test_nlog;
-
-		DCHECK(nl >= 1 && p->tap->bss->pp_test_log[nl - 1].ifindex == DEVI,
+		DCHECK(r.nlog >= 1 && r.log[r.nlog - 1].ifindex == DEVI,
 		       "not forwarded to net I's device");
 		DCHECK(!memcmp(&s0, &s1, sizeof(s0)), "service counters moved");
 		return ok;
 	}
-	DCHECK(p->tap->bss->pp_test_nlog == 1 && p->tap->bss->pp_test_log[0].ifindex == TAP1,
-	       "not sent back to the tap");
-	wl = wire(&p->tap->bss->pp_test_log[0], out, o.data_size_out, got);
+	DCHECK(r.nlog == 1 && r.log[0].ifindex == TAP1, "not sent back to the tap");
+	wl = wire(&r.log[0], out, r.size_out, got);
 	ok &= dhcp_check_reply(got, wl, c->want, c->ipdst, c->want == 5 ? c->ciaddr : NULL);
 	DCHECK(s1.dhcp_offers - s0.dhcp_offers == (c->want == 2) &&
 	       s1.dhcp_acks - s0.dhcp_acks == (c->want == 5) &&
@@ -1370,48 +1347,16 @@ static int run_dhcp_tc(struct progs *p, const struct dcase *c, int meta)
 	return ok;
 }
 
-static int run_dhcp_xdp(struct progs *p, const struct dcase *c)
-{
-	static uint8_t in[FR_MAX], out[FR_MAX];
-	struct xdp_md md = { .ingress_ifindex = TAP1 };
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in, .data_out = out,
-		    .data_size_out = sizeof(out), .ctx_in = &md, .ctx_size_in = sizeof(md));
-	struct pp_svc_stats s0, s1;
-	uint32_t len;
-	int ok = 1;
-
-	len = dhcp_req(in, c->type, c->ciaddr, c->req, c->sid, c->bad);
-	md.data_end = len;
-	o.data_size_in = len;
-	p->tap_xdp->bss->pp_test_nlog = 0;
-	svc_get(&p->maps, &s0);
-	if (bpf_prog_test_run_opts(bpf_program__fd(p->tap_xdp->progs.pp_tap_xdp), &o)) {
-		fprintf(stderr, "    test_run failed\n");
-		return 0;
-	}
-	svc_get(&p->maps, &s1);
-	DCHECK(o.retval == XDP_PASS, "verdict %u, want XDP_PASS (to TC)", o.retval);
-	DCHECK(o.data_size_out == len && !memcmp(in, out, len), "the frame changed");
-	DCHECK(!memcmp(&s0, &s1, sizeof(s0)), "counters moved before the hand-off");
-	return ok;
-}
-
 static void run_dhcp_cases(struct progs *p)
 {
 	for (unsigned i = 0; i < sizeof(dcases) / sizeof(dcases[0]); i++) {
 		const struct dcase *c = &dcases[i];
-		int ok;
 
-		for (int meta = 0; meta < 2; meta++) {
-			ok = run_dhcp_tc(p, c, meta);
-			printf("%s tc %s%s\n", ok ? "PASS" : "FAIL", c->name,
+		for (int meta = 0; meta < 2; meta++)
+			result(run_dhcp(p, c, 0, meta), "tc %s%s", c->name,
 			       meta ? " [outer tag in skb metadata]" : "");
-			ok ? passed++ : failed++;
-		}
-		ok = run_dhcp_xdp(p, c);
-		printf("%s xdp %s [to TC: the reply is longer than the request]\n",
-		       ok ? "PASS" : "FAIL", c->name);
-		ok ? passed++ : failed++;
+		result(run_dhcp(p, c, 1, 0), "xdp %s [to TC: the reply is longer than the request]",
+		       c->name);
 	}
 }
 
@@ -1428,25 +1373,6 @@ static const struct tcase lone_cases[] = {
 	  FR(M2, EXT), FWD, .out = { REDIR(TAP2, FR(M2, EXT)) } },
 };
 
-/* One case through TC (tag in the frame) and XDP. */
-static void run_pair(struct progs *p, const struct tcase *c)
-{
-	struct snap tc;
-	int ok = run_tc(p, c, 0, &tc);
-
-	printf("%s tc %s\n", ok ? "PASS" : "FAIL", c->name);
-	ok ? passed++ : failed++;
-	ok = run_xdp(p, c, &tc);
-	printf("%s xdp %s\n", ok ? "PASS" : "FAIL", c->name);
-	ok ? passed++ : failed++;
-}
-
-static void lone_check(const char *what, int ok)
-{
-	printf("%s %s\n", ok ? "PASS" : "FAIL", what);
-	ok ? passed++ : failed++;
-}
-
 static void check_lone_hint(struct progs *p)
 {
 	struct pp_net a = {}, b = {}, c = {}, d = {}, saved;
@@ -1455,34 +1381,34 @@ static void check_lone_hint(struct progs *p)
 	pp_net_get(&p->maps, NET_B, &b);
 	pp_net_get(&p->maps, NET_C, &c);
 	pp_net_get(&p->maps, NET_D, &d);
-	lone_check("lone hint: net C's only local port is 4", c.lone_sport == 4);
-	lone_check("lone hint: net D's only local port is 7", d.lone_sport == 7);
-	lone_check("lone hint: none on net A (3 local ports) or net B (2)",
-		   !a.lone_sport && !b.lone_sport);
+	result(c.lone_sport == 4, "lone hint: net C's only local port is 4");
+	result(d.lone_sport == 7, "lone hint: net D's only local port is 7");
+	result(!a.lone_sport && !b.lone_sport,
+	       "lone hint: none on net A (3 local ports) or net B (2)");
 	saved = d;
 	d.lone_sport = 4;
 	pp_net_put(&p->maps, NET_D, &d);
 	for (unsigned i = 0; i < sizeof(lone_cases) / sizeof(lone_cases[0]); i++)
-		run_pair(p, &lone_cases[i]);
+		run_case(p, &lone_cases[i], 1);
 	pp_net_put(&p->maps, NET_D, &saved);
 	/* a second local port clears it; the port leaving brings it back */
 	struct pp_sport sp = { .slot = SLOT3, .net_id = NET_C, .match = PP_MATCH_VLAN,
 			       .outer_vid = 900 };
 
 	memcpy(sp.mac, M4, 6);
-	lone_check("lone hint: a second local port on net C installed",
-		   !pp_dp_sport_install(&p->maps, 60, &sp));
+	result(!pp_dp_sport_install(&p->maps, 60, &sp),
+	       "lone hint: a second local port on net C installed");
 	pp_net_get(&p->maps, NET_C, &c);
-	lone_check("lone hint: cleared when net C gains a second local port", !c.lone_sport);
+	result(!c.lone_sport, "lone hint: cleared when net C gains a second local port");
 	pp_dp_sport_remove(&p->maps, 60);
 	pp_net_get(&p->maps, NET_C, &c);
-	lone_check("lone hint: back to port 4 when the second one leaves", c.lone_sport == 4);
+	result(c.lone_sport == 4, "lone hint: back to port 4 when the second one leaves");
 	c.mtu = 9000;
 	c.lone_sport = 0;
 	pp_dp_net_install(&p->maps, NET_C, &c);
 	pp_net_get(&p->maps, NET_C, &c);
-	lone_check("lone hint: kept when the network itself is rewritten",
-		   c.lone_sport == 4 && c.mtu == 9000);
+	result(c.lone_sport == 4 && c.mtu == 9000,
+	       "lone hint: kept when the network itself is rewritten");
 	c.mtu = 1500;
 	pp_dp_net_install(&p->maps, NET_C, &c);
 }
@@ -1521,18 +1447,17 @@ static void check_trunks(struct progs *p)
 	__u32 f = NET_F, e;
 
 	pp_dev_get(&p->maps, ifi, &saved);
-	printf("%s trunk: the device of VLAN network E has a slot\n", saved.slot ? "PASS" : "FAIL");
-	saved.slot ? passed++ : failed++;
+	result(saved.slot != 0, "trunk: the device of VLAN network E has a slot");
 	dev = saved;
 	dev.slot = 0;
 	pp_dev_put(&p->maps, ifi, &dev);
-	run_pair(p, &trunk_cases[0]);
-	run_pair(p, &trunk_cases[1]);
+	run_case(p, &trunk_cases[0], 1);
+	run_case(p, &trunk_cases[1], 1);
 	pp_dev_put(&p->maps, ifi, &saved);
 	idx = PP_VLAN_IDX(saved.slot, 3001);
 	pp_map_get(&p->maps, PPM_TRUNKS, &idx, &e);
 	pp_map_put(&p->maps, PPM_TRUNKS, &idx, &f);
-	run_pair(p, &trunk_cases[2]);
+	run_case(p, &trunk_cases[2], 1);
 	pp_map_put(&p->maps, PPM_TRUNKS, &idx, &e);
 }
 
@@ -1549,7 +1474,7 @@ static void check_dst_buckets(struct progs *p)
 	d.way[PP_DST_WAYS - 1].sport = 4;
 	memcpy(d.way[PP_DST_WAYS - 1].mac, M1, 6);
 	pp_map_put(&p->maps, PPM_DST, &di, &d);
-	run_pair(p, &dst_cases[0]);
+	run_case(p, &dst_cases[0], 1);
 	pp_map_put(&p->maps, PPM_DST, &di, &saved_d);
 
 	memcpy(fk.mac, BAD, 6);
@@ -1557,10 +1482,10 @@ static void check_dst_buckets(struct progs *p)
 	a = saved_a;
 	a.flags = 0;
 	pp_map_put(&p->maps, PPM_DST, &ai, &a);
-	run_pair(p, &dst_cases[1]);
+	run_case(p, &dst_cases[1], 1);
 	a.flags = PP_DST_MORE;
 	pp_map_put(&p->maps, PPM_DST, &ai, &a);
-	run_pair(p, &dst_cases[2]);
+	run_case(p, &dst_cases[2], 1);
 	pp_fdb_del(&p->maps, fk);
 	pp_map_put(&p->maps, PPM_DST, &ai, &saved_a);
 }
@@ -1578,11 +1503,9 @@ static void check_rule_counters(struct progs *p)
 	/* egress cases: TC twice (tag in the frame, in metadata) and XDP; the
 	 * ingress ones come untagged from the network: TC once and XDP */
 	ok = r0 == 3 && r1 == 3 && r4 == 0 && i0 == 2 && sv.rule_drops == 5 * 3 + 2 * 2;
-	printf("%s rules: per-rule counters (egress r0 %llu, r1 %llu, r4 %llu, ingress r0 %llu; "
-	       "%llu rule drops)\n", ok ? "PASS" : "FAIL", (unsigned long long)r0,
-	       (unsigned long long)r1, (unsigned long long)r4, (unsigned long long)i0,
-	       (unsigned long long)sv.rule_drops);
-	ok ? passed++ : failed++;
+	result(ok, "rules: per-rule counters (egress r0 %llu, r1 %llu, r4 %llu, ingress r0 %llu; "
+	       "%llu rule drops)", (unsigned long long)r0, (unsigned long long)r1,
+	       (unsigned long long)r4, (unsigned long long)i0, (unsigned long long)sv.rule_drops);
 }
 
 /* ---- IPv6 extension headers, ND options, rogue DHCP servers and routers -------------
@@ -1705,9 +1628,8 @@ static void x_run(struct progs *p, const struct xcase *x)
 {
 	struct tcase c = { .name = x->name, .prog = x->prog };
 	struct pp_svc_stats before = {}, after = {};
-	int runs = x->prog == P_TAP ? 3 : 2, ok;
+	int runs = x->prog == P_TAP ? 3 : 2;
 	uint64_t moved, want_moved;
-	struct snap tc, d;
 
 	if (x->prog == P_TAP) {
 		c.ifindex = TAP1;
@@ -1730,15 +1652,7 @@ static void x_run(struct progs *p, const struct xcase *x)
 		c.reason = x->want == X_SPOOFED ? PP_DROP_SPOOFED : PP_DROP_MALFORMED;
 	}
 	pp_svc_stats_get(&p->maps, x->sport, &before);
-	for (int meta = 0; meta < runs - 1; meta++) {
-		ok = run_tc(p, &c, meta, meta ? &d : &tc);
-		printf("%s tc %s%s\n", ok ? "PASS" : "FAIL", x->name,
-		       meta ? " [outer tag in skb metadata]" : "");
-		ok ? passed++ : failed++;
-	}
-	ok = run_xdp(p, &c, &tc);
-	printf("%s xdp %s\n", ok ? "PASS" : "FAIL", x->name);
-	ok ? passed++ : failed++;
+	run_case(p, &c, runs - 1);
 	/* the service counter: security_drops for port security, rule_drops for rules */
 	pp_svc_stats_get(&p->maps, x->sport, &after);
 	moved = x->want == X_RULE_DROP ? after.rule_drops - before.rule_drops :
@@ -1746,11 +1660,9 @@ static void x_run(struct progs *p, const struct xcase *x)
 	want_moved = x->want == X_PASS ? 0 : (uint64_t)runs;
 	if (x->want == X_PASS)
 		moved += after.rule_drops - before.rule_drops;
-	if (moved != want_moved) {
-		printf("FAIL %s: the service drop counter moved by %llu, want %llu\n", x->name,
+	if (moved != want_moved)
+		result(0, "%s: the service drop counter moved by %llu, want %llu", x->name,
 		       (unsigned long long)moved, (unsigned long long)want_moved);
-		failed++;
-	}
 }
 
 static struct xcase xcases[64];
@@ -1995,8 +1907,7 @@ static void check_ext_headers(struct progs *p)
 		err = pp_rules_compile(31, PP_DIR_EGRESS, egress31, 3, 1, rule_put, &p->maps) ||
 		      pp_rules_compile(31, PP_DIR_INGRESS, ingress31, 1, 1, rule_put, &p->maps);
 	if (err) {
-		printf("FAIL ext: setup of ports 30 and 31\n");
-		failed++;
+		result(0, "ext: setup of ports 30 and 31");
 	} else {
 		build_ext_cases();
 		for (int i = 0; i < nx; i++)
@@ -2035,8 +1946,7 @@ static void measure_rules(struct progs *p)
 		if (n)
 			r[n - 1] = (struct pp_rule_in){ .proto = 6, .allow = 1, .lo = 22, .hi = 22 };
 		if (n && pp_rules_compile(14, PP_DIR_EGRESS, r, n, 0, rule_put, &p->maps)) {
-			printf("FAIL rules: cost: %u rules could not be installed\n", n);
-			failed++;
+			result(0, "rules: cost: %u rules could not be installed", n);
 			return;
 		}
 		memset(&p->tap->bss->pp_test_meta, 0, sizeof(p->tap->bss->pp_test_meta));
@@ -2060,13 +1970,10 @@ static void measure_rules(struct progs *p)
 		printf("      rules: %4u egress rules%s: TC %.0f ns, XDP %.0f ns per frame "
 		       "(BPF_PROG_TEST_RUN, 200,000 runs)\n", n,
 		       n ? ", the last one matching" : " (none: the baseline)", ns[0], ns[1]);
-		if (ns[0] < 0 || ns[1] < 0) {
-			printf("FAIL rules: cost: %u rules: the frame was not forwarded\n", n);
-			failed++;
-		}
+		if (ns[0] < 0 || ns[1] < 0)
+			result(0, "rules: cost: %u rules: the frame was not forwarded", n);
 	}
-	printf("PASS rules: the per-frame cost measured at 1, 100 and 1,000 rules\n");
-	passed++;
+	result(1, "rules: the per-frame cost measured at 1, 100 and 1,000 rules");
 }
 
 static int setup(struct progs *p, const char *pin_root)
@@ -2207,24 +2114,8 @@ int main(void)
 		return 1;
 	}
 	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		const struct tcase *c = &cases[i];
-		int variants = fr_meta_ok(&c->in) ? 2 : 1, have_tc = 0, ok;
-		struct snap tc, d;
-
-		for (int meta = 0; c->only != ONLY_XDP && meta < variants; meta++) {
-			ok = run_tc(&p, c, meta, meta ? &d : &tc);
-			have_tc |= !meta;
-			printf("%s tc %s%s\n", ok ? "PASS" : "FAIL", c->name,
-			       meta ? " [outer tag in skb metadata]" : "");
-			ok ? passed++ : failed++;
-		}
-		if (c->only == ONLY_TC)
-			continue;
-		ok = run_xdp(&p, c, have_tc ? &tc : NULL);
-		printf("%s xdp %s%s%s%s\n", ok ? "PASS" : "FAIL", c->name,
-		       c->to_tc ? " [to TC: " : "", c->to_tc ? c->to_tc : "", c->to_tc ? "]" : "");
-		ok ? passed++ : failed++;
-		handoffs += !!c->to_tc;
+		run_case(&p, &cases[i], fr_meta_ok(&cases[i].in) ? 2 : 1);
+		handoffs += cases[i].only != ONLY_TC && cases[i].to_tc;
 	}
 	check_lone_hint(&p);
 	check_dst_buckets(&p);

@@ -86,7 +86,7 @@ netns_net pptm-na pptmna 10.1.0.1/24
 netns_net pptm-nb pptmnb 10.2.0.1/24
 ip -n pptm-na addr add 10.9.0.1/24 dev eth0
 ip -n pptm-nb addr add 10.9.0.2/24 dev eth0
-for g in g100 g200 g101 g102; do ip netns add "pptm-$g"; ip -n "pptm-$g" link set lo up; done
+guest_ns pptm-{g100,g200,g101,g102}
 net_files
 sf1_file "$P100" "$P200"
 
@@ -156,20 +156,23 @@ sleep 0.3
 sf1_file "$P100" "$P200" "      p101: {vlan: 101, mac: $M3, bind: {network: net-a}}"
 wait_for 2 ip netns exec pptm-g101 ping -c 1 -W 1 10.1.0.1 \
 	&& pass "reconcile: an added service port carries traffic" || fail "reconcile: added port silent"
+# edit_p101 LINE NS ADDR NAME OLD_NS OLD_ADDR OLD_NAME: p101 becomes LINE; then
+# NS reaches ADDR (test NAME) and OLD_NS, its neighbours forgotten, no longer
+# reaches OLD_ADDR (test OLD_NAME)
+edit_p101() {
+	sf1_file "$P100" "$P200" "$1"
+	check "$4" wait_for 2 ip netns exec "$2" ping -c 1 -W 1 "$3"
+	ip -n "$5" neigh flush all
+	check_not "$7" ip netns exec "$5" ping -c 1 -W 1 "$6"
+}
 # Change its VID: 101 -> 102 (the guest's vlan 102 interface, MAC M4).
-sf1_file "$P100" "$P200" "      p101: {vlan: 102, mac: $M4, bind: {network: net-a}}"
-wait_for 2 ip netns exec pptm-g102 ping -c 1 -W 1 10.9.0.1 \
-	&& pass "reconcile: after a VID change the new VID reaches net A" || fail "reconcile: new VID silent"
-ip -n pptm-g101 neigh flush all
-! ip netns exec pptm-g101 ping -c 1 -W 1 10.1.0.1 >/dev/null 2>&1 \
-	&& pass "reconcile: the old VID no longer passes" || fail "reconcile: old VID still passes"
+edit_p101 "      p101: {vlan: 102, mac: $M4, bind: {network: net-a}}" \
+	pptm-g102 10.9.0.1 "reconcile: after a VID change the new VID reaches net A" \
+	pptm-g101 10.1.0.1 "reconcile: the old VID no longer passes"
 # Move it to the other network: 10.9.0.2 (net B) answers, 10.9.0.1 (net A) does not.
-sf1_file "$P100" "$P200" "      p101: {vlan: 102, mac: $M4, bind: {network: net-b}}"
-wait_for 2 ip netns exec pptm-g102 ping -c 1 -W 1 10.9.0.2 \
-	&& pass "reconcile: a service port moved to net B reaches net B" || fail "reconcile: move failed"
-ip -n pptm-g102 neigh flush all
-! ip netns exec pptm-g102 ping -c 1 -W 1 10.9.0.1 >/dev/null 2>&1 \
-	&& pass "reconcile: ... and no longer net A" || fail "reconcile: moved port still reaches net A"
+edit_p101 "      p101: {vlan: 102, mac: $M4, bind: {network: net-b}}" \
+	pptm-g102 10.9.0.2 "reconcile: a service port moved to net B reaches net B" \
+	pptm-g102 10.9.0.1 "reconcile: ... and no longer net A"
 # Remove it.
 sf1_file "$P100" "$P200"
 sleep 0.3

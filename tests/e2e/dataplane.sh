@@ -19,16 +19,8 @@ suite_start
 
 M1=52:54:00:01:00:01 M2=52:54:00:01:00:02 M3=52:54:00:01:00:03 H1=52:54:00:02:00:01
 
-i=0
-for n in a b c d; do
-	i=$((i + 1))
-	netns_net "pptd-n$n" "pptdn$n" "10.$i.0.1/24"
-	sysctl -qw "net.ipv6.conf.pptdn$n.disable_ipv6=1"
-done
-for g in g100 g200 gq gu gx h100; do
-	ip netns add "pptd-$g"
-	ip -n "pptd-$g" link set lo up
-done
+netns_nets pptd a b c d
+guest_ns pptd-{g100,g200,gq,gu,gx,h100}
 
 start_guests() {	# [--vnet-hdr]
 	guest g1 pptdtap1 "$@" \
@@ -38,17 +30,8 @@ start_guests() {	# [--vnet-hdr]
 		--port ns=pptd-gu,dev=eth0,mac=$M1,match=untagged \
 		--port ns=pptd-gx,dev=eth0,mac=$M3,match=vlan:300 || return 1
 	guest g2 pptdtap2 "$@" --port ns=pptd-h100,dev=eth0,mac=$H1,match=vlan:100 || return 1
-	sysctl -qw net.ipv6.conf.pptdtap1.disable_ipv6=1 net.ipv6.conf.pptdtap2.disable_ipv6=1
-	local ns addr
-	for ns_addr in g100:10.1.0.10 g200:10.2.0.10 gq:10.3.0.10 gu:10.4.0.10 gx:10.3.0.99 h100:10.1.0.11; do
-		ns=pptd-${ns_addr%%:*} addr=${ns_addr#*:}
-		ip -n "$ns" addr add "$addr/24" dev eth0 2>/dev/null
-	done
-	# The taps are (re)created by the guests: program them with their ifindex.
-	ppwire <<-EOF
-		iport 1 pptdtap1 $M1
-		iport 2 pptdtap2 $H1
-	EOF
+	guest_taps pptd "$M1" "$H1" g100:10.1.0.10 g200:10.2.0.10 gq:10.3.0.10 gu:10.4.0.10 \
+		gx:10.3.0.99 h100:10.1.0.11
 }
 
 if ! ppwire <<EOF
@@ -142,12 +125,7 @@ for g in g100 h100 g200 gq gu; do
 done
 
 # Counters: every port carried traffic, in both directions.
-stats=$(echo stats | ppwire)
-for id in 1 2 3 4 5; do
-	grep -qE "^sport $id rx [1-9][0-9]* [0-9]+ tx [1-9]" <<<"$stats" \
-		&& pass "counters: service port $id counted rx and tx" \
-		|| fail "counters: service port $id: $(grep "^sport $id " <<<"$stats")"
-done
+check_sports_counted counters 1 2 3 4 5
 
 # Again with vnet-header offloads: partial checksums and GSO through TC.
 stop_guest g1
@@ -155,10 +133,8 @@ stop_guest g2
 start_guests --vnet-hdr || { fail "dataplane: restart guests with --vnet-hdr"; exit 1; }
 traffic_round "vnet-hdr offloads"
 # The round must really have carried offloaded frames (GSO, partial checksums).
-kill -USR1 "$GUEST_g1"
-sleep 0.3
-gso=$(grep -o 'ns=pptd-g100 .*to_instance_gso=[0-9]*' "$WORK/g1.log" | tail -1 | sed 's/.*to_instance_gso=//')
-((${gso:-0} > 0)) && pass "vnet-hdr offloads: the guest sent GSO frames through TC ($gso)" \
+gso=$(guest_gso g1 pptd-g100)
+((gso > 0)) && pass "vnet-hdr offloads: the guest sent GSO frames through TC ($gso)" \
 	|| fail "vnet-hdr offloads: no GSO frame was sent (offloads not in play)"
 
 exit $FAILED

@@ -27,6 +27,12 @@ check() {
 	shift
 	if out=$("$@" 2>&1); then pass "$name"; else fail "$name: $(echo "$out" | tail -3 | tr '\n' ' ')"; fi
 }
+# check_not NAME CMD...: PASS if CMD fails, FAIL if it succeeds
+check_not() {
+	local name=$1
+	shift
+	if "$@" >/dev/null 2>&1; then fail "$name: $* succeeded"; else pass "$name"; fi
+}
 
 cleanup_leftovers() {
 	local ns dev pid
@@ -119,6 +125,28 @@ netns_net() {
 	ip link set "$dev" up
 }
 
+# netns_nets PREFIX NAME...: a network (netns_net) per NAME: namespace
+# PREFIX-nNAME behind veth PREFIXnNAME, 10.K.0.1/24 for the K-th NAME, and
+# IPv6 off on the host side (a quiet wire: only what the test sends)
+netns_nets() {
+	local p=$1 n k=0
+	shift
+	for n in "$@"; do
+		k=$((k + 1))
+		netns_net "$p-n$n" "${p}n$n" "10.$k.0.1/24"
+		sysctl -qw "net.ipv6.conf.${p}n$n.disable_ipv6=1"
+	done
+}
+
+# guest_ns NS...: namespaces with only lo (up), for guests' service ports
+guest_ns() {
+	local ns
+	for ns in "$@"; do
+		ip netns add "$ns"
+		ip -n "$ns" link set lo up
+	done
+}
+
 # guest NAME TAP [--no-up] [--vnet-hdr] --port SPEC...: start the light guest
 # helper; waits until it is ready.  It brings the tap up, unless --no-up
 # (then the tap stays down until something else, e.g. polyportd, brings it up).
@@ -147,6 +175,30 @@ stop_guest() {
 	local var="GUEST_$1"
 	kill "${!var}" 2>/dev/null
 	wait "${!var}" 2>/dev/null
+}
+
+# guest_taps PREFIX MAC1 MAC2 G:ADDR...: once the guests of taps PREFIXtap1
+# and PREFIXtap2 run: IPv6 off on the taps, ADDR/24 on eth0 of each guest
+# namespace PREFIX-G, and the taps (re)created by the guests programmed as
+# instance ports 1 (MAC1) and 2 (MAC2) with their ifindex
+guest_taps() {
+	local p=$1 m1=$2 m2=$3 ga
+	shift 3
+	sysctl -qw "net.ipv6.conf.${p}tap1.disable_ipv6=1" "net.ipv6.conf.${p}tap2.disable_ipv6=1"
+	for ga in "$@"; do
+		ip -n "$p-${ga%%:*}" addr add "${ga#*:}/24" dev eth0 2>/dev/null
+	done
+	printf 'iport 1 %stap1 %s\niport 2 %stap2 %s\n' "$p" "$m1" "$p" "$m2" | ppwire
+}
+
+# guest_gso NAME NS: how many GSO frames guest NAME's port in NS has sent
+# toward the tap (the guest prints its counters on SIGUSR1)
+guest_gso() {
+	local var="GUEST_$1" n
+	kill -USR1 "${!var}"
+	sleep 0.3
+	n=$(grep -o "ns=$2 .*to_instance_gso=[0-9]*" "$WORK/$1.log" | tail -1 | sed 's/.*to_instance_gso=//')
+	echo "${n:-0}"
 }
 
 # capture_start NAME NS DEV FILTER: count frames seen on DEV in NS ("-": this namespace)
@@ -188,6 +240,19 @@ tcp_1mib() {
 
 ppwire() {
 	"$B/tests/ppwire" --pin-root "$PIN"
+}
+
+# check_sports_counted LABEL ID...: PASS "LABEL: service port ID counted rx
+# and tx" for each service port whose counters (ppwire's stats) moved both ways
+check_sports_counted() {
+	local label=$1 stats id
+	shift
+	stats=$(echo stats | ppwire)
+	for id in "$@"; do
+		grep -qE "^sport $id rx [1-9][0-9]* [0-9]+ tx [1-9]" <<<"$stats" \
+			&& pass "$label: service port $id counted rx and tx" \
+			|| fail "$label: service port $id: $(grep "^sport $id " <<<"$stats")"
+	done
 }
 
 # ---- crafted frames, and where they arrive ------------------------------------------

@@ -104,7 +104,7 @@ check "check: the services configuration is valid" "$B/polyportd" --check --conf
 
 netns_net ppts-na pptsna 10.1.0.2/24
 ip -n ppts-na addr add fd00:a::2/64 dev eth0 nodad
-for g in g100 g200 g300 g400 g500 g600 g700; do ip netns add "ppts-$g"; ip -n "ppts-$g" link set lo up; done
+guest_ns ppts-{g100,g200,g300,g400,g500,g600,g700}
 # the hostile-frame senders: no IPv6 of their own (no DAD, RS or MLD to tell apart)
 for g in g500 g600 g700; do ip netns exec "ppts-$g" sysctl -qw net.ipv6.conf.default.disable_ipv6=1; done
 daemon_start || exit 1
@@ -452,21 +452,22 @@ n=$(capture_stop ra7b)
 	|| fail "api: $n RAs after allow-ra false; $(echo "$out" | head -c 300)"
 
 # ---- the daemon: services change in place; a restart writes nothing -------------------------
+# gw_mac_after_hup: the files reloaded (SIGHUP), the MAC vlan 100's guest then learns for
+# its gateway (none: no answer)
+gw_mac_after_hup() {
+	kill -HUP "$DPID"
+	sleep 0.5
+	ip -n ppts-g100 neigh flush dev eth0
+	ip netns exec ppts-g100 ping -c 1 -W 1 10.1.0.1 >/dev/null 2>&1
+	neigh_mac ppts-g100 10.1.0.1
+}
 sed -i 's/bind: {network: net-a, responder: {}}/bind: {network: net-a}/' "$CONF/10-net.yaml"
-kill -HUP "$DPID"
-sleep 0.5
-ip -n ppts-g100 neigh flush dev eth0
-ip netns exec ppts-g100 ping -c 1 -W 1 10.1.0.1 >/dev/null 2>&1
-mac=$(neigh_mac ppts-g100 10.1.0.1)
+mac=$(gw_mac_after_hup)
 [[ -z $mac ]] && pass "daemon: unbinding the responder stops the answers" \
 	|| fail "daemon: still answered ($mac) after unbinding"
 sed -i 's/      p100:\n        vlan: 100/&/' "$CONF/10-net.yaml"
 sed -i '0,/bind: {network: net-a}/s//bind: {network: net-a, responder: {}}/' "$CONF/10-net.yaml"
-kill -HUP "$DPID"
-sleep 0.5
-ip -n ppts-g100 neigh flush dev eth0
-ip netns exec ppts-g100 ping -c 1 -W 1 10.1.0.1 >/dev/null 2>&1
-mac=$(neigh_mac ppts-g100 10.1.0.1)
+mac=$(gw_mac_after_hup)
 [[ $mac == "$GWMAC" ]] && pass "daemon: binding it again brings them back" \
 	|| fail "daemon: no answer ($mac) after binding again"
 writes_ok=1

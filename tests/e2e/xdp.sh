@@ -28,11 +28,8 @@ suite_start
 
 M1=52:54:00:0a:00:01 M2=52:54:00:0a:00:02 M9=52:54:00:0a:00:09 H1=52:54:00:0b:00:01
 
-i=0
+netns_nets pptx a b c d
 for n in a b c d; do
-	i=$((i + 1))
-	netns_net "pptx-n$n" "pptxn$n" "10.$i.0.1/24"
-	sysctl -qw "net.ipv6.conf.pptxn$n.disable_ipv6=1"
 	# Tags written into the frame, never handed over as metadata: without
 	# this no network device gets XDP (loader/xdpmode.c, isolation)
 	ip netns exec "pptx-n$n" ethtool -K eth0 txvlan off tx-vlan-stag-hw-insert off >/dev/null
@@ -43,10 +40,7 @@ for n in a c d; do
 		exit 1
 	fi
 done
-for g in g100 gq gu gm h100; do
-	ip netns add "pptx-$g"
-	ip -n "pptx-$g" link set lo up
-done
+guest_ns pptx-{g100,gq,gu,gm,h100}
 
 offloads() {	# on|off: tx-checksumming (and with it TSO) of the networks' far ends
 	local n
@@ -62,17 +56,8 @@ start_guests() {	# [--vnet-hdr]
 		--port ns=pptx-gu,dev=eth0,mac=$M1,match=untagged \
 		--port ns=pptx-gm,dev=eth0,mac=$M9,match=src-mac || return 1
 	guest g2 pptxtap2 "$@" --port ns=pptx-h100,dev=eth0,mac=$H1,match=vlan:100 || return 1
-	sysctl -qw net.ipv6.conf.pptxtap1.disable_ipv6=1 net.ipv6.conf.pptxtap2.disable_ipv6=1
-	local ns addr
-	for ns_addr in g100:10.1.0.10 gq:10.2.0.10 gu:10.3.0.10 gm:10.4.0.10 h100:10.1.0.11; do
-		ns=pptx-${ns_addr%%:*} addr=${ns_addr#*:}
-		ip -n "$ns" addr add "$addr/24" dev eth0 2>/dev/null
-	done
-	# The taps are (re)created by the guests: program them with their ifindex.
-	ppwire <<-EOF
-		iport 1 pptxtap1 $M1
-		iport 2 pptxtap2 $H1
-	EOF
+	guest_taps pptx "$M1" "$H1" g100:10.1.0.10 gq:10.2.0.10 gu:10.3.0.10 gm:10.4.0.10 \
+		h100:10.1.0.11
 }
 
 if ! ppwire <<EOF
@@ -164,12 +149,7 @@ n=$(icmp_on_tap xvq pptx-gq 10.2.0.1)
 ((n >= 5)) && pass "xdp, offloads off: frames toward net B (no XDP target) handed to TC ($n seen)" \
 	|| fail "xdp, offloads off: only $n ICMP frames toward net B seen: not handed to TC"
 
-stats=$(echo stats | ppwire)
-for id in 1 2 3 4 5; do
-	grep -qE "^sport $id rx [1-9][0-9]* [0-9]+ tx [1-9]" <<<"$stats" \
-		&& pass "xdp, offloads off: service port $id counted rx and tx" \
-		|| fail "xdp, offloads off: service port $id: $(grep "^sport $id " <<<"$stats")"
-done
+check_sports_counted "xdp, offloads off" 1 2 3 4 5
 out=$(echo "netmode pptxnb auto" | ppwire)
 grep -q "^netmode pptxnb xdp: auto: veth pptxnb: its peer eth0 has tx-checksumming off" <<<"$out" \
 	&& pass "auto: a veth whose peer has tx-checksumming off gets XDP" || fail "auto: $out"
@@ -210,10 +190,8 @@ grep -q "^xdp pptxtap1 prog 0 tx 0" <<<"$out" && grep -q "^xdp pptxna prog 0 " <
 	|| fail "auto, offloads on: $out"
 
 traffic_round "auto, vnet-hdr offloads"
-kill -USR1 "$GUEST_g1"
-sleep 0.3
-gso=$(grep -o 'ns=pptx-g100 .*to_instance_gso=[0-9]*' "$WORK/g1.log" | tail -1 | sed 's/.*to_instance_gso=//')
-((${gso:-0} > 0)) && pass "auto, vnet-hdr offloads: GSO frames from the guest went through TC ($gso)" \
+gso=$(guest_gso g1 pptx-g100)
+((gso > 0)) && pass "auto, vnet-hdr offloads: GSO frames from the guest went through TC ($gso)" \
 	|| fail "auto, vnet-hdr offloads: no GSO frame was sent (offloads not in play)"
 n=$(icmp_on_tap tv100 pptx-g100 10.1.0.1)
 ((n >= 10)) && pass "auto, vnet-hdr offloads: ping over vlan 100 went by TC ($n ICMP frames on the tap)" \

@@ -46,6 +46,7 @@
 #include "xdpmode.h"
 #include "services.h"
 #include "progs.h"
+#include "frames.h"
 #include "fuzz.h"
 
 #define HDR		16
@@ -280,15 +281,6 @@ static int reference(const uint8_t *b, uint32_t len, uint32_t udp_len, const str
 	return memcmp(req, c->yiaddr, 4) ? O_NAK : O_ACK;
 }
 
-static uint32_t sum16(const uint8_t *b, uint32_t n, uint32_t sum)
-{
-	for (uint32_t i = 0; i < n; i += 2)
-		sum += (uint32_t)(b[i] << 8 | (i + 1 < n ? b[i + 1] : 0));
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return sum;
-}
-
 static int zero(const uint8_t *b, uint32_t n)
 {
 	for (uint32_t i = 0; i < n; i++)
@@ -304,7 +296,6 @@ static void check_reply(const uint8_t *r, uint32_t len, const struct port *q, co
 	static const uint8_t bc[4] = { 255, 255, 255, 255 };
 	const uint8_t *ip = r + 14 + 4 * q->ntags, *udp = ip + 20, *bp = udp + 8, *o = bp + 240;
 	const uint8_t *dst = type == O_ACK && !zero(b + 12, 4) ? b + 12 : bc;
-	uint8_t pseudo[12];
 
 	FUZZ_CHECK(len == 474 + 4 * q->ntags, "reply of %u bytes", len);
 	FUZZ_CHECK(!memcmp(r, q->mac, 6) && !memcmp(r + 6, c->server_mac, 6), "reply's MACs");
@@ -312,18 +303,12 @@ static void check_reply(const uint8_t *r, uint32_t len, const struct port *q, co
 	FUZZ_CHECK(ip[-2] == 0x08 && ip[-1] == 0, "reply's ethertype");
 	FUZZ_CHECK(ip[0] == 0x45 && (ip[2] << 8 | ip[3]) == 460 && ip[8] == 64 && ip[9] == 17 &&
 		   !(ip[6] & 0x3f) && !ip[7], "reply's IPv4 header");
-	FUZZ_CHECK(sum16(ip, 20, 0) == 0xffff, "reply's IPv4 checksum");
+	FUZZ_CHECK(fr_csum(ip, 20, 0) == 0xffff, "reply's IPv4 checksum");
 	FUZZ_CHECK(!memcmp(ip + 12, c->server, 4) && !memcmp(ip + 16, dst, 4),
 		   "reply's IPv4 addresses");
 	FUZZ_CHECK((udp[0] << 8 | udp[1]) == 67 && (udp[2] << 8 | udp[3]) == 68 &&
 		   (udp[4] << 8 | udp[5]) == 440, "reply's UDP ports and length");
-	memcpy(pseudo, ip + 12, 8);
-	pseudo[8] = 0;
-	pseudo[9] = 17;
-	pseudo[10] = 440 >> 8;
-	pseudo[11] = 440 & 0xff;
-	FUZZ_CHECK((udp[6] | udp[7]) && sum16(udp, 440, sum16(pseudo, 12, 0)) == 0xffff,
-		   "reply's UDP checksum");
+	FUZZ_CHECK((udp[6] | udp[7]) && fr_udp4_csum_ok(ip, udp, 440), "reply's UDP checksum");
 	FUZZ_CHECK(bp[0] == 2 && bp[1] == 1 && bp[2] == 6 && !bp[3], "BOOTREPLY header");
 	FUZZ_CHECK(!memcmp(bp + 4, b + 4, 4) && zero(bp + 8, 2) && !memcmp(bp + 10, b + 10, 2),
 		   "xid, secs, flags");
@@ -382,12 +367,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const struct port *q;
 	const uint8_t *in = data + HDR, *bootp;
 	size_t left;
-	struct __sk_buff skb = { .ingress_ifindex = TAP1 };
-	struct xdp_md md = { .ingress_ifindex = TAP1 };
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f, .data_out = out);
+	struct prog_run r = { .tap = 1, .ifindex = TAP1, .in = f, .out = out,
+			      .out_size = sizeof(out) };
 	struct counts c0, c1;
 	struct pp_dhcp d;
-	uint32_t plen, udp_len, l3, len, wl, nlog;
+	uint32_t plen, udp_len, l3, wl, nlog;
 	int meta, outcome, err;
 
 	if (size < HDR)
@@ -421,67 +405,47 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	f[l3 + 25] = udp_len & 0xff;
 	bootp = f + l3 + 28;
 	memcpy(f + l3 + 28, in, plen);
-	len = l3 + 28 + plen;
+	r.len = l3 + 28 + plen;
 	outcome = reference(bootp, plen, udp_len, &d);
 
 	/* XDP: hands it to TC as it is, counting nothing */
 	counts_get(q, &c0);
-	md.data_end = len;
-	o.data_size_in = len;
-	o.data_size_out = sizeof(out);
-	o.ctx_in = &md;
-	o.ctx_size_in = sizeof(md);
-	p.tap_xdp->bss->pp_test_nlog = 0;
-	err = bpf_prog_test_run_opts(bpf_program__fd(p.tap_xdp->progs.pp_tap_xdp), &o);
+	r.xdp = 1;
+	err = progs_run(&p, &r);
 	FUZZ_CHECK(!err, "XDP test run: %s", strerror(-err));
 	counts_get(q, &c1);
-	FUZZ_CHECK(o.retval == XDP_PASS && o.data_size_out == len && !memcmp(out, f, len) &&
-		   !p.tap_xdp->bss->pp_test_nlog, "XDP: verdict %u, not handed to TC unchanged",
-		   o.retval);
+	FUZZ_CHECK(r.retval == XDP_PASS && r.size_out == r.len && !memcmp(out, f, r.len) && !r.nlog,
+		   "XDP: verdict %u, not handed to TC unchanged", r.retval);
 	FUZZ_CHECK(!memcmp(&c0, &c1, sizeof(c0)), "XDP moved a counter");
 
 	/* TC: the outer tag in the frame, or in skb metadata */
-	memset(&p.tap->bss->pp_test_meta, 0, sizeof(p.tap->bss->pp_test_meta));
-	if (meta) {
-		p.tap->bss->pp_test_meta.present = 1;
-		p.tap->bss->pp_test_meta.proto = htons(q->tags[0] << 8 | q->tags[1]);
-		p.tap->bss->pp_test_meta.tci = q->tags[2] << 8 | q->tags[3];
-		memmove(f + 12, f + 16, len - 16);
-		len -= 4;
-	}
-	o.data_size_in = len;
-	o.data_size_out = sizeof(out);
-	o.ctx_in = &skb;
-	o.ctx_size_in = sizeof(skb);
-	p.tap->bss->pp_test_nlog = 0;
-	err = bpf_prog_test_run_opts(bpf_program__fd(p.tap->progs.pp_tap_ingress), &o);
-	memset(&p.tap->bss->pp_test_meta, 0, sizeof(p.tap->bss->pp_test_meta));
+	r.xdp = 0;
+	r.meta = meta;
+	err = progs_run(&p, &r);
 	FUZZ_CHECK(!err, "TC test run: %s", strerror(-err));
 	counts_get(q, &c0);
 	if (getenv("PP_FUZZ_LOG"))	/* what each input did, to see what a corpus reaches */
 		fprintf(stderr, "dhcp: port %u%s, udp length %u of %u, outcome %d, verdict %u\n",
 			q->id, meta ? " (tag in metadata)" : "", udp_len, 8 + plen, outcome,
-			o.retval);
-	FUZZ_FEATURE(outcomes, (((outcome + 1) * 3 + (q - ports)) * 2 + meta) * 8 + o.retval % 8);
+			r.retval);
+	FUZZ_FEATURE(outcomes, (((outcome + 1) * 3 + (q - ports)) * 2 + meta) * 8 + r.retval % 8);
 	check_moved(&c1, &c0, outcome);
-	nlog = p.tap->bss->pp_test_nlog;
+	nlog = r.nlog;
 	switch (outcome) {
 	case O_MALFORMED:
-		FUZZ_CHECK(o.retval == TC_ACT_SHOT && !nlog, "malformed: verdict %u, %u outputs",
-			   o.retval, nlog);
+		FUZZ_CHECK(r.retval == TC_ACT_SHOT && !nlog, "malformed: verdict %u, %u outputs",
+			   r.retval, nlog);
 		break;
 	case O_NONE:	/* goes on into its network, never back to the VM */
 		for (uint32_t i = 0; i < nlog && i < PP_TEST_LOG_MAX; i++)
-			FUZZ_CHECK(p.tap->bss->pp_test_log[i].ifindex == q->dev,
-				   "not for this server, yet output %u to %u", i,
-				   p.tap->bss->pp_test_log[i].ifindex);
+			FUZZ_CHECK(r.log[i].ifindex == q->dev,
+				   "not for this server, yet output %u to %u", i, r.log[i].ifindex);
 		break;
 	default:
-		FUZZ_CHECK(o.retval == TC_ACT_REDIRECT && nlog == 1 &&
-			   p.tap->bss->pp_test_log[0].kind == PP_TEST_REDIRECT &&
-			   p.tap->bss->pp_test_log[0].ifindex == TAP1,
-			   "reply %d: verdict %u, %u outputs", outcome, o.retval, nlog);
-		wl = wire(&p.tap->bss->pp_test_log[0], out, o.data_size_out, got);
+		FUZZ_CHECK(r.retval == TC_ACT_REDIRECT && nlog == 1 &&
+			   r.log[0].kind == PP_TEST_REDIRECT && r.log[0].ifindex == TAP1,
+			   "reply %d: verdict %u, %u outputs", outcome, r.retval, nlog);
+		wl = wire(&r.log[0], out, r.size_out, got);
 		check_reply(got, wl, q, in, &d, outcome);
 	}
 	return 0;

@@ -97,22 +97,10 @@ static void report(uint32_t ifindex, const uint8_t *b, uint32_t len, const struc
 	printf("frame from %s%s%s:\n", dev_name(ifindex), v->disagree ? " [TC/XDP disagree]" : "",
 	       v->cross ? " [cross-network delivery]" : "");
 	hex("in ", b, len, len);
-	if (e->reason == DELIVERED) {
-		printf("      expected: delivered into network %u%s\n", e->net,
-		       e->to_tc ? " (XDP: handed to TC)" : "");
-		show_outs(e->out, e->nout);
-	} else {
-		printf("      expected: drop %s on %s %u\n", pp_drop_names[e->reason],
-		       e->dkind == D_IPORT ? "instance port" : "network", e->didx);
-	}
-	for (int k = 0; k < NRUNS; k++) {
-		if (g[k].ran != 1)
-			continue;
-		printf("      got (%s)%s: verdict %u, %d outputs\n", run_names[k],
-		       v->bad[k] ? " [not the oracle's]" : "", g[k].retval, g[k].nout);
-		show_outs(g[k].out, g[k].nout);
-		show_drops(&g[k].delta);
-	}
+	show_expect(e);
+	for (int k = 0; k < NRUNS; k++)
+		if (g[k].ran == 1)
+			show_got(&g[k], k, v->bad[k] ? " [not the oracle's]" : "");
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

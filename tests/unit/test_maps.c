@@ -17,43 +17,26 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "dataplane.h"
+#include "../pins.h"
 
 static char pin_root[128];
 static const struct pp_map_sizes sizes = { .max_ifindex = 256, .max_iports = 8,
 					   .max_sports = 64, .max_nets = 8, .max_macs = 64,
 					   .max_match = 64 };
 
-static void unpin_all(void)
-{
-	char path[512];
-
-	for (int i = 0; i <= PPM_COUNT; i++) {
-		snprintf(path, sizeof(path), "%s/%s", pin_root,
-			 i < PPM_COUNT ? pp_map_desc[i].name : "pp_layouts");
-		unlink(path);
-	}
-	rmdir(pin_root);
-}
-
 static int setup(void **state)
 {
 	static struct pp_dataplane dp;
-	int err;
 
-	unpin_all();
-	err = pp_dp_open(&dp, pin_root, &sizes);
-	if (err) {
-		fprintf(stderr, "pp_dp_open: %s\n", strerror(-err));
-		return -1;
-	}
+	pins_remove(pin_root);
 	*state = &dp;
-	return 0;
+	return pins_opened("pp_dp_open", pp_dp_open(&dp, pin_root, &sizes));
 }
 
 static int teardown(void **state)
 {
 	pp_dp_close(*state);
-	unpin_all();
+	pins_remove(pin_root);
 	return 0;
 }
 

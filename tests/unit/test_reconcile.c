@@ -16,8 +16,8 @@
 #include <cmocka.h>
 #include <bpf/libbpf.h>
 #include "reconcile.h"
-#include "layout.h"
 #include "log.h"
+#include "../pins.h"
 
 static char pin_root[128];
 /* Few network ids (1..3) and pp_neigh entries (16): the steps can fail. */
@@ -26,20 +26,29 @@ static const struct pp_map_sizes sizes = { .max_ifindex = 256, .max_iports = 8,
 					   .max_match = 64 };
 static struct pp_daemon D;
 
-/* Every device here is absent: nothing on the host is touched. */
+/*
+ * What the configurations here share: network net-a and instance port vm1
+ * (the head of its block; the service ports follow).  Every device here is
+ * absent: nothing on the host is touched.
+ */
+#define NET_A								\
+	"  net-a:\n"							\
+	"    device: ppt-rc-absent0\n"					\
+	"    gateway: {ipv4: 10.0.0.1, ipv6: \"fd00:a::1\"}\n"
+#define VM1								\
+	"instance-ports:\n"						\
+	"  vm1:\n"							\
+	"    device: ppt-rc-tap0\n"					\
+	"    mac: 52:54:00:00:00:01\n"					\
+	"    service-ports:\n"
+
 static const char cfg_a[] =
 	"networks:\n"
-	"  net-a:\n"
-	"    device: ppt-rc-absent0\n"
-	"    gateway: {ipv4: 10.0.0.1, ipv6: \"fd00:a::1\"}\n"
+	NET_A
 	"  net-b:\n"
 	"    device: ppt-rc-absent1\n"
 	"    vlan: 3001\n"
-	"instance-ports:\n"
-	"  vm1:\n"
-	"    device: ppt-rc-tap0\n"
-	"    mac: 52:54:00:00:00:01\n"
-	"    service-ports:\n"
+	VM1
 	"      vm1-a:\n"
 	"        vlan: 100\n"
 	"        addresses: [10.0.0.5/24]\n"
@@ -60,14 +69,8 @@ static const char cfg_a[] =
 /* cfg_a changed: net-b and vm1-b gone, vm1-c on another VLAN, vm1-a without services. */
 static const char cfg_b[] =
 	"networks:\n"
-	"  net-a:\n"
-	"    device: ppt-rc-absent0\n"
-	"    gateway: {ipv4: 10.0.0.1, ipv6: \"fd00:a::1\"}\n"
-	"instance-ports:\n"
-	"  vm1:\n"
-	"    device: ppt-rc-tap0\n"
-	"    mac: 52:54:00:00:00:01\n"
-	"    service-ports:\n"
+	NET_A
+	VM1
 	"      vm1-a:\n"
 	"        vlan: 100\n"
 	"        addresses: [10.0.0.5/24]\n"
@@ -77,37 +80,18 @@ static const char cfg_b[] =
 	"        mac: 52:54:00:00:00:03\n"
 	"        bind: {network: net-a}\n";
 
-static void unpin_all(void)
-{
-	char path[512];
-
-	for (int i = 0; i <= PPM_COUNT; i++) {
-		snprintf(path, sizeof(path), "%s/%s", pin_root,
-			 i < PPM_COUNT ? pp_map_desc[i].name : PP_LAYOUTS_PIN);
-		unlink(path);
-	}
-	rmdir(pin_root);
-}
-
 static int setup(void **state)
 {
-	int err;
-
 	(void)state;
-	unpin_all();
-	err = pp_daemon_open(&D, pin_root, &sizes);
-	if (err) {
-		fprintf(stderr, "pp_daemon_open: %s\n", strerror(-err));
-		return -1;
-	}
-	return 0;
+	pins_remove(pin_root);
+	return pins_opened("pp_daemon_open", pp_daemon_open(&D, pin_root, &sizes));
 }
 
 static int teardown(void **state)
 {
 	(void)state;
 	pp_daemon_close(&D);
-	unpin_all();
+	pins_remove(pin_root);
 	return 0;
 }
 
@@ -191,10 +175,28 @@ static bool sec_mac_has(__u32 sport, __u8 last)
 	return !pp_sec_mac_get(maps(), k, &one) && one;
 }
 
+/* The ids cfg_a's names get. */
+struct cfg_a_ids {
+	__u32 na, nb, slot, a, b, c;
+};
+
+/* cfg_a applied: the ids of its names. */
+static struct cfg_a_ids apply_cfg_a(void)
+{
+	assert_int_equal(apply(cfg_a), 0);
+	return (struct cfg_a_ids){ .na = id_of(PP_NAME_NET, "net-a"),
+				   .nb = id_of(PP_NAME_NET, "net-b"),
+				   .slot = id_of(PP_NAME_IPORT, "vm1"),
+				   .a = id_of(PP_NAME_SPORT, "vm1-a"),
+				   .b = id_of(PP_NAME_SPORT, "vm1-b"),
+				   .c = id_of(PP_NAME_SPORT, "vm1-c") };
+}
+
 /* A configuration applied: names, entries and statuses. */
 static void test_apply(void **state)
 {
-	__u32 na, nb, slot, a, b, c, owner = 0;
+	struct cfg_a_ids id;
+	__u32 owner = 0;
 	struct pp_sport sp = { 0 };
 	struct pp_iport ip = { 0 };
 	struct pp_net n = { 0 };
@@ -202,55 +204,49 @@ static void test_apply(void **state)
 	struct pp_neigh ne = { 0 };
 
 	(void)state;
-	assert_int_equal(apply(cfg_a), 0);
-	na = id_of(PP_NAME_NET, "net-a");
-	nb = id_of(PP_NAME_NET, "net-b");
-	slot = id_of(PP_NAME_IPORT, "vm1");
-	a = id_of(PP_NAME_SPORT, "vm1-a");
-	b = id_of(PP_NAME_SPORT, "vm1-b");
-	c = id_of(PP_NAME_SPORT, "vm1-c");
-	assert_true(na && nb && slot && a && b && c);
+	id = apply_cfg_a();
+	assert_true(id.na && id.nb && id.slot && id.a && id.b && id.c);
 	/* pinned as remembered */
-	assert_int_equal(pinned_id(PP_NAME_NET, "net-a"), na);
-	assert_int_equal(pinned_id(PP_NAME_IPORT, "vm1"), slot);
-	assert_int_equal(pinned_id(PP_NAME_SPORT, "vm1-c"), c);
+	assert_int_equal(pinned_id(PP_NAME_NET, "net-a"), id.na);
+	assert_int_equal(pinned_id(PP_NAME_IPORT, "vm1"), id.slot);
+	assert_int_equal(pinned_id(PP_NAME_SPORT, "vm1-c"), id.c);
 	assert_int_equal(pp_daemon_named(&D), 6);
 
-	assert_int_equal(pp_net_get(maps(), nb, &n), 0);
+	assert_int_equal(pp_net_get(maps(), id.nb, &n), 0);
 	assert_int_equal(n.vlan, 3001);
 	assert_int_equal(n.mtu, 1500);
 	assert_int_equal(n.ifindex, 0);
-	assert_int_equal(pp_iport_get(maps(), slot, &ip), 0);
+	assert_int_equal(pp_iport_get(maps(), id.slot, &ip), 0);
 	assert_int_equal(ip.mac[5], 1);
 	assert_int_equal(ip.ifindex, 0);
-	assert_int_equal(pp_sport_get(maps(), a, &sp), 0);
+	assert_int_equal(pp_sport_get(maps(), id.a, &sp), 0);
 	assert_int_equal(sp.match, PP_MATCH_VLAN);
 	assert_int_equal(sp.outer_vid, 100);
-	assert_int_equal(sp.slot, slot);
-	assert_int_equal(sp.net_id, na);
+	assert_int_equal(sp.slot, id.slot);
+	assert_int_equal(sp.net_id, id.na);
 	assert_int_equal(sp.flags & (PP_SPORT_RESPONDER | PP_SPORT_SECURITY | PP_SPORT_DHCP),
 			 PP_SPORT_RESPONDER | PP_SPORT_SECURITY | PP_SPORT_DHCP);
-	assert_int_equal(vlan_owner(slot, 100), a);
-	assert_int_equal(vlan_owner(slot, 200), b);
-	assert_int_equal(vlan_owner(slot, 300), c);
-	assert_true(fdb_has(na, 1, &owner) && owner == a);
+	assert_int_equal(vlan_owner(id.slot, 100), id.a);
+	assert_int_equal(vlan_owner(id.slot, 200), id.b);
+	assert_int_equal(vlan_owner(id.slot, 300), id.c);
+	assert_true(fdb_has(id.na, 1, &owner) && owner == id.a);
 
 	/* the services: responder addresses, DHCP, security's allowed pair */
-	assert_true(neigh_has_v4(na, 10, 0, 0, 5, &ne));
+	assert_true(neigh_has_v4(id.na, 10, 0, 0, 5, &ne));
 	assert_int_equal(ne.mac[5], 1);
 	assert_int_equal(ne.flags, 0);
-	assert_true(neigh_has_v4(na, 10, 0, 0, 1, &ne));
+	assert_true(neigh_has_v4(id.na, 10, 0, 0, 1, &ne));
 	assert_int_equal(ne.flags, PP_NEIGH_ROUTER);
-	assert_int_equal(pp_dhcp_get(maps(), a, &dh), 0);
-	assert_true(sec_mac_has(a, 0x10));
-	assert_true(fdb_has(na, 0x10, &owner) && owner == a);
+	assert_int_equal(pp_dhcp_get(maps(), id.a, &dh), 0);
+	assert_true(sec_mac_has(id.a, 0x10));
+	assert_true(fdb_has(id.na, 0x10, &owner) && owner == id.a);
 
 	/* absent devices: waiting, not errors; the ports follow their tap */
 	assert_status(PP_NAME_NET, "net-a", PP_ST_DOWN, "device ppt-rc-absent0 is absent (waiting)");
 	assert_status(PP_NAME_IPORT, "vm1", PP_ST_DOWN, "tap ppt-rc-tap0 is absent (waiting)");
 	assert_status(PP_NAME_SPORT, "vm1-b", PP_ST_DOWN,
 		      "instance port vm1: tap ppt-rc-tap0 is absent (waiting)");
-	assert_int_equal(pp_daemon_status_by_name(&D, PP_NAME_SPORT, "vm1-b")->id, b);
+	assert_int_equal(pp_daemon_status_by_name(&D, PP_NAME_SPORT, "vm1-b")->id, id.b);
 	assert_null(pp_daemon_status_by_name(&D, PP_NAME_SPORT, "nope"));
 	assert_int_equal(pp_daemon_reconciles(&D), 1);
 }
@@ -258,56 +254,51 @@ static void test_apply(void **state)
 /* A changed configuration: the difference written, what went removed. */
 static void test_change_removes_stale(void **state)
 {
-	__u32 na, nb, slot, a, a2, b, c, c2, owner = 0;
+	struct cfg_a_ids id;
+	__u32 a2, c2, owner = 0;
 	struct pp_sport sp = { 0 };
 	struct pp_net n = { 0 };
 	struct pp_dhcp dh;
 	struct pp_neigh ne;
 
 	(void)state;
-	assert_int_equal(apply(cfg_a), 0);
-	na = id_of(PP_NAME_NET, "net-a");
-	nb = id_of(PP_NAME_NET, "net-b");
-	slot = id_of(PP_NAME_IPORT, "vm1");
-	a = id_of(PP_NAME_SPORT, "vm1-a");
-	b = id_of(PP_NAME_SPORT, "vm1-b");
-	c = id_of(PP_NAME_SPORT, "vm1-c");
+	id = apply_cfg_a();
 
 	assert_int_equal(apply(cfg_b), 0);
 	/* kept: same ids */
-	assert_int_equal(id_of(PP_NAME_NET, "net-a"), na);
-	assert_int_equal(id_of(PP_NAME_IPORT, "vm1"), slot);
+	assert_int_equal(id_of(PP_NAME_NET, "net-a"), id.na);
+	assert_int_equal(id_of(PP_NAME_IPORT, "vm1"), id.slot);
 	/* net-b and vm1-b: no name, no entry */
 	assert_int_equal(id_of(PP_NAME_NET, "net-b"), 0);
 	assert_int_equal(pinned_id(PP_NAME_NET, "net-b"), 0);
 	assert_int_equal(pinned_id(PP_NAME_SPORT, "vm1-b"), 0);
-	assert_int_equal(pp_net_get(maps(), nb, &n), 0);
+	assert_int_equal(pp_net_get(maps(), id.nb, &n), 0);
 	assert_int_equal(n.mtu, 0);
-	assert_int_equal(pp_sport_get(maps(), b, &sp), 0);
+	assert_int_equal(pp_sport_get(maps(), id.b, &sp), 0);
 	assert_int_equal(sp.match, 0);
-	assert_int_equal(vlan_owner(slot, 200), 0);
+	assert_int_equal(vlan_owner(id.slot, 200), 0);
 	/* vm1-c changed: a new id in, the old one out */
 	c2 = id_of(PP_NAME_SPORT, "vm1-c");
-	assert_true(c2 && c2 != c);
+	assert_true(c2 && c2 != id.c);
 	assert_int_equal(pinned_id(PP_NAME_SPORT, "vm1-c"), c2);
-	assert_int_equal(vlan_owner(slot, 301), c2);
-	assert_int_equal(vlan_owner(slot, 300), 0);
-	assert_int_equal(pp_sport_get(maps(), c, &sp), 0);
+	assert_int_equal(vlan_owner(id.slot, 301), c2);
+	assert_int_equal(vlan_owner(id.slot, 300), 0);
+	assert_int_equal(pp_sport_get(maps(), id.c, &sp), 0);
 	assert_int_equal(sp.match, 0);
 	/* vm1-a without its services: another entry (its flags), so a new id */
 	a2 = id_of(PP_NAME_SPORT, "vm1-a");
-	assert_true(a2 && a2 != a);
-	assert_int_equal(vlan_owner(slot, 100), a2);
+	assert_true(a2 && a2 != id.a);
+	assert_int_equal(vlan_owner(id.slot, 100), a2);
 	assert_int_equal(pp_sport_get(maps(), a2, &sp), 0);
 	assert_int_equal(sp.flags, 0);
-	assert_true(fdb_has(na, 1, &owner) && owner == a2);
+	assert_true(fdb_has(id.na, 1, &owner) && owner == a2);
 	/* and its services' entries went with the old id */
-	assert_int_not_equal(pp_dhcp_get(maps(), a, &dh), 0);
+	assert_int_not_equal(pp_dhcp_get(maps(), id.a, &dh), 0);
 	assert_int_not_equal(pp_dhcp_get(maps(), a2, &dh), 0);
-	assert_false(sec_mac_has(a, 0x10));
-	assert_false(fdb_has(na, 0x10, &owner));
-	assert_true(neigh_has_v4(na, 10, 0, 0, 5, &ne));	/* the network's addresses stay */
-	assert_true(neigh_has_v4(na, 10, 0, 0, 1, &ne));
+	assert_false(sec_mac_has(id.a, 0x10));
+	assert_false(fdb_has(id.na, 0x10, &owner));
+	assert_true(neigh_has_v4(id.na, 10, 0, 0, 5, &ne));	/* the network's addresses stay */
+	assert_true(neigh_has_v4(id.na, 10, 0, 0, 1, &ne));
 	assert_int_equal(pp_daemon_named(&D), 4);
 	assert_null(pp_daemon_status_by_name(&D, PP_NAME_NET, "net-b"));
 	assert_status(PP_NAME_SPORT, "vm1-c", PP_ST_DOWN, NULL);
@@ -350,11 +341,7 @@ static void test_failing_step_networks(void **state)
 		"  n2: {device: ppt-rc-absent2}\n"
 		"  n3: {device: ppt-rc-absent3}\n"
 		"  n4: {device: ppt-rc-absent4}\n"
-		"instance-ports:\n"
-		"  vm1:\n"
-		"    device: ppt-rc-tap0\n"
-		"    mac: 52:54:00:00:00:01\n"
-		"    service-ports:\n"
+		VM1
 		"      p1: {vlan: 10, bind: {network: n1}}\n"
 		"      p4: {vlan: 40, mac: 52:54:00:00:00:04, bind: {network: n4}}\n";
 	struct pp_sport sp = { 0 };
@@ -384,14 +371,8 @@ static void test_failing_step_services(void **state)
 {
 	static const char text[] =
 		"networks:\n"
-		"  net-a:\n"
-		"    device: ppt-rc-absent0\n"
-		"    gateway: {ipv4: 10.0.0.1, ipv6: \"fd00:a::1\"}\n"
-		"instance-ports:\n"
-		"  vm1:\n"
-		"    device: ppt-rc-tap0\n"
-		"    mac: 52:54:00:00:00:01\n"
-		"    service-ports:\n"
+		NET_A
+		VM1
 		"      p1:\n"
 		"        vlan: 10\n"
 		"        addresses: [10.0.0.11/24, 10.0.0.12/24, 10.0.0.13/24, 10.0.0.14/24,\n"
