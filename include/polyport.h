@@ -106,6 +106,14 @@ enum {
 	/* with PP_SPORT_SECURITY: what the port may send besides */
 	PP_SPORT_ALLOW_DHCP_SERVER = 1u << 3,	/* DHCP(v6) server replies (67->68, 547->546) */
 	PP_SPORT_ALLOW_RA = 1u << 4,	/* IPv6 router advertisements and redirects */
+	/*
+	 * A direction with rules (a pp_rule_set entry once they are written):
+	 * until its set is there (a new service port id, whose entry the
+	 * loader writes before its services), that direction's IP frames are
+	 * dropped, not allowed.
+	 */
+	PP_SPORT_RULES_IN = 1u << 5,
+	PP_SPORT_RULES_OUT = 1u << 6,
 };
 
 struct pp_sport {

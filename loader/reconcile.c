@@ -179,6 +179,12 @@ static struct pp_sport sport_value(const struct pp_cfg_sport *c, __u32 slot, __u
 		sp.flags |= PP_SPORT_ALLOW_DHCP_SERVER;
 	if (c->security && c->allow_ra)
 		sp.flags |= PP_SPORT_ALLOW_RA;
+	/* its rules' sets are written after this entry: until then the
+	 * programs drop that direction's IP frames (bpf/lib/rules.h) */
+	if (c->security && c->n_ingress)
+		sp.flags |= PP_SPORT_RULES_IN;
+	if (c->security && c->n_egress)
+		sp.flags |= PP_SPORT_RULES_OUT;
 	if (c->dhcp)
 		sp.flags |= PP_SPORT_DHCP;
 	return sp;

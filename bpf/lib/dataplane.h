@@ -249,7 +249,7 @@ static __always_inline int pp_to_sport(struct __ctx_buff *ctx, __u32 q,
 		return PP_ERR(PP_DROP_NO_TARGET);
 	/* q's ingress rules (bpf/lib/rules.h): counted there */
 	if ((qs->flags & PP_SPORT_SECURITY) &&
-	    pp_rules(ctx, q, f->ntags | (__u32)f->meta << 8 | PP_DIR_INGRESS << 16))
+	    pp_rules(ctx, q, f->ntags | (__u32)f->meta << 8 | pp_rules_dir(qs, PP_DIR_INGRESS)))
 		return CTX_ACT_DROP;
 	len = f->len - 4 * (__u32)f->ntags + 4 * pp_sport_ntags(qs);
 	if (!ctx_tx_fits(len, qi->mtu))
@@ -310,7 +310,7 @@ __noinline int pp_flood_one(struct __ctx_buff *ctx, __u32 q, __u32 net_id, __u32
 	tap = qi ? pp_slot_tap(slot, qi) : 0;
 	if (!tap)
 		return 0;
-	if ((qs->flags & PP_SPORT_SECURITY) && pp_rules(ctx, q, PP_DIR_INGRESS << 16))
+	if ((qs->flags & PP_SPORT_SECURITY) && pp_rules(ctx, q, pp_rules_dir(qs, PP_DIR_INGRESS)))
 		return 0;	/* q's ingress rules drop this copy (counted there) */
 	rewrite = (qi->flags & PP_IPORT_HAS_SRCMAC) &&
 		  (qs->match == PP_MATCH_UNTAGGED || qs->match == PP_MATCH_SRCMAC);
@@ -476,7 +476,7 @@ static __always_inline int pp_from_vm(struct __ctx_buff *ctx)
 
 	/* its egress rules (bpf/lib/rules.h): counted there */
 	if ((sp->flags & PP_SPORT_SECURITY) &&
-	    pp_rules(ctx, id, f.ntags | (__u32)f.meta << 8 | PP_DIR_EGRESS << 16))
+	    pp_rules(ctx, id, f.ntags | (__u32)f.meta << 8 | pp_rules_dir(sp, PP_DIR_EGRESS)))
 		return CTX_ACT_DROP;
 
 	if (pp_mac_is_mcast(f.dst)) {

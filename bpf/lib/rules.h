@@ -10,7 +10,10 @@
  * first rule all fields match.  Its action applies and its counter moves;
  * no rule matching means the direction's default.  A direction without
  * rules (no pp_rule_set entry) allows everything, as do frames that are
- * neither IPv4 nor IPv6 (ARP, ...): port security judges those.
+ * neither IPv4 nor IPv6 (ARP, ...): port security judges those.  But a
+ * direction whose port says it has rules (PP_SPORT_RULES_IN / _OUT: the
+ * caller passes PP_RULES_REQUIRED) and whose set is not (yet) there drops
+ * its IP frames: a port's rules never fail open while they are written.
  *
  * IPv6 is judged by its upper-layer header, found behind the extension
  * headers (lib/ipv6.h); a chain that cannot be walked (cut, longer than
@@ -46,13 +49,26 @@ static __always_inline __u32 pp_ctz64(__u64 w)
 	return n;
 }
 
+/* In pp_rules()'s dir_tags: the port has rules in that direction. */
+#define PP_RULES_REQUIRED	(1u << 17)
+
+/* dir_tags for service port sport's rules in direction dir (a PP_DIR_*). */
+static __always_inline __u32 pp_rules_dir(const struct pp_sport *sp, __u32 dir)
+{
+	__u8 has = dir == PP_DIR_INGRESS ? PP_SPORT_RULES_IN : PP_SPORT_RULES_OUT;
+
+	return dir << 16 | (sp->flags & has ? PP_RULES_REQUIRED : 0);
+}
+
 /*
  * Judge the frame of service port id in direction dir (tags as for
- * pp_respond, | dir << 16).  Returns 0 to let it pass, -1 to drop it (counted).
+ * pp_respond, | dir << 16, | PP_RULES_REQUIRED if the port has rules
+ * there).  Returns 0 to let it pass, -1 to drop it (counted).
  */
 __noinline int pp_rules(struct __ctx_buff *ctx, __u32 id, __u32 dir_tags)
 {
 	__u32 ntags = dir_tags & 0xff, meta = (dir_tags >> 8) & 1, dir = (dir_tags >> 16) & 1;
+	__u32 required = dir_tags & PP_RULES_REQUIRED;
 	struct pp_rule_set_key sk = { .sport = id, .dir = dir };
 	struct pp_rule_addr_key ak = { .sport = id, .dir = dir };
 	struct pp_rule_l4_key lk = { .sport = id, .dir = dir };
@@ -69,7 +85,7 @@ __noinline int pp_rules(struct __ctx_buff *ctx, __u32 id, __u32 dir_tags)
 	if (!ctx || ntags > PP_TAGS_MAX || meta > ntags)
 		return 0;
 	rs = bpf_map_lookup_elem(&PP_MAP_RULE_SET, &sk);
-	if (!rs)
+	if (!rs && !required)
 		return 0;			/* no rules in this direction */
 	l3 = ETH_HLEN + 4 * (ntags - meta);
 	if (ctx_load_bytes(ctx, l3 - 2, &eth, sizeof(eth)))
@@ -103,6 +119,8 @@ __noinline int pp_rules(struct __ctx_buff *ctx, __u32 id, __u32 dir_tags)
 	} else {
 		return 0;
 	}
+	if (!rs)
+		goto drop;			/* its rules are not all there yet */
 
 	/* protocol class and port / type; a later fragment: the class alone */
 	lk.prefixlen = PP_RULE_L4_PREFIX(later ? 0 : 16);

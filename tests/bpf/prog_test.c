@@ -1508,6 +1508,54 @@ static void check_rule_counters(struct progs *p)
 	       (unsigned long long)r4, (unsigned long long)i0, (unsigned long long)sv.rule_drops);
 }
 
+/*
+ * A port's rules never fail open while they are written: port 14 says it
+ * has rules both ways (PP_SPORT_RULES_IN / _OUT, as the loader writes a new
+ * service port's entry before its rules); with its rule sets not there, its
+ * IP frames are dropped both ways, what rules never judge (ARP) passes, and
+ * an entry without the marks is not judged (no rules in that direction).
+ */
+static const struct tcase rules_missing_cases[] = {
+	{ "rules missing: egress udp 53 (its rules allow it) dropped until its rule set is there",
+	  P_TAP, TAP1, RULE_IN(RL4(RR_UDP53)), RULE_DROP },
+	{ "rules missing: egress tcp 22 to 10.0.7.0/24 (allowed) dropped until its rule set is there",
+	  P_TAP, TAP1, RULE_IN(RL4(RR_TCP22_IN)), RULE_DROP },
+	{ "rules missing: ingress tcp 22 from 10.0.9.0/24 (allowed) dropped until its rule set is there",
+	  P_NET, DEVJ, { .dst = M1, .src = EXT, RL4(RR_IN_OK) }, RULE_DROP },
+	{ "rules missing: ARP (never judged by rules) still passes", P_TAP, TAP1,
+	  RULE_IN(SRAWA(S_ARP_RULES)), FWD, .out = { RULE_OUT(SRAWA(S_ARP_RULES)) } },
+};
+
+static const struct tcase rules_unmarked_cases[] = {
+	{ "rules missing: a port not marked as having egress rules is not judged", P_TAP, TAP1,
+	  RULE_IN(RL4(RR_TCP80)), FWD, .out = { RULE_OUT(RL4(RR_TCP80)) } },
+};
+
+static void check_rules_missing(struct progs *p)
+{
+	struct pp_rule_set_key in = { .sport = 14, .dir = PP_DIR_INGRESS },
+			       out = { .sport = 14, .dir = PP_DIR_EGRESS };
+	struct pp_rule_set set_in, set_out;
+	struct pp_sport sp, unmarked;
+	int ok;
+
+	ok = !pp_rule_set_get(&p->maps, in, &set_in) && !pp_rule_set_get(&p->maps, out, &set_out) &&
+	     !pp_sport_get(&p->maps, 14, &sp) && !pp_rule_set_del(&p->maps, in) &&
+	     !pp_rule_set_del(&p->maps, out);
+	result(ok, "rules missing: port 14's rule sets taken away");
+	if (!ok)
+		return;
+	for (unsigned i = 0; i < sizeof(rules_missing_cases) / sizeof(rules_missing_cases[0]); i++)
+		run_case(p, &rules_missing_cases[i], fr_meta_ok(&rules_missing_cases[i].in) ? 2 : 1);
+	unmarked = sp;
+	unmarked.flags &= ~(PP_SPORT_RULES_IN | PP_SPORT_RULES_OUT);
+	pp_sport_put(&p->maps, 14, &unmarked);
+	run_case(p, &rules_unmarked_cases[0], 2);
+	ok = !pp_sport_put(&p->maps, 14, &sp) && !pp_rule_set_put(&p->maps, in, &set_in) &&
+	     !pp_rule_set_put(&p->maps, out, &set_out);
+	result(ok, "rules missing: port 14's entry and rule sets put back");
+}
+
 /* ---- IPv6 extension headers, ND options, rogue DHCP servers and routers -------------
  * (issue 12, findings 5 and 6; bpf/lib/ipv6.h, security.h, rules.h)
  * Port 12 (vlan 104, net I: security, nothing allowed), and two ports of
@@ -1937,9 +1985,16 @@ static void measure_rules(struct progs *p)
 		unsigned n = counts[c];
 		double ns[2] = { -1, -1 };
 
-		/* drop every entry of port 14's egress, then install n rules */
+		/* drop every entry of port 14's egress, then install n rules;
+		 * without rules the port is not marked as having them */
 		struct pp_rule_set_key sk = { .sport = 14, .dir = PP_DIR_EGRESS };
+		struct pp_sport sp;
+
 		pp_map_del(&p->maps, PPM_RULE_SET, &sk);
+		if (!pp_sport_get(&p->maps, 14, &sp)) {
+			sp.flags = n ? sp.flags | PP_SPORT_RULES_OUT : sp.flags & ~PP_SPORT_RULES_OUT;
+			pp_sport_put(&p->maps, 14, &sp);
+		}
 		for (unsigned i = 0; i + 1 < n; i++)
 			r[i] = (struct pp_rule_in){ .proto = 6, .allow = 0, .lo = (__u16)(1000 + i),
 						    .hi = (__u16)(1000 + i) };
@@ -2020,8 +2075,8 @@ static int setup(struct progs *p, const char *pin_root)
 			sp.flags = PP_SPORT_SECURITY;
 		if (q->id == 13)
 			sp.flags = PP_SPORT_DHCP;
-		if (q->id == 14)
-			sp.flags = PP_SPORT_SECURITY;
+		if (q->id == 14)	/* rules both ways, as the loader marks them */
+			sp.flags = PP_SPORT_SECURITY | PP_SPORT_RULES_IN | PP_SPORT_RULES_OUT;
 		if ((err = pp_dp_sport_install(&p->maps, q->id, &sp)))
 			return err;
 	}
@@ -2122,6 +2177,7 @@ int main(void)
 	check_trunks(&p);
 	run_dhcp_cases(&p);
 	check_rule_counters(&p);
+	check_rules_missing(&p);
 	check_ext_headers(&p);
 	measure_rules(&p);
 	progs_cleanup(&p, pin_root);

@@ -251,6 +251,47 @@ static void test_apply(void **state)
 	assert_int_equal(pp_daemon_reconciles(&D), 1);
 }
 
+/*
+ * A port with rules is marked as having them, per direction, in its own
+ * entry: the programs then drop that direction's IP frames while its rule
+ * set is not there (its entry is written before its rules), not allow them.
+ */
+static void test_rules_marked(void **state)
+{
+	struct pp_rule_set_key in = { .dir = PP_DIR_INGRESS }, out = { .dir = PP_DIR_EGRESS };
+	struct pp_rule_set set;
+	struct pp_sport sp = { 0 };
+	__u32 a, b;
+
+	(void)state;
+	assert_int_equal(apply("networks:\n" NET_A VM1
+			       "      vm1-a:\n"
+			       "        vlan: 100\n"
+			       "        bind:\n"
+			       "          network: net-a\n"
+			       "          security: {ingress: [{proto: tcp, ports: 22}]}\n"
+			       "      vm1-b:\n"
+			       "        vlan: 200\n"
+			       "        mac: 52:54:00:00:00:02\n"
+			       "        bind: {network: net-a, security: {}}\n"), 0);
+	a = id_of(PP_NAME_SPORT, "vm1-a");
+	b = id_of(PP_NAME_SPORT, "vm1-b");
+	assert_true(a && b);
+	assert_int_equal(pp_sport_get(maps(), a, &sp), 0);
+	assert_int_equal(sp.flags & (PP_SPORT_SECURITY | PP_SPORT_RULES_IN | PP_SPORT_RULES_OUT),
+			 PP_SPORT_SECURITY | PP_SPORT_RULES_IN);
+	in.sport = out.sport = a;
+	assert_int_equal(pp_rule_set_get(maps(), in, &set), 0);
+	assert_int_equal(set.n, 1);
+	assert_int_not_equal(pp_rule_set_get(maps(), out, &set), 0);
+	/* security without rules: no mark, no set */
+	assert_int_equal(pp_sport_get(maps(), b, &sp), 0);
+	assert_int_equal(sp.flags & (PP_SPORT_SECURITY | PP_SPORT_RULES_IN | PP_SPORT_RULES_OUT),
+			 PP_SPORT_SECURITY);
+	in.sport = b;
+	assert_int_not_equal(pp_rule_set_get(maps(), in, &set), 0);
+}
+
 /* A changed configuration: the difference written, what went removed. */
 static void test_change_removes_stale(void **state)
 {
@@ -396,6 +437,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_apply, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rules_marked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_change_removes_stale, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_same_config_writes_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failing_step_networks, setup, teardown),
