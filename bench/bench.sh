@@ -4,10 +4,22 @@
 #
 #   bench/bench.sh [--quick] [--reps N] [--ms MS] [--cpu N] [--no-ovs]
 #                  [--no-control | --control-only] [--only KEY,...] [--bpf-stats]
+#                  [--baseline REF [--baseline-only KEY,...]]
 #
 # --only runs only the named paths (keys as in bench/ppbench.c, e.g.
 # v2n-fwd,v2n-pp-1u), --bpf-stats prints each program's ns per run (the
 # kernel's run-time statistics, for profiling: they slow every program down).
+# --baseline REF (a commit) builds REF in a git worktree under build/bench/
+# (removed once built): its loader library and programs with this tree's
+# bench/ppbench.c, whose "install" loads them with maps of their own.  Every
+# polyport path then also runs REF's programs on the same devices, in the
+# same run, back to back with ours (which first alternating by repetition),
+# and the report gives each path "vs baseline: +x ns, +y %" (medians of
+# per-repetition differences) and flags more than 2 ns or 3 % slower
+# (whichever is more).
+# --baseline-only KEY,... compares only those paths.  (--baseline-bin PATH:
+# the same with an already built ppbench, e.g. this tree's own: bench/smoke.sh
+# checks the mechanism so.)
 #
 # What it does (as root; everything it makes is removed on exit, leftovers of
 # an earlier run first):
@@ -31,9 +43,13 @@
 # Namespaces are "pptbf-*" (full run) or "pptbs-*" (quick run), so that a
 # smoke run (make test) and a full run never remove each other's; every
 # device lives inside them and starts with "pptb".
-QUICK=0 REPS=9 MS= CPU=1 OVS=1 CONTROL=1 DATAPLANE=1 ONLY=() PROFILE=()
+QUICK=0 REPS=9 MS= CPU=1 OVS=1 CONTROL=1 DATAPLANE=1 ONLY=() PROFILE=() BASELINE= BASE_BIN=
+BASE_NAME= BASE_ONLY=()
 while (($#)); do
 	case $1 in
+	--baseline-only) BASE_ONLY=(--baseline-only "$2"); shift ;;
+	--baseline) BASELINE=$2; shift ;;
+	--baseline-bin) BASE_BIN=$2; BASE_NAME=$(basename "$2"); shift ;;
 	--only) ONLY=(--only "$2"); CONTROL=0; shift ;;
 	--bpf-stats) PROFILE=(--bpf-stats) ;;
 	--quick) QUICK=1 ;;
@@ -44,7 +60,7 @@ while (($#)); do
 	--no-control) CONTROL=0 ;;
 	--control-only) DATAPLANE=0; OVS=0 ;;
 	*) echo "usage: $0 [--quick] [--reps N] [--ms MS] [--cpu N] [--no-ovs] [--no-control|--control-only]" \
-		"[--only KEY,...] [--bpf-stats]" >&2
+		"[--only KEY,...] [--bpf-stats] [--baseline REF [--baseline-only KEY,...]]" >&2
 	   exit 2 ;;
 	esac
 	shift
@@ -100,8 +116,13 @@ ovs_stop() {
 	done
 }
 
+BWT=
 bench_finish() {
 	ovs_stop
+	if [[ -n $BWT && -d $BWT ]]; then
+		git -C "$TOP" worktree remove --force "$BWT" >/dev/null 2>&1
+		git -C "$TOP" worktree prune >/dev/null 2>&1
+	fi
 	finish
 }
 trap bench_finish EXIT
@@ -131,17 +152,63 @@ done
 } >"$OUT/machine.txt"
 sed 's/^/  /' "$OUT/machine.txt" >&2
 
+# ---- the baseline: another commit's programs -----------------------------------------
+# REF's tree in a worktree, with this tree's bench/ (ppbench install: the
+# same configurations through REF's loader library); only its ppbench is kept.
+if [[ -n $BASELINE ]] && ((DATAPLANE)); then
+	if ! git -C "$TOP" cat-file -e "$BASELINE^{commit}" 2>/dev/null; then
+		git -C "$TOP" fetch -q origin "$BASELINE" >"$WORK/fetch.log" 2>&1 ||
+			git -C "$TOP" fetch -q --unshallow >>"$WORK/fetch.log" 2>&1
+	fi
+	if ! sha=$(git -C "$TOP" rev-parse --verify -q "$BASELINE^{commit}"); then
+		fail "bench: --baseline $BASELINE: no such commit"
+		exit 1
+	fi
+	BASE_NAME=$(git -C "$TOP" rev-parse --short "$sha")
+	BWT=$B/bench/baseline-$BASE_NAME
+	BASE_BIN=$WORK/ppbench-$BASE_NAME
+	log "baseline $BASELINE ($BASE_NAME): building its programs in $BWT"
+	t0=$(date +%s)
+	[[ -d $BWT ]] && git -C "$TOP" worktree remove --force "$BWT" >/dev/null 2>&1
+	rm -rf "$BWT"
+	git -C "$TOP" worktree prune >/dev/null 2>&1
+	if ! git -C "$TOP" worktree add -q --detach "$BWT" "$sha" >"$WORK/wt.log" 2>&1; then
+		fail "bench: --baseline $BASELINE: git worktree add: $(tail -2 "$WORK/wt.log" | tr '\n' ' ')"
+		exit 1
+	fi
+	cp "$TOP"/bench/ppbench.c "$TOP"/bench/gen.bpf.c "$TOP"/bench/gen.h "$BWT/bench/"
+	if ! make -s -C "$BWT" -j2 build/bench/ppbench >"$WORK/base-build.log" 2>&1 ||
+		! cp "$BWT/build/bench/ppbench" "$BASE_BIN"; then
+		fail "bench: --baseline $BASELINE: building its ppbench (this tree's bench/ppbench.c" \
+			"against its loader library): $(grep -m3 -E 'error|Error' "$WORK/base-build.log" | tr '\n' ' ')"
+		exit 1
+	fi
+	git -C "$TOP" worktree remove --force "$BWT" >/dev/null 2>&1
+	git -C "$TOP" worktree prune >/dev/null 2>&1
+	BWT=
+	log "baseline $BASE_NAME built in $(($(date +%s) - t0)) s"
+	echo "baseline: $BASE_NAME ($(git -C "$TOP" log -1 --format=%s "$sha" | cut -c1-80))" \
+		>>"$OUT/machine.txt"
+fi
+base=()
+[[ -n $BASE_BIN ]] && base=(--baseline "$BASE_BIN" --baseline-name "$BASE_NAME" "${BASE_ONLY[@]}")
+
 # ---- the dataplane namespace ---------------------------------------------------------
 dataplane() {
 t0=$(date +%s.%N)
 ip netns add "$NS"
 ip netns exec "$NS" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 pairs=(pptbra:pptbrb pptbca:pptbcb pptbcn:pptbcs pptbua:pptbub pptbun:pptbus
-	pptbta:pptbtb pptbtn:pptbts pptbba:pptbbb pptbbn:pptbbs pptbwn:pptbws)
+	pptbta:pptbtb pptbtn:pptbts pptbba:pptbbb pptbbn:pptbbs pptbwn:pptbws
+	pptbla1:pptblb1 pptbla2:pptblb2 pptbla3:pptblb3 pptbln:pptbls	# flood
+	pptbea:pptbeb pptben:pptbes)					# security
 if ((!QUICK)); then
 	pairs+=(pptbva:pptbvb pptbvn:pptbvs pptbka:pptbkb pptbkn:pptbks pptbmn:pptbms
 		pptboa:pptbob pptbon:pptbos pptbpa:pptbpb pptbpn:pptbps)
-	for i in $(seq 1000); do pairs+=("pptbma$i:pptbmb$i"); done
+	# the 1,000 instance ports of M: only if a path on them runs
+	if ((!${#ONLY[@]})) || [[ ,${ONLY[1]}, =~ ,(v2n|n2v)-(pp-100k|fwd-1000), ]]; then
+		for i in $(seq 1000); do pairs+=("pptbma$i:pptbmb$i"); done
+	fi
 fi
 {
 	for p in "${pairs[@]}"; do
@@ -211,7 +278,7 @@ log "dataplane: every path $REPS times, alternating, ${MS} ms each"
 # PPB_WRAP: a command to run ppbench under (bench/profile.sh: perf record)
 # shellcheck disable=SC2086
 if ! ip netns exec "$NS" ${PPB_WRAP:-} "$PPB" dataplane "${quick[@]}" "${ovs[@]}" "${ONLY[@]}" \
-	"${PROFILE[@]}" --reps "$REPS" --ms "$MS" --cpu "$CPU" --out "$OUT/dataplane.tsv"; then
+	"${PROFILE[@]}" "${base[@]}" --reps "$REPS" --ms "$MS" --cpu "$CPU" --out "$OUT/dataplane.tsv"; then
 	fail "bench:dataplane: ppbench dataplane failed"
 	exit 1
 fi
@@ -220,7 +287,7 @@ if ((${#ovs[@]})); then
 	ovs_stop
 fi
 ip netns del "$NS"
-((QUICK)) || quiesce
+((QUICK || !CONTROL)) || quiesce
 }
 if ((DATAPLANE)); then
 	dataplane || exit 1

@@ -3,12 +3,20 @@
  * ppbench: the driver of make bench and make bench-smoke (bench/bench.sh
  * builds the topology and calls it).
  *
- *   ppbench dataplane [--quick] [--reps N] [--ms MS] [--cpu N] [--ovs] --out FILE
+ *   ppbench dataplane [--quick] [--reps N] [--ms MS] [--cpu N] [--ovs] [--only KEY,...]
+ *                     [--baseline PPBENCH [--baseline-name NAME] [--baseline-only KEY,...]]
+ *                     --out FILE
  *       In the benchmark's network namespace (bench/bench.sh made the
  *       devices): load polyport through the loader library (one private pin
  *       root per configuration), program its maps, attach the programs, and
  *       measure every path several times in alternation (A B C ... A B C ...).
  *       Writes one line per path: its description and every sample (Mpps).
+ *       --baseline: PPBENCH (built from another commit) install loads that
+ *       commit's programs for the same configurations; each polyport path
+ *       (or those of --baseline-only) then also runs with them, back to back
+ *       with ours, as the path "KEY@base".
+ *   ppbench install --suffix S [--quick] [--only KEY,...]
+ *       The baseline's side of --baseline (see cmd_install).
  *   ppbench control --polyportd PATH --polyportctl PATH --work DIR
  *                   [--quick] [--reps N] --out FILE
  *       In the control-plane namespace: time polyportd applying 4,094 and
@@ -57,7 +65,9 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include <netinet/in.h>
 #include "dataplane.h"
+#include "services.h"
 #include "xdpmode.h"
 #include "frames.h"
 #include "gen.h"
@@ -189,25 +199,48 @@ struct inst {
 	unsigned ndev, per_dev, nnets;
 	int tc;				/* TC mode (XDP_PASS in front) instead of XDP */
 	int quick;			/* part of the smoke run */
-	int tap;			/* b is the benchmark's tap (inst W) */
+	int both;			/* XDP with polyport's TC behind it (what XDP hands over) */
+	int sec;			/* its service ports have port security and rules */
 	int open;
 	int *ia, *ib, in, is;		/* ifindexes */
 	struct pp_dataplane dp;
+	/*
+	 * --baseline: another commit's programs (and maps) for the same
+	 * devices (ppbench install, built from that commit), pinned by the
+	 * child that loaded them; side 1 runs them, side 0 ours.
+	 */
+	int has_base, side;
+	int base_xdp[2], base_tc[2];	/* by enum pp_role */
 };
 
-enum { I_U, I_V, I_K, I_M, I_T, I_W, I_COUNT };
+enum { I_U, I_V, I_K, I_M, I_T, I_W, I_L, I_E, I_COUNT };
 
-#define INST_(nm, A, B, N, S, nd, per, nn, t, q, tp) { .name = nm, .a = A, .b = B, .n = N,	\
-	.s = S, .ndev = nd, .per_dev = per, .nnets = nn, .tc = t, .quick = q, .tap = tp }
+#define INST_(nm, A, B, N, S, nd, per, nn, t, q, bo, se) { .name = nm, .a = A, .b = B,	\
+	.n = N, .s = S, .ndev = nd, .per_dev = per, .nnets = nn, .tc = t, .quick = q, .both = bo,	\
+	.sec = se }
 
+/*
+ * L (flood): three instance ports, one service port each, all on one
+ * untagged network: a broadcast from the first goes to the network and to
+ * the two others, a copy each with its own tag: polyport's XDP hands it to
+ * its TC (clones).  E (security): one service port with port security (its
+ * address) and a few stateless rules its frames pass.
+ */
 static struct inst INST[I_COUNT] = {
-	[I_U] = INST_("u", "pptbua", "pptbub", "pptbun", "pptbus", 1, 1, 0, 0, 1, 0),
-	[I_V] = INST_("v", "pptbva", "pptbvb", "pptbvn", "pptbvs", 1, 1, 1, 0, 0, 0),
-	[I_K] = INST_("k", "pptbka", "pptbkb", "pptbkn", "pptbks", 1, 4094, 4094, 0, 0, 0),
-	[I_M] = INST_("m", "pptbma%u", "pptbmb%u", "pptbmn", "pptbms", 1000, 100, 400, 0, 0, 0),
-	[I_T] = INST_("t", "pptbta", "pptbtb", "pptbtn", "pptbts", 1, 1, 0, 1, 1, 0),
-	[I_W] = INST_("w", NULL, "pptbtap", "pptbwn", "pptbws", 1, 1, 0, 0, 1, 1),
+	[I_U] = INST_("u", "pptbua", "pptbub", "pptbun", "pptbus", 1, 1, 0, 0, 1, 0, 0),
+	[I_V] = INST_("v", "pptbva", "pptbvb", "pptbvn", "pptbvs", 1, 1, 1, 0, 0, 0, 0),
+	[I_K] = INST_("k", "pptbka", "pptbkb", "pptbkn", "pptbks", 1, 4094, 4094, 0, 0, 0, 0),
+	[I_M] = INST_("m", "pptbma%u", "pptbmb%u", "pptbmn", "pptbms", 1000, 100, 400, 0, 0, 0, 0),
+	[I_T] = INST_("t", "pptbta", "pptbtb", "pptbtn", "pptbts", 1, 1, 0, 1, 1, 0, 0),
+	/* W: b is the benchmark's tap (written and read by ppbench) */
+	[I_W] = INST_("w", NULL, "pptbtap", "pptbwn", "pptbws", 1, 1, 0, 0, 1, 1, 0),
+	[I_L] = INST_("l", "pptbla%u", "pptblb%u", "pptbln", "pptbls", 3, 1, 0, 0, 1, 1, 0),
+	[I_E] = INST_("e", "pptbea", "pptbeb", "pptben", "pptbes", 1, 1, 0, 0, 1, 0, 1),
 };
+
+/* The security path's addresses: the VM's (allowed by port security) and its peer's. */
+static const __u8 SEC_SRC[4] = { 10, 1, 0, 2 }, SEC_DST[4] = { 10, 1, 0, 9 };
+#define SEC_DPORT	5001		/* allowed by the fourth egress rule */
 
 static void devname(char *buf, const char *fmt, unsigned d, unsigned ndev)
 {
@@ -253,17 +286,62 @@ static __u32 prog_id(int fd)
 	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
 }
 
-static void inst_install(struct inst *in)
+/* pp_rules_compile's entries, written as they come (no frame runs yet). */
+static int rule_put(void *arg, enum pp_map_id id, const void *key, const void *val)
+{
+	return pp_map_put(arg, id, key, val);
+}
+
+/*
+ * Port security for service port id with MAC mac, as polyportd writes it:
+ * its address SEC_SRC and its MAC's link-local address may send; and a few
+ * stateless rules each way (first match wins, default deny).  The bench's
+ * frames (UDP to SEC_DST:SEC_DPORT) pass the security checks and match the
+ * fourth egress rule.
+ */
+static void sec_install(struct pp_maps *m, __u32 id, const __u8 mac[6])
+{
+	struct pp_rule_in eg[] = {
+		{ .proto = IPPROTO_TCP, .lo = 22, .hi = 22 },
+		{ .proto = IPPROTO_UDP, .allow = 1, .lo = 53, .hi = 53, .to_family = 4, .to_plen = 8,
+		  .to = { 10 } },
+		{ .proto = IPPROTO_ICMP, .allow = 1 },
+		{ .proto = IPPROTO_UDP, .allow = 1, .lo = 5000, .hi = 5999, .to_family = 4,
+		  .to_plen = 24, .to = { SEC_DST[0], SEC_DST[1], SEC_DST[2] } },
+	};
+	struct pp_rule_in ig[] = {
+		{ .proto = IPPROTO_TCP, .allow = 1, .lo = 80, .hi = 80 },
+		{ .proto = IPPROTO_ICMP, .allow = 1 },
+	};
+	struct pp_cfg_addr a = { .family = PP_AF_INET, .plen = 32 };
+	struct pp_sec_key k;
+	struct pp_sec_src v;
+
+	memcpy(a.addr, SEC_SRC, 4);
+	pp_sec_src_encode(&k, &v, id, &a, 32, mac);
+	TRY(pp_sec_src_put(m, k, &v));
+	pp_link_local_of(&a, mac);
+	pp_sec_src_encode(&k, &v, id, &a, 128, mac);
+	TRY(pp_sec_src_put(m, k, &v));
+	TRY(pp_rules_compile(id, PP_DIR_EGRESS, eg, sizeof(eg) / sizeof(eg[0]), 0, rule_put, m));
+	TRY(pp_rules_compile(id, PP_DIR_INGRESS, ig, sizeof(ig) / sizeof(ig[0]), 0, rule_put, m));
+}
+
+/*
+ * Load polyport for a configuration with its maps pinned under pin, and
+ * write them: networks, instance ports, service ports, the devices XDP may
+ * transmit to.  Attaches nothing (inst_attach), so that ppbench install
+ * (another commit's programs, --baseline) can do the same.
+ */
+static void inst_config(struct inst *in, const char *pin)
 {
 	struct pp_map_sizes sz;
 	struct pp_maps *m = &in->dp.maps;
-	char pin[64], name[IFNAMSIZ];
-	double t0 = now_ms();
+	char name[IFNAMSIZ];
 	unsigned nports = in->ndev * in->per_dev;
 
 	pp_map_sizes_default(&sz);
 	sz.max_ifindex = 65536;		/* a direct index: its size costs nothing per frame */
-	snprintf(pin, sizeof(pin), "/sys/fs/bpf/pptb-%s", in->name);
 	TRY(pp_dp_open(&in->dp, pin, &sz));
 	in->open = 1;
 	in->ia = calloc(in->ndev, sizeof(int));
@@ -303,35 +381,81 @@ static void inst_install(struct inst *in)
 				       .net_id = in->nnets ? k % in->nnets + 1 : 1 };
 
 		mac_of(d, sp.mac);
+		if (in->sec) {
+			sp.flags |= PP_SPORT_SECURITY;
+			sec_install(m, k + 1, sp.mac);
+		}
 		TRY(pp_dp_sport_install(m, k + 1, &sp));
 	}
-	/* Attach: XDP (the fast path) or TC behind an XDP_PASS. */
-	for (unsigned d = 0; d < in->ndev; d++) {
-		if (in->tc || in->tap) {
-			TRY(pp_dp_attach(&in->dp, in->ib[d], PP_ROLE_TAP));
-		}
-		if (in->tc) {
-			TRY(xdp_set(in->ib[d], pfd(G->progs.pass)));
-		} else {
+	if (!in->tc) {
+		for (unsigned d = 0; d < in->ndev; d++)
 			TRY(pp_xdp_tx_set(m, in->ib[d], true));
-			TRY(pp_xdp_attach(&in->dp, in->ib[d], PP_ROLE_TAP));
-		}
+		TRY(pp_xdp_tx_set(m, in->in, true));
+	}
+}
+
+/* The programs of a configuration on the side it runs (0: ours, 1: the baseline's). */
+static int xdp_fd(const struct inst *in, enum pp_role r)
+{
+	return in->side ? in->base_xdp[r] : in->dp.xdp_prog_fd[r];
+}
+
+static int tc_fd(const struct inst *in, enum pp_role r)
+{
+	return in->side ? in->base_tc[r] : in->dp.prog_fd[r];
+}
+
+/*
+ * Put prog_fd on the TC ingress of ifindex as polyport's filter (replacing
+ * it); create: the clsact qdisc first (once: again, the kernel complains).
+ */
+static int tc_set(int ifindex, int prog_fd, int create)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, o, .handle = PP_TC_HANDLE, .priority = PP_TC_PRIO,
+		    .prog_fd = prog_fd, .flags = BPF_TC_F_REPLACE);
+	int err = create ? bpf_tc_hook_create(&hook) : 0;
+
+	if (err && err != -EEXIST)
+		return err;
+	return bpf_tc_attach(&hook, &o);
+}
+
+/* Its TC programs (TC mode, or TC behind XDP) on its devices. */
+static void inst_tc(struct inst *in, int create)
+{
+	if (!in->tc && !in->both)
+		return;
+	for (unsigned d = 0; d < in->ndev; d++)
+		TRY(tc_set(in->ib[d], tc_fd(in, PP_ROLE_TAP), create));
+	TRY(tc_set(in->in, tc_fd(in, PP_ROLE_NET), create));
+}
+
+/* Attach a configuration: XDP (the fast path) or TC behind an XDP_PASS; the sinks. */
+static void inst_attach(struct inst *in)
+{
+	inst_tc(in, 1);
+	for (unsigned d = 0; d < in->ndev; d++) {
+		TRY(xdp_set(in->ib[d], in->tc ? pfd(G->progs.pass) : xdp_fd(in, PP_ROLE_TAP)));
 		if (in->a)
 			TRY(xdp_set(in->ia[d], pfd(G->progs.sink)));
 	}
-	if (in->tc || in->tap)
-		TRY(pp_dp_attach(&in->dp, in->in, PP_ROLE_NET));
-	if (in->tc) {
-		TRY(xdp_set(in->in, pfd(G->progs.pass)));
-	} else {
-		TRY(pp_xdp_tx_set(m, in->in, true));
-		TRY(pp_xdp_attach(&in->dp, in->in, PP_ROLE_NET));
-	}
+	TRY(xdp_set(in->in, in->tc ? pfd(G->progs.pass) : xdp_fd(in, PP_ROLE_NET)));
 	TRY(xdp_set(in->is, pfd(G->progs.sink)));
+}
+
+static void inst_install(struct inst *in)
+{
+	char pin[64];
+	double t0 = now_ms();
+
+	snprintf(pin, sizeof(pin), "/sys/fs/bpf/pptb-%s", in->name);
+	inst_config(in, pin);
+	inst_attach(in);
 	fprintf(stderr, "ppbench: configuration %s: %u instance ports x %u service ports, %u networks"
 		" (%s), installed and attached in %.0f ms (%lu map writes); programs: tap_xdp %u"
 		" net_xdp %u tap_tc %u net_tc %u\n", in->name, in->ndev, in->per_dev,
-		in->nnets ? in->nnets : 1, in->tc ? "TC" : "XDP", now_ms() - t0, m->writes,
+		in->nnets ? in->nnets : 1, in->tc ? "TC" : "XDP", now_ms() - t0, in->dp.maps.writes,
 		prog_id(in->dp.xdp_prog_fd[PP_ROLE_TAP]), prog_id(in->dp.xdp_prog_fd[PP_ROLE_NET]),
 		prog_id(in->dp.prog_fd[PP_ROLE_TAP]), prog_id(in->dp.prog_fd[PP_ROLE_NET]));
 }
@@ -385,7 +509,7 @@ static void need(int n)
 			if (n == N_M_FWD)
 				TRY(map_set(G->maps.fwd_tx, m->ib[d], m->in));
 			TRY(xdp_set(m->ib[d], n == N_M_FWD ? pfd(G->progs.fwd) :
-					      m->dp.xdp_prog_fd[PP_ROLE_TAP]));
+					      xdp_fd(m, PP_ROLE_TAP)));
 		}
 		m_state = n;
 		return;
@@ -395,8 +519,7 @@ static void need(int n)
 			return;
 		for (unsigned d = 0; n == N_MN_FAN && d < m->ndev; d++)
 			TRY(map_set(G->maps.fan_tx, d, m->ib[d]));
-		TRY(xdp_set(m->in, n == N_MN_FAN ? pfd(G->progs.fan) :
-				   m->dp.xdp_prog_fd[PP_ROLE_NET]));
+		TRY(xdp_set(m->in, n == N_MN_FAN ? pfd(G->progs.fan) : xdp_fd(m, PP_ROLE_NET)));
 		mn_state = n;
 		return;
 	case N_TAP_SINK:
@@ -408,7 +531,7 @@ static void need(int n)
 		TRY(map_set(G->maps.fwd_tx, w->ib[0], w->in));
 		TRY(xdp_set(w->ib[0], n == N_TAP_SINK ? pfd(G->progs.sink) :
 				      n == N_TAP_FWD ? pfd(G->progs.fwd) :
-				      n == N_TAP_PP ? w->dp.xdp_prog_fd[PP_ROLE_TAP] : -1));
+				      n == N_TAP_PP ? xdp_fd(w, PP_ROLE_TAP) : -1));
 		tap_state = n;
 		return;
 	case N_WN_FWD:
@@ -416,11 +539,37 @@ static void need(int n)
 		if (wn_state == n)
 			return;
 		TRY(map_set(G->maps.fwd_tx, w->in, w->ib[0]));
-		TRY(xdp_set(w->in, n == N_WN_FWD ? pfd(G->progs.fwd) :
-				   w->dp.xdp_prog_fd[PP_ROLE_NET]));
+		TRY(xdp_set(w->in, n == N_WN_FWD ? pfd(G->progs.fwd) : xdp_fd(w, PP_ROLE_NET)));
 		wn_state = n;
 		return;
 	}
+}
+
+/*
+ * Run a configuration's own programs (side 0) or the baseline's (side 1) on
+ * its devices.  The 1,000 taps of M and the tap of W change programs by
+ * row (need()): their state is forgotten, so that need() attaches the
+ * side's.
+ */
+static void inst_side(struct inst *in, int side)
+{
+	if (in->side == side)
+		return;
+	in->side = side;
+	inst_tc(in, 0);
+	if (in == &INST[I_M]) {
+		m_state = mn_state = -1;
+		return;
+	}
+	if (in == &INST[I_W]) {
+		tap_state = wn_state = -1;
+		return;
+	}
+	if (in->tc)
+		return;
+	for (unsigned d = 0; d < in->ndev; d++)
+		TRY(xdp_set(in->ib[d], xdp_fd(in, PP_ROLE_TAP)));
+	TRY(xdp_set(in->in, xdp_fd(in, PP_ROLE_NET)));
 }
 
 /* ==== the paths ============================================================ */
@@ -431,6 +580,8 @@ enum {
 	F_QUICK = 1,	/* part of the smoke run */
 	F_OVS = 2,	/* needs OVS (bench.sh started it) */
 	F_ASYNC = 4,	/* a userspace forwarder: let it drain before counting */
+	F_BCAST = 8,	/* broadcast frames: the sinks count a copy per instance port */
+	F_IP4 = 16,	/* IPv4/UDP frames (the security path's), not a bare payload */
 };
 
 struct row {
@@ -444,6 +595,7 @@ struct row {
 	int need;
 	unsigned flags;
 	const char *ceil, *gceil;	/* ratio against; the generator's own ceiling */
+	const char *over;		/* ns added over (per round); NULL: none */
 	double v[MAXREP];
 	unsigned n;
 	__u64 drops;
@@ -457,85 +609,130 @@ struct row {
 #define TV2N "tap-vm-to-net"
 #define TN2V "tap-net-to-vm"
 
-#define ROW_(k, sy, va, di, sp, ip, hw, in_, mo, nd, per, nn, tg, ne, fl, ce, gc) {	\
+#define ROW_(k, sy, va, di, sp, ip, hw, in_, mo, nd, per, nn, tg, ne, fl, ce, gc, ov) {	\
 	.key = k, .system = sy, .variant = va, .dir = di, .sports = sp, .iports = ip,	\
 	.how = hw, .inst = in_, .mode = mo, .ndev = nd, .per_dev = per, .nnets = nn,	\
-	.target = tg, .need = ne, .flags = fl, .ceil = ce, .gceil = gc }
+	.target = tg, .need = ne, .flags = fl, .ceil = ce, .gceil = gc, .over = ov }
 
+/*
+ * "over" is what a path's added ns a frame are counted against: the fixed
+ * redirect of its direction; at 1,000 x 100 the same-scale ceiling (the
+ * fixed redirect over 1,000 devices); on the tap, the fixed tap redirect.
+ */
 static struct row ROWS[] = {
 	/* VM -> network: 64-byte single-tag frames */
 	ROW_("v2n-rx", "ceiling", "receive: generator -> XDP_DROP", V2N, 1, 1, GEN, -1, GEN_TO_NET,
-	  1, 1, 0, "pptbra", 0, F_QUICK, "v2n-fwd", "v2n-rx"),
+	  1, 1, 0, "pptbra", 0, F_QUICK, "v2n-fwd", "v2n-rx", NULL),
 	ROW_("v2n-fwd", "ceiling", "forward: fixed devmap redirect", V2N, 1, 1, GEN, -1, GEN_TO_NET,
-	  1, 1, 0, "pptbca", 0, F_QUICK, "v2n-fwd", "v2n-rx"),
+	  1, 1, 0, "pptbca", 0, F_QUICK, "v2n-fwd", "v2n-rx", NULL),
 	ROW_("v2n-pp-1u", "polyport-xdp", "classify + pop, untagged network", V2N, 1, 1, GEN, I_U,
-	  GEN_TO_NET, 1, 1, 0, "pptbua", 0, F_QUICK, "v2n-fwd", "v2n-rx"),
+	  GEN_TO_NET, 1, 1, 0, "pptbua", 0, F_QUICK, "v2n-fwd", "v2n-rx", "v2n-fwd"),
 	ROW_("v2n-pp-1", "polyport-xdp", "classify + pop + push, VLAN network", V2N, 1, 1, GEN, I_V,
-	  GEN_TO_NET, 1, 1, 0, "pptbva", 0, 0, "v2n-fwd", "v2n-rx"),
+	  GEN_TO_NET, 1, 1, 0, "pptbva", 0, 0, "v2n-fwd", "v2n-rx", "v2n-fwd"),
 	ROW_("v2n-pp-4094", "polyport-xdp", "classify + pop + push, VLAN networks", V2N, 4094, 1, GEN,
-	  I_K, GEN_TO_NET, 1, 4094, 0, "pptbka", 0, 0, "v2n-fwd", "v2n-rx"),
+	  I_K, GEN_TO_NET, 1, 4094, 0, "pptbka", 0, 0, "v2n-fwd", "v2n-rx", "v2n-fwd"),
 	ROW_("v2n-pp-100k", "polyport-xdp", "classify + pop + push, VLAN networks", V2N, 100000, 1000,
-	  GEN, I_M, GEN_TO_NET, 1000, 100, 0, "pptbma%u", N_M_PP, 0, "v2n-fwd", "v2n-rx"),
+	  GEN, I_M, GEN_TO_NET, 1000, 100, 0, "pptbma%u", N_M_PP, 0, "v2n-fwd", "v2n-rx",
+	  "v2n-fwd-1000"),
 	ROW_("v2n-fwd-1000", "ceiling", "forward over 1,000 devices (M topology)", V2N, 100000, 1000,
-	  GEN, I_M, GEN_TO_NET, 1000, 100, 0, "pptbma%u", N_M_FWD, 0, "v2n-fwd", "v2n-rx"),
+	  GEN, I_M, GEN_TO_NET, 1000, 100, 0, "pptbma%u", N_M_FWD, 0, "v2n-fwd", "v2n-rx", "v2n-fwd"),
+	ROW_("v2n-flood", "polyport-xdp", "broadcast: XDP -> TC flood, 3 copies", V2N,
+	  3, 3, GEN, I_L, GEN_TO_NET, 1, 1, 0, "pptbla1", 0, F_QUICK | F_BCAST, "v2n-fwd", "v2n-rx",
+	  "v2n-fwd"),
+	ROW_("v2n-sec", "polyport-xdp", "classify + security + 6 rules + pop, IPv4/UDP", V2N, 1,
+	  1, GEN, I_E, GEN_TO_NET, 1, 1, 0, "pptbea", 0, F_QUICK | F_IP4, "v2n-fwd", "v2n-rx",
+	  "v2n-fwd"),
 	ROW_("v2n-tc", "polyport-tc", "TC: classify + pop (XDP_PASS in front)", V2N, 1, 1, GEN, I_T,
-	  GEN_TO_NET, 1, 1, 0, "pptbta", 0, F_QUICK, "v2n-fwd", "v2n-rx"),
+	  GEN_TO_NET, 1, 1, 0, "pptbta", 0, F_QUICK, "v2n-fwd", "v2n-rx", "v2n-fwd"),
 	ROW_("v2n-bridge", "bridge", "Linux bridge, static fdb (no VLAN handling)", V2N, 1, 1, GEN, -1,
-	  GEN_TO_NET, 1, 1, 0, "pptbba", 0, F_QUICK, "v2n-fwd", "v2n-rx"),
+	  GEN_TO_NET, 1, 1, 0, "pptbba", 0, F_QUICK, "v2n-fwd", "v2n-rx", "v2n-fwd"),
 	ROW_("v2n-ovsx", "ovs-afxdp", "OVS netdev datapath, AF_XDP ports, trunk -> access", V2N, 1, 1,
-	  GEN, -1, GEN_TO_NET, 1, 1, 0, "pptboa", 0, F_OVS | F_ASYNC, "v2n-fwd", "v2n-rx"),
+	  GEN, -1, GEN_TO_NET, 1, 1, 0, "pptboa", 0, F_OVS | F_ASYNC, "v2n-fwd", "v2n-rx", "v2n-fwd"),
 	ROW_("v2n-ovsp", "ovs-afpacket", "OVS netdev datapath, AF_PACKET ports, trunk -> access", V2N,
-	  1, 1, GEN, -1, GEN_TO_NET, 1, 1, 0, "pptbpa", 0, F_OVS | F_ASYNC, "v2n-fwd", "v2n-rx"),
+	  1, 1, GEN, -1, GEN_TO_NET, 1, 1, 0, "pptbpa", 0, F_OVS | F_ASYNC, "v2n-fwd", "v2n-rx",
+	  "v2n-fwd"),
 
 	/* network -> VM: untagged 60-byte frames (untagged network) or 64-byte tagged */
 	ROW_("n2v-rx", "ceiling", "receive: generator -> XDP_DROP", N2V, 1, 1, GEN, -1, GEN_TO_VM,
-	  1, 1, 0, "pptbra", 0, F_QUICK, "n2v-fwd", "n2v-rx"),
+	  1, 1, 0, "pptbra", 0, F_QUICK, "n2v-fwd", "n2v-rx", NULL),
 	ROW_("n2v-fwd", "ceiling", "forward: fixed devmap redirect", N2V, 1, 1, GEN, -1, GEN_TO_VM,
-	  1, 1, 0, "pptbcs", 0, F_QUICK, "n2v-fwd", "n2v-rx"),
+	  1, 1, 0, "pptbcs", 0, F_QUICK, "n2v-fwd", "n2v-rx", NULL),
 	ROW_("n2v-pp-1u", "polyport-xdp", "lookup + push, untagged network", N2V, 1, 1, GEN, I_U,
-	  GEN_TO_VM, 1, 1, 0, "pptbus", 0, F_QUICK, "n2v-fwd", "n2v-rx"),
+	  GEN_TO_VM, 1, 1, 0, "pptbus", 0, F_QUICK, "n2v-fwd", "n2v-rx", "n2v-fwd"),
 	ROW_("n2v-pp-1", "polyport-xdp", "lookup + pop + push, VLAN network", N2V, 1, 1, GEN, I_V,
-	  GEN_TO_VM, 1, 1, 1, "pptbvs", 0, 0, "n2v-fwd", "n2v-rx"),
+	  GEN_TO_VM, 1, 1, 1, "pptbvs", 0, 0, "n2v-fwd", "n2v-rx", "n2v-fwd"),
 	ROW_("n2v-pp-4094", "polyport-xdp", "lookup + pop + push, VLAN networks", N2V, 4094, 1, GEN,
-	  I_K, GEN_TO_VM, 1, 4094, 4094, "pptbks", 0, 0, "n2v-fwd", "n2v-rx"),
+	  I_K, GEN_TO_VM, 1, 4094, 4094, "pptbks", 0, 0, "n2v-fwd", "n2v-rx", "n2v-fwd"),
 	ROW_("n2v-pp-100k", "polyport-xdp", "lookup + pop + push, VLAN networks", N2V, 100000, 1000,
-	  GEN, I_M, GEN_TO_VM, 1000, 100, 400, "pptbms", N_MN_PP, 0, "n2v-fwd", "n2v-rx"),
+	  GEN, I_M, GEN_TO_VM, 1000, 100, 400, "pptbms", N_MN_PP, 0, "n2v-fwd", "n2v-rx",
+	  "n2v-fwd-1000"),
 	ROW_("n2v-fwd-1000", "ceiling", "forward to 1,000 devices by dst MAC (M topology)", N2V,
 	  100000, 1000, GEN, I_M, GEN_TO_VM, 1000, 100, 400, "pptbms", N_MN_FAN, 0, "n2v-fwd",
-	  "n2v-rx"),
+	  "n2v-rx", "n2v-fwd"),
 	ROW_("n2v-tc", "polyport-tc", "TC: lookup + push (XDP_PASS in front)", N2V, 1, 1, GEN, I_T,
-	  GEN_TO_VM, 1, 1, 0, "pptbts", 0, F_QUICK, "n2v-fwd", "n2v-rx"),
+	  GEN_TO_VM, 1, 1, 0, "pptbts", 0, F_QUICK, "n2v-fwd", "n2v-rx", "n2v-fwd"),
 
 	/* tap: a userspace writer (as QEMU is) / reader on the tap */
 	ROW_("tv2n-rx", "ceiling", "receive: write() -> XDP_DROP on the tap", TV2N, 1, 1, TAPW, I_W, 0,
-	  1, 1, 0, NULL, N_TAP_SINK, F_QUICK, "tv2n-rx", "tv2n-rx"),
+	  1, 1, 0, NULL, N_TAP_SINK, F_QUICK, "tv2n-rx", "tv2n-rx", NULL),
 	ROW_("tv2n-fwd", "ceiling", "forward: write() -> fixed redirect -> veth", TV2N, 1, 1, TAPW, I_W,
-	  0, 1, 1, 0, NULL, N_TAP_FWD, 0, "tv2n-rx", "tv2n-rx"),
+	  0, 1, 1, 0, NULL, N_TAP_FWD, 0, "tv2n-rx", "tv2n-rx", NULL),
 	ROW_("tv2n-pp", "polyport-xdp", "write() -> classify + pop -> veth", TV2N, 1, 1, TAPW, I_W, 0,
-	  1, 1, 0, NULL, N_TAP_PP, F_QUICK, "tv2n-rx", "tv2n-rx"),
+	  1, 1, 0, NULL, N_TAP_PP, F_QUICK, "tv2n-rx", "tv2n-rx", "tv2n-fwd"),
 	ROW_("tv2n-tc", "polyport-tc", "write() -> TC classify + pop -> veth", TV2N, 1, 1, TAPW, I_W, 0,
-	  1, 1, 0, NULL, N_TAP_TC, 0, "tv2n-rx", "tv2n-rx"),
+	  1, 1, 0, NULL, N_TAP_TC, 0, "tv2n-rx", "tv2n-rx", "tv2n-fwd"),
 	ROW_("tn2v-fwd", "ceiling", "forward: fixed redirect -> tap -> read()", TN2V, 1, 1, TAPR, I_W,
-	  GEN_TO_VM, 1, 1, 0, "pptbws", N_WN_FWD, F_QUICK, "tn2v-fwd", "n2v-rx"),
+	  GEN_TO_VM, 1, 1, 0, "pptbws", N_WN_FWD, F_QUICK, "tn2v-fwd", "n2v-rx", NULL),
 	ROW_("tn2v-pp", "polyport-xdp", "lookup + push -> tap -> read()", TN2V, 1, 1, TAPR, I_W,
-	  GEN_TO_VM, 1, 1, 0, "pptbws", N_WN_PP, F_QUICK, "tn2v-fwd", "n2v-rx"),
+	  GEN_TO_VM, 1, 1, 0, "pptbws", N_WN_PP, F_QUICK, "tn2v-fwd", "n2v-rx", "tn2v-fwd"),
 };
 
 #define NROWS (sizeof(ROWS) / sizeof(ROWS[0]))
 
-static __u8 FR_TAG[FR_MAX], FR_UNTAG[FR_MAX];
-static unsigned LEN_TAG, LEN_UNTAG;
+static __u8 FR_TAG[FR_MAX], FR_UNTAG[FR_MAX], FR_IP4[FR_MAX];
+static unsigned LEN_TAG, LEN_UNTAG, LEN_IP4;
+
+/* The IPv4 header checksum (RFC 791) of the 20 bytes at h. */
+static __u16 ip4_csum(const __u8 *h)
+{
+	__u32 sum = 0;
+
+	for (int i = 0; i < 20; i += 2)
+		sum += (__u32)(h[i] << 8 | h[i + 1]);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (__u16)~sum;
+}
 
 static void build_frames(void)
 {
 	static const __u8 ext[6] = EXT_MAC;
-	__u8 mac[6];
+	__u8 mac[6], l3[48] = { 0x08, 0x00 }, *ip = l3 + 2, *udp = ip + 20;
 	struct fspec t = { .dst = ext, .src = mac, .tags = { { 0x8100, 1 } }, .payload = 46 };
 	struct fspec u = { .dst = mac, .src = ext, .payload = 46 };
+	struct fspec s = { .dst = ext, .src = mac, .tags = { { 0x8100, 1 } }, .raw = l3,
+			   .raw_len = sizeof(l3) };
+	__u16 c;
 
 	mac_of(0, mac);
 	LEN_TAG = fr_build(FR_TAG, &t);		/* 64 bytes */
 	LEN_UNTAG = fr_build(FR_UNTAG, &u);	/* 60 bytes */
+	/* 64 bytes too: IPv4 (20) + UDP (8, no checksum) + 18 bytes, to SEC_DST:SEC_DPORT */
+	ip[0] = 0x45;
+	ip[3] = sizeof(l3) - 2;
+	ip[8] = 64;
+	ip[9] = IPPROTO_UDP;
+	memcpy(ip + 12, SEC_SRC, 4);
+	memcpy(ip + 16, SEC_DST, 4);
+	c = ip4_csum(ip);
+	ip[10] = c >> 8;
+	ip[11] = c & 0xff;
+	udp[0] = 40000 >> 8;
+	udp[1] = 40000 & 0xff;
+	udp[2] = SEC_DPORT >> 8;
+	udp[3] = SEC_DPORT & 0xff;
+	udp[5] = sizeof(l3) - 22;
+	LEN_IP4 = fr_build(FR_IP4, &s);
 }
 
 /* One live-frames run of repeat frames; returns the kernel's ns per frame, or -errno. */
@@ -611,7 +808,10 @@ static const __u8 *gen_prepare(const struct row *r, unsigned *len)
 	G->bss->cfg.per_dev = r->per_dev;
 	G->bss->cfg.nnets = r->nnets;
 	memcpy(G->bss->cfg.base, BASE_MAC, 6);
-	memcpy(G->bss->cfg.ext, ext, 6);
+	if (r->flags & F_BCAST)
+		memset(G->bss->cfg.ext, 0xff, 6);	/* toward the network: the destination */
+	else
+		memcpy(G->bss->cfg.ext, ext, 6);
 	G->bss->cur_dev = 0;
 	G->bss->cur_vid = 0;
 	G->bss->cur_net = 0;
@@ -622,6 +822,10 @@ static const __u8 *gen_prepare(const struct row *r, unsigned *len)
 	if (r->mode == GEN_TO_VM && !r->nnets) {
 		*len = LEN_UNTAG;
 		return FR_UNTAG;
+	}
+	if (r->flags & F_IP4) {
+		*len = LEN_IP4;
+		return FR_IP4;
 	}
 	*len = LEN_TAG;
 	return FR_TAG;
@@ -640,6 +844,8 @@ static double measure_gen(struct row *r, double ms)
 	const __u8 *fr = gen_prepare(r, &len);
 	__u64 c0, c1;
 	double t0, t1, rate;
+	/* a flood: the sinks see the network's copy and one per other instance port */
+	unsigned outs = r->flags & F_BCAST && r->inst >= 0 ? INST[r->inst].ndev : 1;
 	int ns;
 
 	ns = gen_run(fr, len, r->flags & F_ASYNC ? 1u << 20 : 1u << 16);	/* warm up */
@@ -666,7 +872,7 @@ static double measure_gen(struct row *r, double ms)
 	rate = gen_clock_rate() * 1e3;		/* Mpps */
 	r->sent += n;
 	r->gen_s += n / (rate * 1e6);
-	return rate * (double)(c1 - c0) / n;
+	return rate * (double)(c1 - c0) / ((double)n * outs);
 }
 
 static void tap_drain(void)
@@ -819,12 +1025,12 @@ static int pstats_collect(const struct row *r, struct pstat *ps)
 	ps[k++] = (struct pstat){ .name = "pass", .fd = pfd(G->progs.pass) };
 	ps[k++] = (struct pstat){ .name = "sink", .fd = pfd(G->progs.sink) };
 	if (r->inst >= 0) {
-		struct pp_dataplane *dp = &INST[r->inst].dp;
+		const struct inst *in = &INST[r->inst];
 
-		ps[k++] = (struct pstat){ .name = "pp_tap_xdp", .fd = dp->xdp_prog_fd[PP_ROLE_TAP] };
-		ps[k++] = (struct pstat){ .name = "pp_net_xdp", .fd = dp->xdp_prog_fd[PP_ROLE_NET] };
-		ps[k++] = (struct pstat){ .name = "pp_tap_tc", .fd = dp->prog_fd[PP_ROLE_TAP] };
-		ps[k++] = (struct pstat){ .name = "pp_net_tc", .fd = dp->prog_fd[PP_ROLE_NET] };
+		ps[k++] = (struct pstat){ .name = "pp_tap_xdp", .fd = xdp_fd(in, PP_ROLE_TAP) };
+		ps[k++] = (struct pstat){ .name = "pp_net_xdp", .fd = xdp_fd(in, PP_ROLE_NET) };
+		ps[k++] = (struct pstat){ .name = "pp_tap_tc", .fd = tc_fd(in, PP_ROLE_TAP) };
+		ps[k++] = (struct pstat){ .name = "pp_net_tc", .fd = tc_fd(in, PP_ROLE_NET) };
 	}
 	for (int i = 0; i < k; i++) {
 		struct bpf_prog_info info = {};
@@ -876,11 +1082,215 @@ static int row_enabled(const struct row *r, int ovs)
 	return 1;
 }
 
+/* Does a row this run measures (--quick, --only) use configuration i? */
+static int inst_wanted(int i, const char *only)
+{
+	if (quick && !INST[i].quick)
+		return 0;
+	for (unsigned k = 0; k < NROWS; k++)
+		if (ROWS[k].inst == i && (!quick || ROWS[k].flags & F_QUICK) &&
+		    (!only || in_list(only, ROWS[k].key)))
+			return 1;
+	return 0;
+}
+
+/* ---- --baseline: another commit's programs, in the same run ---------------- */
+
+/* What ppbench install pins under a configuration's pin root, by role. */
+static const char *const BASE_PIN[2][2] = {	/* [tc][role] */
+	{ "bench_tap_xdp", "bench_net_xdp" },
+	{ "bench_tap_tc", "bench_net_tc" },
+};
+
+static void base_pin_path(char *buf, size_t len, const struct inst *in, const char *suffix,
+			  const char *what)
+{
+	snprintf(buf, len, "/sys/fs/bpf/pptb-%s-%s/%s", in->name, suffix, what);
+}
+
+/*
+ * ppbench install --suffix S [--quick] [--only KEY,...]
+ *
+ * Run by ppbench dataplane --baseline (the ppbench built from another
+ * commit: this file, with that commit's loader library and programs), in its
+ * network and mount namespace: write every configuration the run needs into
+ * maps of its own (pin root /sys/fs/bpf/pptb-NAME-S), pin its four programs
+ * there and exit, attaching nothing.  The pins live as long as the mount
+ * namespace (ip netns exec's bpffs).
+ */
+static int cmd_install(int argc, char **argv)
+{
+	const char *suffix = NULL, *only = NULL;
+
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--quick"))
+			quick = 1;
+		else if (!strcmp(argv[i], "--suffix") && i + 1 < argc)
+			suffix = argv[++i];
+		else if (!strcmp(argv[i], "--only") && i + 1 < argc)
+			only = argv[++i];
+		else
+			die("install: unknown argument %s", argv[i]);
+	}
+	if (!suffix)
+		die("install: --suffix S");
+	for (int i = 0; i < I_COUNT; i++) {
+		struct inst *in = &INST[i];
+		char pin[64], path[128];
+		double t0 = now_ms();
+
+		if (!inst_wanted(i, only))
+			continue;
+		snprintf(pin, sizeof(pin), "/sys/fs/bpf/pptb-%s-%s", in->name, suffix);
+		inst_config(in, pin);
+		for (int tc = 0; tc < 2; tc++)
+			for (int role = 0; role < 2; role++) {
+				int fd = tc ? in->dp.prog_fd[role] : in->dp.xdp_prog_fd[role];
+
+				base_pin_path(path, sizeof(path), in, suffix, BASE_PIN[tc][role]);
+				unlink(path);
+				if (bpf_obj_pin(fd, path))
+					die("pinning %s: %s", path, strerror(errno));
+			}
+		fprintf(stderr, "ppbench install: configuration %s under %s in %.0f ms (%lu map writes);"
+			" programs: tap_xdp %u net_xdp %u tap_tc %u net_tc %u\n", in->name, pin,
+			now_ms() - t0, in->dp.maps.writes, prog_id(in->dp.xdp_prog_fd[PP_ROLE_TAP]),
+			prog_id(in->dp.xdp_prog_fd[PP_ROLE_NET]), prog_id(in->dp.prog_fd[PP_ROLE_TAP]),
+			prog_id(in->dp.prog_fd[PP_ROLE_NET]));
+	}
+	return 0;
+}
+
+/*
+ * Run bin install (the baseline's ppbench) here, in our namespaces, for the
+ * configurations of the paths in only (NULL: all this run measures), and
+ * take the programs it pinned.
+ */
+static void base_load(const char *bin, const char *only)
+{
+	char *argv[8];
+	int k = 0, st;
+	pid_t p;
+
+	argv[k++] = (char *)bin;
+	argv[k++] = "install";
+	argv[k++] = "--suffix";
+	argv[k++] = "base";
+	if (quick)
+		argv[k++] = "--quick";
+	if (only) {
+		argv[k++] = "--only";
+		argv[k++] = (char *)only;
+	}
+	argv[k] = NULL;
+	p = fork();
+	if (p == 0) {
+		execv(bin, argv);
+		fprintf(stderr, "ppbench: %s: %s\n", bin, strerror(errno));
+		_exit(127);
+	}
+	if (p < 0 || waitpid(p, &st, 0) < 0)
+		die("%s install: %s", bin, strerror(errno));
+	if (!WIFEXITED(st) || WEXITSTATUS(st))
+		die("the baseline's %s install failed", bin);
+	for (int i = 0; i < I_COUNT; i++) {
+		struct inst *in = &INST[i];
+		char path[128];
+
+		if (!in->open || !inst_wanted(i, only))
+			continue;
+		for (int tc = 0; tc < 2; tc++)
+			for (int role = 0; role < 2; role++) {
+				int fd;
+
+				base_pin_path(path, sizeof(path), in, "base", BASE_PIN[tc][role]);
+				fd = bpf_obj_get(path);
+				if (fd < 0)
+					die("the baseline's program %s: %s", path, strerror(errno));
+				*(tc ? &in->base_tc[role] : &in->base_xdp[role]) = fd;
+			}
+		in->has_base = 1;
+		fprintf(stderr, "ppbench: configuration %s: the baseline's programs tap_xdp %u net_xdp %u"
+			" tap_tc %u net_tc %u\n", in->name, prog_id(in->base_xdp[PP_ROLE_TAP]),
+			prog_id(in->base_xdp[PP_ROLE_NET]), prog_id(in->base_tc[PP_ROLE_TAP]),
+			prog_id(in->base_tc[PP_ROLE_NET]));
+	}
+}
+
+/* The baseline's twin of every polyport row: the same frames, the baseline's programs. */
+static struct row BASE[NROWS];
+static const char *base_only;		/* --baseline-only: these paths (NULL: every polyport path) */
+
+static int has_twin(const struct row *r)
+{
+	return r->inst >= 0 && INST[r->inst].has_base && !strncmp(r->system, "polyport", 8) &&
+	       (!base_only || in_list(base_only, r->key));
+}
+
+static void twins_make(const char *name)
+{
+	static char keys[NROWS][40];
+
+	for (unsigned i = 0; i < NROWS; i++) {
+		BASE[i] = ROWS[i];
+		snprintf(keys[i], sizeof(keys[i]), "%s@base", ROWS[i].key);
+		BASE[i].key = keys[i];
+		BASE[i].system = "baseline";
+		BASE[i].variant = name;
+	}
+}
+
+/* One measurement of row r with side's programs (0 ours, 1 the baseline's). */
+static void measure_row(struct row *r, int side, int rep, double ms, int stats_fd)
+{
+	struct pstat ps[16];
+	int nps = 0;
+	__u64 d0 = 0, sent0 = r->sent;
+	double v;
+
+	if (r->inst >= 0)
+		inst_side(&INST[r->inst], side);
+	need(r->need);
+	if (r->inst >= 0 && !side)	/* ours: polyport's drop counters (the baseline's: its own maps) */
+		d0 = inst_drops(&INST[r->inst]);
+	if (stats_fd > 0)
+		nps = pstats_collect(r, ps);
+	v = r->how == GEN ? measure_gen(r, ms) : r->how == TAPW ? measure_tapw(r, ms) :
+	    measure_tapr(r, ms);
+	if (r->inst >= 0 && !side)
+		r->drops += inst_drops(&INST[r->inst]) - d0;
+	r->v[r->n++] = v;
+	fprintf(stderr, "  rep %d  %-17s %7.3f Mpps%s", rep + 1, r->key, v,
+		r->how == TAPW ? "\n" : "");
+	if (r->how != TAPW)
+		fprintf(stderr, "  (generated %.3f Mpps)\n", r->sent / r->gen_s / 1e6);
+	if (stats_fd > 0) {
+		__u64 keep = r->sent;
+
+		r->sent -= sent0;
+		if (r->how == TAPW)	/* frames written: what the sink saw */
+			r->sent = (__u64)(v * ms * 1e3);
+		pstats_print(r, ps, nps);
+		r->sent = keep;
+	}
+}
+
+/* key system direction sports iports ceil gceil over drops note variant | samples */
+static void row_write(FILE *f, const struct row *r)
+{
+	fprintf(f, "%s\t%s\t%s\t%u\t%u\t%s\t%s\t%s\t%llu\t%.3f\t%s\t", r->key, r->system, r->dir,
+		r->sports, r->iports, r->ceil, r->gceil, r->over ? r->over : "-",
+		(unsigned long long)r->drops, r->note, r->variant);
+	for (unsigned k = 0; k < r->n; k++)
+		fprintf(f, "%s%.4f", k ? "," : "", r->v[k]);
+	fprintf(f, "\n");
+}
+
 static int cmd_dataplane(int argc, char **argv)
 {
 	int reps = 5, cpu = 1, ovs = 0;
 	double ms = 500;
-	const char *only = NULL;
+	const char *only = NULL, *base_bin = NULL, *base_name = "baseline";
 	int stats_fd = -1;
 	const char *out = NULL;
 	cpu_set_t set;
@@ -901,6 +1311,12 @@ static int cmd_dataplane(int argc, char **argv)
 			out = argv[++i];
 		else if (!strcmp(argv[i], "--only") && i + 1 < argc)
 			only = argv[++i];
+		else if (!strcmp(argv[i], "--baseline") && i + 1 < argc)
+			base_bin = argv[++i];
+		else if (!strcmp(argv[i], "--baseline-name") && i + 1 < argc)
+			base_name = argv[++i];
+		else if (!strcmp(argv[i], "--baseline-only") && i + 1 < argc)
+			base_only = argv[++i];
 		else if (!strcmp(argv[i], "--bpf-stats"))
 			stats_fd = 0;
 		else
@@ -921,10 +1337,14 @@ static int cmd_dataplane(int argc, char **argv)
 	if (tap_fd < 0)
 		die("tap %s: %s", INST[I_W].b, strerror(-tap_fd));
 	for (int i = 0; i < I_COUNT; i++)
-		if (!quick || INST[i].quick)
+		if (inst_wanted(i, only))
 			inst_install(&INST[i]);
 	tap_state = N_TAP_PP;
 	wn_state = N_WN_PP;
+	if (base_bin) {
+		base_load(base_bin, base_only ? base_only : only);
+		twins_make(base_name);
+	}
 
 	/* The ceilings and the peers: their programs. */
 	TRY(xdp_set(ifx("pptbrb"), pfd(G->progs.sink)));
@@ -947,63 +1367,42 @@ static int cmd_dataplane(int argc, char **argv)
 		if (stats_fd < 0)
 			die("BPF_ENABLE_STATS: %s", strerror(errno));
 	}
-	fprintf(stderr, "ppbench: %d repetitions of every path, %.0f ms each, on CPU %d\n", reps, ms,
-		cpu);
+	fprintf(stderr, "ppbench: %d repetitions of every path, %.0f ms each, on CPU %d%s%s\n", reps,
+		ms, cpu, base_bin ? "; polyport's paths also with the programs of " : "",
+		base_bin ? base_name : "");
 	for (int rep = 0; rep < reps; rep++) {
 		for (unsigned i = 0; i < NROWS; i++) {
 			struct row *r = &ROWS[i];
-			struct pstat ps[16];
-			int nps = 0;
-			__u64 d0, sent0;
-			double v;
 
 			if (!row_enabled(r, ovs) || (only && !in_list(only, r->key)))
 				continue;
-			need(r->need);
-			d0 = r->inst >= 0 ? inst_drops(&INST[r->inst]) : 0;
-			sent0 = r->sent;
-			if (stats_fd > 0)
-				nps = pstats_collect(r, ps);
-			v = r->how == GEN ? measure_gen(r, ms) : r->how == TAPW ? measure_tapw(r, ms) :
-			    measure_tapr(r, ms);
-			if (r->inst >= 0)
-				r->drops += inst_drops(&INST[r->inst]) - d0;
-			r->v[r->n++] = v;
-			fprintf(stderr, "  rep %d  %-13s %7.3f Mpps%s", rep + 1, r->key, v,
-				r->how == TAPW ? "\n" : "");
-			if (r->how != TAPW)
-				fprintf(stderr, "  (generated %.3f Mpps)\n",
-					r->sent / r->gen_s / 1e6);
-			if (stats_fd > 0) {
-				__u64 keep = r->sent;
+			if (!has_twin(r)) {
+				measure_row(r, 0, rep, ms, stats_fd);
+				continue;
+			}
+			/* ours and the baseline's back to back, which first alternating by round */
+			for (int t = 0; t < 2; t++) {
+				int side = rep & 1 ? !t : t;
 
-				r->sent -= sent0;
-				if (r->how == TAPW)	/* frames written: what the sink saw */
-					r->sent = (__u64)(v * ms * 1e3);
-				pstats_print(r, ps, nps);
-				r->sent = keep;
+				measure_row(side ? &BASE[i] : r, side, rep, ms, stats_fd);
 			}
 		}
 	}
+	for (int i = 0; i < I_COUNT; i++)
+		if (INST[i].open)
+			inst_side(&INST[i], 0);
 	need(N_M_PP);
 	need(N_MN_PP);
 
 	f = fopen(out, "w");
 	if (!f)
 		die("%s: %s", out, strerror(errno));
-	/* key system direction sports iports ceil gceil drops note variant | samples */
-	for (unsigned i = 0; i < NROWS; i++) {
-		const struct row *r = &ROWS[i];
-
-		if (!r->n)
-			continue;
-		fprintf(f, "%s\t%s\t%s\t%u\t%u\t%s\t%s\t%llu\t%.3f\t%s\t", r->key, r->system, r->dir,
-			r->sports, r->iports, r->ceil, r->gceil, (unsigned long long)r->drops, r->note,
-			r->variant);
-		for (unsigned k = 0; k < r->n; k++)
-			fprintf(f, "%s%.4f", k ? "," : "", r->v[k]);
-		fprintf(f, "\n");
-	}
+	for (unsigned i = 0; i < NROWS; i++)
+		if (ROWS[i].n)
+			row_write(f, &ROWS[i]);
+	for (unsigned i = 0; base_bin && i < NROWS; i++)
+		if (BASE[i].n)
+			row_write(f, &BASE[i]);
 	fclose(f);
 	for (int i = 0; i < I_COUNT; i++)
 		if (INST[i].open)
@@ -1509,13 +1908,18 @@ static int cmd_control(int argc, char **argv)
 /* ==== the report =========================================================== */
 
 struct prow {
-	char key[32], system[32], dir[32], ceil[32], gceil[32], variant[128];
+	char key[40], system[32], dir[32], ceil[32], gceil[32], over[32], variant[128];
 	unsigned sports, iports;
 	unsigned long long drops;
 	double note;
 	double v[MAXREP], med, min, max, ratio, gratio;
 	double pratio, pmin, pmax;	/* per-repetition ratios to the ceiling: median, min, max */
+	double added, amin, amax;	/* ns a frame over "over", per repetition: median, min, max */
 	int n;
+	int twin;			/* the baseline's run of a path (key "PATH@base") */
+	struct prow *base;		/* a path's twin, if the run had a baseline */
+	double bns, bnsmin, bnsmax;	/* ns a frame more than the baseline, per repetition */
+	double bpct, bpctmin, bpctmax;	/* the same in % of the baseline's */
 };
 
 struct crow {
@@ -1577,6 +1981,40 @@ static double paired(const struct prow *a, const struct prow *b, double *min, do
 	return med;
 }
 
+/*
+ * The median (and range) over repetitions of a's ns a frame minus b's,
+ * each pair from the same repetition (as paired()).  NAN if not paired.
+ */
+static double paired_ns(const struct prow *a, const struct prow *b, double *min, double *max)
+{
+	double d[MAXREP], med, lo, hi;
+
+	if (!a || !b || a->n != b->n || !a->n)
+		return NAN;
+	for (int k = 0; k < a->n; k++) {
+		if (!(a->v[k] > 0) || !(b->v[k] > 0))
+			return NAN;
+		d[k] = 1e3 / a->v[k] - 1e3 / b->v[k];
+	}
+	stats(d, a->n, &med, &lo, &hi);
+	if (min)
+		*min = lo;
+	if (max)
+		*max = hi;
+	return med;
+}
+
+/*
+ * Slower than the baseline by more than 2 ns or 3 % (issue 15's "no
+ * regression"), whichever is more: 2 ns is what a fast path may lose, 3 %
+ * what a slow one may (2 ns of a 2,000 ns flood is below what a shared VM
+ * can measure).
+ */
+static int base_slower(const struct prow *p)
+{
+	return p->base && p->bns > 2 && p->bpct > 3;
+}
+
 static struct prow *pget(const char *key)
 {
 	for (int i = 0; i < NP; i++)
@@ -1602,13 +2040,13 @@ static void load_report(const char *dir)
 	f = fopen(path, "r");
 	while (f && fgets(line, sizeof(line), f) && NP < 64) {
 		struct prow *p = &P[NP];
-		char *fl[11], *save = NULL;
+		char *fl[12], *save = NULL;
 		int k = 0;
 
 		line[strcspn(line, "\n")] = 0;
-		for (char *t = strtok_r(line, "\t", &save); t && k < 11; t = strtok_r(NULL, "\t", &save))
+		for (char *t = strtok_r(line, "\t", &save); t && k < 12; t = strtok_r(NULL, "\t", &save))
 			fl[k++] = t;
-		if (k != 11)
+		if (k != 12)
 			continue;
 		snprintf(p->key, sizeof(p->key), "%s", fl[0]);
 		snprintf(p->system, sizeof(p->system), "%s", fl[1]);
@@ -1617,23 +2055,40 @@ static void load_report(const char *dir)
 		p->iports = atoi(fl[4]);
 		snprintf(p->ceil, sizeof(p->ceil), "%s", fl[5]);
 		snprintf(p->gceil, sizeof(p->gceil), "%s", fl[6]);
-		p->drops = strtoull(fl[7], NULL, 10);
-		p->note = atof(fl[8]);
-		snprintf(p->variant, sizeof(p->variant), "%s", fl[9]);
-		p->n = parse_samples(fl[10], p->v);
+		snprintf(p->over, sizeof(p->over), "%s", strcmp(fl[7], "-") ? fl[7] : "");
+		p->drops = strtoull(fl[8], NULL, 10);
+		p->note = atof(fl[9]);
+		snprintf(p->variant, sizeof(p->variant), "%s", fl[10]);
+		p->n = parse_samples(fl[11], p->v);
 		if (!p->n)
 			continue;
+		p->twin = strchr(p->key, '@') != NULL;
 		stats(p->v, p->n, &p->med, &p->min, &p->max);
 		NP++;
 	}
 	if (f)
 		fclose(f);
 	for (int i = 0; i < NP; i++) {
-		struct prow *c = pget(P[i].ceil), *g = pget(P[i].gceil);
+		struct prow *c = pget(P[i].ceil), *g = pget(P[i].gceil), *o = pget(P[i].over);
+		char twin[48];
 
 		P[i].ratio = c && c->med > 0 ? P[i].med / c->med : NAN;
 		P[i].gratio = g && g->med > 0 ? P[i].med / g->med : NAN;
 		P[i].pratio = paired(&P[i], c, &P[i].pmin, &P[i].pmax);
+		P[i].added = paired_ns(&P[i], o, &P[i].amin, &P[i].amax);
+		snprintf(twin, sizeof(twin), "%.40s@base", P[i].key);
+		P[i].base = P[i].twin ? NULL : pget(twin);
+		if (P[i].base) {
+			double lo, hi;
+
+			P[i].bns = paired_ns(&P[i], P[i].base, &P[i].bnsmin, &P[i].bnsmax);
+			/* ns a frame: ours / the baseline's = its rate / ours */
+			P[i].bpct = (paired(P[i].base, &P[i], &lo, &hi) - 1) * 100;
+			P[i].bpctmin = (lo - 1) * 100;
+			P[i].bpctmax = (hi - 1) * 100;
+			if (isnan(P[i].bns) || isnan(P[i].bpct))
+				P[i].base = NULL;	/* not paired: not compared */
+		}
 	}
 
 	snprintf(path, sizeof(path), "%s/control.tsv", dir);
@@ -1692,7 +2147,7 @@ struct target {
 	int ok;			/* 1 pass, 0 miss, -1 not measured */
 };
 
-static struct target T[32];
+static struct target T[64];
 static int NT;
 
 static void target(int ok, const char *what, const char *fmt, ...)
@@ -1706,7 +2161,25 @@ static void target(int ok, const char *what, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(T[NT].measured, sizeof(T[NT].measured), fmt, ap);
 	va_end(ap);
-	T[NT++].ok = ok;
+	if (NT + 1 < (int)(sizeof(T) / sizeof(T[0])))
+		T[NT++].ok = ok;
+}
+
+/*
+ * The ns a frame path key adds over its ceiling ("over": the fixed redirect,
+ * or the same-scale one), paired by repetition: at most limit.
+ */
+static void target_added(const char *what, const char *key, double limit)
+{
+	struct prow *p = pget(key), *o = p ? pget(p->over) : NULL;
+
+	if (!p || !o || isnan(p->added)) {
+		target(-1, what, "not measured (%s)", !p ? key : p->over);
+		return;
+	}
+	target(p->added <= limit, what, "%+.1f ns paired (%+.1f..%+.1f); medians %.1f vs %.1f ns a "
+	       "frame; %.2fx paired", p->added, p->amin, p->amax, 1e3 / p->med, 1e3 / o->med,
+	       paired(p, o, NULL, NULL));
 }
 
 /* Compare two rows' medians: ratio a/b against want (>=). */
@@ -1816,27 +2289,87 @@ static int cmd_report(int argc, char **argv)
 	}
 
 	/* ---- the table ---- */
-	printf("\n%-13s %-14s %-7s %-47s %8s %17s %7s %7s %7s  %s\n", "direction", "system",
-	       "ports", "what", "Mpps", "min-max", "ns/fr", "ratio", "paired", "limited by");
+	printf("\n%-13s %-14s %-7s %-47s %8s %17s %7s %7s %7s %8s  %s\n", "direction", "system",
+	       "ports", "what", "Mpps", "min-max", "ns/fr", "ratio", "paired", "+ns", "limited by");
 	const char *last = "";
 
 	for (int i = 0; i < NP; i++) {
 		struct prow *p = &P[i];
-		char mm[32], ports[16];
+		char mm[32], ports[16], add[16] = "-";
 
+		if (p->twin)
+			continue;
 		if (strcmp(last, p->dir))
 			printf("%s\n", "------------------------------------------------------------"
-				       "----------------------------------------------------------------");
+				       "-------------------------------------------------------------------"
+				       "-----");
 		last = p->dir;
 		snprintf(mm, sizeof(mm), "%.2f-%.2f", p->min, p->max);
 		snprintf(ports, sizeof(ports), "%u", p->sports);
-		printf("%-13s %-14s %-7s %-47.47s %8.2f %17s %7.1f %6.2fx %6.2fx  %s%s\n", p->dir,
-		       p->system, ports, p->variant, p->med, mm, 1e3 / p->med, p->ratio, p->pratio,
+		if (!isnan(p->added))
+			snprintf(add, sizeof(add), "%+.1f%s", p->added, strcmp(p->over, p->ceil) ? "*" : "");
+		printf("%-13s %-14s %-7s %-47.47s %8.2f %17s %7.1f %6.2fx %6.2fx %8s  %s%s\n", p->dir,
+		       p->system, ports, p->variant, p->med, mm, 1e3 / p->med, p->ratio, p->pratio, add,
 		       limited(p), p->drops ? " (drops!)" : "");
 	}
 	printf("(ratio: median against the ceiling's median, same direction, same run: forward"
 	       " ceiling; tap -> network: write() -> XDP_DROP on the tap.\n paired: the median of"
-	       " per-repetition ratios, each path beside the ceiling of the same repetition)\n");
+	       " per-repetition ratios, each path beside the ceiling of the same repetition.\n +ns:"
+	       " ns a frame added over the fixed redirect of the same direction, the median of"
+	       " per-repetition differences\n (path - ceiling, same repetition); * over another"
+	       " ceiling than the ratio's: at 1,000 x 100 the same-scale one (a fixed\n redirect"
+	       " over 1,000 devices), on the tap the fixed tap redirect)\n");
+	{
+		/* ns a frame are what compare across machines: the ceilings', as measured here */
+		struct prow *c[6] = { pget("v2n-fwd"), pget("n2v-fwd"), pget("v2n-fwd-1000"),
+				      pget("n2v-fwd-1000"), pget("tv2n-fwd"), pget("tn2v-fwd") };
+		const char *what[6] = { "VM -> network", "network -> VM",
+					"VM -> network over 1,000 devices",
+					"network -> VM to 1,000 devices", "tap write() -> veth",
+					"veth -> tap read()" };
+		int any = 0;
+
+		for (int k = 0; k < 6; k++)
+			if (c[k])
+				printf("%s %s %.1f", any++ ? "," : "machine's ceiling (fixed redirect, ns a frame,"
+				       " median: generator + redirect + sink on one CPU):", what[k],
+				       1e3 / c[k]->med);
+		if (any)
+			printf("\n");
+	}
+	if (NP) {
+		const struct prow *b = NULL;
+		int n = 0, slow = 0;
+
+		for (int i = 0; i < NP; i++)
+			if (P[i].base && !b)
+				b = P[i].base;
+		if (b)
+			printf("\nvs baseline %s (its programs and maps on the same devices, in the same run:"
+			       " each path and its\n baseline back to back, which first alternating by"
+			       " repetition; the median of per-repetition\n differences, + = slower;"
+			       " flagged: slower by more than 2 ns or 3 %%, whichever is more)\n"
+			       "  %-13s %16s %16s  %-36s\n", b->variant, "path", "Mpps this / base",
+			       "ns/fr this/base", "this - baseline (min..max)");
+		for (int i = 0; b && i < NP; i++) {
+			struct prow *p = &P[i];
+			char mp[32], ns[32], d[64];
+
+			if (!p->base)
+				continue;
+			n++;
+			snprintf(mp, sizeof(mp), "%.2f / %.2f", p->med, p->base->med);
+			snprintf(ns, sizeof(ns), "%.1f / %.1f", 1e3 / p->med, 1e3 / p->base->med);
+			snprintf(d, sizeof(d), "%+.1f ns (%+.1f..%+.1f), %+.1f %%", p->bns, p->bnsmin,
+				 p->bnsmax, p->bpct);
+			printf("  %-13s %16s %16s  %-36s %s\n", p->key, mp, ns, d,
+			       base_slower(p) ? "SLOWER: more than 2 ns and 3 %" : "ok");
+			slow += base_slower(p);
+		}
+		if (b)
+			printf("  %d paths compared, %d slower by more than 2 ns or 3 %% (whichever is"
+			       " more)\n", n, slow);
+	}
 	if (NC) {
 		printf("\ncontrol plane (polyportd)          median      min-max   samples\n");
 		for (int i = 0; i < NC; i++) {
@@ -1914,10 +2447,86 @@ static int cmd_report(int argc, char **argv)
 			else
 				target(-1, "daemon memory", "not measured");
 		}
+		int t8 = NT;
+
+		/* ---- the targets of issue 15: the ns polyport adds ---- */
+		target_added("VM -> network, untagged network, 1 service port: added cost <= 7 ns over"
+			     " the fixed redirect", "v2n-pp-1u", 7);
+		target_added("VM -> network, VLAN network, 1 service port: added cost <= 7 ns over the"
+			     " fixed redirect", "v2n-pp-1", 7);
+		target_added("VM -> network, 4,094 service ports: added cost <= 7 ns over the fixed"
+			     " redirect", "v2n-pp-4094", 7);
+		target_added("network -> VM, untagged network, 1 service port: added cost <= 7 ns over"
+			     " the fixed redirect", "n2v-pp-1u", 7);
+		target_added("network -> VM, VLAN network, 1 service port: added cost <= 7 ns over the"
+			     " fixed redirect", "n2v-pp-1", 7);
+		target_added("network -> VM, 4,094 service ports: added cost <= 7 ns over the fixed"
+			     " redirect", "n2v-pp-4094", 7);
+		target_added("VM -> network, 1,000 x 100: <= 15 ns over the same-scale ceiling (fixed"
+			     " redirect over 1,000 devices)", "v2n-pp-100k", 15);
+		target_added("network -> VM, 1,000 x 100: <= 15 ns over the same-scale ceiling (fixed"
+			     " redirect to 1,000 devices)", "n2v-pp-100k", 15);
+		target_ratio("tap path: polyport XDP >= 0.95x of the fixed tap redirect", "tv2n-pp",
+			     "tv2n-fwd", 0.95);
+		{
+			struct prow *fl = pget("v2n-flood"), *tc = pget("v2n-tc");
+			struct prow *se = pget("v2n-sec"), *u = pget("v2n-pp-1u");
+
+			double x;
+
+			if (fl && !isnan(fl->added) && !isnan(x = paired_ns(fl, tc, NULL, NULL)))
+				target(2, "(no target) flood: a broadcast handed to TC, 3 copies (network"
+				       " + 2 local ports)", "%+.1f ns over the fixed redirect; %+.1f ns"
+				       " over the TC path's one copy (v2n-tc), paired", fl->added, x);
+			else if (fl && !isnan(fl->added))
+				target(2, "(no target) flood: a broadcast handed to TC, 3 copies (network"
+				       " + 2 local ports)", "%+.1f ns over the fixed redirect, paired",
+				       fl->added);
+			if (se && !isnan(se->added) && !isnan(x = paired_ns(se, u, NULL, NULL)))
+				target(2, "(no target) security path: port security + 6 stateless rules",
+				       "%+.1f ns over the fixed redirect; %+.1f ns over the same port "
+				       "without them (v2n-pp-1u), paired", se->added, x);
+			else if (se && !isnan(se->added))
+				target(2, "(no target) security path: port security + 6 stateless rules",
+				       "%+.1f ns over the fixed redirect, paired", se->added);
+		}
+		{
+			const struct prow *b = NULL;
+			char slow[240] = "";
+			int n = 0, k = 0, worst = -1;
+
+			for (int i = 0; i < NP; i++) {
+				struct prow *p = &P[i];
+
+				if (!p->base)
+					continue;
+				b = p->base;
+				n++;
+				if (worst < 0 || p->bns > P[worst].bns)
+					worst = i;
+				if (!base_slower(p))
+					continue;
+				if (strlen(slow) < sizeof(slow) - 64)
+					snprintf(slow + strlen(slow), sizeof(slow) - strlen(slow),
+						 "%s%.40s %+.1f ns %+.1f %%", k ? ", " : "", p->key, p->bns,
+						 p->bpct);
+				k++;
+			}
+			if (b && k)
+				target(0, "no regression: no path more than 2 ns or 3 % (whichever is more)"
+				       " slower than the baseline", "%d of %d slower than %s: %s", k, n, b->variant, slow);
+			else if (b)
+				target(1, "no regression: no path more than 2 ns or 3 % (whichever is more)"
+				       " slower than the baseline", "%d paths vs %s, none; the most: %s %+.1f ns %+.1f %%",
+				       n, b->variant, P[worst].key, P[worst].bns, P[worst].bpct);
+		}
 		printf("\ntargets (issue 8)\n");
-		for (int i = 0; i < NT; i++)
-			printf("  %-5s %-82s %s\n", T[i].ok > 0 ? "PASS" : T[i].ok == 0 ? "MISS" : "n/a",
-			       T[i].what, T[i].measured);
+		for (int i = 0; i < NT; i++) {
+			if (i == t8)
+				printf("\ntargets (issue 15: ns a frame added, paired by repetition)\n");
+			printf("  %-5s %-82s %s\n", T[i].ok == 2 ? "-" : T[i].ok > 0 ? "PASS" :
+			       T[i].ok == 0 ? "MISS" : "n/a", T[i].what, T[i].measured);
+		}
 	}
 
 	/* ---- results.json ---- */
@@ -1926,10 +2535,14 @@ static int cmd_report(int argc, char **argv)
 	if (!f)
 		die("%s: %s", path, strerror(errno));
 	fprintf(f, "[\n");
+	int nobj = 0;
+
 	for (int i = 0; i < NP; i++) {
 		struct prow *p = &P[i];
 
-		fprintf(f, "  {");
+		if (p->twin)
+			continue;	/* under its path's "baseline" */
+		fprintf(f, "%s  {", nobj++ ? ",\n" : "");
 		json_str(f, "kind", "path", 1);
 		json_str(f, "key", p->key, 1);
 		json_str(f, "system", p->system, 1);
@@ -1945,20 +2558,41 @@ static int cmd_report(int argc, char **argv)
 		json_num(f, "ratio_to_ceiling_paired_max", p->pmax, 1);
 		json_str(f, "ceiling", p->ceil, 1);
 		json_num(f, "ns_per_frame", 1e3 / p->med, 1);
+		/* per repetition: its ns a frame minus its ceiling's ("over") */
+		json_num(f, "ns_added", p->added, 1);
+		json_num(f, "ns_added_min", p->amin, 1);
+		json_num(f, "ns_added_max", p->amax, 1);
+		json_str(f, "ns_added_over", p->over, 1);
 		json_num(f, "ratio_to_generator", p->gratio, 1);
 		json_str(f, "limited_by", limited(p), 1);
 		fprintf(f, "\"polyport_drops\": %llu, ", p->drops);
 		if (!strcmp(p->dir, TN2V))
 			json_num(f, "share_of_generated_frames_read", p->note, 1);
+		if (p->base) {
+			struct prow *b = p->base;
+
+			fprintf(f, "\"baseline\": {");
+			json_str(f, "commit", b->variant, 1);
+			json_num(f, "mpps_median", b->med, 1);
+			json_num(f, "ns_per_frame", 1e3 / b->med, 1);
+			json_num(f, "ns_more", p->bns, 1);
+			json_num(f, "ns_more_min", p->bnsmin, 1);
+			json_num(f, "ns_more_max", p->bnsmax, 1);
+			json_num(f, "percent_more", p->bpct, 1);
+			fprintf(f, "\"slower\": %s, \"samples\": [", base_slower(p) ? "true" : "false");
+			for (int k = 0; k < b->n; k++)
+				fprintf(f, "%s%.4f", k ? ", " : "", b->v[k]);
+			fprintf(f, "]}, ");
+		}
 		fprintf(f, "\"samples\": [");
 		for (int k = 0; k < p->n; k++)
 			fprintf(f, "%s%.4f", k ? ", " : "", p->v[k]);
-		fprintf(f, "]}%s\n", i + 1 < NP || NC ? "," : "");
+		fprintf(f, "]}");
 	}
 	for (int i = 0; i < NC; i++) {
 		struct crow *c = &C[i];
 
-		fprintf(f, "  {");
+		fprintf(f, "%s  {", nobj++ ? ",\n" : "");
 		json_str(f, "kind", "control-plane", 1);
 		json_str(f, "figure", c->fig, 1);
 		fprintf(f, "\"service_ports\": %u, ", c->sports);
@@ -1972,9 +2606,9 @@ static int cmd_report(int argc, char **argv)
 		fprintf(f, "\"samples\": [");
 		for (int k = 0; k < c->n; k++)
 			fprintf(f, "%s%.3f", k ? ", " : "", c->v[k]);
-		fprintf(f, "]}%s\n", i + 1 < NC ? "," : "");
+		fprintf(f, "]}");
 	}
-	fprintf(f, "]\n");
+	fprintf(f, "\n]\n");
 	fclose(f);
 
 	/* ---- the plot's data ---- */
@@ -1986,10 +2620,14 @@ static int cmd_report(int argc, char **argv)
 	for (int i = 0, k = 0; i < NP; i++) {
 		struct prow *p = &P[i];
 
+		if (p->twin)
+			continue;
 		fprintf(f, "%d \"%s %s%s%s\" %.4f %.4f %.4f %d\n", k++,
 			!strcmp(p->dir, V2N) ? "VM>net" : !strcmp(p->dir, N2V) ? "net>VM" :
 			!strcmp(p->dir, TV2N) ? "tap VM>net" : "tap net>VM", p->system,
-			p->sports > 1 ? " " : "", p->sports > 1 ? (p->sports > 4094 ? "100k" : "4094") :
+			strstr(p->key, "flood") || strstr(p->key, "sec") || p->sports > 1 ? " " : "",
+			strstr(p->key, "flood") ? "flood" : strstr(p->key, "sec") ? "security" :
+			p->sports > 1 ? (p->sports > 4094 ? "100k" : "4094") :
 			strstr(p->variant, "receive") ? " rx" :
 			!strcmp(p->system, "polyport-xdp") && strstr(p->variant, "VLAN") ? " vlan" : "",
 			p->med, p->min, p->max, !strcmp(p->dir, V2N) ? 1 : !strcmp(p->dir, N2V) ? 2 :
@@ -2163,6 +2801,8 @@ int main(int argc, char **argv)
 		return cmd_report(argc - 2, argv + 2);
 	if (argc >= 2 && !strcmp(argv[1], "lineprof"))
 		return cmd_lineprof(argc - 2, argv + 2);
+	if (argc >= 2 && !strcmp(argv[1], "install"))
+		return cmd_install(argc - 2, argv + 2);
 	fprintf(stderr, "usage: ppbench dataplane|control|report ... (see bench/ppbench.c)\n");
 	return 2;
 }

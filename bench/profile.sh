@@ -18,10 +18,12 @@ out=build/bench/profile
 mkdir -p "$out"
 case $key in
 *-pp-1u) inst=u ;; *-pp-1) inst=v ;; *-pp-4094) inst=k ;; *-pp-100k) inst=m ;;
-*2n-tc|n2v-tc) inst=t ;; tv2n-*|tn2v-*) inst=w ;; *) inst= ;;
+*2n-tc|n2v-tc) inst=t ;; tv2n-*|tn2v-*) inst=w ;; v2n-flood) inst=l ;; v2n-sec) inst=e ;;
+*) inst= ;;
 esac
 case $key in
 *-tc) prog=${key%%-*}; [[ $prog == n2v ]] && prog=net_tc || prog=tap_tc ;;
+v2n-flood) prog=tap_tc ;;	# XDP hands the broadcast to TC, which makes the copies
 n2v-*|tn2v-*) prog=net_xdp ;;
 *) prog=tap_xdp ;;
 esac
@@ -29,7 +31,7 @@ mode=(--quick)
 [[ $inst == [vkm] || $key == *ovs* || $key == *1000 ]] && mode=(--reps 1)
 log=$out/$key.log
 make --no-print-directory -s build/bench/ppbench || exit 1
-BENCH_OUT=$out/run bench/bench.sh "${mode[@]}" --no-control --no-ovs --only "$key" --ms $(((secs + 3) * 1000)) \
+BENCH_OUT=$out/run bench/bench.sh "${mode[@]}" --no-control --no-ovs --only "$key" --ms $(((secs + 8) * 1000)) \
 	--cpu "$cpu" >"$log" 2>&1 &
 bpid=$!
 for _ in $(seq 1200); do

@@ -3,8 +3,9 @@
 # (bench/bench.sh --quick) in seconds, so that it cannot rot.  It checks only
 # that every path and figure runs and gives sane numbers (non-zero, the
 # generator faster than the path it drives, no frame dropped by polyport),
-# not speed.  Prints "PASS/FAIL/SKIP name" lines; details in
-# build/bench/smoke/smoke.log.
+# not speed; polyport's paths also with a baseline's programs (here this
+# tree's own, as --baseline REF would load another commit's).  Prints
+# "PASS/FAIL/SKIP name" lines; details in build/bench/smoke/smoke.log.
 cd "$(dirname "$0")/.." || exit 1
 if [[ $(id -u) -ne 0 ]]; then
 	echo "SKIP bench:smoke: needs root (namespaces, BPF)"
@@ -16,7 +17,13 @@ if ! out=$(make --no-print-directory -s build/bench/ppbench 2>&1); then
 fi
 mkdir -p build/bench/smoke
 log=build/bench/smoke/smoke.log
-bench/bench.sh --quick "$@" 2>"$log"
+# --baseline-bin: this tree's own ppbench as the baseline, so that the
+# mechanism of --baseline REF (ppbench install, the programs swapped per
+# path) runs too, on two paths (each configuration loads 4 programs: half a
+# second): XDP with TC behind it (the flood), and the tap, whose programs
+# change by path: "PASS bench:KEY@base" lines.
+bench/bench.sh --quick --baseline-bin build/bench/ppbench --baseline-only v2n-flood,tv2n-pp "$@" \
+	2>"$log"
 rc=$?
 if ((rc != 0)); then
 	echo "bench:smoke failed (exit $rc); the end of $log:"
