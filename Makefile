@@ -49,7 +49,14 @@ CFG_OBJS   := $(patsubst %,$(B)/config/%.o,errors values htab yaml walk networks
 CFG_HDRS   := loader/config.h loader/config/internal.h loader/mode.h loader/util.h \
 		loader/services.h include/polyport.h
 
-DAEMON_OBJS := $(B)/api.o $(B)/upgrade.o $(B)/reconcile.o $(B)/daemon.o $(B)/log.o $(CFG_OBJS) \
+# the API (loader/api.h): one object per job of loader/api/
+API_OBJS   := $(patsubst %,$(B)/api/%.o,router http objects networks iports sports bindings \
+		store state kept events metrics)
+API_HDRS   := loader/api.h loader/api/internal.h loader/reconcile.h loader/daemon.h loader/util.h \
+		loader/config.h loader/log.h loader/services.h loader/xdpmode.h loader/dataplane.h \
+		loader/mode.h maps/maps.h include/polyport.h
+
+DAEMON_OBJS := $(API_OBJS) $(B)/upgrade.o $(B)/reconcile.o $(B)/daemon.o $(B)/log.o $(CFG_OBJS) \
 	       $(LIB_OBJS)
 
 BINS := $(B)/polyportd $(B)/polyportctl $(B)/ppguest $(B)/tests/prog_test $(B)/tests/corpus \
@@ -128,9 +135,10 @@ $(B)/daemon.o: loader/daemon.c loader/daemon.h loader/config.h loader/dataplane.
 		maps/maps.h include/polyport.h | $(B)
 	$(CC) $(CFLAGS) -c $< -o $@
 
-$(B)/api.o: loader/api.c loader/api.h loader/reconcile.h loader/daemon.h loader/util.h \
-		loader/config.h loader/log.h loader/services.h \
-		loader/dataplane.h maps/maps.h include/polyport.h | $(B)
+$(B)/api:
+	@mkdir -p $@
+
+$(B)/api/%.o: loader/api/%.c $(API_HDRS) | $(B)/api
 	$(CC) $(CFLAGS) -c $< -o $@
 
 $(B)/log.o: loader/log.c loader/log.h | $(B)
@@ -170,7 +178,7 @@ $(B)/tests/test_layout: tests/unit/test_layout.c $(B)/tap.skel.h $(LIB_OBJS) | $
 	$(CC) $(CFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS) -lcmocka
 
 # the reconcile pipeline on real maps: the daemon's objects but the API
-RECONCILE_TEST_OBJS := $(filter-out $(B)/api.o,$(DAEMON_OBJS))
+RECONCILE_TEST_OBJS := $(filter-out $(API_OBJS),$(DAEMON_OBJS))
 $(B)/tests/test_reconcile: tests/unit/test_reconcile.c tests/pins.h $(RECONCILE_TEST_OBJS) \
 		| $(B)/tests
 	$(CC) $(CFLAGS) -o $@ $< $(RECONCILE_TEST_OBJS) $(LDLIBS) -lyaml -ljson-c -lcmocka
@@ -218,12 +226,12 @@ FZ           := $(B)/fuzz
 FUZZ_CFLAGS  := -O1 -g -fno-omit-frame-pointer $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude \
 		-Imaps -Iloader -I$(B) -Itests/bpf -Itests/fuzz $(NL_CFLAGS) \
 		-fsanitize=address,undefined -fno-sanitize-recover=all
-FUZZ_HDRS    := $(wildcard include/*.h maps/*.h loader/*.h loader/config/*.h bpf/test/*.h tests/bpf/*.h tests/fuzz/*.h \
+FUZZ_HDRS    := $(wildcard include/*.h maps/*.h loader/*.h loader/config/*.h loader/api/*.h bpf/test/*.h tests/bpf/*.h tests/fuzz/*.h \
 		tests/pins.h)
 FUZZ_BPF     := $(FZ)/maps.o $(FZ)/layout.o $(FZ)/dataplane.o $(FZ)/services.o $(FZ)/xdpmode.o \
 		$(FZ)/links.o
 
-$(FZ) $(FZ)/config $(B)/tests/fuzz:
+$(FZ) $(FZ)/config $(FZ)/api $(B)/tests/fuzz:
 	@mkdir -p $@
 
 # The loader's objects again, instrumented for libFuzzer and the sanitizers.
@@ -244,8 +252,14 @@ FUZZ_CFG_OBJS := $(CFG_OBJS:$(B)/config/%=$(FZ)/config/%)
 $(FZ)/config/%.o: loader/config/%.c $(FUZZ_HDRS) | $(FZ)/config
 	$(CLANG) $(FUZZ_LIB_CFLAGS) -c $< -o $@
 
+# API_OBJS, instrumented
+FUZZ_API_OBJS := $(API_OBJS:$(B)/api/%=$(FZ)/api/%)
+
+$(FZ)/api/%.o: loader/api/%.c $(FUZZ_HDRS) | $(FZ)/api
+	$(CLANG) $(FUZZ_LIB_CFLAGS) -c $< -o $@
+
 $(FZ)/dataplane.o: $(SKELS)
-.SECONDARY: $(FUZZ_BPF) $(FUZZ_CFG_OBJS) $(FZ)/api.o $(FZ)/daemon.o
+.SECONDARY: $(FUZZ_BPF) $(FUZZ_CFG_OBJS) $(FUZZ_API_OBJS) $(FZ)/daemon.o
 
 $(FZ)/fuzz-loader: tests/fuzz/fuzz_loader.c $(FUZZ_CFG_OBJS) $(FUZZ_HDRS)
 	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_CFG_OBJS) -lyaml -ljson-c
@@ -254,25 +268,26 @@ $(FZ)/fuzz-%: tests/fuzz/fuzz_%.c $(FUZZ_BPF) $(TEST_SKELS) $(FUZZ_HDRS)
 	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_BPF) $(LDLIBS)
 
 # The API target: pp_api_request() without HTTP.  libmicrohttpd is not
-# linked: what api.o calls of it aborts (tests/fuzz/mhd-stub.sh).
+# linked: what the API's objects call of it aborts (tests/fuzz/mhd-stub.sh;
+# only loader/api/http.c calls it).
 FUZZ_API_LIBS := -ljson-c -lyaml $(LDLIBS)
 
-$(FZ)/api-mhd-stub.c: $(FZ)/api.o tests/fuzz/mhd-stub.sh
-	tests/fuzz/mhd-stub.sh $< > $@
+$(FZ)/api-mhd-stub.c: $(FUZZ_API_OBJS) tests/fuzz/mhd-stub.sh
+	tests/fuzz/mhd-stub.sh $(FUZZ_API_OBJS) > $@
 
-$(B)/tests/fuzz/api-mhd-stub.c: $(B)/api.o tests/fuzz/mhd-stub.sh | $(B)/tests/fuzz
-	tests/fuzz/mhd-stub.sh $< > $@
+$(B)/tests/fuzz/api-mhd-stub.c: $(API_OBJS) tests/fuzz/mhd-stub.sh | $(B)/tests/fuzz
+	tests/fuzz/mhd-stub.sh $(API_OBJS) > $@
 
-$(FZ)/fuzz-api: tests/fuzz/fuzz_api.c $(FZ)/api-mhd-stub.c $(FZ)/api.o $(FZ)/daemon.o \
+$(FZ)/fuzz-api: tests/fuzz/fuzz_api.c $(FZ)/api-mhd-stub.c $(FUZZ_API_OBJS) $(FZ)/daemon.o \
 		$(FUZZ_CFG_OBJS) $(FUZZ_BPF) $(FUZZ_HDRS)
-	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FZ)/api-mhd-stub.c $(FZ)/api.o \
+	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FZ)/api-mhd-stub.c $(FUZZ_API_OBJS) \
 		$(FZ)/daemon.o $(FUZZ_CFG_OBJS) $(FUZZ_BPF) $(FUZZ_API_LIBS)
 
 $(B)/tests/fuzz/replay-api: tests/fuzz/replay.c tests/fuzz/fuzz_api.c tests/fuzz/fuzz.h \
-		$(B)/tests/fuzz/api-mhd-stub.c $(B)/api.o $(B)/daemon.o $(CFG_OBJS) $(LIB_OBJS) \
+		$(B)/tests/fuzz/api-mhd-stub.c $(API_OBJS) $(B)/daemon.o $(CFG_OBJS) $(LIB_OBJS) \
 		| $(B)/tests/fuzz
 	$(CC) $(CFLAGS) -Itests/fuzz -o $@ tests/fuzz/replay.c tests/fuzz/fuzz_api.c \
-		$(B)/tests/fuzz/api-mhd-stub.c $(B)/api.o $(B)/daemon.o $(CFG_OBJS) $(LIB_OBJS) \
+		$(B)/tests/fuzz/api-mhd-stub.c $(API_OBJS) $(B)/daemon.o $(CFG_OBJS) $(LIB_OBJS) \
 		$(FUZZ_API_LIBS)
 
 $(B)/tests/fuzz/replay-loader: tests/fuzz/replay.c tests/fuzz/fuzz_loader.c tests/fuzz/fuzz.h \

@@ -80,7 +80,7 @@ struct pp_daemon {
 	/*
 	 * What a full reconcile leaves in place although the configuration
 	 * does not name it: the API's objects kept from a damaged state file
-	 * (loader/api.c).  Asked before a stale name goes (map PPM_NAMES, a
+	 * (loader/api/kept.c).  Asked before a stale name goes (map PPM_NAMES, a
 	 * pp_name_key and pp_name_val) and before a stale entry of a services
 	 * table or an allowed pair's pp_fdb entry goes.  NULL: nothing kept.
 	 */

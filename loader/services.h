@@ -18,7 +18,7 @@
 
 /*
  * The one table of service names: the keys of a service port's bind in a
- * binding file (loader/config.c), the API's /bind/NAME (loader/api.c), in
+ * binding file (loader/config.c), the API's /bind/NAME (loader/api/bindings.c), in
  * this order.  The names are macros so that static tables can use them.
  */
 enum pp_service {

@@ -26,7 +26,7 @@ static int export_buf(struct fx *f, struct pp_export **ex, const char *name, con
 /*
  * What the API does with the bodies: it keeps each object under its name
  * (without "name") and renders them all as one JSON document, which it
- * loads with pp_config_load after the daemon's files (loader/api.c render).
+ * loads with pp_config_load after the daemon's files (loader/api/store.c render).
  */
 static char *render_like_api(const struct pp_export *ex)
 {

@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+/*
+ * /v1/stats and /metrics: the counters of the pinned maps.
+ */
+#include <stdlib.h>
+#include "internal.h"
+
+/*
+ * Row i of the drops of the instance ports (k 0) or of the networks (k 1),
+ * for /v1/stats and /metrics: one per configured object with an id, then
+ * one named "" for id 0 (frames none of them owns).  1 with *name and *d; 0
+ * for a row left out (no id yet, no entry); -1 past the last.
+ */
+static int drops_row(struct pp_api *a, int k, uint32_t i, const char **name, struct pp_drops *d)
+{
+	const struct pp_config *cfg = pp_daemon_config(a->d);
+	uint32_t n = !cfg ? 0 : k ? cfg->n_networks : cfg->n_iports;
+	__u32 idx = i < n ? obj_st(a, k ? K_NET : K_IPORT, i)->id : 0;
+
+	if (i > n)
+		return -1;
+	*name = i < n ? (k ? cfg->networks[i].name : cfg->iports[i].name) : "";
+	if ((i < n && !idx) ||
+	    (k ? pp_net_drops_get : pp_iport_drops_get)(pp_daemon_maps(a->d), idx, d))
+		return 0;
+	return 1;
+}
+
+json_object *stats_json(struct pp_api *a)
+{
+	const struct pp_config *cfg = pp_daemon_config(a->d);
+	const struct pp_maps *m = pp_daemon_maps(a->d);
+	json_object *root = json_object_new_object(), *sps = json_object_new_array(),
+		    *drops = json_object_new_array();
+
+	for (uint32_t i = 0; cfg && i < cfg->n_sports; i++) {
+		const struct pp_cfg_sport *s = &cfg->sports[i];
+		__u32 id = obj_st(a, K_SPORT, i)->id;
+		struct pp_sport_stats st = {};
+		json_object *o = json_object_new_object();
+
+		if (id)
+			pp_sport_stats_get(m, id, &st);
+		json_object_object_add(o, "instance-port", json_object_new_string(cfg->iports[s->iport].name));
+		json_object_object_add(o, "service-port", json_object_new_string(s->name));
+		json_object_object_add(o, "network", json_object_new_string(cfg->networks[s->network].name));
+		json_object_object_add(o, "rx_packets", json_object_new_int64(st.rx_packets));
+		json_object_object_add(o, "rx_bytes", json_object_new_int64(st.rx_bytes));
+		json_object_object_add(o, "tx_packets", json_object_new_int64(st.tx_packets));
+		json_object_object_add(o, "tx_bytes", json_object_new_int64(st.tx_bytes));
+		{	/* what its services did (issue 6) */
+			struct pp_svc_stats sv = {};
+			json_object *so = json_object_new_object();
+			const __u64 *v = (const __u64 *)&sv;
+
+			if (id)
+				pp_svc_stats_get(m, id, &sv);
+			for (int x = 0; x < PP_SVC_STAT_COUNT; x++)
+				json_object_object_add(so, pp_svc_stat_names[x],
+						       json_object_new_int64((int64_t)v[x]));
+			json_object_object_add(o, "services", so);
+		}
+		if (s->security && s->n_ingress + s->n_egress) {	/* packets per rule */
+			json_object *ro = json_object_new_object();
+
+			for (int dir = 0; dir < 2; dir++) {
+				json_object *arr = json_object_new_array();
+				uint32_t n = dir ? s->n_egress : s->n_ingress;
+
+				for (uint32_t r = 0; r < n && r < PP_RULES_MAX_BPF; r++)
+					json_object_array_add(arr, json_object_new_int64((int64_t)
+						(id ? pp_rule_stat_get(m, id, (__u8)(dir ? PP_DIR_EGRESS :
+						 PP_DIR_INGRESS), (__u16)r) : 0)));
+				json_object_object_add(ro, dir ? "egress" : "ingress", arr);
+			}
+			json_object_object_add(o, "rules", ro);
+		}
+		json_object_array_add(sps, o);
+	}
+	for (int k = 0; k < 2; k++) {
+		const char *name;
+		struct pp_drops d;
+		int row;
+
+		for (uint32_t i = 0; (row = drops_row(a, k, i, &name, &d)) >= 0; i++) {
+			json_object *o, *r;
+
+			if (!row)
+				continue;
+			o = json_object_new_object();
+			r = json_object_new_object();
+			json_object_object_add(o, k ? "network" : "instance-port",
+					       json_object_new_string(name));
+			for (int x = 0; x < PP_DROP_MAX; x++)
+				json_object_object_add(r, pp_drop_names[x], json_object_new_int64(d.reason[x]));
+			json_object_object_add(o, "reasons", r);
+			json_object_array_add(drops, o);
+		}
+	}
+	json_object_object_add(root, "service-ports", sps);
+	json_object_object_add(root, "drops", drops);
+	json_object_object_add(root, "map_writes", json_object_new_int64(m->writes));
+	json_object_object_add(root, "reconciles", json_object_new_int64(pp_daemon_reconciles(a->d)));
+	json_object_object_add(root, "requests", json_object_new_int64(a->requests));
+	return root;
+}
+
+char *metrics_text(struct pp_api *a)
+{
+	static const char *const sp_metrics[4][2] = {
+		{ "rx_packets", "Frames the VM sent on the service port." },
+		{ "rx_bytes", "Bytes the VM sent on the service port, tags included." },
+		{ "tx_packets", "Frames delivered to the VM on the service port." },
+		{ "tx_bytes", "Bytes delivered to the VM on the service port, tags included." },
+	};
+	const struct pp_config *cfg = pp_daemon_config(a->d);
+	const struct pp_maps *m = pp_daemon_maps(a->d);
+	struct pp_sport_stats *st = calloc(cfg ? cfg->n_sports + 1 : 1, sizeof(*st));
+	struct sbuf b = {};
+
+	if (!st)
+		return NULL;
+	for (uint32_t i = 0; cfg && i < cfg->n_sports; i++)
+		if (obj_st(a, K_SPORT, i)->id)
+			pp_sport_stats_get(m, obj_st(a, K_SPORT, i)->id, &st[i]);
+	for (int x = 0; x < 4; x++) {
+		sb_printf(&b, "# HELP polyport_service_port_%s_total %s\n", sp_metrics[x][0],
+			  sp_metrics[x][1]);
+		sb_printf(&b, "# TYPE polyport_service_port_%s_total counter\n", sp_metrics[x][0]);
+		for (uint32_t i = 0; cfg && i < cfg->n_sports; i++) {
+			const struct pp_cfg_sport *s = &cfg->sports[i];
+			__u64 v = x == 0 ? st[i].rx_packets : x == 1 ? st[i].rx_bytes :
+				  x == 2 ? st[i].tx_packets : st[i].tx_bytes;
+
+			sb_printf(&b, "polyport_service_port_%s_total{instance_port=\"%s\","
+				  "service_port=\"%s\",network=\"%s\"} %llu\n", sp_metrics[x][0],
+				  cfg->iports[s->iport].name, s->name, cfg->networks[s->network].name,
+				  (unsigned long long)v);
+		}
+	}
+	free(st);
+	{	/* the services' counters (issue 6) */
+		static const char *const help[PP_SVC_STAT_COUNT] = {
+			"ARP requests and IPv6 neighbor solicitations answered by the responder.",
+			"DHCP OFFERs sent.", "DHCP ACKs sent.", "DHCP NAKs sent.",
+			"Malformed DHCP requests dropped.",
+			"Frames dropped by port security (spoofed sources, rogue DHCP servers and "
+			"routers, malformed IPv6).",
+			"Frames dropped by the service port's stateless rules.",
+		};
+
+		for (int x = 0; x < PP_SVC_STAT_COUNT; x++) {
+			sb_printf(&b, "# HELP polyport_service_%s_total %s\n", pp_svc_stat_names[x],
+				  help[x]);
+			sb_printf(&b, "# TYPE polyport_service_%s_total counter\n",
+				  pp_svc_stat_names[x]);
+			for (uint32_t i = 0; cfg && i < cfg->n_sports; i++) {
+				const struct pp_cfg_sport *s = &cfg->sports[i];
+				__u32 id = obj_st(a, K_SPORT, i)->id;
+				struct pp_svc_stats sv = {};
+
+				if (id)
+					pp_svc_stats_get(m, id, &sv);
+				sb_printf(&b, "polyport_service_%s_total{instance_port=\"%s\","
+					  "service_port=\"%s\"} %llu\n", pp_svc_stat_names[x],
+					  cfg->iports[s->iport].name, s->name,
+					  (unsigned long long)((const __u64 *)&sv)[x]);
+			}
+		}
+	}
+	sb_printf(&b, "# HELP polyport_rule_packets_total Packets matched by each security rule.\n");
+	sb_printf(&b, "# TYPE polyport_rule_packets_total counter\n");
+	for (uint32_t i = 0; cfg && i < cfg->n_sports; i++) {
+		const struct pp_cfg_sport *s = &cfg->sports[i];
+		__u32 id = obj_st(a, K_SPORT, i)->id;
+
+		for (int dir = 0; s->security && id && dir < 2; dir++)
+			for (uint32_t r = 0; r < (dir ? s->n_egress : s->n_ingress) &&
+					     r < PP_RULES_MAX_BPF; r++)
+				sb_printf(&b, "polyport_rule_packets_total{instance_port=\"%s\","
+					  "service_port=\"%s\",direction=\"%s\",rule=\"%u\"} %llu\n",
+					  cfg->iports[s->iport].name, s->name,
+					  dir ? "egress" : "ingress", r,
+					  (unsigned long long)pp_rule_stat_get(m, id,
+						(__u8)(dir ? PP_DIR_EGRESS : PP_DIR_INGRESS), (__u16)r));
+	}
+	sb_printf(&b, "# HELP polyport_drops_total Frames dropped, by reason.\n");
+	sb_printf(&b, "# TYPE polyport_drops_total counter\n");
+	for (int k = 0; k < 2; k++) {
+		const char *name;
+		struct pp_drops d;
+		int row;
+
+		for (uint32_t i = 0; (row = drops_row(a, k, i, &name, &d)) >= 0; i++)
+			for (int r = 0; row && r < PP_DROP_MAX; r++)
+				sb_printf(&b, "polyport_drops_total{%s=\"%s\",reason=\"%s\"} %llu\n",
+					  k ? "network" : "instance_port", name, pp_drop_names[r],
+					  (unsigned long long)d.reason[r]);
+	}
+	sb_printf(&b, "# HELP polyport_instance_port_status 1 for the instance port's current status.\n");
+	sb_printf(&b, "# TYPE polyport_instance_port_status gauge\n");
+	for (uint32_t i = 0; cfg && i < cfg->n_iports; i++)
+		for (int s = PP_ST_ACTIVE; s <= PP_ST_ERROR; s++)
+			sb_printf(&b, "polyport_instance_port_status{instance_port=\"%s\",status=\"%s\"} %d\n",
+				  cfg->iports[i].name, pp_status_name(s),
+				  obj_st(a, K_IPORT, i)->status == (enum pp_status)s);
+	sb_printf(&b, "# HELP polyport_reconcile_total Reconciles done.\n");
+	sb_printf(&b, "# TYPE polyport_reconcile_total counter\n");
+	sb_printf(&b, "polyport_reconcile_total %lu\n", pp_daemon_reconciles(a->d));
+	sb_printf(&b, "# HELP polyport_reconcile_duration_seconds Time spent reconciling.\n");
+	sb_printf(&b, "# TYPE polyport_reconcile_duration_seconds summary\n");
+	sb_printf(&b, "polyport_reconcile_duration_seconds_sum %.6f\n",
+		  pp_daemon_total_reconcile_ms(a->d) / 1e3);
+	sb_printf(&b, "polyport_reconcile_duration_seconds_count %lu\n", pp_daemon_reconciles(a->d));
+	sb_printf(&b, "# HELP polyport_map_writes_total BPF map entries written by the daemon.\n");
+	sb_printf(&b, "# TYPE polyport_map_writes_total counter\n");
+	sb_printf(&b, "polyport_map_writes_total %lu\n", m->writes);
+	sb_printf(&b, "# HELP polyport_state_file_damaged 1 while the API's state file is damaged "
+		  "and its objects are kept as pinned.\n");
+	sb_printf(&b, "# TYPE polyport_state_file_damaged gauge\n");
+	sb_printf(&b, "polyport_state_file_damaged %d\n", a->sf.damaged);
+	return b.s;
+}
