@@ -27,6 +27,14 @@ static int nview_add(const void *key, const void *val, void *arg)
 	nv->by_name[nv->n].id = v->id;
 	memcpy(nv->by_name[nv->n].name, k->name, PP_NAME_LEN);
 	nv->by_name[nv->n].name[PP_NAME_LEN - 1] = 0;
+	/*
+	 * A pinned name no binding file or API call could have written (a
+	 * damaged pp_names entry) names no API object: it is not kept, and
+	 * the record of what is kept (api.json) only ever holds names its
+	 * reader accepts (fuzz: tests/fuzz/crashes/api/crash-2d0c...).
+	 */
+	if (!pp_name_valid(nv->by_name[nv->n].name, strlen(nv->by_name[nv->n].name)))
+		return 0;
 	nv->n++;
 	return 0;
 }

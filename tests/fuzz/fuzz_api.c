@@ -405,7 +405,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (files_changed)
 		files_reset();
 	for (int i = 0; i < 3 && end - p >= 6; i++) {	/* the scene */
-		const char *s = memmem(p, end - p, SEP, strlen(SEP));
+		/* the separator after the chunk's 6-byte head, not inside it */
+		const char *s = memmem(p + 6, end - p - 6, SEP, strlen(SEP));
 		size_t n = (s ? s : end) - (p + 6);
 
 		if (!memcmp(p, "STATE\n", 6)) {
