@@ -206,6 +206,10 @@ capture_start() {
 	local name=$1 ns=$2 dev=$3 in=()
 	shift 3
 	[[ $ns != - ]] && in=(ip netns exec "$ns")
+	# The background shell truncates NAME.tcpdump only when it gets a CPU:
+	# an earlier capture's "listening" left in it must not count as ready
+	# (on a loaded machine the frames were sent before tcpdump listened).
+	rm -f "$WORK/$name.tcpdump"
 	"${in[@]}" tcpdump -i "$dev" -nn -U --immediate-mode -w "$WORK/$name.pcap" "$@" \
 		>/dev/null 2>"$WORK/$name.tcpdump" &
 	PIDS+=($!)
