@@ -214,10 +214,15 @@ capture_start() {
 		>/dev/null 2>"$WORK/$name.tcpdump" &
 	PIDS+=($!)
 	eval "CAP_${name}=$!"
-	for _ in $(seq 100); do
+	for _ in $(seq 200); do
 		grep -q "listening" "$WORK/$name.tcpdump" 2>/dev/null && return 0
+		kill -0 "${PIDS[-1]}" 2>/dev/null || break	# tcpdump gave up
 		sleep 0.05
 	done
+	# what a capture that never ran did not see proves nothing: say so
+	fail "capture $name: tcpdump on $dev is not listening (it exited, or 10 s passed):" \
+		"$(tail -2 "$WORK/$name.tcpdump" 2>/dev/null | tr '\n' ' ')"
+	return 1
 }
 
 # capture_stop NAME: prints the number of frames captured
