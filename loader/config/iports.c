@@ -45,21 +45,13 @@ static void h_ip_mtu(struct ld *ld, void *obj, const struct ynode *k,
 static void h_ip_mode(struct ld *ld, void *obj, const struct ynode *k,
 		      const struct ynode *v)
 {
-	static const struct {
-		const char *name;
-		enum pp_mode mode;
-	} modes[] = {
-		{ "auto", PP_MODE_AUTO },
-		{ "tc", PP_MODE_TC },
-		{ "xdp", PP_MODE_XDP },
-	};
 	struct iport_parse *ipp = obj;
 	struct qbuf qb;
 
 	(void)k;
-	for (size_t i = 0; i < ARRAY_SIZE(modes); i++) {
-		if (key_is(v, modes[i].name)) {
-			ipp->ip.mode = modes[i].mode;
+	for (enum pp_mode m = PP_MODE_AUTO; m <= PP_MODE_XDP; m++) {
+		if (key_is(v, pp_mode_name(m))) {	/* the names of loader/mode.h */
+			ipp->ip.mode = m;
 			return;
 		}
 	}

@@ -51,35 +51,25 @@ static unsigned opt(char **w, int n, const char *key, unsigned def)
 	return def;
 }
 
-static enum pp_mode parse_mode(const char *s)
-{
-	return !strcmp(s, "tc") ? PP_MODE_TC : !strcmp(s, "xdp") ? PP_MODE_XDP :
-	       !strcmp(s, "auto") ? PP_MODE_AUTO : -1;
-}
-
-static const char *mode_name(enum pp_mode mode)
-{
-	return mode == PP_MODE_XDP ? "xdp" : mode == PP_MODE_TC ? "tc" : "auto";
-}
-
 /* The XDP commands (loader/xdpmode.h); 1 if w is not one of them. */
 static int cmd_xdp(struct pp_dataplane *dp, char **w, int n)
 {
-	int ifindex = n >= 2 ? (int)if_nametoindex(w[1]) : 0, want = -1, eff, err;
+	int ifindex = n >= 2 ? (int)if_nametoindex(w[1]) : 0, err;
+	enum pp_mode want = PP_MODE_NONE, eff;
 	char reason[512];
 
 	if (n >= 3)
-		want = parse_mode(w[2]);
-	if (!strcmp(w[0], "mode") && n >= 3 && want >= 0) {
+		want = pp_mode_parse(w[2]);
+	if (!strcmp(w[0], "mode") && n >= 3 && want != PP_MODE_NONE) {
 		err = pp_xdp_iport_apply(dp, ifindex, w[1], want, &eff, reason, sizeof(reason));
 		if (!err)
-			printf("mode %s %s: %s\n", w[1], mode_name(eff), reason);
+			printf("mode %s %s: %s\n", w[1], pp_mode_name(eff), reason);
 		return err;
 	}
-	if (!strcmp(w[0], "netmode") && n >= 3 && want >= 0) {
+	if (!strcmp(w[0], "netmode") && n >= 3 && want != PP_MODE_NONE) {
 		err = pp_xdp_net_apply(dp, ifindex, want, &eff, reason, sizeof(reason));
 		if (!err)
-			printf("netmode %s %s: %s\n", w[1], mode_name(eff), reason);
+			printf("netmode %s %s: %s\n", w[1], pp_mode_name(eff), reason);
 		return err;
 	}
 	if (!strcmp(w[0], "xdp") && n >= 3) {
