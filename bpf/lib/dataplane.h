@@ -25,6 +25,12 @@
  *   (xdp_ok_fwd_dev), a TC redirect delivers it (ctx_tx_fits).
  * That is why a target is chosen (ctx_redirect) before tags are popped or
  * pushed, and why the rx/tx counters move only after that choice.
+ *
+ * XDP first tries a shorter way for the common frame (pp_fast_vm,
+ * pp_fast_net): unicast, no tag or one, a port without services, read in
+ * place instead of by pp_parse.  It makes the same lookups and owner checks
+ * and ends in the same forwarding tail (pp_vm_forward, pp_net_forward);
+ * what it does not take goes the full path, unchanged.
  */
 #ifndef PP_BPF_DATAPLANE_H
 #define PP_BPF_DATAPLANE_H
@@ -407,12 +413,112 @@ static __always_inline int pp_flood_any(__u32 net_id, __u32 except)
 	return fl->count > 1 || fl->sport[0] != except;
 }
 
+/*
+ * The end of a unicast frame's way from service port id (instance port
+ * slot) of network net_id, its checks and services done: another local port
+ * of the network (MAC dst, as read by the caller), or the network's device.
+ */
+static __always_inline int pp_vm_forward(struct __ctx_buff *ctx, __u32 id, __u32 slot,
+					 __u32 net_id, const struct pp_net *net,
+					 const struct pp_frame *f, const __u8 *dst)
+{
+	struct pp_sport *qs = NULL;
+	__u32 q;
+	int ret;
+
+	q = net->lone_sport == id ? 0 : pp_fdb_find(net_id, net, dst, &qs);
+	if (q && q != id)
+		ret = pp_to_sport(ctx, q, qs, net_id, f);
+	else
+		ret = pp_to_net(ctx, net_id, net, f->ntags);
+	if (ctx_handed_to_tc(ret))
+		return ret;		/* counted by TC */
+	pp_count_rx(id, f->len);
+	return ret < 0 ? pp_drop_iport(slot, PP_ERR_REASON(ret)) : ret;
+}
+
+#ifdef PP_CTX_XDP
+/* A fast path's "not mine": the full path takes the frame, unchanged. */
+#define PP_FULL_PATH	(-1000)
+
+/* Services a port's frames need the full path for. */
+#define PP_SPORT_SERVICES	(PP_SPORT_RESPONDER | PP_SPORT_SECURITY | PP_SPORT_DHCP)
+
+/*
+ * XDP's first look at the common frame, read in place (pp_parse copies the
+ * MACs and walks up to three tags): unicast, at least 18 bytes, no tag or
+ * one tag of TPID tpid_a or tpid_b with a VID that can match (not 0, not
+ * 4095) and no tag after it.  Fills f->len, f->ntags, f->meta (what the
+ * forwarding tails read) and *vid.  Returns 0, or -1: the full path's frame.
+ */
+static __always_inline int pp_peek(struct __ctx_buff *ctx, __be16 tpid_a, __be16 tpid_b,
+				   struct pp_frame *f, __u16 *vid)
+{
+	__u8 *p = ctx_data(ctx), *end = ctx_data_end(ctx);
+	__be16 t;
+
+	if (p + ETH_HLEN + 4 > end || pp_mac_is_mcast(p))
+		return -1;
+	f->len = end - p;
+	f->meta = 0;
+	f->ntags = 0;
+	*vid = 0;
+	t = *(__be16 *)(p + 12);
+	if (!pp_is_tag(t))
+		return 0;
+	if ((t != tpid_a && t != tpid_b) || pp_is_tag(*(__be16 *)(p + 16)))
+		return -1;
+	*vid = bpf_ntohs(*(__be16 *)(p + 14)) & 0xfff;
+	f->ntags = 1;
+	return *vid && *vid != PP_VID_RESERVED ? 0 : -1;
+}
+
+/*
+ * The fast path of a frame from a VM (instance port slot, entry ip): a
+ * unicast frame of a VLAN or untagged service port without services, from
+ * the port's own MAC.  The same lookups and checks as the full path, minus
+ * what such a frame cannot need; anything else is PP_FULL_PATH.
+ */
+static __always_inline int pp_fast_vm(struct __ctx_buff *ctx, const struct pp_iport *ip,
+				      __u32 slot)
+{
+	__u32 id, idx, net_id, *cid;
+	struct pp_sport *sp;
+	struct pp_frame f;
+	struct pp_net *net;
+	__u8 *p;
+	__u16 vid;
+
+	if (pp_peek(ctx, bpf_htons(ETH_P_8021Q), bpf_htons(ETH_P_8021AD), &f, &vid))
+		return PP_FULL_PATH;
+	if (f.ntags) {
+		idx = PP_VLAN_IDX(slot, vid);
+		cid = bpf_map_lookup_elem(&PP_MAP_VLANS, &idx);
+		id = cid ? *cid : 0;
+	} else {
+		id = ip->flags & PP_IPORT_HAS_SRCMAC ? 0 : ip->untagged_sport;
+	}
+	sp = id ? bpf_map_lookup_elem(&PP_MAP_SPORTS, &id) : NULL;
+	p = ctx_data(ctx);
+	if (!sp || sp->slot != slot || (sp->flags & PP_SPORT_SERVICES) ||
+	    p + ETH_HLEN > (__u8 *)ctx_data_end(ctx) || !pp_mac_eq(p + ETH_ALEN, sp->mac) ||
+	    (f.ntags ? sp->match != PP_MATCH_VLAN || sp->outer_vid != vid :
+		       sp->match != PP_MATCH_UNTAGGED))
+		return PP_FULL_PATH;
+	net_id = sp->net_id;
+	net = net_id ? bpf_map_lookup_elem(&PP_MAP_NETS, &net_id) : NULL;
+	if (!net || f.len > ETH_HLEN + 4 * (__u32)f.ntags + net->mtu)
+		return PP_FULL_PATH;
+	return pp_vm_forward(ctx, id, slot, net_id, net, &f, p);
+}
+#endif
+
 /* Frames a VM sends: classify, check, then local port, flood or network. */
 static __always_inline int pp_from_vm(struct __ctx_buff *ctx)
 {
-	__u32 ifindex = ctx_ifindex(ctx), slot, id, net_id, reason = 0, q;
-	struct pp_sport *sp, *qs = NULL;
+	__u32 ifindex = ctx_ifindex(ctx), slot, id, net_id, reason = 0;
 	struct pp_iport *ip;
+	struct pp_sport *sp;
 	struct pp_dev *dev;
 	struct pp_net *net;
 	struct pp_frame f;
@@ -425,6 +531,11 @@ static __always_inline int pp_from_vm(struct __ctx_buff *ctx)
 	ip = bpf_map_lookup_elem(&PP_MAP_IPORTS, &slot);
 	if (!ip || ip->ifindex != ifindex)
 		return pp_drop_iport(0, PP_DROP_UNKNOWN_PORT);
+#ifdef PP_CTX_XDP
+	ret = pp_fast_vm(ctx, ip, slot);
+	if (ret != PP_FULL_PATH)
+		return ret;
+#endif
 
 	if (pp_parse(ctx, &f))
 		return pp_drop_iport(slot, PP_DROP_MALFORMED);
@@ -501,16 +612,7 @@ static __always_inline int pp_from_vm(struct __ctx_buff *ctx)
 #endif
 	}
 
-	/* Another local port of the network, or the network's device. */
-	q = net->lone_sport == id ? 0 : pp_fdb_find(net_id, net, f.dst, &qs);
-	if (q && q != id)
-		ret = pp_to_sport(ctx, q, qs, net_id, &f);
-	else
-		ret = pp_to_net(ctx, net_id, net, f.ntags);
-	if (ctx_handed_to_tc(ret))
-		return ret;		/* counted by TC */
-	pp_count_rx(id, f.len);
-	return ret < 0 ? pp_drop_iport(slot, PP_ERR_REASON(ret)) : ret;
+	return pp_vm_forward(ctx, id, slot, net_id, net, &f, f.dst);
 }
 
 /*
@@ -553,19 +655,77 @@ static __always_inline __u32 pp_net_of(const struct pp_dev *dev, __u32 ifindex,
 	return 0;
 }
 
+/*
+ * The end of a unicast frame's way from network net_id's device: the local
+ * service port with MAC dst (as read by the caller).
+ */
+static __always_inline int pp_net_forward(struct __ctx_buff *ctx, __u32 net_id,
+					  const struct pp_net *net, const struct pp_frame *f,
+					  const __u8 *dst)
+{
+	struct pp_sport *qs = NULL;
+	__u32 q;
+	int ret;
+
+	q = pp_fdb_find(net_id, net, dst, &qs);
+	if (!q)
+		return pp_drop_net(net_id, PP_DROP_UNKNOWN_DST);
+	ret = pp_to_sport(ctx, q, qs, net_id, f);
+	return ret < 0 ? pp_drop_net(net_id, PP_ERR_REASON(ret)) : ret;
+}
+
+#ifdef PP_CTX_XDP
+/*
+ * The fast path of a frame on network device dev (ifindex): a unicast frame
+ * of its untagged network or of one of its VLAN networks.  The same lookups
+ * and checks as the full path, minus the parse; anything else is
+ * PP_FULL_PATH.
+ */
+static __always_inline int pp_fast_net(struct __ctx_buff *ctx, const struct pp_dev *dev,
+				       __u32 ifindex)
+{
+	struct pp_netvlan_key vk = { .ifindex = ifindex };
+	__u32 net_id, *id;
+	struct pp_frame f;
+	struct pp_net *net;
+	__u8 *p;
+
+	if (pp_peek(ctx, bpf_htons(ETH_P_8021Q), bpf_htons(ETH_P_8021Q), &f, &vk.vid))
+		return PP_FULL_PATH;
+	if (f.ntags) {
+		id = dev->flags & PP_DEV_NET_VLANS ? pp_netvlan(dev, &vk) : NULL;
+		net_id = id ? *id : 0;
+	} else {
+		net_id = dev->net_id;
+	}
+	net = net_id ? bpf_map_lookup_elem(&PP_MAP_NETS, &net_id) : NULL;
+	p = ctx_data(ctx);
+	if (!net || net->ifindex != ifindex || net->vlan != vk.vid ||
+	    f.len > ETH_HLEN + 4 * (__u32)f.ntags + net->mtu || p + ETH_HLEN > (__u8 *)ctx_data_end(ctx))
+		return PP_FULL_PATH;
+	return pp_net_forward(ctx, net_id, net, &f, p);
+}
+#endif
+
 /* Frames arriving on a network device: toward the local service ports. */
 static __always_inline int pp_from_net(struct __ctx_buff *ctx)
 {
-	__u32 ifindex = ctx_ifindex(ctx), net_id, reason = 0, blame = 0, q;
-	struct pp_sport *qs = NULL;
+	__u32 ifindex = ctx_ifindex(ctx), net_id, reason = 0, blame = 0;
 	struct pp_net *net;
 	struct pp_dev *dev;
 	struct pp_frame f;
-	int ret;
 
 	dev = bpf_map_lookup_elem(&PP_MAP_DEVS, &ifindex);
 	if (!dev || !(dev->flags & PP_DEV_NET) || dev->ifindex != ifindex)
 		return pp_drop_net(0, PP_DROP_UNKNOWN_PORT);
+#ifdef PP_CTX_XDP
+	{
+		int ret = pp_fast_net(ctx, dev, ifindex);
+
+		if (ret != PP_FULL_PATH)
+			return ret;
+	}
+#endif
 	if (pp_parse(ctx, &f))
 		return pp_drop_net(dev->net_id, PP_DROP_MALFORMED);
 	net_id = pp_net_of(dev, ifindex, &f, &reason, &blame);
@@ -590,11 +750,7 @@ static __always_inline int pp_from_net(struct __ctx_buff *ctx)
 #endif
 	}
 
-	q = pp_fdb_find(net_id, net, f.dst, &qs);
-	if (!q)
-		return pp_drop_net(net_id, PP_DROP_UNKNOWN_DST);
-	ret = pp_to_sport(ctx, q, qs, net_id, &f);
-	return ret < 0 ? pp_drop_net(net_id, PP_ERR_REASON(ret)) : ret;
+	return pp_net_forward(ctx, net_id, net, &f, f.dst);
 }
 
 #endif /* PP_BPF_DATAPLANE_H */

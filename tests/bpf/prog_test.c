@@ -1461,6 +1461,65 @@ static void check_trunks(struct progs *p)
 	pp_map_put(&p->maps, PPM_TRUNKS, &idx, &e);
 }
 
+/*
+ * From the VM, the entries XDP's fast path reads (pp_vlans, an instance
+ * port's untagged port, the service port, the network; ports 2, 4, 6 and 7
+ * have no services, so their frames take it): each forged to name what
+ * belongs to another instance port or network.  The frame is dropped,
+ * as by the full path, never delivered.
+ */
+enum { FV_VLAN, FV_UNTAGGED, FV_MATCH, FV_VID, FV_NETDEV };
+static const struct tcase vm_forged_cases[] = {
+	[FV_VLAN] = { "vm forged: pp_vlans (slot 1, 100) naming slot 2's port 6, from its MAC",
+		      P_TAP, TAP1, FR(EXT, M2, Q(100)), DROP_IP(SLOT1, PP_DROP_UNKNOWN_PORT) },
+	[FV_UNTAGGED] = { "vm forged: slot 1's untagged port naming slot 2's port 7, from its MAC",
+			  P_TAP, TAP1, FR(EXT, M2), DROP_IP(SLOT1, PP_DROP_UNKNOWN_PORT) },
+	[FV_MATCH] = { "vm forged: port 2 (vlan 200) rewritten as untagged", P_TAP, TAP1,
+		       FR(EXT, M1, Q(200)), DROP_IP(SLOT1, PP_DROP_UNKNOWN_PORT) },
+	[FV_VID] = { "vm forged: port 2 rewritten to vlan 300", P_TAP, TAP1, FR(EXT, M1, Q(200)),
+		     DROP_IP(SLOT1, PP_DROP_UNKNOWN_PORT) },
+	[FV_NETDEV] = { "vm forged: net B's device rewritten to net A's", P_TAP, TAP1,
+			FR(EXT, M1, Q(200)), DROP_IP(SLOT1, PP_DROP_NO_TARGET) },
+};
+
+static void check_vm_forged(struct progs *p)
+{
+	struct pp_sport sp, sp_saved;
+	struct pp_iport ip, ip_saved;
+	struct pp_net net, net_saved;
+	__u32 id;
+
+	pp_vlan_get(&p->maps, SLOT1, 100, &id);
+	pp_vlan_put(&p->maps, SLOT1, 100, 6);
+	run_case(p, &vm_forged_cases[FV_VLAN], 1);
+	pp_vlan_put(&p->maps, SLOT1, 100, id);
+
+	pp_iport_get(&p->maps, SLOT1, &ip_saved);
+	ip = ip_saved;
+	ip.untagged_sport = 7;
+	pp_iport_put(&p->maps, SLOT1, &ip);
+	run_case(p, &vm_forged_cases[FV_UNTAGGED], 1);
+	pp_iport_put(&p->maps, SLOT1, &ip_saved);
+
+	pp_sport_get(&p->maps, 2, &sp_saved);
+	sp = sp_saved;
+	sp.match = PP_MATCH_UNTAGGED;
+	pp_sport_put(&p->maps, 2, &sp);
+	run_case(p, &vm_forged_cases[FV_MATCH], 1);
+	sp = sp_saved;
+	sp.outer_vid = 300;
+	pp_sport_put(&p->maps, 2, &sp);
+	run_case(p, &vm_forged_cases[FV_VID], 1);
+	pp_sport_put(&p->maps, 2, &sp_saved);
+
+	pp_net_get(&p->maps, NET_B, &net_saved);
+	net = net_saved;
+	net.ifindex = DEVA;
+	pp_net_put(&p->maps, NET_B, &net);
+	run_case(p, &vm_forged_cases[FV_NETDEV], 1);
+	pp_net_put(&p->maps, NET_B, &net_saved);
+}
+
 static void check_dst_buckets(struct progs *p)
 {
 	__u32 di = pp_dst_idx(NET_D, M1), ai = pp_dst_idx(NET_A, BAD), six = 6;
@@ -2175,6 +2234,7 @@ int main(void)
 	check_lone_hint(&p);
 	check_dst_buckets(&p);
 	check_trunks(&p);
+	check_vm_forged(&p);
 	run_dhcp_cases(&p);
 	check_rule_counters(&p);
 	check_rules_missing(&p);
