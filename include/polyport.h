@@ -45,13 +45,17 @@ enum pp_drop_reason {
 	PP_DROP_TAGGED_ON_UNTAGGED_NET,	/* tag on a device of an untagged network */
 	PP_DROP_MTU,			/* longer than the network's MTU */
 	PP_DROP_NO_TARGET,		/* target device absent, redirect failed */
+	PP_DROP_TTL,			/* L3: TTL / hop limit <= 1 */
+	PP_DROP_NO_ROUTE,		/* L3: no route, or one leaving the domain */
+	PP_DROP_NO_NEIGH,		/* L3: the next hop's MAC is not known (yet) */
+	PP_DROP_HOST_EGRESS,		/* L3: the host's own frame on an uplink */
 	PP_DROP_MAX,
 };
 
 #define PP_DROP_NAMES {							\
 	"unknown_port", "too_many_tags", "reserved_vid", "malformed",	\
 	"spoofed", "unknown_dst", "tagged_on_untagged_net", "mtu",	\
-	"no_target",							\
+	"no_target", "ttl", "no_route", "no_neigh", "host_egress",	\
 }
 
 /* ---- devices: pp_devs[ifindex] ----------------------------------------- */
@@ -60,6 +64,7 @@ enum {
 	PP_DEV_TAP	= 1u << 0,	/* an instance port's tap */
 	PP_DEV_NET	= 1u << 1,	/* a network device */
 	PP_DEV_NET_VLANS = 1u << 2,	/* networks with a vlan: look up pp_netvlans */
+	PP_DEV_UPLINK	= 1u << 3,	/* an L3 domain's uplink: net_id is the domain */
 };
 
 struct pp_dev {
@@ -70,7 +75,8 @@ struct pp_dev {
 	 * then pp_netvlans is used.
 	 */
 	__u32 slot;
-	__u32 net_id;		/* PP_DEV_NET: the untagged network, 0 if none */
+	__u32 net_id;		/* PP_DEV_NET: the untagged network, 0 if none;
+				 * PP_DEV_UPLINK: its L3 domain */
 	__u32 ifindex;		/* the index this entry was written for */
 };
 
@@ -114,6 +120,13 @@ enum {
 	 */
 	PP_SPORT_RULES_IN = 1u << 5,
 	PP_SPORT_RULES_OUT = 1u << 6,
+	/*
+	 * Bound to an L3 domain, not a network: net_id is the domain's id
+	 * (pp_l3doms).  Networks and domains share one id space, so a domain
+	 * id is never a network's: a check "is port q on network n" fails for
+	 * an L3 port without looking at this flag.
+	 */
+	PP_SPORT_L3 = 1u << 7,
 };
 
 struct pp_sport {
@@ -401,6 +414,60 @@ struct pp_name_val {
 	__u32 flags;		/* reserved, 0 */
 };
 
+/* ---- L3 domains (routing in the dataplane) ------------------------------- */
+
+/*
+ * pp_l3doms[id]: an L3 domain, by an id of the networks' id space (pp_nets
+ * has nothing at that index, pp_net_drops counts the domain's drops).
+ * Its frames are routed by bpf_fib_lookup in its own kernel table.
+ */
+struct pp_l3dom {
+	__u32 table;		/* kernel routing table (fib lookup tbid); 0: absent */
+	__u16 mtu;		/* of its L3 ports and uplinks */
+	__u8  gw_mac[6];	/* the gateway MAC on every subnet */
+	__u32 flags;		/* reserved, 0 */
+};
+
+/* pp_l3addrs: (domain, address) -> the local L3 port that holds it */
+struct pp_l3addr_key {
+	__u32 dom;
+	__u8  family;		/* PP_NEIGH_V4 / PP_NEIGH_V6 */
+	__u8  pad[3];
+	__u8  addr[16];		/* IPv4: the first 4 bytes, the rest zero */
+};
+
+/* pp_l3ups: uplink ifindex -> what the programs need of it */
+struct pp_l3up {
+	__u32 dom;		/* its domain (as pp_devs says: both are checked) */
+	__u8  mac[6];		/* the source MAC of what leaves by it */
+	__u16 flags;		/* PP_L3UP_* */
+	__u8  ip4[4];		/* its address (answered for, ARP and NS) */
+	__u8  ip6[16];
+};
+
+enum {
+	PP_L3UP_V4 = 1u << 0,	/* ip4 is set */
+	PP_L3UP_V6 = 1u << 1,	/* ip6 is set */
+};
+
+/* pp_l3nh: (uplink, next hop) -> its MAC, resolved by polyport */
+struct pp_l3nh_key {
+	__u32 ifindex;
+	__u8  family;		/* PP_NEIGH_V4 / PP_NEIGH_V6 */
+	__u8  pad[3];
+	__u8  addr[16];
+};
+
+enum {
+	PP_L3NH_VALID = 1u << 0,	/* mac is the next hop's */
+};
+
+struct pp_l3nh {
+	__u64 updated_ns;	/* bpf_ktime_get_ns() of the last confirmation */
+	__u8  mac[6];
+	__u16 flags;		/* PP_L3NH_* */
+};
+
 /* ---- counters (per CPU; the accessors sum them) -------------------------- */
 
 /* rx: frames the VM sent on the port; tx: frames delivered to the VM */
@@ -459,6 +526,10 @@ struct pp_drops {
 #define PP_MAP_RULE_L4		pp_rule_l4
 #define PP_MAP_RULE_SET		pp_rule_set
 #define PP_MAP_RULE_STATS	pp_rule_stats
+#define PP_MAP_L3DOMS		pp_l3doms
+#define PP_MAP_L3ADDRS		pp_l3addrs
+#define PP_MAP_L3UPS		pp_l3ups
+#define PP_MAP_L3NH		pp_l3nh
 #define PP_MAP_LAYOUTS		pp_layouts	/* each map's layout identity (below) */
 
 /*
@@ -532,6 +603,11 @@ _Static_assert(sizeof(struct pp_rule_set_key) == 8, "pp_rule_set_key layout");
 _Static_assert(sizeof(struct pp_rule_set) == 136, "pp_rule_set layout");
 _Static_assert(sizeof(struct pp_rule_stat_key) == 8, "pp_rule_stat_key layout");
 _Static_assert(sizeof(struct pp_name_val) == 8, "pp_name_val layout");
+_Static_assert(sizeof(struct pp_l3dom) == 16, "pp_l3dom layout");
+_Static_assert(sizeof(struct pp_l3addr_key) == 24, "pp_l3addr_key layout");
+_Static_assert(sizeof(struct pp_l3up) == 32, "pp_l3up layout");
+_Static_assert(sizeof(struct pp_l3nh_key) == 24, "pp_l3nh_key layout");
+_Static_assert(sizeof(struct pp_l3nh) == 16, "pp_l3nh layout");
 #endif
 
 #endif /* POLYPORT_H */

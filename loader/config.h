@@ -166,6 +166,51 @@ struct pp_cfg_network {
 	struct pp_loc loc;
 };
 
+/*
+ * l3-domains: NAME: {table, mtu, mac, subnets, uplinks, routes} (issue 16).
+ * A routing domain: its own kernel table (IPv4 and IPv6), a gateway per
+ * subnet (one gateway MAC for all), uplinks toward the outside.
+ */
+#define PP_L3_SUBNETS_MAX	16	/* subnets of one domain */
+#define PP_L3_UPLINKS_MAX	4	/* uplinks of one domain */
+#define PP_L3_UPLINK_ADDRS_MAX	2	/* addresses of one uplink (one per family) */
+#define PP_L3_ROUTES_MAX	64	/* static routes of one domain */
+#define PP_L3_PORT_ROUTES_MAX	8	/* prefixes behind one L3 port */
+
+struct pp_cfg_l3subnet {
+	struct pp_cfg_addr cidr;	/* the subnet (host bits zero) */
+	struct pp_cfg_addr gateway;	/* in it, a host address (plen 32/128) */
+	struct pp_loc loc;
+};
+
+struct pp_cfg_l3uplink {
+	char device[PP_IFNAME_MAX + 1];
+	struct pp_cfg_addr addrs[PP_L3_UPLINK_ADDRS_MAX];	/* with /len */
+	uint32_t n_addrs;
+	struct pp_loc loc;
+};
+
+struct pp_cfg_l3route {
+	struct pp_cfg_addr to;		/* the prefix (host bits zero) */
+	struct pp_cfg_addr via;		/* family PP_AF_NONE: none (L3 port routes) */
+	struct pp_loc loc;
+};
+
+struct pp_cfg_l3domain {
+	char name[PP_NAME_MAX + 1];
+	uint32_t table;			/* required, unique; not 0, 252..255 */
+	uint32_t mtu;			/* default PP_MTU_DEFAULT */
+	uint8_t gw_mac[PP_ETH_ALEN];	/* `mac:`, else pp_gateway_mac(name) */
+	bool gw_mac_explicit;
+	struct pp_cfg_l3subnet subnets[PP_L3_SUBNETS_MAX];
+	uint32_t n_subnets;
+	struct pp_cfg_l3uplink uplinks[PP_L3_UPLINKS_MAX];
+	uint32_t n_uplinks;
+	struct pp_cfg_l3route routes[PP_L3_ROUTES_MAX];
+	uint32_t n_routes;
+	struct pp_loc loc;
+};
+
 struct pp_cfg_iport {
 	char name[PP_NAME_MAX + 1];
 	char device[PP_IFNAME_MAX + 1];	/* the VM's tap */
@@ -226,7 +271,13 @@ struct pp_cfg_sport {
 	bool toplevel;			/* defined under the top-level
 					 * service-ports key (with
 					 * instance-port), not nested */
-	uint32_t network;		/* bind.network: index in pp_config.networks */
+	uint32_t network;		/* bind.network: index in pp_config.networks,
+					 * PP_NO_INDEX when bound to an L3 domain */
+	/* bind.l3: {domain, routes}: index in pp_config.l3domains, else
+	 * PP_NO_INDEX (a port binds a network or a domain, never both) */
+	uint32_t l3domain;
+	struct pp_cfg_l3route l3_routes[PP_L3_PORT_ROUTES_MAX];	/* `to` only */
+	uint32_t n_l3_routes;
 	/* addresses: [CIDR, ...] (the /len gives the subnet) */
 	struct pp_cfg_addr addrs[PP_SPORT_ADDRS_MAX];
 	uint32_t n_addrs;
@@ -265,6 +316,9 @@ struct pp_config {
 	uint32_t n_iports;
 	struct pp_cfg_sport *sports;
 	uint32_t n_sports;
+	/* l3-domains, in order of definition */
+	struct pp_cfg_l3domain *l3domains;
+	uint32_t n_l3domains;
 	/* security rules of every service port (pp_cfg_sport.rule_first) */
 	struct pp_cfg_rule *rules;
 	uint32_t n_rules;

@@ -71,6 +71,10 @@ const struct pp_map_layout pp_map_layout[PPM_COUNT] = {
 	[PPM_RULE_STATS]  = { 1, PP_MIG_FOLD },
 	[PPM_DST]	  = { 1 },
 	[PPM_TRUNKS]	  = { 1 },
+	[PPM_L3DOMS]	  = { 1 },
+	[PPM_L3ADDRS]	  = { 1 },
+	[PPM_L3UPS]	  = { 1 },
+	[PPM_L3NH]	  = { 1 },
 };
 
 int pp_layout_migratable(enum pp_map_id id, const struct pp_layout *from,

@@ -258,6 +258,39 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } PP_MAP_RULE_STATS SEC(".maps");
 
+/* L3 domains (include/polyport.h): by id, as networks */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PP_DEF_MAX_NETS);
+	__type(key, __u32);
+	__type(value, struct pp_l3dom);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} PP_MAP_L3DOMS SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PP_DEF_MAX_MACS);
+	__type(key, struct pp_l3addr_key);
+	__type(value, __u32);			/* service port id */
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} PP_MAP_L3ADDRS SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PP_DEF_MAX_NETS);
+	__type(key, __u32);			/* the uplink's ifindex */
+	__type(value, struct pp_l3up);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} PP_MAP_L3UPS SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PP_DEF_MAX_MACS);
+	__type(key, struct pp_l3nh_key);
+	__type(value, struct pp_l3nh);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} PP_MAP_L3NH SEC(".maps");
+
 /* Control plane only: name -> id (see include/polyport.h). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

@@ -51,6 +51,11 @@ const struct pp_map_desc pp_map_desc[PPM_COUNT] = {
 	[PPM_RULE_SET]	  = { STR(PP_MAP_RULE_SET), PP_MK_HASH, sizeof(struct pp_rule_set_key),
 			      sizeof(struct pp_rule_set) },
 	[PPM_RULE_STATS]  = { STR(PP_MAP_RULE_STATS), PP_MK_HASH, sizeof(struct pp_rule_stat_key), 8 },
+	[PPM_L3DOMS]	  = { STR(PP_MAP_L3DOMS), PP_MK_ARRAY, 4, sizeof(struct pp_l3dom) },
+	[PPM_L3ADDRS]	  = { STR(PP_MAP_L3ADDRS), PP_MK_HASH, sizeof(struct pp_l3addr_key), 4 },
+	[PPM_L3UPS]	  = { STR(PP_MAP_L3UPS), PP_MK_HASH, 4, sizeof(struct pp_l3up) },
+	[PPM_L3NH]	  = { STR(PP_MAP_L3NH), PP_MK_HASH, sizeof(struct pp_l3nh_key),
+			      sizeof(struct pp_l3nh) },
 };
 
 const char *const pp_drop_names[PP_DROP_MAX] = PP_DROP_NAMES;
@@ -83,7 +88,9 @@ unsigned pp_map_max_entries(const struct pp_map_sizes *s, enum pp_map_id id)
 	case PPM_NETS:
 	case PPM_NETVLANS:
 	case PPM_FLOOD:
-	case PPM_NET_DROPS:	return s->max_nets;
+	case PPM_NET_DROPS:
+	case PPM_L3DOMS:
+	case PPM_L3UPS:		return s->max_nets;
 	case PPM_DST:		return s->max_nets * PP_DST_BUCKETS;
 	case PPM_TRUNKS:	return PP_MAX_TRUNKS * PP_VID_SLOTS;
 	case PPM_FDB:
@@ -92,7 +99,9 @@ unsigned pp_map_max_entries(const struct pp_map_sizes *s, enum pp_map_id id)
 	case PPM_SEC_MAC:
 	case PPM_RULE_ADDR:
 	case PPM_RULE_L4:
-	case PPM_RULE_STATS:	return s->max_macs;	/* one address per MAC, about */
+	case PPM_RULE_STATS:
+	case PPM_L3ADDRS:
+	case PPM_L3NH:		return s->max_macs;	/* one address per MAC, about */
 	case PPM_RULE_SET:	return s->max_sports;
 	case PPM_NAMES:		return s->max_sports + s->max_iports + s->max_nets;
 	case PPM_XDP_TX:	return s->max_iports + s->max_nets;	/* taps + network devices */

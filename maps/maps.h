@@ -44,6 +44,10 @@ enum pp_map_id {
 	PPM_RULE_STATS,		/* per-CPU hash, written by the programs */
 	PPM_DST,
 	PPM_TRUNKS,
+	PPM_L3DOMS,
+	PPM_L3ADDRS,
+	PPM_L3UPS,
+	PPM_L3NH,
 	PPM_COUNT,
 };
 
@@ -141,6 +145,10 @@ PP_ACCESSORS(dhcp, PPM_DHCP, __u32, struct pp_dhcp)
 PP_ACCESSORS(rule_addr, PPM_RULE_ADDR, struct pp_rule_addr_key, struct pp_rule_bits)
 PP_ACCESSORS(rule_l4, PPM_RULE_L4, struct pp_rule_l4_key, struct pp_rule_bits)
 PP_ACCESSORS(rule_set, PPM_RULE_SET, struct pp_rule_set_key, struct pp_rule_set)
+PP_ACCESSORS(l3dom, PPM_L3DOMS, __u32, struct pp_l3dom)
+PP_ACCESSORS(l3addr, PPM_L3ADDRS, struct pp_l3addr_key, __u32)
+PP_ACCESSORS(l3up, PPM_L3UPS, __u32, struct pp_l3up)
+PP_ACCESSORS(l3nh, PPM_L3NH, struct pp_l3nh_key, struct pp_l3nh)
 
 /* Packets matched by rule (sport, dir, idx), summed over CPUs (0 if none yet). */
 __u64 pp_rule_stat_get(const struct pp_maps *m, __u32 sport, __u8 dir, __u16 idx);

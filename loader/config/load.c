@@ -126,6 +126,7 @@ void pp_config_free(struct pp_config *cfg)
 	free(cfg->iports);
 	free(cfg->sports);
 	free(cfg->rules);
+	free(cfg->l3domains);
 	for (uint32_t i = 0; i < cfg->n_files; i++)
 		free(cfg->files[i]);
 	free(cfg->files);

@@ -293,6 +293,7 @@ void parse_sport(struct ld *ld, void *parent, const struct ynode *k,
 	p.sp.loc = pp_loc_of(ld, k);
 	p.sp.iport = ipp->idx;
 	p.sp.network = PP_NO_INDEX;
+	p.sp.l3domain = PP_NO_INDEX;
 
 	keep = check_name(ld, k, "service port") && ipp->keep;
 	keep = keep && register_name(ld, k, "service port", &ld->sp_by_name,
@@ -324,6 +325,7 @@ static void parse_top_sport(struct ld *ld, void *parent, const struct ynode *k,
 	p->sp.loc = pp_loc_of(ld, k);
 	p->sp.iport = PP_NO_INDEX;
 	p->sp.network = PP_NO_INDEX;
+	p->sp.l3domain = PP_NO_INDEX;
 	p->sp.toplevel = true;
 
 	name_ok = check_name(ld, k, "service port");
