@@ -234,6 +234,49 @@ static __always_inline __u32 pp_net_dev(__u32 net_id, const struct pp_net *net)
 }
 
 /*
+ * Choose the tap of local service port q (its entry qs, as pp_fdb_find()
+ * read it) of network net_id as the target of a frame carrying ntags tags,
+ * the frame unchanged: CTX_ACT_REDIRECT with *tap and *len (its length once
+ * retagged for q), else the verdict or error to return.  pp_sport_send()
+ * then sends it; an L3 domain's routing (lib/l3.h) rewrites it in between.
+ */
+static __always_inline int pp_sport_target(struct __ctx_buff *ctx, __u32 q,
+					   const struct pp_sport *qs, __u32 net_id,
+					   const struct pp_frame *f, __u32 *tap, __u32 *len)
+{
+	struct pp_iport *qi;
+	__u32 slot;
+
+	if (!qs || qs->net_id != net_id)
+		return PP_ERR(PP_DROP_UNKNOWN_DST);
+	slot = qs->slot;
+	qi = bpf_map_lookup_elem(&PP_MAP_IPORTS, &slot);
+	*tap = qi ? pp_slot_tap(slot, qi) : 0;
+	if (!qi || !*tap)
+		return PP_ERR(PP_DROP_NO_TARGET);
+	/* q's ingress rules (bpf/lib/rules.h): counted there */
+	if ((qs->flags & PP_SPORT_SECURITY) &&
+	    pp_rules(ctx, q, f->ntags | (__u32)f->meta << 8 | pp_rules_dir(qs, PP_DIR_INGRESS)))
+		return CTX_ACT_DROP;
+	*len = f->len - 4 * (__u32)f->ntags + 4 * pp_sport_ntags(qs);
+	if (!ctx_tx_fits(*len, qi->mtu))
+		return CTX_ACT_TO_TC;	/* XDP: longer than the tap takes by XDP */
+	/* XDP: an instance port in TC mode: hand to TC */
+	return ctx_redirect(ctx, *tap);
+}
+
+/* Send the frame to q's tap, chosen by pp_sport_target(): retagged for q. */
+static __always_inline int pp_sport_send(struct __ctx_buff *ctx, __u32 q,
+					 const struct pp_sport *qs, const struct pp_frame *f,
+					 __u32 tap, __u32 len, int act)
+{
+	if (pp_retag_sport(ctx, f->ntags, qs))
+		return PP_ERR(PP_DROP_MALFORMED);
+	pp_count_tx(q, len);
+	return ctx_redirect_done(ctx, tap, act);
+}
+
+/*
  * Deliver a frame carrying ntags tags to local service port q (its entry
  * qs, as pp_fdb_find() read it) of network net_id: retag it for q and send
  * it to q's tap.
@@ -242,31 +285,12 @@ static __always_inline int pp_to_sport(struct __ctx_buff *ctx, __u32 q,
 				       const struct pp_sport *qs, __u32 net_id,
 				       const struct pp_frame *f)
 {
-	struct pp_iport *qi;
-	__u32 slot, tap, len;
-	int act;
+	__u32 tap = 0, len = 0;
+	int act = pp_sport_target(ctx, q, qs, net_id, f, &tap, &len);
 
-	if (!qs || qs->net_id != net_id)
-		return PP_ERR(PP_DROP_UNKNOWN_DST);
-	slot = qs->slot;
-	qi = bpf_map_lookup_elem(&PP_MAP_IPORTS, &slot);
-	tap = qi ? pp_slot_tap(slot, qi) : 0;
-	if (!tap)
-		return PP_ERR(PP_DROP_NO_TARGET);
-	/* q's ingress rules (bpf/lib/rules.h): counted there */
-	if ((qs->flags & PP_SPORT_SECURITY) &&
-	    pp_rules(ctx, q, f->ntags | (__u32)f->meta << 8 | pp_rules_dir(qs, PP_DIR_INGRESS)))
-		return CTX_ACT_DROP;
-	len = f->len - 4 * (__u32)f->ntags + 4 * pp_sport_ntags(qs);
-	if (!ctx_tx_fits(len, qi->mtu))
-		return CTX_ACT_TO_TC;	/* XDP: longer than the tap takes by XDP */
-	act = ctx_redirect(ctx, tap);
 	if (act != CTX_ACT_REDIRECT)
-		return act;	/* XDP: an instance port in TC mode: hand to TC */
-	if (pp_retag_sport(ctx, f->ntags, qs))
-		return PP_ERR(PP_DROP_MALFORMED);
-	pp_count_tx(q, len);
-	return ctx_redirect_done(ctx, tap, act);
+		return act;
+	return pp_sport_send(ctx, q, qs, f, tap, len, act);
 }
 
 /*
@@ -437,6 +461,9 @@ static __always_inline int pp_vm_forward(struct __ctx_buff *ctx, __u32 id, __u32
 	return ret < 0 ? pp_drop_iport(slot, PP_ERR_REASON(ret)) : ret;
 }
 
+/* L3 domains: routed frames (delivered to L3 ports with the pieces above). */
+#include "l3.h"
+
 #ifdef PP_CTX_XDP
 /* A fast path's "not mine": the full path takes the frame, unchanged. */
 #define PP_FULL_PATH	(-1000)
@@ -500,7 +527,7 @@ static __always_inline int pp_fast_vm(struct __ctx_buff *ctx, const struct pp_ip
 	}
 	sp = id ? bpf_map_lookup_elem(&PP_MAP_SPORTS, &id) : NULL;
 	p = ctx_data(ctx);
-	if (!sp || sp->slot != slot || (sp->flags & PP_SPORT_SERVICES) ||
+	if (!sp || sp->slot != slot || (sp->flags & (PP_SPORT_SERVICES | PP_SPORT_L3)) ||
 	    p + ETH_HLEN > (__u8 *)ctx_data_end(ctx) || !pp_mac_eq(p + ETH_ALEN, sp->mac) ||
 	    (f.ntags ? sp->match != PP_MATCH_VLAN || sp->outer_vid != vid :
 		       sp->match != PP_MATCH_UNTAGGED))
@@ -517,6 +544,7 @@ static __always_inline int pp_fast_vm(struct __ctx_buff *ctx, const struct pp_ip
 static __always_inline int pp_from_vm(struct __ctx_buff *ctx)
 {
 	__u32 ifindex = ctx_ifindex(ctx), slot, id, net_id, reason = 0;
+	struct pp_l3dom *d = NULL;
 	struct pp_iport *ip;
 	struct pp_sport *sp;
 	struct pp_dev *dev;
@@ -557,11 +585,20 @@ static __always_inline int pp_from_vm(struct __ctx_buff *ctx)
 		}
 	}
 	net_id = sp->net_id;
-	net = bpf_map_lookup_elem(&PP_MAP_NETS, &net_id);
-	if (!net_id || !net)
-		return pp_drop_iport(slot, PP_DROP_NO_TARGET);
-	if (pp_too_big(ctx, &f, net->mtu))
-		return pp_drop_iport(slot, PP_DROP_MTU);
+	if (sp->flags & PP_SPORT_L3) {	/* bound to an L3 domain: no pp_nets entry */
+		net = NULL;
+		d = bpf_map_lookup_elem(&PP_MAP_L3DOMS, &net_id);
+		if (!d || !d->table)
+			return pp_drop_iport(slot, PP_DROP_NO_ROUTE);
+		if (pp_too_big(ctx, &f, d->mtu))
+			return pp_drop_iport(slot, PP_DROP_MTU);
+	} else {
+		net = bpf_map_lookup_elem(&PP_MAP_NETS, &net_id);
+		if (!net_id || !net)
+			return pp_drop_iport(slot, PP_DROP_NO_TARGET);
+		if (pp_too_big(ctx, &f, net->mtu))
+			return pp_drop_iport(slot, PP_DROP_MTU);
+	}
 
 	/* Services answering in place (bpf/lib/dhcp.h, bpf/lib/responder.h). */
 	if (sp->flags & PP_SPORT_DHCP) {
@@ -589,6 +626,9 @@ static __always_inline int pp_from_vm(struct __ctx_buff *ctx)
 	if ((sp->flags & PP_SPORT_SECURITY) &&
 	    pp_rules(ctx, id, f.ntags | (__u32)f.meta << 8 | pp_rules_dir(sp, PP_DIR_EGRESS)))
 		return CTX_ACT_DROP;
+
+	if (d)				/* routed, not forwarded (lib/l3.h) */
+		return pp_l3_from_vm(ctx, id, slot, net_id, d, &f);
 
 	if (pp_mac_is_mcast(f.dst)) {
 #ifdef CTX_CAN_CLONE
@@ -716,6 +756,8 @@ static __always_inline int pp_from_net(struct __ctx_buff *ctx)
 	struct pp_frame f;
 
 	dev = bpf_map_lookup_elem(&PP_MAP_DEVS, &ifindex);
+	if (dev && (dev->flags & PP_DEV_UPLINK) && dev->ifindex == ifindex)
+		return pp_from_uplink(ctx, dev, ifindex);	/* an L3 domain's (lib/l3.h) */
 	if (!dev || !(dev->flags & PP_DEV_NET) || dev->ifindex != ifindex)
 		return pp_drop_net(0, PP_DROP_UNKNOWN_PORT);
 #ifdef PP_CTX_XDP

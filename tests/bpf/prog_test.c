@@ -867,7 +867,7 @@ static void dump(const char *what, const uint8_t *p, uint32_t n)
 }
 
 /* Every counter the table can move: service-port rx/tx, drops by reason. */
-#define NSPORTS	16
+#define NSPORTS	32
 #define NIDX	16
 struct snap {
 	uint64_t sport[NSPORTS][4];
@@ -2090,6 +2090,452 @@ static void measure_rules(struct progs *p)
 	result(1, "rules: the per-frame cost measured at 1, 100 and 1,000 rules");
 }
 
+/* ---- L3 domains (issue 16) ---------------------------------------------------------
+ * Two domains, red (table 1001) and blue (1002), with the same subnets, the
+ * same addresses and the same default route, each by its own uplink (bridges
+ * ppt31 and ppt32, which stand in for veths here); green (1003), whose table
+ * has no default route.  L3 ports: 20 (slot 1, vlan 500, red, 10.1.0.5 and
+ * fd00:1::5), 21 (slot 1, vlan 600, blue, the same addresses), 22 (slot 2,
+ * vlan 501, red, 10.1.1.7 and fd00:2::7), 23 (slot 3, TAP3 in TC mode, vlan
+ * 502, red, 10.1.2.9), 24 (slot 1, vlan 700, green).  The routes are real
+ * kernel routes in the test's namespace: bpf_fib_lookup reads them.  The
+ * maps are written directly (nothing in the daemon writes them yet).
+ */
+enum { UP_RED = 31, UP_BLUE = 32, DEVX = 33 };
+enum { DOM_RED = 11, DOM_BLUE = 12, DOM_GREEN = 13 };
+enum { L3P_RED = 20, L3P_BLUE, L3P_RED2, L3P_RED3, L3P_GREEN };
+static const uint8_t GWR[6] = { 0x02, 0, 0, 0, 0x10, 0x01 }, GWB[6] = { 0x02, 0, 0, 0, 0x10, 0x02 },
+		     GWG[6] = { 0x02, 0, 0, 0, 0x10, 0x03 };
+static const uint8_t UMR[6] = { 0x02, 0, 0, 0, 0x20, 0x01 }, UMB[6] = { 0x02, 0, 0, 0, 0x20, 0x02 };
+static const uint8_t NHR[6] = { 0x02, 0, 0, 0, 0x30, 0x01 }, NHB[6] = { 0x02, 0, 0, 0, 0x30, 0x02 };
+static const uint8_t A_VM[4] = { 10, 1, 0, 5 }, A_RED2[4] = { 10, 1, 1, 7 },
+		     A_RED3[4] = { 10, 1, 2, 9 }, A_FAR[4] = { 198, 51, 100, 10 },
+		     A_UP[4] = { 192, 0, 2, 2 }, A_NH[4] = { 192, 0, 2, 1 },
+		     A_UP_OTHER[4] = { 192, 0, 2, 3 }, A_UNREACH[4] = { 10, 1, 9, 9 },
+		     A_NONEIGH[4] = { 203, 0, 113, 5 }, A_LEAK_BLUE[4] = { 203, 0, 114, 5 },
+		     A_LEAK_X[4] = { 203, 0, 115, 5 }, A_LEAK_NET[4] = { 203, 0, 116, 5 },
+		     A_NOPORT[4] = { 10, 1, 0, 77 }, A_OTHERDOM[4] = { 10, 1, 0, 88 },
+		     A_OTHERTAP[4] = { 10, 1, 0, 99 };
+static const uint8_t A6_VM[16] = { 0xfd, 0, 0, 1, [15] = 5 };
+static const uint8_t A6_RED2[16] = { 0xfd, 0, 0, 2, [15] = 7 };
+static const uint8_t A6_FAR[16] = { 0x20, 0x01, 0x0d, 0xb8, 0xff, 0xff, [15] = 1 };
+static const uint8_t A6_NH[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 1, [15] = 1 };
+static const uint8_t A6_UP[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 1, [15] = 2 };
+static const uint8_t A6_UNREACH[16] = { 0xfd, 0, 0, 9, [15] = 9 };
+
+/* The header checksum of the IPv4 header after ethertype b, computed afresh. */
+static void l3_csum4(uint8_t *b)
+{
+	uint16_t c;
+
+	b[12] = b[13] = 0;
+	c = (uint16_t)~fr_csum(b + 2, 20, 0);
+	b[12] = c >> 8;
+	b[13] = c & 0xff;
+}
+
+/* IPv4 + UDP after the tags (48 bytes), TTL ttl, its header checksum right. */
+static uint32_t l3_v4(uint8_t *b, const uint8_t *src, const uint8_t *dst, uint8_t ttl)
+{
+	ip4_raw(b, src, dst, 0x3000, 0x0035);
+	b[10] = ttl;
+	l3_csum4(b);
+	return 48;
+}
+
+/* IPv6 + UDP after the tags (58 bytes), hop limit hlim. */
+static uint32_t l3_v6(uint8_t *b, const uint8_t *src, const uint8_t *dst, uint8_t hlim)
+{
+	ip6_raw(b, src, dst);
+	b[9] = hlim;
+	return 58;
+}
+
+#define L4(n)	.raw = l3raw[n], .raw_len = 48
+#define L6(n)	.raw = l3raw[n], .raw_len = 58
+#define LA(n)	.raw = l3raw[n], .raw_len = 30
+#define LN(n)	.raw = l3raw[n], .raw_len = 74
+#define LBIG	.raw = l3big, .raw_len = sizeof(l3big)
+/* in: as sent (TTL 64); out: as routed (TTL 63, checksum computed afresh) */
+enum { L_OUT, L_OUT_R, L_LOCAL, L_LOCAL_R, L_TC3, L_TC3_R, L_IN, L_IN_R, L_TTL1, L_TTL0,
+       L_UNREACH, L_NONEIGH, L_LEAK_BLUE, L_LEAK_X, L_LEAK_NET, L_NOPORT, L_OTHERDOM,
+       L_OTHERTAP, L_BADIHL,
+       L6_OUT, L6_OUT_R, L6_IN, L6_IN_R, L6_LOCAL, L6_LOCAL_R, L6_HLIM1, L6_UNREACH, L6_NONEIGH,
+       LA_REQ, LA_REP_RED, LA_REP_BLUE, LA_REPLY, LA_OTHER, LN_NS, L_COUNT };
+static uint8_t l3raw[L_COUNT][128];
+static uint8_t l3big[2 + 1100];	/* IPv4, 1,100 bytes, to 203.0.117.5 (a route of MTU 1,000) */
+
+static void build_l3_frames(void)
+{
+	static const uint8_t a6_noneigh[16] = { 0xfd, 0, 0, 8, [15] = 8 }, sn[16] = {
+		0xff, 0x02, [11] = 1, [12] = 0xff, [13] = 0, [14] = 0, [15] = 2 };
+	uint8_t ll_nh[16];
+
+	l3_v4(l3raw[L_OUT], A_VM, A_FAR, 64);
+	l3_v4(l3raw[L_OUT_R], A_VM, A_FAR, 63);
+	l3_v4(l3raw[L_LOCAL], A_VM, A_RED2, 64);
+	l3_v4(l3raw[L_LOCAL_R], A_VM, A_RED2, 63);
+	l3_v4(l3raw[L_TC3], A_VM, A_RED3, 64);
+	l3_v4(l3raw[L_TC3_R], A_VM, A_RED3, 63);
+	l3_v4(l3raw[L_IN], A_FAR, A_VM, 64);
+	l3_v4(l3raw[L_IN_R], A_FAR, A_VM, 63);
+	l3_v4(l3raw[L_TTL1], A_VM, A_FAR, 1);
+	l3_v4(l3raw[L_TTL0], A_FAR, A_VM, 0);
+	l3_v4(l3raw[L_UNREACH], A_VM, A_UNREACH, 64);
+	l3_v4(l3raw[L_NONEIGH], A_VM, A_NONEIGH, 64);
+	l3_v4(l3raw[L_LEAK_BLUE], A_VM, A_LEAK_BLUE, 64);
+	l3_v4(l3raw[L_LEAK_X], A_VM, A_LEAK_X, 64);
+	l3_v4(l3raw[L_LEAK_NET], A_VM, A_LEAK_NET, 64);
+	l3_v4(l3raw[L_NOPORT], A_FAR, A_NOPORT, 64);
+	l3_v4(l3raw[L_OTHERDOM], A_FAR, A_OTHERDOM, 64);
+	l3_v4(l3raw[L_OTHERTAP], A_FAR, A_OTHERTAP, 64);
+	l3_v4(l3raw[L_BADIHL], A_VM, A_FAR, 64);
+	l3raw[L_BADIHL][2] = 0x44;			/* a header length of 16 bytes */
+	l3_v6(l3raw[L6_OUT], A6_VM, A6_FAR, 64);
+	l3_v6(l3raw[L6_OUT_R], A6_VM, A6_FAR, 63);
+	l3_v6(l3raw[L6_IN], A6_FAR, A6_VM, 64);
+	l3_v6(l3raw[L6_IN_R], A6_FAR, A6_VM, 63);
+	l3_v6(l3raw[L6_LOCAL], A6_VM, A6_RED2, 64);
+	l3_v6(l3raw[L6_LOCAL_R], A6_VM, A6_RED2, 63);
+	l3_v6(l3raw[L6_HLIM1], A6_VM, A6_FAR, 1);
+	l3_v6(l3raw[L6_UNREACH], A6_VM, A6_UNREACH, 64);
+	l3_v6(l3raw[L6_NONEIGH], A6_VM, a6_noneigh, 64);
+	arp_raw(l3raw[LA_REQ], 1, NHR, A_NH, NULL, A_UP);
+	arp_raw(l3raw[LA_REP_RED], 2, UMR, A_UP, NHR, A_NH);
+	arp_raw(l3raw[LA_REP_BLUE], 2, UMB, A_UP, NHR, A_NH);
+	arp_raw(l3raw[LA_REPLY], 2, NHR, A_NH, UMR, A_UP);
+	arp_raw(l3raw[LA_OTHER], 1, NHR, A_NH, NULL, A_UP_OTHER);
+	ip4_hdr(l3big, 1100, 17, A_VM, (const uint8_t[4]){ 203, 0, 117, 5 });
+	l3_csum4(l3big);
+	ll_of(ll_nh, NHR);
+	nd_raw(l3raw[LN_NS], 135, 0, ll_nh, sn, 255, A6_UP, 1, NHR);
+}
+
+#define FROM_RED(d_, n_)	{ .dst = (d_), .src = M1, .tags = { Q(500) }, n_ }
+#define FROM_BLUE(d_, n_)	{ .dst = (d_), .src = M1, .tags = { Q(600) }, n_ }
+#define ON_UP(d_, s_, n_)	{ .dst = (d_), .src = (s_), n_ }
+#define DROP_RED(r)		DROP_NET(DOM_RED, r)
+
+static const struct tcase l3_cases[] = {
+	/* --- from an L3 port: routed in its domain's table ------------------ */
+	{ "l3: red vm -> default route: out by red's uplink, MACs, TTL, checksum, tag removed",
+	  P_TAP, TAP1, FROM_RED(GWR, L4(L_OUT)), FWD,
+	  .out = { REDIR(UP_RED, ON_UP(NHR, UMR, L4(L_OUT_R))) } },
+	{ "l3: blue vm, the same addresses -> out by blue's uplink", P_TAP, TAP1,
+	  FROM_BLUE(GWB, L4(L_OUT)), FWD, .out = { REDIR(UP_BLUE, ON_UP(NHB, UMB, L4(L_OUT_R))) } },
+	{ "l3: red vm -> local L3 port 22 (slot 2, vlan 501): gateway MAC to its MAC, its tag",
+	  P_TAP, TAP1, FROM_RED(GWR, L4(L_LOCAL)), FWD,
+	  .out = { REDIR(TAP2, { .dst = M2, .src = GWR, .tags = { Q(501) }, L4(L_LOCAL_R) }) } },
+	{ "l3: red vm -> local L3 port 23 on an instance port in TC mode", P_TAP, TAP1,
+	  FROM_RED(GWR, L4(L_TC3)), FWD,
+	  .out = { REDIR(TAP3, { .dst = M4, .src = GWR, .tags = { Q(502) }, L4(L_TC3_R) }) },
+	  TO_TC("an L3 port of an instance port in TC mode: XDP may not transmit to its tap") },
+	{ "l3: red vm, TTL 1: dropped", P_TAP, TAP1, FROM_RED(GWR, L4(L_TTL1)),
+	  DROP_IP(SLOT1, PP_DROP_TTL) },
+	{ "l3: red vm, an unreachable route: no_route", P_TAP, TAP1, FROM_RED(GWR, L4(L_UNREACH)),
+	  DROP_IP(SLOT1, PP_DROP_NO_ROUTE) },
+	{ "l3: green vm, no route at all in its table: no_route", P_TAP, TAP1,
+	  { .dst = GWG, .src = M1, .tags = { Q(700) }, L4(L_OUT) },
+	  DROP_IP(SLOT1, PP_DROP_NO_ROUTE) },
+	{ "l3: red vm, next hop not resolved: no_neigh", P_TAP, TAP1,
+	  FROM_RED(GWR, L4(L_NONEIGH)), DROP_IP(SLOT1, PP_DROP_NO_NEIGH) },
+	{ "l3: red vm, not to the gateway MAC: unknown_dst", P_TAP, TAP1, FROM_RED(EXT, L4(L_OUT)),
+	  DROP_IP(SLOT1, PP_DROP_UNKNOWN_DST) },
+	{ "l3: red vm, to blue's gateway MAC: unknown_dst", P_TAP, TAP1, FROM_RED(GWB, L4(L_OUT)),
+	  DROP_IP(SLOT1, PP_DROP_UNKNOWN_DST) },
+	{ "l3: red vm, broadcast: unknown_dst", P_TAP, TAP1, FROM_RED(BC, L4(L_OUT)),
+	  DROP_IP(SLOT1, PP_DROP_UNKNOWN_DST) },
+	{ "l3: red vm, ARP to the gateway (no responder): unknown_dst", P_TAP, TAP1,
+	  FROM_RED(GWR, LA(LA_OTHER)), DROP_IP(SLOT1, PP_DROP_UNKNOWN_DST) },
+	{ "l3: red vm, IPv4 header length 16: malformed", P_TAP, TAP1,
+	  FROM_RED(GWR, L4(L_BADIHL)), DROP_IP(SLOT1, PP_DROP_MALFORMED) },
+	{ "l3: red vm, 1,100 bytes to a route of locked MTU 1,000: FRAG_NEEDED, mtu", P_TAP, TAP1,
+	  FROM_RED(GWR, LBIG), DROP_IP(SLOT1, PP_DROP_MTU) },
+	{ "l3: red vm, spoofed source MAC", P_TAP, TAP1,
+	  { .dst = GWR, .src = M2, .tags = { Q(500) }, L4(L_OUT) }, DROP_IP(SLOT1, PP_DROP_SPOOFED) },
+	/* the leaks: red's table names what is not red's */
+	{ "l3 leak: red's route via blue's uplink: nothing leaves, no_route", P_TAP, TAP1,
+	  FROM_RED(GWR, L4(L_LEAK_BLUE)), DROP_IP(SLOT1, PP_DROP_NO_ROUTE) },
+	{ "l3 leak: red's route via an unrelated bridge: no_route", P_TAP, TAP1,
+	  FROM_RED(GWR, L4(L_LEAK_X)), DROP_IP(SLOT1, PP_DROP_NO_ROUTE) },
+	{ "l3 leak: red's route via net A's device: no_route", P_TAP, TAP1,
+	  FROM_RED(GWR, L4(L_LEAK_NET)), DROP_IP(SLOT1, PP_DROP_NO_ROUTE) },
+	/* --- from an uplink: toward the VMs ----------------------------------- */
+	{ "l3: red uplink -> red vm: tag 500 pushed, gateway MAC, TTL, checksum", P_NET, UP_RED,
+	  ON_UP(UMR, NHR, L4(L_IN)), FWD,
+	  .out = { REDIR(TAP1, { .dst = M1, .src = GWR, .tags = { Q(500) }, L4(L_IN_R) }) } },
+	{ "l3: blue uplink, the same addresses -> blue vm: tag 600", P_NET, UP_BLUE,
+	  ON_UP(UMB, NHB, L4(L_IN)), FWD,
+	  .out = { REDIR(TAP1, { .dst = M1, .src = GWB, .tags = { Q(600) }, L4(L_IN_R) }) } },
+	{ "l3: red uplink, TTL 0: dropped", P_NET, UP_RED, ON_UP(UMR, NHR, L4(L_TTL0)),
+	  DROP_RED(PP_DROP_TTL) },
+	{ "l3: red uplink, to another MAC: unknown_dst", P_NET, UP_RED, ON_UP(EXT, NHR, L4(L_IN)),
+	  DROP_RED(PP_DROP_UNKNOWN_DST) },
+	{ "l3: red uplink, blue's uplink MAC: unknown_dst", P_NET, UP_RED,
+	  ON_UP(UMB, NHR, L4(L_IN)), DROP_RED(PP_DROP_UNKNOWN_DST) },
+	{ "l3: red uplink, tagged: unknown_port", P_NET, UP_RED,
+	  { .dst = UMR, .src = NHR, .tags = { Q(500) }, L4(L_IN) }, DROP_RED(PP_DROP_UNKNOWN_PORT) },
+	{ "l3: red uplink, a route to a tap where no L3 port holds the address: no_route",
+	  P_NET, UP_RED, ON_UP(UMR, NHR, L4(L_NOPORT)), DROP_RED(PP_DROP_NO_ROUTE) },
+	{ "l3: red uplink, an address red names as blue's port (forged): no_route", P_NET, UP_RED,
+	  ON_UP(UMR, NHR, L4(L_OTHERDOM)), DROP_RED(PP_DROP_NO_ROUTE) },
+	{ "l3: red uplink, a red port's address routed to another tap: no_route", P_NET, UP_RED,
+	  ON_UP(UMR, NHR, L4(L_OTHERTAP)), DROP_RED(PP_DROP_NO_ROUTE) },
+	{ "l3 leak: red uplink -> red's route via blue's uplink: no_route", P_NET, UP_RED,
+	  ON_UP(UMR, NHR, L4(L_LEAK_BLUE)), DROP_RED(PP_DROP_NO_ROUTE) },
+	/* --- IPv6 ------------------------------------------------------------- */
+	{ "l3 v6: red vm -> default route: red's uplink, hop limit 63", P_TAP, TAP1,
+	  FROM_RED(GWR, L6(L6_OUT)), FWD, .out = { REDIR(UP_RED, ON_UP(NHR, UMR, L6(L6_OUT_R))) } },
+	{ "l3 v6: blue vm, the same addresses -> blue's uplink", P_TAP, TAP1,
+	  FROM_BLUE(GWB, L6(L6_OUT)), FWD, .out = { REDIR(UP_BLUE, ON_UP(NHB, UMB, L6(L6_OUT_R))) } },
+	{ "l3 v6: red vm -> local L3 port 22", P_TAP, TAP1, FROM_RED(GWR, L6(L6_LOCAL)), FWD,
+	  .out = { REDIR(TAP2, { .dst = M2, .src = GWR, .tags = { Q(501) }, L6(L6_LOCAL_R) }) } },
+	{ "l3 v6: red uplink -> red vm: tag 500", P_NET, UP_RED, ON_UP(UMR, NHR, L6(L6_IN)), FWD,
+	  .out = { REDIR(TAP1, { .dst = M1, .src = GWR, .tags = { Q(500) }, L6(L6_IN_R) }) } },
+	{ "l3 v6: blue uplink -> blue vm: tag 600", P_NET, UP_BLUE, ON_UP(UMB, NHB, L6(L6_IN)), FWD,
+	  .out = { REDIR(TAP1, { .dst = M1, .src = GWB, .tags = { Q(600) }, L6(L6_IN_R) }) } },
+	{ "l3 v6: red vm, hop limit 1: dropped", P_TAP, TAP1, FROM_RED(GWR, L6(L6_HLIM1)),
+	  DROP_IP(SLOT1, PP_DROP_TTL) },
+	{ "l3 v6: red vm, an unreachable route: no_route", P_TAP, TAP1,
+	  FROM_RED(GWR, L6(L6_UNREACH)), DROP_IP(SLOT1, PP_DROP_NO_ROUTE) },
+	{ "l3 v6: red vm, next hop not resolved: no_neigh", P_TAP, TAP1,
+	  FROM_RED(GWR, L6(L6_NONEIGH)), DROP_IP(SLOT1, PP_DROP_NO_NEIGH) },
+	{ "l3 v6: red vm, not to the gateway MAC: unknown_dst", P_TAP, TAP1,
+	  FROM_RED(EXT, L6(L6_OUT)), DROP_IP(SLOT1, PP_DROP_UNKNOWN_DST) },
+	/* --- ARP and ND on an uplink ------------------------------------------ */
+	{ "l3 arp: red uplink, request for its address: answered from its MAC", P_NET, UP_RED,
+	  ON_UP(BC, NHR, LA(LA_REQ)), FWD, XDP_TX_,
+	  .out = { REDIR(UP_RED, ON_UP(NHR, UMR, LA(LA_REP_RED))) } },
+	{ "l3 arp: blue uplink, the same address: answered from blue's MAC", P_NET, UP_BLUE,
+	  ON_UP(BC, NHR, LA(LA_REQ)), FWD, XDP_TX_,
+	  .out = { REDIR(UP_BLUE, ON_UP(NHR, UMB, LA(LA_REP_BLUE))) } },
+	{ "l3 arp: red uplink, a reply: passed up (polyportd's socket)", P_NET, UP_RED,
+	  ON_UP(UMR, NHR, LA(LA_REPLY)), .verdict = TC_ACT_OK,
+	  TO_TC("ARP that is not a request for the uplink's address: up to the host via TC") },
+	{ "l3 arp: red uplink, a request for another address: passed up", P_NET, UP_RED,
+	  ON_UP(BC, NHR, LA(LA_OTHER)), .verdict = TC_ACT_OK,
+	  TO_TC("ARP that is not a request for the uplink's address: up to the host via TC") },
+	{ "l3 nd: red uplink, a neighbour solicitation: passed up", P_NET, UP_RED,
+	  ON_UP(UMR, NHR, LN(LN_NS)), .verdict = TC_ACT_OK,
+	  TO_TC("IPv6 ND on an uplink: up to the host via TC") },
+};
+
+/* One shell command of the L3 setup; its failure is a failed test. */
+static int l3_sh(const char *cmd)
+{
+	int rc = system(cmd);
+
+	if (rc)
+		fprintf(stderr, "    l3 setup: '%s' failed (%d)\n", cmd, rc);
+	return rc ? -1 : 0;
+}
+
+static int l3_nh_put(struct progs *p, uint32_t up, uint8_t fam, const uint8_t *addr,
+		     const uint8_t *mac)
+{
+	struct pp_l3nh_key k = { .ifindex = up, .family = fam };
+	struct pp_l3nh v = { .flags = PP_L3NH_VALID };
+
+	memcpy(k.addr, addr, fam == PP_NEIGH_V4 ? 4 : 16);
+	memcpy(v.mac, mac, 6);
+	return pp_l3nh_put(&p->maps, k, &v);
+}
+
+static int l3_addr_put(struct progs *p, uint32_t dom, uint8_t fam, const uint8_t *addr,
+		       uint32_t sport)
+{
+	struct pp_l3addr_key k = { .dom = dom, .family = fam };
+
+	memcpy(k.addr, addr, fam == PP_NEIGH_V4 ? 4 : 16);
+	return pp_l3addr_put(&p->maps, k, &sport);
+}
+
+static int setup_l3(struct progs *p)
+{
+	static const char *const cmds[] = {
+		"ip link add name ppt31 index 31 type bridge",
+		"ip link add name ppt32 index 32 type bridge",
+		"ip link add name ppt33 index 33 type bridge",
+		/* lo down (a new namespace): an onlink route's gateway is "invalid" */
+		"ip link set lo up",
+		"for d in 11 12 13 21 31 32 33; do ip link set ppt$d up || exit 1; done",
+		/* the lookup's ingress devices: forwarding on (else FWD_DISABLED) */
+		"for d in 11 12 13 31 32; do sysctl -qw net.ipv4.conf.ppt$d.forwarding=1 "
+		"net.ipv6.conf.ppt$d.forwarding=1 || exit 1; done",
+		"ip route add default via 192.0.2.1 dev ppt31 onlink table 1001",
+		"ip route add 10.1.0.5/32 dev ppt11 table 1001",
+		"ip route add 10.1.1.7/32 dev ppt12 table 1001",
+		"ip route add 10.1.2.9/32 dev ppt13 table 1001",
+		"ip route add unreachable 10.1.9.0/24 table 1001",
+		"ip route add 203.0.113.0/24 via 192.0.2.9 dev ppt31 onlink table 1001",
+		"ip route add 203.0.114.0/24 via 192.0.2.1 dev ppt32 onlink table 1001",
+		"ip route add 203.0.115.0/24 via 192.0.2.1 dev ppt33 onlink table 1001",
+		"ip route add 203.0.116.0/24 dev ppt21 table 1001",
+		/* the lookup uses a route's MTU only when locked (ip_mtu_from_fib_result) */
+		"ip route add 203.0.117.0/24 via 192.0.2.1 dev ppt31 onlink mtu lock 1000 table 1001",
+		"ip route add 10.1.0.77/32 dev ppt11 table 1001",
+		"ip route add 10.1.0.88/32 dev ppt11 table 1001",
+		"ip route add 10.1.0.99/32 dev ppt12 table 1001",
+		"ip route add default via 192.0.2.1 dev ppt32 onlink table 1002",
+		"ip route add 10.1.0.5/32 dev ppt11 table 1002",
+		"ip route add unreachable 10.9.9.0/24 table 1003",
+		"ip -6 route add default via 2001:db8:1::1 dev ppt31 onlink table 1001",
+		"ip -6 route add fd00:1::5/128 dev ppt11 table 1001",
+		"ip -6 route add fd00:2::7/128 dev ppt12 table 1001",
+		"ip -6 route add unreachable fd00:9::/64 table 1001",
+		"ip -6 route add fd00:8::/64 via 2001:db8:1::8 dev ppt31 onlink table 1001",
+		"ip -6 route add default via 2001:db8:1::1 dev ppt32 onlink table 1002",
+		"ip -6 route add fd00:1::5/128 dev ppt11 table 1002",
+	};
+	struct { uint32_t dom, table; const uint8_t *gw; } doms[] = {
+		{ DOM_RED, 1001, GWR }, { DOM_BLUE, 1002, GWB }, { DOM_GREEN, 1003, GWG },
+	};
+	struct { uint32_t id, slot, dom; uint16_t vid; const uint8_t *mac; } l3p[] = {
+		{ L3P_RED, SLOT1, DOM_RED, 500, M1 }, { L3P_BLUE, SLOT1, DOM_BLUE, 600, M1 },
+		{ L3P_RED2, SLOT2, DOM_RED, 501, M2 }, { L3P_RED3, SLOT3, DOM_RED, 502, M4 },
+		{ L3P_GREEN, SLOT1, DOM_GREEN, 700, M1 },
+	};
+	struct { uint32_t ifindex, dom; const uint8_t *mac; } ups[] = {
+		{ UP_RED, DOM_RED, UMR }, { UP_BLUE, DOM_BLUE, UMB },
+	};
+	int err = 0;
+
+	for (unsigned i = 0; !err && i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		err = l3_sh(cmds[i]);
+	for (unsigned i = 0; !err && i < sizeof(doms) / sizeof(doms[0]); i++) {
+		struct pp_l3dom d = { .table = doms[i].table, .mtu = 1500 };
+
+		memcpy(d.gw_mac, doms[i].gw, 6);
+		err = pp_l3dom_put(&p->maps, doms[i].dom, &d);
+	}
+	for (unsigned i = 0; !err && i < sizeof(l3p) / sizeof(l3p[0]); i++) {
+		struct pp_sport sp = { .slot = l3p[i].slot, .net_id = l3p[i].dom,
+				       .match = PP_MATCH_VLAN, .outer_vid = l3p[i].vid,
+				       .flags = PP_SPORT_L3 };
+
+		memcpy(sp.mac, l3p[i].mac, 6);
+		err = pp_sport_put(&p->maps, l3p[i].id, &sp) ||
+		      pp_vlan_put(&p->maps, l3p[i].slot, l3p[i].vid, l3p[i].id);
+	}
+	for (unsigned i = 0; !err && i < sizeof(ups) / sizeof(ups[0]); i++) {
+		struct pp_dev dev = { .flags = PP_DEV_UPLINK, .net_id = ups[i].dom,
+				      .ifindex = ups[i].ifindex };
+		struct pp_l3up up = { .dom = ups[i].dom, .flags = PP_L3UP_V4 | PP_L3UP_V6 };
+
+		memcpy(up.mac, ups[i].mac, 6);
+		memcpy(up.ip4, A_UP, 4);
+		memcpy(up.ip6, A6_UP, 16);
+		err = pp_dev_put(&p->maps, ups[i].ifindex, &dev) ||
+		      pp_l3up_put(&p->maps, ups[i].ifindex, &up) ||
+		      pp_xdp_tx_set(&p->maps, ups[i].ifindex, true);
+	}
+	if (!err)	/* DEVX: an unrelated device polyport knows nothing of */
+		err = l3_nh_put(p, UP_RED, PP_NEIGH_V4, A_NH, NHR) ||
+		      l3_nh_put(p, UP_BLUE, PP_NEIGH_V4, A_NH, NHB) ||
+		      l3_nh_put(p, DEVX, PP_NEIGH_V4, A_NH, NHB) ||
+		      l3_nh_put(p, UP_RED, PP_NEIGH_V6, A6_NH, NHR) ||
+		      l3_nh_put(p, UP_BLUE, PP_NEIGH_V6, A6_NH, NHB) ||
+		      l3_addr_put(p, DOM_RED, PP_NEIGH_V4, A_VM, L3P_RED) ||
+		      l3_addr_put(p, DOM_BLUE, PP_NEIGH_V4, A_VM, L3P_BLUE) ||
+		      l3_addr_put(p, DOM_RED, PP_NEIGH_V4, A_RED2, L3P_RED2) ||
+		      l3_addr_put(p, DOM_RED, PP_NEIGH_V4, A_RED3, L3P_RED3) ||
+		      l3_addr_put(p, DOM_RED, PP_NEIGH_V4, A_OTHERDOM, L3P_BLUE) ||
+		      l3_addr_put(p, DOM_RED, PP_NEIGH_V4, A_OTHERTAP, L3P_RED) ||
+		      l3_addr_put(p, DOM_RED, PP_NEIGH_V6, A6_VM, L3P_RED) ||
+		      l3_addr_put(p, DOM_BLUE, PP_NEIGH_V6, A6_VM, L3P_BLUE) ||
+		      l3_addr_put(p, DOM_RED, PP_NEIGH_V6, A6_RED2, L3P_RED2);
+	return err;
+}
+
+/*
+ * Entries of the L2 world forged to name an L3 port (port 23, MAC M4, red):
+ * pp_dst, pp_fdb and the lone-port hint of net D, pp_dst of net A.  An L2
+ * frame is never delivered to it (its net_id is a domain's, never net D's
+ * or net A's).  And pp_nets[red] forged to name net A's device: an L3
+ * port's frames are still routed (pp_nets is never read for an L3 port,
+ * XDP's fast path leaves them to the full path).  Then forwarding off on
+ * the lookup's ingress device: FWD_DISABLED, counted as no_route.
+ */
+enum { LF_DST, LF_FDB, LF_LONE, LF_VM, LF_NETS, LF_FWD_TAP, LF_FWD_UP6 };
+static const struct tcase l3_forged_cases[] = {
+	[LF_DST] = { "l3 forged: net D's pp_dst way naming L3 port 23: not delivered", P_NET, DEVDE,
+		     FR(M4, EXT), DROP_NET(NET_D, PP_DROP_UNKNOWN_DST) },
+	[LF_FDB] = { "l3 forged: net D's pp_fdb entry naming L3 port 23: not delivered", P_NET,
+		     DEVDE, FR(M4, EXT), DROP_NET(NET_D, PP_DROP_UNKNOWN_DST) },
+	[LF_LONE] = { "l3 forged: net D's lone-port hint naming L3 port 23: not delivered", P_NET,
+		      DEVDE, FR(M4, EXT), DROP_NET(NET_D, PP_DROP_UNKNOWN_DST) },
+	[LF_VM] = { "l3 forged: net A's pp_dst way naming L3 port 23: vm frame goes to net A only",
+		    P_TAP, TAP1, FR(M4, M1, Q(100)), FWD, .out = { REDIR(DEVA, FR(M4, M1)) } },
+	[LF_NETS] = { "l3 forged: pp_nets[red] naming net A's device: red vm still routed", P_TAP,
+		      TAP1, FROM_RED(GWR, L4(L_OUT)), FWD,
+		      .out = { REDIR(UP_RED, ON_UP(NHR, UMR, L4(L_OUT_R))) } },
+	[LF_FWD_TAP] = { "l3: forwarding off on the tap: FWD_DISABLED, no_route", P_TAP, TAP1,
+			 FROM_RED(GWR, L4(L_OUT)), DROP_IP(SLOT1, PP_DROP_NO_ROUTE) },
+	[LF_FWD_UP6] = { "l3 v6: IPv6 forwarding off on the uplink: FWD_DISABLED, no_route", P_NET,
+			 UP_RED, ON_UP(UMR, NHR, L6(L6_IN)), DROP_RED(PP_DROP_NO_ROUTE) },
+};
+
+static void check_l3_forged(struct progs *p)
+{
+	__u32 di = pp_dst_idx(NET_D, M4), ai = pp_dst_idx(NET_A, M4), q = L3P_RED3;
+	struct pp_dst_bucket b, saved_d, saved_a;
+	struct pp_fdb_key fk = { .net_id = NET_D };
+	struct pp_net d, saved_n, red = { .ifindex = DEVA, .mtu = 1500 };
+
+	pp_map_get(&p->maps, PPM_DST, &di, &saved_d);
+	b = saved_d;
+	b.way[PP_DST_WAYS - 1].sport = L3P_RED3;
+	memcpy(b.way[PP_DST_WAYS - 1].mac, M4, 6);
+	pp_map_put(&p->maps, PPM_DST, &di, &b);
+	run_case(p, &l3_forged_cases[LF_DST], 1);
+	b.flags |= PP_DST_MORE;
+	pp_map_put(&p->maps, PPM_DST, &di, &b);
+	memcpy(fk.mac, M4, 6);
+	pp_fdb_put(&p->maps, fk, &q);
+	run_case(p, &l3_forged_cases[LF_FDB], 1);
+	pp_fdb_del(&p->maps, fk);
+	pp_map_put(&p->maps, PPM_DST, &di, &saved_d);
+	pp_net_get(&p->maps, NET_D, &saved_n);
+	d = saved_n;
+	d.lone_sport = L3P_RED3;
+	pp_net_put(&p->maps, NET_D, &d);
+	run_case(p, &l3_forged_cases[LF_LONE], 1);
+	pp_net_put(&p->maps, NET_D, &saved_n);
+
+	pp_map_get(&p->maps, PPM_DST, &ai, &saved_a);
+	b = saved_a;
+	b.way[PP_DST_WAYS - 1].sport = L3P_RED3;
+	memcpy(b.way[PP_DST_WAYS - 1].mac, M4, 6);
+	pp_map_put(&p->maps, PPM_DST, &ai, &b);
+	run_case(p, &l3_forged_cases[LF_VM], 2);
+	pp_map_put(&p->maps, PPM_DST, &ai, &saved_a);
+
+	pp_net_put(&p->maps, DOM_RED, &red);
+	run_case(p, &l3_forged_cases[LF_NETS], 2);
+	memset(&red, 0, sizeof(red));
+	pp_net_put(&p->maps, DOM_RED, &red);
+
+	if (!l3_sh("sysctl -qw net.ipv4.conf.ppt11.forwarding=0"))
+		run_case(p, &l3_forged_cases[LF_FWD_TAP], 2);
+	l3_sh("sysctl -qw net.ipv4.conf.ppt11.forwarding=1");
+	if (!l3_sh("sysctl -qw net.ipv6.conf.ppt31.forwarding=0"))
+		run_case(p, &l3_forged_cases[LF_FWD_UP6], 1);
+	l3_sh("sysctl -qw net.ipv6.conf.ppt31.forwarding=1");
+}
+
+static void check_l3(struct progs *p)
+{
+	int ok = !setup_l3(p);
+
+	result(ok, "l3: setup (two uplinks, three domains, their tables, five L3 ports)");
+	if (!ok)
+		return;
+	build_l3_frames();
+	for (unsigned i = 0; i < sizeof(l3_cases) / sizeof(l3_cases[0]); i++)
+		run_case(p, &l3_cases[i], fr_meta_ok(&l3_cases[i].in) ? 2 : 1);
+	check_l3_forged(p);
+}
+
 static int setup(struct progs *p, const char *pin_root)
 {
 	struct pp_map_sizes s = { .max_ifindex = 128, .max_iports = 8, .max_sports = 64,
@@ -2239,6 +2685,7 @@ int main(void)
 	check_rule_counters(&p);
 	check_rules_missing(&p);
 	check_ext_headers(&p);
+	check_l3(&p);
 	measure_rules(&p);
 	progs_cleanup(&p, pin_root);
 	printf("prog_test: %d passed, %d failed (%d XDP hand-offs to TC)\n", passed, failed,

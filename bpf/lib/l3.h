@@ -1,0 +1,422 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
+/*
+ * L3 domains (issue 16): routing in the dataplane, over the context shim.
+ *
+ * A service port with PP_SPORT_L3 is bound to the domain pp_sports[id].net_id
+ * (pp_l3doms: its kernel table, MTU, gateway MAC); an uplink is a device with
+ * PP_DEV_UPLINK whose net_id is its domain (pp_l3ups: its MAC and address).
+ * A routed frame (from an L3 port to the gateway MAC, or from an uplink to
+ * the uplink's MAC) is looked up with bpf_fib_lookup in the domain's table
+ * (BPF_FIB_LOOKUP_DIRECT | TBID | SKIP_NEIGH; the ingress device needs
+ * per-device forwarding on, else the lookup answers FWD_DISABLED).  The
+ * result is used only when it stays in the domain:
+ * - an uplink of this domain (pp_devs and pp_l3ups both say so): the next
+ *   hop's MAC from pp_l3nh (else no_neigh), source MAC the uplink's, every
+ *   tag removed;
+ * - the tap of a local L3 port of this domain that holds the next hop
+ *   (pp_l3addrs, its tap verified as pp_slot_tap does): source MAC the
+ *   gateway's, destination the port's, the port's tags, as pp_to_sport()
+ *   delivers (its ingress rules, the XDP hand-offs, its tx counter);
+ * - anything else the table may name (another domain's uplink, a network's
+ *   device, a tap without such a port): no_route, and so is every other
+ *   result of the lookup (FRAG_NEEDED: mtu).
+ * TTL / hop limit <= 1 is dropped (ttl), else decremented (the IPv4 header
+ * checksum updated incrementally), after the target is chosen, as every
+ * rewrite here: XDP hands a frame it cannot send to TC unchanged.
+ *
+ * On an uplink, ARP requests for the uplink's address are answered in place
+ * (TC: back out of the uplink; XDP: XDP_TX); other ARP and IPv6 neighbour
+ * solicitations / advertisements go up to the host unchanged (polyportd's
+ * packet socket resolves next hops from them; the uplink has no kernel
+ * address, so the host itself ignores them).  An NS for the uplink's IPv6
+ * address is passed up too, not answered here.  Nothing else from an uplink
+ * is ever passed up.
+ *
+ * Included by lib/dataplane.h after pp_to_sport(): it delivers with the
+ * same pieces (pp_sport_target(), pp_sport_send()).
+ */
+#ifndef PP_BPF_L3_H
+#define PP_BPF_L3_H
+
+#include <linux/if_ether.h>
+#include "maps.bpf.h"
+#include "frame.h"
+#include "counters.h"
+#include "responder.h"
+#include "ipv6.h"
+#include "security.h"	/* struct pp_ip4_hdr */
+
+#ifndef AF_INET
+#define AF_INET		2
+#endif
+#ifndef AF_INET6
+#define AF_INET6	10
+#endif
+
+#define PP_L3_FIB_FLAGS	(BPF_FIB_LOOKUP_DIRECT | BPF_FIB_LOOKUP_TBID | BPF_FIB_LOOKUP_SKIP_NEIGH)
+
+/*
+ * Read the IP packet at l3 (room bytes of frame from there) into fib lookup
+ * parameters p, *family set (PP_NEIGH_V4 / V6).  Returns 0, or PP_ERR of:
+ * unknown_dst (neither IPv4 nor IPv6), malformed (a header that is not
+ * sane), ttl (TTL / hop limit <= 1).
+ */
+static __always_inline int pp_l3_params(struct __ctx_buff *ctx, __u32 l3, __u32 room,
+					struct bpf_fib_lookup *p, __u8 *family)
+{
+	__be16 proto;
+	__u32 tot;
+
+	if (ctx_load_bytes(ctx, l3 - 2, &proto, sizeof(proto)))
+		return PP_ERR(PP_DROP_MALFORMED);
+	if (proto == bpf_htons(ETH_P_IP)) {
+		struct pp_ip4_hdr ip;
+		__u32 hl;
+
+		if (room < sizeof(ip) || ctx_load_bytes(ctx, l3, &ip, sizeof(ip)))
+			return PP_ERR(PP_DROP_MALFORMED);
+		hl = (ip.vihl & 0xf) * 4;
+		tot = bpf_ntohs(ip.len);
+		if ((ip.vihl >> 4) != 4 || hl < sizeof(ip) || tot < hl || tot > room)
+			return PP_ERR(PP_DROP_MALFORMED);
+		if (ip.ttl <= 1)
+			return PP_ERR(PP_DROP_TTL);
+		p->family = AF_INET;
+		p->tos = ip.tos;
+		p->l4_protocol = ip.proto;
+		__builtin_memcpy(&p->ipv4_src, ip.saddr, 4);
+		__builtin_memcpy(&p->ipv4_dst, ip.daddr, 4);
+		/* ports, for a multipath hash: a TCP/UDP header that is there */
+		if ((ip.proto == 6 || ip.proto == 17) && !(ip.frag & bpf_htons(0x1fff)) &&
+		    tot >= hl + 4)
+			ctx_load_bytes(ctx, l3 + hl, &p->sport, 4);
+		*family = PP_NEIGH_V4;
+	} else if (proto == bpf_htons(ETH_P_IPV6)) {
+		struct {		/* the fixed header up to the addresses */
+			__be32 vtcfl;
+			__be16 plen;
+			__u8   nexthdr;
+			__u8   hlim;
+		} ip;
+
+		/* the addresses straight into p: ipv6_src and ipv6_dst follow each other */
+		if (room < PP_IP6_HLEN || ctx_load_bytes(ctx, l3, &ip, sizeof(ip)) ||
+		    ctx_load_bytes(ctx, l3 + sizeof(ip), p->ipv6_src, 32))
+			return PP_ERR(PP_DROP_MALFORMED);
+		tot = PP_IP6_HLEN + bpf_ntohs(ip.plen);
+		if ((ip.vtcfl & bpf_htonl(0xf0000000)) != bpf_htonl(0x60000000) || tot > room)
+			return PP_ERR(PP_DROP_MALFORMED);
+		if (ip.hlim <= 1)
+			return PP_ERR(PP_DROP_TTL);
+		p->family = AF_INET6;
+		p->flowinfo = ip.vtcfl & bpf_htonl(0x0fffffff);
+		p->l4_protocol = ip.nexthdr;
+		if ((ip.nexthdr == 6 || ip.nexthdr == 17) && tot >= PP_IP6_HLEN + 4)
+			ctx_load_bytes(ctx, l3 + PP_IP6_HLEN, &p->sport, 4);
+		*family = PP_NEIGH_V6;
+	} else {
+		return PP_ERR(PP_DROP_UNKNOWN_DST);
+	}
+	/*
+	 * The length the lookup checks against the route's MTU (FRAG_NEEDED).
+	 * A GSO frame (TC) is within the MTU by its segment size (pp_too_big):
+	 * 0 lets the helper judge the skb as the stack would.
+	 */
+	p->tot_len = ctx_gso_size(ctx) ? 0 : tot;
+	return 0;
+}
+
+/*
+ * Rewrite a routed frame (the IP header at l3, tags still in it) for its
+ * next hop: TTL / hop limit - 1 (the IPv4 checksum updated incrementally,
+ * RFC 1624, as ip_decrease_ttl), then the MACs.  0, or -1 if it broke.
+ */
+static __always_inline int pp_l3_rewrite(struct __ctx_buff *ctx, __u32 l3, __u8 family,
+					 const __u8 *smac, const __u8 *dmac)
+{
+	__u8 macs[2 * ETH_ALEN], h[4];
+	__u32 c;
+
+	if (family == PP_NEIGH_V4) {
+		if (ctx_load_bytes(ctx, l3 + 8, h, 4))	/* TTL, protocol, checksum */
+			return -1;
+		c = ((__u32)h[2] << 8 | h[3]) + 0x0100;
+		c = (c + (c >= 0xffff)) & 0xffff;
+		h[0]--;
+		h[2] = c >> 8;
+		h[3] = c & 0xff;
+		if (ctx_store_bytes(ctx, l3 + 8, h, 4))
+			return -1;
+	} else {
+		if (ctx_load_bytes(ctx, l3 + 7, h, 1))	/* hop limit */
+			return -1;
+		h[0]--;
+		if (ctx_store_bytes(ctx, l3 + 7, h, 1))
+			return -1;
+	}
+	__builtin_memcpy(macs, dmac, ETH_ALEN);
+	__builtin_memcpy(macs + ETH_ALEN, smac, ETH_ALEN);
+	return ctx_store_bytes(ctx, 0, macs, sizeof(macs)) ? -1 : 0;
+}
+
+/* Uplink r's entry if it is an uplink of domain dom (pp_devs and pp_l3ups agree), else NULL. */
+static __always_inline struct pp_l3up *pp_l3_uplink(__u32 dom, __u32 r)
+{
+	struct pp_dev *dev = bpf_map_lookup_elem(&PP_MAP_DEVS, &r);
+	struct pp_l3up *up;
+
+	if (!dev || dev->ifindex != r || !(dev->flags & PP_DEV_UPLINK) || dev->net_id != dom)
+		return NULL;
+	up = bpf_map_lookup_elem(&PP_MAP_L3UPS, &r);
+	return up && up->dom == dom ? up : NULL;
+}
+
+/* Out by uplink r (entry up) toward next hop nh: its MAC, every tag removed. */
+static __always_inline int pp_l3_to_uplink(struct __ctx_buff *ctx, const struct pp_frame *f,
+					   __u32 l3, __u8 family, const struct pp_l3up *up,
+					   __u32 r, const __u8 *nh)
+{
+	struct pp_l3nh_key k = { .ifindex = r, .family = family };
+	struct pp_l3nh *n;
+	int act;
+
+	__builtin_memcpy(k.addr, nh, 16);
+	n = bpf_map_lookup_elem(&PP_MAP_L3NH, &k);
+	if (!n || !(n->flags & PP_L3NH_VALID))
+		return PP_ERR(PP_DROP_NO_NEIGH);
+	act = ctx_redirect(ctx, r);
+	if (act != CTX_ACT_REDIRECT)
+		return act;	/* XDP: no XDP transmit to this uplink: hand to TC */
+	if (pp_l3_rewrite(ctx, l3, family, up->mac, n->mac) || pp_retag_net(ctx, f->ntags, 0))
+		return PP_ERR(PP_DROP_MALFORMED);
+	return ctx_redirect_done(ctx, r, act);
+}
+
+/*
+ * pp_l3_route()'s answer "deliver to local L3 port q" (a verdict is < 256):
+ * the port's id and the packet's family, for pp_l3_deliver().
+ */
+#define PP_L3_DELIVER		(1 << 24)
+#define PP_L3_DELIVER_V6	(1 << 23)
+#define PP_L3_DELIVER_ID	((1 << 23) - 1)
+
+/*
+ * The local L3 port of domain dom that holds next hop nh, on tap r (its
+ * instance port's tap, verified as pp_slot_tap() does): PP_L3_DELIVER, or
+ * no_route.
+ */
+static __always_inline int pp_l3_port_of(__u32 dom, __u32 r, __u8 family, const __u8 *nh)
+{
+	struct pp_l3addr_key k = { .dom = dom, .family = family };
+	struct pp_sport *qs;
+	struct pp_iport *qi;
+	__u32 q, slot, *id;
+
+	__builtin_memcpy(k.addr, nh, 16);
+	id = bpf_map_lookup_elem(&PP_MAP_L3ADDRS, &k);
+	q = id ? *id : 0;
+	qs = q && q <= PP_L3_DELIVER_ID ? bpf_map_lookup_elem(&PP_MAP_SPORTS, &q) : NULL;
+	if (!qs || !(qs->flags & PP_SPORT_L3) || qs->net_id != dom)
+		return PP_ERR(PP_DROP_NO_ROUTE);
+	slot = qs->slot;
+	qi = bpf_map_lookup_elem(&PP_MAP_IPORTS, &slot);
+	if (!qi || pp_slot_tap(slot, qi) != r)
+		return PP_ERR(PP_DROP_NO_ROUTE);	/* the route names another tap */
+	return PP_L3_DELIVER | (family == PP_NEIGH_V6 ? PP_L3_DELIVER_V6 : 0) | q;
+}
+
+/*
+ * Route a frame of domain dom arriving on this device (tags: its logical
+ * tag count, | 0x100 when the outermost one is in skb metadata; len: its
+ * length on the wire), addressed to the gateway or the uplink: the lookup
+ * in the domain's table, then an uplink or a local L3 port of the domain.
+ * Returns a verdict (sent, or XDP's CTX_ACT_TO_TC), PP_L3_DELIVER (to a
+ * local L3 port: pp_l3_deliver()) or PP_ERR(reason).
+ *
+ * A global function: the verifier checks it once, apart from the
+ * classifier's paths.
+ */
+__noinline int pp_l3_route(struct __ctx_buff *ctx, __u32 dom, __u32 tags, __u32 len)
+{
+	struct pp_frame f = { .len = len, .ntags = tags & 0xff, .meta = (tags >> 8) & 1 };
+	struct bpf_fib_lookup p = {};
+	__u8 nh[16] = {}, family = 0;
+	struct pp_l3dom *d;
+	struct pp_l3up *up;
+	__u32 l3, r;
+	long rc;
+	int ret;
+
+	if (!ctx || f.ntags > PP_TAGS_MAX || f.meta > f.ntags ||
+	    len < ETH_HLEN + 4 * (__u32)f.ntags)
+		return PP_ERR(PP_DROP_MALFORMED);
+	d = bpf_map_lookup_elem(&PP_MAP_L3DOMS, &dom);
+	if (!d || !d->table)
+		return PP_ERR(PP_DROP_NO_ROUTE);
+	l3 = ETH_HLEN + 4 * (f.ntags - f.meta);		/* tags still in the frame */
+	ret = pp_l3_params(ctx, l3, len - ETH_HLEN - 4 * (__u32)f.ntags, &p, &family);
+	if (ret)
+		return ret;
+	p.ifindex = ctx_ifindex(ctx);
+	p.tbid = d->table;
+	rc = bpf_fib_lookup(ctx, &p, sizeof(p), PP_L3_FIB_FLAGS);
+	if (rc == BPF_FIB_LKUP_RET_FRAG_NEEDED)
+		return PP_ERR(PP_DROP_MTU);
+	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
+		return PP_ERR(PP_DROP_NO_ROUTE);
+	r = p.ifindex;
+	if (family == PP_NEIGH_V4)
+		__builtin_memcpy(nh, &p.ipv4_dst, 4);
+	else
+		__builtin_memcpy(nh, p.ipv6_dst, 16);
+	up = pp_l3_uplink(dom, r);
+	if (up)
+		return pp_l3_to_uplink(ctx, &f, l3, family, up, r, nh);
+	return pp_l3_port_of(dom, r, family, nh);
+}
+
+/*
+ * Deliver a frame pp_l3_route() routed to a local L3 port (its answer ret)
+ * of domain dom (entry d): the gateway's MAC to the port's, the port's
+ * tags, as pp_to_sport() delivers (its ingress rules, XDP's hand-offs).
+ * Here, not in pp_l3_route(): the rules are a global function of their own,
+ * and three frames of calls would not fit the BPF stack.
+ */
+static __always_inline int pp_l3_deliver(struct __ctx_buff *ctx, __u32 dom,
+					 const struct pp_l3dom *d, const struct pp_frame *f,
+					 int ret)
+{
+	__u32 q = ret & PP_L3_DELIVER_ID, tap = 0, len = 0;
+	__u8 family = ret & PP_L3_DELIVER_V6 ? PP_NEIGH_V6 : PP_NEIGH_V4;
+	struct pp_sport *qs = bpf_map_lookup_elem(&PP_MAP_SPORTS, &q);
+	int act;
+
+	if (!qs || !(qs->flags & PP_SPORT_L3))
+		return PP_ERR(PP_DROP_NO_ROUTE);
+	act = pp_sport_target(ctx, q, qs, dom, f, &tap, &len);
+	if (act != CTX_ACT_REDIRECT)
+		return act;
+	if (pp_l3_rewrite(ctx, ETH_HLEN + 4 * ((__u32)f->ntags - f->meta), family, d->gw_mac,
+			  qs->mac))
+		return PP_ERR(PP_DROP_MALFORMED);
+	return pp_sport_send(ctx, q, qs, f, tap, len, act);
+}
+
+/* Route a frame of domain dom (entry d), then deliver it if it is for a local L3 port. */
+static __always_inline int pp_l3_forward(struct __ctx_buff *ctx, __u32 dom,
+					 const struct pp_l3dom *d, const struct pp_frame *f)
+{
+	int ret = pp_l3_route(ctx, dom, f->ntags | (__u32)f->meta << 8, f->len);
+
+	if (ret >= 0 && (ret & PP_L3_DELIVER))
+		return pp_l3_deliver(ctx, dom, d, f, ret);
+	return ret;
+}
+
+/*
+ * The end of a frame's way from L3 port id (instance port slot) of domain
+ * dom (entry d), its checks and services done: routed if it is addressed to
+ * the gateway.  Counted as pp_vm_forward() counts.
+ */
+static __always_inline int pp_l3_from_vm(struct __ctx_buff *ctx, __u32 id, __u32 slot,
+					 __u32 dom, const struct pp_l3dom *d,
+					 const struct pp_frame *f)
+{
+	int ret = PP_ERR(PP_DROP_UNKNOWN_DST);
+
+	if (pp_mac_eq_b(f->dst, d->gw_mac))
+		ret = pp_l3_forward(ctx, dom, d, f);
+	if (ctx_handed_to_tc(ret))
+		return ret;		/* counted by TC */
+	pp_count_rx(id, f->len);
+	return ret < 0 ? pp_drop_iport(slot, PP_ERR_REASON(ret)) : ret;
+}
+
+/*
+ * ARP on uplink ifindex (entry up): a request for its address is answered
+ * in place, from its MAC; any other ARP goes up to the host, unchanged.
+ */
+static __always_inline int pp_l3_uplink_arp(struct __ctx_buff *ctx, const struct pp_l3up *up,
+					    __u32 ifindex, const struct pp_frame *f)
+{
+	struct pp_arp_frame r = {};
+	struct pp_arp_body a;
+	__u32 spa, tpa, own;
+	int act;
+
+	if (!(up->flags & PP_L3UP_V4) || ctx_load_bytes(ctx, ETH_HLEN, &a, sizeof(a)))
+		return CTX_ACT_OK;
+	if (a.htype != bpf_htons(1) || a.ptype != bpf_htons(ETH_P_IP) || a.hlen != 6 ||
+	    a.plen != 4 || a.op != bpf_htons(1))
+		return CTX_ACT_OK;
+	__builtin_memcpy(&spa, a.spa, 4);
+	__builtin_memcpy(&tpa, a.tpa, 4);
+	__builtin_memcpy(&own, up->ip4, 4);
+	if (tpa != own || spa == tpa || (!pp_mac_is_mcast(f->dst) && !pp_mac_eq(f->dst, up->mac)))
+		return CTX_ACT_OK;	/* not ours to answer, or an announcement */
+
+	__builtin_memcpy(r.dst, a.sha, ETH_ALEN);
+	__builtin_memcpy(r.src, up->mac, ETH_ALEN);
+	r.proto = bpf_htons(ETH_P_ARP);
+	r.arp.htype = bpf_htons(1);
+	r.arp.ptype = bpf_htons(ETH_P_IP);
+	r.arp.hlen = 6;
+	r.arp.plen = 4;
+	r.arp.op = bpf_htons(2);
+	__builtin_memcpy(r.arp.sha, up->mac, ETH_ALEN);
+	__builtin_memcpy(r.arp.spa, a.tpa, 4);
+	__builtin_memcpy(r.arp.tha, a.sha, ETH_ALEN);
+	__builtin_memcpy(r.arp.tpa, a.spa, 4);
+	act = ctx_reply(ctx);
+	if (ctx_store_bytes(ctx, 0, &r, PP_ARP_LEN))
+		return pp_drop_net(up->dom, PP_DROP_MALFORMED);
+	return ctx_redirect_done(ctx, ifindex, act);
+}
+
+/* Is the IPv6 packet after the Ethernet header a neighbour solicitation or advertisement? */
+static __always_inline int pp_l3_is_nd(struct __ctx_buff *ctx)
+{
+	__u8 nexthdr, type;
+
+	return !ctx_load_bytes(ctx, ETH_HLEN + 6, &nexthdr, 1) && nexthdr == PP_IP6_ICMP &&
+	       !ctx_load_bytes(ctx, ETH_HLEN + 40, &type, 1) &&
+	       (type == PP_ICMP6_NS || type == PP_ICMP6_NA);
+}
+
+/*
+ * Frames arriving on an uplink (device entry dev): toward the domain's L3
+ * ports or its other uplinks.  Drops count on the domain.
+ */
+static __always_inline int pp_from_uplink(struct __ctx_buff *ctx, const struct pp_dev *dev,
+					  __u32 ifindex)
+{
+	__u32 dom = dev->net_id;
+	struct pp_l3up *up = bpf_map_lookup_elem(&PP_MAP_L3UPS, &ifindex);
+	struct pp_l3dom *d = bpf_map_lookup_elem(&PP_MAP_L3DOMS, &dom);
+	struct pp_frame f;
+	__be16 proto;
+	int ret;
+
+	if (!up || up->dom != dom)
+		return pp_drop_net(dom, PP_DROP_UNKNOWN_PORT);
+	if (!d || !d->table)
+		return pp_drop_net(dom, PP_DROP_NO_ROUTE);
+	if (pp_parse(ctx, &f))
+		return pp_drop_net(dom, PP_DROP_MALFORMED);
+	if (f.ntags)
+		return pp_drop_net(dom, PP_DROP_UNKNOWN_PORT);
+	if (ctx_load_bytes(ctx, ETH_HLEN - 2, &proto, sizeof(proto)))
+		return pp_drop_net(dom, PP_DROP_MALFORMED);
+	if (proto == bpf_htons(ETH_P_ARP))
+		return pp_l3_uplink_arp(ctx, up, ifindex, &f);
+	if (proto == bpf_htons(ETH_P_IPV6) && pp_l3_is_nd(ctx))
+		return CTX_ACT_OK;	/* up to polyportd's packet socket */
+	if (!pp_mac_eq(f.dst, up->mac))
+		return pp_drop_net(dom, PP_DROP_UNKNOWN_DST);
+	if (pp_too_big(ctx, &f, d->mtu))
+		return pp_drop_net(dom, PP_DROP_MTU);
+	ret = pp_l3_forward(ctx, dom, d, &f);
+	return ret < 0 ? pp_drop_net(dom, PP_ERR_REASON(ret)) : ret;
+}
+
+#endif /* PP_BPF_L3_H */
