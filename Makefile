@@ -56,14 +56,14 @@ API_HDRS   := loader/api.h loader/api/internal.h loader/reconcile.h loader/daemo
 		loader/config.h loader/log.h loader/services.h loader/xdpmode.h loader/dataplane.h \
 		loader/mode.h maps/maps.h include/polyport.h
 
-DAEMON_OBJS := $(API_OBJS) $(B)/upgrade.o $(B)/reconcile.o $(B)/daemon.o $(B)/log.o $(CFG_OBJS) \
+DAEMON_OBJS := $(API_OBJS) $(B)/upgrade.o $(B)/reconcile.o $(B)/l3.o $(B)/l3nh.o $(B)/daemon.o $(B)/log.o $(CFG_OBJS) \
 	       $(LIB_OBJS)
 
 BINS := $(B)/polyportd $(B)/polyportctl $(B)/ppguest $(B)/tests/prog_test $(B)/tests/corpus \
 	$(B)/tests/test_maps $(B)/tests/ppwire \
 	$(B)/tests/test_config $(B)/tests/ppsend $(B)/tests/noop.bpf.o $(B)/tests/xdp_pass.bpf.o $(B)/tests/perf_test_run \
 	$(B)/tests/vlan_meta.bpf.o $(B)/tests/ppstream $(B)/tests/test_layout \
-	$(B)/tests/test_reconcile
+	$(B)/tests/test_reconcile $(B)/tests/test_l3nh
 # make test replays the fuzz corpora through these (tests/fuzz/, "fuzz" below)
 BINS += $(B)/tests/fuzz/replay-loader $(B)/tests/fuzz/replay-api $(B)/tests/fuzz/replay-dhcp \
 	$(B)/tests/fuzz/replay-frames
@@ -131,6 +131,13 @@ $(B)/reconcile.o: loader/reconcile.c loader/reconcile.h loader/daemon.h loader/c
 		loader/dataplane.h loader/services.h loader/log.h maps/maps.h include/polyport.h | $(B)
 	$(CC) $(CFLAGS) -c $< -o $@
 
+$(B)/l3.o: loader/l3.c loader/l3.h loader/links.h loader/log.h maps/maps.h include/polyport.h | $(B)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(B)/l3nh.o: loader/l3nh.c loader/l3nh.h loader/log.h loader/util.h maps/maps.h \
+		include/polyport.h | $(B)
+	$(CC) $(CFLAGS) -c $< -o $@
+
 $(B)/daemon.o: loader/daemon.c loader/daemon.h loader/config.h loader/dataplane.h loader/mode.h \
 		maps/maps.h include/polyport.h | $(B)
 	$(CC) $(CFLAGS) -c $< -o $@
@@ -182,6 +189,10 @@ RECONCILE_TEST_OBJS := $(filter-out $(API_OBJS),$(DAEMON_OBJS))
 $(B)/tests/test_reconcile: tests/unit/test_reconcile.c tests/pins.h $(RECONCILE_TEST_OBJS) \
 		| $(B)/tests
 	$(CC) $(CFLAGS) -o $@ $< $(RECONCILE_TEST_OBJS) $(LDLIBS) -lyaml -ljson-c -lcmocka
+
+$(B)/tests/test_l3nh: tests/unit/test_l3nh.c tests/pins.h $(B)/l3nh.o $(B)/log.o $(LIB_OBJS) \
+		| $(B)/tests
+	$(CC) $(CFLAGS) -o $@ $< $(B)/l3nh.o $(B)/log.o $(LIB_OBJS) $(LDLIBS) -lcmocka
 
 $(B)/tests/ppwire: tests/e2e/ppwire.c $(LIB_OBJS) | $(B)/tests
 	$(CC) $(CFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS)

@@ -21,6 +21,7 @@ suites=(
 	"unit:maps|$B/tests/test_maps"
 	"unit:layout|$B/tests/test_layout"
 	"unit:reconcile|$B/tests/test_reconcile"
+	"unit:l3nh|$B/tests/test_l3nh"
 	"bpf:prog_test|$B/tests/prog_test"
 	"bpf:corpus|$B/tests/corpus --frames 100000"
 	"fuzz:replay|tests/fuzz/replay.sh"

@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+/* L3 domains: uplinks in the maps, devices' sysctls, our routes (see l3.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <linux/rtnetlink.h>
+#include <netlink/netlink.h>
+#include <netlink/route/route.h>
+#include <netlink/route/nexthop.h>
+#include "l3.h"
+#include "links.h"
+#include "log.h"
+#include "util.h"
+
+int pp_l3_uplink_install(struct pp_maps *m, __u32 dom, __u32 ifindex, const struct pp_l3up *up)
+{
+	struct pp_dev dev = {}, want = { .flags = PP_DEV_UPLINK, .net_id = dom, .ifindex = ifindex };
+	int err;
+
+	if (!dom || !ifindex)
+		return -EINVAL;
+	if (!pp_dev_get(m, ifindex, &dev) && dev.ifindex == ifindex &&
+	    (dev.flags & (PP_DEV_TAP | PP_DEV_NET)))
+		return -EBUSY;		/* a tap's or a network's device: never both */
+	err = pp_l3up_put(m, ifindex, up);
+	if (err)
+		return err;
+	if (!memcmp(&dev, &want, sizeof(dev)))
+		return 0;
+	return pp_dev_put(m, ifindex, &want);
+}
+
+int pp_l3_uplink_remove(struct pp_maps *m, __u32 dom, __u32 ifindex)
+{
+	struct pp_dev dev = {};
+	struct pp_l3up up = {};
+	int err;
+
+	if (!pp_dev_get(m, ifindex, &dev) && (dev.flags & PP_DEV_UPLINK) && dev.net_id == dom) {
+		err = pp_dev_del(m, ifindex);
+		if (err)
+			return err;
+	}
+	if (!pp_l3up_get(m, ifindex, &up) && up.dom == dom) {
+		err = pp_l3up_del(m, ifindex);
+		if (err && err != -ENOENT)
+			return err;
+	}
+	return 0;
+}
+
+int pp_l3_dev_mac(const char *dev, __u8 mac[6])
+{
+	char path[96], buf[32];
+	unsigned v[6];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/address", dev);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return n < 0 ? -errno : -EIO;
+	buf[n] = 0;
+	if (sscanf(buf, "%x:%x:%x:%x:%x:%x", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5]) != 6)
+		return -EINVAL;
+	for (int i = 0; i < 6; i++)
+		mac[i] = (__u8)v[i];
+	return 0;
+}
+
+/* /proc/sys/net/ipv4/conf/DEV/KEY = val, unless it is already. */
+static int ipv4_conf_set(const char *dev, const char *key, char val)
+{
+	char path[128], cur[8] = "";
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/%s", dev, key);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, cur, sizeof(cur) - 1);
+	if (n > 0 && cur[0] == val && (cur[1] == '\n' || !cur[1])) {
+		close(fd);
+		return 0;
+	}
+	n = pwrite(fd, &val, 1, 0);
+	close(fd);
+	return n == 1 ? 0 : n < 0 ? -errno : -EIO;
+}
+
+int pp_l3_dev_conf(const char *dev, bool uplink)
+{
+	int err = ipv4_conf_set(dev, "forwarding", '1'), e;
+
+	e = pp_link_ipv6_conf_set(dev, "forwarding", '1');
+	err = err ?: e;
+	if (uplink) {
+		e = pp_link_ipv6_conf_set(dev, "addr_gen_mode", '1');
+		err = err ?: e;
+	}
+	return err;
+}
+
+/* ---- our routes ------------------------------------------------------------------ */
+
+static struct nl_sock *route_sock(void)
+{
+	static struct nl_sock *sk;
+
+	if (sk)
+		return sk;
+	sk = nl_socket_alloc();
+	if (sk && nl_connect(sk, NETLINK_ROUTE)) {
+		nl_socket_free(sk);
+		sk = NULL;
+	}
+	return sk;
+}
+
+static size_t addr_len(int family)
+{
+	return family == AF_INET ? 4 : 16;
+}
+
+static struct rtnl_route *route_build(const struct pp_l3_route *w)
+{
+	struct rtnl_route *r = rtnl_route_alloc();
+	struct nl_addr *dst = nl_addr_build(w->family, w->dst, addr_len(w->family));
+	struct rtnl_nexthop *nh = NULL;
+
+	if (!r || !dst)
+		goto fail;
+	nl_addr_set_prefixlen(dst, w->plen);
+	rtnl_route_set_family(r, w->family);
+	rtnl_route_set_table(r, w->table);
+	rtnl_route_set_protocol(r, PP_RTPROT);
+	rtnl_route_set_type(r, w->type);
+	if (rtnl_route_set_dst(r, dst))
+		goto fail;
+	nl_addr_put(dst);
+	dst = NULL;
+	if (w->type == RTN_UNICAST) {
+		rtnl_route_set_scope(r, w->has_gw ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK);
+		nh = rtnl_route_nh_alloc();
+		if (!nh)
+			goto fail;
+		rtnl_route_nh_set_ifindex(nh, (int)w->oif);
+		if (w->has_gw) {
+			struct nl_addr *gw = nl_addr_build(w->family, w->gw, addr_len(w->family));
+
+			if (!gw)
+				goto fail;
+			rtnl_route_nh_set_gateway(nh, gw);
+			nl_addr_put(gw);
+		}
+		if (w->onlink)
+			rtnl_route_nh_set_flags(nh, RTNH_F_ONLINK);
+		rtnl_route_add_nexthop(r, nh);
+		nh = NULL;
+	} else {
+		rtnl_route_set_scope(r, RT_SCOPE_UNIVERSE);
+	}
+	return r;
+fail:
+	if (nh)
+		rtnl_route_nh_free(nh);
+	if (dst)
+		nl_addr_put(dst);
+	if (r)
+		rtnl_route_put(r);
+	return NULL;
+}
+
+/* Is route r (of ours) among want[0..n)?  By table, family, type and destination. */
+static bool route_wanted(struct rtnl_route *r, const struct pp_l3_route *want, size_t n)
+{
+	struct nl_addr *dst = rtnl_route_get_dst(r);
+	int family = rtnl_route_get_family(r);
+
+	for (size_t i = 0; dst && i < n; i++) {
+		const struct pp_l3_route *w = &want[i];
+
+		if (w->family == family && w->table == rtnl_route_get_table(r) &&
+		    w->type == rtnl_route_get_type(r) && w->plen == nl_addr_get_prefixlen(dst) &&
+		    nl_addr_get_len(dst) == addr_len(family) &&
+		    !memcmp(nl_addr_get_binary_addr(dst), w->dst, addr_len(family)))
+			return true;
+	}
+	return false;
+}
+
+struct route_scan {
+	const struct pp_l3_route *want;
+	size_t n;
+	struct rtnl_route *stale[256];
+	size_t nstale;
+};
+
+static void route_scan_one(struct nl_object *obj, void *arg)
+{
+	struct rtnl_route *r = (struct rtnl_route *)obj;
+	struct route_scan *rs = arg;
+
+	if (rtnl_route_get_protocol(r) != PP_RTPROT || route_wanted(r, rs->want, rs->n) ||
+	    rs->nstale == sizeof(rs->stale) / sizeof(rs->stale[0]))
+		return;
+	rtnl_route_get(r);
+	rs->stale[rs->nstale++] = r;
+}
+
+int pp_l3_routes_sync(const struct pp_l3_route *want, size_t n)
+{
+	static const int families[] = { AF_INET, AF_INET6 };
+	struct nl_sock *sk = route_sock();
+	int first = 0, err;
+
+	if (!sk)
+		return -ENOMEM;
+	/* what is ours and no longer wanted goes first (up to 256 a pass) */
+	for (size_t f = 0; f < 2; f++) {
+		struct route_scan rs = { .want = want, .n = n };
+		struct nl_cache *cache = NULL;
+
+		err = rtnl_route_alloc_cache(sk, families[f], 0, &cache);
+		if (err) {
+			first = first ?: -EIO;
+			continue;
+		}
+		nl_cache_foreach(cache, route_scan_one, &rs);
+		for (size_t i = 0; i < rs.nstale; i++) {
+			err = rtnl_route_delete(sk, rs.stale[i], 0);
+			if (err && err != -NLE_OBJ_NOTFOUND)
+				first = first ?: -EIO;
+			rtnl_route_put(rs.stale[i]);
+		}
+		nl_cache_free(cache);
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct rtnl_route *r = route_build(&want[i]);
+
+		if (!r) {
+			first = first ?: -ENOMEM;
+			continue;
+		}
+		err = rtnl_route_add(sk, r, NLM_F_CREATE | NLM_F_REPLACE);
+		if (err) {
+			char a[INET6_ADDRSTRLEN] = "";
+
+			inet_ntop(want[i].family, want[i].dst, a, sizeof(a));
+			pr_warn("route %s/%u table %u: %s\n", a, want[i].plen, want[i].table,
+				nl_geterror(err));
+			first = first ?: -EIO;
+		}
+		rtnl_route_put(r);
+	}
+	return first;
+}
