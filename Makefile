@@ -45,7 +45,7 @@ LIB_OBJS   := $(B)/maps.o $(B)/layout.o $(B)/dataplane.o $(B)/services.o $(B)/xd
 	      $(B)/links.o
 # the binding-file loader (loader/config.h): one object per job of loader/config/
 CFG_OBJS   := $(patsubst %,$(B)/config/%.o,errors values htab yaml walk networks iports \
-		sports bind security dhcp checks load export)
+		sports bind security dhcp l3domains checks load export)
 CFG_HDRS   := loader/config.h loader/config/internal.h loader/mode.h loader/util.h \
 		loader/services.h include/polyport.h
 

@@ -19,7 +19,17 @@
  *           untagged: true                   untagged,
  *           src-mac: MAC                     src-mac
  *           mac: MAC
- *           bind: {network: NAME}
+ *           addresses: [CIDR, ...]
+ *           bind: {network: NAME} | {l3: {domain: NAME, routes: [{to: CIDR}]}}
+ *                 (and the services: security, responder, dhcp)
+ *   l3-domains:
+ *     <name>:                            a network's name rules, and no
+ *       table: N                         network has the same name
+ *       mtu: N
+ *       mac: MAC
+ *       subnets: [{cidr: CIDR, gateway: ADDRESS}, ...]
+ *       uplinks: [{device: IFNAME, addresses: [CIDR, ...]}, ...]
+ *       routes: [{to: CIDR, via: ADDRESS}, ...]
  *   service-ports:                       service ports of an instance port
  *     <name>:                            defined anywhere in the
  *       instance-port: NAME              configuration (any file or source,
@@ -328,6 +338,20 @@ struct pp_config {
 	struct pp_config_index *index;	/* private: lookups by name */
 };
 
+/* Bound to a network (bind.network), not to an L3 domain (bind.l3). */
+static inline bool pp_cfg_sport_on_net(const struct pp_cfg_sport *s)
+{
+	return s->network != PP_NO_INDEX;
+}
+
+/* The name of what service port s is bound to: its network or its L3 domain. */
+static inline const char *pp_cfg_sport_bound(const struct pp_config *cfg,
+					     const struct pp_cfg_sport *s)
+{
+	return pp_cfg_sport_on_net(s) ? cfg->networks[s->network].name :
+					cfg->l3domains[s->l3domain].name;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Loading */
 
@@ -382,14 +406,16 @@ void pp_config_free(struct pp_config *cfg);
 /* One object of a binding file, as the API takes it. */
 struct pp_export_obj {
 	const char *kind;		/* the API's collection: "networks",
-					 * "instance-ports", "service-ports" */
+					 * "l3-domains", "instance-ports",
+					 * "service-ports" */
 	char name[PP_NAME_MAX + 1];
 	char *json;			/* the body: one JSON object, NUL-ended */
 	struct pp_loc loc;		/* its name in the file */
 };
 
 struct pp_export {
-	struct pp_export_obj *objs;	/* networks, then instance ports each
+	struct pp_export_obj *objs;	/* networks, L3 domains, then
+					 * instance ports each
 					 * followed by its nested service ports,
 					 * then top-level service ports (files
 					 * in order, then position) */
@@ -428,6 +454,8 @@ void pp_export_free(struct pp_export *ex);
 
 const struct pp_cfg_network *
 pp_config_find_network(const struct pp_config *cfg, const char *name);
+const struct pp_cfg_l3domain *
+pp_config_find_l3domain(const struct pp_config *cfg, const char *name);
 const struct pp_cfg_iport *
 pp_config_find_iport(const struct pp_config *cfg, const char *name);
 const struct pp_cfg_sport *

@@ -363,10 +363,12 @@ int pp_daemon_status_alloc(struct pp_daemon *d, const struct pp_config *cfg)
 	free(d->net_st);
 	free(d->iport_st);
 	free(d->sport_st);
+	free(d->l3dom_st);
 	d->net_st = calloc(cfg->n_networks + 1, sizeof(*d->net_st));
 	d->iport_st = calloc(cfg->n_iports + 1, sizeof(*d->iport_st));
 	d->sport_st = calloc(cfg->n_sports + 1, sizeof(*d->sport_st));
-	return d->net_st && d->iport_st && d->sport_st ? 0 : -ENOMEM;
+	d->l3dom_st = calloc(cfg->n_l3domains + 1, sizeof(*d->l3dom_st));
+	return d->net_st && d->iport_st && d->sport_st && d->l3dom_st ? 0 : -ENOMEM;
 }
 
 const struct pp_obj_status *pp_daemon_status(const struct pp_daemon *d, __u32 kind, __u32 i)
@@ -500,6 +502,7 @@ void pp_daemon_close(struct pp_daemon *d)
 	free(d->net_st);
 	free(d->iport_st);
 	free(d->sport_st);
+	free(d->l3dom_st);
 	free(d->last_errors);
 	free(d->quiet);
 	memset(d, 0, sizeof(*d));
@@ -598,11 +601,28 @@ json_object *pp_status_json(const struct pp_daemon *d)
 			json_object_object_add(so, "name", json_object_new_string(sp->name));
 			json_object_object_add(so, "match", json_object_new_string(match));
 			json_object_object_add(so, "mac", json_object_new_string(mac));
-			json_object_object_add(so, "network",
-					       json_object_new_string(cfg->networks[sp->network].name));
+			json_object_object_add(so, pp_cfg_sport_on_net(sp) ? "network" : "l3-domain",
+					       json_object_new_string(pp_cfg_sport_bound(cfg, sp)));
 			json_object_array_add(sps, so);
 		}
 		json_object_array_add(ips, o);
+	}
+	if (cfg && cfg->n_l3domains) {
+		json_object *doms = json_object_new_array();
+
+		json_object_object_add(root, "l3_domains", doms);
+		for (__u32 i = 0; i < cfg->n_l3domains; i++) {
+			const struct pp_cfg_l3domain *c = &cfg->l3domains[i];
+			json_object *o = st_json(&d->l3dom_st[i]), *ups = json_object_new_array();
+
+			json_object_object_add(o, "name", json_object_new_string(c->name));
+			json_object_object_add(o, "table", json_object_new_int64(c->table));
+			json_object_object_add(o, "mtu", json_object_new_int(c->mtu));
+			for (__u32 u = 0; u < c->n_uplinks; u++)
+				json_object_array_add(ups, json_object_new_string(c->uplinks[u].device));
+			json_object_object_add(o, "uplinks", ups);
+			json_object_array_add(doms, o);
+		}
 	}
 	return root;
 }

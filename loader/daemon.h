@@ -16,6 +16,8 @@
 #include "config.h"
 #include "dataplane.h"
 
+struct pp_l3nh_res;
+
 enum pp_status { PP_ST_ACTIVE, PP_ST_DOWN, PP_ST_DEGRADED, PP_ST_ERROR };
 
 /*
@@ -63,6 +65,9 @@ struct pp_daemon {
 	struct pp_names *names;		/* in-memory copy of pp_names */
 	/* parallel to cfg->networks / iports / sports */
 	struct pp_obj_status *net_st, *iport_st, *sport_st;
+	struct pp_obj_status *l3dom_st;	/* parallel to cfg->l3domains */
+	bool l3_routes;			/* routes of ours may be in the kernel */
+	struct pp_l3nh_res *l3nh;	/* the next-hop resolver (loader/l3nh.h); NULL: none */
 	__u32 prog_id[2];		/* our programs, by enum pp_role */
 	__u8 prog_tag[2][8];
 	unsigned long reconciles;	/* completed reconciles */

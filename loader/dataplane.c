@@ -751,14 +751,17 @@ int pp_dp_sport_install(struct pp_maps *m, __u32 id, const struct pp_sport *sp)
 	err = put_if_changed(m, PPM_SPORTS, &id, sp);
 	if (err)
 		return err;
-	memcpy(fk.mac, sp->mac, sizeof(fk.mac));
-	err = put_if_changed(m, PPM_FDB, &fk, &id);
-	if (!err)
-		err = dst_update(m, sp->net_id, sp->mac, id, true);
-	if (!err)
-		err = flood_update(m, sp->net_id, id, true);
-	if (err)
-		return err;
+	/* an L3 port (its net_id a domain's) is reached by routing, not by MAC */
+	if (!(sp->flags & PP_SPORT_L3)) {
+		memcpy(fk.mac, sp->mac, sizeof(fk.mac));
+		err = put_if_changed(m, PPM_FDB, &fk, &id);
+		if (!err)
+			err = dst_update(m, sp->net_id, sp->mac, id, true);
+		if (!err)
+			err = flood_update(m, sp->net_id, id, true);
+		if (err)
+			return err;
+	}
 
 	switch (sp->match) {
 	case PP_MATCH_VLAN: {
@@ -835,6 +838,8 @@ int pp_dp_sport_remove(struct pp_maps *m, __u32 id)
 	if (err)
 		return err;
 
+	if (sp.flags & PP_SPORT_L3)
+		return pp_map_put(m, PPM_SPORTS, &id, &zero);
 	/* Then unreachable from the network, then gone. */
 	err = flood_update(m, sp.net_id, id, false);
 	if (err)

@@ -227,7 +227,7 @@ static int cmd_status(void)
 			json_object *sp = json_object_array_get_idx(sps, s);
 
 			printf("  %-18s %-15s %-18s %-12s %-9s %s\n", jstr(sp, "name"),
-			       jstr(sp, "match"), jstr(sp, "mac"), jstr(sp, "network"),
+			       jstr(sp, "match"), jstr(sp, "mac"), jstr_was(sp, "network", "l3-domain"),
 			       jstr(sp, "status"), jstr(sp, "reason"));
 		}
 	}

@@ -28,6 +28,7 @@
 #include <bpf/libbpf.h>
 #include "log.h"
 #include "api.h"
+#include "l3nh.h"
 #include "links.h"
 #include "reconcile.h"
 #include "upgrade.h"
@@ -457,7 +458,7 @@ static void daemonize(void)
 int main(int argc, char **argv)
 {
 	struct pp_link_events *links;
-	int ep, sfd, ifd, tfd, lock_fd, err, lerr;
+	int ep, sfd, ifd, tfd, nfd, lock_fd, err, lerr;
 	struct epoll_event ev;
 	sigset_t mask;
 
@@ -501,6 +502,11 @@ int main(int argc, char **argv)
 		pr_warn("recording the map layouts in %s/pp_layouts: %s\n", O.pin_root,
 			strerror(-err));
 	log_programs();
+	/* L3 domains' next hops: resolved by polyportd itself (loader/l3nh.h) */
+	D.l3nh = pp_l3nh_create(&D.dp.maps);
+	if (!D.l3nh)
+		pr_warn("next-hop resolver: %s: L3 domains' next hops stay unresolved\n",
+			strerror(errno));
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGHUP);
 	sigaddset(&mask, SIGTERM);
@@ -509,13 +515,14 @@ int main(int argc, char **argv)
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	ifd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
 	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	nfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	lerr = pp_link_events_open(&links, on_link, NULL);
 	if (!lerr && pp_link_events_peers_err(links))
 		pr_warn("rtnetlink: no link events from other namespaces (%s): a veth peer's "
 			"offload changes are seen at the next reload\n",
 			strerror(-pp_link_events_peers_err(links)));
 	ep = epoll_create1(EPOLL_CLOEXEC);
-	if (sfd < 0 || ifd < 0 || tfd < 0 || lerr || ep < 0) {
+	if (sfd < 0 || ifd < 0 || tfd < 0 || nfd < 0 || lerr || ep < 0) {
 		pr_warn("event setup failed: %s\n", strerror(lerr ? -lerr : errno));
 		return 1;
 	}
@@ -552,6 +559,16 @@ int main(int argc, char **argv)
 	epoll_ctl(ep, EPOLL_CTL_ADD, ifd, &ev);
 	ev.data.fd = tfd;
 	epoll_ctl(ep, EPOLL_CTL_ADD, tfd, &ev);
+	if (D.l3nh) {
+		/* the resolver's requests: a tick a second (ARP/NS rate, ageing) */
+		struct itimerspec its = { .it_value.tv_nsec = 1, .it_interval.tv_sec = 1 };
+
+		timerfd_settime(nfd, 0, &its, NULL);
+		ev.data.fd = nfd;
+		epoll_ctl(ep, EPOLL_CTL_ADD, nfd, &ev);
+		ev.data.fd = pp_l3nh_fd(D.l3nh);
+		epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
+	}
 	{
 		int fds[2], n = pp_link_events_fds(links, fds);
 
@@ -586,6 +603,9 @@ int main(int argc, char **argv)
 						si.ssi_signo);
 					write_status();
 					pp_api_destroy(API);
+					if (D.l3nh)
+						pp_l3nh_destroy(D.l3nh);
+					D.l3nh = NULL;
 					pp_daemon_close(&D);
 					pp_link_events_close(links);
 					return 0;
@@ -604,6 +624,13 @@ int main(int argc, char **argv)
 
 				if (read(tfd, &exp, sizeof(exp)) == sizeof(exp))
 					reload("files changed");
+			} else if (fd == nfd) {
+				__u64 exp;
+
+				if (read(nfd, &exp, sizeof(exp)) == sizeof(exp))
+					pp_l3nh_tick(D.l3nh, pp_l3nh_now());
+			} else if (D.l3nh && fd == pp_l3nh_fd(D.l3nh)) {
+				pp_l3nh_input(D.l3nh);
 			} else if (is_link_fd(links, fd)) {
 				pp_link_events_read(links, fd);
 				links_apply();

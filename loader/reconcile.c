@@ -5,6 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <arpa/inet.h>
+#include <linux/rtnetlink.h>
+#include "l3.h"
+#include "l3nh.h"
 #include "links.h"
 #include "log.h"
 #include "reconcile.h"
@@ -165,6 +169,19 @@ static int ensure_attached(struct pp_daemon *d, int ifindex, enum pp_role role)
 
 /* ---- reconcile ------------------------------------------------------------- */
 
+/* Does prefix p (its plen) hold address a (same family)? */
+static bool prefix_holds(const struct pp_cfg_addr *p, const struct pp_cfg_addr *a)
+{
+	unsigned bits = p->plen, i;
+
+	if (p->family != a->family)
+		return false;
+	for (i = 0; i < bits / 8; i++)
+		if (p->addr[i] != a->addr[i])
+			return false;
+	return !(bits % 8) || !((p->addr[i] ^ a->addr[i]) & (0xff00 >> (bits % 8)) & 0xff);
+}
+
 static struct pp_sport sport_value(const struct pp_cfg_sport *c, __u32 slot, __u32 net_id)
 {
 	struct pp_sport sp = { .slot = slot, .net_id = net_id, .match = c->match,
@@ -187,6 +204,9 @@ static struct pp_sport sport_value(const struct pp_cfg_sport *c, __u32 slot, __u
 		sp.flags |= PP_SPORT_RULES_OUT;
 	if (c->dhcp)
 		sp.flags |= PP_SPORT_DHCP;
+	/* on an L3 port, ARP/NS for the gateway is always answered */
+	if (!pp_cfg_sport_on_net(c))
+		sp.flags |= PP_SPORT_RESPONDER;
 	return sp;
 }
 
@@ -332,13 +352,20 @@ static int reconcile_sports(struct pp_daemon *d, const struct pp_config *cfg)
 	for (__u32 i = 0; i < cfg->n_sports; i++) {
 		const struct pp_cfg_sport *c = &cfg->sports[i];
 		struct pp_obj_status *st = &d->sport_st[i];
-		__u32 slot = d->iport_st[c->iport].id, net = d->net_st[c->network].id;
-		struct pp_sport want = sport_value(c, slot, net), cur;
-		__u32 id = pp_daemon_name_id(d, PP_NAME_SPORT, c->name), old = 0;
+		__u32 slot = d->iport_st[c->iport].id, net, old = 0, id;
+		struct pp_sport want, cur;
 		int err;
 
+		/* a network's id, or an L3 domain's: one id space */
+		net = pp_cfg_sport_on_net(c) ? d->net_st[c->network].id : d->l3dom_st[c->l3domain].id;
+		want = sport_value(c, slot, net);
+		if (!pp_cfg_sport_on_net(c))
+			want.flags |= PP_SPORT_L3;
+		id = pp_daemon_name_id(d, PP_NAME_SPORT, c->name);
 		if (!slot || !net) {
-			pp_status_set(st, PP_ST_ERROR, "its %s has no id", slot ? "network" : "instance port");
+			pp_status_set(st, PP_ST_ERROR, "its %s has no id",
+				      slot ? pp_cfg_sport_on_net(c) ? "network" : "L3 domain" :
+				      "instance port");
 			continue;
 		}
 		if (id && (pp_sport_get(m, id, &cur) || memcmp(&cur, &want, sizeof(cur)))) {
@@ -529,12 +556,23 @@ static int reconcile_neigh(struct pp_daemon *d, const struct pp_config *cfg)
 		if (net && c->gw6.family)
 			neigh_add(&w, net, &c->gw6, c->gw_mac, PP_NEIGH_ROUTER);
 	}
+	/* an L3 domain's gateways; its ports' addresses answered with the
+	 * gateway MAC too: between them, the gateway routes (proxy ARP) */
+	for (__u32 i = 0; i < cfg->n_l3domains; i++) {
+		const struct pp_cfg_l3domain *c = &cfg->l3domains[i];
+		__u32 dom = d->l3dom_st[i].id;
+
+		for (__u32 k = 0; dom && k < c->n_subnets; k++)
+			neigh_add(&w, dom, &c->subnets[k].gateway, c->gw_mac, PP_NEIGH_ROUTER);
+	}
 	for (__u32 i = 0; i < cfg->n_sports; i++) {
 		const struct pp_cfg_sport *c = &cfg->sports[i];
-		__u32 net = d->net_st[c->network].id;
+		bool l3 = !pp_cfg_sport_on_net(c);
+		__u32 net = l3 ? d->l3dom_st[c->l3domain].id : d->net_st[c->network].id;
 
 		for (__u32 a = 0; net && a < c->n_addrs; a++)
-			neigh_add(&w, net, &c->addrs[a], c->mac, 0);
+			neigh_add(&w, net, &c->addrs[a], l3 ? cfg->l3domains[c->l3domain].gw_mac : c->mac,
+				  0);
 	}
 	return want_sync(d, &w);
 }
@@ -574,6 +612,9 @@ static int reconcile_security(struct pp_daemon *d, const struct pp_config *cfg)
 		for (__u32 a = 0; a < c->n_addrs; a++)	/* the /len gives the subnet only */
 			sec_src_add(&src, id, &c->addrs[a], c->addrs[a].family == PP_AF_INET ? 32 : 128,
 				    c->mac);
+		/* an L3 port also sends for the prefixes behind it (bind.l3.routes) */
+		for (__u32 r = 0; r < c->n_l3_routes; r++)
+			sec_src_add(&src, id, &c->l3_routes[r].to, c->l3_routes[r].to.plen, c->mac);
 		for (__u32 p = 0; p < c->n_pairs; p++) {
 			const struct pp_cfg_pair *pr = &c->pairs[p];
 
@@ -708,7 +749,8 @@ static int reconcile_pair_fdb(struct pp_daemon *d, const struct pp_config *cfg)
 		return -ENOMEM;
 	for (__u32 i = 0; i < cfg->n_sports; i++) {
 		const struct pp_cfg_sport *c = &cfg->sports[i];
-		__u32 id = d->sport_st[i].id, net = d->net_st[c->network].id;
+		__u32 id = d->sport_st[i].id;
+		__u32 net = pp_cfg_sport_on_net(c) ? d->net_st[c->network].id : 0;
 
 		for (__u32 p = 0; c->security && id && net && p < c->n_pairs; p++) {
 			struct pp_fdb_key k = { .net_id = net };
@@ -760,26 +802,46 @@ static int reconcile_dhcp(struct pp_daemon *d, const struct pp_config *cfg)
 
 	for (__u32 i = 0; i < cfg->n_sports; i++) {
 		const struct pp_cfg_sport *c = &cfg->sports[i];
-		const struct pp_cfg_network *net = &cfg->networks[c->network];
 		struct pp_dhcp_route_in rt[PP_DHCP_ROUTES_MAX];
-		const struct pp_cfg_addr *a = NULL;
-		__u32 id = d->sport_st[i].id;
+		const struct pp_cfg_addr *a = NULL, *gw = NULL;
+		__u32 id = d->sport_st[i].id, mtu;
+		const __u8 *gw_mac;
 		struct pp_dhcp v;
 
-		if (!c->dhcp || !id || !net->gw4.family)
+		if (!c->dhcp || !id)
 			continue;
 		for (__u32 j = 0; j < c->n_addrs && !a; j++)
 			if (c->addrs[j].family == PP_AF_INET)
 				a = &c->addrs[j];
 		if (!a)
 			continue;
+		if (pp_cfg_sport_on_net(c)) {
+			const struct pp_cfg_network *net = &cfg->networks[c->network];
+
+			gw = net->gw4.family ? &net->gw4 : NULL;
+			gw_mac = net->gw_mac;
+			mtu = net->mtu;
+		} else {
+			/* an L3 port: the router is its subnet's gateway */
+			const struct pp_cfg_l3domain *dom = &cfg->l3domains[c->l3domain];
+
+			for (__u32 k = 0; k < dom->n_subnets && !gw; k++)
+				if (dom->subnets[k].cidr.family == PP_AF_INET &&
+				    dom->subnets[k].cidr.plen == a->plen &&
+				    prefix_holds(&dom->subnets[k].cidr, a))
+					gw = &dom->subnets[k].gateway;
+			gw_mac = dom->gw_mac;
+			mtu = dom->mtu;
+		}
+		if (!gw)
+			continue;
 		for (__u32 j = 0; j < c->n_routes; j++) {
 			memcpy(rt[j].dst, c->routes[j].to.addr, 4);
 			rt[j].plen = c->routes[j].to.plen;
 			memcpy(rt[j].via, c->routes[j].via, 4);
 		}
-		err = pp_dhcp_encode(&v, a->addr, a->plen, net->gw4.addr, net->gw_mac, c->lease,
-				     (__u16)(c->dhcp_mtu ? c->dhcp_mtu : net->mtu), c->dns, c->n_dns,
+		err = pp_dhcp_encode(&v, a->addr, a->plen, gw->addr, gw_mac, c->lease,
+				     (__u16)(c->dhcp_mtu ? c->dhcp_mtu : mtu), c->dns, c->n_dns,
 				     rt, c->n_routes);
 		if (err) {
 			pr_warn("service port %s: DHCP options do not fit\n", c->name);
@@ -814,7 +876,7 @@ static int reconcile_xdp_nets(struct pp_daemon *d, const struct pp_config *cfg, 
 	ret = 0;
 	for (__u32 i = 0; i < cfg->n_sports; i++) {
 		const struct pp_cfg_sport *s = &cfg->sports[i];
-		__u32 ifindex = d->net_st[s->network].ifindex;
+		__u32 ifindex = pp_cfg_sport_on_net(s) ? d->net_st[s->network].ifindex : 0;
 		bool fresh;
 
 		if (ifindex && d->iport_st[s->iport].mode == PP_MODE_XDP)
@@ -865,16 +927,18 @@ static void derive_statuses(struct pp_daemon *d, const struct pp_config *cfg)
 	for (__u32 i = 0; i < cfg->n_sports; i++) {
 		const struct pp_cfg_sport *c = &cfg->sports[i];
 		struct pp_obj_status *st = &d->sport_st[i];
-		const struct pp_obj_status *ist = &d->iport_st[c->iport], *nst = &d->net_st[c->network];
+		const struct pp_obj_status *ist = &d->iport_st[c->iport], *nst;
 
 		if (st->status == PP_ST_ERROR && st->own_error)
 			continue;	/* its own: until the next full reconcile */
+		nst = pp_cfg_sport_on_net(c) ? &d->net_st[c->network] : &d->l3dom_st[c->l3domain];
 		if (ist->status == PP_ST_DOWN || ist->status == PP_ST_ERROR)
 			pp_status_set(st, PP_ST_DOWN, "instance port %s: %s", cfg->iports[c->iport].name,
 				      ist->reason);
 		else if (nst->status != PP_ST_ACTIVE)
-			pp_status_set(st, nst->status == PP_ST_ERROR ? PP_ST_ERROR : PP_ST_DOWN,
-				      "network %s: %s", cfg->networks[c->network].name, nst->reason);
+			pp_status_set(st, nst->status == PP_ST_ERROR ? PP_ST_ERROR : PP_ST_DOWN, "%s %s: %s",
+				      pp_cfg_sport_on_net(c) ? "network" : "L3 domain",
+				      pp_cfg_sport_bound(cfg, c), nst->reason);
 		else
 			pp_status_set(st, PP_ST_ACTIVE, "%s", "");
 	}
@@ -976,7 +1040,8 @@ static const char *stale_name(struct pp_daemon *d, const struct pp_config *cfg, 
 
 	if (!nm)
 		return NULL;
-	wanted = kind == PP_NAME_NET ? pp_config_find_network(cfg, nm) != NULL :
+	/* L3 domains have names (and ids) of the networks' kind */
+	wanted = kind == PP_NAME_NET ? pp_config_find_network(cfg, nm) || pp_config_find_l3domain(cfg, nm) :
 		 kind == PP_NAME_IPORT ? pp_config_find_iport(cfg, nm) != NULL :
 					 pp_config_find_sport(cfg, nm) != NULL;
 	return wanted || pp_daemon_kept_name(d, kind, nm, id) ? NULL : nm;
@@ -994,6 +1059,7 @@ static int remove_stale(struct pp_daemon *d, const struct pp_config *cfg)
 	__u32 net_end = pp_daemon_id_end(d, PP_NAME_NET);
 	struct devmemo detached = {};	/* a device shared by many: detached once */
 	__u32 *gone = NULL, *devs = NULL;
+	bool *l3 = NULL;
 	char name[PP_NAME_LEN];
 	const char *nm;
 	size_t n = 0;
@@ -1058,6 +1124,16 @@ static int remove_stale(struct pp_daemon *d, const struct pp_config *cfg)
 		pr_warn("networks: removal failed\n");
 		err = err ?: e;
 	}
+	/* an L3 domain among them: its entry goes (its ports went above, its
+	 * uplinks with reconcile_l3domains) */
+	l3 = calloc(n + 1, sizeof(*l3));
+	for (size_t i = 0; l3 && i < n; i++) {
+		struct pp_l3dom dom = {}, zero = {};
+
+		l3[i] = !pp_l3dom_get(m, gone[i], &dom) && dom.table;
+		if (l3[i] && (e = pp_l3dom_put(m, gone[i], &zero)))
+			err = err ?: e;
+	}
 	memo = !memo_init(&detached, n);
 	for (size_t i = 0; i < n; i++) {
 		struct pp_net net = {};
@@ -1076,13 +1152,275 @@ static int remove_stale(struct pp_daemon *d, const struct pp_config *cfg)
 		if (devs[i] && !pp_dev_get(m, devs[i], &dev) && !dev.flags &&
 		    (!memo || (memo_slot(&detached, devs[i], &fresh), fresh)))
 			dev_release(d, devs[i]);
-		pr_info("network %s removed\n", name);
+		pr_info("%s %s removed\n", l3 && l3[i] ? "L3 domain" : "network", name);
 	}
 out:
 	memo_free(&detached);		/* also what a failed memo_init allocated */
+	free(l3);
 	free(gone);
 	free(devs);
 	return err;
+}
+
+/* ---- L3 domains (loader/l3.c; DEVELOPERS.md "L3 domains") --------------------- */
+
+/* The uplink of domain c whose prefix holds address a, or NULL. */
+static const struct pp_cfg_l3uplink *uplink_of(const struct pp_cfg_l3domain *c,
+					      const struct pp_cfg_addr *a)
+{
+	for (__u32 u = 0; u < c->n_uplinks; u++)
+		for (__u32 k = 0; k < c->uplinks[u].n_addrs; k++)
+			if (prefix_holds(&c->uplinks[u].addrs[k], a))
+				return &c->uplinks[u];
+	return NULL;
+}
+
+struct uplink_scan {
+	const struct pp_daemon *d;
+	__u32 ifindex[256], dom[256];
+	size_t n;
+};
+
+static int uplink_collect(const void *key, const void *val, void *arg)
+{
+	const struct pp_l3up *up = val;
+	struct uplink_scan *us = arg;
+
+	if (us->n < 256) {
+		us->ifindex[us->n] = *(const __u32 *)key;
+		us->dom[us->n++] = up->dom;
+	}
+	return 0;
+}
+
+/*
+ * Every L3 domain: its id (of the networks' kind), its pp_l3doms entry, its
+ * uplinks (pp_l3ups, pp_devs, our TC program, their sysctls); uplinks that
+ * are no longer a domain's leave.  Returns 0 or the first error (a domain
+ * in ERROR has it as its reason; the others go on).
+ */
+static int reconcile_l3domains(struct pp_daemon *d, const struct pp_config *cfg)
+{
+	struct pp_maps *m = &d->dp.maps;
+	struct uplink_scan us = { .d = d };
+	int first = 0;
+
+	for (__u32 i = 0; i < cfg->n_l3domains; i++) {
+		const struct pp_cfg_l3domain *c = &cfg->l3domains[i];
+		struct pp_obj_status *st = &d->l3dom_st[i];
+		struct pp_l3dom v = { .table = c->table, .mtu = (__u16)c->mtu };
+		const char *down = NULL;
+		int err;
+
+		if (!status_id(d, st, PP_NAME_NET, c->name, "no free network id", &first))
+			continue;
+		memcpy(v.gw_mac, c->gw_mac, 6);
+		err = pp_l3dom_put(m, st->id, &v);
+		for (__u32 u = 0; !err && u < c->n_uplinks; u++) {
+			const struct pp_cfg_l3uplink *ul = &c->uplinks[u];
+			struct pp_l3up up = { .dom = st->id };
+			bool is_up;
+			__u32 ifindex = pp_link_state(ul->device, &is_up);
+
+			if (!ifindex) {
+				down = down ?: ul->device;
+				continue;
+			}
+			for (__u32 k = 0; k < ul->n_addrs; k++) {
+				if (ul->addrs[k].family == PP_AF_INET) {
+					memcpy(up.ip4, ul->addrs[k].addr, 4);
+					up.flags |= PP_L3UP_V4;
+				} else {
+					memcpy(up.ip6, ul->addrs[k].addr, 16);
+					up.flags |= PP_L3UP_V6;
+				}
+			}
+			err = pp_l3_dev_mac(ul->device, up.mac);
+			if (!err)
+				err = pp_l3_dev_conf(ul->device, true);
+			if (!err)
+				err = pp_l3_uplink_install(m, st->id, ifindex, &up);
+			if (!err)
+				err = ensure_attached(d, (int)ifindex, PP_ROLE_NET);
+			if (err)
+				pp_status_set(st, PP_ST_ERROR, "uplink %s: %s", ul->device, strerror(-err));
+			else if (!is_up)
+				down = down ?: ul->device;
+			if (!st->ifindex)
+				st->ifindex = ifindex;
+		}
+		/* the next hops of its routes, resolved by polyportd (loader/l3nh.c) */
+		for (__u32 r = 0; !err && d->l3nh && r < c->n_routes; r++) {
+			const struct pp_cfg_l3route *cr = &c->routes[r];
+			const struct pp_cfg_l3uplink *ul = uplink_of(c, &cr->via);
+			const struct pp_cfg_addr *src = NULL;
+			__u8 mac[6];
+			bool is_up;
+			__u32 ifindex = ul ? pp_link_state(ul->device, &is_up) : 0;
+
+			for (__u32 k = 0; ul && k < ul->n_addrs && !src; k++)
+				if (ul->addrs[k].family == cr->via.family)
+					src = &ul->addrs[k];
+			if (!ifindex || !src || pp_l3_dev_mac(ul->device, mac))
+				continue;
+			pp_l3nh_want(d->l3nh, ifindex, mac,
+				     cr->via.family == PP_AF_INET ? PP_NEIGH_V4 : PP_NEIGH_V6,
+				     src->addr, cr->via.addr);
+		}
+		if (err && st->status != PP_ST_ERROR)
+			pp_status_set(st, PP_ST_ERROR, "%s", strerror(-err));
+		else if (!err && down)
+			pp_status_set(st, PP_ST_DOWN, "uplink %s is absent or down (waiting)", down);
+		else if (!err)
+			pp_status_set(st, PP_ST_ACTIVE, "%s", "");
+		first = first ?: err;
+	}
+	/* uplinks no domain has any more */
+	if (pp_map_iter(m, PPM_L3UPS, uplink_collect, &us))
+		return first ?: -EIO;
+	for (size_t k = 0; k < us.n; k++) {
+		bool wanted = false;
+
+		for (__u32 i = 0; i < cfg->n_l3domains && !wanted; i++) {
+			const struct pp_cfg_l3domain *c = &cfg->l3domains[i];
+
+			if (d->l3dom_st[i].id != us.dom[k])
+				continue;
+			for (__u32 u = 0; u < c->n_uplinks && !wanted; u++) {
+				bool up;
+
+				wanted = pp_link_state(c->uplinks[u].device, &up) == us.ifindex[k];
+			}
+		}
+		if (wanted)
+			continue;
+		if (!pp_l3_uplink_remove(m, us.dom[k], us.ifindex[k])) {
+			dev_release(d, us.ifindex[k]);
+			if (d->l3nh)
+				pp_l3nh_forget_dev(d->l3nh, us.ifindex[k]);
+		}
+	}
+	return first;
+}
+
+/* pp_l3addrs: (domain, address) -> its L3 port, for every L3 port with an id. */
+static int reconcile_l3addrs(struct pp_daemon *d, const struct pp_config *cfg)
+{
+	struct want_set w = want_init(PPM_L3ADDRS);
+
+	for (__u32 i = 0; i < cfg->n_sports; i++) {
+		const struct pp_cfg_sport *c = &cfg->sports[i];
+		__u32 id = d->sport_st[i].id, dom;
+
+		if (pp_cfg_sport_on_net(c) || !id || !(dom = d->l3dom_st[c->l3domain].id))
+			continue;
+		for (__u32 a = 0; a < c->n_addrs; a++) {
+			struct pp_l3addr_key k = { .dom = dom };
+
+			k.family = c->addrs[a].family == PP_AF_INET ? PP_NEIGH_V4 : PP_NEIGH_V6;
+			memcpy(k.addr, c->addrs[a].addr, 16);
+			want_add(&w, &k, &id);
+		}
+	}
+	return want_sync(d, &w);
+}
+
+static void route_prefix(struct pp_l3_route *r, const struct pp_cfg_addr *a, bool host)
+{
+	r->family = a->family == PP_AF_INET ? AF_INET : AF_INET6;
+	r->plen = host ? (a->family == PP_AF_INET ? 32 : 128) : a->plen;
+	memcpy(r->dst, a->addr, 16);
+}
+
+/*
+ * The kernel side of every domain: its table's routes of ours (unreachable
+ * subnets, static routes through uplinks, each L3 port's addresses and the
+ * prefixes behind it through its tap) and forwarding on its L3 ports' taps.
+ * A route through an absent device waits for the next pass.
+ */
+static int reconcile_l3kernel(struct pp_daemon *d, const struct pp_config *cfg)
+{
+	struct pp_l3_route *want = NULL;
+	size_t n = 0, cap = 0;
+	int first = 0, err;
+
+	if (!cfg->n_l3domains && !d->l3_routes)
+		return 0;	/* never had any: nothing of ours to look for */
+	for (int pass = 0; pass < 2; pass++) {
+		for (__u32 i = 0; i < cfg->n_l3domains; i++) {
+			const struct pp_cfg_l3domain *c = &cfg->l3domains[i];
+
+			for (__u32 s = 0; s < c->n_subnets; s++, n++)
+				if (pass) {
+					want[n] = (struct pp_l3_route){ .table = c->table,
+									.type = RTN_UNREACHABLE };
+					route_prefix(&want[n], &c->subnets[s].cidr, false);
+				}
+			for (__u32 r = 0; r < c->n_routes; r++) {
+				const struct pp_cfg_l3route *cr = &c->routes[r];
+				const struct pp_cfg_l3uplink *ul = uplink_of(c, &cr->via);
+				bool up;
+				__u32 oif = ul ? pp_link_state(ul->device, &up) : 0;
+
+				if (!oif)
+					continue;
+				if (pass) {
+					want[n] = (struct pp_l3_route){ .table = c->table, .type = RTN_UNICAST,
+									.onlink = true, .has_gw = true,
+									.oif = oif };
+					route_prefix(&want[n], &cr->to, false);
+					memcpy(want[n].gw, cr->via.addr, 16);
+				}
+				n++;
+			}
+		}
+		for (__u32 i = 0; i < cfg->n_sports; i++) {
+			const struct pp_cfg_sport *c = &cfg->sports[i];
+			const struct pp_cfg_iport *ip = &cfg->iports[c->iport];
+			__u32 oif = d->iport_st[c->iport].ifindex;
+
+			if (pp_cfg_sport_on_net(c) || !d->sport_st[i].id || !oif)
+				continue;
+			if (!pass && (err = pp_l3_dev_conf(ip->device, false)))
+				first = first ?: err;
+			for (__u32 a = 0; a < c->n_addrs; a++, n++)
+				if (pass) {
+					want[n] = (struct pp_l3_route){
+						.table = cfg->l3domains[c->l3domain].table,
+						.type = RTN_UNICAST, .oif = oif };
+					route_prefix(&want[n], &c->addrs[a], true);
+				}
+			for (__u32 r = 0; r < c->n_l3_routes; r++) {
+				const struct pp_cfg_addr *via = NULL;
+
+				for (__u32 a = 0; a < c->n_addrs && !via; a++)
+					if (c->addrs[a].family == c->l3_routes[r].to.family)
+						via = &c->addrs[a];
+				if (!via)
+					continue;
+				if (pass) {
+					want[n] = (struct pp_l3_route){
+						.table = cfg->l3domains[c->l3domain].table,
+						.type = RTN_UNICAST, .oif = oif, .has_gw = true,
+						.onlink = true };
+					route_prefix(&want[n], &c->l3_routes[r].to, false);
+					memcpy(want[n].gw, via->addr, 16);
+				}
+				n++;
+			}
+		}
+		if (!pass) {
+			cap = n;
+			n = 0;
+			want = calloc(cap + 1, sizeof(*want));
+			if (!want)
+				return -ENOMEM;
+		}
+	}
+	err = pp_l3_routes_sync(want, n);
+	d->l3_routes = n > 0;
+	free(want);
+	return first ?: err;
 }
 
 static double now_ms(void)
@@ -1124,12 +1462,16 @@ int pp_reconcile(struct pp_daemon *d, struct pp_config *cfg, bool links_only)
 	err = 0;
 	/* Networks and instance ports first: service ports refer to their ids. */
 	step_result(&err, "networks", reconcile_networks(d, cfg, NULL));
+	if (!links_only)
+		step_result(&err, "L3 domains", reconcile_l3domains(d, cfg));
 	t[0] = now_ms();
 	step_result(&err, "instance ports", reconcile_iports(d, cfg, NULL));
 	step_result(&err, "XDP on network devices", reconcile_xdp_nets(d, cfg, NULL));
 	t[1] = now_ms();
 	if (!links_only) {
 		step_result(&err, "service ports", reconcile_sports(d, cfg));
+		step_result(&err, "L3 addresses", reconcile_l3addrs(d, cfg));
+		step_result(&err, "L3 routes", reconcile_l3kernel(d, cfg));
 		t[2] = now_ms();
 		step_result(&err, "responder", reconcile_neigh(d, cfg));
 		step_result(&err, "security", reconcile_security(d, cfg));
@@ -1177,11 +1519,17 @@ int pp_reconcile_devices(struct pp_daemon *d, const char *const *names, size_t n
 		ip[c - cfg->iports] = true;
 		/* its tap's mode may change what the networks it reaches want */
 		for (__u32 s = c->sport_first; s < c->sport_first + c->sport_count; s++)
-			xnet[cfg->sports[s].network] = true;
+			if (pp_cfg_sport_on_net(&cfg->sports[s]))
+				xnet[cfg->sports[s].network] = true;
 	}
 	err = 0;
 	step_result(&err, "networks", reconcile_networks(d, cfg, net));
+	if (cfg->n_l3domains)	/* an uplink may be among them */
+		step_result(&err, "L3 domains", reconcile_l3domains(d, cfg));
 	step_result(&err, "instance ports", reconcile_iports(d, cfg, ip));
+	/* routes through a device that came back (or went) */
+	if (cfg->n_l3domains)
+		step_result(&err, "L3 routes", reconcile_l3kernel(d, cfg));
 	/* every network on a device whose XDP decision is revisited, too */
 	for (__u32 i = 0; i < cfg->n_networks; i++) {
 		bool fresh;

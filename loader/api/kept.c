@@ -453,8 +453,12 @@ int kept_check(struct pp_api *a, const struct pp_config *cfg, struct pp_errors *
 	}
 	for (__u32 i = 0; i < cfg->n_sports; i++) {
 		const struct pp_cfg_sport *c = &cfg->sports[i];
-		__u32 slot = nview_id(&nv, PP_NAME_IPORT, cfg->iports[c->iport].name);
-		__u32 net = nview_id(&nv, PP_NAME_NET, cfg->networks[c->network].name);
+		__u32 slot, net;
+
+		if (!pp_cfg_sport_on_net(c))
+			continue;	/* L3 ports are not applied yet: nothing of theirs is pinned */
+		slot = nview_id(&nv, PP_NAME_IPORT, cfg->iports[c->iport].name);
+		net = nview_id(&nv, PP_NAME_NET, cfg->networks[c->network].name);
 		__u32 owner = 0;
 		const char *field = "vlan";
 		char mac[PP_MAC_STRLEN];

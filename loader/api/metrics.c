@@ -43,7 +43,8 @@ json_object *stats_json(struct pp_api *a)
 			pp_sport_stats_get(m, id, &st);
 		json_object_object_add(o, "instance-port", json_object_new_string(cfg->iports[s->iport].name));
 		json_object_object_add(o, "service-port", json_object_new_string(s->name));
-		json_object_object_add(o, "network", json_object_new_string(cfg->networks[s->network].name));
+		json_object_object_add(o, pp_cfg_sport_on_net(s) ? "network" : "l3-domain",
+				       json_object_new_string(pp_cfg_sport_bound(cfg, s)));
 		json_object_object_add(o, "rx_packets", json_object_new_int64(st.rx_packets));
 		json_object_object_add(o, "rx_bytes", json_object_new_int64(st.rx_bytes));
 		json_object_object_add(o, "tx_packets", json_object_new_int64(st.tx_packets));
@@ -133,9 +134,10 @@ char *metrics_text(struct pp_api *a)
 				  x == 2 ? st[i].tx_packets : st[i].tx_bytes;
 
 			sb_printf(&b, "polyport_service_port_%s_total{instance_port=\"%s\","
-				  "service_port=\"%s\",network=\"%s\"} %llu\n", sp_metrics[x][0],
-				  cfg->iports[s->iport].name, s->name, cfg->networks[s->network].name,
-				  (unsigned long long)v);
+				  "service_port=\"%s\",%s=\"%s\"} %llu\n", sp_metrics[x][0],
+				  cfg->iports[s->iport].name, s->name,
+				  pp_cfg_sport_on_net(s) ? "network" : "l3_domain",
+				  pp_cfg_sport_bound(cfg, s), (unsigned long long)v);
 		}
 	}
 	free(st);

@@ -129,7 +129,24 @@ json_object *sport_json(struct pp_api *a, uint32_t i)
 			json_object_array_add(ad, json_addr(&s->addrs[j], true));
 		json_object_object_add(o, "addresses", ad);
 	}
-	json_object_object_add(b, "network", json_object_new_string(cfg->networks[s->network].name));
+	if (pp_cfg_sport_on_net(s)) {
+		json_object_object_add(b, "network", json_object_new_string(cfg->networks[s->network].name));
+	} else {
+		json_object *l3 = json_object_new_object(), *rs = json_object_new_array();
+
+		json_object_object_add(l3, "domain", json_object_new_string(pp_cfg_sport_bound(cfg, s)));
+		for (uint32_t j = 0; j < s->n_l3_routes; j++) {
+			json_object *r = json_object_new_object();
+
+			json_object_object_add(r, "to", json_addr(&s->l3_routes[j].to, true));
+			json_object_array_add(rs, r);
+		}
+		if (s->n_l3_routes)
+			json_object_object_add(l3, "routes", rs);
+		else
+			json_object_put(rs);
+		json_object_object_add(b, "l3", l3);
+	}
 	sport_services_json(cfg, s, b);
 	json_object_object_add(o, "bind", b);
 	add_meta(a, o, K_SPORT, s->name);

@@ -169,7 +169,11 @@ static int export_one(struct ld *ld, struct pp_export *ex, size_t *cap,
  * pp_export.objs: what each needs comes before it. */
 int export_objects(struct ld *ld, struct pp_export *ex)
 {
-	static const char *const kinds[] = { "networks", "instance-ports", "service-ports" };
+	enum { K_NETS, K_L3, K_IPORTS, K_SPORTS };
+	static const char *const kinds[] = {
+		[K_NETS] = "networks", [K_L3] = "l3-domains",
+		[K_IPORTS] = "instance-ports", [K_SPORTS] = "service-ports",
+	};
 	size_t cap = 0;
 	int ret = 0;
 
@@ -182,14 +186,15 @@ int export_objects(struct ld *ld, struct pp_export *ex)
 				const struct ynode *sps;
 
 				ret = export_one(ld, ex, &cap, f, kinds[kind], k, k->next, NULL,
-						 kind == 1 ? "service-ports" : NULL);
-				if (ret || kind != 1)
+						 kind == K_IPORTS ? "service-ports" : NULL);
+				if (ret || kind != K_IPORTS)
 					continue;
 				/* nested service ports: top-level ones naming it */
 				sps = map_get(k->next, "service-ports");
 				for (const struct ynode *s = sps && sps->type == Y_MAP ? sps->first : NULL;
 				     s && s->next && !ret; s = s->next->next)
-					ret = export_one(ld, ex, &cap, f, kinds[2], s, s->next, k, NULL);
+					ret = export_one(ld, ex, &cap, f, kinds[K_SPORTS], s, s->next, k,
+							 NULL);
 			}
 		}
 	}

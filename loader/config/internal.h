@@ -13,8 +13,8 @@
  *     are reported generically, then each present key's handler runs, in
  *     table order. Adding a key = one handler + one table row. (walk.c; the
  *     tables: load.c for the top level, then one file per kind of object:
- *     networks.c, iports.c, sports.c, and bind.c with one file per service:
- *     security.c, dhcp.c)
+ *     networks.c, l3domains.c, iports.c, sports.c, and bind.c with one file
+ *     per service: security.c, dhcp.c; bind.l3 is read by l3domains.c)
  *  3. Objects are checked against what was defined before them as they are
  *     read (names, taps, devices, matches), through open-addressing hash
  *     tables, so every conflict is reported at the later definition.
@@ -22,9 +22,11 @@
  *  4. The top-level service-ports of every file (kept as trees) are read
  *     once every file is: their instance-port may be defined anywhere.
  *     They are checked like nested ones, after all of them. (sports.c)
- *  5. A last pass over the service ports resolves bind.network and checks
- *     what needs every file read: the network exists, its MTU fits the
- *     instance port, its MACs are distinct. (checks.c) Then, when there are
+ *  5. A last pass over the service ports resolves bind.network and bind.l3
+ *     and checks what needs every file read: the network exists, its MTU
+ *     fits the instance port, its MACs are distinct; the L3 domain exists,
+ *     the port's addresses are in its subnets; no network has a domain's
+ *     name. (checks.c) Then, when there are
  *     top-level service ports, the service ports are regrouped by instance
  *     port. (load.c)
  * Errors are collected at their position and sorted (errors.c); values are
@@ -38,7 +40,7 @@
  * definition could not be read (unreadable file, YAML error, bad name);
  * the same for "unknown instance port" and instance port definitions.
  *
- * A new kind of object (e.g. an L3 domain): its record and array in
+ * A new kind of object (as the L3 domains were): its record and array in
  * struct pp_config (config.h); its state in struct ld (below; freed in
  * ld_free, load.c); one schema file with its table of keys, its handlers
  * and its top-level entry (as networks.c); that entry as a row of top_keys
@@ -164,6 +166,12 @@ struct net_aux {
 	bool mtu_ok;
 };
 
+struct l3_aux {
+	struct xloc name;
+	bool subnets_partial;	/* a subnet was refused: "in no subnet" is
+				 * not reported (it may be in that one) */
+};
+
 struct iport_aux {
 	struct xloc name;
 	bool mtu_ok;
@@ -181,6 +189,12 @@ struct sport_aux {
 	uint8_t mac_from;	/* enum mac_from */
 	struct xloc addr[PP_SPORT_ADDRS_MAX];	/* its addresses */
 	struct xloc dhcp;	/* bind.dhcp's key */
+	/* bind.l3 */
+	struct xloc l3;		/* its key */
+	struct xloc l3_dom;	/* its domain's value */
+	char l3_name[PP_NAME_MAX + 1];
+	bool has_l3;		/* bind.l3.domain holds a valid name */
+	struct xloc l3_route[PP_L3_PORT_ROUTES_MAX];	/* their to: values */
 };
 
 struct errkey {
@@ -200,9 +214,11 @@ struct ld {
 	bool nets_incomplete;	/* a network may be missing: no "unknown
 				 * network" errors */
 	bool iports_incomplete;	/* the same for instance ports */
-	bool too_many_nets, too_many_iports, too_many_sports;
-	size_t cap_files, cap_nets, cap_iports, cap_sports, cap_rules;
+	bool l3_incomplete;	/* the same for L3 domains */
+	bool too_many_nets, too_many_iports, too_many_sports, too_many_l3;
+	size_t cap_files, cap_nets, cap_iports, cap_sports, cap_rules, cap_l3;
 	struct net_aux *net_aux;
+	struct l3_aux *l3_aux;
 	struct iport_aux *ip_aux;
 	struct sport_aux *sp_aux;
 	struct htab net_by_name, ip_by_name, sp_by_name;
@@ -213,6 +229,11 @@ struct ld {
 	struct htab wire;		/* (iport, MAC on the untagged wire) -> sport */
 	struct htab netmac;		/* (network, MAC) -> service port */
 	struct htab netaddr;		/* (network, address) -> service port */
+	struct htab l3_by_name;		/* L3 domains by name */
+	struct htab l3table;		/* kernel table -> L3 domain */
+	struct htab l3updev;		/* uplink device -> (domain, uplink) */
+	struct htab l3addr;		/* (domain, address) -> L3 port */
+	struct htab l3route;		/* (domain, port route) -> (port, route) */
 	struct arena arena;		/* the tree of the file being read */
 	struct arena kept;		/* trees of files with top-level
 					 * service-ports, read at the end */
@@ -229,7 +250,7 @@ struct deferred {
 };
 
 struct pp_config_index {
-	struct htab net, ip, sp, tap;
+	struct htab net, ip, sp, tap, l3;
 };
 
 #define XF "%s:%u:%u"
@@ -355,10 +376,11 @@ struct sport_parse {
 	const struct ynode *mac_val;
 	bool bind_walked;	/* bind was a mapping */
 	bool net_given;		/* bind.network was present */
+	bool l3_given;		/* bind.l3 was present */
 };
 
-/* networks.c, iports.c, sports.c: the rows of top_keys (load.c) */
-key_fn h_networks, h_iports, h_top_sports;
+/* networks.c, l3domains.c, iports.c, sports.c: the rows of top_keys (load.c) */
+key_fn h_networks, h_l3domains, h_iports, h_top_sports;
 /* sports.c: a nested service port (parent: its instance port's iport_parse) */
 entry_fn parse_sport;
 /* sports.c: the top-level service ports kept by h_top_sports */
@@ -367,6 +389,15 @@ void read_top_sports(struct ld *ld);
 key_fn h_sp_bind;
 /* security.c, dhcp.c: services of bind_keys (obj: a sport_parse) */
 key_fn h_bind_security, h_bind_dhcp;
+/* l3domains.c: bind.l3 of a service port (obj: a sport_parse) */
+key_fn h_bind_l3;
+
+/* l3domains.c: prefixes. a lies in prefix p (same family, p's first
+ * p->plen bits equal) */
+bool addr_in_prefix(const struct pp_cfg_addr *a, const struct pp_cfg_addr *p);
+/* "network address" or "broadcast address" when host address a of subnet
+ * p is one of those (IPv4 up to /30, IPv6 up to /126), else NULL */
+const char *subnet_special(const struct pp_cfg_addr *a, const struct pp_cfg_addr *p);
 
 /* ======================================================================== */
 /* checks.c: the checks between objects. The int ones return 0 or -ENOMEM;
@@ -378,6 +409,11 @@ int check_net_device(struct ld *ld, const struct pp_cfg_network *net,
 int check_iport_tap(struct ld *ld, const struct pp_cfg_iport *ip, uint32_t idx,
 		    const struct ynode *dev);
 void check_match(struct ld *ld, struct sport_parse *p, uint32_t idx);
+/* L3 domain idx (stored): its table is its own, its uplinks' devices are
+ * no other uplink's, network's or tap. table: its value when valid, or
+ * NULL; updev[u]: uplink u's device value. Returns 0 or -ENOMEM. */
+int check_l3domain(struct ld *ld, uint32_t idx, const struct ynode *table,
+		   const struct ynode *const *updev);
 void check_bindings(struct ld *ld);
 
 /* ======================================================================== */

@@ -19,9 +19,12 @@
 #include <unistd.h>
 
 /* The top level of a file: one row per kind of object, whose entry is in
- * its schema file (networks.c, iports.c, sports.c). */
+ * its schema file (networks.c, l3domains.c, iports.c, sports.c). Table
+ * order is processing order: within a file, a conflict between a network
+ * or an L3 domain and an instance port is reported at the instance port. */
 static const struct keydef top_keys[] = {
 	{ "networks", KT_MAP, "a mapping of network names", h_networks },
+	{ "l3-domains", KT_MAP, "a mapping of l3 domain names", h_l3domains },
 	{ "instance-ports", KT_MAP, "a mapping of instance port names",
 	  h_iports },
 	{ "service-ports", KT_MAP, "a mapping of service port names",
@@ -39,7 +42,7 @@ static void walk_file(struct ld *ld, const struct ynode *root)
 	if (!root || is_null(root) || root->type == Y_BAD)
 		return;
 	if (root->type != Y_MAP) {
-		err_node(ld, root, "the top level must be a mapping (networks, instance-ports, service-ports), got %s",
+		err_node(ld, root, "the top level must be a mapping (networks, l3-domains, instance-ports, service-ports), got %s",
 			 node_desc(&qb, root));
 		return;
 	}
@@ -100,6 +103,7 @@ static void ld_free(struct ld *ld)
 {
 	free(ld->ekeys);
 	free(ld->net_aux);
+	free(ld->l3_aux);
 	free(ld->ip_aux);
 	free(ld->sp_aux);
 	free(ld->defer);
@@ -114,6 +118,11 @@ static void ld_free(struct ld *ld)
 	htab_free(&ld->wire);
 	htab_free(&ld->netmac);
 	htab_free(&ld->netaddr);
+	htab_free(&ld->l3_by_name);
+	htab_free(&ld->l3table);
+	htab_free(&ld->l3updev);
+	htab_free(&ld->l3addr);
+	htab_free(&ld->l3route);
 	arena_free(&ld->arena);
 	arena_free(&ld->kept);
 }
@@ -135,6 +144,7 @@ void pp_config_free(struct pp_config *cfg)
 		htab_free(&cfg->index->ip);
 		htab_free(&cfg->index->sp);
 		htab_free(&cfg->index->tap);
+		htab_free(&cfg->index->l3);
 		free(cfg->index);
 	}
 	free(cfg);
@@ -185,6 +195,7 @@ int load_sources(const struct src *src, size_t n, struct pp_config **out,
 		/* what the sources name may be defined where they go */
 		ld.nets_incomplete = true;
 		ld.iports_incomplete = true;
+		ld.l3_incomplete = true;
 		ld.roots = calloc(n ? n : 1, sizeof(*ld.roots));
 		if (!ld.roots) {
 			ret = -ENOMEM;
@@ -203,6 +214,7 @@ int load_sources(const struct src *src, size_t n, struct pp_config **out,
 				ld.io_err = -src[i].err;
 			ld.nets_incomplete = true;
 			ld.iports_incomplete = true;
+			ld.l3_incomplete = true;
 			continue;
 		}
 		r = yaml_to_tree(&ld, src[i].data, src[i].len, &root);
@@ -211,6 +223,7 @@ int load_sources(const struct src *src, size_t n, struct pp_config **out,
 		} else if (r > 0) {
 			ld.nets_incomplete = true;
 			ld.iports_incomplete = true;
+			ld.l3_incomplete = true;
 		} else {
 			walk_file(&ld, root);
 			if (ex)
@@ -252,10 +265,12 @@ int load_sources(const struct src *src, size_t n, struct pp_config **out,
 		ix->ip = ld.ip_by_name;
 		ix->sp = ld.sp_by_name;
 		ix->tap = ld.tap;
+		ix->l3 = ld.l3_by_name;
 		memset(&ld.net_by_name, 0, sizeof(ld.net_by_name));
 		memset(&ld.ip_by_name, 0, sizeof(ld.ip_by_name));
 		memset(&ld.sp_by_name, 0, sizeof(ld.sp_by_name));
 		memset(&ld.tap, 0, sizeof(ld.tap));
+		memset(&ld.l3_by_name, 0, sizeof(ld.l3_by_name));
 		ld.cfg->index = ix;
 		*out = ld.cfg;
 		ld.cfg = NULL;
@@ -474,6 +489,15 @@ pp_config_find_network(const struct pp_config *cfg, const char *name)
 
 	return cfg->index && lookup(&cfg->index->net, name, &i) ?
 		       &cfg->networks[i] : NULL;
+}
+
+const struct pp_cfg_l3domain *
+pp_config_find_l3domain(const struct pp_config *cfg, const char *name)
+{
+	uint32_t i;
+
+	return cfg->index && lookup(&cfg->index->l3, name, &i) ?
+		       &cfg->l3domains[i] : NULL;
 }
 
 const struct pp_cfg_iport *

@@ -253,11 +253,11 @@ static void sport_fields(struct ld *ld, struct sport_parse *p,
 		p->aux.mac_from = MAC_INHERITED;
 		p->aux.mac = p->aux.name;
 	}
-	/* every service port binds a network (for now) */
+	/* every service port binds a network or an L3 domain */
 	if (!found[SK_BIND])
-		err_node(ld, k, "%s has no bind.network", ctx_str(&cb, &p->ctx));
-	else if (p->bind_walked && !p->net_given)
-		err_node(ld, found[SK_BIND], "%s has no bind.network",
+		err_node(ld, k, "%s has no bind.network or bind.l3", ctx_str(&cb, &p->ctx));
+	else if (p->bind_walked && !p->net_given && !p->l3_given)
+		err_node(ld, found[SK_BIND], "%s has no bind.network or bind.l3",
 			 ctx_str(&cb, &p->ctx));
 }
 

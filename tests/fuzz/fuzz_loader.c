@@ -19,10 +19,13 @@
  *   instance port grouped and none two matching the same frames, no MAC
  *   twice on a network or on an instance port's untagged wire, no network
  *   wider (MTU) than the instance ports bound to it, every value within its
- *   documented range;
+ *   documented range; a service port bound to a network or an L3 domain,
+ *   never both; an L3 domain's table its own and not reserved, its uplinks'
+ *   devices no tap's or network's, an L3 port's addresses host addresses of
+ *   its domain's subnets, none twice in a domain;
  * - the same files read as API objects (pp_config_export_buffers(), what
- *   polyportctl apply -f sends) give one object per network, instance port
- *   and service port, in order, each a JSON object naming itself; and those
+ *   polyportctl apply -f sends) give one object per network, L3 domain,
+ *   instance port and service port, in order, each a JSON object naming itself; and those
  *   objects loaded back (as the API loads its objects: one JSON source) give
  *   the same configuration, record by record (positions aside; a nested
  *   service port becomes a top-level one).
@@ -134,20 +137,127 @@ static int on_untagged_wire(const struct pp_cfg_sport *s)
 	return s->match == PP_MATCH_UNTAGGED || s->match == PP_MATCH_SRCMAC;
 }
 
+/* The first plen bits of x and y are equal. */
+static int bits_eq(const uint8_t *x, const uint8_t *y, unsigned int plen)
+{
+	for (unsigned int b = 0; b < plen; b++)
+		if ((x[b / 8] ^ y[b / 8]) & (0x80 >> (b % 8)))
+			return 0;
+	return 1;
+}
+
+static void check_l3domain(const struct pp_config *c, uint32_t i)
+{
+	const struct pp_cfg_l3domain *d = &c->l3domains[i];
+	int v6 = 0;
+
+	FUZZ_CHECK(pp_name_valid(d->name, strlen(d->name)) &&
+		   pp_config_find_l3domain(c, d->name) == d && !pp_config_find_network(c, d->name),
+		   "l3 domain \"%s\": not found as itself, or a network's name", d->name);
+	FUZZ_CHECK(d->table && (d->table < 252 || d->table > 255) && d->mtu >= PP_MTU_MIN &&
+		   d->mtu <= PP_MTU_MAX && !(d->gw_mac[0] & 1),
+		   "l3 domain \"%s\": table %u, mtu %u", d->name, d->table, d->mtu);
+	FUZZ_CHECK(d->n_subnets >= 1 && d->n_subnets <= PP_L3_SUBNETS_MAX &&
+		   d->n_uplinks <= PP_L3_UPLINKS_MAX && d->n_routes <= PP_L3_ROUTES_MAX,
+		   "l3 domain \"%s\": %u subnets, %u uplinks, %u routes", d->name, d->n_subnets,
+		   d->n_uplinks, d->n_routes);
+	for (uint32_t j = 0; j < d->n_subnets; j++) {
+		const struct pp_cfg_l3subnet *sn = &d->subnets[j];
+
+		v6 |= sn->cidr.family == PP_AF_INET6;
+		FUZZ_CHECK(sn->gateway.family == sn->cidr.family &&
+			   bits_eq(sn->gateway.addr, sn->cidr.addr, sn->cidr.plen),
+			   "l3 domain \"%s\": subnet %u's gateway outside it", d->name, j);
+		for (uint32_t k = 0; k < j; k++)
+			FUZZ_CHECK(d->subnets[k].cidr.family != sn->cidr.family ||
+				   !bits_eq(d->subnets[k].cidr.addr, sn->cidr.addr,
+					    d->subnets[k].cidr.plen < sn->cidr.plen ?
+					    d->subnets[k].cidr.plen : sn->cidr.plen),
+				   "l3 domain \"%s\": subnets %u and %u overlap", d->name, k, j);
+	}
+	FUZZ_CHECK(!v6 || d->mtu >= 1280, "l3 domain \"%s\": IPv6 with mtu %u", d->name, d->mtu);
+	for (uint32_t j = 0; j < d->n_uplinks; j++) {
+		const char *dev = d->uplinks[j].device;
+
+		FUZZ_CHECK(pp_ifname_valid(dev, strlen(dev)) && !pp_config_find_iport_by_device(c, dev) &&
+			   d->uplinks[j].n_addrs >= 1 &&
+			   d->uplinks[j].n_addrs <= PP_L3_UPLINK_ADDRS_MAX,
+			   "l3 domain \"%s\": uplink \"%s\" is a tap, or without addresses", d->name,
+			   dev);
+		for (uint32_t n = 0; n < c->n_networks; n++)
+			FUZZ_CHECK(strcmp(c->networks[n].device, dev),
+				   "l3 domain \"%s\": uplink \"%s\" is network \"%s\"'s device",
+				   d->name, dev, c->networks[n].name);
+		for (uint32_t e = 0; e <= i; e++)
+			for (uint32_t k = 0; k < (e == i ? j : c->l3domains[e].n_uplinks); k++)
+				FUZZ_CHECK(strcmp(c->l3domains[e].uplinks[k].device, dev),
+					   "uplink \"%s\" twice", dev);
+	}
+	for (uint32_t e = 0; e < i; e++)
+		FUZZ_CHECK(c->l3domains[e].table != d->table, "table %u twice", d->table);
+	check_loc(&d->loc, "l3 domain", d->name);
+}
+
+/* Service port i, bound to an L3 domain. */
+static void check_l3_sport(const struct pp_config *c, uint32_t i)
+{
+	const struct pp_cfg_sport *s = &c->sports[i];
+	const struct pp_cfg_l3domain *d = &c->l3domains[s->l3domain];
+
+	FUZZ_CHECK(s->n_addrs >= 1 && s->n_l3_routes <= PP_L3_PORT_ROUTES_MAX,
+		   "L3 service port \"%s\": %u addresses, %u routes", s->name, s->n_addrs,
+		   s->n_l3_routes);
+	for (uint32_t a = 0; a < s->n_addrs; a++) {
+		const struct pp_cfg_addr *ad = &s->addrs[a];
+		int in = 0;
+
+		for (uint32_t j = 0; j < d->n_subnets; j++) {
+			const struct pp_cfg_l3subnet *sn = &d->subnets[j];
+
+			if (sn->cidr.family != ad->family || sn->cidr.plen != ad->plen ||
+			    !bits_eq(sn->cidr.addr, ad->addr, ad->plen))
+				continue;
+			in = memcmp(sn->gateway.addr, ad->addr, 16) != 0;
+		}
+		FUZZ_CHECK(in, "L3 service port \"%s\": address %u in no subnet of \"%s\", or its gateway",
+			   s->name, a, d->name);
+		for (uint32_t j = 0; j < i; j++) {
+			const struct pp_cfg_sport *o = &c->sports[j];
+
+			if (o->l3domain != s->l3domain)
+				continue;
+			for (uint32_t b = 0; b < o->n_addrs; b++)
+				FUZZ_CHECK(o->addrs[b].family != ad->family ||
+					   memcmp(o->addrs[b].addr, ad->addr, 16),
+					   "service ports \"%s\" and \"%s\": one address in l3 domain \"%s\"",
+					   o->name, s->name, d->name);
+		}
+	}
+}
+
 static void check_sport(const struct pp_config *c, uint32_t i)
 {
 	const struct pp_cfg_sport *s = &c->sports[i];
 	const struct pp_cfg_iport *ip;
 	const struct pp_cfg_network *n;
+	int on_net = s->network != PP_NO_INDEX;
 
 	FUZZ_CHECK(pp_name_valid(s->name, strlen(s->name)), "service port name \"%s\"", s->name);
 	FUZZ_CHECK(pp_config_find_sport(c, s->name) == s, "service port \"%s\" not found",
 		   s->name);
-	FUZZ_CHECK(s->iport < c->n_iports && s->network < c->n_networks,
-		   "service port \"%s\": instance port %u of %u, network %u of %u", s->name,
-		   s->iport, c->n_iports, s->network, c->n_networks);
+	FUZZ_CHECK(s->iport < c->n_iports &&
+		   (on_net ? s->network < c->n_networks && s->l3domain == PP_NO_INDEX :
+			     s->l3domain < c->n_l3domains),
+		   "service port \"%s\": instance port %u of %u, network %u of %u, l3 domain %u of %u",
+		   s->name, s->iport, c->n_iports, s->network, c->n_networks, s->l3domain,
+		   c->n_l3domains);
 	ip = &c->iports[s->iport];
-	n = &c->networks[s->network];
+	if (!on_net) {
+		check_l3_sport(c, i);
+		n = NULL;
+	} else {
+		n = &c->networks[s->network];
+	}
 	FUZZ_CHECK(i >= ip->sport_first && i - ip->sport_first < ip->sport_count,
 		   "service port \"%s\" outside its instance port's range", s->name);
 	switch (s->match) {
@@ -170,8 +280,8 @@ static void check_sport(const struct pp_config *c, uint32_t i)
 	default:
 		FUZZ_CHECK(0, "service port \"%s\": match %d", s->name, s->match);
 	}
-	FUZZ_CHECK(n->mtu <= ip->mtu, "service port \"%s\": network MTU %u over tap MTU %u",
-		   s->name, n->mtu, ip->mtu);
+	FUZZ_CHECK(!n || n->mtu <= ip->mtu, "service port \"%s\": network MTU %u over tap MTU %u",
+		   s->name, n ? n->mtu : 0, ip->mtu);
 	FUZZ_CHECK(s->n_addrs <= PP_SPORT_ADDRS_MAX && s->n_pairs <= PP_PAIRS_MAX &&
 		   s->n_dns <= PP_DHCP_DNS_MAX && s->n_routes <= PP_DHCP_ROUTES_MAX,
 		   "service port \"%s\": %u addresses, %u pairs, %u DNS, %u routes", s->name,
@@ -209,7 +319,7 @@ static void check_sport(const struct pp_config *c, uint32_t i)
 			   "service ports \"%s\" and \"%s\": one MAC on the untagged wire", o->name,
 			   s->name);
 	}
-	for (uint32_t j = 0; j < i; j++)
+	for (uint32_t j = 0; n && j < i; j++)
 		FUZZ_CHECK(c->sports[j].network != s->network ||
 			   memcmp(c->sports[j].mac, s->mac, PP_ETH_ALEN),
 			   "service ports \"%s\" and \"%s\": one MAC on network \"%s\"",
@@ -223,6 +333,8 @@ static void check_model(const struct pp_config *c)
 	FUZZ_CHECK(c->n_files >= 1 && c->n_files <= NFILES, "%u files", c->n_files);
 	for (uint32_t i = 0; i < c->n_networks; i++)
 		check_network(c, i);
+	for (uint32_t i = 0; i < c->n_l3domains; i++)
+		check_l3domain(c, i);
 	for (uint32_t i = 0; i < c->n_iports; i++)
 		check_iport(c, i, &next);
 	FUZZ_CHECK(next == c->n_sports, "%u of %u service ports grouped", next, c->n_sports);
@@ -248,7 +360,8 @@ static int rule_eq(const struct pp_cfg_rule *a, const struct pp_cfg_rule *b)
 static void check_same(const struct pp_config *a, const struct pp_config *b)
 {
 	FUZZ_CHECK(a->n_networks == b->n_networks && a->n_iports == b->n_iports &&
-		   a->n_sports == b->n_sports && a->n_rules == b->n_rules,
+		   a->n_sports == b->n_sports && a->n_rules == b->n_rules &&
+		   a->n_l3domains == b->n_l3domains,
 		   "read back: %u/%u/%u/%u objects, was %u/%u/%u/%u", b->n_networks, b->n_iports,
 		   b->n_sports, b->n_rules, a->n_networks, a->n_iports, a->n_sports, a->n_rules);
 	for (uint32_t i = 0; i < a->n_networks; i++) {
@@ -260,6 +373,28 @@ static void check_same(const struct pp_config *a, const struct pp_config *b)
 			   addr_eq(&x->gw6, &y->gw6) && !memcmp(x->gw_mac, y->gw_mac, PP_ETH_ALEN) &&
 			   x->gw_mac_explicit == y->gw_mac_explicit,
 			   "network \"%s\" read back differs", x->name);
+	}
+	for (uint32_t i = 0; i < a->n_l3domains; i++) {
+		const struct pp_cfg_l3domain *x = &a->l3domains[i], *y = &b->l3domains[i];
+		int same = !strcmp(x->name, y->name) && x->table == y->table && x->mtu == y->mtu &&
+			   !memcmp(x->gw_mac, y->gw_mac, PP_ETH_ALEN) &&
+			   x->gw_mac_explicit == y->gw_mac_explicit &&
+			   x->n_subnets == y->n_subnets && x->n_uplinks == y->n_uplinks &&
+			   x->n_routes == y->n_routes;
+
+		for (uint32_t k = 0; same && k < x->n_subnets; k++)
+			same = addr_eq(&x->subnets[k].cidr, &y->subnets[k].cidr) &&
+			       addr_eq(&x->subnets[k].gateway, &y->subnets[k].gateway);
+		for (uint32_t k = 0; same && k < x->n_uplinks; k++) {
+			same = !strcmp(x->uplinks[k].device, y->uplinks[k].device) &&
+			       x->uplinks[k].n_addrs == y->uplinks[k].n_addrs;
+			for (uint32_t j = 0; same && j < x->uplinks[k].n_addrs; j++)
+				same = addr_eq(&x->uplinks[k].addrs[j], &y->uplinks[k].addrs[j]);
+		}
+		for (uint32_t k = 0; same && k < x->n_routes; k++)
+			same = addr_eq(&x->routes[k].to, &y->routes[k].to) &&
+			       addr_eq(&x->routes[k].via, &y->routes[k].via);
+		FUZZ_CHECK(same, "l3 domain \"%s\" read back differs", x->name);
 	}
 	for (uint32_t i = 0; i < a->n_iports; i++) {
 		const struct pp_cfg_iport *x = &a->iports[i], *y = &b->iports[i];
@@ -283,7 +418,8 @@ static void check_same(const struct pp_config *a, const struct pp_config *b)
 			   x->allow_dhcp_server == y->allow_dhcp_server &&
 			   x->allow_ra == y->allow_ra && x->dhcp == y->dhcp && x->n_dns == y->n_dns &&
 			   !memcmp(x->dns, y->dns, sizeof(x->dns)) && x->lease == y->lease &&
-			   x->dhcp_mtu == y->dhcp_mtu && x->n_routes == y->n_routes;
+			   x->dhcp_mtu == y->dhcp_mtu && x->n_routes == y->n_routes &&
+			   x->l3domain == y->l3domain && x->n_l3_routes == y->n_l3_routes;
 
 		for (uint32_t k = 0; same && k < x->n_addrs; k++)
 			same = addr_eq(&x->addrs[k], &y->addrs[k]);
@@ -294,6 +430,8 @@ static void check_same(const struct pp_config *a, const struct pp_config *b)
 		for (uint32_t k = 0; same && k < x->n_routes; k++)
 			same = addr_eq(&x->routes[k].to, &y->routes[k].to) &&
 			       !memcmp(x->routes[k].via, y->routes[k].via, 4);
+		for (uint32_t k = 0; same && k < x->n_l3_routes; k++)
+			same = addr_eq(&x->l3_routes[k].to, &y->l3_routes[k].to);
 		for (uint32_t k = 0; same && k < x->n_ingress + x->n_egress; k++)
 			same = rule_eq(&a->rules[x->rule_first + k], &b->rules[y->rule_first + k]);
 		FUZZ_CHECK(same, "service port \"%s\" read back differs", x->name);
@@ -304,19 +442,21 @@ static void check_same(const struct pp_config *a, const struct pp_config *b)
 static void check_export(const struct pp_config *cfg, const struct pp_config_source *src,
 			 size_t n)
 {
-	static const char *const kinds[] = { "networks", "instance-ports", "service-ports" };
+	static const char *const kinds[] = { "networks", "l3-domains", "instance-ports",
+					     "service-ports" };
 	struct pp_errors errs = PP_ERRORS_INIT;
 	struct pp_config_source back = { .name = "api" };
 	struct pp_config *again = NULL;
 	struct pp_export *ex = NULL;
-	json_object *root, *coll[3];
-	uint32_t want[3] = { cfg->n_networks, cfg->n_iports, cfg->n_sports }, got[3] = { 0 };
+	json_object *root, *coll[4];
+	uint32_t want[4] = { cfg->n_networks, cfg->n_l3domains, cfg->n_iports, cfg->n_sports };
+	uint32_t got[4] = { 0 };
 	int err = pp_config_export_buffers(src, n, &ex, &errs);
 
 	FUZZ_CHECK(!err && ex, "loads, but export fails (%d): %s", err,
 		   errs.n ? errs.v[0].msg : "no error");
 	root = json_object_new_object();
-	for (int k = 0; k < 3; k++) {
+	for (int k = 0; k < 4; k++) {
 		coll[k] = json_object_new_object();
 		json_object_object_add(root, kinds[k], coll[k]);
 	}
@@ -325,9 +465,9 @@ static void check_export(const struct pp_config *cfg, const struct pp_config_sou
 		json_object *body = json_tokener_parse(o->json), *nm;
 		int k;
 
-		for (k = 0; k < 3 && strcmp(o->kind, kinds[k]); k++)
+		for (k = 0; k < 4 && strcmp(o->kind, kinds[k]); k++)
 			;
-		FUZZ_CHECK(k < 3, "export: object %zu of kind \"%s\"", i, o->kind);
+		FUZZ_CHECK(k < 4, "export: object %zu of kind \"%s\"", i, o->kind);
 		FUZZ_CHECK(body && json_object_is_type(body, json_type_object) &&
 			   json_object_object_get_ex(body, "name", &nm) &&
 			   !strcmp(json_object_get_string(nm), o->name),
@@ -338,8 +478,9 @@ static void check_export(const struct pp_config *cfg, const struct pp_config_sou
 		json_object_object_add(coll[k], o->name, body);
 		got[k]++;
 	}
-	FUZZ_CHECK(!memcmp(want, got, sizeof(want)), "export: %u/%u/%u objects, loaded %u/%u/%u",
-		   got[0], got[1], got[2], want[0], want[1], want[2]);
+	FUZZ_CHECK(!memcmp(want, got, sizeof(want)),
+		   "export: %u/%u/%u/%u objects, loaded %u/%u/%u/%u", got[0], got[1], got[2],
+		   got[3], want[0], want[1], want[2], want[3]);
 	back.data = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN |
 							 JSON_C_TO_STRING_NOSLASHESCAPE);
 	back.len = strlen(back.data);

@@ -7,6 +7,7 @@
  * instance ports are DOWN and nothing is attached anywhere.
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -17,6 +18,7 @@
 #include <bpf/libbpf.h>
 #include "reconcile.h"
 #include "log.h"
+#include "services.h"
 #include "../pins.h"
 
 static char pin_root[128];
@@ -433,6 +435,110 @@ static void test_failing_step_services(void **state)
 	assert_status(PP_NAME_SPORT, "p2", PP_ST_DOWN, NULL);
 }
 
+/*
+ * An L3 domain and a port bound to it: the domain takes an id of the
+ * networks' kind, its entry, its gateway answered (pp_neigh) on its ports,
+ * which are marked L3 with the domain as net_id, their addresses in
+ * pp_l3addrs and nothing of theirs in the L2 tables; its table gets its
+ * unreachable subnet (the test runs in a network namespace of its own).
+ * Rebound to a network, the port leaves every L3 table; the domain leaves
+ * with the configuration, its routes too.
+ */
+static const char cfg_l3[] =
+	"networks:\n"
+	NET_A
+	"l3-domains:\n"
+	"  red:\n"
+	"    table: 4001\n"
+	"    mac: 02:00:00:00:10:01\n"
+	"    subnets: [{cidr: 10.9.0.0/24, gateway: 10.9.0.1}]\n"
+	"    uplinks: [{device: ppt-rc-absent9, addresses: [192.0.2.2/30]}]\n"
+	"    routes: [{to: 0.0.0.0/0, via: 192.0.2.1}]\n"
+	VM1
+	"      vm1-r:\n"
+	"        vlan: 500\n"
+	"        addresses: [10.9.0.5/24]\n"
+	"        bind: {l3: {domain: red, routes: [{to: 172.16.0.0/16}]}, security: {}}\n";
+
+static bool table_has(const char *table, const char *what)
+{
+	char cmd[128], line[256];
+	bool found = false;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "ip route show table %s 2>/dev/null", table);
+	f = popen(cmd, "r");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		found = found || strstr(line, what);
+	pclose(f);
+	return found;
+}
+
+static void test_l3(void **state)
+{
+	struct pp_l3addr_key ak = { .family = PP_NEIGH_V4, .addr = { 10, 9, 0, 5 } };
+	struct pp_l3dom dom = { 0 };
+	struct pp_sport sp = { 0 };
+	struct pp_neigh ne = { 0 };
+	__u32 red, r, owner = 0, na;
+
+	(void)state;
+	assert_int_equal(apply(cfg_l3), 0);
+	red = id_of(PP_NAME_NET, "red");
+	na = id_of(PP_NAME_NET, "net-a");
+	r = id_of(PP_NAME_SPORT, "vm1-r");
+	assert_true(red && r && red != na);
+	assert_int_equal(pp_l3dom_get(maps(), red, &dom), 0);
+	assert_int_equal(dom.table, 4001);
+	assert_int_equal(dom.mtu, 1500);
+	assert_int_equal(dom.gw_mac[5], 1);
+	assert_int_equal(pp_sport_get(maps(), r, &sp), 0);
+	assert_int_equal(sp.net_id, red);
+	assert_int_equal(sp.flags & (PP_SPORT_L3 | PP_SPORT_RESPONDER), PP_SPORT_L3 | PP_SPORT_RESPONDER);
+	assert_int_equal(vlan_owner(sp.slot, 500), r);
+	ak.dom = red;
+	assert_int_equal(pp_l3addr_get(maps(), ak, &owner), 0);
+	assert_int_equal(owner, r);
+	assert_false(fdb_has(red, 1, &owner));		/* reached by routing, not by MAC */
+	assert_true(neigh_has_v4(red, 10, 9, 0, 1, &ne));
+	assert_int_equal(ne.flags, PP_NEIGH_ROUTER);
+	assert_int_equal(ne.mac[5], 1);
+	assert_true(neigh_has_v4(red, 10, 9, 0, 5, &ne));	/* proxy: the gateway's MAC */
+	assert_int_equal(ne.mac[0], 0x02);
+	assert_true(table_has("4001", "unreachable 10.9.0.0/24 proto 112"));
+	/* port security lets it send for the prefix behind it too */
+	{
+		struct pp_sec_key k;
+		struct pp_sec_src v, got;
+		struct pp_cfg_addr pfx = { .family = PP_AF_INET, .plen = 16, .addr = { 172, 16 } };
+
+		pp_sec_src_encode(&k, &v, r, &pfx, 16, sp.mac);
+		assert_int_equal(pp_sec_src_get(maps(), k, &got), 0);
+	}
+	assert_status(PP_NAME_SPORT, "vm1-r", PP_ST_DOWN, NULL);	/* its tap is absent */
+
+	/* rebound to a network: out of every L3 table, into the L2 ones */
+	assert_int_equal(apply("networks:\n" NET_A VM1
+			       "      vm1-r:\n"
+			       "        vlan: 500\n"
+			       "        addresses: [10.9.0.5/24]\n"
+			       "        bind: {network: net-a}\n"), 0);
+	r = id_of(PP_NAME_SPORT, "vm1-r");
+	assert_int_equal(pp_sport_get(maps(), r, &sp), 0);
+	assert_int_equal(sp.net_id, na);
+	assert_int_equal(sp.flags & PP_SPORT_L3, 0);
+	assert_int_not_equal(pp_l3addr_get(maps(), ak, &owner), 0);
+	assert_true(fdb_has(na, 1, &owner) && owner == r);
+	/* the domain is gone: its entry, its name, its routes */
+	assert_int_equal(pp_l3dom_get(maps(), red, &dom), 0);
+	assert_int_equal(dom.table, 0);
+	assert_int_equal(id_of(PP_NAME_NET, "red"), 0);
+	assert_false(neigh_has_v4(red, 10, 9, 0, 1, &ne));
+	assert_false(table_has("4001", "10.9.0.0/24"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -442,9 +548,15 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_same_config_writes_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failing_step_networks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failing_step_services, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_l3, setup, teardown),
 	};
 
 	libbpf_set_print(NULL);
+	/* the L3 test writes routes: into a network namespace of our own */
+	if (unshare(CLONE_NEWNET)) {
+		perror("test_reconcile: unshare(CLONE_NEWNET)");
+		return 1;
+	}
 	snprintf(pin_root, sizeof(pin_root), "/sys/fs/bpf/pp-test-reconcile-%d", getpid());
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

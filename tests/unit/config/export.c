@@ -30,7 +30,8 @@ static int export_buf(struct fx *f, struct pp_export **ex, const char *name, con
  */
 static char *render_like_api(const struct pp_export *ex)
 {
-	static const char *const kinds[] = { "networks", "instance-ports", "service-ports" };
+	static const char *const kinds[] = { "networks", "l3-domains", "instance-ports",
+					     "service-ports" };
 	char *doc = NULL;
 	size_t len = 0, cap = 0;
 
@@ -79,6 +80,31 @@ static void model_line(const struct pp_config *c, int kind, uint32_t i, char *ou
 		pp_mac_format(n->gw_mac, m);
 		P("network %s dev %s mtu %u vlan %u gw %d %s %s %s %d", n->name, n->device, n->mtu,
 		  n->vlan, n->has_gateway, a, b, m, n->gw_mac_explicit);
+	} else if (kind == 3) {
+		const struct pp_cfg_l3domain *d = &c->l3domains[i];
+
+		pp_mac_format(d->gw_mac, m);
+		P("l3 %s table %u mtu %u mac %s %d subnets", d->name, d->table, d->mtu, m,
+		  d->gw_mac_explicit);
+		for (uint32_t j = 0; j < d->n_subnets; j++) {
+			addr_str(a, sizeof(a), &d->subnets[j].cidr);
+			addr_str(b, sizeof(b), &d->subnets[j].gateway);
+			P(" %s>%s", a, b);
+		}
+		P(" uplinks");
+		for (uint32_t j = 0; j < d->n_uplinks; j++) {
+			P(" %s", d->uplinks[j].device);
+			for (uint32_t k = 0; k < d->uplinks[j].n_addrs; k++) {
+				addr_str(a, sizeof(a), &d->uplinks[j].addrs[k]);
+				P("/%s", a);
+			}
+		}
+		P(" routes");
+		for (uint32_t j = 0; j < d->n_routes; j++) {
+			addr_str(a, sizeof(a), &d->routes[j].to);
+			addr_str(b, sizeof(b), &d->routes[j].via);
+			P(" %s>%s", a, b);
+		}
 	} else if (kind == 1) {
 		const struct pp_cfg_iport *p = &c->iports[i];
 
@@ -91,9 +117,16 @@ static void model_line(const struct pp_config *c, int kind, uint32_t i, char *ou
 		const struct pp_cfg_sport *s = &c->sports[i];
 
 		pp_mac_format(s->mac, m);
-		P("sport %s on %s match %d %u/%u mac %s %d net %s addrs", s->name,
+		P("sport %s on %s match %d %u/%u mac %s %d net %s l3 %s", s->name,
 		  c->iports[s->iport].name, s->match, s->outer_vid, s->inner_vid, m,
-		  s->mac_explicit, c->networks[s->network].name);
+		  s->mac_explicit,
+		  s->network == PP_NO_INDEX ? "-" : c->networks[s->network].name,
+		  s->l3domain == PP_NO_INDEX ? "-" : c->l3domains[s->l3domain].name);
+		for (uint32_t j = 0; j < s->n_l3_routes; j++) {
+			addr_str(a, sizeof(a), &s->l3_routes[j].to);
+			P(" %s", a);
+		}
+		P(" addrs");
 		for (uint32_t j = 0; j < s->n_addrs; j++) {
 			addr_str(a, sizeof(a), &s->addrs[j]);
 			P(" %s", a);
@@ -130,10 +163,10 @@ static void model_line(const struct pp_config *c, int kind, uint32_t i, char *ou
 /* Two models hold the same objects (positions and file names aside). */
 static void assert_same_model(const struct pp_config *x, const struct pp_config *y)
 {
-	const uint32_t nx[3] = { x->n_networks, x->n_iports, x->n_sports };
-	const uint32_t ny[3] = { y->n_networks, y->n_iports, y->n_sports };
+	const uint32_t nx[4] = { x->n_networks, x->n_iports, x->n_sports, x->n_l3domains };
+	const uint32_t ny[4] = { y->n_networks, y->n_iports, y->n_sports, y->n_l3domains };
 
-	for (int k = 0; k < 3; k++) {
+	for (int k = 0; k < 4; k++) {
 		assert_int_equal(nx[k], ny[k]);
 		for (uint32_t i = 0; i < nx[k]; i++) {
 			char lx[4096], ly[4096];
@@ -155,7 +188,9 @@ static const char base_yaml[] =
 	"    device: tap-base\n"
 	"    mac: 52:54:00:0b:00:01\n"
 	"    service-ports:\n"
-	"      base-s: {vlan: 5, bind: {network: base-net}}\n";
+	"      base-s: {vlan: 5, bind: {network: base-net}}\n"
+	"l3-domains:\n"
+	"  blue: {table: 4294967295, subnets: [{cidr: 10.50.0.0/24, gateway: 10.50.0.1}]}\n";
 
 static const char rich_yaml[] =
 	"networks:\n"
@@ -194,10 +229,27 @@ static const char rich_yaml[] =
 	"        src-mac: |-\n"
 	"          52:54:00:0a:00:04\n"
 	"        bind: {network: \"123\", responder: }\n"
+	"      s8: {vlan: 103, addresses: [10.50.0.6/24], bind: {l3: {domain: blue}, security: {}}}\n"
 	"service-ports:\n"
 	"  s5: {instance-port: base-vm, vlan: 6, mac: 52:54:00:0b:00:05,\n"
 	"       bind: {network: base-net, responder: Null}}\n"
-	"  s6: {instance-port: vm1, vlan: 101, bind: {network: base-net}}\n";
+	"  s6: {instance-port: vm1, vlan: 101, bind: {network: base-net}}\n"
+	"  s7: {instance-port: vm1, vlan: 102, addresses: [10.50.0.5/24, 'fd00:50::5/64'],\n"
+	"       bind: {l3: {domain: FALSE, routes: [{to: 172.16.0.0/12}]}, dhcp: {lease: 600}}}\n"
+	"l3-domains:\n"
+	"  FALSE:\n"
+	"    table: 1001\n"
+	"    mtu: 9000\n"
+	"    mac: \"02:00:00:00:10:01\"\n"
+	"    subnets:\n"
+	"      - {cidr: 10.50.0.0/24, gateway: 10.50.0.1}\n"
+	"      - {cidr: 'fd00:50::/64', gateway: \"fd00:50::1\"}\n"
+	"    uplinks:\n"
+	"      - device: 54321\n"
+	"        addresses: [192.0.2.2/30, \"2001:db8:1::2/64\"]\n"
+	"    routes:\n"
+	"      - {to: 0.0.0.0/0, via: 192.0.2.1}\n"
+	"      - {to: \"::/0\", via: \"2001:db8:1::1\"}\n";
 
 static void test_export_scalars_typed_as_read(void **state)
 {
@@ -209,6 +261,12 @@ static void test_export_scalars_typed_as_read(void **state)
 		  "\"mac\": \"02:00:00:00:00:aa\"}}" },
 		{ "networks", "123", "{\"name\": \"123\", \"device\": \"12345\"}" },
 		{ "networks", "NULL", "{\"name\": \"NULL\", \"device\": \"pn0\"}" },
+		{ "l3-domains", "FALSE", "{\"name\": \"FALSE\", \"table\": 1001, \"mtu\": 9000, "
+		  "\"mac\": \"02:00:00:00:10:01\", \"subnets\": [{\"cidr\": \"10.50.0.0/24\", "
+		  "\"gateway\": \"10.50.0.1\"}, {\"cidr\": \"fd00:50::/64\", \"gateway\": "
+		  "\"fd00:50::1\"}], \"uplinks\": [{\"device\": \"54321\", \"addresses\": "
+		  "[\"192.0.2.2/30\", \"2001:db8:1::2/64\"]}], \"routes\": [{\"to\": \"0.0.0.0/0\", "
+		  "\"via\": \"192.0.2.1\"}, {\"to\": \"::/0\", \"via\": \"2001:db8:1::1\"}]}" },
 		{ "instance-ports", "vm1", "{\"name\": \"vm1\", \"device\": \"tap-vm1\", "
 		  "\"mac\": \"52:54:00:0a:00:01\", \"mtu\": 9000, \"mode\": \"tc\"}" },
 		{ "service-ports", "s1", "{\"name\": \"s1\", \"instance-port\": \"vm1\", "
@@ -228,10 +286,17 @@ static void test_export_scalars_typed_as_read(void **state)
 		{ "service-ports", "s4", "{\"name\": \"s4\", \"instance-port\": \"vm1\", "
 		  "\"src-mac\": \"52:54:00:0a:00:04\", \"bind\": {\"network\": \"123\", "
 		  "\"responder\": null}}" },
+		{ "service-ports", "s8", "{\"name\": \"s8\", \"instance-port\": \"vm1\", "
+		  "\"vlan\": 103, \"addresses\": [\"10.50.0.6/24\"], \"bind\": {\"l3\": "
+		  "{\"domain\": \"blue\"}, \"security\": {}}}" },
 		{ "service-ports", "s5", "{\"name\": \"s5\", \"instance-port\": \"base-vm\", "
 		  "\"vlan\": 6, \"mac\": \"52:54:00:0b:00:05\", \"bind\": {\"network\": \"base-net\", \"responder\": null}}" },
 		{ "service-ports", "s6", "{\"name\": \"s6\", \"instance-port\": \"vm1\", "
 		  "\"vlan\": 101, \"bind\": {\"network\": \"base-net\"}}" },
+		{ "service-ports", "s7", "{\"name\": \"s7\", \"instance-port\": \"vm1\", "
+		  "\"vlan\": 102, \"addresses\": [\"10.50.0.5/24\", \"fd00:50::5/64\"], "
+		  "\"bind\": {\"l3\": {\"domain\": \"FALSE\", \"routes\": [{\"to\": "
+		  "\"172.16.0.0/12\"}]}, \"dhcp\": {\"lease\": 600}}}" },
 	};
 	char *text = strdup(rich_yaml), *junk;
 
@@ -243,7 +308,7 @@ static void test_export_scalars_typed_as_read(void **state)
 	junk = strstr(text, ", mtu: 01400x");
 	memmove(junk, junk + strlen(", mtu: 01400x"), strlen(junk + strlen(", mtu: 01400x")) + 1);
 
-	/* base-vm and base-net are not in the file: not an error here */
+	/* base-vm, base-net and blue are not in the file: not an error here */
 	assert_int_equal(export_buf(f, &ex, "rich.yaml", text), 0);
 	assert_int_equal(ex->n, ARRAY_SIZE(want));
 	for (size_t i = 0; i < ex->n; i++) {
@@ -252,8 +317,8 @@ static void test_export_scalars_typed_as_read(void **state)
 		assert_string_equal(ex->objs[i].json, want[i][2]);
 		assert_string_equal(ex->objs[i].loc.file, "rich.yaml");
 	}
-	assert_int_equal(ex->objs[4].loc.line, 13);	/* s1 */
-	assert_int_equal(ex->objs[4].loc.col, 7);
+	assert_int_equal(ex->objs[5].loc.line, 13);	/* s1 */
+	assert_int_equal(ex->objs[5].loc.col, 7);
 	pp_export_free(ex);
 	free(text);
 }
@@ -294,6 +359,16 @@ static void test_export_round_trip(void **state)
 	assert_true(pp_config_find_sport(api, "s2")->allow_ra);
 	assert_false(pp_config_find_sport(api, "s2")->allow_dhcp_server);
 	assert_string_equal(pp_config_find_network(api, "123")->device, "12345");
+	/* the L3 domains and their ports (the model is compared above) */
+	assert_int_equal(api->n_l3domains, 2);
+	assert_int_equal(pp_config_find_l3domain(api, "FALSE")->table, 1001);
+	assert_string_equal(pp_config_find_l3domain(api, "FALSE")->uplinks[0].device, "54321");
+	assert_int_equal(pp_config_find_sport(api, "s7")->l3domain,
+			 pp_config_find_l3domain(api, "FALSE") - api->l3domains);
+	assert_int_equal(pp_config_find_sport(api, "s7")->network, PP_NO_INDEX);
+	assert_int_equal(pp_config_find_sport(api, "s7")->n_l3_routes, 1);
+	assert_int_equal(pp_config_find_sport(api, "s8")->l3domain,
+			 pp_config_find_l3domain(api, "blue") - api->l3domains);
 
 	pp_config_free(direct);
 	pp_config_free(api);
@@ -316,6 +391,9 @@ static void test_export_same_errors(void **state)
 		"networks: {x: {device: dx}}\n" IPORT_HEAD "      s: {vlan: +100, bind: {network: x}}\n",
 		"networks:\n  n1: {device: d1, mtu: 9000.0}\n",
 		"networks:\n  n1: {device: ~}\n",
+		"l3-domains:\n  d: {table: 252, subnets: []}\n",
+		"l3-domains:\n  d: {table: 1, subnets: [{cidr: 10.0.0.0/8, gateway: 10.0.0.1}]}\n"
+		IPORT_HEAD "      s: {vlan: 1, addresses: [10.0.0.1/8], bind: {l3: {domain: d}, network: x}}\n",
 		"networks:\n  n1: [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\n",
 	};
 	struct fx *f = *state;

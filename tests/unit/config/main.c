@@ -31,6 +31,7 @@ static const struct {
 	{ &topic_ports, "ports.cases" },
 	{ &topic_toplevel, "toplevel.cases" },
 	{ &topic_services, "services.cases" },
+	{ &topic_l3, "l3.cases" },
 	{ &topic_export, NULL },
 	{ &topic_perf, NULL },
 };
