@@ -50,7 +50,7 @@ CFG_HDRS   := loader/config.h loader/config/internal.h loader/mode.h loader/util
 		loader/services.h include/polyport.h
 
 # the API (loader/api.h): one object per job of loader/api/
-API_OBJS   := $(patsubst %,$(B)/api/%.o,router http objects networks iports sports bindings \
+API_OBJS   := $(patsubst %,$(B)/api/%.o,router http objects networks l3domains iports sports bindings \
 		store state kept events metrics)
 API_HDRS   := loader/api.h loader/api/internal.h loader/reconcile.h loader/daemon.h loader/util.h \
 		loader/config.h loader/log.h loader/services.h loader/xdpmode.h loader/dataplane.h \

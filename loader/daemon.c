@@ -384,6 +384,8 @@ const struct pp_obj_status *pp_daemon_status(const struct pp_daemon *d, __u32 ki
 		return i < cfg->n_iports ? &d->iport_st[i] : NULL;
 	case PP_NAME_SPORT:
 		return i < cfg->n_sports ? &d->sport_st[i] : NULL;
+	case PP_NAME_L3DOM:
+		return i < cfg->n_l3domains ? &d->l3dom_st[i] : NULL;
 	}
 	return NULL;
 }
@@ -406,6 +408,9 @@ const struct pp_obj_status *pp_daemon_status_by_name(const struct pp_daemon *d, 
 	case PP_NAME_SPORT:
 		p = pp_config_find_sport(cfg, name);
 		return p ? &d->sport_st[(const struct pp_cfg_sport *)p - cfg->sports] : NULL;
+	case PP_NAME_L3DOM:
+		p = pp_config_find_l3domain(cfg, name);
+		return p ? &d->l3dom_st[(const struct pp_cfg_l3domain *)p - cfg->l3domains] : NULL;
 	}
 	return NULL;
 }

@@ -153,9 +153,14 @@ const struct pp_config *pp_daemon_config(const struct pp_daemon *d);
 void pp_daemon_set_config(struct pp_daemon *d, struct pp_config *cfg);
 /* Fresh statuses (all ACTIVE, no id) for the objects of cfg.  0 or -ENOMEM. */
 int pp_daemon_status_alloc(struct pp_daemon *d, const struct pp_config *cfg);
+/* L3 domains' statuses (pp_daemon.l3dom_st): a kind of the two accessors
+ * below only; their names and ids are pinned under PP_NAME_NET (the
+ * networks' ids), never under this one. */
+#define PP_NAME_L3DOM	(PP_NAME_SPORT + 1)
 /*
- * The status of the i-th object of kind (PP_NAME_NET, _IPORT, _SPORT) of
- * the configuration in force, or of the one named name; NULL if none.
+ * The status of the i-th object of kind (PP_NAME_NET, _IPORT, _SPORT, or
+ * PP_NAME_L3DOM) of the configuration in force, or of the one named name;
+ * NULL if none.
  */
 const struct pp_obj_status *pp_daemon_status(const struct pp_daemon *d, __u32 kind, __u32 i);
 const struct pp_obj_status *pp_daemon_status_by_name(const struct pp_daemon *d, __u32 kind,

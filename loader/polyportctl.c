@@ -30,11 +30,13 @@ static const char usage[] =
 "Usage: polyportctl [OPTIONS] COMMAND [ARGS]\n"
 "\n"
 "Commands (through polyportd's API):\n"
-"  status                       instance ports, their service ports, networks:\n"
+"  status                       instance ports, their service ports, networks,\n"
+"                               l3 domains:\n"
 "                               status (ACTIVE, DOWN, DEGRADED, ERROR) and why\n"
 "  stats                        per service port rx/tx and services, drops by reason,\n"
 "                               map writes\n"
-"  get KIND [NAME]              list or show networks, instance-ports, service-ports\n"
+"  get KIND [NAME]              list or show networks, instance-ports, service-ports,\n"
+"                               l3-domains\n"
 "  create KIND JSON|KEY=VALUE...  create an object (name=... among the keys)\n"
 "  update KIND NAME JSON|KEY=VALUE...  change fields (revision=N: only if current)\n"
 "  delete KIND NAME             delete an object created through the API\n"
@@ -54,8 +56,8 @@ static const char usage[] =
 "                               replaced by names: equal for two dataplanes of one\n"
 "                               configuration (counters and hints left out)\n"
 "\n"
-"KIND: networks | instance-ports | service-ports (singular and short forms\n"
-"work: network, iport, sport).  KEY=VALUE: VALUE is taken as JSON when it\n"
+"KIND: networks | instance-ports | service-ports | l3-domains (singular and\n"
+"short forms work: network, iport, sport, l3-domain, l3dom).  KEY=VALUE: VALUE is taken as JSON when it\n"
 "parses (100, [300,10], true), else as a string; a.b=V nests (bind.network=x).\n"
 "\n"
 "Options:\n"
@@ -206,7 +208,7 @@ static int fetch(const char *path, json_object **out)
 
 static int cmd_status(void)
 {
-	json_object *st, *ips, *nets;
+	json_object *st, *ips, *nets, *doms;
 	int rc = fetch("/v1/status", &st);
 
 	if (rc)
@@ -247,6 +249,22 @@ static int cmd_status(void)
 			printf("  mode: %s: %s\n",
 			       jstr_was(n, PP_KEY_EFFECTIVE_MODE, PP_KEY_EFFECTIVE_MODE_OLD), why);
 	}
+	doms = jget(st, "l3_domains");
+	if (doms && json_object_array_length(doms))
+		printf("\n%-20s %-10s %-6s %-5s %-9s %-24s %s\n", "L3 DOMAIN", "TABLE", "MTU", "ID",
+		       "STATUS", "UPLINKS", "REASON");
+	for (size_t i = 0; doms && i < json_object_array_length(doms); i++) {
+		json_object *d = json_object_array_get_idx(doms, i), *ups = jget(d, "uplinks");
+		char up[64] = "-";
+
+		for (size_t u = 0, off = 0; ups && u < json_object_array_length(ups) &&
+					    off < sizeof(up); u++)
+			off += snprintf(up + off, sizeof(up) - off, "%s%s", u ? "," : "",
+					json_object_get_string(json_object_array_get_idx(ups, u)));
+		printf("%-20s %-10lld %-6lld %-5lld %-9s %-24s %s\n", jstr(d, "name"),
+		       jint(d, "table"), jint(d, "mtu"), jint(d, "id"), jstr(d, "status"), up,
+		       jstr(d, "reason"));
+	}
 	if (*jstr(st, "last_errors"))
 		printf("\nThe last change of the binding files was rejected (the dataplane "
 		       "kept its state):\n%s", jstr(st, "last_errors"));
@@ -282,9 +300,10 @@ static int cmd_state(int argc, char **argv)
 		if (*jstr(sf, "reason"))
 			printf(" (%s), kept as %s", jstr(sf, "reason"), jstr(sf, "kept-as"));
 		if (k)
-			printf("; %s %lld networks, %lld instance ports, %lld service ports",
-			       discard ? "let go:" : "kept:", jint(k, "networks"),
-			       jint(k, "instance-ports"), jint(k, "service-ports"));
+			printf("; %s %lld networks, %lld instance ports, %lld service ports, "
+			       "%lld l3 domains", discard ? "let go:" : "kept:", jint(k, "networks"),
+			       jint(k, "instance-ports"), jint(k, "service-ports"),
+			       jint(k, "l3-domains"));
 		putchar('\n');
 	}
 	json_object_put(r);
@@ -325,12 +344,13 @@ static int cmd_stats(void)
 	printf("\nDROPS\n");
 	for (size_t i = 0; drops && i < json_object_array_length(drops); i++) {
 		json_object *d = json_object_array_get_idx(drops, i), *r = jget(d, "reasons");
-		int net = jget(d, "network") != NULL;
-		const char *name = jstr(d, net ? "network" : "instance-port");
+		int net = jget(d, "network") != NULL, dom = jget(d, "l3-domain") != NULL;
+		const char *name = jstr(d, net ? "network" : dom ? "l3-domain" : "instance-port");
 
 		json_object_object_foreach(r, reason, v) {
 			if (json_object_get_int64(v))
-				printf("  %-14s %-20s %-24s %lld\n", net ? "network" : "instance port",
+				printf("  %-14s %-20s %-24s %lld\n",
+				       net ? "network" : dom ? "l3 domain" : "instance port",
 				       *name ? name : "(unattributed)", reason,
 				       (long long)json_object_get_int64(v));
 		}
@@ -351,6 +371,8 @@ static const char *kind_path(const char *k)
 		{ "iports", "instance-ports" }, { "iport", "instance-ports" },
 		{ "service-ports", "service-ports" }, { "service-port", "service-ports" },
 		{ "sports", "service-ports" }, { "sport", "service-ports" },
+		{ "l3-domains", "l3-domains" }, { "l3-domain", "l3-domains" },
+		{ "l3doms", "l3-domains" }, { "l3dom", "l3-domains" },
 	};
 
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
@@ -369,13 +391,16 @@ static void print_obj_row(const char *kind, json_object *o)
 			 jget(o, "vlan") ? " vlan " : "", jget(o, "vlan") ? jstr(o, "vlan") : "");
 	} else if (!strcmp(kind, "instance-ports")) {
 		snprintf(extra, sizeof(extra), "tap %s mac %s", jstr(o, "device"), jstr(o, "mac"));
+	} else if (!strcmp(kind, "l3-domains")) {
+		snprintf(extra, sizeof(extra), "table %s mtu %s id %s", jstr(o, "table"),
+			 jstr(o, "mtu"), st ? jstr(st, "id") : "");
 	} else {
-		json_object *b = jget(o, "bind");
+		json_object *b = jget(o, "bind"), *l3 = b ? jget(b, "l3") : NULL;
 
-		snprintf(extra, sizeof(extra), "on %s %s%s%s -> %s", jstr(o, "instance-port"),
+		snprintf(extra, sizeof(extra), "on %s %s%s%s -> %s%s", jstr(o, "instance-port"),
 			 jget(o, "vlan") ? "vlan " : jget(o, "untagged") ? "untagged" : "src-mac ",
 			 jget(o, "vlan") ? jstr(o, "vlan") : "", jstr(o, "src-mac"),
-			 b ? jstr(b, "network") : "");
+			 l3 ? "l3 " : "", l3 ? jstr(l3, "domain") : b ? jstr(b, "network") : "");
 	}
 	printf("%-20s %-5s %-4lld %-9s %-44s %s\n", jstr(o, "name"), jstr(o, "source"),
 	       jint(o, "revision"), st ? jstr(st, "status") : "", extra, st ? jstr(st, "reason") : "");

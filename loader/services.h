@@ -23,6 +23,7 @@
  */
 enum pp_service {
 	PP_SERVICE_NETWORK,	/* the L2 network it is on */
+	PP_SERVICE_L3,		/* or the L3 domain it routes in (never both) */
 	PP_SERVICE_SECURITY,	/* port security and stateless rules */
 	PP_SERVICE_RESPONDER,	/* ARP and NDP answered for its addresses */
 	PP_SERVICE_DHCP,	/* a DHCPv4 server for it */
@@ -30,11 +31,13 @@ enum pp_service {
 };
 
 #define PP_SERVICE_NAME_NETWORK		"network"
+#define PP_SERVICE_NAME_L3		"l3"
 #define PP_SERVICE_NAME_SECURITY	"security"
 #define PP_SERVICE_NAME_RESPONDER	"responder"
 #define PP_SERVICE_NAME_DHCP		"dhcp"
-/* All of them, for messages: "network, security, responder, dhcp". */
-#define PP_SERVICE_NAMES_LIST		PP_SERVICE_NAME_NETWORK ", " PP_SERVICE_NAME_SECURITY ", " \
+/* All of them, for messages: "network, l3, security, responder, dhcp". */
+#define PP_SERVICE_NAMES_LIST		PP_SERVICE_NAME_NETWORK ", " PP_SERVICE_NAME_L3 ", " \
+					PP_SERVICE_NAME_SECURITY ", " \
 					PP_SERVICE_NAME_RESPONDER ", " PP_SERVICE_NAME_DHCP
 
 extern const char *const pp_service_names[PP_SERVICE_COUNT];	/* by enum pp_service */

@@ -7,7 +7,8 @@
  *   router.c    pp_api_request(), the routes table, the answers (reply_*)
  *   http.c      libmicrohttpd and the Unix socket: the only MHD calls
  *   objects.c   the handlers common to every kind: GET, POST/PUT/PATCH/DELETE
- *   networks.c, iports.c, sports.c, bindings.c   one kind (or sub-resource) each
+ *   networks.c, l3domains.c, iports.c, sports.c, bindings.c   one kind (or
+ *               sub-resource) each
  *   store.c     api.json: read, shape-checked, written, rendered as a source
  *   state.c     a damaged api.json, the loads with it, create/destroy
  *   kept.c      the objects kept from a damaged api.json, and /v1/status
@@ -31,7 +32,7 @@ struct MHD_Connection;
 struct MHD_Daemon;
 struct MHD_Response;
 
-enum kind { K_NET, K_IPORT, K_SPORT, K_COUNT };
+enum kind { K_NET, K_IPORT, K_SPORT, K_L3DOM, K_COUNT };
 
 /* A kind of object: its row in the routes table (kinds[], router.c). */
 struct api_kind {
@@ -46,8 +47,14 @@ struct api_kind {
 
 extern const struct api_kind kinds[K_COUNT];
 
-/* enum kind -> enum pp_name_kind (pp_names) */
+/*
+ * enum kind -> the kind of pp_daemon_status() (K_L3DOM: PP_NAME_L3DOM) and
+ * the kind its names are pinned under in pp_names (L3 domains': the
+ * networks', PP_NAME_NET, whose ids they share).
+ */
 #define NAME_KIND(k)	((__u32)(k) + PP_NAME_NET)
+#define PIN_KIND(k)	((k) == K_L3DOM ? (__u32)PP_NAME_NET : NAME_KIND(k))
+_Static_assert(NAME_KIND(K_L3DOM) == PP_NAME_L3DOM, "K_L3DOM's statuses");
 
 #define EVENTS_MAX	4096
 #define WAITERS_MAX	256
@@ -256,7 +263,7 @@ json_object *obj_json(struct pp_api *a, enum kind k, uint32_t i);
 json_object *list_json(struct pp_api *a, enum kind k);
 int serve_kind(struct call *c, enum kind k, char **parts, int n);
 
-/* networks.c, iports.c, sports.c: one kind each */
+/* networks.c, l3domains.c, iports.c, sports.c: one kind each */
 /* A kind's count and find (kinds[]) over its array in struct pp_config. */
 #define API_KIND_LOOKUP(kind, type, arr, n, find_fn)				\
 	uint32_t kind##_count(const struct pp_config *cfg)			\
@@ -272,6 +279,9 @@ int serve_kind(struct call *c, enum kind k, char **parts, int n);
 uint32_t net_count(const struct pp_config *cfg);
 long net_find(const struct pp_config *cfg, const char *name);
 json_object *net_json(struct pp_api *a, uint32_t i);
+uint32_t l3dom_count(const struct pp_config *cfg);
+long l3dom_find(const struct pp_config *cfg, const char *name);
+json_object *l3dom_json(struct pp_api *a, uint32_t i);
 uint32_t iport_count(const struct pp_config *cfg);
 long iport_find(const struct pp_config *cfg, const char *name);
 json_object *iport_json(struct pp_api *a, uint32_t i);

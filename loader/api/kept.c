@@ -200,7 +200,13 @@ static int kept_index(struct pp_api *a)
 
 size_t kept_total(const struct pp_api *a)
 {
-	return a->nkept[K_NET] + a->nkept[K_IPORT] + a->nkept[K_SPORT];
+	return a->nkept[K_NET] + a->nkept[K_IPORT] + a->nkept[K_SPORT] + a->nkept[K_L3DOM];
+}
+
+/* Is a name pinned of the networks' kind a kept network's or a kept L3 domain's? */
+static bool kept_net_name(const struct pp_api *a, const char *name)
+{
+	return kept_find(a, K_NET, name) || kept_find(a, K_L3DOM, name);
 }
 
 /*
@@ -208,7 +214,9 @@ size_t kept_total(const struct pp_api *a)
  * belong to a kept object?  Names by (kind, name); service ports and the
  * services' tables by the service port in their key (or, pp_neigh, by the
  * network and the MAC of a kept service port there); allowed pairs' pp_fdb
- * entries by the port they name.
+ * entries by the port they name; pp_l3addrs entries by their domain or the
+ * L3 port they name (an L3 domain's name is of the networks' kind: kept as
+ * a network or as a domain).
  */
 bool keep_entry(void *arg, enum pp_map_id map, const void *key, const void *val)
 {
@@ -226,8 +234,14 @@ bool keep_entry(void *arg, enum pp_map_id map, const void *key, const void *val)
 			return false;
 		memcpy(name, k->name, sizeof(name));
 		name[PP_NAME_LEN - 1] = 0;
+		if (k->kind == PP_NAME_NET)
+			return kept_net_name(a, name);
 		return kept_find(a, k->kind - PP_NAME_NET, name) != NULL;
 	}
+	case PPM_L3ADDRS:	/* (domain, address) -> L3 port */
+		memcpy(&id, val, sizeof(id));
+		return kept_id(a, K_L3DOM, ((const struct pp_l3addr_key *)key)->dom) ||
+		       kept_id(a, K_SPORT, id);
 	case PPM_SEC_SRC:
 	case PPM_RULE_ADDR:
 	case PPM_RULE_L4:	/* (prefixlen, sport, ...) */
@@ -279,7 +293,7 @@ void kept_from_record(struct pp_api *a, json_object *rec)
 			continue;
 		for (size_t i = 0; i < json_object_array_length(v); i++) {
 			const char *name = json_object_get_string(json_object_array_get_idx(v, i));
-			__u32 id = nview_id(&nv, NAME_KIND(k), name);
+			__u32 id = nview_id(&nv, PIN_KIND(k), name);
 
 			if (id)		/* no longer pinned: nothing to keep */
 				kept_add(a, k, name, id);
@@ -309,8 +323,14 @@ int kept_settle(struct pp_api *a, const struct pp_config *cfg)
 	for (size_t i = 0; i < nv.n && !err; i++) {
 		const struct nament *e = &nv.by_name[i];
 		enum kind k = e->kind - PP_NAME_NET;
+		struct pp_l3dom ld = {};
 		bool in = kinds[k].find(cfg, e->name) >= 0;
 
+		/* the networks' names are the L3 domains' too: which is it? */
+		if (k == K_NET && !in)
+			in = l3dom_find(cfg, e->name) >= 0;
+		if (k == K_NET && !in && !pp_l3dom_get(pp_daemon_maps(a->d), e->id, &ld) && ld.table)
+			k = K_L3DOM;
 		if (!in)
 			err = kept_add(a, k, e->name, e->id);
 	}
@@ -321,7 +341,8 @@ int kept_settle(struct pp_api *a, const struct pp_config *cfg)
 		return err;
 	a->sf.pending = false;
 	pr_info("api: kept from the damaged state file, as pinned: %zu networks, %zu instance "
-		"ports, %zu service ports\n", a->nkept[K_NET], a->nkept[K_IPORT], a->nkept[K_SPORT]);
+		"ports, %zu service ports, %zu l3 domains\n", a->nkept[K_NET], a->nkept[K_IPORT],
+		a->nkept[K_SPORT], a->nkept[K_L3DOM]);
 	err = store_save(a, a->store);
 	if (err)
 		pr_warn("api: saving %s: %s\n", a->store_path, strerror(-err));
@@ -443,7 +464,14 @@ int kept_check(struct pp_api *a, const struct pp_config *cfg, struct pp_errors *
 		const struct pp_cfg_network *c = &cfg->networks[i];
 
 		kept_name_check(&kv, K_NET, &c->loc, c->name);
+		kept_name_check(&kv, K_L3DOM, &c->loc, c->name);	/* one name space */
 		kept_dev_check(&kv, K_NET, &c->loc, c->name, c->device, c->vlan);
+	}
+	for (__u32 i = 0; i < cfg->n_l3domains; i++) {
+		const struct pp_cfg_l3domain *c = &cfg->l3domains[i];
+
+		kept_name_check(&kv, K_L3DOM, &c->loc, c->name);
+		kept_name_check(&kv, K_NET, &c->loc, c->name);
 	}
 	for (__u32 i = 0; i < cfg->n_iports; i++) {
 		const struct pp_cfg_iport *c = &cfg->iports[i];
@@ -455,10 +483,10 @@ int kept_check(struct pp_api *a, const struct pp_config *cfg, struct pp_errors *
 		const struct pp_cfg_sport *c = &cfg->sports[i];
 		__u32 slot, net;
 
-		if (!pp_cfg_sport_on_net(c))
-			continue;	/* L3 ports are not applied yet: nothing of theirs is pinned */
 		slot = nview_id(&nv, PP_NAME_IPORT, cfg->iports[c->iport].name);
-		net = nview_id(&nv, PP_NAME_NET, cfg->networks[c->network].name);
+		/* an L3 port has no MAC table entry (pp_fdb) to take */
+		net = pp_cfg_sport_on_net(c) ? nview_id(&nv, PP_NAME_NET,
+							cfg->networks[c->network].name) : 0;
 		__u32 owner = 0;
 		const char *field = "vlan";
 		char mac[PP_MAC_STRLEN];
@@ -513,10 +541,16 @@ int kept_check(struct pp_api *a, const struct pp_config *cfg, struct pp_errors *
 			kept_err(&kv, NULL, K_IPORT, ip, NULL,
 				 "instance port \"%s\" is still used by service port \"%s\", " KEPT_FROM,
 				 ip, e->name);
-		if (nt && !kept_find(a, K_NET, nt) && !pp_config_find_network(cfg, nt))
+		if (e->sp.flags & PP_SPORT_L3) {
+			if (nt && !kept_find(a, K_L3DOM, nt) && !pp_config_find_l3domain(cfg, nt))
+				kept_err(&kv, NULL, K_L3DOM, nt, NULL,
+					 "l3 domain \"%s\" is still used by service port \"%s\", "
+					 KEPT_FROM, nt, e->name);
+		} else if (nt && !kept_find(a, K_NET, nt) && !pp_config_find_network(cfg, nt)) {
 			kept_err(&kv, NULL, K_NET, nt, NULL,
 				 "network \"%s\" is still used by service port \"%s\", " KEPT_FROM,
 				 nt, e->name);
+		}
 	}
 out:
 	nview_free(&nv);
@@ -559,6 +593,13 @@ json_object *kept_json(struct pp_api *a, enum kind k, const struct kept_ent *e,
 		add_device(o, ip.ifindex);
 		json_object_object_add(o, "mac", json_mac(ip.mac));
 		json_object_object_add(o, "mtu", json_object_new_int(ip.mtu));
+	} else if (k == K_L3DOM) {
+		struct pp_l3dom ld = {};
+
+		pp_l3dom_get(m, e->id, &ld);
+		json_object_object_add(o, "table", json_object_new_int64(ld.table));
+		json_object_object_add(o, "mtu", json_object_new_int(ld.mtu));
+		json_object_object_add(o, "mac", json_mac(ld.gw_mac));
 	} else {
 		const struct pp_sport *sp = &e->sp;
 		json_object *b = json_object_new_object();
@@ -569,7 +610,14 @@ json_object *kept_json(struct pp_api *a, enum kind k, const struct kept_ent *e,
 		json_object_object_add(o, "instance-port", json_object_new_string(ip ?: ""));
 		add_match(o, sp->match, sp->outer_vid, sp->inner_vid, mac);
 		json_object_object_add(o, "mac", json_object_new_string(mac));
-		json_object_object_add(b, "network", json_object_new_string(net ?: ""));
+		if (sp->flags & PP_SPORT_L3) {
+			json_object *l3 = json_object_new_object();
+
+			json_object_object_add(l3, "domain", json_object_new_string(net ?: ""));
+			json_object_object_add(b, "l3", l3);
+		} else {
+			json_object_object_add(b, "network", json_object_new_string(net ?: ""));
+		}
 		json_object_object_add(o, "bind", b);
 	}
 	json_object_object_add(o, "revision", json_object_new_int64(0));
@@ -584,7 +632,7 @@ json_object *kept_json(struct pp_api *a, enum kind k, const struct kept_ent *e,
 /* /v1/status: the daemon's, with the kept objects and the state file. */
 json_object *status_json(struct pp_api *a)
 {
-	json_object *root = pp_status_json(a->d), *nets, *ips;
+	json_object *root = pp_status_json(a->d), *nets, *ips, *doms;
 	struct nview nv;
 
 	json_object_object_add(root, STATE_REC, sf_json(a));
@@ -592,6 +640,11 @@ json_object *status_json(struct pp_api *a)
 		return root;
 	nets = json_object_object_get(root, "networks");
 	ips = json_object_object_get(root, "instance_ports");
+	doms = json_object_object_get(root, "l3_domains");
+	if (!doms && a->nkept[K_L3DOM]) {
+		doms = json_object_new_array();
+		json_object_object_add(root, "l3_domains", doms);
+	}
 	for (int k = 0; k < K_COUNT; k++) {
 		for (size_t i = 0; i < a->nkept[k]; i++) {
 			const struct kept_ent *e = &a->kept[k][i];
@@ -614,6 +667,13 @@ json_object *status_json(struct pp_api *a)
 				json_object_object_add(o, "mtu", json_object_get(
 					json_object_object_get(v, "mtu")));
 				json_object_array_add(nets, o);
+			} else if (k == K_L3DOM) {
+				json_object_object_add(o, "table", json_object_get(
+					json_object_object_get(v, "table")));
+				json_object_object_add(o, "mtu", json_object_get(
+					json_object_object_get(v, "mtu")));
+				json_object_object_add(o, "uplinks", json_object_new_array());
+				json_object_array_add(doms, o);
 			} else if (k == K_IPORT) {
 				json_object_object_add(o, "device", json_object_get(
 					json_object_object_get(v, "device")));
@@ -637,8 +697,13 @@ json_object *status_json(struct pp_api *a)
 				json_object_object_add(o, "match", json_object_new_string(match));
 				json_object_object_add(o, "mac", json_object_get(
 					json_object_object_get(v, "mac")));
-				json_object_object_add(o, "network", json_object_get(json_object_object_get(
-					json_object_object_get(v, "bind"), "network")));
+				if (e->sp.flags & PP_SPORT_L3)
+					json_object_object_add(o, "l3-domain", json_object_new_string(
+						nview_name(&nv, PP_NAME_NET, e->sp.net_id) ?: ""));
+				else
+					json_object_object_add(o, "network", json_object_get(
+						json_object_object_get(json_object_object_get(v, "bind"),
+								       "network")));
 				/* under its instance port, kept or not */
 				for (size_t j = 0; ip && !sps && j < json_object_array_length(ips); j++) {
 					json_object *io = json_object_array_get_idx(ips, j);

@@ -5,21 +5,32 @@
 #include <stdlib.h>
 #include "internal.h"
 
+/* The rows of drops: by instance port, by network, by L3 domain (pp_net_drops too). */
+#define DROPS_KINDS	3
+static const char *const drops_label[DROPS_KINDS][2] = {	/* /v1/stats, /metrics */
+	{ "instance-port", "instance_port" },
+	{ "network", "network" },
+	{ "l3-domain", "l3_domain" },
+};
+
 /*
- * Row i of the drops of the instance ports (k 0) or of the networks (k 1),
- * for /v1/stats and /metrics: one per configured object with an id, then
- * one named "" for id 0 (frames none of them owns).  1 with *name and *d; 0
- * for a row left out (no id yet, no entry); -1 past the last.
+ * Row i of the drops of the instance ports (k 0), of the networks (k 1) or
+ * of the L3 domains (k 2, whose ids are the networks'), for /v1/stats and
+ * /metrics: one per configured object with an id, then (k 0 and 1) one
+ * named "" for id 0 (frames none of them owns).  1 with *name and *d; 0 for
+ * a row left out (no id yet, no entry); -1 past the last.
  */
 static int drops_row(struct pp_api *a, int k, uint32_t i, const char **name, struct pp_drops *d)
 {
+	static const enum kind kind[DROPS_KINDS] = { K_IPORT, K_NET, K_L3DOM };
 	const struct pp_config *cfg = pp_daemon_config(a->d);
-	uint32_t n = !cfg ? 0 : k ? cfg->n_networks : cfg->n_iports;
-	__u32 idx = i < n ? obj_st(a, k ? K_NET : K_IPORT, i)->id : 0;
+	uint32_t n = !cfg ? 0 : k == 2 ? cfg->n_l3domains : k ? cfg->n_networks : cfg->n_iports;
+	__u32 idx = i < n ? obj_st(a, kind[k], i)->id : 0;
 
-	if (i > n)
+	if (i > n || (k == 2 && i == n))
 		return -1;
-	*name = i < n ? (k ? cfg->networks[i].name : cfg->iports[i].name) : "";
+	*name = i == n ? "" : k == 2 ? cfg->l3domains[i].name :
+	       k ? cfg->networks[i].name : cfg->iports[i].name;
 	if ((i < n && !idx) ||
 	    (k ? pp_net_drops_get : pp_iport_drops_get)(pp_daemon_maps(a->d), idx, d))
 		return 0;
@@ -78,7 +89,7 @@ json_object *stats_json(struct pp_api *a)
 		}
 		json_object_array_add(sps, o);
 	}
-	for (int k = 0; k < 2; k++) {
+	for (int k = 0; k < DROPS_KINDS; k++) {
 		const char *name;
 		struct pp_drops d;
 		int row;
@@ -90,8 +101,7 @@ json_object *stats_json(struct pp_api *a)
 				continue;
 			o = json_object_new_object();
 			r = json_object_new_object();
-			json_object_object_add(o, k ? "network" : "instance-port",
-					       json_object_new_string(name));
+			json_object_object_add(o, drops_label[k][0], json_object_new_string(name));
 			for (int x = 0; x < PP_DROP_MAX; x++)
 				json_object_object_add(r, pp_drop_names[x], json_object_new_int64(d.reason[x]));
 			json_object_object_add(o, "reasons", r);
@@ -188,7 +198,7 @@ char *metrics_text(struct pp_api *a)
 	}
 	sb_printf(&b, "# HELP polyport_drops_total Frames dropped, by reason.\n");
 	sb_printf(&b, "# TYPE polyport_drops_total counter\n");
-	for (int k = 0; k < 2; k++) {
+	for (int k = 0; k < DROPS_KINDS; k++) {
 		const char *name;
 		struct pp_drops d;
 		int row;
@@ -196,7 +206,7 @@ char *metrics_text(struct pp_api *a)
 		for (uint32_t i = 0; (row = drops_row(a, k, i, &name, &d)) >= 0; i++)
 			for (int r = 0; row && r < PP_DROP_MAX; r++)
 				sb_printf(&b, "polyport_drops_total{%s=\"%s\",reason=\"%s\"} %llu\n",
-					  k ? "network" : "instance_port", name, pp_drop_names[r],
+					  drops_label[k][1], name, pp_drop_names[r],
 					  (unsigned long long)d.reason[r]);
 	}
 	sb_printf(&b, "# HELP polyport_instance_port_status 1 for the instance port's current status.\n");

@@ -115,7 +115,8 @@ static int reply_invalid(struct call *c, const struct pp_errors *errs,
 	if (!best)
 		return reply_err(c, 500, "internal", NULL, "validation failed: %s", strerror(-err));
 	conflict = deleting || strstr(best->msg, "already") || strstr(best->msg, "is the device of") ||
-		   strstr(best->msg, "is the tap of") || strstr(best->msg, KEPT_FROM);
+		   strstr(best->msg, "is the tap of") || strstr(best->msg, KEPT_FROM) ||
+		   strstr(best->msg, "has the name of");	/* networks and l3 domains */
 	if (strcmp(best->file, PP_API_SOURCE_NAME))
 		snprintf(where, sizeof(where), " (%s:%u:%u)", best->file, best->line, best->col);
 	api_positions(msg, sizeof(msg), best->msg);

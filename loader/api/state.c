@@ -337,8 +337,9 @@ int state_discard(struct call *c)
 					 strerror(-err));
 		}
 		pr_info("api: state file damage discarded: %zu networks, %zu instance ports, %zu "
-			"service ports kept from it go%s\n", a->nkept[K_NET], a->nkept[K_IPORT],
-			a->nkept[K_SPORT], pending ? " (with what else is pinned and not configured)" : "");
+			"service ports, %zu l3 domains kept from it go%s\n", a->nkept[K_NET],
+			a->nkept[K_IPORT], a->nkept[K_SPORT], a->nkept[K_L3DOM],
+			pending ? " (with what else is pinned and not configured)" : "");
 		kept_clear(a);
 		a->sf.pending = false;
 		pp_api_event(a, "state-file", "api.json", "discarded", NULL, NULL);

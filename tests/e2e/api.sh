@@ -261,7 +261,95 @@ check "ctl: apply -f again replaces (idempotent)" ctl apply -f "$WORK/apply.yaml
 out=$("$B/polyportctl" --api-socket "$WORK/nope.sock" status 2>&1); rc=$?
 [[ $rc == 3 ]] && pass "ctl: an unreachable daemon exits 3" || fail "ctl: unreachable: rc=$rc"
 
+# ---- l3 domains (issue 16) ------------------------------------------------------------------
+# An API domain (uplink pptaup1 -> ppta-up 192.0.2.1/30, table 1501) and an L3
+# port on sf1 (vlan 800); a file domain (fdom, table 1502) read-only.
+L3T=1501
+ip route flush table $L3T 2>/dev/null
+ip route flush table 1502 2>/dev/null
+netns_net ppta-up pptaup1 192.0.2.1/30
+DOM1='{"name": "dom1", "table": 1501, "mac": "02:00:00:00:50:01", "subnets": [{"cidr": "10.50.0.0/24", "gateway": "10.50.0.1"}], "uplinks": [{"device": "pptaup1", "addresses": ["192.0.2.2/30"]}], "routes": [{"to": "0.0.0.0/0", "via": "192.0.2.1"}]}'
+api_expect "l3: create a domain" 201 '"name": "dom1", "table": 1501.*"revision": 1, "source": "api"' \
+	POST /v1/l3-domains "$DOM1"
+ms=$(until_status l3-domains dom1 ACTIVE)
+((ms < 1000)) && pass "l3: the API domain is applied: ACTIVE ($ms ms)" || fail "l3: dom1 not ACTIVE: $(req GET /v1/l3-domains/dom1)"
+ctl events --since 0 | grep -qE "l3-domain +dom1 +status +ACTIVE" && pass "l3: its status is in the event stream" \
+	|| fail "l3: no l3-domain status event: $(ctl events --since 0 | tail -3)"
+api_expect "l3: its status shows its id" 200 '"status": \{ "status": "ACTIVE", "id": [1-9]' GET /v1/l3-domains/dom1
+rt=$(ip route show table $L3T proto 112)
+[[ "$rt" == *"unreachable 10.50.0.0/24"* && "$rt" == *"default via 192.0.2.1 dev pptaup1"* ]] \
+	&& pass "l3: its routes (proto 112) are in its table" || fail "l3: table $L3T: $rt"
+api_expect "l3: create an L3 port (bind l3)" 201 '"name": "p800".*"bind": \{ "l3": \{ "domain": "dom1" \} \}' \
+	POST /v1/service-ports '{"name": "p800", "instance-port": "sf1", "vlan": 800, "mac": "52:54:00:01:00:80", "addresses": ["10.50.0.5/24"], "bind": {"l3": {"domain": "dom1"}}}'
+ip route show table $L3T proto 112 | grep -q "^10.50.0.5 dev pptatap1" \
+	&& pass "l3: ... its host route dev its tap" || fail "l3: no host route: $(ip route show table $L3T)"
+api_expect "l3: PUT .../bind/l3 with routes" 200 '"l3": \{ "domain": "dom1", "routes": \[ \{ "to": "172.16.50.0\/24" \} \] \}.*"revision": 2' \
+	PUT /v1/service-ports/p800/bind/l3 '{"l3": {"domain": "dom1", "routes": [{"to": "172.16.50.0/24"}]}}'
+ip route show table $L3T proto 112 | grep -q "^172.16.50.0/24 via 10.50.0.5 dev pptatap1" \
+	&& pass "l3: ... the route behind the port is in the table" || fail "l3: $(ip route show table $L3T)"
+api_expect "l3: bind/network on an L3 port -> 422 (network or l3, not both)" 422 'binds both network and l3' \
+	PUT /v1/service-ports/p800/bind/network '{"network": "net-a"}'
+api_expect "l3: bind/l3 on a network port -> 422 (network or l3, not both)" 422 'binds both network and l3' \
+	PUT /v1/service-ports/p200/bind/l3 '{"l3": {"domain": "dom1"}}'
+api_expect "l3: bind/l3 to an unknown domain -> 422" 422 'unknown l3 domain' \
+	PUT /v1/service-ports/p800/bind/l3 '{"l3": {"domain": "nope"}}'
+api_expect "l3: deleting a domain in use -> 409" 409 '"code": "in_use"' DELETE /v1/l3-domains/dom1
+api_expect "l3: update with the revision (1 -> 2)" 200 '"mtu": 1400.*"revision": 2' \
+	PATCH /v1/l3-domains/dom1 '{"revision": 1, "mtu": 1400}'
+api_expect "l3: stale revision -> 409" 409 '"code": "stale_revision"' \
+	PATCH /v1/l3-domains/dom1 '{"revision": 1, "mtu": 1300}'
+api_expect "l3: table 0 -> 422 with the loader's words" 422 '"code": "invalid".*table.*"field": "table"' \
+	POST /v1/l3-domains '{"name": "bad1", "table": 0}'
+api_expect "l3: a subnet that is no prefix -> 422" 422 '"code": "invalid".*cidr' \
+	POST /v1/l3-domains '{"name": "bad2", "table": 1503, "subnets": [{"cidr": "10.50.0.5/24", "gateway": "10.50.0.1"}]}'
+api_expect "l3: a table another domain has -> 409" 409 'table' \
+	POST /v1/l3-domains '{"name": "bad3", "table": 1501}'
+api_expect "l3: a domain under a network's name -> 409" 409 'has the name of .*net-a' \
+	POST /v1/l3-domains '{"name": "net-a", "table": 1504, "subnets": [{"cidr": "10.80.0.0/24", "gateway": "10.80.0.1"}]}'
+api_expect "l3: malformed JSON -> 400" 400 'malformed JSON' POST /v1/l3-domains '{"name": "x", "table": '
+cat >"$CONF/30-l3.yaml" <<EOF
+l3-domains:
+  fdom: {table: 1502, subnets: [{cidr: 10.60.0.0/24, gateway: 10.60.0.1}]}
+EOF
+for _ in $(seq 100); do [[ $(req GET /v1/l3-domains/fdom) == 200* ]] && break; sleep 0.05; done
+l=$(curl -s --unix-socket "$API" http://localhost/v1/l3-domains | jq -c 'map({(.name): .source}) | add')
+[[ $l == '{"fdom":"file","dom1":"api"}' || $l == '{"dom1":"api","fdom":"file"}' ]] \
+	&& pass "l3: the list holds the API domain and the file domain (source file)" || fail "l3: list: ${l:0:300}"
+api_expect "l3: a file domain is read-only -> 409" 409 '"code": "read_only"' PATCH /v1/l3-domains/fdom '{"mtu": 1400}'
+api_expect "l3: ... and cannot be deleted -> 409" 409 '"code": "read_only"' DELETE /v1/l3-domains/fdom
+out=$(ctl status)
+grep -qE '^dom1 +1501 +1400 +[1-9][0-9]* +ACTIVE +pptaup1' <<<"$out" && grep -qE '^fdom +1502 ' <<<"$out" \
+	&& pass "l3: polyportctl status lists the domains" || fail "l3: ctl status: $(grep -A3 'L3 DOMAIN' <<<"$out")"
+ctl get l3-domains | grep -qE '^dom1 +api +2 +ACTIVE +table 1501' && pass "l3: polyportctl get l3-domains" \
+	|| fail "l3: ctl get: $(ctl get l3-domains 2>&1)"
+m=$(metrics)
+grep -q '^polyport_drops_total{l3_domain="dom1",reason="no_route"} [0-9]' <<<"$m" \
+	&& pass "l3: /metrics drops per domain (l3_domain label)" || fail "l3: no l3_domain drops in /metrics"
+api_expect "l3: /v1/stats drops per domain" 200 '"l3-domain": "dom1", "reasons": \{' GET /v1/stats
+rm -f "$CONF/30-l3.yaml"
+cat >"$WORK/apply-l3.yaml" <<EOF
+l3-domains:
+  dom2: {table: 1505, subnets: [{cidr: 10.70.0.0/24, gateway: 10.70.0.1}]}
+service-ports:
+  p801: {instance-port: sf1, vlan: 801, mac: 52:54:00:01:00:81, addresses: [10.70.0.5/24], bind: {l3: {domain: dom2}}}
+EOF
+check "l3: polyportctl apply -f a file with a domain and an L3 port" ctl apply -f "$WORK/apply-l3.yaml"
+api_expect "l3: ... the domain exists through the API" 200 '"name": "dom2".*"source": "api"' GET /v1/l3-domains/dom2
+api_expect "l3: unbind the L3 port's domain: DELETE .../bind/l3 -> 422 (a port binds one)" 422 'network|l3' \
+	DELETE /v1/service-ports/p800/bind/l3
+api_expect "l3: delete the L3 ports" 204 '' DELETE /v1/service-ports/p800
+req DELETE /v1/service-ports/p801 >/dev/null
+api_expect "l3: then the domain" 204 '' DELETE /v1/l3-domains/dom1
+req DELETE /v1/l3-domains/dom2 >/dev/null
+rt=$(ip route show table $L3T proto 112)
+[[ -z "$rt" ]] && pass "l3: a deleted domain's routes leave its table" || fail "l3: left in table $L3T: $rt"
+api_expect "l3: deleted is gone" 404 '"code": "not_found"' GET /v1/l3-domains/dom1
+ip route flush table $L3T 2>/dev/null
+ip route flush table 1502 2>/dev/null
+
 # ---- persistence (and /metrics on TCP) ------------------------------------------------------------
+req POST /v1/l3-domains '{"name": "dom3", "table": 1506, "subnets": [{"cidr": "10.90.0.0/24", "gateway": "10.90.0.1"}]}' >/dev/null
+req POST /v1/service-ports '{"name": "p802", "instance-port": "sf1", "vlan": 802, "mac": "52:54:00:01:00:82", "addresses": ["10.90.0.5/24"], "bind": {"l3": {"domain": "dom3"}}}' >/dev/null
 daemon_stop
 MPORT=$((20000 + RANDOM % 20000))
 daemon_start --metrics-listen "127.0.0.1:$MPORT" || exit 1
@@ -273,10 +361,33 @@ api_expect "persistence: API objects survive a restart" 200 '"name": "p200".*"re
 	GET /v1/service-ports/p200
 api_expect "persistence: ... all of them" 200 '"name": "vm3".*"source": "api"' GET /v1/instance-ports/vm3
 check "persistence: ... and still forward" ip netns exec ppta-g200 ping -c 2 -i 0.2 -W 2 10.2.0.1
+api_expect "l3: an API domain survives a restart" 200 '"name": "dom3", "table": 1506.*"source": "api".*"status": "ACTIVE"' \
+	GET /v1/l3-domains/dom3
 t0=$(date +%s%N)
 api_expect "dataplane: delete the API service port" 204 '' DELETE /v1/service-ports/p200
 ip -n ppta-g200 neigh flush all
 ! ip netns exec ppta-g200 ping -c 1 -W 1 10.2.0.1 >/dev/null 2>&1 \
 	&& pass "dataplane: deleted, its traffic stops" || fail "dataplane: still forwarding after delete"
+
+# ---- l3 domains and a damaged state file ------------------------------------------------------
+# The domain's name is pinned under the networks' kind: kept as an l3 domain
+# (its pp_l3doms entry as pinned), not as a network.
+daemon_stop
+echo '[1' >"$STATE/api.json"
+daemon_start || { fail "l3: polyportd does not start on a damaged file"; exit 1; }
+api_expect "l3: damaged state file: an API domain is kept as an l3 domain, as pinned" 200 \
+	'"name": "dom3", "table": 1506.*"source": "kept", "status": \{ "status": "DEGRADED"' GET /v1/l3-domains/dom3
+api_expect "l3: ... not as a network" 404 '"code": "not_found"' GET /v1/networks/dom3
+api_expect "l3: ... its L3 port is kept, bound to it" 200 '"bind": \{ "l3": \{ "domain": "dom3" \} \}.*"source": "kept"' \
+	GET /v1/service-ports/p802
+n=$(bpftool -j map dump pinned "$PIN/pp_l3addrs" 2>/dev/null | jq length)
+[[ $n == 1 ]] && pass "l3: ... and the L3 port's address stays pinned (pp_l3addrs)" || fail "l3: pp_l3addrs holds ${n:-?} entries"
+api_expect "l3: ... its name cannot be taken by a network" 409 'kept from the damaged state file' \
+	POST /v1/networks '{"name": "dom3", "device": "pptanq"}'
+ctl status | grep -qE '^dom3 +1506 ' && pass "l3: ... polyportctl status lists the kept domain" \
+	|| fail "l3: kept domain not in ctl status"
+check "l3: ... and let go with the rest" ctl state discard
+api_expect "l3: ... then it is gone" 404 '"code": "not_found"' GET /v1/l3-domains/dom3
+ip route flush table 1506 2>/dev/null
 daemon_stop
 exit $FAILED

@@ -32,8 +32,8 @@
  *   r->len says, JSON (an object or an array) when the type says JSON and a
  *   body is there;
  * - what the API answers survives a restart: after the requests, a new API
- *   over the same state directory lists the same networks, instance ports
- *   and service ports, and says the same about the state file.
+ *   over the same state directory lists the same networks, instance ports,
+ *   service ports and l3 domains, and says the same about the state file.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -241,11 +241,12 @@ static char *request(struct api *x, const char *method, const char *url, const c
 	return r.body;
 }
 
-/* What must survive a restart: the three collections and the state file's word. */
+/* What must survive a restart: the four collections and the state file's word. */
 static char *snapshot(struct api *x)
 {
 	static const char *const urls[] = { "/v1/networks", "/v1/instance-ports",
-					    "/v1/service-ports", "/v1/state-file" };
+					    "/v1/service-ports", "/v1/l3-domains",
+					    "/v1/state-file" };
 	size_t n = 0;
 	char *all = NULL;
 
