@@ -33,6 +33,17 @@ int pp_net_ingress(struct __sk_buff *ctx)
 	PP_VARIANT_MARK();
 	return pp_from_net(ctx);
 }
+
+/*
+ * TC egress on an L3 domain's uplink: only what polyport sends leaves
+ * (pp_uplink_egress, lib/l3.h).
+ */
+SEC("tc")
+int pp_uplink_egress_tc(struct __sk_buff *ctx)
+{
+	PP_VARIANT_MARK();
+	return pp_uplink_egress(ctx);
+}
 #endif
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

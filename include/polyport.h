@@ -450,6 +450,13 @@ enum {
 	PP_L3UP_V6 = 1u << 1,	/* ip6 is set */
 };
 
+/*
+ * The skb mark of what polyport itself sends out of an uplink ("pop1"):
+ * its TC redirects there and polyportd's ARP/NS (SO_MARK).  The uplink's
+ * TC egress passes a frame with it (and clears it), drops any other.
+ */
+#define PP_L3_MARK		0x706f7031
+
 /* pp_l3nh: (uplink, next hop) -> its MAC, resolved by polyport */
 struct pp_l3nh_key {
 	__u32 ifindex;

@@ -190,6 +190,7 @@ int pp_dp_open_ex(struct pp_dataplane *dp, const char *pin_root, const struct pp
 	dp->prog_fd[PP_ROLE_NET] = bpf_program__fd(dp->netdev->progs.pp_net_ingress);
 	dp->xdp_prog_fd[PP_ROLE_TAP] = bpf_program__fd(dp->tap_xdp->progs.pp_tap_xdp);
 	dp->xdp_prog_fd[PP_ROLE_NET] = bpf_program__fd(dp->netdev_xdp->progs.pp_net_xdp);
+	dp->egress_prog_fd = bpf_program__fd(dp->netdev->progs.pp_uplink_egress_tc);
 	err = pp_map_fds(dp->tap->obj, fds);
 	if (!err)
 		err = pp_maps_adopt(&dp->maps, fds);
@@ -229,20 +230,52 @@ int pp_dp_attach(struct pp_dataplane *dp, int ifindex, enum pp_role role)
 	return bpf_tc_attach(&hook, &o);
 }
 
-int pp_tc_detach(int ifindex)
+int pp_dp_attach_egress(struct pp_dataplane *dp, int ifindex)
 {
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
-	LIBBPF_OPTS(bpf_tc_opts, o, .handle = PP_TC_HANDLE, .priority = PP_TC_PRIO);
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_EGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, o, .handle = PP_TC_HANDLE, .priority = PP_TC_PRIO,
+		    .prog_fd = dp->egress_prog_fd, .flags = BPF_TC_F_REPLACE);
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info), id = 0;
 	int err;
 
-	/* Only our filter goes: the clsact qdisc may carry other tools' filters. */
-	err = bpf_tc_detach(&hook, &o);
-	return err == -ENOENT ? 0 : err;
+	if (bpf_obj_get_info_by_fd(dp->egress_prog_fd, &info, &len))
+		return -errno;
+	err = pp_tc_query_egress(ifindex, &id);
+	if (err)
+		return err;
+	if (id == info.id)
+		return 0;
+	/* the clsact qdisc holds both directions: EEXIST once ingress has it */
+	err = bpf_tc_hook_create(&hook);
+	if (err && err != -EEXIST)
+		return err;
+	return bpf_tc_attach(&hook, &o);
 }
 
-int pp_tc_query(int ifindex, __u32 *prog_id)
+static int pp_tc_detach_at(int ifindex, enum bpf_tc_attach_point at)
 {
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = at);
+	LIBBPF_OPTS(bpf_tc_opts, o, .handle = PP_TC_HANDLE, .priority = PP_TC_PRIO);
+
+	/* Only our filter goes: the clsact qdisc may carry other tools' filters. */
+	return bpf_tc_detach(&hook, &o);
+}
+
+int pp_tc_detach(int ifindex)
+{
+	int err = pp_tc_detach_at(ifindex, BPF_TC_INGRESS), eerr;
+
+	if (err == -ENOENT)
+		err = 0;
+	/* egress: only uplinks have one (none, or no qdisc: -ENOENT / -EINVAL) */
+	eerr = err ? 0 : pp_tc_detach_at(ifindex, BPF_TC_EGRESS);
+	return eerr == -ENOENT || eerr == -EINVAL ? err : eerr;
+}
+
+static int pp_tc_query_at(int ifindex, enum bpf_tc_attach_point at, __u32 *prog_id)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = at);
 	LIBBPF_OPTS(bpf_tc_opts, o, .handle = PP_TC_HANDLE, .priority = PP_TC_PRIO);
 	int err;
 
@@ -259,6 +292,16 @@ int pp_tc_query(int ifindex, __u32 *prog_id)
 		return err;
 	*prog_id = o.prog_id;
 	return 0;
+}
+
+int pp_tc_query(int ifindex, __u32 *prog_id)
+{
+	return pp_tc_query_at(ifindex, BPF_TC_INGRESS, prog_id);
+}
+
+int pp_tc_query_egress(int ifindex, __u32 *prog_id)
+{
+	return pp_tc_query_at(ifindex, BPF_TC_EGRESS, prog_id);
 }
 
 /* ---- ordered writes ------------------------------------------------------ */

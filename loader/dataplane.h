@@ -23,6 +23,7 @@ struct pp_dataplane {
 	struct netdev_xdp_bpf *netdev_xdp;
 	int prog_fd[2];		/* by enum pp_role */
 	int xdp_prog_fd[2];	/* by enum pp_role */
+	int egress_prog_fd;	/* TC egress of L3 uplinks (pp_uplink_egress_tc) */
 	struct pp_maps maps;
 	char pin_root[256];
 };
@@ -54,8 +55,20 @@ int pp_obj_set_sizes(struct bpf_object *obj, const struct pp_map_sizes *s);
 
 /* Attach the program of role to the TC ingress of ifindex (replacing ours). */
 int pp_dp_attach(struct pp_dataplane *dp, int ifindex, enum pp_role role);
-/* Remove polyport's TC filter from ifindex; other filters are left alone. */
+/*
+ * Attach the uplinks' egress program to the TC egress of ifindex, unless
+ * this very program (by id) is there already.  An earlier daemon's is
+ * replaced in place (BPF_TC_F_REPLACE, no gap), not adopted by its tag: a
+ * program's tag does not say which maps it uses (an upgrade may move them).
+ */
+int pp_dp_attach_egress(struct pp_dataplane *dp, int ifindex);
+/*
+ * Remove polyport's TC filters (ingress, and egress on an uplink) from
+ * ifindex; other filters are left alone.
+ */
 int pp_tc_detach(int ifindex);
+/* The program id polyport attached to the TC egress of ifindex (0 if none). */
+int pp_tc_query_egress(int ifindex, __u32 *prog_id);
 /* The program id attached by polyport on ifindex (0 if none); creates nothing. */
 int pp_tc_query(int ifindex, __u32 *prog_id);
 

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
@@ -18,6 +19,7 @@
 int pp_l3_uplink_install(struct pp_maps *m, __u32 dom, __u32 ifindex, const struct pp_l3up *up)
 {
 	struct pp_dev dev = {}, want = { .flags = PP_DEV_UPLINK, .net_id = dom, .ifindex = ifindex };
+	struct pp_l3up cur = {};
 	int err;
 
 	if (!dom || !ifindex)
@@ -25,9 +27,11 @@ int pp_l3_uplink_install(struct pp_maps *m, __u32 dom, __u32 ifindex, const stru
 	if (!pp_dev_get(m, ifindex, &dev) && dev.ifindex == ifindex &&
 	    (dev.flags & (PP_DEV_TAP | PP_DEV_NET)))
 		return -EBUSY;		/* a tap's or a network's device: never both */
-	err = pp_l3up_put(m, ifindex, up);
-	if (err)
-		return err;
+	if (pp_l3up_get(m, ifindex, &cur) || memcmp(&cur, up, sizeof(cur))) {
+		err = pp_l3up_put(m, ifindex, up);
+		if (err)
+			return err;
+	}
 	if (!memcmp(&dev, &want, sizeof(dev)))
 		return 0;
 	return pp_dev_put(m, ifindex, &want);
@@ -179,8 +183,31 @@ fail:
 	return NULL;
 }
 
-/* Is route r (of ours) among want[0..n)?  By table, family, type and destination. */
-static bool route_wanted(struct rtnl_route *r, const struct pp_l3_route *want, size_t n)
+/* Is our route r exactly w (its one next hop: device, gateway, onlink)? */
+static bool route_same(struct rtnl_route *r, const struct pp_l3_route *w)
+{
+	struct rtnl_nexthop *nh;
+	struct nl_addr *gw;
+
+	if (w->type != RTN_UNICAST)
+		return rtnl_route_get_nnexthops(r) == 0 || w->type == rtnl_route_get_type(r);
+	if (rtnl_route_get_nnexthops(r) != 1 || !(nh = rtnl_route_nexthop_n(r, 0)))
+		return false;
+	gw = rtnl_route_nh_get_gateway(nh);
+	if ((__u32)rtnl_route_nh_get_ifindex(nh) != w->oif || !!gw != w->has_gw ||
+	    !!(rtnl_route_nh_get_flags(nh) & RTNH_F_ONLINK) != w->onlink)
+		return false;
+	return !gw || (nl_addr_get_len(gw) == addr_len(w->family) &&
+		       !memcmp(nl_addr_get_binary_addr(gw), w->gw, addr_len(w->family)));
+}
+
+/*
+ * Is route r (of ours) among want[0..n)?  By table, family, type and
+ * destination; present[i] is set when it is want[i] exactly (nothing to
+ * write then).
+ */
+static bool route_wanted(struct rtnl_route *r, const struct pp_l3_route *want, size_t n,
+			 bool *present)
 {
 	struct nl_addr *dst = rtnl_route_get_dst(r);
 	int family = rtnl_route_get_family(r);
@@ -191,8 +218,10 @@ static bool route_wanted(struct rtnl_route *r, const struct pp_l3_route *want, s
 		if (w->family == family && w->table == rtnl_route_get_table(r) &&
 		    w->type == rtnl_route_get_type(r) && w->plen == nl_addr_get_prefixlen(dst) &&
 		    nl_addr_get_len(dst) == addr_len(family) &&
-		    !memcmp(nl_addr_get_binary_addr(dst), w->dst, addr_len(family)))
+		    !memcmp(nl_addr_get_binary_addr(dst), w->dst, addr_len(family))) {
+			present[i] = present[i] || route_same(r, w);
 			return true;
+		}
 	}
 	return false;
 }
@@ -200,16 +229,18 @@ static bool route_wanted(struct rtnl_route *r, const struct pp_l3_route *want, s
 struct route_scan {
 	const struct pp_l3_route *want;
 	size_t n;
+	bool *present;		/* want[i] is in the kernel as it is */
 	struct rtnl_route *stale[256];
 	size_t nstale;
 };
+
 
 static void route_scan_one(struct nl_object *obj, void *arg)
 {
 	struct rtnl_route *r = (struct rtnl_route *)obj;
 	struct route_scan *rs = arg;
 
-	if (rtnl_route_get_protocol(r) != PP_RTPROT || route_wanted(r, rs->want, rs->n) ||
+	if (rtnl_route_get_protocol(r) != PP_RTPROT || route_wanted(r, rs->want, rs->n, rs->present) ||
 	    rs->nstale == sizeof(rs->stale) / sizeof(rs->stale[0]))
 		return;
 	rtnl_route_get(r);
@@ -220,13 +251,16 @@ int pp_l3_routes_sync(const struct pp_l3_route *want, size_t n)
 {
 	static const int families[] = { AF_INET, AF_INET6 };
 	struct nl_sock *sk = route_sock();
+	bool *present = calloc(n + 1, sizeof(*present));
 	int first = 0, err;
 
-	if (!sk)
+	if (!sk || !present) {
+		free(present);
 		return -ENOMEM;
+	}
 	/* what is ours and no longer wanted goes first (up to 256 a pass) */
 	for (size_t f = 0; f < 2; f++) {
-		struct route_scan rs = { .want = want, .n = n };
+		struct route_scan rs = { .want = want, .n = n, .present = present };
 		struct nl_cache *cache = NULL;
 
 		err = rtnl_route_alloc_cache(sk, families[f], 0, &cache);
@@ -244,8 +278,11 @@ int pp_l3_routes_sync(const struct pp_l3_route *want, size_t n)
 		nl_cache_free(cache);
 	}
 	for (size_t i = 0; i < n; i++) {
-		struct rtnl_route *r = route_build(&want[i]);
+		struct rtnl_route *r;
 
+		if (present[i])
+			continue;	/* there as wanted: no change, no notification */
+		r = route_build(&want[i]);
 		if (!r) {
 			first = first ?: -ENOMEM;
 			continue;
@@ -261,5 +298,6 @@ int pp_l3_routes_sync(const struct pp_l3_route *want, size_t n)
 		}
 		rtnl_route_put(r);
 	}
+	free(present);
 	return first;
 }

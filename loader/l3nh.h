@@ -32,8 +32,7 @@
 #include <linux/types.h>
 #include "maps.h"
 
-/* The mark of what polyportd sends on an uplink ("pop1"). */
-#define PP_L3_MARK		0x706f7031
+/* PP_L3_MARK, the mark of what polyportd sends on an uplink: include/polyport.h */
 
 #define PP_L3NH_RETRY_NS	1000000000ull	/* at most one request a second */
 #define PP_L3NH_REFRESH_NS	30000000000ull	/* re-ask a resolved next hop */

@@ -118,9 +118,28 @@ static __u32 link_state_memo(struct linkmemo *lm, const char *name, bool *up)
  * Both are per-device sysctls (netlink has IFLA_INET6_ADDR_GEN_MODE but no
  * disable_ipv6); a kernel without IPv6 has neither, and nothing to quiet.
  * Once per tap (ifindex) and daemon: an operator who turns IPv6 back on
- * keeps it.
+ * keeps it.  A tap with L3 ports keeps IPv6 on, without any address (the
+ * kernel takes no IPv6 route through a device whose IPv6 is off, and an
+ * L3 port's host route goes through its tap): one that has an address is
+ * flushed by turning IPv6 off and on again, addr_gen_mode 1 keeping it
+ * without one; quiet all the same (no address: no DAD, no solicitation, no
+ * MLD report but for groups it never joins).
  */
-static void tap_quiet(struct pp_daemon *d, const char *dev, __u32 ifindex)
+static bool has_ipv6_addr(const char *dev)
+{
+	char line[256], name[IF_NAMESIZE + 1];
+	bool found = false;
+	FILE *f = fopen("/proc/net/if_inet6", "re");
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		found = sscanf(line, "%*s %*s %*s %*s %*s %16s", name) == 1 && !strcmp(name, dev);
+	fclose(f);
+	return found;
+}
+
+static void tap_quiet(struct pp_daemon *d, const char *dev, __u32 ifindex, bool l3)
 {
 	size_t i;
 	int err;
@@ -148,8 +167,10 @@ static void tap_quiet(struct pp_daemon *d, const char *dev, __u32 ifindex)
 		if (d->quiet[i] == ifindex)
 			return;
 	err = pp_link_ipv6_conf_set(dev, "addr_gen_mode", '1');
-	if (!err)
+	if (!err && (!l3 || has_ipv6_addr(dev)))
 		err = pp_link_ipv6_conf_set(dev, "disable_ipv6", '1');
+	if (!err && l3)
+		err = pp_link_ipv6_conf_set(dev, "disable_ipv6", '0');
 	if (err && err != -ENOENT) {
 		pr_warn("tap %s: host IPv6 not turned off (%s): the host's own frames may reach "
 			"the guest\n", dev, strerror(-err));
@@ -157,6 +178,15 @@ static void tap_quiet(struct pp_daemon *d, const char *dev, __u32 ifindex)
 	}
 	d->quiet[i] = ifindex;
 	d->quiet_n++;
+}
+
+/* Does instance port c have a service port bound to an L3 domain? */
+static bool iport_has_l3(const struct pp_config *cfg, const struct pp_cfg_iport *c)
+{
+	for (__u32 s = c->sport_first; s < c->sport_first + c->sport_count; s++)
+		if (!pp_cfg_sport_on_net(&cfg->sports[s]))
+			return true;
+	return false;
 }
 
 /* Attach our program of role to ifindex unless it (or its twin) is there. */
@@ -303,7 +333,7 @@ static int reconcile_iports(struct pp_daemon *d, const struct pp_config *cfg, co
 		memcpy(v.mac, c->mac, 6);
 		v.ifindex = pp_link_state(c->device, &up);
 		if (v.ifindex)
-			tap_quiet(d, c->device, v.ifindex);	/* before it goes up */
+			tap_quiet(d, c->device, v.ifindex, iport_has_l3(cfg, c));	/* before it goes up */
 		if (v.ifindex && !up && !(up_err = pp_link_set_up(c->device)))
 			up = true;
 		st->ifindex = v.ifindex;
@@ -1215,7 +1245,12 @@ static int reconcile_l3domains(struct pp_daemon *d, const struct pp_config *cfg)
 		if (!status_id(d, st, PP_NAME_NET, c->name, "no free network id", &first))
 			continue;
 		memcpy(v.gw_mac, c->gw_mac, 6);
-		err = pp_l3dom_put(m, st->id, &v);
+		{
+			struct pp_l3dom cur = {};
+
+			err = !pp_l3dom_get(m, st->id, &cur) && !memcmp(&cur, &v, sizeof(v)) ? 0 :
+			      pp_l3dom_put(m, st->id, &v);
+		}
 		for (__u32 u = 0; !err && u < c->n_uplinks; u++) {
 			const struct pp_cfg_l3uplink *ul = &c->uplinks[u];
 			struct pp_l3up up = { .dom = st->id };
@@ -1242,6 +1277,8 @@ static int reconcile_l3domains(struct pp_daemon *d, const struct pp_config *cfg)
 				err = pp_l3_uplink_install(m, st->id, ifindex, &up);
 			if (!err)
 				err = ensure_attached(d, (int)ifindex, PP_ROLE_NET);
+			if (!err)	/* only polyport's frames leave by it */
+				err = pp_dp_attach_egress(&d->dp, (int)ifindex);
 			if (err)
 				pp_status_set(st, PP_ST_ERROR, "uplink %s: %s", ul->device, strerror(-err));
 			else if (!is_up)
@@ -1279,7 +1316,9 @@ static int reconcile_l3domains(struct pp_daemon *d, const struct pp_config *cfg)
 	if (pp_map_iter(m, PPM_L3UPS, uplink_collect, &us))
 		return first ?: -EIO;
 	for (size_t k = 0; k < us.n; k++) {
-		bool wanted = false;
+		struct pp_l3up up = { .dom = us.dom[k] };
+		/* an uplink of a domain kept from a damaged API state file stays */
+		bool wanted = pp_daemon_kept(d, PPM_L3UPS, &us.ifindex[k], &up);
 
 		for (__u32 i = 0; i < cfg->n_l3domains && !wanted; i++) {
 			const struct pp_cfg_l3domain *c = &cfg->l3domains[i];
@@ -1344,8 +1383,8 @@ static int reconcile_l3kernel(struct pp_daemon *d, const struct pp_config *cfg)
 	size_t n = 0, cap = 0;
 	int first = 0, err;
 
-	if (!cfg->n_l3domains && !d->l3_routes)
-		return 0;	/* never had any: nothing of ours to look for */
+	if (!cfg->n_l3domains && !d->l3_routes && d->reconciles)
+		return 0;	/* none since the first pass: nothing of ours to look for */
 	for (int pass = 0; pass < 2; pass++) {
 		for (__u32 i = 0; i < cfg->n_l3domains; i++) {
 			const struct pp_cfg_l3domain *c = &cfg->l3domains[i];
@@ -1382,6 +1421,10 @@ static int reconcile_l3kernel(struct pp_daemon *d, const struct pp_config *cfg)
 			if (pp_cfg_sport_on_net(c) || !d->sport_st[i].id || !oif)
 				continue;
 			if (!pass && (err = pp_l3_dev_conf(ip->device, false)))
+				first = first ?: err;
+			/* quieted as an L2 tap before: IPv6 on again, still without an address */
+			if (!pass && (err = pp_link_ipv6_conf_set(ip->device, "disable_ipv6", '0')) &&
+			    err != -ENOENT)
 				first = first ?: err;
 			for (__u32 a = 0; a < c->n_addrs; a++, n++)
 				if (pass) {

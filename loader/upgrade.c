@@ -367,7 +367,8 @@ static int hook_collect(const void *key, const void *val, void *arg)
 	const struct pp_dev *d = val;
 	struct hooks *h = arg;
 
-	if (!(d->flags & (PP_DEV_TAP | PP_DEV_NET)) || d->ifindex != *(const __u32 *)key)
+	/* an L3 uplink's ingress is the network devices' program */
+	if (!(d->flags & (PP_DEV_TAP | PP_DEV_NET | PP_DEV_UPLINK)) || d->ifindex != *(const __u32 *)key)
 		return 0;
 	if (PP_GROW2(h->ifindex, h->role, h->n, h->cap, 256))
 		return -ENOMEM;

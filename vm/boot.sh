@@ -13,6 +13,7 @@
 #   --offloads on|off  the vNIC's checksum offloads (default on, as QEMU
 #                      does; off = csum=off,guest_csum=off and so no TSO/GSO)
 #   --hold             keep the guest up after its test (until killed/timeout)
+#   --ipv6             keep IPv6 on in the guest (addr6/gw6/peer6 in --if specs)
 #   --timeout S        kill QEMU after S seconds whatever happens (default 60)
 #   --mem MB           guest memory (default 128; below 80 it runs out)
 #   --pidfile FILE     QEMU writes its PID there
@@ -24,7 +25,7 @@
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 OUT=$TOP/build/vm
-TAP= MAC=52:54:00:00:00:01 BYTES= OFFLOADS=on HOLD=0 TIMEOUT=60 MEM=128
+TAP= MAC=52:54:00:00:00:01 BYTES= OFFLOADS=on HOLD=0 TIMEOUT=60 MEM=128 IPV6=0
 PIDFILE= QUIET="quiet loglevel=3" BUILD=1
 IFSPECS=()
 usage() {	# usage STATUS: the header above, on stdout for --help
@@ -39,6 +40,7 @@ while (($#)); do
 	--bytes) BYTES=$2; shift ;;
 	--offloads) OFFLOADS=$2; shift ;;
 	--hold) HOLD=1 ;;
+	--ipv6) IPV6=1 ;;
 	--timeout) TIMEOUT=$2; shift ;;
 	--mem) MEM=$2; shift ;;
 	--pidfile) PIDFILE=$2; shift ;;
@@ -65,6 +67,7 @@ append="console=ttyS0 panic=-1 $QUIET"
 for s in "${IFSPECS[@]}"; do append+=" pp.if=$s"; done
 [[ -n "$BYTES" ]] && append+=" pp.bytes=$BYTES"
 ((HOLD)) && append+=" pp.hold=1"
+((IPV6)) && append+=" pp.ipv6=1"
 
 # TCG by default: KVM is not usable on every machine that has /dev/kvm
 # (nested, it can fail or hang); PP_VM_ACCEL=kvm asks for it.

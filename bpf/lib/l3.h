@@ -29,8 +29,8 @@
  * solicitations / advertisements go up to the host unchanged (polyportd's
  * packet socket resolves next hops from them; the uplink has no kernel
  * address, so the host itself ignores them).  An NS for the uplink's IPv6
- * address is passed up too, not answered here.  Nothing else from an uplink
- * is ever passed up.
+ * address is answered in place, as ARP is (pp_l3_uplink_ns).  Nothing else
+ * from an uplink is ever passed up.
  *
  * Included by lib/dataplane.h after pp_to_sport(): it delivers with the
  * same pieces (pp_sport_target(), pp_sport_send()).
@@ -159,6 +159,20 @@ static __always_inline int pp_l3_rewrite(struct __ctx_buff *ctx, __u32 l3, __u8 
 	return ctx_store_bytes(ctx, 0, macs, sizeof(macs)) ? -1 : 0;
 }
 
+/*
+ * A frame polyport sends out of an uplink carries PP_L3_MARK: the uplink's
+ * TC egress (pp_uplink_egress) drops every frame without it, the host's
+ * own.  TC only: what XDP redirects or transmits never runs TC egress.
+ */
+static __always_inline void pp_l3_mark(struct __ctx_buff *ctx)
+{
+#ifdef PP_CTX_SKB
+	ctx->mark = PP_L3_MARK;
+#else
+	(void)ctx;
+#endif
+}
+
 /* Uplink r's entry if it is an uplink of domain dom (pp_devs and pp_l3ups agree), else NULL. */
 static __always_inline struct pp_l3up *pp_l3_uplink(__u32 dom, __u32 r)
 {
@@ -189,6 +203,7 @@ static __always_inline int pp_l3_to_uplink(struct __ctx_buff *ctx, const struct 
 		return act;	/* XDP: no XDP transmit to this uplink: hand to TC */
 	if (pp_l3_rewrite(ctx, l3, family, up->mac, n->mac) || pp_retag_net(ctx, f->ntags, 0))
 		return PP_ERR(PP_DROP_MALFORMED);
+	pp_l3_mark(ctx);
 	return ctx_redirect_done(ctx, r, act);
 }
 
@@ -370,6 +385,7 @@ static __always_inline int pp_l3_uplink_arp(struct __ctx_buff *ctx, const struct
 	act = ctx_reply(ctx);
 	if (ctx_store_bytes(ctx, 0, &r, PP_ARP_LEN))
 		return pp_drop_net(up->dom, PP_DROP_MALFORMED);
+	pp_l3_mark(ctx);
 	return ctx_redirect_done(ctx, ifindex, act);
 }
 
@@ -381,6 +397,81 @@ static __always_inline int pp_l3_is_nd(struct __ctx_buff *ctx)
 	return !ctx_load_bytes(ctx, ETH_HLEN + 6, &nexthdr, 1) && nexthdr == PP_IP6_ICMP &&
 	       !ctx_load_bytes(ctx, ETH_HLEN + 40, &type, 1) &&
 	       (type == PP_ICMP6_NS || type == PP_ICMP6_NA);
+}
+
+/*
+ * IPv6 ND on uplink ifindex (entry up): a solicitation for its address is
+ * answered in place, as ARP is (TC: back out of the uplink; XDP: XDP_TX),
+ * with an NA built as the responder builds it (struct pp_na_frame,
+ * pp_na_csum: solicited and override, no router flag: the uplink's address
+ * is a host's to its provider), to the solicitation's Ethernet and IPv6
+ * source.  Without this the provider never resolves the uplink's address:
+ * the uplink has no kernel address, nobody else answers.  Any other ND goes
+ * up to the host unchanged (polyportd's resolver reads the advertisements),
+ * and so does duplicate address detection (NS from ::: the provider's
+ * conflict, not a question).  An NS shorter than the NA (no source
+ * link-layer option): TC grows it, XDP hands it to TC unchanged.
+ *
+ * A global function: its reply on the stack would not fit beside the
+ * routing path's frames (the BPF stack's 512 bytes).
+ */
+__noinline int pp_l3_uplink_ns(struct __ctx_buff *ctx, __u32 ifindex)
+{
+	struct pp_na_frame r = {};
+	struct pp_ip6_hdr ip;
+	struct pp_ns_body ns;
+	struct pp_l3up *up;
+	__u64 s0, s1, t0, t1, o0, o1;
+	__u8 macs[2 * ETH_ALEN];
+	__u32 cur;
+	int act;
+
+	if (!ctx)
+		return CTX_ACT_OK;
+	up = bpf_map_lookup_elem(&PP_MAP_L3UPS, &ifindex);
+	cur = ctx_wire_len(ctx, 0);
+	if (!up || !(up->flags & PP_L3UP_V6) || ctx_load_bytes(ctx, 0, macs, sizeof(macs)) ||
+	    ctx_load_bytes(ctx, ETH_HLEN, &ip, sizeof(ip)) ||
+	    ctx_load_bytes(ctx, ETH_HLEN + sizeof(ip), &ns, sizeof(ns)))
+		return CTX_ACT_OK;
+	if (ip.hlim != 255 || bpf_ntohs(ip.plen) < sizeof(ns) || ns.type != PP_ICMP6_NS ||
+	    ns.code != 0)
+		return CTX_ACT_OK;
+	__builtin_memcpy(&s0, ip.saddr, 8);
+	__builtin_memcpy(&s1, ip.saddr + 8, 8);
+	__builtin_memcpy(&t0, ns.target, 8);
+	__builtin_memcpy(&t1, ns.target + 8, 8);
+	__builtin_memcpy(&o0, up->ip6, 8);
+	__builtin_memcpy(&o1, up->ip6 + 8, 8);
+	if ((!s0 && !s1) || t0 != o0 || t1 != o1 ||
+	    (!pp_mac_is_mcast(macs) && !pp_mac_eq(macs, up->mac)))
+		return CTX_ACT_OK;	/* DAD, or not ours to answer */
+#ifndef CTX_CAN_GROW
+	if (cur < PP_NA_LEN)
+		return CTX_ACT_TO_TC;	/* XDP: no tailroom to count on: TC answers */
+#endif
+
+	__builtin_memcpy(r.dst, macs + ETH_ALEN, ETH_ALEN);
+	__builtin_memcpy(r.src, up->mac, ETH_ALEN);
+	r.proto = bpf_htons(ETH_P_IPV6);
+	r.ip6.vtcfl = bpf_htonl(0x60000000);
+	r.ip6.plen = bpf_htons(32);
+	r.ip6.nexthdr = PP_IP6_ICMP;
+	r.ip6.hlim = 255;
+	__builtin_memcpy(r.ip6.saddr, up->ip6, 16);
+	__builtin_memcpy(r.ip6.daddr, ip.saddr, 16);
+	r.type = PP_ICMP6_NA;
+	r.flags = bpf_htonl(PP_NA_SOLICITED | PP_NA_OVERRIDE);
+	__builtin_memcpy(r.target, up->ip6, 16);
+	r.opt_type = 2;			/* target link-layer address */
+	r.opt_len = 1;
+	__builtin_memcpy(r.opt_mac, up->mac, ETH_ALEN);
+	r.csum = pp_na_csum(&r);
+	act = ctx_reply(ctx);
+	if (ctx_set_len(ctx, cur, PP_NA_LEN) || ctx_store_bytes(ctx, 0, &r, PP_NA_LEN))
+		return pp_drop_net(up->dom, PP_DROP_MALFORMED);
+	pp_l3_mark(ctx);
+	return ctx_redirect_done(ctx, ifindex, act);
 }
 
 /*
@@ -410,7 +501,7 @@ static __always_inline int pp_from_uplink(struct __ctx_buff *ctx, const struct p
 	if (proto == bpf_htons(ETH_P_ARP))
 		return pp_l3_uplink_arp(ctx, up, ifindex, &f);
 	if (proto == bpf_htons(ETH_P_IPV6) && pp_l3_is_nd(ctx))
-		return CTX_ACT_OK;	/* up to polyportd's packet socket */
+		return pp_l3_uplink_ns(ctx, ifindex);	/* else up to polyportd */
 	if (!pp_mac_eq(f.dst, up->mac))
 		return pp_drop_net(dom, PP_DROP_UNKNOWN_DST);
 	if (pp_too_big(ctx, &f, d->mtu))
@@ -418,5 +509,29 @@ static __always_inline int pp_from_uplink(struct __ctx_buff *ctx, const struct p
 	ret = pp_l3_forward(ctx, dom, d, &f);
 	return ret < 0 ? pp_drop_net(dom, PP_ERR_REASON(ret)) : ret;
 }
+
+#ifdef PP_CTX_SKB
+/*
+ * TC egress on an uplink: nothing the host sends leaves by it.  A frame
+ * with PP_L3_MARK is polyport's (a redirect above, polyportd's ARP/NS by
+ * SO_MARK): it passes, the mark cleared.  Any other frame (the host's
+ * IPv6 RS/MLD/DAD, a ping from the host) is dropped as host_egress on the
+ * domain.  A device that is not an uplink is left alone (TC_ACT_UNSPEC:
+ * as if no filter were there), should this ever be attached to one.
+ */
+static __always_inline int pp_uplink_egress(struct __sk_buff *ctx)
+{
+	__u32 ifindex = ctx->ifindex;
+	struct pp_dev *dev = bpf_map_lookup_elem(&PP_MAP_DEVS, &ifindex);
+
+	if (!dev || dev->ifindex != ifindex || !(dev->flags & PP_DEV_UPLINK))
+		return TC_ACT_UNSPEC;
+	if (ctx->mark == PP_L3_MARK) {
+		ctx->mark = 0;
+		return TC_ACT_OK;
+	}
+	return pp_drop_net(dev->net_id, PP_DROP_HOST_EGRESS);
+}
+#endif
 
 #endif /* PP_BPF_L3_H */

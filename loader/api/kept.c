@@ -238,6 +238,8 @@ bool keep_entry(void *arg, enum pp_map_id map, const void *key, const void *val)
 			return kept_net_name(a, name);
 		return kept_find(a, k->kind - PP_NAME_NET, name) != NULL;
 	}
+	case PPM_L3UPS:		/* uplink -> its domain */
+		return kept_id(a, K_L3DOM, ((const struct pp_l3up *)val)->dom);
 	case PPM_L3ADDRS:	/* (domain, address) -> L3 port */
 		memcpy(&id, val, sizeof(id));
 		return kept_id(a, K_L3DOM, ((const struct pp_l3addr_key *)key)->dom) ||

@@ -2155,13 +2155,17 @@ static uint32_t l3_v6(uint8_t *b, const uint8_t *src, const uint8_t *dst, uint8_
 #define L6(n)	.raw = l3raw[n], .raw_len = 58
 #define LA(n)	.raw = l3raw[n], .raw_len = 30
 #define LN(n)	.raw = l3raw[n], .raw_len = 74
+#define LN0(n)	.raw = l3raw[n], .raw_len = 66
+/* the solicited-node group of 2001:db8:1::2 (the uplinks' address) */
+static const uint8_t SN_UP[6] = { 0x33, 0x33, 0xff, 0x00, 0x00, 0x02 };
 #define LBIG	.raw = l3big, .raw_len = sizeof(l3big)
 /* in: as sent (TTL 64); out: as routed (TTL 63, checksum computed afresh) */
 enum { L_OUT, L_OUT_R, L_LOCAL, L_LOCAL_R, L_TC3, L_TC3_R, L_IN, L_IN_R, L_TTL1, L_TTL0,
        L_UNREACH, L_NONEIGH, L_LEAK_BLUE, L_LEAK_X, L_LEAK_NET, L_NOPORT, L_OTHERDOM,
        L_OTHERTAP, L_BADIHL,
        L6_OUT, L6_OUT_R, L6_IN, L6_IN_R, L6_LOCAL, L6_LOCAL_R, L6_HLIM1, L6_UNREACH, L6_NONEIGH,
-       LA_REQ, LA_REP_RED, LA_REP_BLUE, LA_REPLY, LA_OTHER, LN_NS, L_COUNT };
+       LA_REQ, LA_REP_RED, LA_REP_BLUE, LA_REPLY, LA_OTHER, LN_NS, LN_NA_RED, LN_NA_BLUE,
+       LN_NS_NOOPT, LN_NS_OTHER, LN_NS_DAD, LN_NA_NH, L_COUNT };
 static uint8_t l3raw[L_COUNT][128];
 static uint8_t l3big[2 + 1100];	/* IPv4, 1,100 bytes, to 203.0.117.5 (a route of MTU 1,000) */
 
@@ -2209,6 +2213,12 @@ static void build_l3_frames(void)
 	l3_csum4(l3big);
 	ll_of(ll_nh, NHR);
 	nd_raw(l3raw[LN_NS], 135, 0, ll_nh, sn, 255, A6_UP, 1, NHR);
+	nd_raw(l3raw[LN_NA_RED], 136, 0x60000000, A6_UP, ll_nh, 255, A6_UP, 2, UMR);
+	nd_raw(l3raw[LN_NA_BLUE], 136, 0x60000000, A6_UP, ll_nh, 255, A6_UP, 2, UMB);
+	nd_raw(l3raw[LN_NS_NOOPT], 135, 0, ll_nh, sn, 255, A6_UP, 0, NULL);
+	nd_raw(l3raw[LN_NS_OTHER], 135, 0, ll_nh, sn, 255, A6_NH, 1, NHR);
+	nd_raw(l3raw[LN_NS_DAD], 135, 0, IP6_ANY, sn, 255, A6_UP, 0, NULL);
+	nd_raw(l3raw[LN_NA_NH], 136, 0x60000000, A6_NH, A6_UP, 255, A6_NH, 2, NHR);
 }
 
 #define FROM_RED(d_, n_)	{ .dst = (d_), .src = M1, .tags = { Q(500) }, n_ }
@@ -2315,9 +2325,31 @@ static const struct tcase l3_cases[] = {
 	{ "l3 arp: red uplink, a request for another address: passed up", P_NET, UP_RED,
 	  ON_UP(BC, NHR, LA(LA_OTHER)), .verdict = TC_ACT_OK,
 	  TO_TC("ARP that is not a request for the uplink's address: up to the host via TC") },
-	{ "l3 nd: red uplink, a neighbour solicitation: passed up", P_NET, UP_RED,
-	  ON_UP(UMR, NHR, LN(LN_NS)), .verdict = TC_ACT_OK,
-	  TO_TC("IPv6 ND on an uplink: up to the host via TC") },
+	{ "l3 nd: red uplink, NS for its address (solicited-node) -> NA from its MAC, checksum",
+	  P_NET, UP_RED, ON_UP(SN_UP, NHR, LN(LN_NS)), FWD, XDP_TX_, NA_,
+	  .out = { REDIR(UP_RED, ON_UP(NHR, UMR, LN(LN_NA_RED))) } },
+	{ "l3 nd: red uplink, NS for its address to its MAC (unicast probe) -> NA", P_NET, UP_RED,
+	  ON_UP(UMR, NHR, LN(LN_NS)), FWD, XDP_TX_, NA_,
+	  .out = { REDIR(UP_RED, ON_UP(NHR, UMR, LN(LN_NA_RED))) } },
+	{ "l3 nd: blue uplink, the same address -> NA from blue's MAC", P_NET, UP_BLUE,
+	  ON_UP(SN_UP, NHR, LN(LN_NS)), FWD, XDP_TX_, NA_,
+	  .out = { REDIR(UP_BLUE, ON_UP(NHR, UMB, LN(LN_NA_BLUE))) } },
+	{ "l3 nd: red uplink, NS without a source link-layer option -> NA, 8 bytes longer",
+	  P_NET, UP_RED, ON_UP(SN_UP, NHR, LN0(LN_NS_NOOPT)), FWD, NA_,
+	  .out = { REDIR(UP_RED, ON_UP(NHR, UMR, LN(LN_NA_RED))) },
+	  TO_TC("the answer is longer than the question: XDP has no tailroom to count on") },
+	{ "l3 nd: red uplink, NS to another MAC: passed up, not answered", P_NET, UP_RED,
+	  ON_UP(EXT, NHR, LN(LN_NS)), .verdict = TC_ACT_OK,
+	  TO_TC("IPv6 ND on an uplink that is not an NS for its address: up to the host via TC") },
+	{ "l3 nd: red uplink, NS for another address: passed up", P_NET, UP_RED,
+	  ON_UP(SN_UP, NHR, LN(LN_NS_OTHER)), .verdict = TC_ACT_OK,
+	  TO_TC("IPv6 ND on an uplink that is not an NS for its address: up to the host via TC") },
+	{ "l3 nd: red uplink, duplicate address detection for its address: passed up", P_NET,
+	  UP_RED, ON_UP(SN_UP, NHR, LN0(LN_NS_DAD)), .verdict = TC_ACT_OK,
+	  TO_TC("IPv6 ND on an uplink that is not an NS for its address: up to the host via TC") },
+	{ "l3 nd: red uplink, the next hop's NA: passed up (polyportd's resolver)", P_NET, UP_RED,
+	  ON_UP(UMR, NHR, LN(LN_NA_NH)), .verdict = TC_ACT_OK,
+	  TO_TC("IPv6 ND on an uplink that is not an NS for its address: up to the host via TC") },
 };
 
 /* One shell command of the L3 setup; its failure is a failed test. */
@@ -2523,6 +2555,160 @@ static void check_l3_forged(struct progs *p)
 	l3_sh("sysctl -qw net.ipv6.conf.ppt31.forwarding=1");
 }
 
+/* ---- L3: the uplinks' TC egress (pp_uplink_egress_tc) -----------------------------------
+ * Nothing the host sends leaves by an uplink: a frame without PP_L3_MARK is
+ * dropped as host_egress on the uplink's domain; polyport's own (the routed
+ * frames and ARP answers its TC programs redirect there, polyportd's ARP/NS
+ * by SO_MARK) carry the mark, which the egress clears.  A device that is not
+ * an uplink is not touched (TC_ACT_UNSPEC, the mark left as it is).  The TC
+ * runs below hand their output, with the skb mark they left (ctx_out), to
+ * the egress program on the device they redirect to.
+ */
+struct l3e_run {
+	uint32_t retval, mark, size;
+	uint32_t redir;		/* the last redirect's ifindex (0: none) */
+};
+
+/* One TC run of prog (fd) on frame in (len bytes) at ifindex, skb mark mark. */
+static int l3e_run(struct progs *p, int fd, uint32_t ifindex, int egress, uint32_t mark,
+		   const uint8_t *in, uint32_t len, uint8_t *out, struct l3e_run *r)
+{
+	struct __sk_buff skb = { .mark = mark }, so = {};
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in, .data_size_in = len, .data_out = out,
+		    .data_size_out = FR_MAX, .ctx_in = &skb, .ctx_size_in = sizeof(skb),
+		    .ctx_out = &so, .ctx_size_out = sizeof(so));
+	int err;
+
+	if (egress)
+		skb.ifindex = ifindex;		/* skb->dev: the egress device */
+	else
+		skb.ingress_ifindex = ifindex;
+	p->tap->bss->pp_test_nlog = 0;
+	p->net->bss->pp_test_nlog = 0;
+	memset(&p->tap->bss->pp_test_meta, 0, sizeof(p->tap->bss->pp_test_meta));
+	memset(&p->net->bss->pp_test_meta, 0, sizeof(p->net->bss->pp_test_meta));
+	err = bpf_prog_test_run_opts(fd, &o);
+	if (err) {
+		fprintf(stderr, "    TEST_RUN: %s\n", strerror(-err));
+		return 0;
+	}
+	r->retval = o.retval;
+	r->mark = so.mark;
+	r->size = o.data_size_out;
+	r->redir = 0;
+	if (fd == bpf_program__fd(p->tap->progs.pp_tap_ingress) && p->tap->bss->pp_test_nlog)
+		r->redir = p->tap->bss->pp_test_log[p->tap->bss->pp_test_nlog - 1].ifindex;
+	if (fd != bpf_program__fd(p->tap->progs.pp_tap_ingress) && p->net->bss->pp_test_nlog)
+		r->redir = p->net->bss->pp_test_log[p->net->bss->pp_test_nlog - 1].ifindex;
+	return 1;
+}
+
+/* The egress program on ifindex, frame in with mark: verdict want, mark after, drops. */
+static int l3e_egress(struct progs *p, uint32_t ifindex, uint32_t mark, const uint8_t *in,
+		      uint32_t len, int want, uint32_t want_mark, uint32_t drop_dom)
+{
+	static uint8_t out[FR_MAX];
+	struct snap a, b, d;
+	struct l3e_run r;
+	int ok;
+
+	snap_take(&p->maps, &a);
+	if (!l3e_run(p, bpf_program__fd(p->net->progs.pp_uplink_egress_tc), ifindex, 1, mark, in,
+		     len, out, &r))
+		return 0;
+	snap_take(&p->maps, &b);
+	snap_delta(&a, &b, &d);
+	ok = (int)r.retval == want && r.mark == want_mark && r.size == len &&
+	     !memcmp(out, in, len);
+	if (!ok)
+		fprintf(stderr, "    egress on %u: verdict %d mark %#x (%u bytes), want %d mark %#x\n",
+			ifindex, (int)r.retval, r.mark, r.size, want, want_mark);
+	if (drop_dom && d.drop[D_NET - 1][drop_dom][PP_DROP_HOST_EGRESS] != 1) {
+		fprintf(stderr, "    host_egress not counted on domain %u\n", drop_dom);
+		ok = 0;
+	}
+	if (snap_drops(&d) != (drop_dom ? 1u : 0u)) {
+		fprintf(stderr, "    drop counters moved by %llu\n",
+			(unsigned long long)snap_drops(&d));
+		ok = 0;
+	}
+	return ok;
+}
+
+/*
+ * A routed or answered frame: the TC program (tap or uplink ingress) sends
+ * it to uplink up with PP_L3_MARK, and the egress there passes it, the mark
+ * cleared.
+ */
+static void l3e_through(struct progs *p, const char *name, int tap, uint32_t ifindex,
+			const struct fspec *f, uint32_t up)
+{
+	static uint8_t in[FR_MAX], out[FR_MAX];
+	uint32_t n = fr_build(in, f);
+	struct l3e_run r;
+	int ok, fd = tap ? bpf_program__fd(p->tap->progs.pp_tap_ingress)
+			 : bpf_program__fd(p->net->progs.pp_net_ingress);
+
+	ok = l3e_run(p, fd, ifindex, 0, 0, in, n, out, &r);
+	if (ok && (r.retval != TC_ACT_REDIRECT || r.redir != up || r.mark != PP_L3_MARK)) {
+		fprintf(stderr, "    verdict %d to %u mark %#x, want a redirect to %u, mark %#x\n",
+			(int)r.retval, r.redir, r.mark, up, PP_L3_MARK);
+		ok = 0;
+	}
+	result(ok, "tc l3 egress: %s: leaves for uplink %u with polyport's mark", name, up);
+	if (ok)
+		ok = l3e_egress(p, up, r.mark, out, r.size, TC_ACT_OK, 0, 0);
+	result(ok, "tc l3 egress: %s: passes uplink %u's egress, the mark cleared", name, up);
+}
+
+static void check_l3_egress(struct progs *p)
+{
+	static const struct fspec out4 = FROM_RED(GWR, L4(L_OUT)), out6 = FROM_RED(GWR, L6(L6_OUT)),
+				  outb = FROM_BLUE(GWB, L4(L_OUT)),
+				  arp = ON_UP(BC, NHR, LA(LA_REQ)),
+				  ns = ON_UP(SN_UP, NHR, LN(LN_NS)),
+				  host4 = ON_UP(NHR, UMR, L4(L_OUT_R)),
+				  host6 = ON_UP(NHR, UMR, L6(L6_OUT_R)),
+				  harp = ON_UP(BC, UMR, LA(LA_REQ));
+	static uint8_t f[FR_MAX];
+	uint32_t n;
+
+	l3e_through(p, "red vm -> default route (IPv4)", 1, TAP1, &out4, UP_RED);
+	l3e_through(p, "red vm -> default route (IPv6)", 1, TAP1, &out6, UP_RED);
+	l3e_through(p, "blue vm -> default route", 1, TAP1, &outb, UP_BLUE);
+	l3e_through(p, "red uplink ARP request for its address, the answer", 0, UP_RED, &arp,
+		    UP_RED);
+	l3e_through(p, "red uplink NS for its address, the NA", 0, UP_RED, &ns, UP_RED);
+
+	n = fr_build(f, &host4);
+	result(l3e_egress(p, UP_RED, 0, f, n, TC_ACT_SHOT, 0, DOM_RED),
+	       "tc l3 egress: the host's IPv4 frame on red's uplink: dropped, host_egress on red");
+	result(l3e_egress(p, UP_BLUE, 0, f, n, TC_ACT_SHOT, 0, DOM_BLUE),
+	       "tc l3 egress: the host's frame on blue's uplink: host_egress on blue");
+	result(l3e_egress(p, UP_RED, 1, f, n, TC_ACT_SHOT, 1, DOM_RED),
+	       "tc l3 egress: a frame with another mark (1) on red's uplink: host_egress");
+	result(l3e_egress(p, UP_RED, PP_L3_MARK, f, n, TC_ACT_OK, 0, 0),
+	       "tc l3 egress: a frame with polyport's mark on red's uplink: passes, mark cleared");
+	n = fr_build(f, &host6);
+	result(l3e_egress(p, UP_RED, 0, f, n, TC_ACT_SHOT, 0, DOM_RED),
+	       "tc l3 egress: the host's IPv6 frame on red's uplink: host_egress on red");
+	n = fr_build(f, &harp);
+	result(l3e_egress(p, UP_RED, 0, f, n, TC_ACT_SHOT, 0, DOM_RED),
+	       "tc l3 egress: the host's own ARP on red's uplink: host_egress on red");
+	result(l3e_egress(p, UP_RED, PP_L3_MARK, f, n, TC_ACT_OK, 0, 0),
+	       "tc l3 egress: polyportd's ARP (SO_MARK) on red's uplink: passes, mark cleared");
+	/* not uplinks: untouched, whatever the mark */
+	n = fr_build(f, &host4);
+	result(l3e_egress(p, DEVX, 0, f, n, TC_ACT_UNSPEC, 0, 0) &&
+	       l3e_egress(p, DEVX, PP_L3_MARK, f, n, TC_ACT_UNSPEC, PP_L3_MARK, 0),
+	       "tc l3 egress: a device polyport does not know: untouched (no verdict, mark kept)");
+	result(l3e_egress(p, DEVA, 0, f, n, TC_ACT_UNSPEC, 0, 0) &&
+	       l3e_egress(p, DEVA, PP_L3_MARK, f, n, TC_ACT_UNSPEC, PP_L3_MARK, 0),
+	       "tc l3 egress: net A's device: untouched");
+	result(l3e_egress(p, TAP1, 0, f, n, TC_ACT_UNSPEC, 0, 0),
+	       "tc l3 egress: a tap: untouched");
+}
+
 static void check_l3(struct progs *p)
 {
 	int ok = !setup_l3(p);
@@ -2534,6 +2720,7 @@ static void check_l3(struct progs *p)
 	for (unsigned i = 0; i < sizeof(l3_cases) / sizeof(l3_cases[0]); i++)
 		run_case(p, &l3_cases[i], fr_meta_ok(&l3_cases[i].in) ? 2 : 1);
 	check_l3_forged(p);
+	check_l3_egress(p);
 }
 
 static int setup(struct progs *p, const char *pin_root)

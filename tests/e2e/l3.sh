@@ -5,13 +5,15 @@
 #   an uplink veth into its own "provider router" namespace that has the
 #   same addresses on both:
 #     red  (table 1001): subnet 10.1.0.0/24 gw 10.1.0.1, 10.2.0.0/24 gw 10.2.0.1,
-#          uplink pptlur 192.0.2.2/30 -> ppt3-pred (192.0.2.1, 198.51.100.1 on lo),
-#          default via 192.0.2.1
-#     blue (table 1002): subnet 10.1.0.0/24 gw 10.1.0.1,
-#          uplink pptlub 192.0.2.2/30 -> ppt3-pblue (the same addresses)
+#          fd00:1::/64 gw fd00:1::1,
+#          uplink pptlur 192.0.2.2/30 2001:db8:1::2/64 -> ppt3-pred (192.0.2.1,
+#          2001:db8:1::1; 198.51.100.1 and 2001:db8:ff::1 on lo),
+#          default via 192.0.2.1, ::/0 via 2001:db8:1::1
+#     blue (table 1002): subnet 10.1.0.0/24 gw 10.1.0.1, fd00:1::/64 gw fd00:1::1,
+#          uplink pptlub 192.0.2.2/30 2001:db8:1::2/64 -> ppt3-pblue (the same addresses)
 #   tap pptltap1 (instance port sf1), guest ports (build/ppguest):
-#     vlan 500 ppt3-gred  10.1.0.5/24   bind: l3 red
-#     vlan 600 ppt3-gblue 10.1.0.5/24   bind: l3 blue
+#     vlan 500 ppt3-gred  10.1.0.5/24 fd00:1::5/64   bind: l3 red
+#     vlan 600 ppt3-gblue 10.1.0.5/24 fd00:1::5/64   bind: l3 blue
 #     vlan 700 ppt3-gred2 10.2.0.7/24   bind: l3 red (another subnet, routed on the host)
 #
 # Each guest reaches 198.51.100.1 behind its own provider router only (a
@@ -19,7 +21,10 @@
 # the uplink's MAC as source and TTL decremented; red's two guests reach each
 # other through the host alone (no frame on either uplink); the providers'
 # ARP for 192.0.2.2 is answered by polyport with the uplink's MAC; the host
-# forwards nothing (IpForwDatagrams) and none of its addresses answer.
+# forwards nothing (IpForwDatagrams) and none of its addresses answer.  The
+# same over IPv6 (2001:db8:ff::1): ping both ways, 1 MiB of TCP, the next
+# hop resolved by polyport's NDP, the providers' NS for 2001:db8:1::2 and
+# the guests' for the gateway answered by polyport.
 PPT_NAME=l3
 PPT_SCOPE=ppt3	# namespaces ppt3-*, devices pptl*: names of its own
 source "$(dirname "$0")/lib.sh"
@@ -51,19 +56,23 @@ l3-domains:
     subnets:
       - {cidr: 10.1.0.0/24, gateway: 10.1.0.1}
       - {cidr: 10.2.0.0/24, gateway: 10.2.0.1}
+      - {cidr: "fd00:1::/64", gateway: "fd00:1::1"}
     uplinks:
-      - {device: pptlur, addresses: [192.0.2.2/30]}
+      - {device: pptlur, addresses: [192.0.2.2/30, "2001:db8:1::2/64"]}
     routes:
       - {to: 0.0.0.0/0, via: 192.0.2.1}
+      - {to: "::/0", via: "2001:db8:1::1"}
   blue:
     table: 1002
     mac: $GWB
     subnets:
       - {cidr: 10.1.0.0/24, gateway: 10.1.0.1}
+      - {cidr: "fd00:1::/64", gateway: "fd00:1::1"}
     uplinks:
-      - {device: pptlub, addresses: [192.0.2.2/30]}
+      - {device: pptlub, addresses: [192.0.2.2/30, "2001:db8:1::2/64"]}
     routes:
       - {to: 0.0.0.0/0, via: 192.0.2.1}
+      - {to: "::/0", via: "2001:db8:1::1"}
 instance-ports:
   sf1:
     device: pptltap1
@@ -71,12 +80,12 @@ instance-ports:
     service-ports:
       red1:
         vlan: 500
-        addresses: [10.1.0.5/24]
+        addresses: [10.1.0.5/24, "fd00:1::5/64"]
         bind: {l3: {domain: red}}
       blue1:
         vlan: 600
         mac: $M2
-        addresses: [10.1.0.5/24]
+        addresses: [10.1.0.5/24, "fd00:1::5/64"]
         bind: {l3: {domain: blue}}
       red2:
         vlan: 700
@@ -86,13 +95,18 @@ instance-ports:
 EOF
 check "check: the L3 configuration is valid" "$B/polyportd" --check --config "$CONF"
 
-# the provider routers: the same addresses in both
+# the provider routers: the same addresses in both, IPv4 and IPv6
 for d in red blue; do
 	up=pptlu${d:0:1}
 	netns_net "ppt3-p$d" "$up" 192.0.2.1/30
+	# a router: no router solicitations of its own on the wire (they would
+	# be frames the uplink's captures have to explain)
+	ip netns exec "ppt3-p$d" sysctl -qw net.ipv6.conf.all.forwarding=1
 	ip -n "ppt3-p$d" addr add 198.51.100.1/32 dev lo
 	ip -n "ppt3-p$d" route add 10.0.0.0/8 via 192.0.2.2
-	ip netns exec "ppt3-p$d" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+	ip -n "ppt3-p$d" addr add 2001:db8:1::1/64 dev eth0 nodad
+	ip -n "ppt3-p$d" addr add 2001:db8:ff::1/128 dev lo
+	ip -n "ppt3-p$d" route add fd00::/16 via 2001:db8:1::2
 done
 guest_ns ppt3-{gred,gblue,gred2}
 daemon_start || exit 1
@@ -102,9 +116,14 @@ guest g1 pptltap1 \
 	--port ns=ppt3-gred2,dev=eth0,mac=$M3,match=vlan:700 || { fail "guest"; exit 1; }
 for g in gred:10.1.0.5/24:10.1.0.1 gblue:10.1.0.5/24:10.1.0.1 gred2:10.2.0.7/24:10.2.0.1; do
 	IFS=: read -r ns addr gw <<<"$g"
-	ip netns exec "ppt3-$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+	# IPv6 only where the test speaks it (red's and blue's first guests)
+	[[ $ns == gred2 ]] && ip netns exec "ppt3-$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
 	ip -n "ppt3-$ns" addr add "$addr" dev eth0
 	ip -n "ppt3-$ns" route add default via "$gw"
+done
+for ns in gred gblue; do
+	ip -n "ppt3-$ns" addr add fd00:1::5/64 dev eth0 nodad
+	ip -n "ppt3-$ns" -6 route add default via fd00:1::1
 done
 wait_for 5 sh -c "tc filter show dev pptltap1 ingress | grep -q pp_tap_ingress" ||
 	{ fail "the tap was not attached"; exit 1; }
@@ -165,6 +184,77 @@ fwd1=$(awk '/^Ip:/ {getline; print $7; exit}' /proc/net/snmp)
 [[ $fwd0 == "$fwd1" ]] && pass "host: IpForwDatagrams unchanged ($fwd1): the host's stack forwarded nothing" ||
 	fail "host: IpForwDatagrams moved from $fwd0 to $fwd1"
 
+# ---- IPv6 through the domains: the same subnet, uplink address and default
+# route in both (fd00:1::5 -> 2001:db8:ff::1 behind each one's provider)
+#
+# polyportd routes the L3 ports' IPv6 addresses to their tap: the kernel
+# takes an IPv6 route only through a device with IPv6 on, so a tap with L3
+# ports keeps it on (without an address of the host's).
+[[ $(sysctl -n net.ipv6.conf.pptltap1.disable_ipv6) == 0 && -z $(ip -6 addr show dev pptltap1) ]] &&
+	pass "kernel v6: the tap of the L3 ports has IPv6 on, and no address" ||
+	fail "kernel v6: pptltap1: disable_ipv6 $(sysctl -n net.ipv6.conf.pptltap1.disable_ipv6)," \
+		"addresses: $(ip -6 -o addr show dev pptltap1 | awk '{print $4}' | tr '\n' ' ')"
+wait_for 5 sh -c "ip -6 route show table 1001 | grep -q '^fd00:1::5 dev pptltap1 proto 112'" &&
+	wait_for 5 sh -c "ip -6 route show table 1002 | grep -q '^fd00:1::5 dev pptltap1 proto 112'" &&
+	ip -6 route show table 1001 | grep -q '^default via 2001:db8:1::1 dev pptlur proto 112 .*onlink' &&
+	ip -6 route show table 1002 | grep -q '^default via 2001:db8:1::1 dev pptlub proto 112 .*onlink' &&
+	pass "kernel v6: red's and blue's tables route fd00:1::5 to the tap, their default via 2001:db8:1::1 onlink" ||
+	fail "kernel v6: table 1001: $(ip -6 route show table 1001 | tr '\n' ';')"
+fwd6_0=$(awk '$1 == "Ip6OutForwDatagrams" {print $2}' /proc/net/snmp6)
+echo6='ip6 and ip6[6] == 58 and (ip6[40] == 128 or ip6[40] == 129)'	# echo request, reply
+capture_start red6 ppt3-pred eth0 "$echo6" || exit 1
+capture_start blue6 ppt3-pblue eth0 "$echo6" || exit 1
+check "route v6: red's guest (vlan 500) reaches 2001:db8:ff::1 behind red's provider" \
+	ip netns exec ppt3-gred ping -6 -c 3 -i 0.2 -W 2 2001:db8:ff::1
+out=$(ip netns exec ppt3-gblue ping -6 -c 2 -i 0.2 -W 2 2001:db8:ff::1 2>&1) &&
+	pass "route v6: blue's guest (vlan 600, the same address) reaches 2001:db8:ff::1 behind blue's" ||
+	fail "route v6: blue's guest: $(echo "$out" | tail -2 | tr '\n' ' ')"
+nr=$(capture_stop red6)
+nb=$(capture_stop blue6)
+((nr == 6 && nb == 4)) && pass "isolation v6: each provider saw only its own domain's pings (red $nr, blue $nb frames)" ||
+	fail "isolation v6: red's provider saw $nr frames (want 6), blue's $nb (want 4)"
+src=$(tcpdump -nn -e -r "$WORK/red6.pcap" 2>/dev/null | grep -m1 "echo request" | awk '{print $2}')
+[[ $src == "$umac" ]] && pass "route v6: routed frames leave with the uplink's MAC ($src)" ||
+	fail "route v6: source MAC '$src', want the uplink's $umac"
+src=$(tcpdump -nn -e -r "$WORK/blue6.pcap" 2>/dev/null | grep -m1 "echo request" | awk '{print $2}')
+ubmac=$(cat /sys/class/net/pptlub/address)
+[[ $src == "$ubmac" ]] && pass "route v6: blue's leave with blue's uplink MAC ($src)" ||
+	fail "route v6: blue's source MAC '$src', want $ubmac"
+hl=$(tcpdump -nn -v -r "$WORK/red6.pcap" 2>/dev/null | grep -m1 -o "hlim [0-9]*" | awk '{print $2}')
+back=$(grep -m1 -o "ttl=[0-9]*" <<<"$out" | cut -d= -f2)
+[[ $hl == 63 && $back == 63 ]] && pass "route v6: hop limit decremented both ways (63 out, 63 back)" ||
+	fail "route v6: hop limit '$hl' at the provider, '$back' at the guest, want 63 and 63"
+mac=$(ip -n ppt3-gred -6 neigh show fd00:1::1 dev eth0 | grep -o 'lladdr [0-9a-f:]*' | awk '{print $2}')
+[[ $mac == "$GW" ]] && pass "neighbours v6: NS for the gateway fd00:1::1 answered on the L3 port ($mac)" ||
+	fail "neighbours v6: red's guest has '$mac' for fd00:1::1, want the gateway MAC $GW"
+# the next hop 2001:db8:1::1 resolved by polyport's NDP: in pp_l3nh, valid,
+# with the provider's MAC
+pmac=$(ip -n ppt3-pred link show eth0 | awk '/link\/ether/ {print $2}')
+# (bpftool's JSON, one line: the entry of (pptlur, IPv6, 2001:db8:1::1), then
+# its MAC in decimal bytes and its flags, PP_L3NH_VALID = 1)
+nh=$(bpftool -j map dump pinned "$PIN/pp_l3nh" 2>/dev/null |
+	grep -o "\"ifindex\":$(cat /sys/class/net/pptlur/ifindex),\"family\":6,[^}]*\"addr\":\[32,1,13,184,0,1,0,0,0,0,0,0,0,0,0,1\]},\"value\":{[^}]*}" |
+	sed -n 's/.*"mac":\[\([0-9,]*\)\],"flags":\([0-9]*\).*/\1 \2/p' |
+	awk '$2 % 2 == 1 {n = split($1, b, ","); for (i = 1; i <= n; i++) printf "%s%02x", (i > 1 ? ":" : ""), b[i]; print ""}')
+[[ $nh == "$pmac" ]] && pass "neighbours v6: polyport resolved the next hop 2001:db8:1::1 by NDP (pp_l3nh: $nh, valid)" ||
+	fail "neighbours v6: pp_l3nh has '$nh' for 2001:db8:1::1 on pptlur, want the provider's $pmac"
+# the provider's NS for 2001:db8:1::2 is answered by polyport on the uplink
+# (nothing else could: the uplink has no kernel address).  Its cache
+# flushed, the provider reaches red's guest only once it resolved the
+# uplink's address by a multicast NS; REACHABLE: a solicited NA confirmed it.
+ip -n ppt3-pred -6 neigh flush dev eth0
+check "route v6: red's provider reaches red's guest fd00:1::5 (routed toward the VM)" \
+	ip netns exec ppt3-pred ping -6 -c 2 -i 0.2 -W 2 fd00:1::5
+nb=$(ip -n ppt3-pred -6 neigh show 2001:db8:1::2 dev eth0)
+[[ $nb == *"lladdr $umac "*REACHABLE* ]] &&
+	pass "neighbours v6: the provider's NS for 2001:db8:1::2 answered by polyport with the uplink's MAC" ||
+	fail "neighbours v6: the provider has '$nb' for 2001:db8:1::2, want $umac REACHABLE"
+check "route v6: a 1 MiB TCP stream from blue's guest to its provider" \
+	tcp_1mib blue6 ppt3-gblue ppt3-pblue 2001:db8:ff::1 5003
+fwd6_1=$(awk '$1 == "Ip6OutForwDatagrams" {print $2}' /proc/net/snmp6)
+[[ $fwd6_0 == "$fwd6_1" ]] && pass "host: Ip6OutForwDatagrams unchanged ($fwd6_1): the host's stack forwarded no IPv6" ||
+	fail "host: Ip6OutForwDatagrams moved from $fwd6_0 to $fwd6_1"
+
 # a route added by an operator is used at once, and removed
 ip -n ppt3-pred addr add 203.0.113.9/32 dev lo
 ip route add 203.0.113.0/24 via 192.0.2.1 dev pptlur onlink table 1001
@@ -180,6 +270,28 @@ check_not "subnets: an address of red's subnet that no port holds is not sent ou
 ctl stats >"$WORK/stats.txt" 2>&1
 grep -q "no_route" "$WORK/stats.txt" && pass "counters: no_route drops are counted" ||
 	fail "counters: no no_route in polyportctl stats: $(head -c 400 "$WORK/stats.txt")"
+
+# nothing the host sends leaves by an uplink (its TC egress, host_egress on
+# the domain), while polyport's own frames do: the routed ones, its ARP
+# answers, polyportd's ARP (all marked)
+host_egress() { ctl stats 2>/dev/null | awk '$1 == "l3" && $3 == "red" && $4 == "host_egress" {n = $5} END {print n + 0}'; }
+he0=$(host_egress)
+# polyportd's own ARP and NS (refreshes) come from the domain's addresses: not the host's
+capture_start hosteg ppt3-pred eth0 "icmp or (ip6 and not src host 2001:db8:1::2) or (arp and not src host 192.0.2.2)" || exit 1
+check_not "uplink egress: a ping from the host by the uplink (ping -I pptlur) gets no answer" \
+	ping -c 3 -i 0.3 -W 1 -I pptlur 192.0.2.1
+n=$(capture_stop hosteg)
+[[ $n == 0 ]] && pass "uplink egress: red's provider saw nothing of the host's (no ARP, no ICMP)" ||
+	fail "uplink egress: red's provider saw $n frames of the host's: $(tcpdump -nn -r "$WORK/hosteg.pcap" 2>/dev/null | head -3 | tr '\n' ';')"
+he1=$(host_egress)
+((he1 > he0)) && pass "uplink egress: the host's frames are counted as host_egress on red ($he0 -> $he1)" ||
+	fail "uplink egress: host_egress on red did not grow ($he0 -> $he1)"
+ip -n ppt3-pred neigh flush dev eth0
+check "uplink egress: red's guest still reaches 198.51.100.1 (the provider's ARP answered anew)" \
+	ip netns exec ppt3-gred ping -c 2 -i 0.2 -W 2 198.51.100.1
+mac=$(ip -n ppt3-pred neigh show 192.0.2.2 | grep -o 'lladdr [0-9a-f:]*' | awk '{print $2}')
+[[ $mac == "$umac" ]] && pass "uplink egress: ... the provider resolved 192.0.2.2 again ($mac)" ||
+	fail "uplink egress: the provider has '$mac' for 192.0.2.2 after a flush, want $umac"
 
 # the domains leave with the configuration: their routes, their uplinks
 rm "$CONF/10-l3.yaml"

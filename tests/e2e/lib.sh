@@ -237,9 +237,10 @@ capture_stop() {
 # tcp_1mib NAME CLIENT_NS SERVER_NS SERVER_ADDR PORT: 1 MiB from client to
 # server over TCP, compared byte for byte.
 tcp_1mib() {
-	local name=$1 cns=$2 sns=$3 addr=$4 port=$5
+	local name=$1 cns=$2 sns=$3 addr=$4 port=$5 fam=-4
+	[[ $addr == *:* ]] && fam=-6	# nc listens on one family: the address's
 	head -c 1048576 /dev/urandom >"$WORK/$name.src"
-	ip netns exec "$sns" timeout 20 nc -l -p "$port" >"$WORK/$name.dst" &
+	ip netns exec "$sns" timeout 20 nc "$fam" -l -p "$port" >"$WORK/$name.dst" &
 	local srv=$!
 	sleep 0.2
 	ip netns exec "$cns" timeout 20 nc -N -w 5 "$addr" "$port" <"$WORK/$name.src" || return 1

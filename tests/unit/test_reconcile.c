@@ -518,6 +518,12 @@ static void test_l3(void **state)
 		assert_int_equal(pp_sec_src_get(maps(), k, &got), 0);
 	}
 	assert_status(PP_NAME_SPORT, "vm1-r", PP_ST_DOWN, NULL);	/* its tap is absent */
+	{
+		unsigned long w = maps()->writes;
+
+		assert_int_equal(apply(cfg_l3), 0);
+		assert_int_equal(maps()->writes, w);	/* the same again: nothing written */
+	}
 
 	/* rebound to a network: out of every L3 table, into the L2 ones */
 	assert_int_equal(apply("networks:\n" NET_A VM1
