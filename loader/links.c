@@ -45,6 +45,7 @@
 #include <linux/net_namespace.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <linux/netconf.h>
 #include <linux/sockios.h>
 #include <netlink/netlink.h>
 #include <netlink/socket.h>
@@ -596,6 +597,34 @@ static int on_link(struct nl_msg *msg, void *arg)
 	struct pp_link_event e = { .nsid = -1 };
 	struct nlattr *a;
 
+	if (nlh->nlmsg_type == RTM_NEWNETCONF) {
+		/*
+		 * A device's IPv4/IPv6 configuration changed (forwarding: the
+		 * fib lookups of L3 domains need it on): reported as a change of
+		 * the device; of all of them when "all" or "default" changed.
+		 */
+		struct nlattr *ia;
+		char name[IF_NAMESIZE];
+		int ifindex;
+
+		if (nlmsg_datalen(nlh) < (int)sizeof(struct netconfmsg))
+			return NL_OK;
+		ia = nlmsg_find_attr(nlh, sizeof(struct netconfmsg), NETCONFA_IFINDEX);
+		if (!ia || nla_len(ia) < (int)sizeof(int))
+			return NL_OK;
+		ifindex = nla_get_s32(ia);
+		if (ifindex < 0) {
+			e.lost = true;
+			e.why = "a namespace-wide IP setting changed";
+		} else if (if_indextoname((unsigned)ifindex, name)) {
+			e.ifindex = ifindex;
+			e.name = name;
+		} else {
+			return NL_OK;
+		}
+		ev->fn(&e, ev->arg);
+		return NL_OK;
+	}
 	if (nlh->nlmsg_type != RTM_NEWLINK && nlh->nlmsg_type != RTM_DELLINK)
 		return NL_OK;
 	if (nlmsg_datalen(nlh) < (int)sizeof(struct ifinfomsg))
@@ -664,6 +693,9 @@ int pp_link_events_open(struct pp_link_events **evp, pp_link_event_fn *fn, void 
 		return err;
 	}
 	nl_socket_set_buffer_size(ev->sk, 4 << 20, 0);
+	/* per-device forwarding, which L3 domains need (no IPv6: none to hear) */
+	nl_socket_add_membership(ev->sk, RTNLGRP_IPV4_NETCONF);
+	nl_socket_add_membership(ev->sk, RTNLGRP_IPV6_NETCONF);
 	ev->all_err = peers_open(ev);
 	*evp = ev;
 	return 0;

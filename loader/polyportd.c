@@ -288,6 +288,10 @@ static int link_relevant(const char *name)
 	for (__u32 i = 0; i < cfg->n_networks; i++)
 		if (!strcmp(cfg->networks[i].device, name))
 			return 1;
+	for (__u32 i = 0; i < cfg->n_l3domains; i++)	/* the L3 domains' uplinks */
+		for (__u32 u = 0; u < cfg->l3domains[i].n_uplinks; u++)
+			if (!strcmp(cfg->l3domains[i].uplinks[u].device, name))
+				return 1;
 	return 0;
 }
 

@@ -1505,7 +1505,7 @@ int pp_reconcile(struct pp_daemon *d, struct pp_config *cfg, bool links_only)
 	err = 0;
 	/* Networks and instance ports first: service ports refer to their ids. */
 	step_result(&err, "networks", reconcile_networks(d, cfg, NULL));
-	if (!links_only)
+	if (!links_only || cfg->n_l3domains)
 		step_result(&err, "L3 domains", reconcile_l3domains(d, cfg));
 	t[0] = now_ms();
 	step_result(&err, "instance ports", reconcile_iports(d, cfg, NULL));
@@ -1514,7 +1514,10 @@ int pp_reconcile(struct pp_daemon *d, struct pp_config *cfg, bool links_only)
 	if (!links_only) {
 		step_result(&err, "service ports", reconcile_sports(d, cfg));
 		step_result(&err, "L3 addresses", reconcile_l3addrs(d, cfg));
+	}
+	if (!links_only || cfg->n_l3domains)
 		step_result(&err, "L3 routes", reconcile_l3kernel(d, cfg));
+	if (!links_only) {
 		t[2] = now_ms();
 		step_result(&err, "responder", reconcile_neigh(d, cfg));
 		step_result(&err, "security", reconcile_security(d, cfg));

@@ -143,6 +143,11 @@ t=$(ip route show table 1001)
 	fail "kernel: red's table: $(echo "$t" | tr '\n' ';')"
 [[ -z $(ip -4 addr show dev pptlur | grep inet) ]] && pass "kernel: the uplink has no address of the host's" ||
 	fail "kernel: pptlur has $(ip -4 addr show dev pptlur | grep inet)"
+# forwarding turned off by someone else is turned on again (RTM_NEWNETCONF)
+sysctl -qw net.ipv4.conf.pptlur.forwarding=0 net.ipv6.conf.pptltap1.forwarding=0
+wait_for 3 sh -c '[ "$(cat /proc/sys/net/ipv4/conf/pptlur/forwarding)$(cat /proc/sys/net/ipv6/conf/pptltap1/forwarding)" = 11 ]' &&
+	pass "kernel: forwarding turned off on the uplink and the tap is turned on again by polyportd" ||
+	fail "kernel: forwarding stayed off: uplink $(cat /proc/sys/net/ipv4/conf/pptlur/forwarding), tap v6 $(cat /proc/sys/net/ipv6/conf/pptltap1/forwarding)"
 
 fwd0=$(awk '/^Ip:/ {getline; print $7; exit}' /proc/net/snmp)
 capture_start red ppt3-pred eth0 icmp || exit 1
