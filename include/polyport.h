@@ -475,6 +475,46 @@ struct pp_l3nh {
 	__u16 flags;		/* PP_L3NH_* */
 };
 
+/*
+ * pp_l3miss: (uplink, next hop) -> bpf_ktime_get_ns() of the last frame
+ * dropped as no_neigh toward it (an LRU hash the programs write, polyportd
+ * reads and empties each second: it resolves those next hops too, not only
+ * the `via` of the routes it was told about).  Value: __u64.
+ */
+
+/*
+ * pp_l3gw: LPM trie (domain, family, subnet) -> the subnet's gateway
+ * address: the source of the ICMP errors the gateway sends to a VM of that
+ * subnet (bpf/lib/l3icmp.h), looked up by the packet's source address.
+ */
+struct pp_l3gw_key {
+	__u32 prefixlen;	/* 64 (dom, family, pad) + the subnet's prefix length */
+	__u32 dom;
+	__u8  family;		/* PP_NEIGH_V4 / PP_NEIGH_V6 */
+	__u8  pad[3];
+	__u8  addr[16];		/* IPv4: the first 4 bytes, the rest zero */
+};
+
+struct pp_l3gw {
+	__u8  addr[16];		/* the gateway (IPv4: the first 4 bytes) */
+};
+
+/*
+ * pp_l3icmp[domain], per CPU: the ICMP errors' rate limit (at most
+ * PP_L3ICMP_RATE sent per PP_L3ICMP_NS interval, per domain and CPU) and
+ * what was sent or suppressed.
+ */
+struct pp_l3icmp {
+	__u64 start_ns;		/* bpf_ktime_get_ns() at the current interval's start */
+	__u32 n;		/* errors sent in it */
+	__u32 pad;
+	__u64 sent;		/* errors sent */
+	__u64 limited;		/* errors not sent: over the rate */
+};
+
+#define PP_L3ICMP_RATE		100
+#define PP_L3ICMP_NS		1000000000ull
+
 /* ---- counters (per CPU; the accessors sum them) -------------------------- */
 
 /* rx: frames the VM sent on the port; tx: frames delivered to the VM */
@@ -537,6 +577,9 @@ struct pp_drops {
 #define PP_MAP_L3ADDRS		pp_l3addrs
 #define PP_MAP_L3UPS		pp_l3ups
 #define PP_MAP_L3NH		pp_l3nh
+#define PP_MAP_L3MISS		pp_l3miss
+#define PP_MAP_L3GW		pp_l3gw
+#define PP_MAP_L3ICMP		pp_l3icmp
 #define PP_MAP_LAYOUTS		pp_layouts	/* each map's layout identity (below) */
 
 /*

@@ -58,6 +58,8 @@ struct nh {
 	bool asked;		/* a request went out (at asked_ns) */
 	__u64 confirmed_ns;	/* the last confirmation, if valid */
 	__u64 asked_ns;
+	bool missed;		/* wanted for the dataplane's misses only (not configured) */
+	__u64 missed_ns;	/* the last miss reported, if missed */
 };
 
 struct pp_l3nh_res {
@@ -286,6 +288,32 @@ int pp_l3nh_want(struct pp_l3nh_res *res, __u32 ifindex, const __u8 src_mac[6], 
 	memcpy(e->src_mac, src_mac, 6);
 	memset(e->src_addr, 0, sizeof(e->src_addr));
 	memcpy(e->src_addr, src_addr, addr_len(family));
+	e->missed = false;	/* configured: kept for good */
+	return 0;
+}
+
+int pp_l3nh_want_missed(struct pp_l3nh_res *res, __u32 ifindex, const __u8 src_mac[6],
+			__u8 family, const void *src_addr, const void *nexthop, __u64 now_ns)
+{
+	struct nh *e = (family == PP_NEIGH_V4 || family == PP_NEIGH_V6) ?
+		       find(res, ifindex, family, nexthop) : NULL;
+	unsigned missed = 0;
+	int err;
+
+	if (e && !e->missed)
+		return 0;	/* configured: it stays as it is */
+	if (!e) {
+		for (unsigned i = 0; i < res->n; i++)
+			missed += res->nh[i].missed;
+		if (missed >= PP_L3NH_MISSED_MAX)
+			return -ENOSPC;
+	}
+	err = pp_l3nh_want(res, ifindex, src_mac, family, src_addr, nexthop);
+	if (err)
+		return err;
+	e = find(res, ifindex, family, nexthop);
+	e->missed = true;
+	e->missed_ns = now_ns;
 	return 0;
 }
 
@@ -472,6 +500,13 @@ int pp_l3nh_tick(struct pp_l3nh_res *res, __u64 now_ns)
 			res->st.expired++;
 			nh_write(res, e);
 		}
+		if (e->missed && !e->valid && now_ns >= e->missed_ns + PP_L3NH_MISS_KEEP_NS) {
+			/* nobody answers it, and nobody sends to it any more */
+			res->st.forgotten++;
+			nh_remove(res, e);	/* the last one moved to i */
+			i--;
+			continue;
+		}
 		if (now_ns < due_ns(e))
 			continue;
 		/* asked even if the send failed: a failing device is not hammered */
@@ -493,6 +528,8 @@ __u64 pp_l3nh_next_ns(const struct pp_l3nh_res *res)
 
 		if (e->valid && e->confirmed_ns + PP_L3NH_EXPIRE_NS < t)
 			t = e->confirmed_ns + PP_L3NH_EXPIRE_NS;
+		if (e->missed && !e->valid && e->missed_ns + PP_L3NH_MISS_KEEP_NS < t)
+			t = e->missed_ns + PP_L3NH_MISS_KEEP_NS;
 		if (t < next)
 			next = t;
 	}

@@ -6,7 +6,8 @@
  * them into pp_l3nh, where the dataplane reads them.
  *
  * The daemon says which next hops it needs (pp_l3nh_want, for every `via`
- * of a domain's routes and for the misses the dataplane reports), polls
+ * of a domain's routes; pp_l3nh_want_missed, for the misses the dataplane
+ * reports in pp_l3miss), polls
  * pp_l3nh_fd() and calls pp_l3nh_input() when it is readable, and calls
  * pp_l3nh_tick() about once a second.  Timing is driven by the caller's
  * now_ns (CLOCK_MONOTONIC, the clock of bpf_ktime_get_ns): no jitter, no
@@ -37,6 +38,8 @@
 #define PP_L3NH_RETRY_NS	1000000000ull	/* at most one request a second */
 #define PP_L3NH_REFRESH_NS	30000000000ull	/* re-ask a resolved next hop */
 #define PP_L3NH_EXPIRE_NS	90000000000ull	/* unconfirmed this long: invalid */
+#define PP_L3NH_MISS_KEEP_NS	10000000000ull	/* a missed one, unresolved, unmissed: forgotten */
+#define PP_L3NH_MISSED_MAX	1024		/* next hops wanted by misses, at most */
 
 struct pp_l3nh_stats {
 	__u64 arp_requests;	/* ARP requests sent */
@@ -47,6 +50,7 @@ struct pp_l3nh_stats {
 	__u64 malformed;	/* ignored: not a well-formed ARP / NA */
 	__u64 ignored;		/* not ours: other devices', to other MACs, tagged */
 	__u64 expired;		/* next hops that lost PP_L3NH_VALID */
+	__u64 forgotten;	/* next hops wanted by misses only, forgotten */
 	__u64 map_errors;	/* pp_l3nh writes that failed */
 };
 
@@ -76,6 +80,19 @@ void pp_l3nh_destroy(struct pp_l3nh_res *res);
  */
 int pp_l3nh_want(struct pp_l3nh_res *res, __u32 ifindex, const __u8 src_mac[6], __u8 family,
 		 const void *src_addr, const void *nexthop);
+/*
+ * The same for a next hop the dataplane missed (pp_l3miss) at now_ns: wanted
+ * by the miss only, unless it is (or becomes) wanted by pp_l3nh_want, which
+ * then keeps it as configured.  A next hop wanted by misses only is
+ * forgotten (its pp_l3nh entry deleted) once it is not VALID and was not
+ * missed for PP_L3NH_MISS_KEEP_NS: a VM sending to every address of a
+ * connected prefix leaves nothing behind.  One that answers stays (it is
+ * refreshed like any other) until it stops answering.  -ENOSPC when
+ * PP_L3NH_MISSED_MAX next hops are wanted by misses already; else as
+ * pp_l3nh_want.
+ */
+int pp_l3nh_want_missed(struct pp_l3nh_res *res, __u32 ifindex, const __u8 src_mac[6],
+			__u8 family, const void *src_addr, const void *nexthop, __u64 now_ns);
 /* Stop resolving nexthop on ifindex and delete its pp_l3nh entry.  -ENOENT if not wanted. */
 int pp_l3nh_forget(struct pp_l3nh_res *res, __u32 ifindex, __u8 family, const void *nexthop);
 /* The same for every next hop of ifindex (an uplink removed): how many were forgotten. */
@@ -95,8 +112,9 @@ int pp_l3nh_input_at(struct pp_l3nh_res *res, __u64 now_ns);
 /* pp_l3nh_input_at(res, pp_l3nh_now()). */
 int pp_l3nh_input(struct pp_l3nh_res *res);
 /*
- * At now_ns: expire what was not confirmed for PP_L3NH_EXPIRE_NS, then send
- * the requests that are due.  Returns the number of requests sent.
+ * At now_ns: expire what was not confirmed for PP_L3NH_EXPIRE_NS, forget
+ * the missed ones that are due (pp_l3nh_want_missed), then send the
+ * requests that are due.  Returns the number of requests sent.
  */
 int pp_l3nh_tick(struct pp_l3nh_res *res, __u64 now_ns);
 /* The earliest now_ns at which pp_l3nh_tick has something to do (UINT64_MAX: nothing). */

@@ -631,8 +631,15 @@ int main(int argc, char **argv)
 			} else if (fd == nfd) {
 				__u64 exp;
 
-				if (read(nfd, &exp, sizeof(exp)) == sizeof(exp))
-					pp_l3nh_tick(D.l3nh, pp_l3nh_now());
+				if (read(nfd, &exp, sizeof(exp)) == sizeof(exp)) {
+					static bool adopted;
+					__u64 now = pp_l3nh_now();
+
+					/* the next hops the dataplane missed, asked at once */
+					pp_reconcile_l3_misses(&D, now, !adopted);
+					adopted = true;
+					pp_l3nh_tick(D.l3nh, now);
+				}
 			} else if (D.l3nh && fd == pp_l3nh_fd(D.l3nh)) {
 				pp_l3nh_input(D.l3nh);
 			} else if (is_link_fd(links, fd)) {

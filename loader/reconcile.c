@@ -1233,6 +1233,7 @@ static int reconcile_l3domains(struct pp_daemon *d, const struct pp_config *cfg)
 {
 	struct pp_maps *m = &d->dp.maps;
 	struct uplink_scan us = { .d = d };
+	struct want_set gws = want_init(PPM_L3GW);	/* ICMP errors' sources */
 	int first = 0;
 
 	for (__u32 i = 0; i < cfg->n_l3domains; i++) {
@@ -1250,6 +1251,16 @@ static int reconcile_l3domains(struct pp_daemon *d, const struct pp_config *cfg)
 
 			err = !pp_l3dom_get(m, st->id, &cur) && !memcmp(&cur, &v, sizeof(v)) ? 0 :
 			      pp_l3dom_put(m, st->id, &v);
+		}
+		for (__u32 k = 0; k < c->n_subnets; k++) {	/* pp_l3gw: subnet -> gateway */
+			const struct pp_cfg_l3subnet *sn = &c->subnets[k];
+			struct pp_l3gw_key gk = { .prefixlen = 64 + sn->cidr.plen, .dom = st->id };
+			struct pp_l3gw gv = {};
+
+			gk.family = sn->cidr.family == PP_AF_INET ? PP_NEIGH_V4 : PP_NEIGH_V6;
+			memcpy(gk.addr, sn->cidr.addr, 16);
+			memcpy(gv.addr, sn->gateway.addr, 16);
+			want_add(&gws, &gk, &gv);
 		}
 		for (__u32 u = 0; !err && u < c->n_uplinks; u++) {
 			const struct pp_cfg_l3uplink *ul = &c->uplinks[u];
@@ -1312,6 +1323,7 @@ static int reconcile_l3domains(struct pp_daemon *d, const struct pp_config *cfg)
 			pp_status_set(st, PP_ST_ACTIVE, "%s", "");
 		first = first ?: err;
 	}
+	first = first ?: want_sync(d, &gws);
 	/* uplinks no domain has any more */
 	if (pp_map_iter(m, PPM_L3UPS, uplink_collect, &us))
 		return first ?: -EIO;
@@ -1340,6 +1352,108 @@ static int reconcile_l3domains(struct pp_daemon *d, const struct pp_config *cfg)
 		}
 	}
 	return first;
+}
+
+/* ---- next hops the dataplane missed (pp_l3miss) ---------------------------------- */
+
+#define L3MISS_BUDGET	64	/* misses taken per call: a flood cannot stall the loop */
+
+struct l3miss_scan {
+	struct pp_l3nh_key k[L3MISS_BUDGET];
+	size_t n;
+	struct pp_l3nh_key *more;	/* adopt: every VALID pp_l3nh key, grown as needed */
+	size_t cap;
+};
+
+static int l3miss_collect(const void *key, const void *val, void *arg)
+{
+	struct l3miss_scan *ms = arg;
+
+	(void)val;
+	if (ms->n >= L3MISS_BUDGET)
+		return 1;	/* the rest at the next tick */
+	memcpy(&ms->k[ms->n++], key, sizeof(struct pp_l3nh_key));
+	return 0;
+}
+
+static int l3nh_collect_valid(const void *key, const void *val, void *arg)
+{
+	const struct pp_l3nh *v = val;
+	struct l3miss_scan *ms = arg;
+
+	if (!(v->flags & PP_L3NH_VALID))
+		return 0;
+	if (PP_GROW(ms->more, ms->n, ms->cap, 16))
+		return -ENOMEM;
+	memcpy(&ms->more[ms->n++], key, sizeof(struct pp_l3nh_key));
+	return 0;
+}
+
+/*
+ * Next hop k (an uplink, an address) wanted by a miss: resolved from the
+ * uplink's address of its family, if the uplink is a configured domain's
+ * (pp_l3ups gives the domain; the device is matched by its ifindex).
+ */
+static int l3_missed_want(struct pp_daemon *d, const struct pp_l3nh_key *k, __u64 now_ns)
+{
+	const struct pp_config *cfg = d->cfg;
+	__u8 fam = k->family == PP_NEIGH_V4 ? PP_AF_INET : PP_AF_INET6;
+	struct pp_l3up up;
+
+	if (!cfg || pp_l3up_get(&d->dp.maps, k->ifindex, &up))
+		return -ENOENT;
+	for (__u32 i = 0; i < cfg->n_l3domains; i++) {
+		const struct pp_cfg_l3domain *c = &cfg->l3domains[i];
+
+		if (!d->l3dom_st[i].id || d->l3dom_st[i].id != up.dom)
+			continue;
+		for (__u32 u = 0; u < c->n_uplinks; u++) {
+			const struct pp_cfg_l3uplink *ul = &c->uplinks[u];
+			const struct pp_cfg_addr *src = NULL;
+			__u8 mac[6];
+			bool is_up;
+
+			if (pp_link_state(ul->device, &is_up) != k->ifindex)
+				continue;
+			for (__u32 a = 0; a < ul->n_addrs && !src; a++)
+				if (ul->addrs[a].family == fam)
+					src = &ul->addrs[a];
+			if (!src || pp_l3_dev_mac(ul->device, mac))
+				return -ENOENT;
+			return pp_l3nh_want_missed(d->l3nh, k->ifindex, mac, k->family, src->addr,
+						   k->addr, now_ns);
+		}
+	}
+	return -ENOENT;
+}
+
+int pp_reconcile_l3_misses(struct pp_daemon *d, __u64 now_ns, bool adopt)
+{
+	struct l3miss_scan ms = { .n = 0 };
+	int err, wanted = 0;
+
+	if (!d->l3nh)
+		return 0;
+	if (adopt) {
+		/* a restarted daemon: the VALID entries it no longer knows are aged like misses */
+		err = pp_map_iter(&d->dp.maps, PPM_L3NH, l3nh_collect_valid, &ms);
+		for (size_t i = 0; !err && i < ms.n; i++)
+			l3_missed_want(d, &ms.more[i], now_ns);
+		free(ms.more);
+		if (err)
+			return err;
+		ms.n = 0;
+	}
+	err = pp_map_iter(&d->dp.maps, PPM_L3MISS, l3miss_collect, &ms);
+	if (err < 0)
+		return err;
+	for (size_t i = 0; i < ms.n; i++) {
+		/* taken: a miss the configuration does not know is dropped as well */
+		pp_l3miss_del(&d->dp.maps, ms.k[i]);
+		if (!l3_missed_want(d, &ms.k[i], now_ns))
+			wanted++;
+	}
+	return wanted;
 }
 
 /* pp_l3addrs: (domain, address) -> its L3 port, for every L3 port with an id. */

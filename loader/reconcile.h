@@ -37,4 +37,15 @@ int pp_reconcile(struct pp_daemon *d, struct pp_config *cfg, bool links_only);
  */
 int pp_reconcile_devices(struct pp_daemon *d, const char *const *names, size_t n);
 
+/*
+ * Next hops the dataplane missed (pp_l3miss, at most a few dozen a call):
+ * each one on a configured domain's uplink is handed to the resolver
+ * (pp_l3nh_want_missed, from that uplink's address and MAC); every miss
+ * taken is deleted.  adopt (the first call of a started daemon): the VALID
+ * pp_l3nh entries the resolver does not know are taken over as missed too,
+ * so that they are refreshed or, unanswered, forgotten.  Called at each
+ * resolver tick.  Returns how many were handed over, or -errno.
+ */
+int pp_reconcile_l3_misses(struct pp_daemon *d, __u64 now_ns, bool adopt);
+
 #endif /* PP_RECONCILE_H */

@@ -75,6 +75,9 @@ const struct pp_map_layout pp_map_layout[PPM_COUNT] = {
 	[PPM_L3ADDRS]	  = { 1 },
 	[PPM_L3UPS]	  = { 1 },
 	[PPM_L3NH]	  = { 1 },
+	[PPM_L3MISS]	  = { 1, PP_MIG_EMPTY },
+	[PPM_L3GW]	  = { 1 },
+	[PPM_L3ICMP]	  = { 1, PP_MIG_EMPTY },
 };
 
 int pp_layout_migratable(enum pp_map_id id, const struct pp_layout *from,

@@ -291,6 +291,31 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } PP_MAP_L3NH SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, PP_DEF_MAX_NETS);
+	__type(key, struct pp_l3nh_key);	/* a next hop without a VALID pp_l3nh */
+	__type(value, __u64);			/* ns of its last no_neigh drop */
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} PP_MAP_L3MISS SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, PP_DEF_MAX_MACS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct pp_l3gw_key);
+	__type(value, struct pp_l3gw);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} PP_MAP_L3GW SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, PP_DEF_MAX_NETS);
+	__type(key, __u32);			/* domain id */
+	__type(value, struct pp_l3icmp);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} PP_MAP_L3ICMP SEC(".maps");
+
 /* Control plane only: name -> id (see include/polyport.h). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

@@ -56,6 +56,10 @@ const struct pp_map_desc pp_map_desc[PPM_COUNT] = {
 	[PPM_L3UPS]	  = { STR(PP_MAP_L3UPS), PP_MK_HASH, 4, sizeof(struct pp_l3up) },
 	[PPM_L3NH]	  = { STR(PP_MAP_L3NH), PP_MK_HASH, sizeof(struct pp_l3nh_key),
 			      sizeof(struct pp_l3nh) },
+	[PPM_L3MISS]	  = { STR(PP_MAP_L3MISS), PP_MK_HASH, sizeof(struct pp_l3nh_key), 8 },
+	[PPM_L3GW]	  = { STR(PP_MAP_L3GW), PP_MK_HASH, sizeof(struct pp_l3gw_key),
+			      sizeof(struct pp_l3gw) },
+	[PPM_L3ICMP]	  = { STR(PP_MAP_L3ICMP), PP_MK_PERCPU_ARRAY, 4, sizeof(struct pp_l3icmp) },
 };
 
 const char *const pp_drop_names[PP_DROP_MAX] = PP_DROP_NAMES;
@@ -90,7 +94,10 @@ unsigned pp_map_max_entries(const struct pp_map_sizes *s, enum pp_map_id id)
 	case PPM_FLOOD:
 	case PPM_NET_DROPS:
 	case PPM_L3DOMS:
-	case PPM_L3UPS:		return s->max_nets;
+	case PPM_L3UPS:
+	case PPM_L3MISS:	return s->max_nets;	/* read out each second */
+	case PPM_L3ICMP:	return s->max_nets;
+	case PPM_L3GW:		return s->max_macs;	/* subnets */
 	case PPM_DST:		return s->max_nets * PP_DST_BUCKETS;
 	case PPM_TRUNKS:	return PP_MAX_TRUNKS * PP_VID_SLOTS;
 	case PPM_FDB:

@@ -48,6 +48,9 @@ enum pp_map_id {
 	PPM_L3ADDRS,
 	PPM_L3UPS,
 	PPM_L3NH,
+	PPM_L3MISS,		/* LRU hash, written by the programs */
+	PPM_L3GW,		/* LPM trie: hash semantics */
+	PPM_L3ICMP,		/* per-CPU, written by the programs */
 	PPM_COUNT,
 };
 
@@ -149,6 +152,8 @@ PP_ACCESSORS(l3dom, PPM_L3DOMS, __u32, struct pp_l3dom)
 PP_ACCESSORS(l3addr, PPM_L3ADDRS, struct pp_l3addr_key, __u32)
 PP_ACCESSORS(l3up, PPM_L3UPS, __u32, struct pp_l3up)
 PP_ACCESSORS(l3nh, PPM_L3NH, struct pp_l3nh_key, struct pp_l3nh)
+PP_ACCESSORS(l3miss, PPM_L3MISS, struct pp_l3nh_key, __u64)
+PP_ACCESSORS(l3gw, PPM_L3GW, struct pp_l3gw_key, struct pp_l3gw)
 
 /* Packets matched by rule (sport, dir, idx), summed over CPUs (0 if none yet). */
 __u64 pp_rule_stat_get(const struct pp_maps *m, __u32 sport, __u8 dir, __u16 idx);

@@ -590,8 +590,8 @@ static __always_inline int pp_from_vm(struct __ctx_buff *ctx)
 		d = bpf_map_lookup_elem(&PP_MAP_L3DOMS, &net_id);
 		if (!d || !d->table)
 			return pp_drop_iport(slot, PP_DROP_NO_ROUTE);
-		if (pp_too_big(ctx, &f, d->mtu))
-			return pp_drop_iport(slot, PP_DROP_MTU);
+		if (pp_too_big(ctx, &f, d->mtu))	/* answered: lib/l3icmp.h */
+			return pp_l3_too_big(ctx, id, slot, net_id, d, &f);
 	} else {
 		net = bpf_map_lookup_elem(&PP_MAP_NETS, &net_id);
 		if (!net_id || !net)

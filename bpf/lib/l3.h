@@ -45,6 +45,7 @@
 #include "responder.h"
 #include "ipv6.h"
 #include "security.h"	/* struct pp_ip4_hdr */
+#include "l3icmp.h"
 
 #ifndef AF_INET
 #define AF_INET		2
@@ -196,8 +197,18 @@ static __always_inline int pp_l3_to_uplink(struct __ctx_buff *ctx, const struct 
 
 	__builtin_memcpy(k.addr, nh, 16);
 	n = bpf_map_lookup_elem(&PP_MAP_L3NH, &k);
-	if (!n || !(n->flags & PP_L3NH_VALID))
+	if (!n || !(n->flags & PP_L3NH_VALID)) {
+		/*
+		 * Tell polyportd (pp_l3miss): the table may name next hops it
+		 * was not told about (an operator's or a routing daemon's
+		 * routes); it resolves them.  Only here: r is this domain's
+		 * uplink, and the frame is dropped anyway.
+		 */
+		__u64 now = bpf_ktime_get_ns();
+
+		bpf_map_update_elem(&PP_MAP_L3MISS, &k, &now, BPF_ANY);
 		return PP_ERR(PP_DROP_NO_NEIGH);
+	}
 	act = ctx_redirect(ctx, r);
 	if (act != CTX_ACT_REDIRECT)
 		return act;	/* XDP: no XDP transmit to this uplink: hand to TC */
@@ -214,6 +225,8 @@ static __always_inline int pp_l3_to_uplink(struct __ctx_buff *ctx, const struct 
 #define PP_L3_DELIVER		(1 << 24)
 #define PP_L3_DELIVER_V6	(1 << 23)
 #define PP_L3_DELIVER_ID	((1 << 23) - 1)
+/* pp_l3_route()'s answer "too big for the route" (FRAG_NEEDED): | its MTU */
+#define PP_L3_TOO_BIG		(1 << 25)
 
 /*
  * The local L3 port of domain dom that holds next hop nh, on tap r (its
@@ -276,7 +289,7 @@ __noinline int pp_l3_route(struct __ctx_buff *ctx, __u32 dom, __u32 tags, __u32 
 	p.tbid = d->table;
 	rc = bpf_fib_lookup(ctx, &p, sizeof(p), PP_L3_FIB_FLAGS);
 	if (rc == BPF_FIB_LKUP_RET_FRAG_NEEDED)
-		return PP_ERR(PP_DROP_MTU);
+		return PP_L3_TOO_BIG | p.mtu_result;	/* mtu, with the MTU to announce */
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
 		return PP_ERR(PP_DROP_NO_ROUTE);
 	r = p.ifindex;
@@ -317,15 +330,58 @@ static __always_inline int pp_l3_deliver(struct __ctx_buff *ctx, __u32 dom,
 	return pp_sport_send(ctx, q, qs, f, tap, len, act);
 }
 
-/* Route a frame of domain dom (entry d), then deliver it if it is for a local L3 port. */
+/*
+ * Route a frame of domain dom (entry d), then deliver it if it is for a
+ * local L3 port.  Dropped as mtu by the route's MTU: *mtu set to it.
+ */
 static __always_inline int pp_l3_forward(struct __ctx_buff *ctx, __u32 dom,
-					 const struct pp_l3dom *d, const struct pp_frame *f)
+					 const struct pp_l3dom *d, const struct pp_frame *f,
+					 __u32 *mtu)
 {
 	int ret = pp_l3_route(ctx, dom, f->ntags | (__u32)f->meta << 8, f->len);
 
+	if (ret >= 0 && (ret & PP_L3_TOO_BIG)) {
+		*mtu = ret & 0xffff;
+		return PP_ERR(PP_DROP_MTU);
+	}
 	if (ret >= 0 && (ret & PP_L3_DELIVER))
 		return pp_l3_deliver(ctx, dom, d, f, ret);
 	return ret;
+}
+
+/*
+ * A frame of L3 port id (instance port slot) of domain dom dropped as err
+ * (ttl or mtu; mtu: the MTU to announce): answered with an ICMP error
+ * (lib/l3icmp.h), the drop counted all the same.  The verdict, or err if
+ * nothing was sent.
+ */
+static __always_inline int pp_l3_icmp_answer(struct __ctx_buff *ctx, __u32 id, __u32 slot,
+					     __u32 dom, const struct pp_frame *f, int err,
+					     __u32 mtu)
+{
+	int act = pp_l3_icmp_error(ctx, id, dom, f->ntags | (__u32)f->meta << 8,
+				   err == PP_ERR(PP_DROP_TTL) ? PP_L3ICMP_TTL : PP_L3ICMP_WHAT(mtu));
+
+	if (act < 0)
+		return err;
+	if (!ctx_handed_to_tc(act))
+		pp_count_drop(&PP_MAP_IPORT_DROPS, slot, PP_ERR_REASON(err));
+	return act;
+}
+
+/*
+ * A frame of L3 port id longer than its domain's MTU (entry d): dropped as
+ * mtu, answered if it was to be routed (to the gateway MAC).
+ */
+static __always_inline int pp_l3_too_big(struct __ctx_buff *ctx, __u32 id, __u32 slot,
+					 __u32 dom, const struct pp_l3dom *d,
+					 const struct pp_frame *f)
+{
+	int ret = PP_ERR(PP_DROP_MTU);
+
+	if (pp_mac_eq_b(f->dst, d->gw_mac))
+		ret = pp_l3_icmp_answer(ctx, id, slot, dom, f, ret, d->mtu);
+	return ret < 0 ? pp_drop_iport(slot, PP_DROP_MTU) : ret;
 }
 
 /*
@@ -338,9 +394,12 @@ static __always_inline int pp_l3_from_vm(struct __ctx_buff *ctx, __u32 id, __u32
 					 const struct pp_frame *f)
 {
 	int ret = PP_ERR(PP_DROP_UNKNOWN_DST);
+	__u32 mtu = d->mtu;
 
 	if (pp_mac_eq_b(f->dst, d->gw_mac))
-		ret = pp_l3_forward(ctx, dom, d, f);
+		ret = pp_l3_forward(ctx, dom, d, f, &mtu);
+	if (ret == PP_ERR(PP_DROP_TTL) || ret == PP_ERR(PP_DROP_MTU))
+		ret = pp_l3_icmp_answer(ctx, id, slot, dom, f, ret, mtu);
 	if (ctx_handed_to_tc(ret))
 		return ret;		/* counted by TC */
 	pp_count_rx(id, f->len);
@@ -485,6 +544,7 @@ static __always_inline int pp_from_uplink(struct __ctx_buff *ctx, const struct p
 	struct pp_l3up *up = bpf_map_lookup_elem(&PP_MAP_L3UPS, &ifindex);
 	struct pp_l3dom *d = bpf_map_lookup_elem(&PP_MAP_L3DOMS, &dom);
 	struct pp_frame f;
+	__u32 mtu = 0;
 	__be16 proto;
 	int ret;
 
@@ -506,7 +566,7 @@ static __always_inline int pp_from_uplink(struct __ctx_buff *ctx, const struct p
 		return pp_drop_net(dom, PP_DROP_UNKNOWN_DST);
 	if (pp_too_big(ctx, &f, d->mtu))
 		return pp_drop_net(dom, PP_DROP_MTU);
-	ret = pp_l3_forward(ctx, dom, d, &f);
+	ret = pp_l3_forward(ctx, dom, d, &f, &mtu);
 	return ret < 0 ? pp_drop_net(dom, PP_ERR_REASON(ret)) : ret;
 }
 

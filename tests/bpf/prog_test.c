@@ -42,6 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <time.h>
 #include <arpa/inet.h>
 #include <linux/pkt_cls.h>
 #include <bpf/bpf.h>
@@ -2709,6 +2710,260 @@ static void check_l3_egress(struct progs *p)
 	       "tc l3 egress: a tap: untouched");
 }
 
+/* ---- L3: the misses polyportd resolves (pp_l3miss) ---------------------------------------
+ * A frame dropped as no_neigh leaves (its uplink, its next hop) in pp_l3miss,
+ * TC and XDP; a routed one leaves nothing. */
+static const struct tcase l3_miss_cases[] = {
+	{ "l3 miss: red vm, next hop 192.0.2.9 not resolved: no_neigh", P_TAP, TAP1,
+	  FROM_RED(GWR, L4(L_NONEIGH)), DROP_IP(SLOT1, PP_DROP_NO_NEIGH) },
+	{ "l3 miss: red vm, next hop 192.0.2.1 resolved: routed", P_TAP, TAP1,
+	  FROM_RED(GWR, L4(L_OUT)), FWD,
+	  .out = { REDIR(UP_RED, ON_UP(NHR, UMR, L4(L_OUT_R))) } },
+	{ "l3 miss: red vm, v6 next hop 2001:db8:1::8 not resolved: no_neigh", P_TAP, TAP1,
+	  FROM_RED(GWR, L6(L6_NONEIGH)), DROP_IP(SLOT1, PP_DROP_NO_NEIGH) },
+};
+
+/* How many pp_l3miss entries there are; *found set if (UP_RED, fam, nh) is one of them. */
+static unsigned l3_miss_count(struct progs *p, uint8_t fam, const uint8_t *nh, int *found)
+{
+	struct pp_l3nh_key k, next, want = { .ifindex = UP_RED, .family = fam };
+	unsigned n = 0;
+	void *prev = NULL;
+	__u64 v;
+
+	memcpy(want.addr, nh, fam == PP_NEIGH_V4 ? 4 : 16);
+	*found = 0;
+	while (!bpf_map_get_next_key(p->maps.fd[PPM_L3MISS], prev, &next)) {
+		k = next;
+		prev = &k;
+		n++;
+		if (!memcmp(&k, &want, sizeof(k)) &&
+		    !bpf_map_lookup_elem(p->maps.fd[PPM_L3MISS], &k, &v) && v)
+			*found = 1;
+	}
+	return n;
+}
+
+static void l3_miss_clear(struct progs *p)
+{
+	struct pp_l3nh_key k;
+
+	while (!bpf_map_get_next_key(p->maps.fd[PPM_L3MISS], NULL, &k))
+		bpf_map_delete_elem(p->maps.fd[PPM_L3MISS], &k);
+}
+
+static void check_l3_miss(struct progs *p)
+{
+	static const uint8_t nh4[4] = { 192, 0, 2, 9 }, nh6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 1,
+								    [15] = 8 };
+	const struct tcase *c;
+	struct snap tc;
+	int found;
+
+	for (int xdp = 0; xdp < 2; xdp++) {
+		const char *hook = xdp ? "xdp" : "tc";
+
+		c = &l3_miss_cases[0];
+		l3_miss_clear(p);
+		result((xdp ? run_xdp(p, c, NULL) : run_tc(p, c, 0, &tc)) &&
+		       l3_miss_count(p, PP_NEIGH_V4, nh4, &found) == 1 && found,
+		       "%s %s: pp_l3miss holds (red uplink, 192.0.2.9)", hook, c->name);
+		c = &l3_miss_cases[2];
+		l3_miss_clear(p);
+		result((xdp ? run_xdp(p, c, NULL) : run_tc(p, c, 0, &tc)) &&
+		       l3_miss_count(p, PP_NEIGH_V6, nh6, &found) == 1 && found,
+		       "%s %s: pp_l3miss holds (red uplink, 2001:db8:1::8)", hook, c->name);
+		c = &l3_miss_cases[1];
+		l3_miss_clear(p);
+		result((xdp ? run_xdp(p, c, NULL) : run_tc(p, c, 0, &tc)) &&
+		       l3_miss_count(p, PP_NEIGH_V4, nh4, &found) == 0,
+		       "%s %s: pp_l3miss stays empty", hook, c->name);
+	}
+	l3_miss_clear(p);
+}
+
+/* ---- L3: ICMP errors from the gateway (bpf/lib/l3icmp.h) ------------------------------
+ * With pp_l3gw naming red's gateways (10.1.0.0/24 -> 10.1.0.1, fd00:1::/64 ->
+ * fd00:1::1), a routed frame dropped as ttl or mtu is answered back on the
+ * port (tag 500, from the gateway MAC), the drop counted all the same; XDP
+ * hands such a frame to TC unchanged.  The expected errors are built here
+ * byte by byte, their checksums computed afresh (fr_csum, icmp6_csum).
+ */
+static const uint8_t A_GW[4] = { 10, 1, 0, 1 };
+static const uint8_t A6_GW[16] = { 0xfd, 0, 0, 1, [15] = 1 };
+static const uint8_t A6_BIG[16] = { 0x20, 0x01, 0x0d, 0xb8, 0xff, 0x01, [15] = 5 };
+enum { LI_BIG4, LI_BIG4_R, LI_BIG4_NODF, LI_BIG6, LI_BIG6_R, LI_TTL1_R, LI_HLIM1_R,
+       LI_ERR_TTL1, LI_COUNT };
+static uint8_t l3icmp[LI_COUNT][2 + 1400];
+static uint32_t l3icmp_len[LI_COUNT];
+
+/* The gateway's error (after the tags) about IP packet pkt (len bytes). */
+static uint32_t l3_icmp_err(uint8_t *b, int v6, uint8_t type, uint8_t code, uint32_t mtu,
+			    const uint8_t *pkt, uint32_t len)
+{
+	uint32_t q = len < (v6 ? 1232u : 548u) ? len : (v6 ? 1232u : 548u);
+	uint8_t *m;
+	uint16_t c;
+
+	if (v6) {
+		m = ip6_hdr(b, 8 + q, 58, 64, A6_GW, pkt + 8);
+		m[4] = mtu >> 24;
+		m[5] = (mtu >> 16) & 0xff;
+	} else {
+		m = ip4_hdr(b, 28 + q, 1, A_GW, pkt + 12);
+		b[3] = 0xc0;
+		l3_csum4(b);
+	}
+	m[0] = type;
+	m[1] = code;
+	m[6] = (mtu >> 8) & 0xff;
+	m[7] = mtu & 0xff;
+	memcpy(m + 8, pkt, q);
+	c = v6 ? icmp6_csum(A6_GW, pkt + 8, m, 8 + q) : (uint16_t)~fr_csum(m, 8 + q, 0);
+	m[2] = c >> 8;
+	m[3] = c & 0xff;
+	return (uint32_t)(m - b) + 8 + q;
+}
+
+static void build_l3_icmp_frames(void)
+{
+	uint8_t *b;
+
+	/* IPv4, 1,100 bytes, DF, to a route of locked MTU 1,000 (203.0.117.0/24) */
+	memcpy(l3icmp[LI_BIG4], l3big, sizeof(l3big));
+	l3icmp[LI_BIG4][8] = 0x40;
+	l3_csum4(l3icmp[LI_BIG4]);
+	l3icmp_len[LI_BIG4] = sizeof(l3big);
+	l3icmp_len[LI_BIG4_R] = l3_icmp_err(l3icmp[LI_BIG4_R], 0, 3, 4, 1000,
+					    l3icmp[LI_BIG4] + 2, 1100);
+	memcpy(l3icmp[LI_BIG4_NODF], l3big, sizeof(l3big));
+	l3icmp_len[LI_BIG4_NODF] = sizeof(l3big);
+	/* IPv6, 1,400 bytes, to a route of MTU 1,280 (2001:db8:ff01::/64) */
+	b = ip6_hdr(l3icmp[LI_BIG6], 1360, 17, 64, A6_VM, A6_BIG);
+	l4_words(b, 0x3000, 0x3000);
+	l3icmp_len[LI_BIG6] = 2 + 1400;
+	l3icmp_len[LI_BIG6_R] = l3_icmp_err(l3icmp[LI_BIG6_R], 1, 2, 0, 1280,
+					    l3icmp[LI_BIG6] + 2, 1400);
+	l3icmp_len[LI_TTL1_R] = l3_icmp_err(l3icmp[LI_TTL1_R], 0, 11, 0, 0, l3raw[L_TTL1] + 2, 46);
+	l3icmp_len[LI_HLIM1_R] = l3_icmp_err(l3icmp[LI_HLIM1_R], 1, 3, 0, 0,
+					     l3raw[L6_HLIM1] + 2, 56);
+	/* an ICMP error itself (port unreachable), TTL 1 */
+	b = ip4_hdr(l3icmp[LI_ERR_TTL1], 56, 1, A_VM, A_FAR);
+	l3icmp[LI_ERR_TTL1][10] = 1;
+	b[0] = 3;
+	b[1] = 3;
+	l3_csum4(l3icmp[LI_ERR_TTL1]);
+	l3icmp_len[LI_ERR_TTL1] = 2 + 56;
+}
+
+#define LI(n)	.raw = l3icmp[n], .raw_len = 0 /* set at run time */
+#define TO_RED(n) { .dst = M1, .src = GWR, .tags = { Q(500) }, .raw = l3icmp[n] }
+#define ICMP_TO_TC TO_TC("an ICMP error to send: TC builds it (the frame grows)")
+#define ANSWERED(r) .verdict = TC_ACT_REDIRECT, .drop = D_IPORT, .drop_idx = SLOT1, .reason = (r)
+enum { LIC_BIG4, LIC_BIG4_NODF, LIC_BIG6, LIC_TTL1, LIC_HLIM1, LIC_ERR_TTL1, LIC_RATE_LAST,
+       LIC_RATE_OVER };
+static struct tcase l3_icmp_cases[] = {
+	[LIC_BIG4] = { "l3 icmp: red vm, 1,100 bytes with DF to a route of MTU 1,000: "
+		       "frag needed (mtu 1000) from 10.1.0.1, 548 bytes quoted, dropped as mtu",
+		       P_TAP, TAP1, FROM_RED(GWR, LI(LI_BIG4)), ANSWERED(PP_DROP_MTU),
+		       .out = { REDIR(TAP1, TO_RED(LI_BIG4_R)) }, ICMP_TO_TC },
+	[LIC_BIG4_NODF] = { "l3 icmp: red vm, 1,100 bytes without DF: dropped as mtu, no answer",
+			    P_TAP, TAP1, FROM_RED(GWR, LI(LI_BIG4_NODF)),
+			    DROP_IP(SLOT1, PP_DROP_MTU) },
+	[LIC_BIG6] = { "l3 icmp v6: red vm, 1,400 bytes to a route of MTU 1,280: packet too big "
+		       "(1280) from fd00:1::1, 1,232 bytes quoted", P_TAP, TAP1,
+		       FROM_RED(GWR, LI(LI_BIG6)), ANSWERED(PP_DROP_MTU),
+		       .out = { REDIR(TAP1, TO_RED(LI_BIG6_R)) }, ICMP_TO_TC },
+	[LIC_TTL1] = { "l3 icmp: red vm, TTL 1: time exceeded from 10.1.0.1, dropped as ttl", P_TAP,
+		       TAP1, FROM_RED(GWR, L4(L_TTL1)), ANSWERED(PP_DROP_TTL),
+		       .out = { REDIR(TAP1, TO_RED(LI_TTL1_R)) }, ICMP_TO_TC },
+	[LIC_HLIM1] = { "l3 icmp v6: red vm, hop limit 1: time exceeded from fd00:1::1", P_TAP, TAP1,
+			FROM_RED(GWR, L6(L6_HLIM1)), ANSWERED(PP_DROP_TTL),
+			.out = { REDIR(TAP1, TO_RED(LI_HLIM1_R)) }, ICMP_TO_TC },
+	[LIC_ERR_TTL1] = { "l3 icmp: red vm, an ICMP error with TTL 1: dropped as ttl, no answer",
+			   P_TAP, TAP1, FROM_RED(GWR, LI(LI_ERR_TTL1)),
+			   DROP_IP(SLOT1, PP_DROP_TTL) },
+	[LIC_RATE_LAST] = { "l3 icmp rate: the 100th error of the second is sent", P_TAP, TAP1,
+			    FROM_RED(GWR, L4(L_TTL1)), ANSWERED(PP_DROP_TTL),
+			    .out = { REDIR(TAP1, TO_RED(LI_TTL1_R)) }, .only = ONLY_TC },
+	[LIC_RATE_OVER] = { "l3 icmp rate: the 101st is not, the frame still dropped as ttl",
+			    P_TAP, TAP1, FROM_RED(GWR, L4(L_TTL1)), DROP_IP(SLOT1, PP_DROP_TTL),
+			    .only = ONLY_TC },
+};
+
+static int l3_gw_put(struct progs *p, uint8_t fam, const uint8_t *net, uint8_t plen,
+		     const uint8_t *gw, int del)
+{
+	struct pp_l3gw_key k = { .prefixlen = 64 + plen, .dom = DOM_RED, .family = fam };
+	struct pp_l3gw v = {};
+
+	memcpy(k.addr, net, fam == PP_NEIGH_V4 ? 4 : 16);
+	memcpy(v.addr, gw, fam == PP_NEIGH_V4 ? 4 : 16);
+	return del ? pp_l3gw_del(&p->maps, k) : pp_l3gw_put(&p->maps, k, &v);
+}
+
+/* Every CPU's rate state of red: n errors sent in an interval that starts now. */
+static int l3_icmp_rate_set(struct progs *p, uint32_t n)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct pp_l3icmp v[ncpu > 0 ? ncpu : 1];
+	struct timespec ts;
+	__u32 k = DOM_RED;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	memset(v, 0, sizeof(v));
+	for (int i = 0; i < ncpu; i++) {
+		v[i].start_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+		v[i].n = n;
+	}
+	return bpf_map_update_elem(p->maps.fd[PPM_L3ICMP], &k, v, BPF_ANY);
+}
+
+static void check_l3_icmp(struct progs *p)
+{
+	static const uint8_t net4[4] = { 10, 1, 0, 0 }, net6[16] = { 0xfd, 0, 0, 1 };
+	struct pp_l3icmp sum = {};
+	int ok;
+
+	build_l3_icmp_frames();
+	for (unsigned i = 0; i < sizeof(l3_icmp_cases) / sizeof(l3_icmp_cases[0]); i++) {
+		struct tcase *c = &l3_icmp_cases[i];
+
+		for (unsigned n = 0; n < LI_COUNT; n++) {
+			if (c->in.raw == l3icmp[n])
+				c->in.raw_len = l3icmp_len[n];
+			if (c->out[0].f.raw == l3icmp[n])
+				c->out[0].f.raw_len = l3icmp_len[n];
+		}
+	}
+	ok = !l3_sh("ip -6 route add 2001:db8:ff01::/64 via 2001:db8:1::1 dev ppt31 onlink "
+		    "mtu lock 1280 table 1001") &&
+	     !l3_gw_put(p, PP_NEIGH_V4, net4, 24, A_GW, 0) &&
+	     !l3_gw_put(p, PP_NEIGH_V6, net6, 64, A6_GW, 0) && !l3_icmp_rate_set(p, 0);
+	result(ok, "l3 icmp: setup (pp_l3gw, a route of MTU 1,280)");
+	if (!ok)
+		return;
+	for (unsigned i = LIC_BIG4; i <= LIC_ERR_TTL1; i++)
+		run_case(p, &l3_icmp_cases[i], fr_meta_ok(&l3_icmp_cases[i].in) ? 2 : 1);
+	ok = !pp_map_get_percpu_sum(&p->maps, PPM_L3ICMP, DOM_RED, &sum) && sum.limited == 0 &&
+	     sum.sent == 8;
+	result(ok, "l3 icmp: pp_l3icmp counts %llu sent, %llu limited (want 8: 4 cases, 2 TC runs "
+	       "each; 0)", (unsigned long long)sum.sent, (unsigned long long)sum.limited);
+	/* the rate: 99 sent in this interval, on every CPU */
+	if (!l3_icmp_rate_set(p, PP_L3ICMP_RATE - 1)) {
+		run_case(p, &l3_icmp_cases[LIC_RATE_LAST], 1);
+		run_case(p, &l3_icmp_cases[LIC_RATE_OVER], 1);
+	}
+	ok = !pp_map_get_percpu_sum(&p->maps, PPM_L3ICMP, DOM_RED, &sum) && sum.limited == 1 &&
+	     sum.sent == 1;
+	result(ok, "l3 icmp rate: pp_l3icmp counts %llu sent, %llu limited (want 1, 1)",
+	       (unsigned long long)sum.sent, (unsigned long long)sum.limited);
+	l3_sh("ip -6 route del 2001:db8:ff01::/64 table 1001");
+	l3_gw_put(p, PP_NEIGH_V4, net4, 24, A_GW, 1);
+	l3_gw_put(p, PP_NEIGH_V6, net6, 64, A6_GW, 1);
+	l3_icmp_rate_set(p, 0);
+}
+
 static void check_l3(struct progs *p)
 {
 	int ok = !setup_l3(p);
@@ -2721,6 +2976,8 @@ static void check_l3(struct progs *p)
 		run_case(p, &l3_cases[i], fr_meta_ok(&l3_cases[i].in) ? 2 : 1);
 	check_l3_forged(p);
 	check_l3_egress(p);
+	check_l3_miss(p);
+	check_l3_icmp(p);
 }
 
 static int setup(struct progs *p, const char *pin_root)

@@ -58,7 +58,7 @@ l3-domains:
       - {cidr: 10.2.0.0/24, gateway: 10.2.0.1}
       - {cidr: "fd00:1::/64", gateway: "fd00:1::1"}
     uplinks:
-      - {device: pptlur, addresses: [192.0.2.2/30, "2001:db8:1::2/64"]}
+      - {device: pptlur, addresses: [192.0.2.2/29, "2001:db8:1::2/64"]}
     routes:
       - {to: 0.0.0.0/0, via: 192.0.2.1}
       - {to: "::/0", via: "2001:db8:1::1"}
@@ -98,7 +98,9 @@ check "check: the L3 configuration is valid" "$B/polyportd" --check --config "$C
 # the provider routers: the same addresses in both, IPv4 and IPv6
 for d in red blue; do
 	up=pptlu${d:0:1}
-	netns_net "ppt3-p$d" "$up" 192.0.2.1/30
+	# red's link is a /29: its provider has a second next hop, 192.0.2.3
+	netns_net "ppt3-p$d" "$up" 192.0.2.1/$([[ $d == red ]] && echo 29 || echo 30)
+	[[ $d == red ]] && ip -n "ppt3-p$d" addr add 192.0.2.3/29 dev eth0
 	# a router: no router solicitations of its own on the wire (they would
 	# be frames the uplink's captures have to explain)
 	ip netns exec "ppt3-p$d" sysctl -qw net.ipv6.conf.all.forwarding=1
@@ -270,6 +272,56 @@ ip route add unreachable 203.0.113.0/24 table 1001
 check_not "live table: ... and no longer once it is unreachable" \
 	ip netns exec ppt3-gred ping -c 1 -W 1 203.0.113.9
 ip route del unreachable 203.0.113.0/24 table 1001
+# ... and by a next hop polyportd was not told about (192.0.2.3, red's
+# provider too): its first frames are dropped as no_neigh and reported
+# (pp_l3miss); polyportd resolves it at its next tick, the route works
+l3nh_v4() {	# pp_l3nh's MAC for (pptlur, IPv4, 192.0.2.$1) if VALID (bpftool's JSON, as above)
+	bpftool -j map dump pinned "$PIN/pp_l3nh" 2>/dev/null |
+		grep -o "\"ifindex\":$(cat /sys/class/net/pptlur/ifindex),\"family\":4,[^}]*\"addr\":\[192,0,2,$1,0,0,0,0,0,0,0,0,0,0,0,0\]},\"value\":{[^}]*}" |
+		sed -n 's/.*"mac":\[\([0-9,]*\)\],"flags":\([0-9]*\).*/\1 \2/p' |
+		awk '$2 % 2 == 1 {n = split($1, b, ","); for (i = 1; i <= n; i++) printf "%s%02x", (i > 1 ? ":" : ""), b[i]; print ""}'
+}
+[[ -z $(l3nh_v4 3) ]] && pass "live table: 192.0.2.3 is no next hop of polyport's before a route names it" ||
+	fail "live table: pp_l3nh has 192.0.2.3 already ($(l3nh_v4 3))"
+ip route add 203.0.113.0/24 via 192.0.2.3 dev pptlur onlink table 1001
+tries=0
+t0=$(date +%s%N)
+while ((tries < 8)); do
+	tries=$((tries + 1))
+	ip netns exec ppt3-gred ping -c 1 -W 1 203.0.113.9 >/dev/null 2>&1 && break
+done
+ms=$((($(date +%s%N) - t0) / 1000000))
+((tries > 1 && tries < 8)) &&
+	pass "live table: a route by hand via an unknown next hop (192.0.2.3) works after $tries pings (${ms} ms; the first dropped, no_neigh)" ||
+	fail "live table: via 192.0.2.3: $tries pings in ${ms} ms (want a first one lost, then an answer)"
+nh=$(l3nh_v4 3)
+[[ $nh == "$pmac" ]] && pass "neighbours: polyport resolved the missed next hop 192.0.2.3 by ARP (pp_l3nh: $nh, valid)" ||
+	fail "neighbours: pp_l3nh has '$nh' for 192.0.2.3 on pptlur, want the provider's $pmac"
+n=$(bpftool -j map dump pinned "$PIN/pp_l3miss" 2>/dev/null | grep -o '"ifindex"' | wc -l)
+[[ $n == 0 ]] && pass "live table: polyportd took the dataplane's misses (pp_l3miss empty)" ||
+	fail "live table: pp_l3miss still has $n entries"
+ip route del 203.0.113.0/24 table 1001
+# ICMP errors from the gateway (bpf/lib/l3icmp.h): a route of locked MTU
+# 1400 answers a 1500-byte packet with DF by "fragmentation needed" from
+# red's gateway on the guest's subnet (10.1.0.1); TTL / hop limit 1 by
+# "time exceeded" from it
+ip -n ppt3-pred addr add 198.18.0.1/32 dev lo
+ip route add 198.18.0.0/24 via 192.0.2.1 dev pptlur onlink mtu lock 1400 table 1001
+out=$(ip netns exec ppt3-gred ping -M do -s 1472 -c 1 -W 2 198.18.0.1 2>&1)
+[[ $out == *"From 10.1.0.1 "*"Frag needed and DF set (mtu = 1400)"* ]] &&
+	pass "icmp: 1500 bytes with DF to a route of MTU 1400: 'Frag needed and DF set (mtu = 1400)' from 10.1.0.1" ||
+	fail "icmp: ping -M do -s 1472 198.18.0.1: $(echo "$out" | tr '\n' ';' | head -c 300)"
+check "icmp: ... and 1400 bytes pass" ip netns exec ppt3-gred ping -M do -s 1372 -c 1 -W 2 198.18.0.1
+ip route del 198.18.0.0/24 table 1001
+ip -n ppt3-pred addr del 198.18.0.1/32 dev lo
+out=$(ip netns exec ppt3-gred ping -t 1 -c 1 -W 2 198.51.100.1 2>&1)
+[[ $out == *"From 10.1.0.1 "*"Time to live exceeded"* ]] &&
+	pass "icmp: ping -t 1 from red's guest: 'Time to live exceeded' from 10.1.0.1" ||
+	fail "icmp: ping -t 1 198.51.100.1: $(echo "$out" | tr '\n' ';' | head -c 300)"
+out=$(ip netns exec ppt3-gred ping -6 -t 1 -c 1 -W 2 2001:db8:ff::1 2>&1)
+[[ $out == *"From fd00:1::1 "*"Time exceeded: Hop limit"* ]] &&
+	pass "icmp v6: ping -6 -t 1 from red's guest: 'Time exceeded: Hop limit' from fd00:1::1" ||
+	fail "icmp v6: ping -6 -t 1 2001:db8:ff::1: $(echo "$out" | tr '\n' ';' | head -c 300)"
 check_not "subnets: an address of red's subnet that no port holds is not sent out (10.1.0.99)" \
 	ip netns exec ppt3-gred ping -c 1 -W 1 10.1.0.99
 ctl stats >"$WORK/stats.txt" 2>&1

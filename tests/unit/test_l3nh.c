@@ -560,6 +560,70 @@ static void test_l3nh_forget(void **state)
 	assert_int_equal(pp_l3nh_want(fx->res, if0, mac0, PP_NEIGH_V6, up6, zero), -EINVAL);
 }
 
+/*
+ * Next hops wanted by the dataplane's misses (pp_l3nh_want_missed): asked
+ * as any other; unresolved and not missed for PP_L3NH_MISS_KEEP_NS,
+ * forgotten; resolved, kept until they expire; configured ones never.
+ */
+static void test_l3nh_missed(void **state)
+{
+	struct fx *fx = *state;
+	const struct pp_l3nh_stats *st = pp_l3nh_stats(fx->res);
+	const __u64 keep = PP_L3NH_MISS_KEEP_NS;
+	__u64 t = pp_l3nh_now();
+	struct pp_l3nh v;
+	__u8 a[4] = { 10, 0, 0, 0 };
+	unsigned i;
+
+	/* unanswered: asked, kept while missed, forgotten after */
+	assert_int_equal(pp_l3nh_want_missed(fx->res, if0, mac0, PP_NEIGH_V4, up4, none4, t), 0);
+	assert_int_equal(pp_l3nh_tick(fx->res, t), 1);
+	assert_int_equal(pp_l3nh_want_missed(fx->res, if0, mac0, PP_NEIGH_V4, up4, none4,
+					     t + 5 * SEC_NS), 0);
+	pp_l3nh_tick(fx->res, t + keep + SEC_NS);
+	assert_int_equal(pp_l3nh_count(fx->res), 1);
+	assert_int_equal(pp_l3nh_next_ns(fx->res), t + keep + 2 * SEC_NS);
+	assert_int_equal(pp_l3nh_tick(fx->res, t + 5 * SEC_NS + keep), 0);
+	assert_int_equal(pp_l3nh_count(fx->res), 0);
+	assert_int_equal(st->forgotten, 1);
+
+	/* configured (before or after the miss): never forgotten */
+	assert_int_equal(pp_l3nh_want(fx->res, if0, mac0, PP_NEIGH_V6, up6, none6), 0);
+	assert_int_equal(pp_l3nh_want_missed(fx->res, if0, mac0, PP_NEIGH_V6, up6, none6, t), 0);
+	assert_int_equal(pp_l3nh_want_missed(fx->res, if0, mac0, PP_NEIGH_V4, up4, none4, t), 0);
+	assert_int_equal(pp_l3nh_want(fx->res, if0, mac0, PP_NEIGH_V4, up4, none4), 0);
+	pp_l3nh_tick(fx->res, t + 10 * keep);
+	assert_int_equal(pp_l3nh_count(fx->res), 2);
+	assert_int_equal(st->forgotten, 1);
+	pp_l3nh_forget_dev(fx->res, if0);
+
+	/* resolved: kept while valid, forgotten once expired */
+	t = pp_l3nh_now();
+	assert_int_equal(pp_l3nh_want_missed(fx->res, if0, mac0, PP_NEIGH_V4, up4, gw4, t), 0);
+	pp_l3nh_tick(fx->res, t);
+	assert_true(input_until(fx, is_valid, &(struct want_valid){ PP_NEIGH_V4, gw4 }));
+	assert_int_equal(nh_get(fx, if0, PP_NEIGH_V4, gw4, &v), 0);
+	pp_l3nh_tick(fx->res, v.updated_ns + 2 * keep);
+	assert_int_equal(nh_get(fx, if0, PP_NEIGH_V4, gw4, &v), 0);
+	assert_true(v.flags & PP_L3NH_VALID);
+	pp_l3nh_tick(fx->res, v.updated_ns + PP_L3NH_EXPIRE_NS);
+	assert_int_equal(nh_get(fx, if0, PP_NEIGH_V4, gw4, &v), -ENOENT);
+	assert_int_equal(pp_l3nh_count(fx->res), 0);
+	assert_int_equal(st->forgotten, 2);
+
+	/* at most PP_L3NH_MISSED_MAX */
+	for (i = 0; i < PP_L3NH_MISSED_MAX; i++) {
+		a[1] = (__u8)(i >> 8) + 1;
+		a[2] = i & 0xff;
+		a[3] = 7;
+		assert_int_equal(pp_l3nh_want_missed(fx->res, 1, mac0, PP_NEIGH_V4, up4, a, t), 0);
+	}
+	a[1] = 100;
+	assert_int_equal(pp_l3nh_want_missed(fx->res, 1, mac0, PP_NEIGH_V4, up4, a, t), -ENOSPC);
+	assert_int_equal(pp_l3nh_want(fx->res, 1, mac0, PP_NEIGH_V4, up4, a), 0);
+	assert_int_equal(pp_l3nh_count(fx->res), PP_L3NH_MISSED_MAX + 1);
+}
+
 /* A restarted daemon takes over what the map holds, and ages it from its time. */
 static void test_l3nh_takeover(void **state)
 {
@@ -694,6 +758,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_l3nh_random_frames, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_l3nh_forget, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_l3nh_takeover, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_l3nh_missed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_l3nh_requests_marked, setup, teardown),
 	};
 
