@@ -85,8 +85,13 @@ static const char cfg_b[] =
 static int setup(void **state)
 {
 	(void)state;
+	int err;
+
 	pins_remove(pin_root);
-	return pins_opened("pp_daemon_open", pp_daemon_open(&D, pin_root, &sizes));
+	err = pp_daemon_open(&D, pin_root, &sizes);
+	if (err)
+		pins_remove(pin_root);	/* cmocka runs no teardown after a failed setup */
+	return pins_opened("pp_daemon_open", err);
 }
 
 static int teardown(void **state)
