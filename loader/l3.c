@@ -79,30 +79,9 @@ int pp_l3_dev_mac(const char *dev, __u8 mac[6])
 	return 0;
 }
 
-/* /proc/sys/net/ipv4/conf/DEV/KEY = val, unless it is already. */
-static int ipv4_conf_set(const char *dev, const char *key, char val)
-{
-	char path[128], cur[8] = "";
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/%s", dev, key);
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, cur, sizeof(cur) - 1);
-	if (n > 0 && cur[0] == val && (cur[1] == '\n' || !cur[1])) {
-		close(fd);
-		return 0;
-	}
-	n = pwrite(fd, &val, 1, 0);
-	close(fd);
-	return n == 1 ? 0 : n < 0 ? -errno : -EIO;
-}
-
 int pp_l3_dev_conf(const char *dev, bool uplink)
 {
-	int err = ipv4_conf_set(dev, "forwarding", '1'), e;
+	int err = pp_link_conf_set("ipv4", dev, "forwarding", '1'), e;
 
 	e = pp_link_ipv6_conf_set(dev, "forwarding", '1');
 	err = err ?: e;

@@ -291,11 +291,16 @@ out:
 
 int pp_link_ipv6_conf_set(const char *dev, const char *key, char val)
 {
+	return pp_link_conf_set("ipv6", dev, key, val);
+}
+
+int pp_link_conf_set(const char *family, const char *dev, const char *key, char val)
+{
 	char path[128], cur[8] = "";
 	ssize_t n;
 	int fd;
 
-	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/%s", dev, key);
+	snprintf(path, sizeof(path), "/proc/sys/net/%s/conf/%s/%s", family, dev, key);
 	fd = open(path, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;

@@ -52,6 +52,8 @@ int pp_link_set_up(const char *name);
 
 /* Set /proc/sys/net/ipv6/conf/DEV/KEY to val unless it is already. */
 int pp_link_ipv6_conf_set(const char *dev, const char *key, char val);
+/* The same for /proc/sys/net/FAMILY/conf/DEV/KEY (FAMILY "ipv4" or "ipv6"). */
+int pp_link_conf_set(const char *family, const char *dev, const char *key, char val);
 
 /* IFF_* flags of tun/tap device name (sysfs tun_flags); -errno if it is none. */
 int pp_link_tun_flags(const char *name, unsigned long *flags);
