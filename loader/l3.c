@@ -1,11 +1,9 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
 /* L3 domains: uplinks in the maps, devices' sysctls, our routes (see l3.h). */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <arpa/inet.h>
 #include <linux/rtnetlink.h>
 #include <netlink/netlink.h>
@@ -53,29 +51,6 @@ int pp_l3_uplink_remove(struct pp_maps *m, __u32 dom, __u32 ifindex)
 		if (err && err != -ENOENT)
 			return err;
 	}
-	return 0;
-}
-
-int pp_l3_dev_mac(const char *dev, __u8 mac[6])
-{
-	char path[96], buf[32];
-	unsigned v[6];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/sys/class/net/%s/address", dev);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return n < 0 ? -errno : -EIO;
-	buf[n] = 0;
-	if (sscanf(buf, "%x:%x:%x:%x:%x:%x", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5]) != 6)
-		return -EINVAL;
-	for (int i = 0; i < 6; i++)
-		mac[i] = (__u8)v[i];
 	return 0;
 }
 

@@ -27,9 +27,6 @@ int pp_l3_uplink_install(struct pp_maps *m, __u32 dom, __u32 ifindex, const stru
 /* The uplink leaves (its pp_devs entry first), if it is domain dom's. */
 int pp_l3_uplink_remove(struct pp_maps *m, __u32 dom, __u32 ifindex);
 
-/* The MAC address of device dev (sysfs).  Returns 0 or -errno. */
-int pp_l3_dev_mac(const char *dev, __u8 mac[6]);
-
 /*
  * What routing needs of a device: forwarding on for IPv4 and IPv6 (the
  * fib lookup answers FWD_DISABLED without it; nothing reaches the host's

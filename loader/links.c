@@ -314,22 +314,48 @@ int pp_link_conf_set(const char *family, const char *dev, const char *key, char 
 	return n == 1 ? 0 : n < 0 ? -errno : -EIO;
 }
 
-int pp_link_tun_flags(const char *name, unsigned long *flags)
+/* /sys/class/net/DEV/ATTR into buf (NUL-terminated): its length, or -errno. */
+static int sysfs_read(const char *dev, const char *attr, char *buf, size_t len)
 {
-	char path[64], buf[32];
+	char path[96];
 	ssize_t n;
 	int fd;
 
-	snprintf(path, sizeof(path), "/sys/class/net/%s/tun_flags", name);
+	snprintf(path, sizeof(path), "/sys/class/net/%s/%s", dev, attr);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
+	n = read(fd, buf, len - 1);
 	close(fd);
 	if (n <= 0)
 		return -EIO;
 	buf[n] = 0;
+	return (int)n;
+}
+
+int pp_link_tun_flags(const char *name, unsigned long *flags)
+{
+	char buf[32];
+	int n = sysfs_read(name, "tun_flags", buf, sizeof(buf));
+
+	if (n < 0)
+		return n;
 	*flags = strtoul(buf, NULL, 0);
+	return 0;
+}
+
+int pp_link_mac(const char *name, __u8 mac[6])
+{
+	char buf[32];
+	unsigned v[6];
+	int n = sysfs_read(name, "address", buf, sizeof(buf));
+
+	if (n < 0)
+		return n;
+	if (sscanf(buf, "%x:%x:%x:%x:%x:%x", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5]) != 6)
+		return -EINVAL;
+	for (int i = 0; i < 6; i++)
+		mac[i] = (__u8)v[i];
 	return 0;
 }
 

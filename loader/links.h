@@ -58,6 +58,9 @@ int pp_link_conf_set(const char *family, const char *dev, const char *key, char 
 /* IFF_* flags of tun/tap device name (sysfs tun_flags); -errno if it is none. */
 int pp_link_tun_flags(const char *name, unsigned long *flags);
 
+/* The MAC address of device name (sysfs).  Returns 0 or -errno. */
+int pp_link_mac(const char *name, __u8 mac[6]);
+
 /* ---- offloads (ethtool), in any namespace --------------------------------------- */
 
 /*

@@ -1281,7 +1281,7 @@ static int reconcile_l3domains(struct pp_daemon *d, const struct pp_config *cfg)
 					up.flags |= PP_L3UP_V6;
 				}
 			}
-			err = pp_l3_dev_mac(ul->device, up.mac);
+			err = pp_link_mac(ul->device, up.mac);
 			if (!err)
 				err = pp_l3_dev_conf(ul->device, true);
 			if (!err)
@@ -1309,7 +1309,7 @@ static int reconcile_l3domains(struct pp_daemon *d, const struct pp_config *cfg)
 			for (__u32 k = 0; ul && k < ul->n_addrs && !src; k++)
 				if (ul->addrs[k].family == cr->via.family)
 					src = &ul->addrs[k];
-			if (!ifindex || !src || pp_l3_dev_mac(ul->device, mac))
+			if (!ifindex || !src || pp_link_mac(ul->device, mac))
 				continue;
 			pp_l3nh_want(d->l3nh, ifindex, mac,
 				     cr->via.family == PP_AF_INET ? PP_NEIGH_V4 : PP_NEIGH_V6,
@@ -1418,7 +1418,7 @@ static int l3_missed_want(struct pp_daemon *d, const struct pp_l3nh_key *k, __u6
 			for (__u32 a = 0; a < ul->n_addrs && !src; a++)
 				if (ul->addrs[a].family == fam)
 					src = &ul->addrs[a];
-			if (!src || pp_l3_dev_mac(ul->device, mac))
+			if (!src || pp_link_mac(ul->device, mac))
 				return -ENOENT;
 			return pp_l3nh_want_missed(d->l3nh, k->ifindex, mac, k->family, src->addr,
 						   k->addr, now_ns);

@@ -420,8 +420,7 @@ static __always_inline int pp_l3_uplink_arp(struct __ctx_buff *ctx, const struct
 
 	if (!(up->flags & PP_L3UP_V4) || ctx_load_bytes(ctx, ETH_HLEN, &a, sizeof(a)))
 		return CTX_ACT_OK;
-	if (a.htype != bpf_htons(1) || a.ptype != bpf_htons(ETH_P_IP) || a.hlen != 6 ||
-	    a.plen != 4 || a.op != bpf_htons(1))
+	if (!pp_arp_is_request(&a))
 		return CTX_ACT_OK;
 	__builtin_memcpy(&spa, a.spa, 4);
 	__builtin_memcpy(&tpa, a.tpa, 4);
@@ -429,18 +428,7 @@ static __always_inline int pp_l3_uplink_arp(struct __ctx_buff *ctx, const struct
 	if (tpa != own || spa == tpa || (!pp_mac_is_mcast(f->dst) && !pp_mac_eq(f->dst, up->mac)))
 		return CTX_ACT_OK;	/* not ours to answer, or an announcement */
 
-	__builtin_memcpy(r.dst, a.sha, ETH_ALEN);
-	__builtin_memcpy(r.src, up->mac, ETH_ALEN);
-	r.proto = bpf_htons(ETH_P_ARP);
-	r.arp.htype = bpf_htons(1);
-	r.arp.ptype = bpf_htons(ETH_P_IP);
-	r.arp.hlen = 6;
-	r.arp.plen = 4;
-	r.arp.op = bpf_htons(2);
-	__builtin_memcpy(r.arp.sha, up->mac, ETH_ALEN);
-	__builtin_memcpy(r.arp.spa, a.tpa, 4);
-	__builtin_memcpy(r.arp.tha, a.sha, ETH_ALEN);
-	__builtin_memcpy(r.arp.tpa, a.spa, 4);
+	pp_arp_reply(&r, a.sha, up->mac, &a);
 	act = ctx_reply(ctx);
 	if (ctx_store_bytes(ctx, 0, &r, PP_ARP_LEN))
 		return pp_drop_net(up->dom, PP_DROP_MALFORMED);

@@ -60,6 +60,31 @@ struct pp_arp_frame {
 	struct pp_arp_body arp;
 } __attribute__((packed, aligned(4)));
 
+/* Is a an Ethernet/IPv4 ARP request? */
+static __always_inline int pp_arp_is_request(const struct pp_arp_body *a)
+{
+	return a->htype == bpf_htons(1) && a->ptype == bpf_htons(ETH_P_IP) && a->hlen == 6 &&
+	       a->plen == 4 && a->op == bpf_htons(1);
+}
+
+/* r: the reply to request a, from mac (who has a->tpa), to Ethernet dst. */
+static __always_inline void pp_arp_reply(struct pp_arp_frame *r, const __u8 *dst,
+					 const __u8 *mac, const struct pp_arp_body *a)
+{
+	__builtin_memcpy(r->dst, dst, ETH_ALEN);
+	__builtin_memcpy(r->src, mac, ETH_ALEN);
+	r->proto = bpf_htons(ETH_P_ARP);
+	r->arp.htype = bpf_htons(1);
+	r->arp.ptype = bpf_htons(ETH_P_IP);
+	r->arp.hlen = 6;
+	r->arp.plen = 4;
+	r->arp.op = bpf_htons(2);
+	__builtin_memcpy(r->arp.sha, mac, ETH_ALEN);
+	__builtin_memcpy(r->arp.spa, a->tpa, 4);
+	__builtin_memcpy(r->arp.tha, a->sha, ETH_ALEN);
+	__builtin_memcpy(r->arp.tpa, a->spa, 4);
+}
+
 struct pp_ip6_hdr {
 	__be32 vtcfl;		/* version, traffic class, flow label */
 	__be16 plen;
@@ -166,8 +191,7 @@ static __always_inline int pp_answer_arp(struct __ctx_buff *ctx, const struct pp
 
 	if (ctx_load_bytes(ctx, l3, &a, sizeof(a)))
 		return PP_RESP_NONE;
-	if (a.htype != bpf_htons(1) || a.ptype != bpf_htons(ETH_P_IP) || a.hlen != 6 ||
-	    a.plen != 4 || a.op != bpf_htons(1))
+	if (!pp_arp_is_request(&a))
 		return PP_RESP_NONE;
 	__builtin_memcpy(&spa, a.spa, 4);
 	__builtin_memcpy(&tpa, a.tpa, 4);
@@ -177,18 +201,7 @@ static __always_inline int pp_answer_arp(struct __ctx_buff *ctx, const struct pp
 	if (!n)
 		return PP_RESP_NONE;
 
-	__builtin_memcpy(r.dst, sp->mac, ETH_ALEN);	/* the requester (checked) */
-	__builtin_memcpy(r.src, n->mac, ETH_ALEN);
-	r.proto = bpf_htons(ETH_P_ARP);
-	r.arp.htype = bpf_htons(1);
-	r.arp.ptype = bpf_htons(ETH_P_IP);
-	r.arp.hlen = 6;
-	r.arp.plen = 4;
-	r.arp.op = bpf_htons(2);
-	__builtin_memcpy(r.arp.sha, n->mac, ETH_ALEN);
-	__builtin_memcpy(r.arp.spa, a.tpa, 4);
-	__builtin_memcpy(r.arp.tha, a.sha, ETH_ALEN);
-	__builtin_memcpy(r.arp.tpa, a.spa, 4);
+	pp_arp_reply(&r, sp->mac, n->mac, &a);	/* to the requester (checked) */
 	return pp_answer_send(ctx, sp, id, ntags, len, len, &r, PP_ARP_LEN);
 }
 
