@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <sys/socket.h>
+#include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <netlink/netlink.h>
 #include <netlink/route/route.h>
@@ -189,16 +191,49 @@ struct route_scan {
 };
 
 
-static void route_scan_one(struct nl_object *obj, void *arg)
+static int route_scan_one(struct nl_msg *msg, void *arg)
 {
-	struct rtnl_route *r = (struct rtnl_route *)obj;
 	struct route_scan *rs = arg;
+	struct rtnl_route *r = NULL;
 
+	if (rtnl_route_parse(nlmsg_hdr(msg), &r) || !r)
+		return NL_OK;
 	if (rtnl_route_get_protocol(r) != PP_RTPROT || route_wanted(r, rs->want, rs->n, rs->present) ||
 	    rs->nstale == sizeof(rs->stale) / sizeof(rs->stale[0]))
-		return;
-	rtnl_route_get(r);
-	rs->stale[rs->nstale++] = r;
+		rtnl_route_put(r);
+	else
+		rs->stale[rs->nstale++] = r;
+	return NL_OK;
+}
+
+/*
+ * The routes of protocol PP_RTPROT of family into rs, in every table.  The
+ * dump asks the kernel to filter by protocol (strict checking, Linux 5.3):
+ * a domain fed a full BGP table costs the kernel's walk, not a parse of
+ * every route here.  A kernel that ignores the filter still gives a right
+ * answer (route_scan_one checks the protocol).  Returns 0 or -EIO.
+ */
+static int route_scan(int family, struct route_scan *rs)
+{
+	static struct nl_sock *sk;
+	struct rtmsg rtm = { .rtm_family = family, .rtm_protocol = PP_RTPROT };
+	int one = 1;
+
+	if (!sk) {
+		sk = nl_socket_alloc();
+		if (!sk || nl_connect(sk, NETLINK_ROUTE)) {
+			nl_socket_free(sk);
+			sk = NULL;
+			return -EIO;
+		}
+		setsockopt(nl_socket_get_fd(sk), SOL_NETLINK, NETLINK_GET_STRICT_CHK, &one,
+			   sizeof(one));
+	}
+	nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, route_scan_one, rs);
+	if (nl_send_simple(sk, RTM_GETROUTE, NLM_F_DUMP, &rtm, sizeof(rtm)) < 0 ||
+	    nl_recvmsgs_default(sk) < 0)
+		return -EIO;
+	return 0;
 }
 
 int pp_l3_routes_sync(const struct pp_l3_route *want, size_t n)
@@ -215,21 +250,21 @@ int pp_l3_routes_sync(const struct pp_l3_route *want, size_t n)
 	/* what is ours and no longer wanted goes first (up to 256 a pass) */
 	for (size_t f = 0; f < 2; f++) {
 		struct route_scan rs = { .want = want, .n = n, .present = present };
-		struct nl_cache *cache = NULL;
 
-		err = rtnl_route_alloc_cache(sk, families[f], 0, &cache);
+		err = route_scan(families[f], &rs);
 		if (err) {
-			first = first ?: -EIO;
+			/* present[] may be partial: writing those again is harmless */
+			first = first ?: err;
+			for (size_t i = 0; i < rs.nstale; i++)
+				rtnl_route_put(rs.stale[i]);
 			continue;
 		}
-		nl_cache_foreach(cache, route_scan_one, &rs);
 		for (size_t i = 0; i < rs.nstale; i++) {
 			err = rtnl_route_delete(sk, rs.stale[i], 0);
 			if (err && err != -NLE_OBJ_NOTFOUND)
 				first = first ?: -EIO;
 			rtnl_route_put(rs.stale[i]);
 		}
-		nl_cache_free(cache);
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct rtnl_route *r;

@@ -312,7 +312,7 @@ static int cmd_state(int argc, char **argv)
 
 static int cmd_stats(void)
 {
-	json_object *st, *sps, *drops;
+	json_object *st, *sps, *drops, *doms;
 	int rc = fetch("/v1/stats", &st);
 
 	if (rc)
@@ -354,6 +354,15 @@ static int cmd_stats(void)
 				       *name ? name : "(unattributed)", reason,
 				       (long long)json_object_get_int64(v));
 		}
+	}
+	doms = jget(st, "l3-domains");
+	if (doms && json_object_array_length(doms))
+		printf("\nL3 DOMAINS' ICMP ERRORS\n");
+	for (size_t i = 0; doms && i < json_object_array_length(doms); i++) {
+		json_object *d = json_object_array_get_idx(doms, i);
+
+		printf("  %-20s sent %lld, not sent over the rate limit %lld\n", jstr(d, "l3-domain"),
+		       jint(d, "icmp_sent"), jint(d, "icmp_limited"));
 	}
 	printf("\ndaemon: %lld map writes, %lld reconciles\n", jint(st, "map_writes"),
 	       jint(st, "reconciles"));

@@ -199,6 +199,12 @@ static inline int pp_net_drops_get(const struct pp_maps *m, __u32 net, struct pp
 	return pp_map_get_percpu_sum(m, PPM_NET_DROPS, net, sum);
 }
 
+/* An L3 domain's ICMP errors, summed over CPUs: sent and limited are what counts. */
+static inline int pp_l3icmp_get(const struct pp_maps *m, __u32 dom, struct pp_l3icmp *sum)
+{
+	return pp_map_get_percpu_sum(m, PPM_L3ICMP, dom, sum);
+}
+
 extern const char *const pp_drop_names[PP_DROP_MAX];
 
 #endif /* PP_MAPS_H */

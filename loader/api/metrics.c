@@ -110,6 +110,23 @@ json_object *stats_json(struct pp_api *a)
 	}
 	json_object_object_add(root, "service-ports", sps);
 	json_object_object_add(root, "drops", drops);
+	{	/* the ICMP errors of each L3 domain's gateways (issue 16) */
+		json_object *doms = json_object_new_array();
+
+		for (uint32_t i = 0; cfg && i < cfg->n_l3domains; i++) {
+			json_object *o = json_object_new_object();
+			struct pp_l3icmp ic = {};
+			__u32 id = obj_st(a, K_L3DOM, i)->id;
+
+			if (id)
+				pp_l3icmp_get(m, id, &ic);
+			json_object_object_add(o, "l3-domain", json_object_new_string(cfg->l3domains[i].name));
+			json_object_object_add(o, "icmp_sent", json_object_new_int64((int64_t)ic.sent));
+			json_object_object_add(o, "icmp_limited", json_object_new_int64((int64_t)ic.limited));
+			json_object_array_add(doms, o);
+		}
+		json_object_object_add(root, "l3-domains", doms);
+	}
 	json_object_object_add(root, "map_writes", json_object_new_int64(m->writes));
 	json_object_object_add(root, "reconciles", json_object_new_int64(pp_daemon_reconciles(a->d)));
 	json_object_object_add(root, "requests", json_object_new_int64(a->requests));
@@ -208,6 +225,21 @@ char *metrics_text(struct pp_api *a)
 				sb_printf(&b, "polyport_drops_total{%s=\"%s\",reason=\"%s\"} %llu\n",
 					  drops_label[k][1], name, pp_drop_names[r],
 					  (unsigned long long)d.reason[r]);
+	}
+	sb_printf(&b, "# HELP polyport_l3_icmp_errors_total ICMP errors of an L3 domain's gateways "
+		  "(time exceeded, fragmentation needed, packet too big): sent, or not sent over "
+		  "the rate limit.\n");
+	sb_printf(&b, "# TYPE polyport_l3_icmp_errors_total counter\n");
+	for (uint32_t i = 0; cfg && i < cfg->n_l3domains; i++) {
+		struct pp_l3icmp ic = {};
+		__u32 id = obj_st(a, K_L3DOM, i)->id;
+
+		if (id)
+			pp_l3icmp_get(m, id, &ic);
+		sb_printf(&b, "polyport_l3_icmp_errors_total{l3_domain=\"%s\",result=\"sent\"} %llu\n",
+			  cfg->l3domains[i].name, (unsigned long long)ic.sent);
+		sb_printf(&b, "polyport_l3_icmp_errors_total{l3_domain=\"%s\",result=\"limited\"} "
+			  "%llu\n", cfg->l3domains[i].name, (unsigned long long)ic.limited);
 	}
 	sb_printf(&b, "# HELP polyport_instance_port_status 1 for the instance port's current status.\n");
 	sb_printf(&b, "# TYPE polyport_instance_port_status gauge\n");

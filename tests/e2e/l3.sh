@@ -327,6 +327,13 @@ check_not "subnets: an address of red's subnet that no port holds is not sent ou
 ctl stats >"$WORK/stats.txt" 2>&1
 grep -q "no_route" "$WORK/stats.txt" && pass "counters: no_route drops are counted" ||
 	fail "counters: no no_route in polyportctl stats: $(head -c 400 "$WORK/stats.txt")"
+# the three errors above, counted on red (polyportctl stats, /metrics); none on blue
+n=$(awk '$1 == "red" && $2 == "sent" {sub(",", "", $3); print $3}' "$WORK/stats.txt")
+[[ ${n:-0} -ge 3 ]] && pass "counters: red's gateway ICMP errors counted ($n sent)" ||
+	fail "counters: red's ICMP errors sent = '${n:-}' (want >= 3): $(grep -A3 ICMP "$WORK/stats.txt")"
+m=$(curl -s -m 30 --unix-socket "$API" http://localhost/metrics | grep '^polyport_l3_icmp_errors_total{l3_domain="blue",result="sent"}')
+[[ $m == *" 0" ]] && pass "counters: /metrics polyport_l3_icmp_errors_total, blue sent none" ||
+	fail "counters: /metrics blue: '$m'"
 
 # nothing the host sends leaves by an uplink (its TC egress, host_egress on
 # the domain), while polyport's own frames do: the routed ones, its ARP
