@@ -422,14 +422,16 @@ BENCH_BIN := $(B)/bench/ppbench
 $(B)/bench:
 	@mkdir -p $@
 
-$(B)/bench/gen.bpf.o: bench/gen.bpf.c | $(B)/bench
+$(B)/bench/gen.bpf.o: bench/gen.bpf.c bench/gen.h | $(B)/bench
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 $(B)/bench/gen.skel.h: $(B)/bench/gen.bpf.o
 	$(BPFTOOL) gen skeleton $< name gen_bpf > $@
 
-$(BENCH_BIN): bench/ppbench.c tests/bpf/frames.h $(B)/bench/gen.skel.h $(LIB_OBJS) | $(B)/bench
-	$(CC) $(CFLAGS) -Itests/bpf -o $@ $< $(LIB_OBJS) $(LDLIBS) -lm
+# l3.o (and its log.o): the routed path's uplink and sysctls (polyportd's own functions)
+$(BENCH_BIN): bench/ppbench.c bench/gen.h tests/bpf/frames.h $(B)/bench/gen.skel.h $(LIB_OBJS) \
+		$(B)/l3.o $(B)/log.o | $(B)/bench
+	$(CC) $(CFLAGS) -Itests/bpf -o $@ $< $(LIB_OBJS) $(B)/l3.o $(B)/log.o $(LDLIBS) -lm
 
 bench: deps
 	@$(MAKE) --no-print-directory all $(BENCH_BIN)

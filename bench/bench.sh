@@ -26,7 +26,8 @@
 #  1. A network namespace "<scope>-dp" with veth pairs for every path (see
 #     bench/ppbench.c: the ceilings, polyport in XDP mode with 1, 4,094 and
 #     1,000 x 100 service ports, polyport in TC mode, a Linux bridge, Open
-#     vSwitch with AF_XDP and with AF_PACKET ports) and a tap.
+#     vSwitch with AF_XDP and with AF_PACKET ports) and a tap; ppbench adds
+#     the routed path's table 1801 (10,002 routes) there, gone with it.
 #  2. Open vSwitch (Debian's openvswitch-switch, userspace datapath
 #     datapath_type=netdev): our own ovsdb-server and ovs-vswitchd, with a
 #     private database and run directory, stopped by PID at the end.
@@ -201,7 +202,8 @@ ip netns exec "$NS" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.de
 pairs=(pptbra:pptbrb pptbca:pptbcb pptbcn:pptbcs pptbua:pptbub pptbun:pptbus
 	pptbta:pptbtb pptbtn:pptbts pptbba:pptbbb pptbbn:pptbbs pptbwn:pptbws
 	pptbla1:pptblb1 pptbla2:pptblb2 pptbla3:pptblb3 pptbln:pptbls	# flood
-	pptbea:pptbeb pptben:pptbes)					# security
+	pptbea:pptbeb pptben:pptbes					# security
+	pptbya:pptbyb pptbyn:pptbys)					# routed: tap, uplink
 if ((!QUICK)); then
 	pairs+=(pptbva:pptbvb pptbvn:pptbvs pptbka:pptbkb pptbkn:pptbks pptbmn:pptbms
 		pptboa:pptbob pptbon:pptbos pptbpa:pptbpb pptbpn:pptbps)

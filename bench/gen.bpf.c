@@ -13,6 +13,10 @@
  *         serves every device (an array index, as cheap as entry 0).
  *   fan   the same toward many devices: the destination MAC names the
  *         devmap entry (the ceiling of frames spread over 1,000 taps).
+ *   fib   the routing ceiling (issue 16): what a router must do and no
+ *         more: Ethernet + IPv4, bpf_fib_lookup in one kernel table (the
+ *         flags polyport's routing uses), TTL - 1 with the checksum updated
+ *         incrementally, the MACs from a two-entry array, redirect.
  *   sink  XDP_DROP, counting (per-CPU) and stamping the first frame's time.
  *   pass  XDP_PASS: a veth only takes XDP-redirected frames when its peer
  *         has an XDP program; paths that run in the stack (TC, bridge, OVS
@@ -25,10 +29,15 @@
  *   toward the VM (GEN_TO_VM): a frame to the service port s of instance
  *     port d carries the tag of s's network (s % nnets + 1, none when nnets
  *     is 0), from ext to MAC(d); it goes to gen_tx[0].
- * MAC(d) is base with d + 1 in its last two bytes.
+ * MAC(d) is base with d + 1 in its last two bytes.  Routed frames (cfg.ip4):
+ * the IPv4 header's TTL and checksum are written again too, as routing
+ * decremented them in the recycled page.
  */
 #include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/ip.h>
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
 
 #include "gen.h"
 
@@ -87,7 +96,7 @@ int gen(struct xdp_md *ctx)
 	__u8 *p = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
 	__u32 dev = cur_dev, vid = cur_vid, key = 0, tag;
 
-	if (p + 18 > end)
+	if (p + 34 > end)	/* 64-byte frames: room for a tag and an IPv4 header */
 		return XDP_ABORTED;
 	if (!(seq++ & 0x3fff)) {
 		__u64 t = bpf_ktime_get_ns();
@@ -111,7 +120,7 @@ int gen(struct xdp_md *ctx)
 	if (cfg.mode == GEN_TO_NET) {
 		__builtin_memcpy(p, cfg.ext, 6);
 		put_mac(p + 6, cfg.base, dev);
-		tag = vid;
+		tag = cfg.untagged ? 0 : vid;
 		key = dev;
 	} else {
 		put_mac(p, cfg.base, dev);
@@ -132,6 +141,15 @@ int gen(struct xdp_md *ctx)
 	} else {
 		p[12] = 0x08;
 		p[13] = 0x00;
+	}
+	if (cfg.ip4) {		/* TTL 64 at l3 + 8, the checksum at l3 + 10 */
+		__u8 *ip = tag ? p + 18 : p + 14;
+
+		if (ip + 12 > end)
+			return XDP_ABORTED;
+		ip[8] = 64;
+		ip[10] = cfg.ip_csum[0];
+		ip[11] = cfg.ip_csum[1];
 	}
 	return bpf_redirect_map(&gen_tx, key, 0);
 }
@@ -161,6 +179,64 @@ int fan(struct xdp_md *ctx)
 	if (p + 6 > end)
 		return XDP_ABORTED;
 	return bpf_redirect_map(&fan_tx, ((__u32)p[4] << 8 | p[5]) - 1, 0);
+}
+
+/*
+ * The routing ceiling.  fib_table: the kernel table (set by the loader);
+ * fib_nh: the MACs by egress device; fib_tx: a devmap egress ifindex ->
+ * itself.  What it cannot route is dropped and counted (fib_miss): a row
+ * that measured misses measured nothing.
+ */
+__u32 fib_table;
+struct fib_nh fib_nh[2];
+__u64 fib_miss;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_DEVMAP);
+	__uint(max_entries, 65536);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(__u32));
+} fib_tx SEC(".maps");
+
+#define FIB_FLAGS (BPF_FIB_LOOKUP_DIRECT | BPF_FIB_LOOKUP_TBID | BPF_FIB_LOOKUP_SKIP_NEIGH)
+
+SEC("xdp")
+int fib(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = data;
+	struct iphdr *ip = data + sizeof(*eth);
+	struct bpf_fib_lookup p = {};
+	const struct fib_nh *nh;
+	__u32 c;
+
+	if ((void *)(ip + 1) > end || eth->h_proto != bpf_htons(ETH_P_IP) || ip->ihl != 5 ||
+	    ip->ttl <= 1)
+		goto miss;
+	p.family = 2;	/* AF_INET */
+	p.tos = ip->tos;
+	p.l4_protocol = ip->protocol;
+	p.tot_len = bpf_ntohs(ip->tot_len);
+	p.ipv4_src = ip->saddr;
+	p.ipv4_dst = ip->daddr;
+	p.ifindex = ctx->ingress_ifindex;
+	p.tbid = fib_table;
+	if (bpf_fib_lookup(ctx, &p, sizeof(p), FIB_FLAGS) != BPF_FIB_LKUP_RET_SUCCESS)
+		goto miss;
+	nh = &fib_nh[p.ifindex == fib_nh[1].ifindex];
+	if (p.ifindex != nh->ifindex)
+		goto miss;
+	/* TTL - 1, the checksum as ip_decrease_ttl() updates it (RFC 1624) */
+	c = ip->check;
+	c += bpf_htons(0x0100);
+	ip->check = (__u16)(c + (c >= 0xffff));
+	ip->ttl--;
+	__builtin_memcpy(eth->h_dest, nh->dst, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, nh->src, ETH_ALEN);
+	return bpf_redirect_map(&fib_tx, p.ifindex, 0);
+miss:
+	__sync_fetch_and_add(&fib_miss, 1);
+	return XDP_DROP;
 }
 
 SEC("xdp")

@@ -15,6 +15,18 @@ struct gen_cfg {
 	__u32 nnets;		/* GEN_TO_VM: networks (tags 1..nnets); 0 = untagged */
 	__u8 base[6];		/* MAC(d) = base[0..3] . (d + 1) */
 	__u8 ext[6];		/* the outside peer */
+	__u8 untagged;		/* GEN_TO_NET: no tag (the routing ceiling's frames) */
+	__u8 ip4;		/* IPv4 frames that get routed: TTL and checksum rewritten */
+	__u8 ip_csum[2];	/* ip4: the IPv4 header checksum with TTL 64 */
+};
+
+/*
+ * The routing ceiling (fib): the next hop's MACs by egress device, as a
+ * router's neighbour entry would give them (two entries: one a direction).
+ */
+struct fib_nh {
+	__u32 ifindex;
+	__u8 src[6], dst[6];
 };
 
 #endif

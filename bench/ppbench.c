@@ -72,11 +72,47 @@
 #include "frames.h"
 #include "gen.h"
 #include "bench/gen.skel.h"
+/*
+ * The routed path (issue 16) needs the loader's L3 part.  --baseline builds
+ * this file against another commit's loader library: one without L3
+ * domains (no l3.h), or whose Makefile does not link loader/l3.o into
+ * ppbench (the functions are weak: NULL), has no routed configuration, and
+ * its rows run with ours only.
+ */
+#if __has_include("l3.h")
+#include "l3.h"
+#pragma weak pp_l3_uplink_install
+#pragma weak pp_l3_dev_conf
+#define PPB_L3		1
+#else
+#define PPB_L3		0
+#endif
 
 #define MAXREP		32
 #define EXT_MAC		{ 0x02, 0, 0, 0, 0, 0xaa }
 
 static const __u8 BASE_MAC[6] = { 0x52, 0x54, 0x00, 0x00, 0, 0 };
+
+/*
+ * The routed configuration (R): L3 domain L3_DOM with kernel table
+ * L3_TABLE in the benchmark's namespace (gone with it): L3_ROUTES /24s
+ * (10.128.0.0/24, 10.128.1.0/24, ...) and the default via the uplink's
+ * next hop L3_NH (onlink), and the L3 port's subnet 10.1.0.0/24 on its tap.
+ * The VM's frames go to L3_DST, in the middle of those routes; the
+ * uplink's, from L3_OUT to the L3 port's address L3_VM.  The uplink's MAC
+ * is UP_MAC (MAC(0) of the generator's base UP_BASE); the next hop's is
+ * EXT_MAC.
+ */
+#define L3_DOM		1
+#define L3_TABLE	1801
+#define L3_ROUTES	10000
+#define L3_ROUTE_DST	5000	/* the route the VM's frames take */
+static const __u8 GW_MAC[6] = { 0x02, 0, 0, 0, 0, 0xfe };
+static const __u8 UP_BASE[6] = { 0x02, 0, 0, 0x01, 0, 0 };
+static const __u8 UP_MAC[6] = { 0x02, 0, 0, 0x01, 0, 0x01 };
+static const __u8 L3_VM[4] = { 10, 1, 0, 2 }, L3_NH[4] = { 192, 0, 2, 1 };
+static const __u8 L3_UP[4] = { 192, 0, 2, 2 }, L3_OUT[4] = { 198, 51, 100, 7 };
+static const __u8 L3_DST[4] = { 10, 128 + (L3_ROUTE_DST >> 8), L3_ROUTE_DST & 0xff, 9 };
 
 static int quick;
 static struct gen_bpf *G;
@@ -201,6 +237,7 @@ struct inst {
 	int quick;			/* part of the smoke run */
 	int both;			/* XDP with polyport's TC behind it (what XDP hands over) */
 	int sec;			/* its service ports have port security and rules */
+	int l3;				/* one L3 port routed to an uplink n (L3 domain L3_DOM) */
 	int open;
 	int *ia, *ib, in, is;		/* ifindexes */
 	struct pp_dataplane dp;
@@ -213,7 +250,7 @@ struct inst {
 	int base_xdp[2], base_tc[2];	/* by enum pp_role */
 };
 
-enum { I_U, I_V, I_K, I_M, I_T, I_W, I_L, I_E, I_COUNT };
+enum { I_U, I_V, I_K, I_M, I_T, I_W, I_L, I_E, I_R, I_COUNT };
 
 #define INST_(nm, A, B, N, S, nd, per, nn, t, q, bo, se) { .name = nm, .a = A, .b = B,	\
 	.n = N, .s = S, .ndev = nd, .per_dev = per, .nnets = nn, .tc = t, .quick = q, .both = bo,	\
@@ -224,7 +261,10 @@ enum { I_U, I_V, I_K, I_M, I_T, I_W, I_L, I_E, I_COUNT };
  * untagged network: a broadcast from the first goes to the network and to
  * the two others, a copy each with its own tag: polyport's XDP hands it to
  * its TC (clones).  E (security): one service port with port security (its
- * address) and a few stateless rules its frames pass.
+ * address) and a few stateless rules its frames pass.  R (routed): one L3
+ * port (VLAN 1, address L3_VM) on tap b, routed by the domain's table to
+ * the uplink n (polyport's XDP netdev program on it); s sinks what leaves
+ * by the uplink and takes the generator's frames toward the VM.
  */
 static struct inst INST[I_COUNT] = {
 	[I_U] = INST_("u", "pptbua", "pptbub", "pptbun", "pptbus", 1, 1, 0, 0, 1, 0, 0),
@@ -236,7 +276,19 @@ static struct inst INST[I_COUNT] = {
 	[I_W] = INST_("w", NULL, "pptbtap", "pptbwn", "pptbws", 1, 1, 0, 0, 1, 1, 0),
 	[I_L] = INST_("l", "pptbla%u", "pptblb%u", "pptbln", "pptbls", 3, 1, 0, 0, 1, 1, 0),
 	[I_E] = INST_("e", "pptbea", "pptbeb", "pptben", "pptbes", 1, 1, 0, 0, 1, 0, 1),
+	[I_R] = { .name = "r", .a = "pptbya", .b = "pptbyb", .n = "pptbyn", .s = "pptbys", .ndev = 1,
+		  .per_dev = 1, .quick = 1, .l3 = 1 },
 };
+
+/* Can this build program the routed configuration? (see PPB_L3) */
+static int l3_supported(void)
+{
+#if PPB_L3
+	return pp_l3_uplink_install && pp_l3_dev_conf;
+#else
+	return 0;
+#endif
+}
 
 /* The security path's addresses: the VM's (allowed by port security) and its peer's. */
 static const __u8 SEC_SRC[4] = { 10, 1, 0, 2 }, SEC_DST[4] = { 10, 1, 0, 9 };
@@ -327,6 +379,86 @@ static void sec_install(struct pp_maps *m, __u32 id, const __u8 mac[6])
 	TRY(pp_rules_compile(id, PP_DIR_INGRESS, ig, sizeof(ig) / sizeof(ig[0]), 0, rule_put, m));
 }
 
+#if PPB_L3
+/*
+ * The routed configuration's L3 entries, as polyportd writes them
+ * (loader/reconcile.c: reconcile_l3domains, reconcile_sports,
+ * reconcile_l3addrs; loader/l3nh.c for the next hop): the domain, then
+ * (after its L3 port) the port's address, the uplink and its next hop's MAC,
+ * as the resolver would have found it.  The kernel side (table, sysctls):
+ * l3_kernel_setup().
+ */
+static void l3_domain(struct pp_maps *m)
+{
+	struct pp_l3dom d = { .table = L3_TABLE, .mtu = 1500 };
+
+	memcpy(d.gw_mac, GW_MAC, 6);
+	TRY(pp_l3dom_put(m, L3_DOM, &d));
+}
+
+static void l3_rest(struct inst *in, __u32 sport)
+{
+	struct pp_maps *m = &in->dp.maps;
+	struct pp_l3addr_key ak = { .dom = L3_DOM, .family = PP_NEIGH_V4 };
+	struct pp_l3up up = { .dom = L3_DOM, .flags = PP_L3UP_V4 };
+	struct pp_l3nh_key nk = { .ifindex = in->in, .family = PP_NEIGH_V4 };
+	struct pp_l3nh nh = { .updated_ns = now_ns(), .flags = PP_L3NH_VALID };
+	static const __u8 ext[6] = EXT_MAC;
+
+	memcpy(ak.addr, L3_VM, 4);
+	TRY(pp_l3addr_put(m, ak, &sport));
+	memcpy(up.mac, UP_MAC, 6);
+	memcpy(up.ip4, L3_UP, 4);
+	TRY(pp_l3_uplink_install(m, L3_DOM, in->in, &up));
+	memcpy(nk.addr, L3_NH, 4);
+	memcpy(nh.mac, ext, 6);
+	TRY(pp_l3nh_put(m, nk, &nh));
+}
+
+/*
+ * The kernel's side of the routed configuration, in the benchmark's
+ * namespace: the uplink's MAC, forwarding on its devices (as polyportd's
+ * pp_l3_dev_conf: the fib lookup answers FWD_DISABLED without it), and
+ * table L3_TABLE with its L3_ROUTES routes, through one ip -batch.
+ */
+static void l3_kernel_setup(const struct inst *in)
+{
+	double t0 = now_ms();
+	FILE *ip = popen("ip -batch -", "w");
+
+	if (!ip)
+		die("ip -batch: %s", strerror(errno));
+	/* an onlink gateway is checked against the local table: lo's address makes it */
+	fprintf(ip, "link set lo up\n");
+	fprintf(ip, "link set %s address %02x:%02x:%02x:%02x:%02x:%02x\n", in->n, UP_MAC[0],
+		UP_MAC[1], UP_MAC[2], UP_MAC[3], UP_MAC[4], UP_MAC[5]);
+	fprintf(ip, "route replace %u.%u.%u.0/24 dev %s table %u\n", L3_VM[0], L3_VM[1], L3_VM[2],
+		in->b, L3_TABLE);
+	fprintf(ip, "route replace default via %u.%u.%u.%u dev %s onlink table %u\n", L3_NH[0],
+		L3_NH[1], L3_NH[2], L3_NH[3], in->n, L3_TABLE);
+	for (unsigned i = 0; i < L3_ROUTES; i++)
+		fprintf(ip, "route replace 10.%u.%u.0/24 via %u.%u.%u.%u dev %s onlink table %u\n",
+			128 + (i >> 8), i & 0xff, L3_NH[0], L3_NH[1], L3_NH[2], L3_NH[3], in->n,
+			L3_TABLE);
+	if (pclose(ip))
+		die("ip -batch: the routed configuration's routes failed");
+	TRY(pp_l3_dev_conf(in->b, false));
+	TRY(pp_l3_dev_conf(in->n, true));
+	fprintf(stderr, "ppbench: table %u: %u routes + the default + the L3 port's subnet in %.0f ms\n",
+		L3_TABLE, L3_ROUTES, now_ms() - t0);
+}
+
+/* Its routes go (the namespace's deletion would take them too). */
+static void l3_kernel_cleanup(void)
+{
+	char cmd[64];
+
+	snprintf(cmd, sizeof(cmd), "ip route flush table %u", L3_TABLE);
+	if (system(cmd))
+		fprintf(stderr, "ppbench: %s failed\n", cmd);
+}
+#endif
+
 /*
  * Load polyport for a configuration with its maps pinned under pin, and
  * write them: networks, instance ports, service ports, the devices XDP may
@@ -359,7 +491,11 @@ static void inst_config(struct inst *in, const char *pin)
 	in->in = ifx(in->n);
 	in->is = ifx(in->s);
 
-	if (!in->nnets) {
+#if PPB_L3
+	if (in->l3)
+		l3_domain(m);
+#endif
+	if (!in->nnets && !in->l3) {
 		struct pp_net net = { .ifindex = in->in, .mtu = 1500 };
 
 		TRY(pp_dp_net_install(m, 1, &net));
@@ -385,8 +521,17 @@ static void inst_config(struct inst *in, const char *pin)
 			sp.flags |= PP_SPORT_SECURITY;
 			sec_install(m, k + 1, sp.mac);
 		}
+#if PPB_L3
+		/* an L3 port: the domain's id; ARP for the gateway always answered */
+		if (in->l3)
+			sp.flags |= PP_SPORT_L3 | PP_SPORT_RESPONDER;
+#endif
 		TRY(pp_dp_sport_install(m, k + 1, &sp));
 	}
+#if PPB_L3
+	if (in->l3)
+		l3_rest(in, 1);
+#endif
 	if (!in->tc) {
 		for (unsigned d = 0; d < in->ndev; d++)
 			TRY(pp_xdp_tx_set(m, in->ib[d], true));
@@ -492,13 +637,16 @@ enum need {
 	N_TAP_SINK, N_TAP_FWD, N_TAP_PP, N_TAP_TC,	/* XDP on the tap */
 	N_WN_FWD, N_WN_PP,			/* XDP on the tap's network device */
 	N_MN_FAN, N_MN_PP,			/* XDP on M's network device */
+	N_RB_FIB, N_RB_PP,			/* XDP on R's tap: the routing ceiling / polyport */
+	N_RN_FIB, N_RN_PP,			/* XDP on R's uplink */
 };
 
 static int m_state = N_M_PP, tap_state = -1, wn_state = N_WN_PP, mn_state = N_MN_PP;
+static int rb_state = N_RB_PP, rn_state = N_RN_PP;
 
 static void need(int n)
 {
-	struct inst *m = &INST[I_M], *w = &INST[I_W];
+	struct inst *m = &INST[I_M], *w = &INST[I_W], *rt = &INST[I_R];
 
 	switch (n) {
 	case N_M_PP:
@@ -542,6 +690,20 @@ static void need(int n)
 		TRY(xdp_set(w->in, n == N_WN_FWD ? pfd(G->progs.fwd) : xdp_fd(w, PP_ROLE_NET)));
 		wn_state = n;
 		return;
+	case N_RB_FIB:
+	case N_RB_PP:
+		if (rb_state == n || !rt->open)
+			return;
+		TRY(xdp_set(rt->ib[0], n == N_RB_FIB ? pfd(G->progs.fib) : xdp_fd(rt, PP_ROLE_TAP)));
+		rb_state = n;
+		return;
+	case N_RN_FIB:
+	case N_RN_PP:
+		if (rn_state == n || !rt->open)
+			return;
+		TRY(xdp_set(rt->in, n == N_RN_FIB ? pfd(G->progs.fib) : xdp_fd(rt, PP_ROLE_NET)));
+		rn_state = n;
+		return;
 	}
 }
 
@@ -565,6 +727,10 @@ static void inst_side(struct inst *in, int side)
 		tap_state = wn_state = -1;
 		return;
 	}
+	if (in == &INST[I_R]) {
+		rb_state = rn_state = -1;
+		return;
+	}
 	if (in->tc)
 		return;
 	for (unsigned d = 0; d < in->ndev; d++)
@@ -582,6 +748,8 @@ enum {
 	F_ASYNC = 4,	/* a userspace forwarder: let it drain before counting */
 	F_BCAST = 8,	/* broadcast frames: the sinks count a copy per instance port */
 	F_IP4 = 16,	/* IPv4/UDP frames (the security path's), not a bare payload */
+	F_L3 = 32,	/* routed IPv4/UDP frames (R): to the gateway MAC / the uplink's */
+	F_UNTAG = 64,	/* F_L3 toward the network: untagged (the routing ceiling's) */
 };
 
 struct row {
@@ -672,6 +840,27 @@ static struct row ROWS[] = {
 	ROW_("n2v-tc", "polyport-tc", "TC: lookup + push (XDP_PASS in front)", N2V, 1, 1, GEN, I_T,
 	  GEN_TO_VM, 1, 1, 0, "pptbts", 0, F_QUICK, "n2v-fwd", "n2v-rx", "n2v-fwd"),
 
+	/*
+	 * routed (issue 16): the VM's tap -> an uplink and back, by the fib
+	 * lookup in a table of 10,002 routes; the routing ceiling (fib:
+	 * untagged IPv4 in, the minimum a router does) and polyport (a tagged
+	 * L3 port: classify, pop / push too) alternate on the same devices.
+	 * "+ns": over the routing ceiling; the report gives the fixed
+	 * redirect's too.
+	 */
+	ROW_("v2n-fib", "ceiling", "routing: IPv4 fib lookup, TTL, MACs, redirect", V2N, 1, 1, GEN,
+	  I_R, GEN_TO_NET, 1, 1, 0, "pptbya", N_RB_FIB, F_QUICK | F_L3 | F_UNTAG, "v2n-fwd",
+	  "v2n-rx", "v2n-fwd"),
+	ROW_("v2n-pp-l3", "polyport-xdp", "routed: L3 port (VLAN) -> fib -> uplink, pop", V2N, 1, 1,
+	  GEN, I_R, GEN_TO_NET, 1, 1, 0, "pptbya", N_RB_PP, F_QUICK | F_L3, "v2n-fib", "v2n-rx",
+	  "v2n-fib"),
+	ROW_("n2v-fib", "ceiling", "routing: IPv4 fib lookup, TTL, MACs, redirect", N2V, 1, 1, GEN,
+	  I_R, GEN_TO_VM, 1, 1, 0, "pptbys", N_RN_FIB, F_QUICK | F_L3, "n2v-fwd", "n2v-rx",
+	  "n2v-fwd"),
+	ROW_("n2v-pp-l3", "polyport-xdp", "routed: uplink -> fib -> L3 port (VLAN), push", N2V, 1, 1,
+	  GEN, I_R, GEN_TO_VM, 1, 1, 0, "pptbys", N_RN_PP, F_QUICK | F_L3, "n2v-fib", "n2v-rx",
+	  "n2v-fib"),
+
 	/* tap: a userspace writer (as QEMU is) / reader on the tap */
 	ROW_("tv2n-rx", "ceiling", "receive: write() -> XDP_DROP on the tap", TV2N, 1, 1, TAPW, I_W, 0,
 	  1, 1, 0, NULL, N_TAP_SINK, F_QUICK, "tv2n-rx", "tv2n-rx", NULL),
@@ -691,6 +880,9 @@ static struct row ROWS[] = {
 
 static __u8 FR_TAG[FR_MAX], FR_UNTAG[FR_MAX], FR_IP4[FR_MAX];
 static unsigned LEN_TAG, LEN_UNTAG, LEN_IP4;
+/* routed (R): the L3 port's (tagged) and the routing ceiling's (untagged) to L3_DST; the uplink's */
+static __u8 FR_L3V[FR_MAX], FR_L3U[FR_MAX], FR_L3N[FR_MAX], CSUM_L3V[2], CSUM_L3N[2];
+static unsigned LEN_L3V, LEN_L3U, LEN_L3N;
 
 /* The IPv4 header checksum (RFC 791) of the 20 bytes at h. */
 static __u16 ip4_csum(const __u8 *h)
@@ -704,35 +896,53 @@ static __u16 ip4_csum(const __u8 *h)
 	return (__u16)~sum;
 }
 
-static void build_frames(void)
+/*
+ * An IPv4/UDP frame (UDP without checksum, TTL 64) from src to dst:dport,
+ * 64 bytes with a tag (VLAN 1), 60 without; its IPv4 checksum into csum.
+ */
+static unsigned build_ip4(__u8 *fr, const __u8 *dmac, const __u8 *smac, int tagged,
+			  const __u8 *src, const __u8 *dst, __u16 dport, __u8 csum[2])
 {
-	static const __u8 ext[6] = EXT_MAC;
-	__u8 mac[6], l3[48] = { 0x08, 0x00 }, *ip = l3 + 2, *udp = ip + 20;
-	struct fspec t = { .dst = ext, .src = mac, .tags = { { 0x8100, 1 } }, .payload = 46 };
-	struct fspec u = { .dst = mac, .src = ext, .payload = 46 };
-	struct fspec s = { .dst = ext, .src = mac, .tags = { { 0x8100, 1 } }, .raw = l3,
+	__u8 l3[48] = { 0x08, 0x00 }, *ip = l3 + 2, *udp = ip + 20;
+	struct fspec s = { .dst = dmac, .src = smac, .tags = { { 0x8100, 1 } }, .raw = l3,
 			   .raw_len = sizeof(l3) };
 	__u16 c;
 
-	mac_of(0, mac);
-	LEN_TAG = fr_build(FR_TAG, &t);		/* 64 bytes */
-	LEN_UNTAG = fr_build(FR_UNTAG, &u);	/* 60 bytes */
-	/* 64 bytes too: IPv4 (20) + UDP (8, no checksum) + 18 bytes, to SEC_DST:SEC_DPORT */
+	if (!tagged)
+		s.tags[0].tpid = 0;
+	/* IPv4 (20) + UDP (8) + 18 bytes */
 	ip[0] = 0x45;
 	ip[3] = sizeof(l3) - 2;
 	ip[8] = 64;
 	ip[9] = IPPROTO_UDP;
-	memcpy(ip + 12, SEC_SRC, 4);
-	memcpy(ip + 16, SEC_DST, 4);
+	memcpy(ip + 12, src, 4);
+	memcpy(ip + 16, dst, 4);
 	c = ip4_csum(ip);
-	ip[10] = c >> 8;
-	ip[11] = c & 0xff;
+	ip[10] = csum[0] = c >> 8;
+	ip[11] = csum[1] = c & 0xff;
 	udp[0] = 40000 >> 8;
 	udp[1] = 40000 & 0xff;
-	udp[2] = SEC_DPORT >> 8;
-	udp[3] = SEC_DPORT & 0xff;
+	udp[2] = dport >> 8;
+	udp[3] = dport & 0xff;
 	udp[5] = sizeof(l3) - 22;
-	LEN_IP4 = fr_build(FR_IP4, &s);
+	return fr_build(fr, &s);
+}
+
+static void build_frames(void)
+{
+	static const __u8 ext[6] = EXT_MAC;
+	__u8 mac[6], c[2];
+	struct fspec t = { .dst = ext, .src = mac, .tags = { { 0x8100, 1 } }, .payload = 46 };
+	struct fspec u = { .dst = mac, .src = ext, .payload = 46 };
+
+	mac_of(0, mac);
+	LEN_TAG = fr_build(FR_TAG, &t);		/* 64 bytes */
+	LEN_UNTAG = fr_build(FR_UNTAG, &u);	/* 60 bytes */
+	/* 64 bytes too, to SEC_DST:SEC_DPORT */
+	LEN_IP4 = build_ip4(FR_IP4, ext, mac, 1, SEC_SRC, SEC_DST, SEC_DPORT, c);
+	LEN_L3V = build_ip4(FR_L3V, GW_MAC, mac, 1, L3_VM, L3_DST, 5001, CSUM_L3V);
+	LEN_L3U = build_ip4(FR_L3U, GW_MAC, mac, 0, L3_VM, L3_DST, 5001, c);
+	LEN_L3N = build_ip4(FR_L3N, UP_MAC, ext, 0, L3_OUT, L3_VM, 5001, CSUM_L3N);
 }
 
 /* One live-frames run of repeat frames; returns the kernel's ns per frame, or -errno. */
@@ -812,12 +1022,26 @@ static const __u8 *gen_prepare(const struct row *r, unsigned *len)
 		memset(G->bss->cfg.ext, 0xff, 6);	/* toward the network: the destination */
 	else
 		memcpy(G->bss->cfg.ext, ext, 6);
+	/* routed: to the gateway (MAC(0) the L3 port's); from the next hop to the uplink */
+	G->bss->cfg.ip4 = !!(r->flags & F_L3);
+	G->bss->cfg.untagged = !!(r->flags & F_UNTAG);
+	if ((r->flags & F_L3) && r->mode == GEN_TO_NET) {
+		memcpy(G->bss->cfg.ext, GW_MAC, 6);
+		memcpy(G->bss->cfg.ip_csum, CSUM_L3V, 2);	/* the same with or without a tag */
+	} else if (r->flags & F_L3) {
+		memcpy(G->bss->cfg.base, UP_BASE, 6);
+		memcpy(G->bss->cfg.ip_csum, CSUM_L3N, 2);
+	}
 	G->bss->cur_dev = 0;
 	G->bss->cur_vid = 0;
 	G->bss->cur_net = 0;
 	for (unsigned d = 0; d < (r->mode == GEN_TO_NET ? r->ndev : 1); d++) {
 		devname(name, r->target, d, r->mode == GEN_TO_NET ? r->ndev : 1);
 		TRY(map_set(G->maps.gen_tx, d, ifx(name)));
+	}
+	if (r->flags & F_L3) {
+		*len = r->mode == GEN_TO_VM ? LEN_L3N : r->flags & F_UNTAG ? LEN_L3U : LEN_L3V;
+		return r->mode == GEN_TO_VM ? FR_L3N : r->flags & F_UNTAG ? FR_L3U : FR_L3V;
 	}
 	if (r->mode == GEN_TO_VM && !r->nnets) {
 		*len = LEN_UNTAG;
@@ -1022,6 +1246,7 @@ static int pstats_collect(const struct row *r, struct pstat *ps)
 	ps[k++] = (struct pstat){ .name = "gen", .fd = pfd(G->progs.gen) };
 	ps[k++] = (struct pstat){ .name = "fwd", .fd = pfd(G->progs.fwd) };
 	ps[k++] = (struct pstat){ .name = "fan", .fd = pfd(G->progs.fan) };
+	ps[k++] = (struct pstat){ .name = "fib", .fd = pfd(G->progs.fib) };
 	ps[k++] = (struct pstat){ .name = "pass", .fd = pfd(G->progs.pass) };
 	ps[k++] = (struct pstat){ .name = "sink", .fd = pfd(G->progs.sink) };
 	if (r->inst >= 0) {
@@ -1086,6 +1311,8 @@ static int row_enabled(const struct row *r, int ovs)
 static int inst_wanted(int i, const char *only)
 {
 	if (quick && !INST[i].quick)
+		return 0;
+	if (INST[i].l3 && !l3_supported())
 		return 0;
 	for (unsigned k = 0; k < NROWS; k++)
 		if (ROWS[k].inst == i && (!quick || ROWS[k].flags & F_QUICK) &&
@@ -1205,10 +1432,18 @@ static void base_load(const char *bin, const char *only)
 
 				base_pin_path(path, sizeof(path), in, "base", BASE_PIN[tc][role]);
 				fd = bpf_obj_get(path);
+				if (fd < 0 && errno == ENOENT && in->l3)	/* see PPB_L3 */
+					break;
 				if (fd < 0)
 					die("the baseline's program %s: %s", path, strerror(errno));
 				*(tc ? &in->base_tc[role] : &in->base_xdp[role]) = fd;
 			}
+		if (in->l3 && !in->base_xdp[PP_ROLE_NET]) {
+			fprintf(stderr, "ppbench: the baseline cannot program configuration %s (its"
+				" ppbench has no L3 part: see PPB_L3): its paths run with ours only\n",
+				in->name);
+			continue;
+		}
 		in->has_base = 1;
 		fprintf(stderr, "ppbench: configuration %s: the baseline's programs tap_xdp %u net_xdp %u"
 			" tap_tc %u net_tc %u\n", in->name, prog_id(in->base_xdp[PP_ROLE_TAP]),
@@ -1240,12 +1475,43 @@ static void twins_make(const char *name)
 	}
 }
 
+/*
+ * A routed row that did not route (drops, or frames that never reached the
+ * sink): said loudly, with polyport's drop reasons; the row keeps its drops
+ * (the report and the smoke check fail it) or its near-zero rate.
+ */
+static void l3_check(const struct row *r, __u64 drops, __u64 fib_miss, double v)
+{
+	char why[256] = "";
+	size_t n = 0;
+	struct pp_drops d;
+	struct inst *in = &INST[I_R];
+
+	if (!drops && v > 0.01)
+		return;
+	for (unsigned i = 0; i <= 1 && in->open; i++) {
+		if (!pp_iport_drops_get(&in->dp.maps, i, &d))
+			for (int k = 0; k < PP_DROP_MAX && n < sizeof(why) - 48; k++)
+				if (d.reason[k])
+					n += snprintf(why + n, sizeof(why) - n, " port %s %llu", pp_drop_names[k],
+						      (unsigned long long)d.reason[k]);
+		if (!pp_net_drops_get(&in->dp.maps, i, &d))
+			for (int k = 0; k < PP_DROP_MAX && n < sizeof(why) - 48; k++)
+				if (d.reason[k])
+					n += snprintf(why + n, sizeof(why) - n, " domain %s %llu",
+						      pp_drop_names[k], (unsigned long long)d.reason[k]);
+	}
+	fprintf(stderr, "ppbench: %s: FAIL: not routed: %llu dropped%s (%.3f Mpps at the sink); "
+		"polyport's drops so far:%s\n", r->key, (unsigned long long)drops,
+		fib_miss ? " by the routing ceiling" : "", v, n ? why : " none");
+}
+
 /* One measurement of row r with side's programs (0 ours, 1 the baseline's). */
 static void measure_row(struct row *r, int side, int rep, double ms, int stats_fd)
 {
 	struct pstat ps[16];
 	int nps = 0;
-	__u64 d0 = 0, sent0 = r->sent;
+	__u64 d0 = 0, sent0 = r->sent, m0 = G->bss->fib_miss, d1;
 	double v;
 
 	if (r->inst >= 0)
@@ -1257,8 +1523,12 @@ static void measure_row(struct row *r, int side, int rep, double ms, int stats_f
 		nps = pstats_collect(r, ps);
 	v = r->how == GEN ? measure_gen(r, ms) : r->how == TAPW ? measure_tapw(r, ms) :
 	    measure_tapr(r, ms);
-	if (r->inst >= 0 && !side)
-		r->drops += inst_drops(&INST[r->inst]) - d0;
+	d1 = r->inst >= 0 && !side ? inst_drops(&INST[r->inst]) - d0 : 0;
+	/* the routing ceiling's misses are its drops */
+	d1 += G->bss->fib_miss - m0;
+	r->drops += d1;
+	if (r->flags & F_L3)
+		l3_check(r, d1, G->bss->fib_miss - m0, v);
 	r->v[r->n++] = v;
 	fprintf(stderr, "  rep %d  %-17s %7.3f Mpps%s", rep + 1, r->key, v,
 		r->how == TAPW ? "\n" : "");
@@ -1336,6 +1606,10 @@ static int cmd_dataplane(int argc, char **argv)
 	tap_fd = tap_open(INST[I_W].b);
 	if (tap_fd < 0)
 		die("tap %s: %s", INST[I_W].b, strerror(-tap_fd));
+#if PPB_L3
+	if (inst_wanted(I_R, only))
+		l3_kernel_setup(&INST[I_R]);
+#endif
 	for (int i = 0; i < I_COUNT; i++)
 		if (inst_wanted(i, only))
 			inst_install(&INST[i]);
@@ -1356,6 +1630,21 @@ static int cmd_dataplane(int argc, char **argv)
 	TRY(xdp_set(ifx("pptbcs"), pfd(G->progs.sink)));
 	TRY(xdp_set(ifx("pptbbb"), pfd(G->progs.pass)));
 	TRY(xdp_set(ifx("pptbbs"), pfd(G->progs.sink)));
+	if (INST[I_R].open) {	/* the routing ceiling: R's devices, their next hops */
+		static const __u8 ext[6] = EXT_MAC;
+		struct inst *rt = &INST[I_R];
+		struct fib_nh *nh = G->bss->fib_nh;
+
+		G->bss->fib_table = L3_TABLE;
+		nh[0].ifindex = rt->in;		/* toward the uplink's next hop */
+		memcpy(nh[0].src, UP_MAC, 6);
+		memcpy(nh[0].dst, ext, 6);
+		nh[1].ifindex = rt->ib[0];	/* toward the VM */
+		memcpy(nh[1].src, GW_MAC, 6);
+		mac_of(0, nh[1].dst);
+		TRY(map_set(G->maps.fib_tx, rt->in, rt->in));
+		TRY(map_set(G->maps.fib_tx, rt->ib[0], rt->ib[0]));
+	}
 	if (ovs) {
 		TRY(xdp_set(ifx("pptbos"), pfd(G->progs.sink)));
 		TRY(xdp_set(ifx("pptbpb"), pfd(G->progs.pass)));
@@ -1407,6 +1696,10 @@ static int cmd_dataplane(int argc, char **argv)
 	for (int i = 0; i < I_COUNT; i++)
 		if (INST[i].open)
 			pp_dp_close(&INST[i].dp);
+#if PPB_L3
+	if (INST[I_R].open)
+		l3_kernel_cleanup();
+#endif
 	close(tap_fd);
 	if (stats_fd > 0)
 		close(stats_fd);
@@ -2182,6 +2475,45 @@ static void target_added(const char *what, const char *key, double limit)
 	       paired(p, o, NULL, NULL));
 }
 
+/*
+ * Issue 16: routed path key's cost a frame at most limit times its
+ * ceiling's (the routing ceiling, "ceil"), paired by repetition; the ns it
+ * adds over it and over the fixed redirect fwd.  A row with drops did not
+ * route (a route or an entry missing): a miss, whatever its rate.
+ */
+static void target_routed(const char *what, const char *key, const char *fwd, double limit)
+{
+	struct prow *p = pget(key), *c = p ? pget(p->ceil) : NULL, *f = pget(fwd);
+	double cost;
+
+	if (!p || !c) {
+		target(-1, what, "not measured (%s)", !p ? key : p->ceil);
+		return;
+	}
+	if (p->drops || c->drops) {
+		target(0, what, "NOT ROUTED: %llu frames dropped by %s, %llu by %s",
+		       p->drops, p->key, c->drops, c->key);
+		return;
+	}
+	cost = paired(c, p, NULL, NULL);	/* its rate / ours: our cost / its cost */
+	if (isnan(cost))
+		cost = c->med / p->med;
+	target(cost <= limit, what, "%.2fx its cost paired; %+.1f ns over it (%+.1f..%+.1f), %+.1f ns"
+	       " over the fixed redirect; medians %.1f / %.1f / %.1f ns a frame", cost, p->added,
+	       p->amin, p->amax, paired_ns(p, f, NULL, NULL), 1e3 / p->med, 1e3 / c->med,
+	       f ? 1e3 / f->med : NAN);
+}
+
+/* A routed row (its ceiling the routing ceiling): the fixed redirect of its direction. */
+static const char *routed_fwd(const struct prow *p)
+{
+	size_t n = strlen(p->ceil);
+
+	if (n < 4 || strcmp(p->ceil + n - 4, "-fib"))
+		return NULL;
+	return !strcmp(p->dir, V2N) ? "v2n-fwd" : "n2v-fwd";
+}
+
 /* Compare two rows' medians: ratio a/b against want (>=). */
 static void target_ratio(const char *what, const char *a, const char *b, double want)
 {
@@ -2270,7 +2602,8 @@ static int cmd_report(int argc, char **argv)
 				printf("FAIL bench:%s: %.3f Mpps, not below its generator's %.3f Mpps\n",
 				       p->key, p->med, g->med), bad++;
 			else if (p->drops)
-				printf("FAIL bench:%s: polyport dropped %llu frames\n", p->key, p->drops),
+				printf("FAIL bench:%s: %s dropped %llu frames\n", p->key,
+				       strcmp(p->system, "ceiling") ? "polyport" : "the ceiling", p->drops),
 					bad++;
 			else
 				printf("PASS bench:%s: %.3f Mpps (%s, %s)\n", p->key, p->med, p->system,
@@ -2318,7 +2651,8 @@ static int cmd_report(int argc, char **argv)
 	       " ns a frame added over the fixed redirect of the same direction, the median of"
 	       " per-repetition differences\n (path - ceiling, same repetition); * over another"
 	       " ceiling than the ratio's: at 1,000 x 100 the same-scale one (a fixed\n redirect"
-	       " over 1,000 devices), on the tap the fixed tap redirect)\n");
+	       " over 1,000 devices), on the tap the fixed tap redirect;\n routed paths (pp-l3): ratio and"
+	       " +ns against the routing ceiling (fib) on the same devices)\n");
 	{
 		/* ns a frame are what compare across machines: the ceilings', as measured here */
 		struct prow *c[6] = { pget("v2n-fwd"), pget("n2v-fwd"), pget("v2n-fwd-1000"),
@@ -2520,10 +2854,27 @@ static int cmd_report(int argc, char **argv)
 				       " slower than the baseline", "%d paths vs %s, none; the most: %s %+.1f ns %+.1f %%",
 				       n, b->variant, P[worst].key, P[worst].bns, P[worst].bpct);
 		}
+		int t16 = NT;
+
+		/* ---- the targets of issue 16: routing ---- */
+		target_routed("issue 16: routed <= 1.15x fib ceiling (VM -> uplink, 10,002 routes)",
+			      "v2n-pp-l3", "v2n-fwd", 1.15);
+		target_routed("issue 16: routed <= 1.15x fib ceiling (uplink -> VM, 10,002 routes)",
+			      "n2v-pp-l3", "n2v-fwd", 1.15);
+		{
+			struct prow *a = pget("v2n-fib"), *b = pget("n2v-fib");
+
+			if (a && b && !isnan(a->added) && !isnan(b->added))
+				target(2, "(no target) the routing ceiling (bare fib lookup) over the fixed"
+				       " redirect", "%+.1f ns VM -> uplink, %+.1f ns uplink -> VM, paired",
+				       a->added, b->added);
+		}
 		printf("\ntargets (issue 8)\n");
 		for (int i = 0; i < NT; i++) {
 			if (i == t8)
 				printf("\ntargets (issue 15: ns a frame added, paired by repetition)\n");
+			if (i == t16)
+				printf("\ntargets (issue 16: routing, paired by repetition)\n");
 			printf("  %-5s %-82s %s\n", T[i].ok == 2 ? "-" : T[i].ok > 0 ? "PASS" :
 			       T[i].ok == 0 ? "MISS" : "n/a", T[i].what, T[i].measured);
 		}
@@ -2563,6 +2914,14 @@ static int cmd_report(int argc, char **argv)
 		json_num(f, "ns_added_min", p->amin, 1);
 		json_num(f, "ns_added_max", p->amax, 1);
 		json_str(f, "ns_added_over", p->over, 1);
+		if (routed_fwd(p)) {	/* routed: also against the fixed redirect */
+			struct prow *c = pget(p->ceil);
+			double cost = paired(c, p, NULL, NULL);
+
+			json_num(f, "cost_ratio_to_fib_ceiling", c && isnan(cost) ? c->med / p->med : cost, 1);
+			json_num(f, "ns_added_over_fixed_redirect",
+				 paired_ns(p, pget(routed_fwd(p)), NULL, NULL), 1);
+		}
 		json_num(f, "ratio_to_generator", p->gratio, 1);
 		json_str(f, "limited_by", limited(p), 1);
 		fprintf(f, "\"polyport_drops\": %llu, ", p->drops);
@@ -2626,6 +2985,7 @@ static int cmd_report(int argc, char **argv)
 			!strcmp(p->dir, V2N) ? "VM>net" : !strcmp(p->dir, N2V) ? "net>VM" :
 			!strcmp(p->dir, TV2N) ? "tap VM>net" : "tap net>VM", p->system,
 			strstr(p->key, "flood") || strstr(p->key, "sec") || p->sports > 1 ? " " : "",
+			routed_fwd(p) ? " routed" : strstr(p->key, "-fib") ? " fib" :
 			strstr(p->key, "flood") ? "flood" : strstr(p->key, "sec") ? "security" :
 			p->sports > 1 ? (p->sports > 4094 ? "100k" : "4094") :
 			strstr(p->variant, "receive") ? " rx" :
