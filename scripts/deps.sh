@@ -13,6 +13,7 @@ pkgs=(
 	libmicrohttpd-dev libcurl4-openssl-dev curl
 	iproute2 iputils-ping ethtool tcpdump netcat-openbsd
 	isc-dhcp-client					# a DHCP client for the dhcp service tests
+	bird2						# the BGP speakers of e2e:l3-bgp
 	qemu-system-x86 busybox-static cpio kmod	# the real guest (vm/)
 	openvswitch-switch gnuplot-nox linux-perf	# make bench: a peer, the plot, profiles
 )

@@ -33,6 +33,7 @@ suites=(
 	"e2e:api-robust|tests/e2e/api_robust.sh"
 	"e2e:services|tests/e2e/services.sh"
 	"e2e:l3|tests/e2e/l3.sh"
+	"e2e:l3-bgp|tests/e2e/l3_bgp.sh"
 	"e2e:services-tc|tests/e2e/services.sh tc"
 	"e2e:tpid|tests/e2e/tpid.sh"
 	"e2e:tpid-tc|tests/e2e/tpid.sh tc"
