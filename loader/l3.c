@@ -158,6 +158,22 @@ static bool route_same(struct rtnl_route *r, const struct pp_l3_route *w)
 }
 
 /*
+ * Is dst (a route's destination) the address a of family?  A default
+ * route's comes without bytes (libnl gives it length 0): it is the zero
+ * address.  Taken for a different route, a default route of ours would be
+ * deleted and written again at every sync, its traffic dropped in between.
+ */
+static bool dst_is(struct nl_addr *dst, int family, const __u8 *a)
+{
+	static const __u8 zero[16];
+	size_t len = nl_addr_get_len(dst);
+
+	if (!len)
+		return !memcmp(a, zero, addr_len(family));
+	return len == addr_len(family) && !memcmp(nl_addr_get_binary_addr(dst), a, len);
+}
+
+/*
  * Is route r (of ours) among want[0..n)?  By table, family, type and
  * destination; present[i] is set when it is want[i] exactly (nothing to
  * write then).
@@ -173,8 +189,7 @@ static bool route_wanted(struct rtnl_route *r, const struct pp_l3_route *want, s
 
 		if (w->family == family && w->table == rtnl_route_get_table(r) &&
 		    w->type == rtnl_route_get_type(r) && w->plen == nl_addr_get_prefixlen(dst) &&
-		    nl_addr_get_len(dst) == addr_len(family) &&
-		    !memcmp(nl_addr_get_binary_addr(dst), w->dst, addr_len(family))) {
+		    dst_is(dst, family, w->dst)) {
 			present[i] = present[i] || route_same(r, w);
 			return true;
 		}
