@@ -45,18 +45,18 @@ LIB_OBJS   := $(B)/maps.o $(B)/layout.o $(B)/dataplane.o $(B)/services.o $(B)/xd
 	      $(B)/links.o
 # the binding-file loader (loader/config.h): one object per job of loader/config/
 CFG_OBJS   := $(patsubst %,$(B)/config/%.o,errors values htab yaml walk networks iports \
-		sports bind security dhcp l3domains checks load export)
+		sports bind security dhcp l3domains chains checks load export)
 CFG_HDRS   := loader/config.h loader/config/internal.h loader/mode.h loader/util.h \
 		loader/services.h include/polyport.h
 
 # the API (loader/api.h): one object per job of loader/api/
-API_OBJS   := $(patsubst %,$(B)/api/%.o,router http objects networks l3domains iports sports bindings \
+API_OBJS   := $(patsubst %,$(B)/api/%.o,router http objects networks l3domains chains iports sports bindings \
 		store state kept events metrics)
 API_HDRS   := loader/api.h loader/api/internal.h loader/reconcile.h loader/daemon.h loader/util.h \
 		loader/config.h loader/log.h loader/services.h loader/xdpmode.h loader/dataplane.h \
 		loader/mode.h maps/maps.h include/polyport.h
 
-DAEMON_OBJS := $(API_OBJS) $(B)/upgrade.o $(B)/reconcile.o $(B)/l3.o $(B)/l3nh.o $(B)/daemon.o $(B)/log.o $(CFG_OBJS) \
+DAEMON_OBJS := $(API_OBJS) $(B)/upgrade.o $(B)/reconcile.o $(B)/chains.o $(B)/l3.o $(B)/l3nh.o $(B)/daemon.o $(B)/log.o $(CFG_OBJS) \
 	       $(LIB_OBJS)
 
 BINS := $(B)/polyportd $(B)/polyportctl $(B)/ppguest $(B)/tests/prog_test $(B)/tests/corpus \
@@ -127,8 +127,12 @@ $(B)/xdpmode.o: loader/xdpmode.c loader/xdpmode.h loader/links.h loader/util.h l
 $(B)/links.o: loader/links.c loader/links.h | $(B)
 	$(CC) $(CFLAGS) -c $< -o $@
 
-$(B)/reconcile.o: loader/reconcile.c loader/reconcile.h loader/daemon.h loader/config.h \
+$(B)/reconcile.o: loader/reconcile.c loader/reconcile.h loader/chains.h loader/daemon.h loader/config.h \
 		loader/dataplane.h loader/services.h loader/log.h maps/maps.h include/polyport.h | $(B)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(B)/chains.o: loader/chains.c loader/chains.h loader/daemon.h loader/config.h loader/services.h \
+		loader/log.h loader/util.h maps/maps.h include/polyport.h | $(B)
 	$(CC) $(CFLAGS) -c $< -o $@
 
 $(B)/l3.o: loader/l3.c loader/l3.h loader/links.h loader/log.h maps/maps.h include/polyport.h | $(B)

@@ -49,6 +49,8 @@ enum pp_drop_reason {
 	PP_DROP_NO_ROUTE,		/* L3: no route, or one leaving the domain */
 	PP_DROP_NO_NEIGH,		/* L3: the next hop's MAC is not known (yet) */
 	PP_DROP_HOST_EGRESS,		/* L3: the host's own frame on an uplink */
+	PP_DROP_CHAIN_CONTEXT,		/* chain: from a hop port, in no direction of its hop */
+	PP_DROP_CHAIN_DOWN,		/* chain: a hop with no live instance, on-failure drop */
 	PP_DROP_MAX,
 };
 
@@ -56,6 +58,7 @@ enum pp_drop_reason {
 	"unknown_port", "too_many_tags", "reserved_vid", "malformed",	\
 	"spoofed", "unknown_dst", "tagged_on_untagged_net", "mtu",	\
 	"no_target", "ttl", "no_route", "no_neigh", "host_egress",	\
+	"chain_context", "chain_down",					\
 }
 
 /* ---- devices: pp_devs[ifindex] ----------------------------------------- */
@@ -158,6 +161,14 @@ struct pp_net {
 	 * local port can be the destination.
 	 */
 	__u32 lone_sport;
+	/*
+	 * The service chain steering this network's unicast (pp_chains), 0 if
+	 * none.  At a chain's own id (the networks' id space, ifindex 0):
+	 * the chain's id itself, which is how a hop port (net_id = its
+	 * chain) is told from a network's port.  Added with a migration
+	 * (maps/layout.c): entries of the 12-byte layout get 0.
+	 */
+	__u32 chain;
 };
 
 /* pp_netvlans: (device, VID) -> network id, for networks with a vlan */
@@ -370,6 +381,18 @@ struct pp_rule_l4_key {
 
 #define PP_RULE_L4_PREFIX(plen)		(48 + (plen))
 
+/*
+ * pp_rule_sp (LPM): the same key as pp_rule_l4 with the source port: (sport,
+ * dir, TCP or UDP, source port prefix) -> the rules whose source-ports
+ * contain it (and those without source-ports).  A set none of whose rules
+ * has source-ports has no entries here, and a lookup that finds none leaves
+ * the other fields' bitmaps as they are: sets written before source-ports
+ * existed keep their meaning.  A set with some has, for TCP and UDP, a
+ * prefix-0 entry (the rules without source-ports), so that any lookup of
+ * it finds one.  Fragments after the first have no ports: the prefix-0
+ * entry applies.
+ */
+
 struct pp_rule_set_key {
 	__u32 sport;
 	__u32 dir;
@@ -515,6 +538,95 @@ struct pp_l3icmp {
 #define PP_L3ICMP_RATE		100
 #define PP_L3ICMP_NS		1000000000ull
 
+/* ---- service chains (issue 17) -------------------------------------------- */
+
+/*
+ * A chain steers the unicast of one network through hops of service
+ * functions.  Its id is of the networks' id space (pp_nets[id].chain = id,
+ * ifindex 0, so every L2 check "is port q on network n" fails for a hop
+ * port by itself); pp_nets[net].chain names the network's chain.
+ *
+ * Classifiers are rule sets of the rules engine (lib/rules.h) keyed by the
+ * chain's id as the "sport" and a PP_DIR_CHAIN_* direction: the forward
+ * classifier, the reversed one (symmetric chains), and for IP fragments the
+ * same two with ports as wildcards (pp_rule_l4 entries of the FRAG dirs:
+ * every rule of the protocol, whatever its ports).  A match steers; the
+ * sets' allow bits are unused.
+ */
+enum {
+	PP_DIR_CHAIN_FWD = 2,
+	PP_DIR_CHAIN_REV = 3,
+	PP_DIR_CHAIN_FRAG = 4,		/* | FWD or REV: pp_rule_l4 of fragments */
+};
+
+#define PP_DEF_MAX_CHAINS	256	/* chain slots (1..N-1): pp_chain_hops */
+#define PP_CHAIN_HOPS_MAX	8	/* hops of one chain */
+#define PP_CHAIN_INST_MAX	16	/* instances of one hop (a group) */
+#define PP_CHAIN_SLOTS		256	/* flow-hash slots of a hop's instance table */
+#define PP_CHAIN_NONE		0xff	/* a slot without a live instance */
+
+enum {
+	PP_CHAIN_SYMMETRIC = 1u << 0,	/* replies: the reversed classifier, hops backwards */
+	PP_CHAIN_BYPASS = 1u << 1,	/* on-failure bypass: a hop without instance is skipped */
+	PP_CHAIN_ALL_SOURCES = 1u << 2,	/* every port and the device: no pp_chain_src lookup */
+};
+
+/* pp_chains[chain id] */
+struct pp_chain {
+	__u32 net_id;		/* the network it steers; 0: absent */
+	__u16 slot;		/* its hops: pp_chain_hops[slot * PP_CHAIN_HOPS_MAX + hop] */
+	__u8  n_hops;		/* 1..PP_CHAIN_HOPS_MAX */
+	__u8  flags;		/* PP_CHAIN_* */
+};
+
+/*
+ * pp_chain_src: (chain, source) -> 1: a source whose frames the forward
+ * classifier sees (sport 0: the network's device); a reply is classified
+ * (reversed) when its destination is such a source.  Unused with
+ * PP_CHAIN_ALL_SOURCES.
+ */
+struct pp_chain_src_key {
+	__u32 chain;
+	__u32 sport;
+};
+
+/* One instance of a hop: its service ports on the function's vNIC. */
+struct pp_chain_inst {
+	__u32 in_sport;		/* forward frames enter here, reverse ones leave */
+	__u32 out_sport;	/* forward frames leave here, reverse ones enter */
+};
+
+/*
+ * pp_chain_hops[slot * PP_CHAIN_HOPS_MAX + hop]: a hop's instances and its
+ * flow table.  A flow (its hash, symmetric for symmetric chains; the
+ * 3-tuple for fragments) takes slot[hash % PP_CHAIN_SLOTS], an instance
+ * index.  The daemon fills the slots in proportion to the weights of the
+ * live instances and, when one goes or comes, moves only the slots it
+ * must (flows on surviving instances keep them).
+ */
+struct pp_chain_hop {
+	__u8  n_inst;		/* instances configured */
+	__u8  n_live;		/* of which live (0: the hop is down) */
+	__u16 pad;
+	__u32 chain;		/* the chain it belongs to (verified) */
+	struct pp_chain_inst inst[PP_CHAIN_INST_MAX];
+	__u8  slots[PP_CHAIN_SLOTS];	/* instance index, PP_CHAIN_NONE: none */
+};
+
+enum {
+	PP_CHAIN_ROLE_IN = 1u << 0,	/* the instance's ingress port */
+	PP_CHAIN_ROLE_OUT = 1u << 1,	/* its egress port (both: a one-port hop) */
+};
+
+/* pp_chain_ports[hop port's sport id]: where a frame from it comes back from */
+struct pp_chain_port {
+	__u32 chain;		/* = the port's net_id (verified) */
+	__u8  hop;		/* 0..n_hops-1 */
+	__u8  inst;		/* index in the hop's inst[] */
+	__u8  role;		/* PP_CHAIN_ROLE_* */
+	__u8  pad;
+};
+
 /* ---- counters (per CPU; the accessors sum them) -------------------------- */
 
 /* rx: frames the VM sent on the port; tx: frames delivered to the VM */
@@ -580,6 +692,11 @@ struct pp_drops {
 #define PP_MAP_L3MISS		pp_l3miss
 #define PP_MAP_L3GW		pp_l3gw
 #define PP_MAP_L3ICMP		pp_l3icmp
+#define PP_MAP_RULE_SP		pp_rule_sp	/* LPM: rules' source ports (below) */
+#define PP_MAP_CHAINS		pp_chains
+#define PP_MAP_CHAIN_SRC	pp_chain_src
+#define PP_MAP_CHAIN_HOPS	pp_chain_hops
+#define PP_MAP_CHAIN_PORTS	pp_chain_ports
 #define PP_MAP_LAYOUTS		pp_layouts	/* each map's layout identity (below) */
 
 /*
@@ -625,7 +742,7 @@ struct pp_fold_key {
 _Static_assert(sizeof(struct pp_dev) == 16, "pp_dev layout");
 _Static_assert(sizeof(struct pp_iport) == 20, "pp_iport layout");
 _Static_assert(sizeof(struct pp_sport) == 20, "pp_sport layout");
-_Static_assert(sizeof(struct pp_net) == 12, "pp_net layout");
+_Static_assert(sizeof(struct pp_net) == 16, "pp_net layout");
 _Static_assert(sizeof(struct pp_netvlan_key) == 8, "pp_netvlan_key layout");
 _Static_assert(sizeof(struct pp_qinq_key) == 8, "pp_qinq_key layout");
 _Static_assert(sizeof(struct pp_srcmac_key) == 12, "pp_srcmac_key layout");
@@ -658,6 +775,12 @@ _Static_assert(sizeof(struct pp_l3addr_key) == 24, "pp_l3addr_key layout");
 _Static_assert(sizeof(struct pp_l3up) == 32, "pp_l3up layout");
 _Static_assert(sizeof(struct pp_l3nh_key) == 24, "pp_l3nh_key layout");
 _Static_assert(sizeof(struct pp_l3nh) == 16, "pp_l3nh layout");
+_Static_assert(sizeof(struct pp_chain) == 8, "pp_chain layout");
+_Static_assert(sizeof(struct pp_chain_src_key) == 8, "pp_chain_src_key layout");
+_Static_assert(sizeof(struct pp_chain_hop) == 8 + 8 * PP_CHAIN_INST_MAX + PP_CHAIN_SLOTS,
+	       "pp_chain_hop layout");
+_Static_assert(sizeof(struct pp_chain_port) == 8, "pp_chain_port layout");
+_Static_assert(PP_CHAIN_INST_MAX < PP_CHAIN_NONE, "an instance index is never PP_CHAIN_NONE");
 #endif
 
 #endif /* POLYPORT_H */

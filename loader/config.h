@@ -30,6 +30,16 @@
  *       subnets: [{cidr: CIDR, gateway: ADDRESS}, ...]
  *       uplinks: [{device: IFNAME, addresses: [CIDR, ...]}, ...]
  *       routes: [{to: CIDR, via: ADDRESS}, ...]
+ *   chains:                              (issue 17) a network's names rule,
+ *     <name>:                            and no network or domain has the
+ *       network: NAME                    same name
+ *       classifier: [{proto, ports, source-ports, icmp-type, from, to}, ...]
+ *       sources: {service-ports: [NAME, ...], network-device: BOOL}
+ *       symmetric: BOOL
+ *       on-failure: drop | bypass
+ *       hops: [[{ingress: SPORT, egress: SPORT, weight: N}, ...], ...]
+ *                                        a port named in hops is a hop port:
+ *                                        it binds nothing else
  *   service-ports:                       service ports of an instance port
  *     <name>:                            defined anywhere in the
  *       instance-port: NAME              configuration (any file or source,
@@ -221,6 +231,43 @@ struct pp_cfg_l3domain {
 	struct pp_loc loc;
 };
 
+/*
+ * chains: NAME: {network, classifier, sources, symmetric, on-failure, hops}
+ * (issue 17).  Steers the classified unicast of one network (at most one
+ * chain per network) through hops of service functions' service ports.
+ */
+#define PP_CHAIN_CLASSIFIER_MAX	256	/* classifier entries of one chain */
+#define PP_CHAIN_SOURCES_MAX	64	/* sources.service-ports of one chain */
+#define PP_CHAIN_WEIGHT_MAX	100
+
+struct pp_cfg_chain_inst {
+	uint32_t in, out;		/* ingress / egress service port (pp_config.sports) */
+	uint32_t weight;		/* 1..PP_CHAIN_WEIGHT_MAX, default 1 */
+	struct pp_loc loc;
+};
+
+struct pp_cfg_chain_hop {		/* a group of equivalent instances */
+	struct pp_cfg_chain_inst inst[PP_CHAIN_INST_MAX];
+	uint32_t n_inst;
+	struct pp_loc loc;
+};
+
+struct pp_cfg_chain {
+	char name[PP_NAME_MAX + 1];
+	uint32_t network;		/* index in pp_config.networks */
+	/* the classifier: pp_config.rules[rule_first .. + n_rules), dir PP_RULE_CHAIN */
+	uint32_t rule_first, n_rules;
+	bool all_sources;		/* no `sources`: every port of the network and its device */
+	uint32_t sources[PP_CHAIN_SOURCES_MAX];	/* service ports (pp_config.sports) */
+	uint32_t n_sources;
+	bool network_device;		/* sources.network-device */
+	bool symmetric;
+	bool bypass;			/* on-failure: bypass (else drop) */
+	struct pp_cfg_chain_hop hops[PP_CHAIN_HOPS_MAX];
+	uint32_t n_hops;
+	struct pp_loc loc;
+};
+
 struct pp_cfg_iport {
 	char name[PP_NAME_MAX + 1];
 	char device[PP_IFNAME_MAX + 1];	/* the VM's tap */
@@ -243,7 +290,8 @@ struct pp_cfg_iport {
 #define PP_LEASE_DEFAULT	86400
 
 /* A security rule (pp_config.rules): first match wins, per direction. */
-enum { PP_RULE_INGRESS = 0, PP_RULE_EGRESS = 1 };
+enum { PP_RULE_INGRESS = 0, PP_RULE_EGRESS = 1,
+       PP_RULE_CHAIN = 2 };		/* a chain's classifier entry (no action) */
 
 struct pp_cfg_rule {
 	uint8_t dir;			/* PP_RULE_* */
@@ -252,6 +300,7 @@ struct pp_cfg_rule {
 	uint8_t has_icmp_type;
 	uint8_t icmp_type;
 	uint16_t port_lo, port_hi;	/* destination port range; 0-0 = any */
+	uint16_t sport_lo, sport_hi;	/* source-ports range (TCP, UDP); 0-0 = any */
 	struct pp_cfg_addr from, to;	/* source / destination CIDR, or none */
 	struct pp_loc loc;
 };
@@ -286,6 +335,11 @@ struct pp_cfg_sport {
 	/* bind.l3: {domain, routes}: index in pp_config.l3domains, else
 	 * PP_NO_INDEX (a port binds a network or a domain, never both) */
 	uint32_t l3domain;
+	/* named in a chain's hops: index in pp_config.chains, else PP_NO_INDEX
+	 * (then network and l3domain are PP_NO_INDEX: a hop port binds nothing
+	 * else); where: chain_hop, chain_inst and PP_CHAIN_ROLE_* in chain_role */
+	uint32_t chain;
+	uint8_t chain_hop, chain_inst, chain_role;
 	struct pp_cfg_l3route l3_routes[PP_L3_PORT_ROUTES_MAX];	/* `to` only */
 	uint32_t n_l3_routes;
 	/* addresses: [CIDR, ...] (the /len gives the subnet) */
@@ -329,6 +383,9 @@ struct pp_config {
 	/* l3-domains, in order of definition */
 	struct pp_cfg_l3domain *l3domains;
 	uint32_t n_l3domains;
+	/* chains, in order of definition */
+	struct pp_cfg_chain *chains;
+	uint32_t n_chains;
 	/* security rules of every service port (pp_cfg_sport.rule_first) */
 	struct pp_cfg_rule *rules;
 	uint32_t n_rules;
@@ -338,18 +395,33 @@ struct pp_config {
 	struct pp_config_index *index;	/* private: lookups by name */
 };
 
-/* Bound to a network (bind.network), not to an L3 domain (bind.l3). */
+/* Bound to a network (bind.network), not to an L3 domain (bind.l3) or a chain. */
 static inline bool pp_cfg_sport_on_net(const struct pp_cfg_sport *s)
 {
 	return s->network != PP_NO_INDEX;
 }
 
-/* The name of what service port s is bound to: its network or its L3 domain. */
+/* Bound to an L3 domain (bind.l3). */
+static inline bool pp_cfg_sport_on_l3(const struct pp_cfg_sport *s)
+{
+	return s->l3domain != PP_NO_INDEX;
+}
+
+/* A hop port: named in a chain's hops. */
+static inline bool pp_cfg_sport_on_chain(const struct pp_cfg_sport *s)
+{
+	return s->chain != PP_NO_INDEX;
+}
+
+/* The name of what service port s is bound to: its network, L3 domain or chain. */
 static inline const char *pp_cfg_sport_bound(const struct pp_config *cfg,
 					     const struct pp_cfg_sport *s)
 {
-	return pp_cfg_sport_on_net(s) ? cfg->networks[s->network].name :
-					cfg->l3domains[s->l3domain].name;
+	if (pp_cfg_sport_on_net(s))
+		return cfg->networks[s->network].name;
+	if (pp_cfg_sport_on_l3(s))
+		return cfg->l3domains[s->l3domain].name;
+	return pp_cfg_sport_on_chain(s) ? cfg->chains[s->chain].name : "";
 }
 
 /* ------------------------------------------------------------------------ */
@@ -460,6 +532,8 @@ const struct pp_cfg_iport *
 pp_config_find_iport(const struct pp_config *cfg, const char *name);
 const struct pp_cfg_sport *
 pp_config_find_sport(const struct pp_config *cfg, const char *name);
+const struct pp_cfg_chain *
+pp_config_find_chain(const struct pp_config *cfg, const char *name);
 /* the instance port whose tap is ifname */
 const struct pp_cfg_iport *
 pp_config_find_iport_by_device(const struct pp_config *cfg, const char *ifname);

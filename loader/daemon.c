@@ -364,11 +364,18 @@ int pp_daemon_status_alloc(struct pp_daemon *d, const struct pp_config *cfg)
 	free(d->iport_st);
 	free(d->sport_st);
 	free(d->l3dom_st);
+	free(d->l3up_st);
+	free(d->chain_st);
+	free(d->chain_hop_st);
 	d->net_st = calloc(cfg->n_networks + 1, sizeof(*d->net_st));
 	d->iport_st = calloc(cfg->n_iports + 1, sizeof(*d->iport_st));
 	d->sport_st = calloc(cfg->n_sports + 1, sizeof(*d->sport_st));
 	d->l3dom_st = calloc(cfg->n_l3domains + 1, sizeof(*d->l3dom_st));
-	return d->net_st && d->iport_st && d->sport_st && d->l3dom_st ? 0 : -ENOMEM;
+	d->l3up_st = calloc(cfg->n_l3domains + 1, sizeof(*d->l3up_st));
+	d->chain_st = calloc(cfg->n_chains + 1, sizeof(*d->chain_st));
+	d->chain_hop_st = calloc(cfg->n_chains + 1, sizeof(*d->chain_hop_st));
+	return d->net_st && d->iport_st && d->sport_st && d->l3dom_st && d->l3up_st &&
+	       d->chain_st && d->chain_hop_st ? 0 : -ENOMEM;
 }
 
 const struct pp_obj_status *pp_daemon_status(const struct pp_daemon *d, __u32 kind, __u32 i)
@@ -386,6 +393,8 @@ const struct pp_obj_status *pp_daemon_status(const struct pp_daemon *d, __u32 ki
 		return i < cfg->n_sports ? &d->sport_st[i] : NULL;
 	case PP_NAME_L3DOM:
 		return i < cfg->n_l3domains ? &d->l3dom_st[i] : NULL;
+	case PP_NAME_CHAIN:
+		return i < cfg->n_chains ? &d->chain_st[i] : NULL;
 	}
 	return NULL;
 }
@@ -411,6 +420,11 @@ const struct pp_obj_status *pp_daemon_status_by_name(const struct pp_daemon *d, 
 	case PP_NAME_L3DOM:
 		p = pp_config_find_l3domain(cfg, name);
 		return p ? &d->l3dom_st[(const struct pp_cfg_l3domain *)p - cfg->l3domains] : NULL;
+	case PP_NAME_CHAIN:
+		for (__u32 i = 0; i < cfg->n_chains; i++)
+			if (!strcmp(cfg->chains[i].name, name))
+				return &d->chain_st[i];
+		return NULL;
 	}
 	return NULL;
 }
@@ -508,6 +522,9 @@ void pp_daemon_close(struct pp_daemon *d)
 	free(d->iport_st);
 	free(d->sport_st);
 	free(d->l3dom_st);
+	free(d->l3up_st);
+	free(d->chain_st);
+	free(d->chain_hop_st);
 	free(d->last_errors);
 	free(d->quiet);
 	memset(d, 0, sizeof(*d));
@@ -521,6 +538,12 @@ size_t pp_daemon_peer_devices(const struct pp_daemon *d, int nsid, __u32 ifindex
 	for (__u32 i = 0; d->cfg && ifindex && i < d->cfg->n_networks && n < max; i++)
 		if (d->net_st[i].peer_ifindex == ifindex && d->net_st[i].peer_nsid == nsid)
 			names[n++] = d->cfg->networks[i].device;
+	/* an L3 domain's uplinks: their XDP is decided as a network device's */
+	for (__u32 i = 0; d->cfg && ifindex && i < d->cfg->n_l3domains; i++)
+		for (__u32 u = 0; u < d->cfg->l3domains[i].n_uplinks && n < max; u++)
+			if (d->l3up_st[i][u].peer_ifindex == ifindex &&
+			    d->l3up_st[i][u].peer_nsid == nsid)
+				names[n++] = d->cfg->l3domains[i].uplinks[u].device;
 	return n;
 }
 
@@ -606,7 +629,8 @@ json_object *pp_status_json(const struct pp_daemon *d)
 			json_object_object_add(so, "name", json_object_new_string(sp->name));
 			json_object_object_add(so, "match", json_object_new_string(match));
 			json_object_object_add(so, "mac", json_object_new_string(mac));
-			json_object_object_add(so, pp_cfg_sport_on_net(sp) ? "network" : "l3-domain",
+			json_object_object_add(so, pp_cfg_sport_on_net(sp) ? "network" :
+						   pp_cfg_sport_on_l3(sp) ? "l3-domain" : "chain",
 					       json_object_new_string(pp_cfg_sport_bound(cfg, sp)));
 			json_object_array_add(sps, so);
 		}
@@ -619,14 +643,56 @@ json_object *pp_status_json(const struct pp_daemon *d)
 		for (__u32 i = 0; i < cfg->n_l3domains; i++) {
 			const struct pp_cfg_l3domain *c = &cfg->l3domains[i];
 			json_object *o = st_json(&d->l3dom_st[i]), *ups = json_object_new_array();
+			json_object *modes = json_object_new_array();
 
 			json_object_object_add(o, "name", json_object_new_string(c->name));
 			json_object_object_add(o, "table", json_object_new_int64(c->table));
 			json_object_object_add(o, "mtu", json_object_new_int(c->mtu));
-			for (__u32 u = 0; u < c->n_uplinks; u++)
+
+			for (__u32 u = 0; u < c->n_uplinks; u++) {
+				json_object *m = json_object_new_object();
+
 				json_object_array_add(ups, json_object_new_string(c->uplinks[u].device));
+				/* XDP or TC on it, and why (as a network's device) */
+				json_object_object_add(m, "device",
+						       json_object_new_string(c->uplinks[u].device));
+				pp_status_json_mode(m, pp_mode_name(d->l3up_st[i][u].mode),
+						    d->l3up_st[i][u].mode_reason, false);
+				json_object_array_add(modes, m);
+			}
 			json_object_object_add(o, "uplinks", ups);
+			json_object_object_add(o, "uplink_modes", modes);
 			json_object_array_add(doms, o);
+		}
+	}
+	if (cfg && cfg->n_chains) {	/* issue 17: each chain, each hop */
+		json_object *chains = json_object_new_array();
+
+		json_object_object_add(root, "chains", chains);
+		for (__u32 i = 0; i < cfg->n_chains; i++) {
+			const struct pp_cfg_chain *c = &cfg->chains[i];
+			json_object *o = st_json(&d->chain_st[i]), *hops = json_object_new_array();
+
+			json_object_object_add(o, "name", json_object_new_string(c->name));
+			json_object_object_add(o, "network",
+					       json_object_new_string(cfg->networks[c->network].name));
+			for (__u32 h = 0; h < c->n_hops; h++) {
+				const struct pp_obj_status *hs = &d->chain_hop_st[i][h];
+				json_object *ho = json_object_new_object(), *insts = json_object_new_array();
+
+				json_object_object_add(ho, "hop", json_object_new_int(h + 1));
+				json_object_object_add(ho, "status",
+						       json_object_new_string(pp_status_name(hs->status)));
+				if (hs->reason[0])
+					json_object_object_add(ho, "reason", json_object_new_string(hs->reason));
+				for (__u32 k = 0; k < c->hops[h].n_inst; k++)
+					json_object_array_add(insts, json_object_new_string(
+						cfg->sports[c->hops[h].inst[k].in].name));
+				json_object_object_add(ho, "instances", insts);
+				json_object_array_add(hops, ho);
+			}
+			json_object_object_add(o, "hops", hops);
+			json_object_array_add(chains, o);
 		}
 	}
 	return root;

@@ -66,7 +66,16 @@ struct pp_daemon {
 	/* parallel to cfg->networks / iports / sports */
 	struct pp_obj_status *net_st, *iport_st, *sport_st;
 	struct pp_obj_status *l3dom_st;	/* parallel to cfg->l3domains */
+	/* each domain's uplinks (as cfg->l3domains[i].uplinks): ifindex, XDP
+	 * mode and its reason, veth peer; the rest unused */
+	struct pp_obj_status (*l3up_st)[PP_L3_UPLINKS_MAX];
 	bool l3_routes;			/* routes of ours may be in the kernel */
+	/* chains (issue 17): parallel to cfg->chains, and each one's hops
+	 * (as cfg->chains[i].hops; status DOWN when no instance is live, the
+	 * reason says which are not); id: the chain's id (networks' id space) */
+	struct pp_obj_status *chain_st;
+	struct pp_obj_status (*chain_hop_st)[PP_CHAIN_HOPS_MAX];
+	bool chains_pinned;		/* entries of chains may be pinned (loader/chains.c) */
 	struct pp_l3nh_res *l3nh;	/* the next-hop resolver (loader/l3nh.h); NULL: none */
 	__u32 prog_id[2];		/* our programs, by enum pp_role */
 	__u8 prog_tag[2][8];
@@ -157,9 +166,11 @@ int pp_daemon_status_alloc(struct pp_daemon *d, const struct pp_config *cfg);
  * below only; their names and ids are pinned under PP_NAME_NET (the
  * networks' ids), never under this one. */
 #define PP_NAME_L3DOM	(PP_NAME_SPORT + 1)
+/* Chains' statuses (pp_daemon.chain_st): the same, names under PP_NAME_NET. */
+#define PP_NAME_CHAIN	(PP_NAME_SPORT + 2)
 /*
- * The status of the i-th object of kind (PP_NAME_NET, _IPORT, _SPORT, or
- * PP_NAME_L3DOM) of the configuration in force, or of the one named name;
+ * The status of the i-th object of kind (PP_NAME_NET, _IPORT, _SPORT,
+ * PP_NAME_L3DOM or PP_NAME_CHAIN) of the configuration in force, or of the one named name;
  * NULL if none.
  */
 const struct pp_obj_status *pp_daemon_status(const struct pp_daemon *d, __u32 kind, __u32 i);

@@ -774,6 +774,7 @@ int pp_dp_sport_install(struct pp_maps *m, __u32 id, const struct pp_sport *sp)
 	struct pp_fdb_key fk = { .net_id = sp->net_id };
 	struct pp_sport cur;
 	struct pp_iport ip;
+	struct pp_net net = {};
 	int err;
 
 	if (!id || id >= m->max_entries[PPM_SPORTS] || !sp->net_id ||
@@ -794,8 +795,13 @@ int pp_dp_sport_install(struct pp_maps *m, __u32 id, const struct pp_sport *sp)
 	err = put_if_changed(m, PPM_SPORTS, &id, sp);
 	if (err)
 		return err;
-	/* an L3 port (its net_id a domain's) is reached by routing, not by MAC */
-	if (!(sp->flags & PP_SPORT_L3)) {
+	/*
+	 * An L3 port (its net_id a domain's) is reached by routing, not by
+	 * MAC; a chain's hop port (its net_id a chain's: pp_nets[id].chain =
+	 * id) only by its chain's tables: neither is in a network's tables.
+	 */
+	pp_net_get(m, sp->net_id, &net);
+	if (!(sp->flags & PP_SPORT_L3) && net.chain != sp->net_id) {
 		memcpy(fk.mac, sp->mac, sizeof(fk.mac));
 		err = put_if_changed(m, PPM_FDB, &fk, &id);
 		if (!err)

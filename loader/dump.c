@@ -208,8 +208,9 @@ static int entry(const void *key, const void *val, void *arg)
 	case PPM_NETS: {
 		const struct pp_net *v = val;
 
-		emit(d, "%s ifindex=%s vlan=%u mtu=%u lone=%s", NET(k32, a), dev_name(v->ifindex, b),
-		     v->vlan, v->mtu, SPORT(v->lone_sport, c));
+		emit(d, "%s ifindex=%s vlan=%u mtu=%u lone=%s chain=%s", NET(k32, a),
+		     dev_name(v->ifindex, b), v->vlan, v->mtu, SPORT(v->lone_sport, c),
+		     NET(v->chain, e));
 		break;
 	}
 	case PPM_NETVLANS: {
@@ -323,6 +324,43 @@ static int entry(const void *key, const void *val, void *arg)
 		emit(d, "%s dir=%u => n=%u default_allow=%u allow=%s", SPORT(k->sport, a), k->dir,
 		     v->n, v->default_allow, x ?: "?");
 		free(x);
+		break;
+	}
+	/* service chains (issue 17): a chain's slot is an allocation, printed by its chain */
+	case PPM_CHAINS: {
+		const struct pp_chain *v = val;
+
+		emit(d, "%s net=%s n_hops=%u flags=%#x", NET(k32, a), NET(v->net_id, b), v->n_hops,
+		     v->flags);
+		break;
+	}
+	case PPM_CHAIN_SRC: {
+		const struct pp_chain_src_key *k = key;
+
+		emit(d, "%s %s => %u", NET(k->chain, a), k->sport ? SPORT(k->sport, b) : "device",
+		     v32);
+		break;
+	}
+	case PPM_CHAIN_PORTS: {
+		const struct pp_chain_port *v = val;
+
+		emit(d, "%s => %s hop=%u inst=%u role=%#x pad=%u", SPORT(k32, a), NET(v->chain, b),
+		     v->hop, v->inst, v->role, v->pad);
+		break;
+	}
+	case PPM_CHAIN_HOPS: {
+		const struct pp_chain_hop *v = val;
+		unsigned cnt[PP_CHAIN_INST_MAX + 1] = { 0 };
+
+		/* the table as each instance's share: which slots is history */
+		for (int s = 0; s < PP_CHAIN_SLOTS; s++)
+			cnt[v->slots[s] < PP_CHAIN_INST_MAX ? v->slots[s] : PP_CHAIN_INST_MAX]++;
+		emit(d, "%s hop=%u n_inst=%u n_live=%u pad=%u none=%u", NET(v->chain, a),
+		     k32 % PP_CHAIN_HOPS_MAX, v->n_inst, v->n_live, v->pad, cnt[PP_CHAIN_INST_MAX]);
+		for (int i = 0; i < v->n_inst && i < PP_CHAIN_INST_MAX; i++)
+			emit(d, "%s hop=%u inst=%d %s/%s slots=%u", NET(v->chain, a),
+			     k32 % PP_CHAIN_HOPS_MAX, i, SPORT(v->inst[i].in_sport, b),
+			     SPORT(v->inst[i].out_sport, c), cnt[i]);
 		break;
 	}
 	default:

@@ -8,7 +8,9 @@
  * by its device; pp_dst buckets are printed as the set of their ways and
  * flood lists as sets, without the buckets' overflow marks (PP_DST_MORE:
  * a hint that stays once set); per-CPU maps (counters, scratch) are left
- * out.  An id no name points to is printed as KIND#ID: in a dataplane
+ * out; a service chain's slot (an allocation) by its chain, a hop's
+ * instance table as each instance's share of its slots (which slots is
+ * history).  An id no name points to is printed as KIND#ID: in a dataplane
  * that matches its configuration there is none.  Maps this file does not
  * know (added later) are printed as hex key => value.
  *

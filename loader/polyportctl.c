@@ -36,7 +36,7 @@ static const char usage[] =
 "  stats                        per service port rx/tx and services, drops by reason,\n"
 "                               map writes\n"
 "  get KIND [NAME]              list or show networks, instance-ports, service-ports,\n"
-"                               l3-domains\n"
+"                               l3-domains, chains\n"
 "  create KIND JSON|KEY=VALUE...  create an object (name=... among the keys)\n"
 "  update KIND NAME JSON|KEY=VALUE...  change fields (revision=N: only if current)\n"
 "  delete KIND NAME             delete an object created through the API\n"
@@ -229,7 +229,8 @@ static int cmd_status(void)
 			json_object *sp = json_object_array_get_idx(sps, s);
 
 			printf("  %-18s %-15s %-18s %-12s %-9s %s\n", jstr(sp, "name"),
-			       jstr(sp, "match"), jstr(sp, "mac"), jstr_was(sp, "network", "l3-domain"),
+			       jstr(sp, "match"), jstr(sp, "mac"),
+			       *jstr(sp, "chain") ? jstr(sp, "chain") : jstr_was(sp, "network", "l3-domain"),
 			       jstr(sp, "status"), jstr(sp, "reason"));
 		}
 	}
@@ -264,6 +265,35 @@ static int cmd_status(void)
 		printf("%-20s %-10lld %-6lld %-5lld %-9s %-24s %s\n", jstr(d, "name"),
 		       jint(d, "table"), jint(d, "mtu"), jint(d, "id"), jstr(d, "status"), up,
 		       jstr(d, "reason"));
+		/* XDP or TC on each uplink, and why (as a network's device) */
+		ups = jget(d, "uplink_modes");
+		for (size_t u = 0; ups && u < json_object_array_length(ups); u++) {
+			json_object *m = json_object_array_get_idx(ups, u);
+
+			if (*jstr(m, PP_KEY_MODE_REASON))
+				printf("  uplink %s mode: %s: %s\n", jstr(m, "device"),
+				       jstr(m, PP_KEY_EFFECTIVE_MODE), jstr(m, PP_KEY_MODE_REASON));
+		}
+	}
+	doms = jget(st, "chains");	/* issue 17: each chain, then its hops */
+	if (doms && json_object_array_length(doms))
+		printf("\n%-20s %-20s %-5s %-9s %s\n", "CHAIN", "NETWORK", "ID", "STATUS", "REASON");
+	for (size_t i = 0; doms && i < json_object_array_length(doms); i++) {
+		json_object *c = json_object_array_get_idx(doms, i), *hops = jget(c, "hops");
+
+		printf("%-20s %-20s %-5lld %-9s %s\n", jstr(c, "name"), jstr(c, "network"),
+		       jint(c, "id"), jstr(c, "status"), jstr(c, "reason"));
+		for (size_t h = 0; hops && h < json_object_array_length(hops); h++) {
+			json_object *ho = json_object_array_get_idx(hops, h), *in = jget(ho, "instances");
+			char insts[64] = "";
+
+			for (size_t k = 0, off = 0; in && k < json_object_array_length(in) &&
+						    off < sizeof(insts); k++)
+				off += snprintf(insts + off, sizeof(insts) - off, "%s%s", k ? "," : "",
+						json_object_get_string(json_object_array_get_idx(in, k)));
+			printf("  hop %-3lld %-32s %-9s %s\n", jint(ho, "hop"), insts, jstr(ho, "status"),
+			       jstr(ho, "reason"));
+		}
 	}
 	if (*jstr(st, "last_errors"))
 		printf("\nThe last change of the binding files was rejected (the dataplane "
@@ -341,16 +371,42 @@ static int cmd_stats(void)
 				       (long long)json_object_get_int64(v));
 		}
 	}
+	doms = jget(st, "chains");	/* issue 17 */
+	if (doms && json_object_array_length(doms))
+		printf("\nCHAINS\n");
+	for (size_t i = 0; doms && i < json_object_array_length(doms); i++) {
+		json_object *c = json_object_array_get_idx(doms, i), *hops = jget(c, "hops");
+
+		printf("  %-20s classified %lld (forward %lld, reverse %lld), dropped: chain_context "
+		       "%lld, chain_down %lld\n", jstr(c, "chain"), jint(c, "frames"),
+		       jint(c, "frames_forward"), jint(c, "frames_reverse"), jint(c, "chain_context"),
+		       jint(c, "chain_down"));
+		for (size_t h = 0; hops && h < json_object_array_length(hops); h++) {
+			json_object *ho = json_object_array_get_idx(hops, h), *in = jget(ho, "instances");
+
+			printf("    hop %lld: sent %lld, returned %lld\n", jint(ho, "hop"),
+			       jint(ho, "sent_packets"), jint(ho, "returned_packets"));
+			for (size_t k = 0; in && k < json_object_array_length(in); k++) {
+				json_object *io = json_object_array_get_idx(in, k);
+
+				printf("      %-20s %s/%s  sent %lld, returned %lld\n",
+				       jstr(io, "instance-port"), jstr(io, "ingress"), jstr(io, "egress"),
+				       jint(io, "sent_packets"), jint(io, "returned_packets"));
+			}
+		}
+	}
 	printf("\nDROPS\n");
 	for (size_t i = 0; drops && i < json_object_array_length(drops); i++) {
 		json_object *d = json_object_array_get_idx(drops, i), *r = jget(d, "reasons");
 		int net = jget(d, "network") != NULL, dom = jget(d, "l3-domain") != NULL;
-		const char *name = jstr(d, net ? "network" : dom ? "l3-domain" : "instance-port");
+		int ch = jget(d, "chain") != NULL;
+		const char *name = jstr(d, net ? "network" : dom ? "l3-domain" : ch ? "chain" :
+						 "instance-port");
 
 		json_object_object_foreach(r, reason, v) {
 			if (json_object_get_int64(v))
 				printf("  %-14s %-20s %-24s %lld\n",
-				       net ? "network" : dom ? "l3 domain" : "instance port",
+				       net ? "network" : dom ? "l3 domain" : ch ? "chain" : "instance port",
 				       *name ? name : "(unattributed)", reason,
 				       (long long)json_object_get_int64(v));
 		}
@@ -382,6 +438,7 @@ static const char *kind_path(const char *k)
 		{ "sports", "service-ports" }, { "sport", "service-ports" },
 		{ "l3-domains", "l3-domains" }, { "l3-domain", "l3-domains" },
 		{ "l3doms", "l3-domains" }, { "l3dom", "l3-domains" },
+		{ "chains", "chains" }, { "chain", "chains" },
 	};
 
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
@@ -403,6 +460,11 @@ static void print_obj_row(const char *kind, json_object *o)
 	} else if (!strcmp(kind, "l3-domains")) {
 		snprintf(extra, sizeof(extra), "table %s mtu %s id %s", jstr(o, "table"),
 			 jstr(o, "mtu"), st ? jstr(st, "id") : "");
+	} else if (!strcmp(kind, "chains")) {
+		json_object *hops = jget(o, "hops");
+
+		snprintf(extra, sizeof(extra), "network %s hops %zu id %s", jstr(o, "network"),
+			 hops ? json_object_array_length(hops) : 0, st ? jstr(st, "id") : "");
 	} else {
 		json_object *b = jget(o, "bind"), *l3 = b ? jget(b, "l3") : NULL;
 

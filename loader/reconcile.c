@@ -7,6 +7,7 @@
 #include <time.h>
 #include <arpa/inet.h>
 #include <linux/rtnetlink.h>
+#include "chains.h"
 #include "l3.h"
 #include "l3nh.h"
 #include "links.h"
@@ -184,7 +185,7 @@ static void tap_quiet(struct pp_daemon *d, const char *dev, __u32 ifindex, bool 
 static bool iport_has_l3(const struct pp_config *cfg, const struct pp_cfg_iport *c)
 {
 	for (__u32 s = c->sport_first; s < c->sport_first + c->sport_count; s++)
-		if (!pp_cfg_sport_on_net(&cfg->sports[s]))
+		if (pp_cfg_sport_on_l3(&cfg->sports[s]))
 			return true;
 	return false;
 }
@@ -235,7 +236,7 @@ static struct pp_sport sport_value(const struct pp_cfg_sport *c, __u32 slot, __u
 	if (c->dhcp)
 		sp.flags |= PP_SPORT_DHCP;
 	/* on an L3 port, ARP/NS for the gateway is always answered */
-	if (!pp_cfg_sport_on_net(c))
+	if (pp_cfg_sport_on_l3(c))
 		sp.flags |= PP_SPORT_RESPONDER;
 	return sp;
 }
@@ -285,6 +286,12 @@ static int reconcile_networks(struct pp_daemon *d, const struct pp_config *cfg, 
 		st->ifindex = v.ifindex;
 		if (!status_id(d, st, PP_NAME_NET, c->name, "no free network id", &first))
 			continue;
+		{	/* the chain steering it is the chains' (loader/chains.c) */
+			struct pp_net cur = {};
+
+			if (!pp_net_get(&d->dp.maps, st->id, &cur))
+				v.chain = cur.chain;
+		}
 		err = pp_dp_net_install(&d->dp.maps, st->id, &v);
 		if (!err && v.ifindex) {
 			bool fresh;
@@ -386,16 +393,17 @@ static int reconcile_sports(struct pp_daemon *d, const struct pp_config *cfg)
 		struct pp_sport want, cur;
 		int err;
 
-		/* a network's id, or an L3 domain's: one id space */
-		net = pp_cfg_sport_on_net(c) ? d->net_st[c->network].id : d->l3dom_st[c->l3domain].id;
+		/* a network's id, an L3 domain's or a chain's (a hop port): one id space */
+		net = pp_cfg_sport_on_net(c) ? d->net_st[c->network].id :
+		      pp_cfg_sport_on_l3(c) ? d->l3dom_st[c->l3domain].id : pp_chains_sport_net(d, c);
 		want = sport_value(c, slot, net);
-		if (!pp_cfg_sport_on_net(c))
+		if (pp_cfg_sport_on_l3(c))
 			want.flags |= PP_SPORT_L3;
 		id = pp_daemon_name_id(d, PP_NAME_SPORT, c->name);
 		if (!slot || !net) {
 			pp_status_set(st, PP_ST_ERROR, "its %s has no id",
-				      slot ? pp_cfg_sport_on_net(c) ? "network" : "L3 domain" :
-				      "instance port");
+				      !slot ? "instance port" : pp_cfg_sport_on_net(c) ? "network" :
+				      pp_cfg_sport_on_l3(c) ? "L3 domain" : "chain");
 			continue;
 		}
 		if (id && (pp_sport_get(m, id, &cur) || memcmp(&cur, &want, sizeof(cur)))) {
@@ -597,8 +605,9 @@ static int reconcile_neigh(struct pp_daemon *d, const struct pp_config *cfg)
 	}
 	for (__u32 i = 0; i < cfg->n_sports; i++) {
 		const struct pp_cfg_sport *c = &cfg->sports[i];
-		bool l3 = !pp_cfg_sport_on_net(c);
-		__u32 net = l3 ? d->l3dom_st[c->l3domain].id : d->net_st[c->network].id;
+		bool l3 = pp_cfg_sport_on_l3(c);
+		__u32 net = l3 ? d->l3dom_st[c->l3domain].id :
+			    pp_cfg_sport_on_net(c) ? d->net_st[c->network].id : 0;	/* a hop port: none */
 
 		for (__u32 a = 0; net && a < c->n_addrs; a++)
 			neigh_add(&w, net, &c->addrs[a], l3 ? cfg->l3domains[c->l3domain].gw_mac : c->mac,
@@ -666,22 +675,22 @@ static int reconcile_security(struct pp_daemon *d, const struct pp_config *cfg)
 
 /* Stateless rules: compiled per service port and direction (pp_rules_compile). */
 struct rule_sets {
-	struct want_set addr, l4, set;
+	struct want_set addr, l4, sp, set;
 };
 
 static int rule_emit(void *arg, enum pp_map_id id, const void *key, const void *val)
 {
 	struct rule_sets *rs = arg;
 
-	return want_add(id == PPM_RULE_ADDR ? &rs->addr : id == PPM_RULE_L4 ? &rs->l4 : &rs->set,
-			key, val);
+	return want_add(id == PPM_RULE_ADDR ? &rs->addr : id == PPM_RULE_L4 ? &rs->l4 :
+			id == PPM_RULE_SP ? &rs->sp : &rs->set, key, val);
 }
 
 /* Returns 0 or the first error (a port whose rules do not compile, a map). */
 static int reconcile_rules(struct pp_daemon *d, const struct pp_config *cfg)
 {
 	struct rule_sets rs = { want_init(PPM_RULE_ADDR), want_init(PPM_RULE_L4),
-				want_init(PPM_RULE_SET) };
+				want_init(PPM_RULE_SP), want_init(PPM_RULE_SET) };
 	struct pp_rule_in *in = calloc(PP_RULES_MAX, sizeof(*in));
 	int err, e, ret = 0;
 
@@ -707,9 +716,14 @@ static int reconcile_rules(struct pp_daemon *d, const struct pp_config *cfg)
 			ret = ret ?: err;
 		}
 	}
+	/* the chains' classifiers: rule sets of the chains' ids (loader/chains.c) */
+	err = pp_chains_rules(d, cfg, in, rule_emit, &rs);
+	ret = ret ?: err;
 	free(in);
 	err = want_sync(d, &rs.addr);
 	e = want_sync(d, &rs.l4);
+	err = err ?: e;
+	e = want_sync(d, &rs.sp);	/* source ports (pp_rule_sp) */
 	err = err ?: e;
 	/* the sets last: a direction's rules are complete before they apply */
 	e = want_sync(d, &rs.set);
@@ -851,7 +865,7 @@ static int reconcile_dhcp(struct pp_daemon *d, const struct pp_config *cfg)
 			gw = net->gw4.family ? &net->gw4 : NULL;
 			gw_mac = net->gw_mac;
 			mtu = net->mtu;
-		} else {
+		} else if (pp_cfg_sport_on_l3(c)) {
 			/* an L3 port: the router is its subnet's gateway */
 			const struct pp_cfg_l3domain *dom = &cfg->l3domains[c->l3domain];
 
@@ -884,6 +898,50 @@ static int reconcile_dhcp(struct pp_daemon *d, const struct pp_config *cfg)
 	return first ?: err;
 }
 
+/* XDP where safe on device st->ifindex if want, else TC; its veth peer recorded. */
+static void xdp_dev_apply(struct pp_daemon *d, struct pp_obj_status *st, bool want)
+{
+	int err;
+
+	st->peer_ifindex = pp_xdp_net_peer(st->ifindex, &st->peer_nsid);
+	err = pp_xdp_net_apply(&d->dp, st->ifindex, want ? PP_MODE_AUTO : PP_MODE_TC, &st->mode,
+			       st->mode_reason, sizeof(st->mode_reason));
+	if (err) {
+		st->mode = PP_MODE_TC;
+		snprintf(st->mode_reason, sizeof(st->mode_reason),
+			 "XDP could not be set up (%s): TC", strerror(-err));
+	}
+}
+
+/*
+ * An L3 domain's uplinks, by the same rule as a network's device: XDP where
+ * safe when an instance port with an L3 port of the domain runs XDP (the
+ * uplink's frames toward it then need no TC).  All of them at each pass:
+ * a domain has at most PP_L3_UPLINKS_MAX.  An uplink that leaves loses its
+ * XDP with its TC (reconcile_l3domains, dev_release).
+ */
+static void reconcile_xdp_uplinks(struct pp_daemon *d, const struct pp_config *cfg)
+{
+	for (__u32 i = 0; i < cfg->n_l3domains; i++) {
+		const struct pp_cfg_l3domain *c = &cfg->l3domains[i];
+		bool want = false;
+
+		for (__u32 s = 0; s < cfg->n_sports && !want; s++)
+			want = pp_cfg_sport_on_l3(&cfg->sports[s]) && cfg->sports[s].l3domain == i &&
+			       d->iport_st[cfg->sports[s].iport].mode == PP_MODE_XDP;
+		for (__u32 u = 0; u < c->n_uplinks; u++) {
+			struct pp_obj_status *st = &d->l3up_st[i][u];
+
+			st->mode = PP_MODE_NONE;
+			st->mode_reason[0] = 0;
+			st->peer_ifindex = 0;
+			st->peer_nsid = -1;
+			if (st->ifindex)	/* installed (reconcile_l3domains) */
+				xdp_dev_apply(d, st, want);
+		}
+	}
+}
+
 /*
  * XDP on network devices follows the instance ports behind them: a device
  * carrying a network of an instance port running XDP gets XDP where that is
@@ -894,7 +952,8 @@ static int reconcile_dhcp(struct pp_daemon *d, const struct pp_config *cfg)
  * an instance port is about its tap; forcing XDP on a network device whose
  * peer sends partial checksums would deliver them unfinished to the guest
  * and black-hole its TCP.  XDP that cannot be set up falls back to TC (the
- * mode's reason says why): not an error.  Returns 0 or -ENOMEM.
+ * mode's reason says why): not an error.  The L3 domains' uplinks follow
+ * (reconcile_xdp_uplinks).  Returns 0 or -ENOMEM.
  */
 static int reconcile_xdp_nets(struct pp_daemon *d, const struct pp_config *cfg, const bool *only)
 {
@@ -915,7 +974,7 @@ static int reconcile_xdp_nets(struct pp_daemon *d, const struct pp_config *cfg, 
 	for (__u32 i = 0; i < cfg->n_networks; i++) {
 		struct pp_obj_status *st = &d->net_st[i];
 		bool fresh;
-		int *f, err;
+		int *f;
 
 		if (only && !only[i])
 			continue;
@@ -934,17 +993,9 @@ static int reconcile_xdp_nets(struct pp_daemon *d, const struct pp_config *cfg, 
 			continue;
 		}
 		*f = i;
-		st->peer_ifindex = pp_xdp_net_peer(st->ifindex, &st->peer_nsid);
-		err = pp_xdp_net_apply(&d->dp, st->ifindex,
-				       *memo_slot(&want, st->ifindex, &fresh) ? PP_MODE_AUTO :
-										PP_MODE_TC,
-				       &st->mode, st->mode_reason, sizeof(st->mode_reason));
-		if (err) {
-			st->mode = PP_MODE_TC;
-			snprintf(st->mode_reason, sizeof(st->mode_reason),
-				 "XDP could not be set up (%s): TC", strerror(-err));
-		}
+		xdp_dev_apply(d, st, *memo_slot(&want, st->ifindex, &fresh));
 	}
+	reconcile_xdp_uplinks(d, cfg);
 out:
 	memo_free(&want);
 	memo_free(&first);
@@ -961,11 +1012,13 @@ static void derive_statuses(struct pp_daemon *d, const struct pp_config *cfg)
 
 		if (st->status == PP_ST_ERROR && st->own_error)
 			continue;	/* its own: until the next full reconcile */
-		nst = pp_cfg_sport_on_net(c) ? &d->net_st[c->network] : &d->l3dom_st[c->l3domain];
+		/* a hop port has no network: it is as its instance port */
+		nst = pp_cfg_sport_on_net(c) ? &d->net_st[c->network] :
+		      pp_cfg_sport_on_l3(c) ? &d->l3dom_st[c->l3domain] : NULL;
 		if (ist->status == PP_ST_DOWN || ist->status == PP_ST_ERROR)
 			pp_status_set(st, PP_ST_DOWN, "instance port %s: %s", cfg->iports[c->iport].name,
 				      ist->reason);
-		else if (nst->status != PP_ST_ACTIVE)
+		else if (nst && nst->status != PP_ST_ACTIVE)
 			pp_status_set(st, nst->status == PP_ST_ERROR ? PP_ST_ERROR : PP_ST_DOWN, "%s %s: %s",
 				      pp_cfg_sport_on_net(c) ? "network" : "L3 domain",
 				      pp_cfg_sport_bound(cfg, c), nst->reason);
@@ -1070,8 +1123,9 @@ static const char *stale_name(struct pp_daemon *d, const struct pp_config *cfg, 
 
 	if (!nm)
 		return NULL;
-	/* L3 domains have names (and ids) of the networks' kind */
-	wanted = kind == PP_NAME_NET ? pp_config_find_network(cfg, nm) || pp_config_find_l3domain(cfg, nm) :
+	/* L3 domains and chains have names (and ids) of the networks' kind */
+	wanted = kind == PP_NAME_NET ? pp_config_find_network(cfg, nm) || pp_config_find_l3domain(cfg, nm) ||
+				       pp_config_find_chain(cfg, nm) :
 		 kind == PP_NAME_IPORT ? pp_config_find_iport(cfg, nm) != NULL :
 					 pp_config_find_sport(cfg, nm) != NULL;
 	return wanted || pp_daemon_kept_name(d, kind, nm, id) ? NULL : nm;
@@ -1243,6 +1297,8 @@ static int reconcile_l3domains(struct pp_daemon *d, const struct pp_config *cfg)
 		const char *down = NULL;
 		int err;
 
+		for (__u32 u = 0; u < c->n_uplinks; u++)
+			d->l3up_st[i][u].ifindex = 0;	/* until installed below */
 		if (!status_id(d, st, PP_NAME_NET, c->name, "no free network id", &first))
 			continue;
 		memcpy(v.gw_mac, c->gw_mac, 6);
@@ -1290,6 +1346,8 @@ static int reconcile_l3domains(struct pp_daemon *d, const struct pp_config *cfg)
 				err = ensure_attached(d, (int)ifindex, PP_ROLE_NET);
 			if (!err)	/* only polyport's frames leave by it */
 				err = pp_dp_attach_egress(&d->dp, (int)ifindex);
+			if (!err)	/* its XDP: reconcile_xdp_uplinks() */
+				d->l3up_st[i][u].ifindex = ifindex;
 			if (err)
 				pp_status_set(st, PP_ST_ERROR, "uplink %s: %s", ul->device, strerror(-err));
 			else if (!is_up)
@@ -1465,7 +1523,7 @@ static int reconcile_l3addrs(struct pp_daemon *d, const struct pp_config *cfg)
 		const struct pp_cfg_sport *c = &cfg->sports[i];
 		__u32 id = d->sport_st[i].id, dom;
 
-		if (pp_cfg_sport_on_net(c) || !id || !(dom = d->l3dom_st[c->l3domain].id))
+		if (!pp_cfg_sport_on_l3(c) || !id || !(dom = d->l3dom_st[c->l3domain].id))
 			continue;
 		for (__u32 a = 0; a < c->n_addrs; a++) {
 			struct pp_l3addr_key k = { .dom = dom };
@@ -1532,7 +1590,7 @@ static int reconcile_l3kernel(struct pp_daemon *d, const struct pp_config *cfg)
 			const struct pp_cfg_iport *ip = &cfg->iports[c->iport];
 			__u32 oif = d->iport_st[c->iport].ifindex;
 
-			if (pp_cfg_sport_on_net(c) || !d->sport_st[i].id || !oif)
+			if (!pp_cfg_sport_on_l3(c) || !d->sport_st[i].id || !oif)
 				continue;
 			if (!pass && (err = pp_l3_dev_conf(ip->device, false)))
 				first = first ?: err;
@@ -1621,6 +1679,9 @@ int pp_reconcile(struct pp_daemon *d, struct pp_config *cfg, bool links_only)
 	step_result(&err, "networks", reconcile_networks(d, cfg, NULL));
 	if (!links_only || cfg->n_l3domains)
 		step_result(&err, "L3 domains", reconcile_l3domains(d, cfg));
+	/* chains: their ids before their hop ports (loader/chains.h, the order) */
+	if (!links_only)
+		step_result(&err, "chains", pp_chains_prepare(d, cfg));
 	t[0] = now_ms();
 	step_result(&err, "instance ports", reconcile_iports(d, cfg, NULL));
 	step_result(&err, "XDP on network devices", reconcile_xdp_nets(d, cfg, NULL));
@@ -1628,6 +1689,9 @@ int pp_reconcile(struct pp_daemon *d, struct pp_config *cfg, bool links_only)
 	if (!links_only) {
 		step_result(&err, "service ports", reconcile_sports(d, cfg));
 		step_result(&err, "L3 addresses", reconcile_l3addrs(d, cfg));
+		step_result(&err, "chain hops", pp_chains_hops(d, cfg));
+	} else if (cfg->n_chains) {
+		step_result(&err, "chain hops", pp_chains_links(d, cfg));	/* the tables only */
 	}
 	if (!links_only || cfg->n_l3domains)
 		step_result(&err, "L3 routes", reconcile_l3kernel(d, cfg));
@@ -1637,6 +1701,7 @@ int pp_reconcile(struct pp_daemon *d, struct pp_config *cfg, bool links_only)
 		step_result(&err, "security", reconcile_security(d, cfg));
 		step_result(&err, "dhcp", reconcile_dhcp(d, cfg));
 		step_result(&err, "rules", reconcile_rules(d, cfg));
+		step_result(&err, "chains' activation", pp_chains_activate(d, cfg));
 		t[3] = now_ms();
 		step_result(&err, "removals", remove_stale(d, cfg));
 		step_result(&err, "allowed pairs", reconcile_pair_fdb(d, cfg));
@@ -1704,6 +1769,9 @@ int pp_reconcile_devices(struct pp_daemon *d, const char *const *names, size_t n
 			xnet[i] = true;
 	}
 	step_result(&err, "XDP on network devices", reconcile_xdp_nets(d, cfg, xnet));
+	/* a hop's instances follow their taps: its table only (loader/chains.c) */
+	if (cfg->n_chains)
+		step_result(&err, "chain hops", pp_chains_links(d, cfg));
 	derive_statuses(d, cfg);
 	pp_daemon_reconciled(d, now_ms() - t0);
 out:

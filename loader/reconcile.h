@@ -18,10 +18,11 @@
  * links_only: the configuration is unchanged and only devices came or went:
  * networks and instance ports are revisited, service ports are not.
  *
- * The steps, in order: networks, instance ports, XDP on network devices,
- * service ports, the services' tables (responder, security, dhcp, rules),
- * removals of what is no longer configured, allowed pairs; then the
- * statuses.  Every step runs whatever the ones before it returned; each
+ * The steps, in order: networks (and L3 domains, chains' ids: chains.h),
+ * instance ports, XDP on network devices, service ports (then the chains'
+ * hops), the services' tables (responder, security, dhcp, rules with the
+ * chains' classifiers, the chains' activation), removals of what is no
+ * longer configured, allowed pairs; then the statuses.  Every step runs whatever the ones before it returned; each
  * failed step is logged.  Returns 0 or the first step's error: cfg is in
  * force all the same (what could not be programmed is in ERROR, with the
  * reason), so a caller must not treat it as a rejected configuration.
@@ -32,7 +33,8 @@ int pp_reconcile(struct pp_daemon *d, struct pp_config *cfg, bool links_only);
 
 /*
  * Only devices names[0..n) came, went or changed: revisit the networks and
- * instance ports on them (and the XDP decisions they affect), not the rest.
+ * instance ports on them (and the XDP decisions they affect, the chains'
+ * instance tables: pp_chains_links), not the rest.
  * Returns 0 or the first step's error, as pp_reconcile.
  */
 int pp_reconcile_devices(struct pp_daemon *d, const char *const *names, size_t n);

@@ -125,12 +125,29 @@ void pp_rule_in_of(struct pp_rule_in *o, const struct pp_cfg_rule *c)
 	o->type = c->icmp_type;
 	o->lo = c->port_lo;
 	o->hi = c->port_hi;
+	o->slo = c->sport_lo;
+	o->shi = c->sport_hi;
 	o->from_family = c->from.family;
 	o->from_plen = c->from.plen;
 	memcpy(o->from, c->from.addr, 16);
 	o->to_family = c->to.family;
 	o->to_plen = c->to.plen;
 	memcpy(o->to, c->to.addr, 16);
+}
+
+void pp_rule_in_reverse(struct pp_rule_in *o, const struct pp_rule_in *r)
+{
+	*o = *r;
+	o->lo = r->slo;
+	o->hi = r->shi;
+	o->slo = r->lo;
+	o->shi = r->hi;
+	o->from_family = r->to_family;
+	o->from_plen = r->to_plen;
+	memcpy(o->from, r->to, 16);
+	o->to_family = r->from_family;
+	o->to_plen = r->from_plen;
+	memcpy(o->to, r->from, 16);
 }
 
 struct rpfx {			/* a prefix of an address (16 bytes) or a port (2) */
@@ -215,6 +232,63 @@ static void bit_set(struct pp_rule_bits *b, unsigned i)
 	b->w[i / 64] |= 1ull << (i % 64);
 }
 
+/*
+ * The entries of protocol class cl of rules r[0..n) (sport, dir): by
+ * destination port or ICMP type into pp_rule_l4, or with src (cl TCP or
+ * UDP) by source port into pp_rule_sp.  Each prefix that starts or ends a
+ * rule's range gets the bitmap of the rules of the class (or of any
+ * protocol) whose range contains it or who have none.  *v, *cap: the
+ * caller's scratch vector.
+ */
+static int rules_ports(__u32 sport, __u8 dir, __u8 cl, int src, const struct pp_rule_in *r,
+		       unsigned n, struct rpfx **v, unsigned *cap, pp_rule_emit_fn emit, void *arg)
+{
+	int ports = cl == 6 || cl == 17, icmp = !src && (cl == 1 || cl == 58);
+	struct rpfx root = { 0 };
+	unsigned nv = 0;
+	int err;
+
+	err = pfx_add(v, &nv, cap, &root);
+	for (unsigned i = 0; i < n && !err; i++) {
+		unsigned lo = src ? r[i].slo : r[i].lo, hi = src ? r[i].shi : r[i].hi;
+
+		if (r[i].proto != cl)
+			continue;
+		if (ports && (src ? lo || hi : lo))
+			err = range_prefixes(lo, hi, v, &nv, cap);
+		if (icmp && r[i].has_type) {
+			struct rpfx p = { .plen = 8, .b = { r[i].type } };
+
+			err = pfx_add(v, &nv, cap, &p);
+		}
+	}
+	sort_unique(*v, &nv);
+	for (unsigned j = 0; j < nv && !err; j++) {
+		struct pp_rule_l4_key k = { .prefixlen = PP_RULE_L4_PREFIX((*v)[j].plen),
+					    .sport = sport, .dir = dir, .proto = cl,
+					    .port = { (*v)[j].b[0], (*v)[j].b[1] } };
+		unsigned plo = (unsigned)(*v)[j].b[0] << 8 | (*v)[j].b[1];
+		unsigned phi = plo + (1u << (16 - (*v)[j].plen)) - 1;
+		struct pp_rule_bits b = { { 0 } };
+
+		if (icmp)
+			phi = plo;	/* types are /8 or /0: compared by byte */
+		for (unsigned i = 0; i < n; i++) {
+			unsigned lo = src ? r[i].slo : r[i].lo, hi = src ? r[i].shi : r[i].hi;
+
+			if (r[i].proto && r[i].proto != cl)
+				continue;
+			if (ports && (src ? lo || hi : lo) && !(lo <= plo && phi <= hi))
+				continue;
+			if (icmp && r[i].has_type && !((*v)[j].plen == 8 && (*v)[j].b[0] == r[i].type))
+				continue;
+			bit_set(&b, i);
+		}
+		err = emit(arg, src ? PPM_RULE_SP : PPM_RULE_L4, &k, &b);
+	}
+	return err;
+}
+
 int pp_rules_compile(__u32 sport, __u8 dir, const struct pp_rule_in *r, unsigned n,
 		     int default_allow, pp_rule_emit_fn emit, void *arg)
 {
@@ -223,7 +297,7 @@ int pp_rules_compile(__u32 sport, __u8 dir, const struct pp_rule_in *r, unsigned
 	struct pp_rule_set set = { .n = n, .default_allow = !!default_allow };
 	struct rpfx *v = NULL, root = { 0 };
 	unsigned nv = 0, cap = 0;
-	int err = 0;
+	int err = 0, any_sp = 0;
 
 	if (!n)
 		return 0;
@@ -277,45 +351,27 @@ int pp_rules_compile(__u32 sport, __u8 dir, const struct pp_rule_in *r, unsigned
 	}
 
 	/* protocol class, destination port or ICMP type */
-	for (unsigned c = 0; c < sizeof(classes) && !err; c++) {
-		__u8 cl = classes[c];
-		int ports = cl == 6 || cl == 17, icmp = cl == 1 || cl == 58;
+	for (unsigned c = 0; c < sizeof(classes) && !err; c++)
+		err = rules_ports(sport, dir, classes[c], 0, r, n, &v, &cap, emit, arg);
 
-		nv = 0;
-		err = pfx_add(&v, &nv, &cap, &root);
-		for (unsigned i = 0; i < n && !err; i++) {
-			if (r[i].proto != cl)
-				continue;
-			if (ports && r[i].lo)
-				err = range_prefixes(r[i].lo, r[i].hi, &v, &nv, &cap);
-			if (icmp && r[i].has_type) {
-				struct rpfx p = { .plen = 8, .b = { r[i].type } };
+	/* source ports: only for a set that has some (TCP and UDP) */
+	for (unsigned i = 0; i < n && !any_sp; i++)
+		any_sp = (r[i].proto == 6 || r[i].proto == 17) && (r[i].slo || r[i].shi);
+	if (any_sp) {
+		err = err ?: rules_ports(sport, dir, 6, 1, r, n, &v, &cap, emit, arg);
+		err = err ?: rules_ports(sport, dir, 17, 1, r, n, &v, &cap, emit, arg);
+	}
 
-				err = pfx_add(&v, &nv, &cap, &p);
-			}
-		}
-		sort_unique(v, &nv);
-		for (unsigned j = 0; j < nv && !err; j++) {
-			struct pp_rule_l4_key k = { .prefixlen = PP_RULE_L4_PREFIX(v[j].plen),
-						    .sport = sport, .dir = dir, .proto = cl,
-						    .port = { v[j].b[0], v[j].b[1] } };
-			unsigned plo = (unsigned)v[j].b[0] << 8 | v[j].b[1];
-			unsigned phi = plo + (1u << (16 - v[j].plen)) - 1;
-			struct pp_rule_bits b = { { 0 } };
+	/* a chain's classifier: the fragments' entries, ports as wildcards */
+	for (unsigned c = 0; dir >= PP_DIR_CHAIN_FWD && c < sizeof(classes) && !err; c++) {
+		struct pp_rule_l4_key k = { .prefixlen = PP_RULE_L4_PREFIX(0), .sport = sport,
+					    .dir = dir | PP_DIR_CHAIN_FRAG, .proto = classes[c] };
+		struct pp_rule_bits b = { { 0 } };
 
-			if (icmp)
-				phi = plo;	/* types are /8 or /0: compared by byte */
-			for (unsigned i = 0; i < n; i++) {
-				if (r[i].proto && r[i].proto != cl)
-					continue;
-				if (ports && r[i].lo && !(r[i].lo <= plo && phi <= r[i].hi))
-					continue;
-				if (icmp && r[i].has_type && !(v[j].plen == 8 && v[j].b[0] == r[i].type))
-					continue;
+		for (unsigned i = 0; i < n; i++)
+			if (!r[i].proto || r[i].proto == classes[c])
 				bit_set(&b, i);
-			}
-			err = emit(arg, PPM_RULE_L4, &k, &b);
-		}
+		err = emit(arg, PPM_RULE_L4, &k, &b);
 	}
 	free(v);
 	return err;

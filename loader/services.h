@@ -95,6 +95,7 @@ struct pp_rule_in {
 	__u8  has_type;		/* ICMP type */
 	__u8  type;
 	__u16 lo, hi;		/* destination port range; 0-0: any */
+	__u16 slo, shi;		/* source port range (TCP, UDP); 0-0: any */
 	__u8  from_family;	/* 0: any source, 4, 6 */
 	__u8  from_plen;
 	__u8  to_family;	/* 0: any destination, 4, 6 */
@@ -106,13 +107,27 @@ struct pp_rule_in {
 /* A rule of a binding file (or the API) as the compiler takes it. */
 void pp_rule_in_of(struct pp_rule_in *o, const struct pp_cfg_rule *c);
 
+/*
+ * Rule r seen from the other end, for a symmetric chain's reversed
+ * classifier (PP_DIR_CHAIN_REV): source and destination CIDRs swapped,
+ * destination and source ports swapped; protocol, ICMP type and action
+ * as they are.
+ */
+void pp_rule_in_reverse(struct pp_rule_in *o, const struct pp_rule_in *r);
+
 typedef int (*pp_rule_emit_fn)(void *arg, enum pp_map_id id, const void *key, const void *val);
 
 /*
  * Compile the n rules of direction dir of service port sport into the
  * entries of pp_rule_set, pp_rule_addr and pp_rule_l4 (include/polyport.h),
  * handed to emit one by one.  No rules: no entries (the direction allows
- * everything).  Returns 0, -E2BIG (more than PP_RULES_MAX_BPF rules),
+ * everything).  When a rule has source ports, pp_rule_sp entries for TCP
+ * and UDP too (a prefix-0 one among them: the rules without source ports);
+ * else none.  A chain's classifier (sport: the chain's id, dir
+ * PP_DIR_CHAIN_FWD or _REV, default_allow unused) also gets, per protocol
+ * class, the pp_rule_l4 entry of dir | PP_DIR_CHAIN_FRAG that fragments are
+ * matched by: every rule of that protocol, whatever its ports, source ports
+ * or ICMP type.  Returns 0, -E2BIG (more than PP_RULES_MAX_BPF rules),
  * -ENOMEM or what emit returns.
  */
 int pp_rules_compile(__u32 sport, __u8 dir, const struct pp_rule_in *r, unsigned n,

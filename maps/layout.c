@@ -10,19 +10,29 @@
 
 /* ---- migrations ------------------------------------------------------------------ */
 
-/* pp_nets revision 2 (test variant) differs from revision 1 in meaning only. */
-static int mig_same_bytes(const struct pp_layout *from, const void *okey, const void *oval,
-			  void *nkey, void *nval)
+/*
+ * pp_nets: the 12-byte layout (before chains) gets chain 0, which is what
+ * it meant; revision 2 (test variant) differs from revision 1 in meaning
+ * only.  The new value is zeroed by the caller.
+ */
+#define NETS_V1_SIZE	12	/* ifindex, vlan, mtu, lone_sport */
+
+static int mig_nets(const struct pp_layout *from, const void *okey, const void *oval, void *nkey,
+		    void *nval)
 {
 	memcpy(nkey, okey, from->key_size);
-	memcpy(nval, oval, from->value_size);
+	memcpy(nval, oval, from->value_size < sizeof(struct pp_net) ? from->value_size :
+								       sizeof(struct pp_net));
 	return 0;
 }
 
 static bool nets_from_ok(const struct pp_layout *from, const struct pp_layout *to)
 {
-	return from->hash == to->hash && from->key_size == to->key_size &&
-	       from->value_size == to->value_size && from->rev >= 1 && from->rev <= 2;
+	if (from->type != to->type || from->key_size != to->key_size || from->rev > 2)
+		return false;
+	if (from->value_size == NETS_V1_SIZE)	/* recorded (rev 1) or not (pins before records) */
+		return true;
+	return from->hash == to->hash && from->value_size == to->value_size && from->rev >= 1;
 }
 
 #if defined(PP_UPGRADE_VARIANT) && PP_UPGRADE_VARIANT == 1
@@ -39,6 +49,8 @@ static bool nets_from_ok(const struct pp_layout *from, const struct pp_layout *t
  * History:
  *  - pp_iport_drops, pp_net_drops: 9 reasons -> PP_DROP_SLOTS (32), room for
  *    later reasons (fold: the counters carry over, word by word).
+ *  - pp_nets: 12 -> 16 bytes, the chain steering the network (issue 17);
+ *    old entries get chain 0.
  *  - pp_nets revision 2: only in the test variant (-DPP_UPGRADE_VARIANT=1),
  *    whose meaning is revision 1's: the upgrade tests migrate an
  *    mmapable array entry by entry, both ways.
@@ -50,7 +62,7 @@ const struct pp_map_layout pp_map_layout[PPM_COUNT] = {
 	[PPM_QINQ]	  = { 1 },
 	[PPM_SRCMAC]	  = { 1 },
 	[PPM_SPORTS]	  = { 1 },
-	[PPM_NETS]	  = { NETS_REV, PP_MIG_COPY, mig_same_bytes, nets_from_ok },
+	[PPM_NETS]	  = { NETS_REV, PP_MIG_COPY, mig_nets, nets_from_ok },
 	[PPM_NETVLANS]	  = { 1 },
 	[PPM_FDB]	  = { 1 },
 	[PPM_FLOOD]	  = { 1 },
@@ -78,6 +90,11 @@ const struct pp_map_layout pp_map_layout[PPM_COUNT] = {
 	[PPM_L3MISS]	  = { 1, PP_MIG_EMPTY },
 	[PPM_L3GW]	  = { 1 },
 	[PPM_L3ICMP]	  = { 1, PP_MIG_EMPTY },
+	[PPM_RULE_SP]	  = { 1 },
+	[PPM_CHAINS]	  = { 1 },
+	[PPM_CHAIN_SRC]	  = { 1 },
+	[PPM_CHAIN_HOPS]  = { 1 },
+	[PPM_CHAIN_PORTS] = { 1 },
 };
 
 int pp_layout_migratable(enum pp_map_id id, const struct pp_layout *from,

@@ -316,6 +316,49 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } PP_MAP_L3ICMP SEC(".maps");
 
+/* Rules' source ports (include/polyport.h pp_rule_sp): as PP_MAP_RULE_L4. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, PP_DEF_MAX_MACS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct pp_rule_l4_key);
+	__type(value, struct pp_rule_bits);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} PP_MAP_RULE_SP SEC(".maps");
+
+/* Service chains (include/polyport.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PP_DEF_MAX_NETS);
+	__type(key, __u32);			/* chain id (the networks' id space) */
+	__type(value, struct pp_chain);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} PP_MAP_CHAINS SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PP_DEF_MAX_SPORTS);
+	__type(key, struct pp_chain_src_key);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} PP_MAP_CHAIN_SRC SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PP_DEF_MAX_CHAINS * PP_CHAIN_HOPS_MAX);
+	__type(key, __u32);			/* chain slot * PP_CHAIN_HOPS_MAX + hop */
+	__type(value, struct pp_chain_hop);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} PP_MAP_CHAIN_HOPS SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PP_DEF_MAX_SPORTS);
+	__type(key, __u32);			/* a hop port's service port id */
+	__type(value, struct pp_chain_port);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} PP_MAP_CHAIN_PORTS SEC(".maps");
+
 /* Control plane only: name -> id (see include/polyport.h). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

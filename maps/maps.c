@@ -60,6 +60,12 @@ const struct pp_map_desc pp_map_desc[PPM_COUNT] = {
 	[PPM_L3GW]	  = { STR(PP_MAP_L3GW), PP_MK_HASH, sizeof(struct pp_l3gw_key),
 			      sizeof(struct pp_l3gw) },
 	[PPM_L3ICMP]	  = { STR(PP_MAP_L3ICMP), PP_MK_PERCPU_ARRAY, 4, sizeof(struct pp_l3icmp) },
+	[PPM_RULE_SP]	  = { STR(PP_MAP_RULE_SP), PP_MK_HASH, sizeof(struct pp_rule_l4_key),
+			      sizeof(struct pp_rule_bits) },
+	[PPM_CHAINS]	  = { STR(PP_MAP_CHAINS), PP_MK_ARRAY, 4, sizeof(struct pp_chain) },
+	[PPM_CHAIN_SRC]	  = { STR(PP_MAP_CHAIN_SRC), PP_MK_HASH, sizeof(struct pp_chain_src_key), 4 },
+	[PPM_CHAIN_HOPS]  = { STR(PP_MAP_CHAIN_HOPS), PP_MK_ARRAY, 4, sizeof(struct pp_chain_hop) },
+	[PPM_CHAIN_PORTS] = { STR(PP_MAP_CHAIN_PORTS), PP_MK_HASH, 4, sizeof(struct pp_chain_port) },
 };
 
 const char *const pp_drop_names[PP_DROP_MAX] = PP_DROP_NAMES;
@@ -96,7 +102,11 @@ unsigned pp_map_max_entries(const struct pp_map_sizes *s, enum pp_map_id id)
 	case PPM_L3DOMS:
 	case PPM_L3UPS:
 	case PPM_L3MISS:	return s->max_nets;	/* read out each second */
-	case PPM_L3ICMP:	return s->max_nets;
+	case PPM_L3ICMP:
+	case PPM_CHAINS:	return s->max_nets;
+	case PPM_CHAIN_HOPS:	return PP_DEF_MAX_CHAINS * PP_CHAIN_HOPS_MAX;
+	case PPM_CHAIN_SRC:
+	case PPM_CHAIN_PORTS:	return s->max_sports;
 	case PPM_L3GW:		return s->max_macs;	/* subnets */
 	case PPM_DST:		return s->max_nets * PP_DST_BUCKETS;
 	case PPM_TRUNKS:	return PP_MAX_TRUNKS * PP_VID_SLOTS;
@@ -106,6 +116,7 @@ unsigned pp_map_max_entries(const struct pp_map_sizes *s, enum pp_map_id id)
 	case PPM_SEC_MAC:
 	case PPM_RULE_ADDR:
 	case PPM_RULE_L4:
+	case PPM_RULE_SP:
 	case PPM_RULE_STATS:
 	case PPM_L3ADDRS:
 	case PPM_L3NH:		return s->max_macs;	/* one address per MAC, about */

@@ -51,6 +51,11 @@ enum pp_map_id {
 	PPM_L3MISS,		/* LRU hash, written by the programs */
 	PPM_L3GW,		/* LPM trie: hash semantics */
 	PPM_L3ICMP,		/* per-CPU, written by the programs */
+	PPM_RULE_SP,		/* LPM trie: hash semantics */
+	PPM_CHAINS,
+	PPM_CHAIN_SRC,
+	PPM_CHAIN_HOPS,
+	PPM_CHAIN_PORTS,
 	PPM_COUNT,
 };
 
@@ -154,6 +159,11 @@ PP_ACCESSORS(l3up, PPM_L3UPS, __u32, struct pp_l3up)
 PP_ACCESSORS(l3nh, PPM_L3NH, struct pp_l3nh_key, struct pp_l3nh)
 PP_ACCESSORS(l3miss, PPM_L3MISS, struct pp_l3nh_key, __u64)
 PP_ACCESSORS(l3gw, PPM_L3GW, struct pp_l3gw_key, struct pp_l3gw)
+PP_ACCESSORS(rule_sp, PPM_RULE_SP, struct pp_rule_l4_key, struct pp_rule_bits)
+PP_ACCESSORS(chain, PPM_CHAINS, __u32, struct pp_chain)
+PP_ACCESSORS(chain_src, PPM_CHAIN_SRC, struct pp_chain_src_key, __u32)
+PP_ACCESSORS(chain_hop, PPM_CHAIN_HOPS, __u32, struct pp_chain_hop)
+PP_ACCESSORS(chain_port, PPM_CHAIN_PORTS, __u32, struct pp_chain_port)
 
 /* Packets matched by rule (sport, dir, idx), summed over CPUs (0 if none yet). */
 __u64 pp_rule_stat_get(const struct pp_maps *m, __u32 sport, __u8 dir, __u16 idx);

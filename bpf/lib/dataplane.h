@@ -30,7 +30,9 @@
  * pp_fast_net): unicast, no tag or one, a port without services, read in
  * place instead of by pp_parse.  It makes the same lookups and owner checks
  * and ends in the same forwarding tail (pp_vm_forward, pp_net_forward);
- * what it does not take goes the full path, unchanged.
+ * what it does not take goes the full path, unchanged: among it, every
+ * frame of a network a service chain steers (lib/chain.h), which only the
+ * full path classifies.
  */
 #ifndef PP_BPF_DATAPLANE_H
 #define PP_BPF_DATAPLANE_H
@@ -239,10 +241,14 @@ static __always_inline __u32 pp_net_dev(__u32 net_id, const struct pp_net *net)
  * the frame unchanged: CTX_ACT_REDIRECT with *tap and *len (its length once
  * retagged for q), else the verdict or error to return.  pp_sport_send()
  * then sends it; an L3 domain's routing (lib/l3.h) rewrites it in between.
+ * rules (a constant): run q's ingress rules; 0 only for a chain's hop ports,
+ * which have none (lib/chain.h: no call to pp_rules() there, so that the
+ * calls nest within the verifier's stack limit).
  */
-static __always_inline int pp_sport_target(struct __ctx_buff *ctx, __u32 q,
-					   const struct pp_sport *qs, __u32 net_id,
-					   const struct pp_frame *f, __u32 *tap, __u32 *len)
+static __always_inline int pp_sport_target_r(struct __ctx_buff *ctx, __u32 q,
+					     const struct pp_sport *qs, __u32 net_id,
+					     const struct pp_frame *f, __u32 *tap, __u32 *len,
+					     const int rules)
 {
 	struct pp_iport *qi;
 	__u32 slot;
@@ -255,7 +261,7 @@ static __always_inline int pp_sport_target(struct __ctx_buff *ctx, __u32 q,
 	if (!qi || !*tap)
 		return PP_ERR(PP_DROP_NO_TARGET);
 	/* q's ingress rules (bpf/lib/rules.h): counted there */
-	if ((qs->flags & PP_SPORT_SECURITY) &&
+	if (rules && (qs->flags & PP_SPORT_SECURITY) &&
 	    pp_rules(ctx, q, f->ntags | (__u32)f->meta << 8 | pp_rules_dir(qs, PP_DIR_INGRESS)))
 		return CTX_ACT_DROP;
 	*len = f->len - 4 * (__u32)f->ntags + 4 * pp_sport_ntags(qs);
@@ -263,6 +269,13 @@ static __always_inline int pp_sport_target(struct __ctx_buff *ctx, __u32 q,
 		return CTX_ACT_TO_TC;	/* XDP: longer than the tap takes by XDP */
 	/* XDP: an instance port in TC mode: hand to TC */
 	return ctx_redirect(ctx, *tap);
+}
+
+static __always_inline int pp_sport_target(struct __ctx_buff *ctx, __u32 q,
+					   const struct pp_sport *qs, __u32 net_id,
+					   const struct pp_frame *f, __u32 *tap, __u32 *len)
+{
+	return pp_sport_target_r(ctx, q, qs, net_id, f, tap, len, 1);
 }
 
 /* Send the frame to q's tap, chosen by pp_sport_target(): retagged for q. */
@@ -437,36 +450,54 @@ static __always_inline int pp_flood_any(__u32 net_id, __u32 except)
 	return fl->count > 1 || fl->sport[0] != except;
 }
 
-/*
- * The end of a unicast frame's way from service port id (instance port
- * slot) of network net_id, its checks and services done: another local port
- * of the network (MAC dst, as read by the caller), or the network's device.
- */
-static __always_inline int pp_vm_forward(struct __ctx_buff *ctx, __u32 id, __u32 slot,
-					 __u32 net_id, const struct pp_net *net,
-					 const struct pp_frame *f, const __u8 *dst)
-{
-	struct pp_sport *qs = NULL;
-	__u32 q;
-	int ret;
+/* Service chains (lib/chain.h): steered frames, frames from hop ports. */
+#include "chain.h"
 
-	q = net->lone_sport == id ? 0 : pp_fdb_find(net_id, net, dst, &qs);
-	if (q && q != id)
-		ret = pp_to_sport(ctx, q, qs, net_id, f);
-	else
-		ret = pp_to_net(ctx, net_id, net, f->ntags);
+/* Count a frame from service port id (instance port slot) that ended as ret. */
+static __always_inline int pp_vm_done(__u32 id, __u32 slot, const struct pp_frame *f, int ret)
+{
 	if (ctx_handed_to_tc(ret))
 		return ret;		/* counted by TC */
 	pp_count_rx(id, f->len);
 	return ret < 0 ? pp_drop_iport(slot, PP_ERR_REASON(ret)) : ret;
 }
 
+/*
+ * The end of a unicast frame's way from service port id (instance port
+ * slot) of network net_id, its checks and services done: another local port
+ * of the network (MAC dst, as read by the caller), or the network's device;
+ * or, with chains (the full path: a constant), the network's service chain
+ * when its classifier says so.
+ */
+static __always_inline int pp_vm_forward(struct __ctx_buff *ctx, __u32 id, __u32 slot,
+					 __u32 net_id, const struct pp_net *net,
+					 const struct pp_frame *f, const __u8 *dst, const int chains)
+{
+	struct pp_sport *qs = NULL;
+	int ret = PP_CHAIN_PASS;
+	__u32 q;
+
+	q = net->lone_sport == id ? 0 : pp_fdb_find(net_id, net, dst, &qs);
+	if (q == id)
+		q = 0;			/* its own MAC: to the network */
+	if (chains && net->chain && !pp_mac_is_mcast(dst))	/* XDP: multicast comes here */
+		ret = pp_chain_steer(ctx, net_id, net, id, q, f);
+	if (ret != PP_CHAIN_PASS)
+		;			/* steered (or dropped) by the chain */
+	else if (q)
+		ret = pp_to_sport(ctx, q, qs, net_id, f);
+	else
+		ret = pp_to_net(ctx, net_id, net, f->ntags);
+	return pp_vm_done(id, slot, f, ret);
+}
+
+/* XDP's fast paths' "not mine": the full path takes the frame, unchanged. */
+#define PP_FULL_PATH	(-1000)
+
 /* L3 domains: routed frames (delivered to L3 ports with the pieces above). */
 #include "l3.h"
 
 #ifdef PP_CTX_XDP
-/* A fast path's "not mine": the full path takes the frame, unchanged. */
-#define PP_FULL_PATH	(-1000)
 
 /* Services a port's frames need the full path for. */
 #define PP_SPORT_SERVICES	(PP_SPORT_RESPONDER | PP_SPORT_SECURITY | PP_SPORT_DHCP)
@@ -527,16 +558,21 @@ static __always_inline int pp_fast_vm(struct __ctx_buff *ctx, const struct pp_ip
 	}
 	sp = id ? bpf_map_lookup_elem(&PP_MAP_SPORTS, &id) : NULL;
 	p = ctx_data(ctx);
-	if (!sp || sp->slot != slot || (sp->flags & (PP_SPORT_SERVICES | PP_SPORT_L3)) ||
+	if (!sp || sp->slot != slot ||
 	    p + ETH_HLEN > (__u8 *)ctx_data_end(ctx) || !pp_mac_eq(p + ETH_ALEN, sp->mac) ||
 	    (f.ntags ? sp->match != PP_MATCH_VLAN || sp->outer_vid != vid :
 		       sp->match != PP_MATCH_UNTAGGED))
 		return PP_FULL_PATH;
+	if (sp->flags & PP_SPORT_L3)	/* routed: lib/l3.h */
+		return pp_fast_l3_vm(ctx, id, slot, sp, &f);
+	if (sp->flags & PP_SPORT_SERVICES)
+		return PP_FULL_PATH;
 	net_id = sp->net_id;
 	net = net_id ? bpf_map_lookup_elem(&PP_MAP_NETS, &net_id) : NULL;
-	if (!net || f.len > ETH_HLEN + 4 * (__u32)f.ntags + net->mtu)
+	/* a chained network (or a hop port's own frame): the full path */
+	if (!net || net->chain || f.len > ETH_HLEN + 4 * (__u32)f.ntags + net->mtu)
 		return PP_FULL_PATH;
-	return pp_vm_forward(ctx, id, slot, net_id, net, &f, p);
+	return pp_vm_forward(ctx, id, slot, net_id, net, &f, p, 0);
 }
 #endif
 
@@ -573,8 +609,10 @@ static __always_inline int pp_from_vm(struct __ctx_buff *ctx)
 	sp = bpf_map_lookup_elem(&PP_MAP_SPORTS, &id);
 	if (!sp || !pp_sport_matches(sp, slot, &f))
 		return pp_drop_iport(slot, PP_DROP_UNKNOWN_PORT);
+	/* (a chain's hop port: its function forwards others' frames, lib/chain.h) */
 	if (!pp_mac_eq(f.src, sp->mac) &&
-	    !((sp->flags & PP_SPORT_SECURITY) && pp_sec_mac_ok(id, f.src)))
+	    !((sp->flags & PP_SPORT_SECURITY) && pp_sec_mac_ok(id, f.src)) &&
+	    !pp_chain_hop_port(sp))
 		return pp_drop_iport(slot, PP_DROP_SPOOFED);
 	/* Port security (bpf/lib/security.h): L3 sources, ARP, ND. */
 	if (sp->flags & PP_SPORT_SECURITY) {
@@ -596,6 +634,13 @@ static __always_inline int pp_from_vm(struct __ctx_buff *ctx)
 		net = bpf_map_lookup_elem(&PP_MAP_NETS, &net_id);
 		if (!net_id || !net)
 			return pp_drop_iport(slot, PP_DROP_NO_TARGET);
+		if (net->chain == net_id) {	/* a hop port (lib/chain.h) */
+			ret = pp_chain_from_hop(ctx, id, sp, &f, &net_id, &net);
+			if (ret != PP_CHAIN_PASS)
+				return pp_vm_done(id, slot, &f, ret);
+			/* out of the chain: delivered in its network, never classified again */
+			return pp_vm_forward(ctx, id, slot, net_id, net, &f, f.dst, 0);
+		}
 		if (pp_too_big(ctx, &f, net->mtu))
 			return pp_drop_iport(slot, PP_DROP_MTU);
 	}
@@ -652,7 +697,7 @@ static __always_inline int pp_from_vm(struct __ctx_buff *ctx)
 #endif
 	}
 
-	return pp_vm_forward(ctx, id, slot, net_id, net, &f, f.dst);
+	return pp_vm_forward(ctx, id, slot, net_id, net, &f, f.dst, 1);
 }
 
 /*
@@ -697,20 +742,25 @@ static __always_inline __u32 pp_net_of(const struct pp_dev *dev, __u32 ifindex,
 
 /*
  * The end of a unicast frame's way from network net_id's device: the local
- * service port with MAC dst (as read by the caller).
+ * service port with MAC dst (as read by the caller); or, with chains (the
+ * full path: a constant), the network's service chain when its classifier
+ * says so.
  */
 static __always_inline int pp_net_forward(struct __ctx_buff *ctx, __u32 net_id,
 					  const struct pp_net *net, const struct pp_frame *f,
-					  const __u8 *dst)
+					  const __u8 *dst, const int chains)
 {
 	struct pp_sport *qs = NULL;
+	int ret = PP_CHAIN_PASS;
 	__u32 q;
-	int ret;
 
 	q = pp_fdb_find(net_id, net, dst, &qs);
 	if (!q)
 		return pp_drop_net(net_id, PP_DROP_UNKNOWN_DST);
-	ret = pp_to_sport(ctx, q, qs, net_id, f);
+	if (chains && net->chain)
+		ret = pp_chain_steer(ctx, net_id, net, 0, q, f);
+	if (ret == PP_CHAIN_PASS)
+		ret = pp_to_sport(ctx, q, qs, net_id, f);
 	return ret < 0 ? pp_drop_net(net_id, PP_ERR_REASON(ret)) : ret;
 }
 
@@ -740,10 +790,10 @@ static __always_inline int pp_fast_net(struct __ctx_buff *ctx, const struct pp_d
 	}
 	net = net_id ? bpf_map_lookup_elem(&PP_MAP_NETS, &net_id) : NULL;
 	p = ctx_data(ctx);
-	if (!net || net->ifindex != ifindex || net->vlan != vk.vid ||
+	if (!net || net->ifindex != ifindex || net->vlan != vk.vid || net->chain ||
 	    f.len > ETH_HLEN + 4 * (__u32)f.ntags + net->mtu || p + ETH_HLEN > (__u8 *)ctx_data_end(ctx))
 		return PP_FULL_PATH;
-	return pp_net_forward(ctx, net_id, net, &f, p);
+	return pp_net_forward(ctx, net_id, net, &f, p, 0);
 }
 #endif
 
@@ -792,7 +842,7 @@ static __always_inline int pp_from_net(struct __ctx_buff *ctx)
 #endif
 	}
 
-	return pp_net_forward(ctx, net_id, net, &f, f.dst);
+	return pp_net_forward(ctx, net_id, net, &f, f.dst, 1);
 }
 
 #endif /* PP_BPF_DATAPLANE_H */

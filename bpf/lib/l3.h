@@ -25,12 +25,12 @@
  * rewrite here: XDP hands a frame it cannot send to TC unchanged.
  *
  * On an uplink, ARP requests for the uplink's address are answered in place
- * (TC: back out of the uplink; XDP: XDP_TX); other ARP and IPv6 neighbour
- * solicitations / advertisements go up to the host unchanged (polyportd's
- * packet socket resolves next hops from them; the uplink has no kernel
- * address, so the host itself ignores them).  An NS for the uplink's IPv6
- * address is answered in place, as ARP is (pp_l3_uplink_ns).  Nothing else
- * from an uplink is ever passed up.
+ * (back out of the uplink; XDP only through pp_xdp_tx, pp_l3_uplink_reply);
+ * other ARP and IPv6 neighbour solicitations / advertisements go up to the
+ * host unchanged (polyportd's packet socket resolves next hops from them;
+ * the uplink has no kernel address, so the host itself ignores them).  An
+ * NS for the uplink's IPv6 address is answered in place, as ARP is
+ * (pp_l3_uplink_ns).  Nothing else from an uplink is ever passed up.
  *
  * Included by lib/dataplane.h after pp_to_sport(): it delivers with the
  * same pieces (pp_sport_target(), pp_sport_send()).
@@ -172,6 +172,18 @@ static __always_inline void pp_l3_mark(struct __ctx_buff *ctx)
 #else
 	(void)ctx;
 #endif
+}
+
+/*
+ * An answer back out of uplink ifindex (ARP, NA), chosen before the frame
+ * changes.  TC: as ctx_reply.  XDP: through pp_xdp_tx as every XDP transmit,
+ * not XDP_TX: a veth uplink whose peer takes no XDP frames would drop it
+ * (no native XDP on the peer); an uplink not in pp_xdp_tx gets XDP_PASS
+ * back, and TC answers.
+ */
+static __always_inline int pp_l3_uplink_reply(struct __ctx_buff *ctx, __u32 ifindex)
+{
+	return ctx_redirect(ctx, ifindex);
 }
 
 /* Uplink r's entry if it is an uplink of domain dom (pp_devs and pp_l3ups agree), else NULL. */
@@ -428,8 +440,10 @@ static __always_inline int pp_l3_uplink_arp(struct __ctx_buff *ctx, const struct
 	if (tpa != own || spa == tpa || (!pp_mac_is_mcast(f->dst) && !pp_mac_eq(f->dst, up->mac)))
 		return CTX_ACT_OK;	/* not ours to answer, or an announcement */
 
+	act = pp_l3_uplink_reply(ctx, ifindex);
+	if (act != CTX_ACT_REDIRECT)
+		return act;	/* XDP: no XDP transmit there: TC answers */
 	pp_arp_reply(&r, a.sha, up->mac, &a);
-	act = ctx_reply(ctx);
 	if (ctx_store_bytes(ctx, 0, &r, PP_ARP_LEN))
 		return pp_drop_net(up->dom, PP_DROP_MALFORMED);
 	pp_l3_mark(ctx);
@@ -448,7 +462,7 @@ static __always_inline int pp_l3_is_nd(struct __ctx_buff *ctx)
 
 /*
  * IPv6 ND on uplink ifindex (entry up): a solicitation for its address is
- * answered in place, as ARP is (TC: back out of the uplink; XDP: XDP_TX),
+ * answered in place, as ARP is (back out of the uplink: pp_l3_uplink_reply),
  * with an NA built as the responder builds it (struct pp_na_frame,
  * pp_na_csum: solicited and override, no router flag: the uplink's address
  * is a host's to its provider), to the solicitation's Ethernet and IPv6
@@ -514,12 +528,288 @@ __noinline int pp_l3_uplink_ns(struct __ctx_buff *ctx, __u32 ifindex)
 	r.opt_len = 1;
 	__builtin_memcpy(r.opt_mac, up->mac, ETH_ALEN);
 	r.csum = pp_na_csum(&r);
-	act = ctx_reply(ctx);
+	act = pp_l3_uplink_reply(ctx, ifindex);
+	if (act != CTX_ACT_REDIRECT)
+		return act;	/* XDP: no XDP transmit there: TC answers */
 	if (ctx_set_len(ctx, cur, PP_NA_LEN) || ctx_store_bytes(ctx, 0, &r, PP_NA_LEN))
 		return pp_drop_net(up->dom, PP_DROP_MALFORMED);
 	pp_l3_mark(ctx);
 	return ctx_redirect_done(ctx, ifindex, act);
 }
+
+#ifdef PP_CTX_XDP
+/*
+ * XDP's fast path of a routed frame (as pp_fast_vm / pp_fast_net are the
+ * L2 one, lib/dataplane.h): from an L3 port without services but the
+ * gateway's responder (pp_fast_l3_vm), or from an uplink (pp_fast_uplink),
+ * an IPv4 packet without options and not a fragment, or an IPv6 packet of
+ * TCP, UDP or ICMPv6 that is not neighbour discovery, TTL / hop limit > 1,
+ * read in place.  The lookup's parameters are those pp_l3_params() gives
+ * (the same multipath hash), its result is verified as pp_l3_route() and
+ * pp_l3_deliver() verify it, each entry read once.  Anything else, and
+ * anything it would not send (a failed lookup, a check that fails, a next
+ * hop not resolved), is PP_FULL_PATH with the frame unchanged: the full
+ * path then counts the drop, records the miss or answers with an ICMP
+ * error as it always does.  So the fast path can only send less than the
+ * full path, never elsewhere.
+ */
+
+/*
+ * The lookup's parameters p of the IP packet at l3 (ethertype at eth, the
+ * frame ending at end), as pp_l3_params() fills them.  0, or -1: not the
+ * fast path's packet.
+ */
+static __always_inline int pp_l3_fast_params(__u8 *eth, __u8 *l3, __u8 *end,
+					     struct bpf_fib_lookup *p, __u8 *family)
+{
+	__be16 proto = *(__be16 *)eth;
+	__u32 tot;
+
+	if (proto == bpf_htons(ETH_P_IP)) {
+		struct pp_ip4_hdr *ip = (void *)l3;
+
+		if ((void *)(ip + 1) > (void *)end)
+			return -1;
+		/* options, fragments, TTL 1 (an ICMP error): the full path */
+		if (ip->vihl != 0x45 || (ip->frag & bpf_htons(0x3fff)) || ip->ttl <= 1)
+			return -1;
+		tot = bpf_ntohs(ip->len);
+		if (tot < sizeof(*ip) || tot > (__u32)(end - l3))
+			return -1;	/* malformed: counted by the full path */
+		p->family = AF_INET;
+		p->tos = ip->tos;
+		p->l4_protocol = ip->proto;
+		__builtin_memcpy(&p->ipv4_src, ip->saddr, 4);
+		__builtin_memcpy(&p->ipv4_dst, ip->daddr, 4);
+		if ((ip->proto == 6 || ip->proto == 17) && tot >= sizeof(*ip) + 4) {
+			if (l3 + sizeof(*ip) + 4 > end)
+				return -1;
+			__builtin_memcpy(&p->sport, l3 + sizeof(*ip), 4);
+		}
+		*family = PP_NEIGH_V4;
+	} else if (proto == bpf_htons(ETH_P_IPV6)) {
+		struct pp_ip6_hdr *ip = (void *)l3;
+		__u8 nh;
+
+		if ((void *)(ip + 1) > (void *)end)
+			return -1;
+		if ((ip->vtcfl & bpf_htonl(0xf0000000)) != bpf_htonl(0x60000000) || ip->hlim <= 1)
+			return -1;
+		tot = PP_IP6_HLEN + bpf_ntohs(ip->plen);
+		if (tot > (__u32)(end - l3))
+			return -1;
+		nh = ip->nexthdr;
+		if (nh == PP_IP6_ICMP) {
+			/*
+			 * Neighbour discovery (types 133-137): the uplink's or
+			 * polyportd's (pp_l3_is_nd: NS / NA by type alone, any
+			 * hop limit), or an L3 port's responder's (the NS for
+			 * the gateway, to its MAC): the full path.
+			 */
+			if (l3 + PP_IP6_HLEN + 1 > end ||
+			    (l3[PP_IP6_HLEN] >= 133 && l3[PP_IP6_HLEN] <= 137))
+				return -1;
+		} else if (nh != 6 && nh != 17) {
+			return -1;	/* extension headers, anything else */
+		}
+		p->family = AF_INET6;
+		p->flowinfo = ip->vtcfl & bpf_htonl(0x0fffffff);
+		p->l4_protocol = nh;
+		__builtin_memcpy(p->ipv6_src, ip->saddr, 16);
+		__builtin_memcpy(p->ipv6_dst, ip->daddr, 16);
+		if (nh != PP_IP6_ICMP && tot >= PP_IP6_HLEN + 4) {
+			if (l3 + PP_IP6_HLEN + 4 > end)
+				return -1;
+			__builtin_memcpy(&p->sport, l3 + PP_IP6_HLEN, 4);
+		}
+		*family = PP_NEIGH_V6;
+	} else {
+		return -1;
+	}
+	p->tot_len = tot;	/* no GSO in XDP */
+	return 0;
+}
+
+/* TTL / hop limit - 1 in place, as pp_l3_rewrite (the IPv4 checksum: RFC 1624). */
+static __always_inline void pp_l3_fast_ttl(__u8 *l3, __u8 family)
+{
+	__u32 c;
+
+	if (family == PP_NEIGH_V4) {
+		c = ((__u32)l3[10] << 8 | l3[11]) + 0x0100;
+		c = (c + (c >= 0xffff)) & 0xffff;
+		l3[8]--;
+		l3[10] = c >> 8;
+		l3[11] = c & 0xff;
+	} else {
+		l3[7]--;
+	}
+}
+
+/*
+ * Route the fast path's frame of domain dom (entry d: its table, its
+ * gateway MAC) arriving on this device, ntags (0 or 1) tags in the frame,
+ * addressed to the gateway or the uplink.  Returns the verdict (sent, or
+ * handed to TC unchanged where pp_l3_route() would hand it), PP_FULL_PATH
+ * (the frame unchanged), or PP_ERR(malformed) if the frame broke after it
+ * was rewritten, as the full path's.
+ *
+ * The result is used as pp_l3_route() uses it, each map read once:
+ * pp_devs[r] is read once and its kind chooses the branch (pp_l3_uplink()
+ * takes an uplink only if pp_devs says so, pp_slot_tap() a tap only if it
+ * says so), then
+ * - an uplink: pp_devs says it is this domain's and pp_l3ups agrees (both:
+ *   either alone may be stale while the loader rewrites them), the next
+ *   hop resolved in pp_l3nh (else the full path records the miss);
+ * - a tap: the L3 port pp_l3addrs names for (dom, next hop), whose
+ *   pp_sports entry says L3 and this domain (pp_l3addrs alone may name a
+ *   port of another domain) and no security (its ingress rules: the full
+ *   path), whose instance port's tap is r by both pp_iports and pp_devs (as
+ *   pp_slot_tap() checks it).  pp_l3_deliver() re-reads the port and its
+ *   tap (pp_sport_target) only because it runs in another frame; here they
+ *   are read once.
+ * A subprogram of its own: inlined, its frame (the lookup's parameters,
+ * the keys) would add to pp_from_vm's, which with the rules' calls would
+ * no longer fit the BPF stack (528 of 512 bytes).
+ */
+static __noinline int pp_l3_fast(struct __ctx_buff *ctx, __u32 dom, const struct pp_l3dom *d,
+				 __u32 ntags)
+{
+	__u8 *p = ctx_data(ctx), *end = ctx_data_end(ctx), *eth, *l3, family = 0;
+	struct bpf_fib_lookup fp = {};
+	struct pp_sport *qs;
+	struct pp_iport *qi;
+	struct pp_dev *dev;
+	__u32 r, q, slot, len, *id;
+	int act;
+
+	if (!d || ntags > 1 || p + ETH_HLEN > end)
+		return PP_FULL_PATH;
+	eth = p + 12 + 4 * ntags;
+	l3 = eth + 2;
+	if (l3 > end || pp_l3_fast_params(eth, l3, end, &fp, &family))
+		return PP_FULL_PATH;
+	fp.ifindex = ctx_ifindex(ctx);
+	fp.tbid = d->table;
+	if (bpf_fib_lookup(ctx, &fp, sizeof(fp), PP_L3_FIB_FLAGS) != BPF_FIB_LKUP_RET_SUCCESS)
+		return PP_FULL_PATH;	/* no_route, or mtu (an ICMP error) */
+	r = fp.ifindex;
+	dev = bpf_map_lookup_elem(&PP_MAP_DEVS, &r);
+	if (!r || !dev || dev->ifindex != r)
+		return PP_FULL_PATH;
+
+	if (dev->flags & PP_DEV_UPLINK) {
+		struct pp_l3nh_key nk = { .ifindex = r, .family = family };
+		struct pp_l3up *up;
+		struct pp_l3nh *n;
+
+		if (dev->net_id != dom)
+			return PP_FULL_PATH;	/* another domain's uplink: no_route */
+		up = bpf_map_lookup_elem(&PP_MAP_L3UPS, &r);
+		if (!up || up->dom != dom)
+			return PP_FULL_PATH;
+		if (family == PP_NEIGH_V4)
+			__builtin_memcpy(nk.addr, &fp.ipv4_dst, 4);
+		else
+			__builtin_memcpy(nk.addr, fp.ipv6_dst, 16);
+		n = bpf_map_lookup_elem(&PP_MAP_L3NH, &nk);
+		if (!n || !(n->flags & PP_L3NH_VALID))
+			return PP_FULL_PATH;	/* no_neigh: the miss recorded there */
+		act = ctx_redirect(ctx, r);
+		if (act != CTX_ACT_REDIRECT)
+			return act;	/* no XDP transmit to this uplink: hand to TC */
+		pp_l3_fast_ttl(l3, family);
+		__builtin_memcpy(p, n->mac, ETH_ALEN);
+		__builtin_memcpy(p + ETH_ALEN, up->mac, ETH_ALEN);
+		if (ntags && pp_retag_net(ctx, ntags, 0))
+			return PP_ERR(PP_DROP_MALFORMED);
+		return ctx_redirect_done(ctx, r, act);
+	}
+
+	if (!(dev->flags & PP_DEV_TAP))
+		return PP_FULL_PATH;	/* a network's device, a bridge...: no_route */
+	{
+		struct pp_l3addr_key ak = { .dom = dom, .family = family };
+
+		if (family == PP_NEIGH_V4)
+			__builtin_memcpy(ak.addr, &fp.ipv4_dst, 4);
+		else
+			__builtin_memcpy(ak.addr, fp.ipv6_dst, 16);
+		id = bpf_map_lookup_elem(&PP_MAP_L3ADDRS, &ak);
+	}
+	q = id ? *id : 0;
+	qs = q && q <= PP_L3_DELIVER_ID ? bpf_map_lookup_elem(&PP_MAP_SPORTS, &q) : NULL;
+	if (!qs || (qs->flags & (PP_SPORT_L3 | PP_SPORT_SECURITY)) != PP_SPORT_L3 ||
+	    qs->net_id != dom)
+		return PP_FULL_PATH;
+	slot = qs->slot;
+	qi = dev->slot == slot ? bpf_map_lookup_elem(&PP_MAP_IPORTS, &slot) : NULL;
+	if (!qi || qi->ifindex != r)
+		return PP_FULL_PATH;	/* the route names another tap */
+	len = (__u32)(end - p) - 4 * ntags + 4 * pp_sport_ntags(qs);
+	if (!ctx_tx_fits(len, qi->mtu))
+		return CTX_ACT_TO_TC;	/* longer than the tap takes by XDP */
+	act = ctx_redirect(ctx, r);
+	if (act != CTX_ACT_REDIRECT)
+		return act;	/* an instance port in TC mode: hand to TC */
+	pp_l3_fast_ttl(l3, family);
+	__builtin_memcpy(p, qs->mac, ETH_ALEN);
+	__builtin_memcpy(p + ETH_ALEN, d->gw_mac, ETH_ALEN);
+	if (pp_retag_sport(ctx, ntags, qs))
+		return PP_ERR(PP_DROP_MALFORMED);
+	pp_count_tx(q, len);
+	return ctx_redirect_done(ctx, r, act);
+}
+
+/*
+ * The fast path of a frame from L3 port id (entry sp, instance port slot;
+ * f as pp_peek() read it, the port's match and source MAC checked by
+ * pp_fast_vm): routed if it is to the gateway MAC and within the domain's
+ * MTU, counted as pp_l3_from_vm() counts.  PP_FULL_PATH otherwise.
+ */
+static __always_inline int pp_fast_l3_vm(struct __ctx_buff *ctx, __u32 id, __u32 slot,
+					 const struct pp_sport *sp, const struct pp_frame *f)
+{
+	__u8 *p = ctx_data(ctx), *end = ctx_data_end(ctx);
+	__u32 dom = sp->net_id;
+	struct pp_l3dom *d;
+	int ret;
+
+	/*
+	 * Services: none but the responder every L3 port has (the gateway's
+	 * ARP and ND, which pp_l3_fast_params never takes).  Security, DHCP,
+	 * rules, a flag added later: the full path.
+	 */
+	if ((sp->flags & ~PP_SPORT_RESPONDER) != PP_SPORT_L3)
+		return PP_FULL_PATH;
+	d = bpf_map_lookup_elem(&PP_MAP_L3DOMS, &dom);
+	if (!d || !d->table || f->len > ETH_HLEN + 4 * (__u32)f->ntags + d->mtu ||
+	    p + ETH_HLEN > end || !pp_mac_eq_b(p, d->gw_mac))
+		return PP_FULL_PATH;	/* no_route, mtu (answered), unknown_dst */
+	ret = pp_l3_fast(ctx, dom, d, f->ntags);
+	if (ret == PP_FULL_PATH || ctx_handed_to_tc(ret))
+		return ret;		/* TC counts it */
+	pp_count_rx(id, f->len);
+	return ret < 0 ? pp_drop_iport(slot, PP_ERR_REASON(ret)) : ret;
+}
+
+/*
+ * The fast path of a frame on uplink ifindex (entry up) of domain dom
+ * (entry d), both checked by pp_from_uplink: untagged, to the uplink's MAC,
+ * within the domain's MTU.  The verdict, PP_FULL_PATH otherwise (ARP and
+ * ND among it), or PP_ERR as pp_l3_fast().
+ */
+static __always_inline int pp_fast_uplink(struct __ctx_buff *ctx, __u32 dom,
+					  const struct pp_l3up *up, const struct pp_l3dom *d)
+{
+	__u8 *p = ctx_data(ctx), *end = ctx_data_end(ctx);
+
+	if (p + ETH_HLEN > end || pp_is_tag(*(__be16 *)(p + 12)) || !pp_mac_eq(p, up->mac) ||
+	    (__u32)(end - p) > ETH_HLEN + d->mtu)
+		return PP_FULL_PATH;
+	return pp_l3_fast(ctx, dom, d, 0);
+}
+#endif
 
 /*
  * Frames arriving on an uplink (device entry dev): toward the domain's L3
@@ -540,6 +830,11 @@ static __always_inline int pp_from_uplink(struct __ctx_buff *ctx, const struct p
 		return pp_drop_net(dom, PP_DROP_UNKNOWN_PORT);
 	if (!d || !d->table)
 		return pp_drop_net(dom, PP_DROP_NO_ROUTE);
+#ifdef PP_CTX_XDP
+	ret = pp_fast_uplink(ctx, dom, up, d);
+	if (ret != PP_FULL_PATH)
+		return ret < 0 ? pp_drop_net(dom, PP_ERR_REASON(ret)) : ret;
+#endif
 	if (pp_parse(ctx, &f))
 		return pp_drop_net(dom, PP_DROP_MALFORMED);
 	if (f.ntags)

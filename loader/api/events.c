@@ -57,6 +57,8 @@ void pp_api_notify(struct pp_api *a)
 		status_diff(a, now, "service-port", cfg->sports[i].name, obj_st(a, K_SPORT, i));
 	for (uint32_t i = 0; cfg && i < cfg->n_l3domains; i++)
 		status_diff(a, now, "l3-domain", cfg->l3domains[i].name, obj_st(a, K_L3DOM, i));
+	for (uint32_t i = 0; cfg && i < cfg->n_chains; i++)
+		status_diff(a, now, "chain", cfg->chains[i].name, obj_st(a, K_CHAIN, i));
 	json_object_put(a->last_status);
 	a->last_status = now;
 	if (a->seq == before)

@@ -7,8 +7,8 @@
  *   router.c    pp_api_request(), the routes table, the answers (reply_*)
  *   http.c      libmicrohttpd and the Unix socket: the only MHD calls
  *   objects.c   the handlers common to every kind: GET, POST/PUT/PATCH/DELETE
- *   networks.c, l3domains.c, iports.c, sports.c, bindings.c   one kind (or
- *               sub-resource) each
+ *   networks.c, l3domains.c, iports.c, sports.c, chains.c, bindings.c   one
+ *               kind (or sub-resource) each
  *   store.c     api.json: read, shape-checked, written, rendered as a source
  *   state.c     a damaged api.json, the loads with it, create/destroy
  *   kept.c      the objects kept from a damaged api.json, and /v1/status
@@ -32,7 +32,7 @@ struct MHD_Connection;
 struct MHD_Daemon;
 struct MHD_Response;
 
-enum kind { K_NET, K_IPORT, K_SPORT, K_L3DOM, K_COUNT };
+enum kind { K_NET, K_IPORT, K_SPORT, K_L3DOM, K_CHAIN, K_COUNT };
 
 /* A kind of object: its row in the routes table (kinds[], router.c). */
 struct api_kind {
@@ -53,8 +53,9 @@ extern const struct api_kind kinds[K_COUNT];
  * networks', PP_NAME_NET, whose ids they share).
  */
 #define NAME_KIND(k)	((__u32)(k) + PP_NAME_NET)
-#define PIN_KIND(k)	((k) == K_L3DOM ? (__u32)PP_NAME_NET : NAME_KIND(k))
+#define PIN_KIND(k)	((k) == K_L3DOM || (k) == K_CHAIN ? (__u32)PP_NAME_NET : NAME_KIND(k))
 _Static_assert(NAME_KIND(K_L3DOM) == PP_NAME_L3DOM, "K_L3DOM's statuses");
+_Static_assert(NAME_KIND(K_CHAIN) == PP_NAME_CHAIN, "K_CHAIN's statuses");
 
 #define EVENTS_MAX	4096
 #define WAITERS_MAX	256
@@ -203,6 +204,14 @@ json_object *store_get(json_object *store, enum kind k, const char *name);
 int store_count(json_object *store);
 void sb_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void render(json_object *store, struct rbuf *r);
+void render_with(json_object *store, struct rbuf *r, bool with_pending);
+/*
+ * A service port of the store (obj, NULL: none) that waits: it has no bind
+ * and no chain of the store names it in its hops (a hop port binds
+ * nothing, and is created before its chain).  It is saved but not
+ * rendered, so not loaded, until a chain names it; GET shows it DOWN.
+ */
+bool sport_pending(json_object *store, const char *name, json_object *obj);
 void adopt_render(struct pp_api *a, struct rbuf *r);
 void rbuf_free(struct rbuf *r);
 bool json_text_has_nul(const char *s, size_t len);
@@ -282,6 +291,10 @@ json_object *net_json(struct pp_api *a, uint32_t i);
 uint32_t l3dom_count(const struct pp_config *cfg);
 long l3dom_find(const struct pp_config *cfg, const char *name);
 json_object *l3dom_json(struct pp_api *a, uint32_t i);
+uint32_t chain_count(const struct pp_config *cfg);
+long chain_find(const struct pp_config *cfg, const char *name);
+json_object *chain_json(struct pp_api *a, uint32_t i);
+json_object *rule_json(const struct pp_cfg_rule *r);
 uint32_t iport_count(const struct pp_config *cfg);
 long iport_find(const struct pp_config *cfg, const char *name);
 json_object *iport_json(struct pp_api *a, uint32_t i);

@@ -200,13 +200,15 @@ static int kept_index(struct pp_api *a)
 
 size_t kept_total(const struct pp_api *a)
 {
-	return a->nkept[K_NET] + a->nkept[K_IPORT] + a->nkept[K_SPORT] + a->nkept[K_L3DOM];
+	return a->nkept[K_NET] + a->nkept[K_IPORT] + a->nkept[K_SPORT] + a->nkept[K_L3DOM] +
+	       a->nkept[K_CHAIN];
 }
 
-/* Is a name pinned of the networks' kind a kept network's or a kept L3 domain's? */
+/* Is a name pinned of the networks' kind a kept network's, L3 domain's or chain's? */
 static bool kept_net_name(const struct pp_api *a, const char *name)
 {
-	return kept_find(a, K_NET, name) || kept_find(a, K_L3DOM, name);
+	return kept_find(a, K_NET, name) || kept_find(a, K_L3DOM, name) ||
+	       kept_find(a, K_CHAIN, name);
 }
 
 /*
@@ -244,17 +246,32 @@ bool keep_entry(void *arg, enum pp_map_id map, const void *key, const void *val)
 		memcpy(&id, val, sizeof(id));
 		return kept_id(a, K_L3DOM, ((const struct pp_l3addr_key *)key)->dom) ||
 		       kept_id(a, K_SPORT, id);
-	case PPM_SEC_SRC:
 	case PPM_RULE_ADDR:
-	case PPM_RULE_L4:	/* (prefixlen, sport, ...) */
+	case PPM_RULE_L4:
+	case PPM_RULE_SP:	/* (prefixlen, sport or chain, ...): a chain's classifier too */
+		memcpy(&id, (const char *)key + 4, sizeof(id));
+		return kept_id(a, K_SPORT, id) || kept_id(a, K_CHAIN, id);
+	case PPM_SEC_SRC:	/* (prefixlen, sport, ...) */
 		memcpy(&id, (const char *)key + 4, sizeof(id));
 		return kept_id(a, K_SPORT, id);
+	case PPM_RULE_SET:	/* (sport or chain, ...) */
+		memcpy(&id, key, sizeof(id));
+		return kept_id(a, K_SPORT, id) || kept_id(a, K_CHAIN, id);
 	case PPM_SPORTS:
 	case PPM_SEC_MAC:
-	case PPM_RULE_SET:
 	case PPM_DHCP:		/* (sport, ...) */
 		memcpy(&id, key, sizeof(id));
 		return kept_id(a, K_SPORT, id);
+	case PPM_CHAINS:	/* chain -> */
+	case PPM_CHAIN_SRC:	/* (chain, source) */
+		memcpy(&id, key, sizeof(id));
+		return kept_id(a, K_CHAIN, id);
+	case PPM_CHAIN_HOPS:	/* -> its chain */
+		return kept_id(a, K_CHAIN, ((const struct pp_chain_hop *)val)->chain);
+	case PPM_CHAIN_PORTS:	/* hop port -> its chain */
+		memcpy(&id, key, sizeof(id));
+		return kept_id(a, K_SPORT, id) ||
+		       kept_id(a, K_CHAIN, ((const struct pp_chain_port *)val)->chain);
 	case PPM_FDB:		/* -> sport */
 		memcpy(&id, val, sizeof(id));
 		return kept_id(a, K_SPORT, id);
@@ -326,13 +343,17 @@ int kept_settle(struct pp_api *a, const struct pp_config *cfg)
 		const struct nament *e = &nv.by_name[i];
 		enum kind k = e->kind - PP_NAME_NET;
 		struct pp_l3dom ld = {};
+		struct pp_chain ch = {};
 		bool in = kinds[k].find(cfg, e->name) >= 0;
 
-		/* the networks' names are the L3 domains' too: which is it? */
+		/* the networks' names are the L3 domains' and chains' too: which is it? */
 		if (k == K_NET && !in)
-			in = l3dom_find(cfg, e->name) >= 0;
+			in = l3dom_find(cfg, e->name) >= 0 || chain_find(cfg, e->name) >= 0;
 		if (k == K_NET && !in && !pp_l3dom_get(pp_daemon_maps(a->d), e->id, &ld) && ld.table)
 			k = K_L3DOM;
+		else if (k == K_NET && !in && !pp_chain_get(pp_daemon_maps(a->d), e->id, &ch) &&
+			 ch.net_id)
+			k = K_CHAIN;
 		if (!in)
 			err = kept_add(a, k, e->name, e->id);
 	}
@@ -343,8 +364,8 @@ int kept_settle(struct pp_api *a, const struct pp_config *cfg)
 		return err;
 	a->sf.pending = false;
 	pr_info("api: kept from the damaged state file, as pinned: %zu networks, %zu instance "
-		"ports, %zu service ports, %zu l3 domains\n", a->nkept[K_NET], a->nkept[K_IPORT],
-		a->nkept[K_SPORT], a->nkept[K_L3DOM]);
+		"ports, %zu service ports, %zu l3 domains, %zu chains\n", a->nkept[K_NET],
+		a->nkept[K_IPORT], a->nkept[K_SPORT], a->nkept[K_L3DOM], a->nkept[K_CHAIN]);
 	err = store_save(a, a->store);
 	if (err)
 		pr_warn("api: saving %s: %s\n", a->store_path, strerror(-err));
@@ -467,6 +488,7 @@ int kept_check(struct pp_api *a, const struct pp_config *cfg, struct pp_errors *
 
 		kept_name_check(&kv, K_NET, &c->loc, c->name);
 		kept_name_check(&kv, K_L3DOM, &c->loc, c->name);	/* one name space */
+		kept_name_check(&kv, K_CHAIN, &c->loc, c->name);
 		kept_dev_check(&kv, K_NET, &c->loc, c->name, c->device, c->vlan);
 	}
 	for (__u32 i = 0; i < cfg->n_l3domains; i++) {
@@ -474,6 +496,14 @@ int kept_check(struct pp_api *a, const struct pp_config *cfg, struct pp_errors *
 
 		kept_name_check(&kv, K_L3DOM, &c->loc, c->name);
 		kept_name_check(&kv, K_NET, &c->loc, c->name);
+		kept_name_check(&kv, K_CHAIN, &c->loc, c->name);
+	}
+	for (__u32 i = 0; i < cfg->n_chains; i++) {
+		const struct pp_cfg_chain *c = &cfg->chains[i];
+
+		kept_name_check(&kv, K_CHAIN, &c->loc, c->name);
+		kept_name_check(&kv, K_NET, &c->loc, c->name);
+		kept_name_check(&kv, K_L3DOM, &c->loc, c->name);
 	}
 	for (__u32 i = 0; i < cfg->n_iports; i++) {
 		const struct pp_cfg_iport *c = &cfg->iports[i];
@@ -602,6 +632,12 @@ json_object *kept_json(struct pp_api *a, enum kind k, const struct kept_ent *e,
 		json_object_object_add(o, "table", json_object_new_int64(ld.table));
 		json_object_object_add(o, "mtu", json_object_new_int(ld.mtu));
 		json_object_object_add(o, "mac", json_mac(ld.gw_mac));
+	} else if (k == K_CHAIN) {
+		struct pp_chain ch = {};
+
+		pp_chain_get(m, e->id, &ch);
+		json_object_object_add(o, "network", json_object_new_string(
+			nview_name(nv, PP_NAME_NET, ch.net_id) ?: ""));
 	} else {
 		const struct pp_sport *sp = &e->sp;
 		json_object *b = json_object_new_object();
@@ -648,7 +684,8 @@ json_object *status_json(struct pp_api *a)
 		json_object_object_add(root, "l3_domains", doms);
 	}
 	for (int k = 0; k < K_COUNT; k++) {
-		for (size_t i = 0; i < a->nkept[k]; i++) {
+		/* kept chains: in /v1/chains only (the status lists no chains yet) */
+		for (size_t i = 0; k != K_CHAIN && i < a->nkept[k]; i++) {
 			const struct kept_ent *e = &a->kept[k][i];
 			json_object *v = kept_json(a, k, e, &nv), *o = json_object_new_object();
 			json_object *sps = NULL;

@@ -49,5 +49,16 @@ json_object *l3dom_json(struct pp_api *a, uint32_t i)
 	/* its id (the networks' id space: pp_l3doms and pp_net_drops are indexed by it) */
 	json_object_object_add(json_object_object_get(o, "status"), "id",
 			       json_object_new_int64(st->id));
+	/* each uplink's XDP or TC, and why (as a network's device) */
+	ups = json_object_new_array();
+	for (uint32_t j = 0; a->d->l3up_st && j < c->n_uplinks; j++) {
+		const struct pp_obj_status *us = &a->d->l3up_st[i][j];
+		json_object *u = json_object_new_object();
+
+		json_object_object_add(u, "device", json_object_new_string(c->uplinks[j].device));
+		pp_status_json_mode(u, pp_mode_name(us->mode), us->mode_reason, false);
+		json_object_array_add(ups, u);
+	}
+	json_object_object_add(json_object_object_get(o, "status"), "uplinks", ups);
 	return o;
 }

@@ -5,12 +5,13 @@
 #include <stdlib.h>
 #include "internal.h"
 
-/* The rows of drops: by instance port, by network, by L3 domain (pp_net_drops too). */
-#define DROPS_KINDS	3
+/* The rows of drops: by instance port, by network, by L3 domain, by chain (pp_net_drops too). */
+#define DROPS_KINDS	4
 static const char *const drops_label[DROPS_KINDS][2] = {	/* /v1/stats, /metrics */
 	{ "instance-port", "instance_port" },
 	{ "network", "network" },
 	{ "l3-domain", "l3_domain" },
+	{ "chain", "chain" },
 };
 
 /*
@@ -22,19 +23,169 @@ static const char *const drops_label[DROPS_KINDS][2] = {	/* /v1/stats, /metrics 
  */
 static int drops_row(struct pp_api *a, int k, uint32_t i, const char **name, struct pp_drops *d)
 {
-	static const enum kind kind[DROPS_KINDS] = { K_IPORT, K_NET, K_L3DOM };
+	static const enum kind kind[DROPS_KINDS - 1] = { K_IPORT, K_NET, K_L3DOM };
 	const struct pp_config *cfg = pp_daemon_config(a->d);
-	uint32_t n = !cfg ? 0 : k == 2 ? cfg->n_l3domains : k ? cfg->n_networks : cfg->n_iports;
-	__u32 idx = i < n ? obj_st(a, kind[k], i)->id : 0;
+	uint32_t n = !cfg ? 0 : k == 3 ? cfg->n_chains : k == 2 ? cfg->n_l3domains :
+		     k ? cfg->n_networks : cfg->n_iports;
+	/* chains (k 3): their ids are the networks' too (chain_context, chain_down) */
+	__u32 idx = i >= n ? 0 : k == 3 ? pp_daemon_status(a->d, PP_NAME_CHAIN, i)->id :
+		    obj_st(a, kind[k], i)->id;
 
-	if (i > n || (k == 2 && i == n))
+	if (i > n || (k >= 2 && i == n))
 		return -1;
-	*name = i == n ? "" : k == 2 ? cfg->l3domains[i].name :
+	*name = i == n ? "" : k == 3 ? cfg->chains[i].name : k == 2 ? cfg->l3domains[i].name :
 	       k ? cfg->networks[i].name : cfg->iports[i].name;
 	if ((i < n && !idx) ||
 	    (k ? pp_net_drops_get : pp_iport_drops_get)(pp_daemon_maps(a->d), idx, d))
 		return 0;
 	return 1;
+}
+
+/*
+ * Service chains (issue 17): frames classified into chain c (id) in
+ * direction dir (PP_DIR_CHAIN_FWD / _REV): its rule set's hits, every rule.
+ */
+static __u64 chain_classified(const struct pp_maps *m, __u32 id, const struct pp_cfg_chain *c,
+			      __u8 dir)
+{
+	__u64 n = 0;
+
+	for (uint32_t r = 0; id && r < c->n_rules && r < PP_RULES_MAX_BPF; r++)
+		n += pp_rule_stat_get(m, id, dir, (__u16)r);
+	return n;
+}
+
+/* The counters of hop port s (a chain's): tx sent to its function, rx returned by it. */
+static struct pp_sport_stats hop_port_stats(struct pp_api *a, uint32_t s)
+{
+	struct pp_sport_stats st = {};
+	__u32 id = obj_st(a, K_SPORT, s)->id;
+
+	if (id)
+		pp_sport_stats_get(pp_daemon_maps(a->d), id, &st);
+	return st;
+}
+
+/* Each chain: frames classified, its drops, per hop and instance what its ports saw. */
+static json_object *chains_json(struct pp_api *a)
+{
+	const struct pp_config *cfg = pp_daemon_config(a->d);
+	const struct pp_maps *m = pp_daemon_maps(a->d);
+	json_object *arr = json_object_new_array();
+
+	for (uint32_t i = 0; cfg && i < cfg->n_chains; i++) {
+		const struct pp_cfg_chain *c = &cfg->chains[i];
+		__u32 id = pp_daemon_status(a->d, PP_NAME_CHAIN, i)->id;
+		__u64 fwd = chain_classified(m, id, c, PP_DIR_CHAIN_FWD);
+		__u64 rev = chain_classified(m, id, c, PP_DIR_CHAIN_REV);
+		json_object *o = json_object_new_object(), *hops = json_object_new_array();
+		struct pp_drops d = {};
+
+		if (id)
+			pp_net_drops_get(m, id, &d);
+		json_object_object_add(o, "chain", json_object_new_string(c->name));
+		json_object_object_add(o, "network", json_object_new_string(cfg->networks[c->network].name));
+		json_object_object_add(o, "frames", json_object_new_int64((int64_t)(fwd + rev)));
+		json_object_object_add(o, "frames_forward", json_object_new_int64((int64_t)fwd));
+		json_object_object_add(o, "frames_reverse", json_object_new_int64((int64_t)rev));
+		json_object_object_add(o, "chain_context",
+				       json_object_new_int64((int64_t)d.reason[PP_DROP_CHAIN_CONTEXT]));
+		json_object_object_add(o, "chain_down",
+				       json_object_new_int64((int64_t)d.reason[PP_DROP_CHAIN_DOWN]));
+		for (uint32_t h = 0; h < c->n_hops; h++) {
+			json_object *ho = json_object_new_object(), *insts = json_object_new_array();
+			__u64 sent = 0, back = 0;
+
+			for (uint32_t k = 0; k < c->hops[h].n_inst; k++) {
+				const struct pp_cfg_chain_inst *in = &c->hops[h].inst[k];
+				json_object *io = json_object_new_object(), *ports = json_object_new_array();
+				__u64 isent = 0, iback = 0;
+
+				json_object_object_add(io, "instance-port", json_object_new_string(
+					cfg->iports[cfg->sports[in->in].iport].name));
+				for (int p = 0; p < (in->in == in->out ? 1 : 2); p++) {
+					uint32_t s = p ? in->out : in->in;
+					struct pp_sport_stats st = hop_port_stats(a, s);
+					json_object *po = json_object_new_object();
+
+					json_object_object_add(po, "service-port",
+							       json_object_new_string(cfg->sports[s].name));
+					json_object_object_add(po, "tx_packets", json_object_new_int64(st.tx_packets));
+					json_object_object_add(po, "tx_bytes", json_object_new_int64(st.tx_bytes));
+					json_object_object_add(po, "rx_packets", json_object_new_int64(st.rx_packets));
+					json_object_object_add(po, "rx_bytes", json_object_new_int64(st.rx_bytes));
+					json_object_array_add(ports, po);
+					isent += st.tx_packets;
+					iback += st.rx_packets;
+				}
+				json_object_object_add(io, "ingress", json_object_new_string(cfg->sports[in->in].name));
+				json_object_object_add(io, "egress", json_object_new_string(cfg->sports[in->out].name));
+				json_object_object_add(io, "weight", json_object_new_int64(in->weight));
+				/* to the function (either way), and back from it */
+				json_object_object_add(io, "sent_packets", json_object_new_int64((int64_t)isent));
+				json_object_object_add(io, "returned_packets", json_object_new_int64((int64_t)iback));
+				json_object_object_add(io, "ports", ports);
+				json_object_array_add(insts, io);
+				sent += isent;
+				back += iback;
+			}
+			json_object_object_add(ho, "hop", json_object_new_int64(h + 1));
+			json_object_object_add(ho, "sent_packets", json_object_new_int64((int64_t)sent));
+			json_object_object_add(ho, "returned_packets", json_object_new_int64((int64_t)back));
+			json_object_object_add(ho, "instances", insts);
+			json_object_array_add(hops, ho);
+		}
+		json_object_object_add(o, "hops", hops);
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
+/* The chains' counters in the exposition format. */
+static void chains_metrics(struct pp_api *a, struct sbuf *b)
+{
+	const struct pp_config *cfg = pp_daemon_config(a->d);
+	const struct pp_maps *m = pp_daemon_maps(a->d);
+
+	sb_printf(b, "# HELP polyport_chain_frames_total Frames a chain's classifier steered into "
+		  "it (forward; reverse: the replies of a symmetric chain).\n");
+	sb_printf(b, "# TYPE polyport_chain_frames_total counter\n");
+	for (uint32_t i = 0; cfg && i < cfg->n_chains; i++) {
+		const struct pp_cfg_chain *c = &cfg->chains[i];
+		__u32 id = pp_daemon_status(a->d, PP_NAME_CHAIN, i)->id;
+
+		for (int r = 0; r < (c->symmetric ? 2 : 1); r++)
+			sb_printf(b, "polyport_chain_frames_total{chain=\"%s\",direction=\"%s\"} %llu\n",
+				  c->name, r ? "reverse" : "forward",
+				  (unsigned long long)chain_classified(m, id, c, r ? PP_DIR_CHAIN_REV :
+										     PP_DIR_CHAIN_FWD));
+	}
+	sb_printf(b, "# HELP polyport_chain_hop_frames_total Frames a chain's hop port sent to its "
+		  "function (to_function) or received back from it (from_function).\n");
+	sb_printf(b, "# TYPE polyport_chain_hop_frames_total counter\n");
+	for (uint32_t i = 0; cfg && i < cfg->n_chains; i++) {
+		const struct pp_cfg_chain *c = &cfg->chains[i];
+
+		for (uint32_t h = 0; h < c->n_hops; h++)
+			for (uint32_t k = 0; k < c->hops[h].n_inst; k++) {
+				const struct pp_cfg_chain_inst *in = &c->hops[h].inst[k];
+
+				for (int p = 0; p < (in->in == in->out ? 1 : 2); p++) {
+					uint32_t s = p ? in->out : in->in;
+					struct pp_sport_stats st = hop_port_stats(a, s);
+
+					for (int dir = 0; dir < 2; dir++)
+						sb_printf(b, "polyport_chain_hop_frames_total{chain=\"%s\","
+							  "hop=\"%u\",instance=\"%s\",port=\"%s\","
+							  "direction=\"%s\"} %llu\n", c->name, h + 1,
+							  cfg->iports[cfg->sports[in->in].iport].name,
+							  cfg->sports[s].name,
+							  dir ? "from_function" : "to_function",
+							  (unsigned long long)(dir ? st.rx_packets :
+										     st.tx_packets));
+				}
+			}
+	}
 }
 
 json_object *stats_json(struct pp_api *a)
@@ -54,7 +205,8 @@ json_object *stats_json(struct pp_api *a)
 			pp_sport_stats_get(m, id, &st);
 		json_object_object_add(o, "instance-port", json_object_new_string(cfg->iports[s->iport].name));
 		json_object_object_add(o, "service-port", json_object_new_string(s->name));
-		json_object_object_add(o, pp_cfg_sport_on_net(s) ? "network" : "l3-domain",
+		json_object_object_add(o, pp_cfg_sport_on_net(s) ? "network" :
+				       pp_cfg_sport_on_chain(s) ? "chain" : "l3-domain",
 				       json_object_new_string(pp_cfg_sport_bound(cfg, s)));
 		json_object_object_add(o, "rx_packets", json_object_new_int64(st.rx_packets));
 		json_object_object_add(o, "rx_bytes", json_object_new_int64(st.rx_bytes));
@@ -127,6 +279,7 @@ json_object *stats_json(struct pp_api *a)
 		}
 		json_object_object_add(root, "l3-domains", doms);
 	}
+	json_object_object_add(root, "chains", chains_json(a));	/* issue 17 */
 	json_object_object_add(root, "map_writes", json_object_new_int64(m->writes));
 	json_object_object_add(root, "reconciles", json_object_new_int64(pp_daemon_reconciles(a->d)));
 	json_object_object_add(root, "requests", json_object_new_int64(a->requests));
@@ -163,7 +316,8 @@ char *metrics_text(struct pp_api *a)
 			sb_printf(&b, "polyport_service_port_%s_total{instance_port=\"%s\","
 				  "service_port=\"%s\",%s=\"%s\"} %llu\n", sp_metrics[x][0],
 				  cfg->iports[s->iport].name, s->name,
-				  pp_cfg_sport_on_net(s) ? "network" : "l3_domain",
+				  pp_cfg_sport_on_net(s) ? "network" :
+				  pp_cfg_sport_on_chain(s) ? "chain" : "l3_domain",
 				  pp_cfg_sport_bound(cfg, s), (unsigned long long)v);
 		}
 	}
@@ -241,6 +395,7 @@ char *metrics_text(struct pp_api *a)
 		sb_printf(&b, "polyport_l3_icmp_errors_total{l3_domain=\"%s\",result=\"limited\"} "
 			  "%llu\n", cfg->l3domains[i].name, (unsigned long long)ic.limited);
 	}
+	chains_metrics(a, &b);	/* issue 17 */
 	sb_printf(&b, "# HELP polyport_instance_port_status 1 for the instance port's current status.\n");
 	sb_printf(&b, "# TYPE polyport_instance_port_status gauge\n");
 	for (uint32_t i = 0; cfg && i < cfg->n_iports; i++)

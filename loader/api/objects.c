@@ -74,6 +74,27 @@ json_object *obj_json(struct pp_api *a, enum kind k, uint32_t i)
 	return kinds[k].json(a, i);
 }
 
+/* A pending service port (sport_pending, store.c): as saved, DOWN. */
+static json_object *pending_json(struct pp_api *a, const char *name)
+{
+	json_object *so = store_get(a->store, K_SPORT, name), *o = NULL, *st, *rev;
+
+	if (!sport_pending(a->store, name, so) || json_object_deep_copy(so, &o, NULL))
+		return NULL;
+	rev = json_object_object_get(o, "revision");
+	json_object_object_add(o, "name", json_object_new_string(name));
+	json_object_object_add(o, "revision", json_object_new_int64(rev ? json_object_get_int64(rev)
+								      : 0));
+	json_object_object_add(o, "source", json_object_new_string("api"));
+	st = json_object_new_object();
+	json_object_object_add(st, "status", json_object_new_string(pp_status_name(PP_ST_DOWN)));
+	json_object_object_add(st, "reason", json_object_new_string(
+		"pending: no bind and no chain names it in its hops (a hop port waits for its "
+		"chain; it is not loaded until then)"));
+	json_object_object_add(o, "status", st);
+	return o;
+}
+
 json_object *list_json(struct pp_api *a, enum kind k)
 {
 	const struct pp_config *cfg = pp_daemon_config(a->d);
@@ -83,6 +104,14 @@ json_object *list_json(struct pp_api *a, enum kind k)
 
 	for (uint32_t i = 0; i < n; i++)
 		json_object_array_add(arr, obj_json(a, k, i));
+	if (k == K_SPORT) {
+		json_object_object_foreach(store_kind(a->store, K_SPORT), name, so) {
+			json_object *p = sport_pending(a->store, name, so) ? pending_json(a, name) : NULL;
+
+			if (p)
+				json_object_array_add(arr, p);
+		}
+	}
 	if (a->sf.damaged && a->nkept[k] && !nview_load(a, &nv)) {
 		for (size_t i = 0; i < a->nkept[k]; i++)
 			json_object_array_add(arr, kept_json(a, k, &a->kept[k][i], &nv));
@@ -127,6 +156,49 @@ static int reply_invalid(struct call *c, const struct pp_errors *errs,
 			 errs->n > 1 ? " (and more)" : "");
 }
 
+/*
+ * The pending service ports of a candidate (sport_pending) are not loaded,
+ * but each is checked as it would load: the candidate with them, whose
+ * only errors may be their own "no bind".  0, or -1 answered.
+ */
+static int check_pending(struct call *c, json_object *candidate, enum kind k, const char *name)
+{
+	struct pp_errors errs = PP_ERRORS_INIT, left = PP_ERRORS_INIT;
+	struct pp_config *cfg = NULL;
+	struct rbuf r = {};
+	bool any = false;
+	int err;
+
+	json_object_object_foreach(store_kind(candidate, K_SPORT), pn, po)
+		any |= sport_pending(candidate, pn, po);
+	if (!any)
+		return 0;
+	render_with(candidate, &r, true);
+	err = load_with(c->a, r.text.s, r.text.len, r.lines, r.nlines, &cfg, &errs);
+	pp_config_free(cfg);
+	for (size_t i = 0; err && i < errs.n; i++) {
+		const struct pp_error *e = &errs.v[i];
+		const char *q = strchr(e->msg, '"'), *q2 = q ? strchr(q + 1, '"') : NULL;
+		char pn[PP_NAME_MAX + 1] = "";
+
+		if (q && q2 && q2 - q - 1 <= PP_NAME_MAX)
+			memcpy(pn, q + 1, q2 - q - 1);
+		if (strstr(e->msg, "has no bind.network or bind.l3") &&
+		    sport_pending(candidate, pn, store_get(candidate, K_SPORT, pn)))
+			continue;
+		pp_errors_add(&left, e->file, e->line, e->col, "%s", e->msg);
+	}
+	if (err && left.n)
+		reply_invalid(c, &left, r.lines, r.nlines, k, name, 0, -EINVAL);
+	else if (err && err != -EINVAL)
+		reply_err(c, 500, "internal", NULL, "validation failed: %s", strerror(-err));
+	err = err && (left.n || err != -EINVAL) ? -1 : 0;
+	pp_errors_free(&errs);
+	pp_errors_free(&left);
+	rbuf_free(&r);
+	return err;
+}
+
 static int apply(struct call *c, json_object *candidate, enum kind k, const char *name,
 		 int deleting)
 {
@@ -149,6 +221,8 @@ static int apply(struct call *c, json_object *candidate, enum kind k, const char
 			return -1;	/* answered: not applied */
 		}
 	}
+	if (check_pending(c, candidate, k, name))
+		return -1;	/* answered */
 	render(candidate, &r);
 	err = load_with(a, r.text.s, r.text.len, r.lines, r.nlines, &cfg, &errs);
 	if (err) {
@@ -390,10 +464,15 @@ static int handle_change(struct call *c, enum kind k, const char *name, const ch
 		goto out;
 	}
 	i = find_obj(a, k, name);
-	if (i < 0)
+	if (i < 0 && k == K_SPORT && (nobj = pending_json(a, name))) {
+		/* saved, waiting for a chain: not loaded */
+		ret = reply_json(c, post ? 201 : 200, nobj);
+		nobj = NULL;
+	} else if (i < 0) {
 		ret = reply_err(c, 500, "internal", NULL, "applied, but not found");
-	else
+	} else {
 		ret = reply_json(c, post ? 201 : 200, obj_json(a, k, i));
+	}
 out:
 	json_object_put(nobj);
 	json_object_put(cand);
@@ -420,12 +499,16 @@ int serve_kind(struct call *c, enum kind k, char **parts, int n)
 		const struct kept_ent *e = i < 0 && a->sf.damaged ? kept_find(a, k, parts[2]) : NULL;
 		struct nview nv;
 
+		json_object *p;
+
 		if (e && !nview_load(a, &nv)) {
 			json_object *o = kept_json(a, k, e, &nv);
 
 			nview_free(&nv);
 			return reply_json(c, 200, o);
 		}
+		if (i < 0 && k == K_SPORT && (p = pending_json(a, parts[2])))
+			return reply_json(c, 200, p);
 		return i < 0 ? reply_err(c, 404, "not_found", NULL, "no %s \"%s\"",
 					 kinds[k].what, parts[2])
 			     : reply_json(c, 200, obj_json(a, k, i));

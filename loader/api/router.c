@@ -110,6 +110,7 @@ const struct api_kind kinds[K_COUNT] = {
 	[K_SPORT] = { "service-ports", "service port", "bind", sport_count, sport_find,
 		      sport_json },
 	[K_L3DOM] = { "l3-domains", "l3 domain", NULL, l3dom_count, l3dom_find, l3dom_json },
+	[K_CHAIN] = { "chains", "chain", NULL, chain_count, chain_find, chain_json },
 };
 
 int route(struct call *c)

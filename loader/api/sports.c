@@ -7,7 +7,8 @@
 
 API_KIND_LOOKUP(sport, struct pp_cfg_sport, sports, n_sports, pp_config_find_sport)
 
-static json_object *rule_json(const struct pp_cfg_rule *r)
+/* A rule (security's; a chain's classifier entry: no action) as written. */
+json_object *rule_json(const struct pp_cfg_rule *r)
 {
 	static const char *const protos[] = { [0] = "any", [1] = "icmp", [6] = "tcp",
 					       [17] = "udp", [58] = "icmpv6" };
@@ -23,13 +24,22 @@ static json_object *rule_json(const struct pp_cfg_rule *r)
 			snprintf(buf, sizeof(buf), "%u-%u", r->port_lo, r->port_hi);
 		json_object_object_add(o, "ports", json_object_new_string(buf));
 	}
+	if (r->sport_lo) {
+		if (r->sport_lo == r->sport_hi)
+			snprintf(buf, sizeof(buf), "%u", r->sport_lo);
+		else
+			snprintf(buf, sizeof(buf), "%u-%u", r->sport_lo, r->sport_hi);
+		json_object_object_add(o, "source-ports", json_object_new_string(buf));
+	}
 	if (r->has_icmp_type)
 		json_object_object_add(o, "icmp-type", json_object_new_int(r->icmp_type));
 	if (r->from.family)
 		json_object_object_add(o, "from", json_addr(&r->from, true));
 	if (r->to.family)
 		json_object_object_add(o, "to", json_addr(&r->to, true));
-	json_object_object_add(o, "action", json_object_new_string(r->allow ? "allow" : "drop"));
+	if (r->dir != PP_RULE_CHAIN)
+		json_object_object_add(o, "action",
+				       json_object_new_string(r->allow ? "allow" : "drop"));
 	return o;
 }
 
@@ -129,7 +139,11 @@ json_object *sport_json(struct pp_api *a, uint32_t i)
 			json_object_array_add(ad, json_addr(&s->addrs[j], true));
 		json_object_object_add(o, "addresses", ad);
 	}
-	if (pp_cfg_sport_on_net(s)) {
+	if (pp_cfg_sport_on_chain(s)) {
+		/* a hop port binds nothing: its position is read-only, in status */
+		json_object_put(b);
+		b = NULL;
+	} else if (pp_cfg_sport_on_net(s)) {
 		json_object_object_add(b, "network", json_object_new_string(cfg->networks[s->network].name));
 	} else {
 		json_object *l3 = json_object_new_object(), *rs = json_object_new_array();
@@ -147,11 +161,25 @@ json_object *sport_json(struct pp_api *a, uint32_t i)
 			json_object_put(rs);
 		json_object_object_add(b, "l3", l3);
 	}
-	sport_services_json(cfg, s, b);
-	json_object_object_add(o, "bind", b);
+	if (b) {
+		sport_services_json(cfg, s, b);
+		json_object_object_add(o, "bind", b);
+	}
 	add_meta(a, o, K_SPORT, s->name);
 	add_status(o, obj_st(a, K_SPORT, i));
 	json_object_object_add(json_object_object_get(o, "status"), "mac",
 			       json_object_new_string(mac));
+	if (pp_cfg_sport_on_chain(s)) {
+		json_object *c = json_object_new_object();
+
+		json_object_object_add(c, "name",
+				       json_object_new_string(cfg->chains[s->chain].name));
+		json_object_object_add(c, "hop", json_object_new_int(s->chain_hop + 1));
+		json_object_object_add(c, "instance", json_object_new_int(s->chain_inst + 1));
+		json_object_object_add(c, "role", json_object_new_string(
+			s->chain_role == (PP_CHAIN_ROLE_IN | PP_CHAIN_ROLE_OUT) ? "ingress+egress" :
+			s->chain_role & PP_CHAIN_ROLE_IN ? "ingress" : "egress"));
+		json_object_object_add(json_object_object_get(o, "status"), "chain", c);
+	}
 	return o;
 }

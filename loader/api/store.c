@@ -98,19 +98,63 @@ static const char *jtext(json_object *v)
 					      JSON_C_TO_STRING_NOSLASHESCAPE);
 }
 
-/* Render store as JSON (a YAML flow document), one field per line. */
-void render(json_object *store, struct rbuf *r)
+/* Does a chain of the store name service port name in its hops? */
+static bool store_hop_port(json_object *store, const char *name)
+{
+	json_object_object_foreach(store_kind(store, K_CHAIN), cname, ch) {
+		json_object *hops;
+
+		(void)cname;
+		if (!json_object_object_get_ex(ch, "hops", &hops) ||
+		    !json_object_is_type(hops, json_type_array))
+			continue;
+		for (size_t h = 0; h < json_object_array_length(hops); h++) {
+			json_object *grp = json_object_array_get_idx(hops, h);
+
+			for (size_t j = 0; json_object_is_type(grp, json_type_array) &&
+					   j < json_object_array_length(grp); j++) {
+				json_object *in = json_object_array_get_idx(grp, j), *v;
+
+				if (json_object_object_get_ex(in, "ingress", &v) &&
+				    json_object_is_type(v, json_type_string) &&
+				    !strcmp(json_object_get_string(v), name))
+					return true;
+				if (json_object_object_get_ex(in, "egress", &v) &&
+				    json_object_is_type(v, json_type_string) &&
+				    !strcmp(json_object_get_string(v), name))
+					return true;
+			}
+		}
+	}
+	return false;
+}
+
+bool sport_pending(json_object *store, const char *name, json_object *obj)
+{
+	return obj && !json_object_object_get_ex(obj, "bind", NULL) &&
+	       !store_hop_port(store, name);
+}
+
+/* Render store as JSON (a YAML flow document), one field per line.  A
+ * pending service port (sport_pending) is left out unless with_pending. */
+void render_with(json_object *store, struct rbuf *r, bool with_pending)
 {
 	memset(r, 0, sizeof(*r));
 	rb_line(r, -1, NULL, NULL, "{");
 	for (int k = 0; k < K_COUNT; k++) {
 		json_object *objs = store_kind(store, k);
-		int nobj = json_object_object_length(objs), i = 0;
+		int nobj = 0, i = 0;
 
+		json_object_object_foreach(objs, name0, obj0)
+			nobj += with_pending || !(k == K_SPORT && sport_pending(store, name0, obj0));
 		rb_line(r, -1, NULL, NULL, "\"%s\": {", kinds[k].path);
 		json_object_object_foreach(objs, name, obj) {
 			int nf = 0, f = 0;
-			json_object *nm = json_object_new_string(name);
+			json_object *nm;
+
+			if (!with_pending && k == K_SPORT && sport_pending(store, name, obj))
+				continue;
+			nm = json_object_new_string(name);
 
 			json_object_object_foreach(obj, key0, v0) {
 				(void)v0;
@@ -133,6 +177,11 @@ void render(json_object *store, struct rbuf *r)
 		rb_line(r, -1, NULL, NULL, "}%s", k + 1 < K_COUNT ? "," : "");
 	}
 	rb_line(r, -1, NULL, NULL, "}");
+}
+
+void render(json_object *store, struct rbuf *r)
+{
+	render_with(store, r, false);
 }
 
 void adopt_render(struct pp_api *a, struct rbuf *r)

@@ -552,13 +552,17 @@ static void check_l3_names(struct ld *ld)
 void check_bindings(struct ld *ld)
 {
 	check_l3_names(ld);
+	check_chain_names(ld);
 	for (uint32_t i = 0; i < ld->cfg->n_sports && !ld->fatal; i++) {
 		const struct sport_aux *ax = &ld->sp_aux[i];
 
-		/* neither: reported already */
+		/* neither: reported already, or a hop port (check_chains) */
 		if (ax->has_net)
 			check_net_binding(ld, i);
 		else if (ax->has_l3)
 			check_l3_binding(ld, i);
 	}
+	/* after the networks: a chain's sources are ports of its network */
+	if (!ld->fatal)
+		check_chains(ld);
 }

@@ -169,10 +169,11 @@ static int export_one(struct ld *ld, struct pp_export *ex, size_t *cap,
  * pp_export.objs: what each needs comes before it. */
 int export_objects(struct ld *ld, struct pp_export *ex)
 {
-	enum { K_NETS, K_L3, K_IPORTS, K_SPORTS };
+	enum { K_NETS, K_L3, K_IPORTS, K_SPORTS, K_CHAINS };
 	static const char *const kinds[] = {
 		[K_NETS] = "networks", [K_L3] = "l3-domains",
 		[K_IPORTS] = "instance-ports", [K_SPORTS] = "service-ports",
+		[K_CHAINS] = "chains",	/* after the ports their hops name */
 	};
 	size_t cap = 0;
 	int ret = 0;

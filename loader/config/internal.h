@@ -195,6 +195,27 @@ struct sport_aux {
 	char l3_name[PP_NAME_MAX + 1];
 	bool has_l3;		/* bind.l3.domain holds a valid name */
 	struct xloc l3_route[PP_L3_PORT_ROUTES_MAX];	/* their to: values */
+	/* bind: its key when present (a hop port has none); without one, the
+	 * error waits for the chains (a chain's hops may name the port) */
+	struct xloc bind;
+	bool has_bind;
+	bool no_bind;		/* no bind key: reported unless a chain names it */
+};
+
+/* A chain's references by name, resolved once every file is read (its
+ * hops and sources may be service ports of any file). */
+struct chain_ref {
+	char name[PP_NAME_MAX + 1];
+	struct xloc at;		/* the value */
+	bool ok;		/* a valid name */
+};
+
+struct chain_aux {
+	struct xloc name;
+	struct chain_ref net;
+	struct chain_ref in[PP_CHAIN_HOPS_MAX][PP_CHAIN_INST_MAX];
+	struct chain_ref out[PP_CHAIN_HOPS_MAX][PP_CHAIN_INST_MAX];
+	struct chain_ref src[PP_CHAIN_SOURCES_MAX];
 };
 
 struct errkey {
@@ -215,12 +236,16 @@ struct ld {
 				 * network" errors */
 	bool iports_incomplete;	/* the same for instance ports */
 	bool l3_incomplete;	/* the same for L3 domains */
-	bool too_many_nets, too_many_iports, too_many_sports, too_many_l3;
-	size_t cap_files, cap_nets, cap_iports, cap_sports, cap_rules, cap_l3;
+	bool sports_incomplete;	/* the same for service ports (a chain's hops) */
+	bool chains_incomplete;	/* a chain may be missing: no "has no bind"
+				 * errors (it may name the port) */
+	bool too_many_nets, too_many_iports, too_many_sports, too_many_l3, too_many_chains;
+	size_t cap_files, cap_nets, cap_iports, cap_sports, cap_rules, cap_l3, cap_chains;
 	struct net_aux *net_aux;
 	struct l3_aux *l3_aux;
 	struct iport_aux *ip_aux;
 	struct sport_aux *sp_aux;
+	struct chain_aux *ch_aux;
 	struct htab net_by_name, ip_by_name, sp_by_name;
 	struct htab tap;		/* tap device -> instance port */
 	struct htab netdev;		/* device -> first network on it */
@@ -234,6 +259,7 @@ struct ld {
 	struct htab l3updev;		/* uplink device -> (domain, uplink) */
 	struct htab l3addr;		/* (domain, address) -> L3 port */
 	struct htab l3route;		/* (domain, port route) -> (port, route) */
+	struct htab ch_by_name;		/* chains by name */
 	struct arena arena;		/* the tree of the file being read */
 	struct arena kept;		/* trees of files with top-level
 					 * service-ports, read at the end */
@@ -250,7 +276,7 @@ struct deferred {
 };
 
 struct pp_config_index {
-	struct htab net, ip, sp, tap, l3;
+	struct htab net, ip, sp, tap, l3, chain;
 };
 
 #define XF "%s:%u:%u"
@@ -379,8 +405,8 @@ struct sport_parse {
 	bool l3_given;		/* bind.l3 was present */
 };
 
-/* networks.c, l3domains.c, iports.c, sports.c: the rows of top_keys (load.c) */
-key_fn h_networks, h_l3domains, h_iports, h_top_sports;
+/* networks.c, l3domains.c, iports.c, sports.c, chains.c: the rows of top_keys (load.c) */
+key_fn h_networks, h_l3domains, h_iports, h_top_sports, h_chains;
 /* sports.c: a nested service port (parent: its instance port's iport_parse) */
 entry_fn parse_sport;
 /* sports.c: the top-level service ports kept by h_top_sports */
@@ -389,6 +415,10 @@ void read_top_sports(struct ld *ld);
 key_fn h_sp_bind;
 /* security.c, dhcp.c: services of bind_keys (obj: a sport_parse) */
 key_fn h_bind_security, h_bind_dhcp;
+/* security.c: a list of rules (security's, or a chain's classifier with
+ * dir PP_RULE_CHAIN) appended to cfg->rules; *count counts them up to max */
+void parse_rule_list(struct ld *ld, const struct ynode *v, uint8_t dir, const char *what,
+		     const struct ctx *ctx, uint32_t *count, uint32_t max);
 /* l3domains.c: bind.l3 of a service port (obj: a sport_parse) */
 key_fn h_bind_l3;
 
@@ -415,6 +445,12 @@ void check_match(struct ld *ld, struct sport_parse *p, uint32_t idx);
 int check_l3domain(struct ld *ld, uint32_t idx, const struct ynode *table,
 		   const struct ynode *const *updev);
 void check_bindings(struct ld *ld);
+/* chains.c: resolve the chains' network, hops and sources (marking the hop
+ * ports), once every file is read; called by check_bindings after the
+ * service ports' networks are resolved */
+void check_chains(struct ld *ld);
+/* chains.c: no chain has the name of a network or an L3 domain */
+void check_chain_names(struct ld *ld);
 
 /* ======================================================================== */
 /* load.c, export.c */

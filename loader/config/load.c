@@ -29,6 +29,7 @@ static const struct keydef top_keys[] = {
 	  h_iports },
 	{ "service-ports", KT_MAP, "a mapping of service port names",
 	  h_top_sports },
+	{ "chains", KT_MAP, "a mapping of chain names", h_chains },
 };
 
 _Static_assert(ARRAY_SIZE(top_keys) <= MAX_KEYS, "raise MAX_KEYS");
@@ -42,7 +43,7 @@ static void walk_file(struct ld *ld, const struct ynode *root)
 	if (!root || is_null(root) || root->type == Y_BAD)
 		return;
 	if (root->type != Y_MAP) {
-		err_node(ld, root, "the top level must be a mapping (networks, l3-domains, instance-ports, service-ports), got %s",
+		err_node(ld, root, "the top level must be a mapping (networks, l3-domains, instance-ports, service-ports, chains), got %s",
 			 node_desc(&qb, root));
 		return;
 	}
@@ -90,6 +91,18 @@ static int group_sports(struct ld *ld)
 	for (size_t i = 0; i < h->cap; i++)
 		if (h->e[i].used)
 			h->e[i].val = newidx[h->e[i].val];
+	/* the chains' references to service ports */
+	for (uint32_t c = 0; c < cfg->n_chains; c++) {
+		struct pp_cfg_chain *ch = &cfg->chains[c];
+
+		for (uint32_t k = 0; k < ch->n_sources; k++)
+			ch->sources[k] = newidx[ch->sources[k]];
+		for (uint32_t h2 = 0; h2 < ch->n_hops; h2++)
+			for (uint32_t j = 0; j < ch->hops[h2].n_inst; j++) {
+				ch->hops[h2].inst[j].in = newidx[ch->hops[h2].inst[j].in];
+				ch->hops[h2].inst[j].out = newidx[ch->hops[h2].inst[j].out];
+			}
+	}
 	free(cfg->sports);
 	cfg->sports = sorted;
 	/* cfg->sports now holds n_sports; sp_aux keeps the order of
@@ -106,6 +119,7 @@ static void ld_free(struct ld *ld)
 	free(ld->l3_aux);
 	free(ld->ip_aux);
 	free(ld->sp_aux);
+	free(ld->ch_aux);
 	free(ld->defer);
 	free(ld->roots);
 	htab_free(&ld->net_by_name);
@@ -123,6 +137,7 @@ static void ld_free(struct ld *ld)
 	htab_free(&ld->l3updev);
 	htab_free(&ld->l3addr);
 	htab_free(&ld->l3route);
+	htab_free(&ld->ch_by_name);
 	arena_free(&ld->arena);
 	arena_free(&ld->kept);
 }
@@ -136,6 +151,7 @@ void pp_config_free(struct pp_config *cfg)
 	free(cfg->sports);
 	free(cfg->rules);
 	free(cfg->l3domains);
+	free(cfg->chains);
 	for (uint32_t i = 0; i < cfg->n_files; i++)
 		free(cfg->files[i]);
 	free(cfg->files);
@@ -145,6 +161,7 @@ void pp_config_free(struct pp_config *cfg)
 		htab_free(&cfg->index->sp);
 		htab_free(&cfg->index->tap);
 		htab_free(&cfg->index->l3);
+		htab_free(&cfg->index->chain);
 		free(cfg->index);
 	}
 	free(cfg);
@@ -196,6 +213,8 @@ int load_sources(const struct src *src, size_t n, struct pp_config **out,
 		ld.nets_incomplete = true;
 		ld.iports_incomplete = true;
 		ld.l3_incomplete = true;
+		ld.sports_incomplete = true;
+		ld.chains_incomplete = true;
 		ld.roots = calloc(n ? n : 1, sizeof(*ld.roots));
 		if (!ld.roots) {
 			ret = -ENOMEM;
@@ -215,6 +234,8 @@ int load_sources(const struct src *src, size_t n, struct pp_config **out,
 			ld.nets_incomplete = true;
 			ld.iports_incomplete = true;
 			ld.l3_incomplete = true;
+			ld.sports_incomplete = true;
+			ld.chains_incomplete = true;
 			continue;
 		}
 		r = yaml_to_tree(&ld, src[i].data, src[i].len, &root);
@@ -224,6 +245,8 @@ int load_sources(const struct src *src, size_t n, struct pp_config **out,
 			ld.nets_incomplete = true;
 			ld.iports_incomplete = true;
 			ld.l3_incomplete = true;
+			ld.sports_incomplete = true;
+			ld.chains_incomplete = true;
 		} else {
 			walk_file(&ld, root);
 			if (ex)
@@ -266,11 +289,13 @@ int load_sources(const struct src *src, size_t n, struct pp_config **out,
 		ix->sp = ld.sp_by_name;
 		ix->tap = ld.tap;
 		ix->l3 = ld.l3_by_name;
+		ix->chain = ld.ch_by_name;
 		memset(&ld.net_by_name, 0, sizeof(ld.net_by_name));
 		memset(&ld.ip_by_name, 0, sizeof(ld.ip_by_name));
 		memset(&ld.sp_by_name, 0, sizeof(ld.sp_by_name));
 		memset(&ld.tap, 0, sizeof(ld.tap));
 		memset(&ld.l3_by_name, 0, sizeof(ld.l3_by_name));
+		memset(&ld.ch_by_name, 0, sizeof(ld.ch_by_name));
 		ld.cfg->index = ix;
 		*out = ld.cfg;
 		ld.cfg = NULL;
@@ -498,6 +523,15 @@ pp_config_find_l3domain(const struct pp_config *cfg, const char *name)
 
 	return cfg->index && lookup(&cfg->index->l3, name, &i) ?
 		       &cfg->l3domains[i] : NULL;
+}
+
+const struct pp_cfg_chain *
+pp_config_find_chain(const struct pp_config *cfg, const char *name)
+{
+	uint32_t i;
+
+	return cfg->index && lookup(&cfg->index->chain, name, &i) ?
+		       &cfg->chains[i] : NULL;
 }
 
 const struct pp_cfg_iport *

@@ -102,26 +102,43 @@ static bool port_num(const char *s, size_t n, uint16_t *out)
 	return true;
 }
 
-static void h_rule_ports(struct ld *ld, void *obj, const struct ynode *k,
-			 const struct ynode *v)
+/* N or "LOW-HIGH" into lo..hi (what: the key, for the message). */
+static void parse_port_range(struct ld *ld, const struct ynode *v, const char *what,
+			     uint16_t *lo, uint16_t *hi)
 {
-	struct pp_cfg_rule *r = obj;
 	const char *dash = memchr(v->str, '-', v->len);
 	struct qbuf qb;
 	bool ok;
 
-	(void)k;
 	if (dash)
-		ok = port_num(v->str, (size_t)(dash - v->str), &r->port_lo) &&
-		     port_num(dash + 1, v->len - (size_t)(dash - v->str) - 1, &r->port_hi) &&
-		     r->port_lo <= r->port_hi;
+		ok = port_num(v->str, (size_t)(dash - v->str), lo) &&
+		     port_num(dash + 1, v->len - (size_t)(dash - v->str) - 1, hi) &&
+		     *lo <= *hi;
 	else
-		ok = port_num(v->str, v->len, &r->port_lo) && (r->port_hi = r->port_lo);
+		ok = port_num(v->str, v->len, lo) && (*hi = *lo);
 	if (!ok) {
-		r->port_lo = r->port_hi = 0;
-		err_node(ld, v, "ports must be a port 1-65535 or a range \"LOW-HIGH\", got %s",
-			 node_desc(&qb, v));
+		*lo = *hi = 0;
+		err_node(ld, v, "%s must be a port 1-65535 or a range \"LOW-HIGH\", got %s",
+			 what, node_desc(&qb, v));
 	}
+}
+
+static void h_rule_ports(struct ld *ld, void *obj, const struct ynode *k,
+			 const struct ynode *v)
+{
+	struct pp_cfg_rule *r = obj;
+
+	(void)k;
+	parse_port_range(ld, v, "ports", &r->port_lo, &r->port_hi);
+}
+
+static void h_rule_sports(struct ld *ld, void *obj, const struct ynode *k,
+			  const struct ynode *v)
+{
+	struct pp_cfg_rule *r = obj;
+
+	(void)k;
+	parse_port_range(ld, v, "source-ports", &r->sport_lo, &r->sport_hi);
 }
 
 static void h_rule_icmp_type(struct ld *ld, void *obj, const struct ynode *k,
@@ -185,32 +202,43 @@ static const struct keydef rule_keys[] = {
 	{ "proto", KT_SCALAR, "one of any, icmp, tcp, udp, icmpv6", h_rule_proto },
 #define RK_PORTS 1
 	{ "ports", KT_SCALAR, "a port or a range LOW-HIGH", h_rule_ports },
-#define RK_ICMP 2
+#define RK_SPORTS 2
+	{ "source-ports", KT_SCALAR, "a port or a range LOW-HIGH", h_rule_sports },
+#define RK_ICMP 3
 	{ "icmp-type", KT_SCALAR, "an integer 0-255", h_rule_icmp_type },
 	{ "from", KT_SCALAR, "a CIDR", h_rule_from },
 	{ "to", KT_SCALAR, "a CIDR", h_rule_to },
+#define RK_ACTION 6
 	{ "action", KT_SCALAR, "allow or drop", h_rule_action },
 };
 
-static void parse_rules(struct ld *ld, struct sport_parse *p, const struct ynode *v,
-			uint8_t dir, uint32_t *count)
-{
-	const char *what = dir == PP_RULE_INGRESS ? "ingress" : "egress";
-	struct ctx ctx = { dir == PP_RULE_INGRESS ? "ingress rule of " : "egress rule of ",
-			   "service port", p->ctx.name };
+_Static_assert(ARRAY_SIZE(rule_keys) <= MAX_KEYS, "raise MAX_KEYS");
 
+/*
+ * A list of rules (security ingress/egress, a chain's classifier: dir
+ * PP_RULE_CHAIN, whose entries have no action), appended to cfg->rules;
+ * *count counts them, up to max. what names the list, ctx an entry.
+ */
+void parse_rule_list(struct ld *ld, const struct ynode *v, uint8_t dir, const char *what,
+		     const struct ctx *ctx, uint32_t *count, uint32_t max)
+{
 	for (const struct ynode *e = v->first; e && !ld->fatal; e = e->next) {
 		const struct ynode *found[ARRAY_SIZE(rule_keys)];
 		struct pp_cfg_rule r = { .dir = dir, .allow = 1 };
 		uint8_t fam = 0;
 
 		r.loc = pp_loc_of(ld, e);
-		if (!walk_entry(ld, e, what, rule_keys, ARRAY_SIZE(rule_keys), &r, &ctx, found))
+		if (!walk_entry(ld, e, what, rule_keys, ARRAY_SIZE(rule_keys), &r, ctx, found))
 			continue;
 		if (found[RK_PORTS] && r.proto != 6 && r.proto != 17)
 			err_node(ld, found[RK_PORTS], "ports need proto tcp or udp");
+		if (found[RK_SPORTS] && r.proto != 6 && r.proto != 17)
+			err_node(ld, found[RK_SPORTS], "source-ports need proto tcp or udp");
 		if (found[RK_ICMP] && r.proto != 1 && r.proto != 58)
 			err_node(ld, found[RK_ICMP], "icmp-type needs proto icmp or icmpv6");
+		/* a match steers the frame into the chain: there is nothing to decide */
+		if (found[RK_ACTION] && dir == PP_RULE_CHAIN)
+			err_node(ld, found[RK_ACTION], "a classifier entry has no action (a frame it matches enters the chain)");
 		if (r.proto == 1)
 			fam = PP_AF_INET;
 		else if (r.proto == 58)
@@ -218,9 +246,11 @@ static void parse_rules(struct ld *ld, struct sport_parse *p, const struct ynode
 		if ((r.from.family && r.to.family && r.from.family != r.to.family) ||
 		    (fam && r.from.family && r.from.family != fam) ||
 		    (fam && r.to.family && r.to.family != fam))
-			err_node(ld, e, "%s rule mixes IPv4 and IPv6", what);
-		if (*count == PP_RULES_MAX) {
-			err_node(ld, e, "too many %s rules (limit %d)", what, PP_RULES_MAX);
+			err_node(ld, e, "%s %s mixes IPv4 and IPv6", what,
+				 dir == PP_RULE_CHAIN ? "entry" : "rule");
+		if (*count == max) {
+			err_node(ld, e, "too many %s %s (limit %u)", what,
+				 dir == PP_RULE_CHAIN ? "entries" : "rules", max);
 			return;
 		}
 		if (GROW(ld->cfg->rules, ld->cfg->n_rules, ld->cap_rules))
@@ -228,6 +258,16 @@ static void parse_rules(struct ld *ld, struct sport_parse *p, const struct ynode
 		ld->cfg->rules[ld->cfg->n_rules++] = r;
 		(*count)++;
 	}
+}
+
+static void parse_rules(struct ld *ld, struct sport_parse *p, const struct ynode *v,
+			uint8_t dir, uint32_t *count)
+{
+	struct ctx ctx = { dir == PP_RULE_INGRESS ? "ingress rule of " : "egress rule of ",
+			   "service port", p->ctx.name };
+
+	parse_rule_list(ld, v, dir, dir == PP_RULE_INGRESS ? "ingress" : "egress", &ctx, count,
+			PP_RULES_MAX);
 }
 
 static void h_sec_ingress(struct ld *ld, void *obj, const struct ynode *k,

@@ -253,12 +253,29 @@ static void sport_fields(struct ld *ld, struct sport_parse *p,
 		p->aux.mac_from = MAC_INHERITED;
 		p->aux.mac = p->aux.name;
 	}
-	/* every service port binds a network or an L3 domain */
-	if (!found[SK_BIND])
+	/* every service port binds a network or an L3 domain, but a hop
+	 * port, which has no bind at all: that is known once the chains are
+	 * (check_chains, chains.c; nb_report for a port that is not kept) */
+	if (!found[SK_BIND]) {
+		p->aux.no_bind = true;
+	} else {
+		p->aux.has_bind = true;
+		p->aux.bind = xloc_of(ld, found[SK_BIND]);
+		if (p->bind_walked && !p->net_given && !p->l3_given)
+			err_node(ld, found[SK_BIND], "%s has no bind.network or bind.l3",
+				 ctx_str(&cb, &p->ctx));
+	}
+}
+
+/* A service port that is not kept: a chain naming it is not told it is
+ * unknown, and without bind it is reported now (no chain can name it). */
+static void nb_report(struct ld *ld, const struct sport_parse *p, const struct ynode *k)
+{
+	struct ctxbuf cb;
+
+	ld->sports_incomplete = true;
+	if (p->aux.no_bind && !ld->chains_incomplete)
 		err_node(ld, k, "%s has no bind.network or bind.l3", ctx_str(&cb, &p->ctx));
-	else if (p->bind_walked && !p->net_given && !p->l3_given)
-		err_node(ld, found[SK_BIND], "%s has no bind.network or bind.l3",
-			 ctx_str(&cb, &p->ctx));
 }
 
 /* Keep a service port whose name is registered as idx. */
@@ -294,6 +311,7 @@ void parse_sport(struct ld *ld, void *parent, const struct ynode *k,
 	p.sp.iport = ipp->idx;
 	p.sp.network = PP_NO_INDEX;
 	p.sp.l3domain = PP_NO_INDEX;
+	p.sp.chain = PP_NO_INDEX;
 
 	keep = check_name(ld, k, "service port") && ipp->keep;
 	keep = keep && register_name(ld, k, "service port", &ld->sp_by_name,
@@ -305,6 +323,8 @@ void parse_sport(struct ld *ld, void *parent, const struct ynode *k,
 
 	if (keep)
 		keep_sport(ld, &p, k, idx);
+	else
+		nb_report(ld, &p, k);
 }
 
 /*
@@ -326,6 +346,7 @@ static void parse_top_sport(struct ld *ld, void *parent, const struct ynode *k,
 	p->sp.iport = PP_NO_INDEX;
 	p->sp.network = PP_NO_INDEX;
 	p->sp.l3domain = PP_NO_INDEX;
+	p->sp.chain = PP_NO_INDEX;
 	p->sp.toplevel = true;
 
 	name_ok = check_name(ld, k, "service port");
@@ -337,6 +358,8 @@ static void parse_top_sport(struct ld *ld, void *parent, const struct ynode *k,
 		keep_sport(ld, p, k, idx);
 		if (!ld->fatal)
 			ld->n_toplevel++;
+	} else {
+		nb_report(ld, p, k);
 	}
 }
 

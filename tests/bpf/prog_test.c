@@ -868,8 +868,8 @@ static void dump(const char *what, const uint8_t *p, uint32_t n)
 }
 
 /* Every counter the table can move: service-port rx/tx, drops by reason. */
-#define NSPORTS	32
-#define NIDX	16
+#define NSPORTS	64
+#define NIDX	32
 struct snap {
 	uint64_t sport[NSPORTS][4];
 	uint64_t drop[2][NIDX][PP_DROP_MAX];	/* [D_IPORT - 1 / D_NET - 1][index][reason] */
@@ -2314,11 +2314,12 @@ static const struct tcase l3_cases[] = {
 	{ "l3 v6: red vm, not to the gateway MAC: unknown_dst", P_TAP, TAP1,
 	  FROM_RED(EXT, L6(L6_OUT)), DROP_IP(SLOT1, PP_DROP_UNKNOWN_DST) },
 	/* --- ARP and ND on an uplink ------------------------------------------ */
+	/* (answers leave by XDP through pp_xdp_tx, not XDP_TX: pp_l3_uplink_reply) */
 	{ "l3 arp: red uplink, request for its address: answered from its MAC", P_NET, UP_RED,
-	  ON_UP(BC, NHR, LA(LA_REQ)), FWD, XDP_TX_,
+	  ON_UP(BC, NHR, LA(LA_REQ)), FWD,
 	  .out = { REDIR(UP_RED, ON_UP(NHR, UMR, LA(LA_REP_RED))) } },
 	{ "l3 arp: blue uplink, the same address: answered from blue's MAC", P_NET, UP_BLUE,
-	  ON_UP(BC, NHR, LA(LA_REQ)), FWD, XDP_TX_,
+	  ON_UP(BC, NHR, LA(LA_REQ)), FWD,
 	  .out = { REDIR(UP_BLUE, ON_UP(NHR, UMB, LA(LA_REP_BLUE))) } },
 	{ "l3 arp: red uplink, a reply: passed up (polyportd's socket)", P_NET, UP_RED,
 	  ON_UP(UMR, NHR, LA(LA_REPLY)), .verdict = TC_ACT_OK,
@@ -2327,13 +2328,13 @@ static const struct tcase l3_cases[] = {
 	  ON_UP(BC, NHR, LA(LA_OTHER)), .verdict = TC_ACT_OK,
 	  TO_TC("ARP that is not a request for the uplink's address: up to the host via TC") },
 	{ "l3 nd: red uplink, NS for its address (solicited-node) -> NA from its MAC, checksum",
-	  P_NET, UP_RED, ON_UP(SN_UP, NHR, LN(LN_NS)), FWD, XDP_TX_, NA_,
+	  P_NET, UP_RED, ON_UP(SN_UP, NHR, LN(LN_NS)), FWD, NA_,
 	  .out = { REDIR(UP_RED, ON_UP(NHR, UMR, LN(LN_NA_RED))) } },
 	{ "l3 nd: red uplink, NS for its address to its MAC (unicast probe) -> NA", P_NET, UP_RED,
-	  ON_UP(UMR, NHR, LN(LN_NS)), FWD, XDP_TX_, NA_,
+	  ON_UP(UMR, NHR, LN(LN_NS)), FWD, NA_,
 	  .out = { REDIR(UP_RED, ON_UP(NHR, UMR, LN(LN_NA_RED))) } },
 	{ "l3 nd: blue uplink, the same address -> NA from blue's MAC", P_NET, UP_BLUE,
-	  ON_UP(SN_UP, NHR, LN(LN_NS)), FWD, XDP_TX_, NA_,
+	  ON_UP(SN_UP, NHR, LN(LN_NS)), FWD, NA_,
 	  .out = { REDIR(UP_BLUE, ON_UP(NHR, UMB, LN(LN_NA_BLUE))) } },
 	{ "l3 nd: red uplink, NS without a source link-layer option -> NA, 8 bytes longer",
 	  P_NET, UP_RED, ON_UP(SN_UP, NHR, LN0(LN_NS_NOOPT)), FWD, NA_,
@@ -2486,7 +2487,8 @@ static int setup_l3(struct progs *p)
  * frame is never delivered to it (its net_id is a domain's, never net D's
  * or net A's).  And pp_nets[red] forged to name net A's device: an L3
  * port's frames are still routed (pp_nets is never read for an L3 port,
- * XDP's fast path leaves them to the full path).  Then forwarding off on
+ * neither by the full path nor by XDP's fast one, pp_fast_l3_vm).  Then
+ * forwarding off on
  * the lookup's ingress device: FWD_DISABLED, counted as no_route.
  */
 enum { LF_DST, LF_FDB, LF_LONE, LF_VM, LF_NETS, LF_FWD_TAP, LF_FWD_UP6 };
@@ -2554,6 +2556,143 @@ static void check_l3_forged(struct progs *p)
 	if (!l3_sh("sysctl -qw net.ipv6.conf.ppt31.forwarding=0"))
 		run_case(p, &l3_forged_cases[LF_FWD_UP6], 1);
 	l3_sh("sysctl -qw net.ipv6.conf.ppt31.forwarding=1");
+}
+
+/* ---- L3: XDP's fast path of routed frames (pp_l3_fast, lib/l3.h) ----------------------
+ * Entries forged so that only one of the checks the routed path makes
+ * fails: the fast path must give the frame to the full path (which drops it
+ * as no_route), not send it.  Each names the check it proves.  Port 20 has
+ * the responder flag here, as every L3 port polyportd writes: its frames
+ * take the fast path.  And the neighbour discovery the fast path never
+ * takes: an NS (hop limit 64) to an uplink's MAC goes up to the host, an NS
+ * from a VM to the gateway MAC is answered by the responder; routed, both
+ * would reach a VM / an uplink.
+ */
+enum { LFF_UP_L3UPS, LFF_UP_DEVS, LFF_NOT_L3, LFF_SECURITY, LFF_DEV_SLOT, LFF_IPORT_TAP,
+       LFF_NOT_TAP, LFF_NS_UP, LFF_NS_GW, LFF_ROUTED, LFF_VM_SECURITY };
+static uint8_t lff_ns_up[128], lff_ns_gw[128], lff_na_gw[128];
+static const uint8_t A6_GWR[16] = { 0xfd, 0, 0, 1, [15] = 1 };
+static const struct tcase l3_fast_cases[] = {
+	[LFF_UP_L3UPS] = { "l3 fast: pp_devs names blue's uplink red's, pp_l3ups blue's: no_route",
+			   P_TAP, TAP1, FROM_RED(GWR, L4(L_LEAK_BLUE)),
+			   DROP_IP(SLOT1, PP_DROP_NO_ROUTE) },
+	[LFF_UP_DEVS] = { "l3 fast: pp_l3ups names blue's uplink red's, pp_devs blue's: no_route",
+			  P_TAP, TAP1, FROM_RED(GWR, L4(L_LEAK_BLUE)),
+			  DROP_IP(SLOT1, PP_DROP_NO_ROUTE) },
+	[LFF_NOT_L3] = { "l3 fast: pp_l3addrs names port 22, its entry is not an L3 port's: no_route",
+			 P_TAP, TAP1, FROM_RED(GWR, L4(L_LOCAL)),
+			 DROP_IP(SLOT1, PP_DROP_NO_ROUTE) },
+	[LFF_SECURITY] = { "l3 fast: port 22 with security, its ingress rules not written: "
+			   "dropped by them, not delivered", P_TAP, TAP1,
+			   FROM_RED(GWR, L4(L_LOCAL)), .verdict = TC_ACT_SHOT },
+	[LFF_DEV_SLOT] = { "l3 fast: pp_devs names port 22's tap slot 1's: no_route", P_TAP, TAP1,
+			   FROM_RED(GWR, L4(L_LOCAL)), DROP_IP(SLOT1, PP_DROP_NO_ROUTE) },
+	[LFF_IPORT_TAP] = { "l3 fast: pp_iports names another tap for port 22's slot: no_route",
+			    P_TAP, TAP1, FROM_RED(GWR, L4(L_LOCAL)),
+			    DROP_IP(SLOT1, PP_DROP_NO_ROUTE) },
+	[LFF_NOT_TAP] = { "l3 fast: pp_devs says port 22's tap is a network's device: no_route",
+			  P_TAP, TAP1, FROM_RED(GWR, L4(L_LOCAL)),
+			  DROP_IP(SLOT1, PP_DROP_NO_ROUTE) },
+	[LFF_NS_UP] = { "l3 fast: red uplink, an NS (hop limit 64) to its MAC for a red vm's "
+			"address: passed up, not routed", P_NET, UP_RED,
+			{ .dst = UMR, .src = NHR, .raw = lff_ns_up, .raw_len = 74 }, .verdict = TC_ACT_OK,
+			TO_TC("IPv6 ND on an uplink that is not an NS for its address: up to the "
+			      "host via TC") },
+	[LFF_NS_GW] = { "l3 fast: red vm, an NS to the gateway MAC for its address: answered by "
+			"the responder, not routed", P_TAP, TAP1,
+			{ .dst = GWR, .src = M1, .tags = { Q(500) }, .raw = lff_ns_gw,
+			  .raw_len = 74 }, FWD, XDP_TX_, NA_,
+			.out = { REDIR(TAP1, { .dst = M1, .src = GWR, .tags = { Q(500) },
+					       .raw = lff_na_gw, .raw_len = 74 }) } },
+	[LFF_ROUTED] = { "l3 fast: red vm with the responder (as every L3 port) -> local L3 port 22",
+			 P_TAP, TAP1, FROM_RED(GWR, L4(L_LOCAL)), FWD,
+			 .out = { REDIR(TAP2, { .dst = M2, .src = GWR, .tags = { Q(501) },
+						L4(L_LOCAL_R) }) } },
+	[LFF_VM_SECURITY] = { "l3 fast: red vm's port with security, no source address allowed: "
+			      "spoofed, not routed", P_TAP, TAP1, FROM_RED(GWR, L4(L_OUT)),
+			      DROP_IP(SLOT1, PP_DROP_SPOOFED) },
+};
+
+static void l3_fast_run(struct progs *p, unsigned i)
+{
+	const struct tcase *c = &l3_fast_cases[i];
+
+	run_case(p, c, fr_meta_ok(&c->in) ? 2 : 1);
+}
+
+static void check_l3_fast(struct progs *p)
+{
+	struct pp_neigh_key nk = { .net_id = DOM_RED, .family = PP_NEIGH_V6 };
+	struct pp_neigh nv = { .flags = PP_NEIGH_ROUTER };
+	struct pp_sport sp20, sp22, s;
+	struct pp_dev dev, saved_dev;
+	struct pp_iport ip, saved_ip;
+	struct pp_l3up up, saved_up;
+
+	nd_raw(lff_ns_up, 135, 0, A6_NH, A6_VM, 64, A6_VM, 1, NHR);
+	nd_raw(lff_ns_gw, 135, 0, A6_VM, A6_GWR, 255, A6_GWR, 1, M1);
+	nd_raw(lff_na_gw, 136, 0xe0000000, A6_GWR, A6_VM, 255, A6_GWR, 2, GWR);
+	pp_sport_get(&p->maps, L3P_RED, &sp20);
+	s = sp20;
+	s.flags |= PP_SPORT_RESPONDER;
+	pp_sport_put(&p->maps, L3P_RED, &s);
+	l3_fast_run(p, LFF_ROUTED);
+	s.flags |= PP_SPORT_SECURITY;
+	pp_sport_put(&p->maps, L3P_RED, &s);
+	l3_fast_run(p, LFF_VM_SECURITY);
+	s.flags &= ~PP_SPORT_SECURITY;
+	pp_sport_put(&p->maps, L3P_RED, &s);
+
+	/* the uplink: pp_devs and pp_l3ups, each alone naming blue's uplink red's */
+	pp_dev_get(&p->maps, UP_BLUE, &saved_dev);
+	dev = saved_dev;
+	dev.net_id = DOM_RED;
+	pp_dev_put(&p->maps, UP_BLUE, &dev);
+	l3_fast_run(p, LFF_UP_L3UPS);
+	pp_dev_put(&p->maps, UP_BLUE, &saved_dev);
+	pp_l3up_get(&p->maps, UP_BLUE, &saved_up);
+	up = saved_up;
+	up.dom = DOM_RED;
+	pp_l3up_put(&p->maps, UP_BLUE, &up);
+	l3_fast_run(p, LFF_UP_DEVS);
+	pp_l3up_put(&p->maps, UP_BLUE, &saved_up);
+
+	/* the local port: its entry, then its tap by each of the two tables */
+	pp_sport_get(&p->maps, L3P_RED2, &sp22);
+	s = sp22;
+	s.flags &= ~PP_SPORT_L3;
+	pp_sport_put(&p->maps, L3P_RED2, &s);
+	l3_fast_run(p, LFF_NOT_L3);
+	s = sp22;
+	s.flags |= PP_SPORT_SECURITY | PP_SPORT_RULES_IN;
+	pp_sport_put(&p->maps, L3P_RED2, &s);
+	l3_fast_run(p, LFF_SECURITY);
+	pp_sport_put(&p->maps, L3P_RED2, &sp22);
+	pp_dev_get(&p->maps, TAP2, &saved_dev);
+	dev = saved_dev;
+	dev.slot = SLOT1;
+	pp_dev_put(&p->maps, TAP2, &dev);
+	l3_fast_run(p, LFF_DEV_SLOT);
+	dev = saved_dev;
+	dev.flags = PP_DEV_NET;
+	pp_dev_put(&p->maps, TAP2, &dev);
+	l3_fast_run(p, LFF_NOT_TAP);
+	pp_dev_put(&p->maps, TAP2, &saved_dev);
+	pp_iport_get(&p->maps, SLOT2, &saved_ip);
+	ip = saved_ip;
+	ip.ifindex = TAP3;
+	pp_iport_put(&p->maps, SLOT2, &ip);
+	l3_fast_run(p, LFF_IPORT_TAP);
+	pp_iport_put(&p->maps, SLOT2, &saved_ip);
+
+	/* neighbour discovery: never routed */
+	l3_fast_run(p, LFF_NS_UP);
+	memcpy(nk.addr, A6_GWR, 16);
+	memcpy(nv.mac, GWR, 6);
+	pp_neigh_put(&p->maps, nk, &nv);
+	l3_fast_run(p, LFF_NS_GW);
+	pp_neigh_del(&p->maps, nk);
+	pp_sport_put(&p->maps, L3P_RED, &sp20);
 }
 
 /* ---- L3: the uplinks' TC egress (pp_uplink_egress_tc) -----------------------------------
@@ -2975,15 +3114,597 @@ static void check_l3(struct progs *p)
 	for (unsigned i = 0; i < sizeof(l3_cases) / sizeof(l3_cases[0]); i++)
 		run_case(p, &l3_cases[i], fr_meta_ok(&l3_cases[i].in) ? 2 : 1);
 	check_l3_forged(p);
+	check_l3_fast(p);
 	check_l3_egress(p);
 	check_l3_miss(p);
 	check_l3_icmp(p);
 }
 
+/* ---- service chains (issue 17) ---------------------------------------------------
+ * Network K (16, device DEVK = ppt34): a client port 40 (slot 1, vlan 800,
+ * 10.20.0.5, fd20::5) and a server port 41 (slot 2, vlan 800, 10.20.0.9,
+ * fd20::9); the host behind DEVK is 10.20.0.100 (MAC EXT).  Chain A (17,
+ * symmetric) steers it: classifier tcp 80 to 10.20.0.0/24 or to fd20::/64;
+ * sources the client and the device (not the server).  Hop 0: fw1 (ingress
+ * port 42: slot 2 vlan 810; egress 43: vlan 811) and fw2 (ingress 44: slot
+ * 2 QinQ 820/5; egress 45: vlan 821); hop 1: dpi, one port both ways (46:
+ * slot 1 vlan 830, the client's MAC).  Chain B (18): only a hop port (47:
+ * slot 1 vlan 850), for the forged entries.  Port 48 (slot 2 vlan 841, net
+ * J, 10.0.7.6): security rules with source ports.  The maps are written by
+ * hand, as polyportd's chains step writes them; the classifiers by
+ * pp_rules_compile (FWD, and REV from pp_rule_in_reverse).
+ */
+enum { DEVK = 34 };
+enum { NET_K = 16, CH_A = 17, CH_B = 18 };
+enum { CP_CL = 40, CP_SV, CP_FW1I, CP_FW1O, CP_FW2I, CP_FW2O, CP_DPI, CP_B, CP_SEC, CP_DPI3 };
+enum { CH_SLOT_A = 1, CH_SLOT_B = 2 };
+static const uint8_t K_CL[4] = { 10, 20, 0, 5 }, K_SV[4] = { 10, 20, 0, 9 },
+		     K_X[4] = { 10, 20, 0, 100 }, K_SEC[4] = { 10, 0, 7, 6 };
+static const uint8_t K6_CL[16] = { 0xfd, 0x20, [15] = 5 }, K6_SV[16] = { 0xfd, 0x20, [15] = 9 };
+
+/* Chain A's classifier, forward: tcp 80 to 10.20.0.0/24, tcp 80 to fd20::/64. */
+static const struct pp_rule_in ch_rules[] = {
+	{ .proto = 6, .allow = 1, .lo = 80, .hi = 80, .to_family = 4, .to_plen = 24,
+	  .to = { 10, 20, 0, 0 } },
+	{ .proto = 6, .allow = 1, .lo = 80, .hi = 80, .to_family = 6, .to_plen = 64,
+	  .to = { 0xfd, 0x20 } },
+};
+
+/* Port 48's egress rules: source ports.  Default drop. */
+static const struct pp_rule_in sp_rules[] = {
+	{ .proto = 6, .allow = 1, .slo = 1000, .shi = 1999 },		/* r0 */
+	{ .proto = 17, .allow = 1, .lo = 53, .hi = 53, .slo = 5353, .shi = 5353 },	/* r1 */
+	{ .proto = 6, .allow = 0, .lo = 22, .hi = 22 },			/* r2 */
+	{ .proto = 6, .allow = 1 },					/* r3 */
+};
+
+/* IPv6 + TCP after the tags (62 bytes): ports sp -> dp. */
+static uint32_t k6_tcp(uint8_t *x, const uint8_t *src, const uint8_t *dst, uint16_t sp,
+		       uint16_t dp)
+{
+	l4_words(ip6_hdr(x, 20, 6, 64, src, dst), sp, dp);
+	return 62;
+}
+
+/* IPv6 + a fragment header (offset off, more) + 20 bytes of TCP (70 bytes). */
+static uint32_t k6_frag(uint8_t *x, const uint8_t *src, const uint8_t *dst, uint16_t off,
+			int more, uint16_t sp, uint16_t dp)
+{
+	uint8_t *fh = ip6_hdr(x, 28, 44, 64, src, dst);
+
+	fh[0] = 6;
+	fh[2] = (uint8_t)(off >> 5);
+	fh[3] = (uint8_t)((off << 3) | (more ? 1 : 0));
+	fh[7] = 0x42;				/* identification */
+	l4_words(fh + 8, sp, dp);
+	return 70;
+}
+
+/* IPv4 + 20 bytes of L4 (42 bytes), a fragment: offset off (8-byte units), MF more. */
+static uint32_t k4_frag(uint8_t *x, uint8_t proto, const uint8_t *src, const uint8_t *dst,
+			uint16_t off, int more, uint16_t a, uint16_t b)
+{
+	ip4_l4_raw(x, proto, src, dst, a, b);
+	x[8] = (uint8_t)((more ? 0x20 : 0) | (off >> 8));
+	x[9] = (uint8_t)off;
+	return 42;
+}
+
+#define KR4(n)	.raw = kraw[n], .raw_len = 42
+#define KR6(n)	.raw = kraw[n], .raw_len = 62
+#define KR6F(n)	.raw = kraw[n], .raw_len = 70
+#define KB4(b)	.raw = (b), .raw_len = 42
+enum { K_C2S, K_S2C, K_C2S22, K_C2SUDP, K_X2S, K_S2X, K_C2X, K_S2C80, K_F1, K_F2, K_UF2,
+       K6_C2S, K6_S2C, K6_F2, KS_1500_22, KS_3000_22, KS_3000_80, KS_U5353, KS_U5354,
+       KS_F2, K_COUNT };
+static uint8_t kraw[K_COUNT][80];
+
+static void build_chain_frames(void)
+{
+	ip4_l4_raw(kraw[K_C2S], 6, K_CL, K_SV, 40000, 80);
+	ip4_l4_raw(kraw[K_S2C], 6, K_SV, K_CL, 80, 40000);
+	ip4_l4_raw(kraw[K_C2S22], 6, K_CL, K_SV, 40000, 22);
+	ip4_l4_raw(kraw[K_C2SUDP], 17, K_CL, K_SV, 40000, 80);
+	ip4_l4_raw(kraw[K_X2S], 6, K_X, K_SV, 40001, 80);
+	ip4_l4_raw(kraw[K_S2X], 6, K_SV, K_X, 80, 40001);
+	ip4_l4_raw(kraw[K_C2X], 6, K_CL, K_X, 40002, 80);
+	ip4_l4_raw(kraw[K_S2C80], 6, K_SV, K_CL, 40003, 80);
+	k4_frag(kraw[K_F1], 6, K_CL, K_SV, 0, 1, 40004, 80);
+	k4_frag(kraw[K_F2], 6, K_CL, K_SV, 3, 0, 0x1234, 0x5678);	/* no ports: data */
+	k4_frag(kraw[K_UF2], 17, K_CL, K_SV, 3, 0, 0x1234, 0x5678);
+	k6_tcp(kraw[K6_C2S], K6_CL, K6_SV, 40000, 80);
+	k6_tcp(kraw[K6_S2C], K6_SV, K6_CL, 80, 40000);
+	k6_frag(kraw[K6_F2], K6_CL, K6_SV, 3, 0, 0x1234, 0x5678);
+	ip4_l4_raw(kraw[KS_1500_22], 6, K_SEC, R_IN, 1500, 22);
+	ip4_l4_raw(kraw[KS_3000_22], 6, K_SEC, R_IN, 3000, 22);
+	ip4_l4_raw(kraw[KS_3000_80], 6, K_SEC, R_IN, 3000, 80);
+	ip4_l4_raw(kraw[KS_U5353], 17, K_SEC, R_IN, 5353, 53);
+	ip4_l4_raw(kraw[KS_U5354], 17, K_SEC, R_IN, 5354, 53);
+	k4_frag(kraw[KS_F2], 6, K_SEC, R_IN, 3, 0, 3000, 22);
+}
+
+/* A frame on vlan vid from src to dst, and the same as sent to a hop or port. */
+#define KF(vid, d_, s_, ...)	{ .dst = (d_), .src = (s_), .tags = { Q(vid) }, __VA_ARGS__ }
+#define KFQ(o, i, d_, s_, ...)	{ .dst = (d_), .src = (s_), .tags = { AD(o), Q(i) }, __VA_ARGS__ }
+#define DROP_CH(ch, r)		DROP_NET(ch, r)
+
+static const struct tcase chain_cases[] = {
+	/* --- classification ---------------------------------------------------- */
+	{ "chain: client tcp 80 -> hop 0 (fw1's ingress, vlan 810), its MACs unchanged", P_TAP,
+	  TAP1, KF(800, M2, M1, KR4(K_C2S)), FWD,
+	  .out = { REDIR(TAP2, KF(810, M2, M1, KR4(K_C2S))) } },
+	{ "chain: client tcp 22 (not classified) -> the server as before", P_TAP, TAP1,
+	  KF(800, M2, M1, KR4(K_C2S22)), FWD, .out = { REDIR(TAP2, KF(800, M2, M1, KR4(K_C2S22))) } },
+	{ "chain: client udp 80 (not classified) -> the server as before", P_TAP, TAP1,
+	  KF(800, M2, M1, KR4(K_C2SUDP)), FWD,
+	  .out = { REDIR(TAP2, KF(800, M2, M1, KR4(K_C2SUDP))) } },
+	{ "chain: client, ARP (never classified) -> the server as before", P_TAP, TAP1,
+	  { .dst = M2, .src = M1, .tags = { Q(800) }, .proto = 0x0806, .payload = 28 }, FWD,
+	  .out = { REDIR(TAP2, { .dst = M2, .src = M1, .tags = { Q(800) }, .proto = 0x0806,
+				 .payload = 28 }) } },
+	{ "chain: server (not a source) tcp to the client's port 80: not classified", P_TAP, TAP2,
+	  KF(800, M1, M2, KR4(K_S2C80)), FWD, .out = { REDIR(TAP1, KF(800, M1, M2, KR4(K_S2C80))) } },
+	{ "chain: device (a source) tcp 80 to the server -> hop 0", P_NET, DEVK,
+	  { .dst = M2, .src = EXT, KR4(K_X2S) }, FWD,
+	  .out = { REDIR(TAP2, KF(810, M2, EXT, KR4(K_X2S))) } },
+	{ "chain v6: client tcp 80 -> hop 0 (fw1's ingress)", P_TAP, TAP1,
+	  KF(800, M2, M1, KR6(K6_C2S)), FWD, .out = { REDIR(TAP2, KF(810, M2, M1, KR6(K6_C2S))) } },
+	{ "chain: a normal port's frame from another MAC is still spoofed", P_TAP, TAP1,
+	  KF(800, M2, BAD, KR4(K_C2S)), DROP_IP(SLOT1, PP_DROP_SPOOFED) },
+	/* --- the hops' returns --------------------------------------------------- */
+	{ "chain: fw1's egress returns it -> hop 1 (dpi, one port, vlan 830)", P_TAP, TAP2,
+	  KF(811, M2, M1, KR4(K_C2S)), FWD, .out = { REDIR(TAP1, KF(830, M2, M1, KR4(K_C2S))) } },
+	{ "chain: dpi returns it (forward, its own MAC as source) -> the server, vlan 800", P_TAP,
+	  TAP1, KF(830, M2, M1, KR4(K_C2S)), FWD,
+	  .out = { REDIR(TAP2, KF(800, M2, M1, KR4(K_C2S))) } },
+	{ "chain: dpi returns a frame to the device's host -> net K's device, untagged", P_TAP,
+	  TAP1, KF(830, EXT, M1, KR4(K_C2X)), FWD, .out = { REDIR(DEVK, { .dst = EXT, .src = M1,
+								   KR4(K_C2X) }) } },
+	{ "chain v6: dpi returns it -> the server", P_TAP, TAP1, KF(830, M2, M1, KR6(K6_C2S)), FWD,
+	  .out = { REDIR(TAP2, KF(800, M2, M1, KR6(K6_C2S))) } },
+	/* --- symmetric: the reverse path ------------------------------------------ */
+	{ "chain: server's reply (reversed classifier) -> the last hop (dpi), reverse",
+	  P_TAP, TAP2, KF(800, M1, M2, KR4(K_S2C)), FWD,
+	  .out = { REDIR(TAP1, KF(830, M1, M2, KR4(K_S2C))) } },
+	{ "chain: dpi returns the reply (reverse) -> hop 0 entered at fw1's egress (vlan 811)",
+	  P_TAP, TAP1, KF(830, M1, M2, KR4(K_S2C)), FWD,
+	  .out = { REDIR(TAP2, KF(811, M1, M2, KR4(K_S2C))) } },
+	{ "chain: fw1's ingress returns the reply -> delivered to the client, vlan 800", P_TAP,
+	  TAP2, KF(810, M1, M2, KR4(K_S2C)), FWD,
+	  .out = { REDIR(TAP1, KF(800, M1, M2, KR4(K_S2C))) } },
+	{ "chain: server's reply to the device's host (the device a source) -> dpi, reverse",
+	  P_TAP, TAP2, KF(800, EXT, M2, KR4(K_S2X)), FWD,
+	  .out = { REDIR(TAP1, KF(830, EXT, M2, KR4(K_S2X))) } },
+	{ "chain v6: server's reply -> dpi, reverse", P_TAP, TAP2, KF(800, M1, M2, KR6(K6_S2C)),
+	  FWD, .out = { REDIR(TAP1, KF(830, M1, M2, KR6(K6_S2C))) } },
+	/* --- context -------------------------------------------------------------- */
+	{ "chain: fw1's egress sends udp (neither direction): chain_context", P_TAP, TAP2,
+	  KF(811, M2, M1, KR4(K_C2SUDP)), DROP_CH(CH_A, PP_DROP_CHAIN_CONTEXT) },
+	{ "chain: fw1's ingress sends a forward frame back (a loop): chain_context", P_TAP, TAP2,
+	  KF(810, M2, M1, KR4(K_C2S)), DROP_CH(CH_A, PP_DROP_CHAIN_CONTEXT) },
+	{ "chain: fw1's egress sends the reply (reverse from an egress port): chain_context",
+	  P_TAP, TAP2, KF(811, M1, M2, KR4(K_S2C)), DROP_CH(CH_A, PP_DROP_CHAIN_CONTEXT) },
+	{ "chain: a hop port's broadcast: chain_context", P_TAP, TAP2,
+	  KF(811, BC, M1, KR4(K_C2S)), DROP_CH(CH_A, PP_DROP_CHAIN_CONTEXT) },
+	{ "chain: a hop port's ARP: chain_context", P_TAP, TAP1,
+	  { .dst = M2, .src = M1, .tags = { Q(830) }, .proto = 0x0806, .payload = 28 },
+	  DROP_CH(CH_A, PP_DROP_CHAIN_CONTEXT) },
+	/* --- fragments: ports as wildcards -------------------------------------- */
+	{ "chain: a later tcp fragment to the server (no ports) -> hop 0", P_TAP, TAP1,
+	  KF(800, M2, M1, KR4(K_F2)), FWD, .out = { REDIR(TAP2, KF(810, M2, M1, KR4(K_F2))) } },
+	{ "chain: a first tcp fragment -> hop 0", P_TAP, TAP1, KF(800, M2, M1, KR4(K_F1)), FWD,
+	  .out = { REDIR(TAP2, KF(810, M2, M1, KR4(K_F1))) } },
+	{ "chain: a later udp fragment (no udp rule): the server as before", P_TAP, TAP1,
+	  KF(800, M2, M1, KR4(K_UF2)), FWD, .out = { REDIR(TAP2, KF(800, M2, M1, KR4(K_UF2))) } },
+	{ "chain v6: a later tcp fragment -> hop 0", P_TAP, TAP1, KF(800, M2, M1, KR6F(K6_F2)), FWD,
+	  .out = { REDIR(TAP2, KF(810, M2, M1, KR6F(K6_F2))) } },
+};
+
+/* fw2 takes every flow (hop 0's slots all 1): its QinQ ingress, its egress. */
+static const struct tcase chain_fw2_cases[] = {
+	{ "chain: hop 0's slots on fw2: client tcp 80 -> fw2's QinQ ingress 88a8/820 8100/5",
+	  P_TAP, TAP1, KF(800, M2, M1, KR4(K_C2S)), FWD,
+	  .out = { REDIR(TAP2, KFQ(820, 5, M2, M1, KR4(K_C2S))) } },
+	{ "chain: fw2's egress (vlan 821) returns it -> dpi", P_TAP, TAP2,
+	  KF(821, M2, M1, KR4(K_C2S)), FWD, .out = { REDIR(TAP1, KF(830, M2, M1, KR4(K_C2S))) } },
+	{ "chain: dpi returns the reply -> hop 0 entered at fw2's egress (vlan 821)", P_TAP, TAP1,
+	  KF(830, M1, M2, KR4(K_S2C)), FWD, .out = { REDIR(TAP2, KF(821, M1, M2, KR4(K_S2C))) } },
+	{ "chain: fw2's QinQ ingress returns the reply -> the client", P_TAP, TAP2,
+	  KFQ(820, 5, M1, M2, KR4(K_S2C)), FWD, .out = { REDIR(TAP1, KF(800, M1, M2, KR4(K_S2C))) } },
+	{ "chain: fw1's egress (not the flow's instance, still hop 0's egress) -> dpi", P_TAP, TAP2,
+	  KF(811, M2, M1, KR4(K_C2S)), FWD, .out = { REDIR(TAP1, KF(830, M2, M1, KR4(K_C2S))) } },
+};
+
+/* Hop 1's instance on TAP3, an instance port in TC mode: XDP hands to TC. */
+static const struct tcase chain_tc_case = {
+	"chain: hop 1's instance on an instance port in TC mode (slot 3, vlan 832)", P_TAP, TAP2,
+	KF(811, M2, M1, KR4(K_C2S)), FWD, .out = { REDIR(TAP3, KF(832, M2, M1, KR4(K_C2S))) },
+	TO_TC("a hop's instance port in TC mode: XDP may not transmit to its tap") };
+
+/* A hop down: on-failure drop (chain_down), then bypass. */
+enum { CD_DROP0, CD_DROP1_RET, CD_BYP0, CD_BYP01, CD_BYP1_RET, CD_BYP1_REV, CD_COUNT };
+static const struct tcase chain_down_cases[] = {
+	[CD_DROP0] = { "chain down: hop 0 without a live instance, on-failure drop: chain_down",
+		       P_TAP, TAP1, KF(800, M2, M1, KR4(K_C2S)),
+		       DROP_CH(CH_A, PP_DROP_CHAIN_DOWN) },
+	[CD_DROP1_RET] = { "chain down: hop 1 down, drop: fw1's return dropped as chain_down",
+			   P_TAP, TAP2, KF(811, M2, M1, KR4(K_C2S)),
+			   DROP_CH(CH_A, PP_DROP_CHAIN_DOWN) },
+	[CD_BYP0] = { "chain down: hop 0 down, bypass: client tcp 80 -> hop 1 (dpi)", P_TAP, TAP1,
+		      KF(800, M2, M1, KR4(K_C2S)), FWD,
+		      .out = { REDIR(TAP1, KF(830, M2, M1, KR4(K_C2S))) } },
+	[CD_BYP01] = { "chain down: both hops down, bypass: client tcp 80 -> the server", P_TAP,
+		       TAP1, KF(800, M2, M1, KR4(K_C2S)), FWD,
+		       .out = { REDIR(TAP2, KF(800, M2, M1, KR4(K_C2S))) } },
+	[CD_BYP1_RET] = { "chain down: hop 1 down, bypass: fw1's return -> the server", P_TAP,
+			  TAP2, KF(811, M2, M1, KR4(K_C2S)), FWD,
+			  .out = { REDIR(TAP2, KF(800, M2, M1, KR4(K_C2S))) } },
+	[CD_BYP1_REV] = { "chain down: hop 1 down, bypass: the server's reply -> fw1's egress",
+			  P_TAP, TAP2, KF(800, M1, M2, KR4(K_S2C)), FWD,
+			  .out = { REDIR(TAP2, KF(811, M1, M2, KR4(K_S2C))) } },
+};
+
+/* Forged entries: a chain's frame is never delivered anywhere else. */
+enum { CF_HOP_B, CF_HOP_NET, CF_HOP_NETC, CF_HOP_CHAIN, CF_PORT_B, CF_PORT_B2, CF_CHAIN_NET,
+       CF_CHAIN_NET_RET, CF_NET_NET, CF_COUNT };
+static const struct tcase chain_forged_cases[] = {
+	[CF_HOP_B] = { "chain forged: hop 0's instance naming chain B's hop port: no_target",
+		       P_TAP, TAP1, KF(800, M2, M1, KR4(K_C2S)),
+		       DROP_IP(SLOT1, PP_DROP_NO_TARGET) },
+	[CF_HOP_NET] = { "chain forged: hop 0's instance naming the server's port (net K): "
+			 "no_target", P_TAP, TAP1, KF(800, M2, M1, KR4(K_C2S)),
+			 DROP_IP(SLOT1, PP_DROP_NO_TARGET) },
+	[CF_HOP_NETC] = { "chain forged: hop 0's instance naming net C's port 4: no_target",
+			  P_NET, DEVK, { .dst = M2, .src = EXT, KR4(K_X2S) },
+			  DROP_NET(NET_K, PP_DROP_NO_TARGET) },
+	[CF_HOP_CHAIN] = { "chain forged: hop 0's entry naming chain B: counted as down",
+			   P_TAP, TAP1, KF(800, M2, M1, KR4(K_C2S)),
+			   DROP_CH(CH_A, PP_DROP_CHAIN_DOWN) },
+	[CF_PORT_B] = { "chain forged: fw1 egress's position naming chain B: chain_context",
+			P_TAP, TAP2, KF(811, M2, M1, KR4(K_C2S)),
+			DROP_CH(CH_A, PP_DROP_CHAIN_CONTEXT) },
+	[CF_PORT_B2] = { "chain forged: chain B's hop port's position naming chain A: "
+			 "chain_context (on B)", P_TAP, TAP1, KF(850, M2, M1, KR4(K_C2S)),
+			 DROP_CH(CH_B, PP_DROP_CHAIN_CONTEXT) },
+	[CF_CHAIN_NET] = { "chain forged: pp_chains[A] naming net A: net K's frames not steered",
+			   P_TAP, TAP1, KF(800, M2, M1, KR4(K_C2S)), FWD,
+			   .out = { REDIR(TAP2, KF(800, M2, M1, KR4(K_C2S))) } },
+	[CF_CHAIN_NET_RET] = { "chain forged: pp_chains[A] naming net A: fw1's return dropped, "
+			       "chain_context", P_TAP, TAP2, KF(811, M2, M1, KR4(K_C2S)),
+			       DROP_CH(CH_A, PP_DROP_CHAIN_CONTEXT) },
+	[CF_NET_NET] = { "chain forged: pp_nets[K].chain naming net A, a chain entry and hop of "
+			 "id A naming A's port 6: not steered",
+			 P_TAP, TAP1, KF(800, M2, M1, KR4(K_C2S)), FWD,
+			 .out = { REDIR(TAP2, KF(800, M2, M1, KR4(K_C2S))) } },
+};
+
+/* Security rules with source ports (port 48, net J). */
+#define SP_IN(...)	KF(841, EXT, M2, __VA_ARGS__)
+#define SP_OUT(...)	REDIR(DEVJ, { .dst = EXT, .src = M2, __VA_ARGS__ })
+static const struct tcase chain_sp_cases[] = {
+	{ "rules source-ports: tcp from 1500 to 22: allowed (r0, before r2's drop)", P_TAP, TAP2,
+	  SP_IN(KR4(KS_1500_22)), FWD, .out = { SP_OUT(KR4(KS_1500_22)) } },
+	{ "rules source-ports: tcp from 3000 to 22: dropped (r2)", P_TAP, TAP2,
+	  SP_IN(KR4(KS_3000_22)), RULE_DROP },
+	{ "rules source-ports: tcp from 3000 to 80: allowed (r3)", P_TAP, TAP2,
+	  SP_IN(KR4(KS_3000_80)), FWD, .out = { SP_OUT(KR4(KS_3000_80)) } },
+	{ "rules source-ports: udp from 5353 to 53: allowed (r1)", P_TAP, TAP2,
+	  SP_IN(KR4(KS_U5353)), FWD, .out = { SP_OUT(KR4(KS_U5353)) } },
+	{ "rules source-ports: udp from 5354 to 53: default drop", P_TAP, TAP2,
+	  SP_IN(KR4(KS_U5354)), RULE_DROP },
+	{ "rules source-ports: a later tcp fragment: rules without ports (r3) allow it", P_TAP,
+	  TAP2, SP_IN(KR4(KS_F2)), FWD, .out = { SP_OUT(KR4(KS_F2)) } },
+	{ "rules source-ports: port 14 (no source-port rules) unaffected: tcp 22 allowed",
+	  P_TAP, TAP1, RULE_IN(RL4(RR_TCP22_IN)), FWD, .out = { RULE_OUT(RL4(RR_TCP22_IN)) } },
+	{ "rules source-ports: port 14 unaffected: tcp 1000-2000 dropped (its r1)", P_TAP, TAP1,
+	  RULE_IN(RL4(RR_TCP1500)), RULE_DROP },
+};
+
+static int ch_emit(void *arg, enum pp_map_id id, const void *key, const void *val)
+{
+	return pp_map_put(arg, id, key, val);
+}
+
+/* Hop h of chain A: n instances of fw1/fw2 (or dpi), live or not, slots by slot_of. */
+static int ch_hop_put(struct progs *p, uint32_t slot, uint32_t chain, uint32_t h, uint8_t n,
+		      uint8_t live, const uint32_t (*inst)[2], int pattern)
+{
+	struct pp_chain_hop hop = { .n_inst = n, .n_live = live, .chain = chain };
+	uint32_t key = slot * PP_CHAIN_HOPS_MAX + h;
+
+	for (unsigned i = 0; i < n; i++) {
+		hop.inst[i].in_sport = inst[i][0];
+		hop.inst[i].out_sport = inst[i][1];
+	}
+	for (unsigned s = 0; s < PP_CHAIN_SLOTS; s++)	/* 0, 1: that instance; 2: alternate */
+		hop.slots[s] = !live ? PP_CHAIN_NONE : pattern == 2 ? (uint8_t)(s & 1) :
+			       (uint8_t)pattern;
+	return pp_map_put(&p->maps, PPM_CHAIN_HOPS, &key, &hop);
+}
+
+static const uint32_t fws[2][2] = { { CP_FW1I, CP_FW1O }, { CP_FW2I, CP_FW2O } };
+static const uint32_t dpi[1][2] = { { CP_DPI, CP_DPI } }, dpi3[1][2] = { { CP_DPI3, CP_DPI3 } };
+
+static int ch_chain_put(struct progs *p, uint32_t id, uint32_t net, uint16_t slot, uint8_t n_hops,
+			uint8_t flags)
+{
+	struct pp_chain c = { .net_id = net, .slot = slot, .n_hops = n_hops, .flags = flags };
+
+	return pp_map_put(&p->maps, PPM_CHAINS, &id, &c);
+}
+
+static int setup_chains(struct progs *p)
+{
+	struct { uint32_t id, slot, net; uint8_t match; uint16_t o, i; const uint8_t *mac;
+		 uint8_t flags; } kp[] = {
+		{ CP_CL, SLOT1, NET_K, PP_MATCH_VLAN, 800, 0, M1, 0 },
+		{ CP_SV, SLOT2, NET_K, PP_MATCH_VLAN, 800, 0, M2, 0 },
+		{ CP_FW1I, SLOT2, CH_A, PP_MATCH_VLAN, 810, 0, M2, 0 },
+		{ CP_FW1O, SLOT2, CH_A, PP_MATCH_VLAN, 811, 0, M2, 0 },
+		{ CP_FW2I, SLOT2, CH_A, PP_MATCH_QINQ, 820, 5, M2, 0 },
+		{ CP_FW2O, SLOT2, CH_A, PP_MATCH_VLAN, 821, 0, M2, 0 },
+		{ CP_DPI, SLOT1, CH_A, PP_MATCH_VLAN, 830, 0, M1, 0 },
+		{ CP_B, SLOT1, CH_B, PP_MATCH_VLAN, 850, 0, M1, 0 },
+		{ CP_DPI3, SLOT3, CH_A, PP_MATCH_VLAN, 832, 0, M4, 0 },
+		{ CP_SEC, SLOT2, NET_J, PP_MATCH_VLAN, 841, 0, M2,
+		  PP_SPORT_SECURITY | PP_SPORT_RULES_OUT },
+	};
+	struct { uint32_t id, chain; uint8_t hop, inst, role; } cps[] = {
+		{ CP_FW1I, CH_A, 0, 0, PP_CHAIN_ROLE_IN }, { CP_FW1O, CH_A, 0, 0, PP_CHAIN_ROLE_OUT },
+		{ CP_FW2I, CH_A, 0, 1, PP_CHAIN_ROLE_IN }, { CP_FW2O, CH_A, 0, 1, PP_CHAIN_ROLE_OUT },
+		{ CP_DPI, CH_A, 1, 0, PP_CHAIN_ROLE_IN | PP_CHAIN_ROLE_OUT },
+		{ CP_B, CH_B, 0, 0, PP_CHAIN_ROLE_IN | PP_CHAIN_ROLE_OUT },
+		{ CP_DPI3, CH_A, 1, 0, PP_CHAIN_ROLE_IN | PP_CHAIN_ROLE_OUT },
+	};
+	struct pp_net k = { .ifindex = DEVK, .mtu = 1500 }, ca = { .chain = CH_A },
+		      cb = { .chain = CH_B };
+	struct pp_rule_in rev[2];
+	struct pp_sec_key sk = { .prefixlen = PP_SEC_PREFIX(32), .sport = CP_SEC,
+				 .family = PP_NEIGH_V4 };
+	struct pp_sec_src sv = {};
+	__u32 one = 1, ch = CH_A, chb = CH_B;
+	int err;
+
+	err = l3_sh("ip link add name ppt34 index 34 type bridge && ip link set ppt34 up") ||
+	      pp_xdp_tx_set(&p->maps, DEVK, true) ||
+	      pp_dp_net_install(&p->maps, NET_K, &k) ||
+	      pp_map_put(&p->maps, PPM_NETS, &ch, &ca) ||
+	      pp_map_put(&p->maps, PPM_NETS, &chb, &cb);
+	for (unsigned i = 0; !err && i < sizeof(kp) / sizeof(kp[0]); i++) {
+		struct pp_sport sp = { .slot = kp[i].slot, .net_id = kp[i].net, .match = kp[i].match,
+				       .outer_vid = kp[i].o, .inner_vid = kp[i].i,
+				       .flags = kp[i].flags };
+
+		memcpy(sp.mac, kp[i].mac, 6);
+		err = pp_dp_sport_install(&p->maps, kp[i].id, &sp);
+	}
+	for (unsigned i = 0; !err && i < sizeof(cps) / sizeof(cps[0]); i++) {
+		struct pp_chain_port cp = { .chain = cps[i].chain, .hop = cps[i].hop,
+					    .inst = cps[i].inst, .role = cps[i].role };
+
+		err = pp_map_put(&p->maps, PPM_CHAIN_PORTS, &cps[i].id, &cp);
+	}
+	for (unsigned i = 0; i < 2; i++)
+		pp_rule_in_reverse(&rev[i], &ch_rules[i]);
+	if (!err)	/* sources: the client and the device, not the server */
+		err = pp_rules_compile(CH_A, PP_DIR_CHAIN_FWD, ch_rules, 2, 0, ch_emit, &p->maps) ||
+		      pp_rules_compile(CH_A, PP_DIR_CHAIN_REV, rev, 2, 0, ch_emit, &p->maps) ||
+		      pp_map_put(&p->maps, PPM_CHAIN_SRC,
+				 &(struct pp_chain_src_key){ .chain = CH_A, .sport = CP_CL }, &one) ||
+		      pp_map_put(&p->maps, PPM_CHAIN_SRC,
+				 &(struct pp_chain_src_key){ .chain = CH_A, .sport = 0 }, &one) ||
+		      ch_hop_put(p, CH_SLOT_A, CH_A, 0, 2, 2, fws, 0) ||
+		      ch_hop_put(p, CH_SLOT_A, CH_A, 1, 1, 1, dpi, 0) ||
+		      ch_chain_put(p, CH_A, NET_K, CH_SLOT_A, 2, PP_CHAIN_SYMMETRIC);
+	if (!err) {		/* last, as polyportd: the network names its chain */
+		k.chain = CH_A;
+		err = pp_dp_net_install(&p->maps, NET_K, &k);
+	}
+	if (!err) {
+		memcpy(sk.addr, K_SEC, 4);
+		memcpy(sv.mac, M2, 6);
+		err = pp_sec_src_put(&p->maps, sk, &sv) ||
+		      pp_rules_compile(CP_SEC, PP_DIR_EGRESS, sp_rules, 4, 0, ch_emit, &p->maps);
+	}
+	return err;
+}
+
+/*
+ * One run of frame in (program prog on ifindex; XDP or TC without metadata):
+ * the outer VID of what it sent (0: untagged), *to where; -1 if it sent
+ * not exactly one frame.
+ */
+static int ch_vid(struct progs *p, int xdp, int prog, uint32_t ifindex, const struct fspec *in,
+		  uint32_t *to)
+{
+	static uint8_t ib[FR_MAX], ob[FR_MAX], w[FR_MAX + 8];
+	struct prog_run r = { .tap = prog == P_TAP, .xdp = xdp, .ifindex = ifindex, .in = ib,
+			      .len = fr_build(ib, in), .out = ob, .out_size = sizeof(ob) };
+	uint32_t n;
+
+	if (progs_run(p, &r) || r.nlog != 1)
+		return -1;
+	*to = r.log[0].ifindex;
+	n = wire(&r.log[0], r.out, r.size_out, w);
+	if (n < 16 || !((w[12] == 0x81 || w[12] == 0x88) && w[13] == (w[12] == 0x81 ? 0 : 0xa8)))
+		return 0;
+	return (w[14] << 8 | w[15]) & 0xfff;
+}
+
+/*
+ * Hop 0's slots alternate between fw1 and fw2.  For 64 flows (client ports
+ * 41000..41063): the forward frame goes to one instance's ingress, again to
+ * the same, and the reply (from dpi, going reverse) enters the same
+ * instance's egress; both instances get flows.  For 32 datagrams (sources
+ * 10.20.1.0..31), the first fragment and a later one go to the same
+ * instance.  TC and XDP alike.
+ */
+static void check_chain_groups(struct progs *p)
+{
+	static uint8_t fwd[80], rep[80], f1[80], f2[80];
+	int stable = 1, same = 1, frags = 1, n[2][2] = { { 0 } }, nf[2] = { 0 };
+
+	ch_hop_put(p, CH_SLOT_A, CH_A, 0, 2, 2, fws, 2);
+	for (int xdp = 0; xdp < 2; xdp++) {
+		for (uint16_t k = 0; k < 64; k++) {
+			struct fspec a = KF(800, M2, M1, KB4(fwd)),
+				     b = KF(830, M1, M2, KB4(rep));
+			uint32_t t1 = 0, t2 = 0, t3 = 0;
+			int v1, v2, v3;
+
+			ip4_l4_raw(fwd, 6, K_CL, K_SV, 41000 + k, 80);
+			ip4_l4_raw(rep, 6, K_SV, K_CL, 80, 41000 + k);
+			v1 = ch_vid(p, xdp, P_TAP, TAP1, &a, &t1);
+			v2 = ch_vid(p, xdp, P_TAP, TAP1, &a, &t2);
+			v3 = ch_vid(p, xdp, P_TAP, TAP1, &b, &t3);
+			if (v1 != v2 || t1 != TAP2 || t2 != TAP2 || (v1 != 810 && v1 != 820))
+				stable = 0;
+			if (t3 != TAP2 || v3 != (v1 == 810 ? 811 : 821))
+				same = 0;
+			n[xdp][v1 == 820]++;
+		}
+		for (uint8_t d = 0; d < 32; d++) {
+			const uint8_t src[4] = { 10, 20, 1, d };
+			struct fspec a = KF(800, M2, M1, KB4(f1)),
+				     b = KF(800, M2, M1, KB4(f2));
+			uint32_t t1 = 0, t2 = 0;
+
+			k4_frag(f1, 6, src, K_SV, 0, 1, 42000 + d, 80);
+			k4_frag(f2, 6, src, K_SV, 3, 0, 0x1234, 0x5678);
+			int v1 = ch_vid(p, xdp, P_TAP, TAP1, &a, &t1);
+
+			if (v1 != ch_vid(p, xdp, P_TAP, TAP1, &b, &t2) || t1 != TAP2 || t2 != TAP2)
+				frags = 0;
+			nf[v1 == 820]++;
+		}
+	}
+	result(stable && n[0][0] && n[0][1] && n[0][0] == n[1][0],
+	       "chain groups: 64 flows, each to one instance, again the same (fw1 %d, fw2 %d; "
+	       "XDP %d, %d)", n[0][0], n[0][1], n[1][0], n[1][1]);
+	result(same, "chain groups: each flow's reply (reverse) enters the same instance's egress");
+	result(frags && nf[0] && nf[1], "chain groups: 32 datagrams, a later fragment takes its "
+	       "first fragment's instance (fw1 %d, fw2 %d, TC and XDP)", nf[0], nf[1]);
+	ch_hop_put(p, CH_SLOT_A, CH_A, 0, 2, 2, fws, 0);
+}
+
+static void run_cases(struct progs *p, const struct tcase *c, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		run_case(p, &c[i], fr_meta_ok(&c[i].in) ? 2 : 1);
+}
+
+static void check_chain_down(struct progs *p)
+{
+	const struct tcase *c = chain_down_cases;
+
+	ch_hop_put(p, CH_SLOT_A, CH_A, 0, 2, 0, fws, 0);
+	run_case(p, &c[CD_DROP0], 2);
+	ch_hop_put(p, CH_SLOT_A, CH_A, 0, 2, 2, fws, 0);
+	ch_hop_put(p, CH_SLOT_A, CH_A, 1, 1, 0, dpi, 0);
+	run_case(p, &c[CD_DROP1_RET], 2);
+	ch_chain_put(p, CH_A, NET_K, CH_SLOT_A, 2, PP_CHAIN_SYMMETRIC | PP_CHAIN_BYPASS);
+	run_case(p, &c[CD_BYP1_RET], 2);
+	run_case(p, &c[CD_BYP1_REV], 2);
+	ch_hop_put(p, CH_SLOT_A, CH_A, 1, 1, 1, dpi, 0);
+	ch_hop_put(p, CH_SLOT_A, CH_A, 0, 2, 0, fws, 0);
+	run_case(p, &c[CD_BYP0], 2);
+	ch_hop_put(p, CH_SLOT_A, CH_A, 1, 1, 0, dpi, 0);
+	run_case(p, &c[CD_BYP01], 2);
+	ch_hop_put(p, CH_SLOT_A, CH_A, 0, 2, 2, fws, 0);
+	ch_hop_put(p, CH_SLOT_A, CH_A, 1, 1, 1, dpi, 0);
+	ch_chain_put(p, CH_A, NET_K, CH_SLOT_A, 2, PP_CHAIN_SYMMETRIC);
+}
+
+static void check_chain_forged(struct progs *p)
+{
+	const struct tcase *c = chain_forged_cases;
+	static const uint32_t to_b[2][2] = { { CP_B, CP_B }, { CP_FW2I, CP_FW2O } },
+			      to_sv[2][2] = { { CP_SV, CP_SV }, { CP_FW2I, CP_FW2O } },
+			      to_4[2][2] = { { 4, 4 }, { CP_FW2I, CP_FW2O } },
+			      to_a6[1][2] = { { 6, 6 } };
+	struct pp_chain_port cp, saved, saved_b;
+	struct pp_net k, saved_k;
+	__u32 id = CP_FW1O, idb = CP_B;
+
+	ch_hop_put(p, CH_SLOT_A, CH_A, 0, 2, 2, to_b, 0);
+	run_case(p, &c[CF_HOP_B], 2);
+	ch_hop_put(p, CH_SLOT_A, CH_A, 0, 2, 2, to_sv, 0);
+	run_case(p, &c[CF_HOP_NET], 2);
+	ch_hop_put(p, CH_SLOT_A, CH_A, 0, 2, 2, to_4, 0);
+	run_case(p, &c[CF_HOP_NETC], 1);
+	ch_hop_put(p, CH_SLOT_A, CH_B, 0, 2, 2, fws, 0);
+	run_case(p, &c[CF_HOP_CHAIN], 2);
+	ch_hop_put(p, CH_SLOT_A, CH_A, 0, 2, 2, fws, 0);
+
+	pp_map_get(&p->maps, PPM_CHAIN_PORTS, &id, &saved);
+	cp = saved;
+	cp.chain = CH_B;
+	pp_map_put(&p->maps, PPM_CHAIN_PORTS, &id, &cp);
+	run_case(p, &c[CF_PORT_B], 2);
+	pp_map_put(&p->maps, PPM_CHAIN_PORTS, &id, &saved);
+	pp_map_get(&p->maps, PPM_CHAIN_PORTS, &idb, &saved_b);
+	cp = saved;			/* fw1's egress position, on B's port */
+	pp_map_put(&p->maps, PPM_CHAIN_PORTS, &idb, &cp);
+	run_case(p, &c[CF_PORT_B2], 2);
+	pp_map_put(&p->maps, PPM_CHAIN_PORTS, &idb, &saved_b);
+
+	ch_chain_put(p, CH_A, NET_A, CH_SLOT_A, 2, PP_CHAIN_SYMMETRIC);
+	run_case(p, &c[CF_CHAIN_NET], 2);
+	run_case(p, &c[CF_CHAIN_NET_RET], 2);
+	ch_chain_put(p, CH_A, NET_K, CH_SLOT_A, 2, PP_CHAIN_SYMMETRIC);
+
+	/* net A's id used as a chain's: everything but pp_nets[A] says so */
+	pp_net_get(&p->maps, NET_K, &saved_k);
+	k = saved_k;
+	k.chain = NET_A;
+	ch_chain_put(p, NET_A, NET_K, 3, 1, PP_CHAIN_ALL_SOURCES);
+	ch_hop_put(p, 3, NET_A, 0, 1, 1, to_a6, 0);
+	pp_rules_compile(NET_A, PP_DIR_CHAIN_FWD, ch_rules, 2, 0, ch_emit, &p->maps);
+	pp_net_put(&p->maps, NET_K, &k);
+	run_case(p, &c[CF_NET_NET], 2);
+	pp_net_put(&p->maps, NET_K, &saved_k);
+	pp_rule_set_del(&p->maps, (struct pp_rule_set_key){ .sport = NET_A,
+							      .dir = PP_DIR_CHAIN_FWD });
+	ch_chain_put(p, NET_A, 0, 0, 0, 0);
+	ch_hop_put(p, 3, 0, 0, 0, 0, to_a6, 0);
+}
+
+static void check_chains(struct progs *p)
+{
+	int ok = !setup_chains(p);
+
+	result(ok, "chain: setup (net K, chains A and B, seven hop ports, classifiers, port 48)");
+	if (!ok)
+		return;
+	build_chain_frames();
+	run_cases(p, chain_cases, sizeof(chain_cases) / sizeof(chain_cases[0]));
+	{	/* frames entering the chain count on its classifier's entries */
+		__u64 fwd = 0, rev = 0;
+
+		for (__u16 r = 0; r < 8; r++) {
+			fwd += pp_rule_stat_get(&p->maps, CH_A, PP_DIR_CHAIN_FWD, r);
+			rev += pp_rule_stat_get(&p->maps, CH_A, PP_DIR_CHAIN_REV, r);
+		}
+		result(fwd > 0 && rev > 0, "chain: classified frames counted per classifier entry "
+		       "(pp_rule_stats, chain A: forward %llu, reverse %llu)",
+		       (unsigned long long)fwd, (unsigned long long)rev);
+	}
+	ch_hop_put(p, CH_SLOT_A, CH_A, 0, 2, 2, fws, 1);
+	run_cases(p, chain_fw2_cases, sizeof(chain_fw2_cases) / sizeof(chain_fw2_cases[0]));
+	ch_hop_put(p, CH_SLOT_A, CH_A, 0, 2, 2, fws, 0);
+	check_chain_groups(p);
+	ch_hop_put(p, CH_SLOT_A, CH_A, 1, 1, 1, dpi3, 0);
+	run_case(p, &chain_tc_case, 2);
+	ch_hop_put(p, CH_SLOT_A, CH_A, 1, 1, 1, dpi, 0);
+	check_chain_down(p);
+	check_chain_forged(p);
+	run_cases(p, chain_sp_cases, sizeof(chain_sp_cases) / sizeof(chain_sp_cases[0]));
+}
+
 static int setup(struct progs *p, const char *pin_root)
 {
 	struct pp_map_sizes s = { .max_ifindex = 128, .max_iports = 8, .max_sports = 64,
-				  .max_nets = 16, .max_macs = 4096, .max_match = 64 };
+				  .max_nets = 32, .max_macs = 4096, .max_match = 64 };
 	int err;
 
 	err = progs_load(p, pin_root, &s);
@@ -3130,6 +3851,7 @@ int main(void)
 	check_rules_missing(&p);
 	check_ext_headers(&p);
 	check_l3(&p);
+	check_chains(&p);
 	measure_rules(&p);
 	progs_cleanup(&p, pin_root);
 	printf("prog_test: %d passed, %d failed (%d XDP hand-offs to TC)\n", passed, failed,

@@ -347,6 +347,86 @@ api_expect "l3: deleted is gone" 404 '"code": "not_found"' GET /v1/l3-domains/do
 ip route flush table $L3T 2>/dev/null
 ip route flush table 1502 2>/dev/null
 
+# ---- chains (issue 17) -------------------------------------------------------------------
+# CRUD and validation of /v1/chains (no traffic here: e2e:chains has it). The
+# hop ports are on an API instance port without a tap (fn1). A hop port has
+# no bind: created before its chain, it waits (pending, not loaded) until a
+# chain names it.
+req POST /v1/instance-ports '{"name": "fn1", "device": "pptatap7", "mac": "52:54:00:07:00:01"}' >/dev/null
+api_expect "chains: a port without bind that no chain names waits: pending, DOWN" 201 \
+	'"name": "h-in".*"source": "api", "status": \{ "status": "DOWN", "reason": "pending' \
+	POST /v1/service-ports '{"name": "h-in", "instance-port": "fn1", "vlan": 700}'
+req POST /v1/service-ports '{"name": "h-out", "instance-port": "fn1", "vlan": 701}' >/dev/null
+api_expect "chains: ... it is listed" 200 '"name": "h-out".*"reason": "pending' GET /v1/service-ports
+api_expect "chains: ... and still checked (its instance port must exist) -> 422" 422 'unknown instance port \\"nope\\"' \
+	POST /v1/service-ports '{"name": "h-bad", "instance-port": "nope", "vlan": 702}'
+api_expect "chains: ... (its match must be free on its instance port) -> 409" 409 'vlan 700 is already matched' \
+	POST /v1/service-ports '{"name": "h-bad", "instance-port": "fn1", "vlan": 700}'
+api_expect "chains: a chain under a network's name -> 409" 409 'has the name of' \
+	POST /v1/chains '{"name": "net-a", "network": "net-b", "classifier": [{"proto": "udp"}], "hops": [[{"ingress": "h-in", "egress": "h-out"}]]}'
+CH1='{"name": "ch1", "network": "net-b", "classifier": [{"proto": "tcp", "ports": "80", "source-ports": "1024-65535", "to": "10.2.0.0/24"}], "symmetric": true, "on-failure": "bypass", "hops": [[{"ingress": "h-in", "egress": "h-out", "weight": 2}]]}'
+api_expect "chains: create a chain naming them" 201 \
+	'"name": "ch1", "network": "net-b", "classifier": \[ \{ "proto": "tcp", "ports": "80", "source-ports": "1024-65535", "to": "10.2.0.0\/24" \} \], "symmetric": true, "on-failure": "bypass", "hops": \[ \[ \{ "ingress": "h-in", "egress": "h-out", "weight": 2 \} \] \], "revision": 1, "source": "api"' \
+	POST /v1/chains "$CH1"
+api_expect "chains: its status: its id, each hop's status and instances" 200 \
+	'"status": \{ "status": "[A-Z]+".*"id": [0-9]+, "hops": \[ \{ "status": "[A-Z]+".*"instances": \[ \{ "ingress": "h-in", "egress": "h-out", "status": "DOWN" \} \] \} \]' \
+	GET /v1/chains/ch1
+api_expect "chains: a hop port is loaded: its position in status.chain" 200 \
+	'"name": "h-in".*"source": "api".*"chain": \{ "name": "ch1", "hop": 1, "instance": 1, "role": "ingress" \}' \
+	GET /v1/service-ports/h-in
+out=$(req GET /v1/service-ports/h-out)
+[[ $out == 200* && $out != *'"bind"'* && $out != *pending* ]] \
+	&& pass "chains: ... without bind, no longer pending" || fail "chains: h-out: ${out:0:300}"
+api_expect "chains: listed" 200 '^200 \[ \{ "name": "ch1"' GET /v1/chains
+api_expect "chains: update with the revision (1 -> 2)" 200 '"on-failure": "drop".*"revision": 2' \
+	PATCH /v1/chains/ch1 '{"revision": 1, "on-failure": "drop"}'
+api_expect "chains: stale revision -> 409" 409 '"code": "stale_revision"' \
+	PATCH /v1/chains/ch1 '{"revision": 1, "on-failure": "bypass"}'
+api_expect "chains: deleting a hop port a chain names -> 409" 409 '"code": "in_use".*unknown service port \\"h-in\\"' \
+	DELETE /v1/service-ports/h-in
+api_expect "chains: deleting the network of a chain -> 409" 409 '"code": "in_use".*unknown network \\"net-b\\"' \
+	DELETE /v1/networks/net-b
+api_expect "chains: a second chain on the network -> 409" 409 'already has chain \\"ch1\\"' \
+	POST /v1/chains '{"name": "ch9", "network": "net-b", "classifier": [{"proto": "udp"}], "hops": [[{"ingress": "h-in", "egress": "h-in"}]]}'
+api_expect "chains: a network under a chain's name -> 409" 409 'has the name of' \
+	POST /v1/networks '{"name": "ch1", "device": "pptanq"}'
+api_expect "chains: an unknown hop port -> 422" 422 '"code": "invalid".*unknown service port \\"nope\\"' \
+	POST /v1/chains '{"name": "ch9", "network": "net-a", "classifier": [{"proto": "udp"}], "hops": [[{"ingress": "nope", "egress": "nope"}]]}'
+api_expect "chains: a hop port with a bind -> 422" 422 'p100.*has a bind' \
+	POST /v1/chains '{"name": "ch9", "network": "net-a", "classifier": [{"proto": "udp"}], "hops": [[{"ingress": "p100", "egress": "p100"}]]}'
+api_expect "chains: a classifier entry with an action -> 422" 422 'has no action' \
+	PATCH /v1/chains/ch1 '{"classifier": [{"proto": "udp", "action": "allow"}]}'
+api_expect "chains: source-ports without tcp or udp -> 422" 422 'source-ports need proto tcp or udp' \
+	PATCH /v1/chains/ch1 '{"classifier": [{"proto": "icmp", "source-ports": "7"}]}'
+api_expect "chains: weight 0 -> 422" 422 'weight 0 is out of range 1-100' \
+	PATCH /v1/chains/ch1 '{"hops": [[{"ingress": "h-in", "egress": "h-out", "weight": 0}]]}'
+api_expect "chains: a security rule with source-ports" 201 '"source-ports": "53", "action": "allow"' \
+	POST /v1/service-ports '{"name": "s730", "instance-port": "fn1", "vlan": 730, "bind": {"network": "net-a", "security": {"ingress": [{"proto": "udp", "source-ports": "53", "action": "allow"}]}}}'
+printf '%s\n' 'service-ports:' '  fh1: {instance-port: sf1, vlan: 710}' 'chains:' \
+	'  fch: {network: net-a, classifier: [{proto: udp}], hops: [[{ingress: fh1, egress: fh1}]]}' \
+	>"$CONF/40-chain.yaml"
+for _ in $(seq 100); do [[ $(req GET /v1/chains/fch) == 200* ]] && break; sleep 0.05; done
+api_expect "chains: a file chain (source file)" 200 '"name": "fch".*"source": "file"' GET /v1/chains/fch
+api_expect "chains: ... is read-only -> 409" 409 '"code": "read_only"' PATCH /v1/chains/fch '{"on-failure": "bypass"}'
+api_expect "chains: ... and cannot be deleted -> 409" 409 '"code": "read_only"' DELETE /v1/chains/fch
+api_expect "chains: a file hop port (one-port hop: ingress+egress)" 200 '"role": "ingress\+egress"' GET /v1/service-ports/fh1
+rm -f "$CONF/40-chain.yaml"
+for _ in $(seq 100); do [[ $(req GET /v1/chains/fch) == 404* ]] && break; sleep 0.05; done
+printf '%s\n' 'service-ports:' '  a-in: {instance-port: fn1, vlan: 720}' '  a-out: {instance-port: fn1, vlan: 721}' \
+	'chains:' '  ch2: {network: net-a, classifier: [{proto: tcp, ports: 443}], hops: [[{ingress: a-in, egress: a-out}]]}' \
+	>"$WORK/apply-chain.yaml"
+check "chains: polyportctl apply -f hop ports and their chain" ctl apply -f "$WORK/apply-chain.yaml"
+api_expect "chains: ... the chain exists through the API" 200 '"name": "ch2".*"source": "api"' GET /v1/chains/ch2
+ctl get chains | grep -qE '^ch1 +api +2 +[A-Z]+ +network net-b hops 1 id' && pass "chains: polyportctl get chains" \
+	|| fail "chains: ctl get: $(ctl get chains 2>&1)"
+api_expect "chains: delete a chain" 204 '' DELETE /v1/chains/ch1
+api_expect "chains: ... its API hop ports wait again (pending)" 200 '"reason": "pending' GET /v1/service-ports/h-in
+api_expect "chains: deleted is gone" 404 '"code": "not_found"' GET /v1/chains/ch1
+req DELETE /v1/chains/ch2 >/dev/null
+for p in h-in h-out a-in a-out s730; do req DELETE "/v1/service-ports/$p" >/dev/null; done
+api_expect "chains: pending ports can be deleted" 404 '"code": "not_found"' GET /v1/service-ports/a-in
+api_expect "chains: then their instance port" 204 '' DELETE /v1/instance-ports/fn1
+
 # ---- persistence (and /metrics on TCP) ------------------------------------------------------------
 req POST /v1/l3-domains '{"name": "dom3", "table": 1506, "subnets": [{"cidr": "10.90.0.0/24", "gateway": "10.90.0.1"}]}' >/dev/null
 req POST /v1/service-ports '{"name": "p802", "instance-port": "sf1", "vlan": 802, "mac": "52:54:00:01:00:82", "addresses": ["10.90.0.5/24"], "bind": {"l3": {"domain": "dom3"}}}' >/dev/null

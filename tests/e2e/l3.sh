@@ -357,10 +357,105 @@ mac=$(ip -n ppt3-pred neigh show 192.0.2.2 | grep -o 'lladdr [0-9a-f:]*' | awk '
 [[ $mac == "$umac" ]] && pass "uplink egress: ... the provider resolved 192.0.2.2 again ($mac)" ||
 	fail "uplink egress: the provider has '$mac' for 192.0.2.2 after a flush, want $umac"
 
+# ---- XDP on the uplinks (loader/reconcile.c, reconcile_xdp_uplinks) ------------
+# sf1 runs XDP (auto: the light guest's tap has no vnet header), so both
+# uplinks want XDP; auto takes it only where the uplink's frames provably
+# carry complete checksums (its veth peer's tx-checksumming off) and no tag
+# can reach XDP as metadata (the peer's tx-vlan offloads off), as for a
+# network's device.  Red's provider turns both off and puts an XDP program
+# on its end (so XDP may also send to pptlur: pp_xdp_tx); blue's turns only
+# tx-vlan off: tx-checksumming on keeps pptlub on TC, with that reason.
+# polyportd sees the peers change (link events of their namespaces).
+# uplink_mode DEV: the mode polyportctl status gives the uplink ("xdp", "tc")
+uplink_mode() { ctl status 2>/dev/null | awk -v u="$1" '$1 == "uplink" && $2 == u {sub(":", "", $4); print $4; exit}'; }
+uplink_mode_is() { [[ $(uplink_mode "$1") == "$2" ]]; }
+uplink_why() { ctl status 2>/dev/null | grep "^  uplink $1 mode: "; }
+# in_xdp_tx DEV: is DEV's ifindex a key of pp_xdp_tx (XDP may send to it)?
+in_xdp_tx() {
+	local i
+	i=$(cat "/sys/class/net/$1/ifindex") &&
+		bpftool map lookup pinned "$PIN/pp_xdp_tx" key $((i & 255)) $((i >> 8 & 255)) \
+			$((i >> 16 & 255)) $((i >> 24)) >/dev/null 2>&1
+}
+if ctl status | grep -qE '^sf1 +pptltap1 +ACTIVE +xdp'; then
+	pass "uplink xdp: sf1 (red's and blue's L3 ports) runs XDP"
+else
+	fail "uplink xdp: sf1 is not in XDP mode: $(ctl status | head -3 | tr '\n' ';')"
+fi
+uplink_mode_is pptlur tc && uplink_mode_is pptlub tc &&
+	pass "uplink xdp: both uplinks on TC while their peers have tx offloads on" ||
+	fail "uplink xdp: before: pptlur $(uplink_mode pptlur), pptlub $(uplink_mode pptlub)"
+ip netns exec ppt3-pred ethtool -K eth0 tx off txvlan off tx-vlan-stag-hw-insert off >/dev/null
+ip -n ppt3-pred link set dev eth0 xdpdrv obj "$B/tests/xdp_pass.bpf.o" sec xdp ||
+	fail "uplink xdp: XDP_PASS on red's provider end"
+ip netns exec ppt3-pblue ethtool -K eth0 txvlan off tx-vlan-stag-hw-insert off >/dev/null
+if wait_for 5 uplink_mode_is pptlur xdp; then
+	ip -d link show pptlur | grep -q "prog/xdp" && in_xdp_tx pptlur &&
+		uplink_why pptlur | grep -q "auto: veth pptlur: its peer eth0 has tx-checksumming off" &&
+		pass "uplink xdp: red's uplink in XDP (program attached, in pp_xdp_tx), and says why" ||
+		fail "uplink xdp: red's uplink: $(uplink_why pptlur); $(ip -d link show pptlur | grep -o 'prog/xdp.*')"
+else
+	fail "uplink xdp: red's uplink stays $(uplink_mode pptlur): $(uplink_why pptlur)"
+fi
+wait_for 5 sh -c "'$B/polyportctl' --api-socket '$API' status | grep -q '^  uplink pptlub mode: tc: auto: veth pptlub: its peer eth0 has tx-checksumming on'" &&
+	! ip -d link show pptlub | grep -q "prog/xdp" &&
+	pass "uplink xdp: blue's uplink (peer tx-checksumming on) stays on TC, and says why" ||
+	fail "uplink xdp: blue's uplink: $(uplink_why pptlub)"
+out=$(req GET /v1/l3-domains/red)
+[[ $out == 200*'"uplinks": [ { "device": "pptlur", "effective-mode": "xdp"'* ]] &&
+	pass "uplink xdp: the API reports red's uplink mode" || fail "uplink xdp: API: ${out:0:600}"
+# XDP carried the frames: a capture on pptlur sees nothing XDP received or
+# sent there (native XDP redirects bypass packet captures), while red's
+# provider sees every one
+capture_start urx - pptlur "icmp or tcp" || exit 1
+capture_start prx ppt3-pred eth0 icmp || exit 1
+check "uplink xdp: red's guest pings 198.51.100.1 behind red's provider" \
+	ip netns exec ppt3-gred ping -c 3 -i 0.2 -W 2 198.51.100.1
+check "uplink xdp: red's provider pings red's guest 10.1.0.5" \
+	ip netns exec ppt3-pred ping -c 3 -i 0.2 -W 2 10.1.0.5
+check "uplink xdp: a 1 MiB TCP stream from red's guest to its provider" \
+	tcp_1mib redx1 ppt3-gred ppt3-pred 198.51.100.1 5011
+check "uplink xdp: a 1 MiB TCP stream from red's provider to red's guest" \
+	tcp_1mib redx2 ppt3-pred ppt3-gred 10.1.0.5 5012
+nu=$(capture_stop urx)
+np=$(capture_stop prx)
+((nu == 0 && np == 12)) &&
+	pass "uplink xdp: the pings and TCP went by XDP both ways (0 frames on pptlur, $np pings at the provider)" ||
+	fail "uplink xdp: $nu ICMP/TCP frames seen on pptlur (want 0: not XDP), $np at the provider (want 12)"
+# the provider's ARP for 192.0.2.2 answered anew, by XDP (nothing on pptlur)
+ip -n ppt3-pred neigh flush dev eth0
+capture_start urarp - pptlur arp || exit 1
+check "uplink xdp: red's provider reaches red's guest after a neighbour flush" \
+	ip netns exec ppt3-pred ping -c 1 -W 2 10.1.0.5
+n=$(capture_stop urarp)
+mac=$(ip -n ppt3-pred neigh show 192.0.2.2 | grep -o 'lladdr [0-9a-f:]*' | awk '{print $2}')
+[[ $n == 0 && $mac == "$umac" ]] && pass "uplink xdp: the provider's ARP for 192.0.2.2 answered by XDP ($mac)" ||
+	fail "uplink xdp: ARP: $n frames on pptlur, the provider has '$mac' (want 0 and $umac)"
+# blue's peer without an XDP program: pptlub gets XDP, but XDP may not send
+# there (not in pp_xdp_tx): the uplink's answers (ARP, NA) are handed to
+# TC, not sent by XDP_TX (a veth drops what its peer cannot take by XDP)
+ip netns exec ppt3-pblue ethtool -K eth0 tx off >/dev/null
+if wait_for 5 uplink_mode_is pptlub xdp && ! in_xdp_tx pptlub; then
+	pass "uplink xdp: blue's uplink in XDP once its peer's tx-checksumming is off, no XDP target (no XDP on the peer)"
+else
+	fail "uplink xdp: blue's uplink: $(uplink_why pptlub); in pp_xdp_tx: $(in_xdp_tx pptlub && echo yes || echo no)"
+fi
+ip -n ppt3-pblue neigh flush dev eth0
+ip -n ppt3-pblue -6 neigh flush dev eth0
+check "uplink xdp: blue's provider reaches blue's guest after a neighbour flush (ARP answered by TC)" \
+	ip netns exec ppt3-pblue ping -c 2 -i 0.2 -W 2 10.1.0.5
+check "uplink xdp: ... and over IPv6 (its NS answered by TC)" \
+	ip netns exec ppt3-pblue ping -6 -c 2 -i 0.2 -W 2 fd00:1::5
+check "uplink xdp: blue's guest reaches 198.51.100.1 (TC sends by a non-target uplink)" \
+	ip netns exec ppt3-gblue ping -c 2 -i 0.2 -W 2 198.51.100.1
+
 # the domains leave with the configuration: their routes, their uplinks
 rm "$CONF/10-l3.yaml"
 kill -HUP "$DPID"
 wait_for 5 sh -c "! ip route show table 1001 proto 112 | grep -q ." &&
 	pass "removal: red's routes of ours are gone with the configuration" ||
 	fail "removal: table 1001 still has $(ip route show table 1001 proto 112 | tr '\n' ';')"
+! ip -d link show pptlur | grep -q "prog/xdp" && ! in_xdp_tx pptlur &&
+	pass "removal: red's uplink lost its XDP program and its pp_xdp_tx entry" ||
+	fail "removal: pptlur: $(ip -d link show pptlur | grep -o 'prog/xdp.*'); in pp_xdp_tx: $(in_xdp_tx pptlur && echo yes || echo no)"
 exit ${FAILED:-0}

@@ -10,7 +10,7 @@
 # 999 of each tap, which polyport drops and counts (unknown_port).  While
 # they flow, polyportd is replaced:
 #   - the previous main (tests/upgrade/FROM, built from a git worktree) by this
-#     tree: pins without layout records, the drop arrays widened 9 -> 32;
+#     tree: pp_nets widened 12 -> 16 bytes (the network's chain, issue 17);
 #   - this tree (A) by its test variant B (make variant: build/variant/1,
 #     another program, the drop arrays at 40, pp_nets at revision 2) and back;
 #     UPGRADE_ROUNDS=N (make upgrade-test: 10) round trips A -> B -> A;
@@ -23,6 +23,20 @@
 # other network so far; every hook (TC and XDP) runs the running daemon's
 # programs (by tag), with ids other than before the step; no next/ left; the
 # counters did not go down.  At the end: the counters equal the frames sent.
+#
+# Once this tree runs (the previous main cannot read l3-domains), an L3
+# domain joins (table 1601, gateway MAC GW): an L3 port on each tap (vlan
+# 101 on pptut1: 10.16.1.5, vlan 201 on pptut2: 10.16.2.5) and an uplink
+# pptuup <-> eth0 of namespace pptu-pv (the provider, an XDP peer: a real IP
+# stack on 198.18.16.1/30 answers polyport's ARP for the next hop), default
+# via 198.18.16.1.  ppstream then routes two more streams both ways (2,500
+# frames a second each): IPv4 UDP from each L3 port to 203.0.113.x behind the
+# next hop, and back.  From then on, after each step also: no routed frame
+# lost, reordered, duplicated, delivered elsewhere, or with a TTL other than
+# 63 or the wrong MACs; the uplink's hooks (TC ingress, XDP, TC egress) run
+# the daemon's programs; the L3 maps (pp_l3doms, pp_l3addrs, pp_l3ups,
+# pp_l3nh) are the same maps (ids): adopted, not rebuilt; and the next hop is
+# in pp_l3nh, valid, as soon as the new daemon serves.
 PPT_NAME=upgrade
 PPT_SCOPE=pptu	# its own names: no other suite's cleanup touches them
 source "$(dirname "$0")/lib.sh"
@@ -36,12 +50,16 @@ REPORT=$WORK/stream.report
 FROM_DIR=$WORK/from
 mkdir -p "$CONF" "$STATE"
 M1=52:54:00:0d:00:01 M2=52:54:00:0d:00:02
+ML1=52:54:00:0d:01:01 ML2=52:54:00:0d:01:02 GW=02:00:00:00:16:01	# the L3 ports, the gateway
+L3TABLE=1601
 A=$B/polyportd
 V1=$B/variant/1/polyportd V2=$B/variant/2/polyportd V3=$B/variant/3/polyportd
 CTL=$B/polyportctl
 
 upgrade_finish() {
 	[[ -n ${STREAM:-} ]] && kill "$STREAM" 2>/dev/null
+	ip link del pptuup 2>/dev/null
+	ip route flush table "$L3TABLE" 2>/dev/null
 	if [[ -d $FROM_DIR ]]; then
 		git -C "$TOP" worktree remove --force "$FROM_DIR" >/dev/null 2>&1
 		git -C "$TOP" worktree prune >/dev/null 2>&1
@@ -50,6 +68,7 @@ upgrade_finish() {
 }
 trap upgrade_finish EXIT
 cleanup_leftovers
+ip route flush table "$L3TABLE" 2>/dev/null	# an earlier run's (its devices went with cleanup_leftovers)
 mount_bpffs
 
 # ---- the binaries: this tree, its variants, the previous main --------------------------
@@ -93,8 +112,34 @@ net_ns pptu-nb pptunb
 # net-a's peer takes XDP-redirected frames and sends no offload metadata: XDP on pptuna
 ip netns exec pptu-na ethtool -K eth0 tx off txvlan off tx-vlan-stag-hw-insert off >/dev/null 2>&1
 ip -n pptu-na link set eth0 xdp object "$B/tests/xdp_pass.bpf.o" section xdp
+# the provider behind the L3 domain's uplink: an XDP peer too (the uplink gets
+# XDP), and an IP stack that answers polyport's ARP for the next hop
+net_ns pptu-pv pptuup
+ip netns exec pptu-pv ethtool -K eth0 tx off txvlan off tx-vlan-stag-hw-insert off >/dev/null 2>&1
+ip -n pptu-pv link set eth0 xdp object "$B/tests/xdp_pass.bpf.o" section xdp
+ip -n pptu-pv addr add 198.18.16.1/30 dev eth0
+UMAC=$(cat /sys/class/net/pptuup/address)
+PMAC=$(ip -n pptu-pv link show eth0 | awk '/link\/ether/ {print $2}')
 
-cat >"$CONF/bindings.yaml" <<EOF
+# bindings [l3]: the binding files (l3: with the L3 domain and its L3 ports)
+LA="      la: {vlan: 101, mac: $ML1, addresses: [10.16.1.5/24], bind: {l3: {domain: up}}}"
+LB="      lb: {vlan: 201, mac: $ML2, addresses: [10.16.2.5/24], bind: {l3: {domain: up}}}"
+bindings() {
+	local l3=${1:-}
+	[[ -n $l3 ]] && cat <<EOF
+l3-domains:
+  up:
+    table: $L3TABLE
+    mac: $GW
+    subnets:
+      - {cidr: 10.16.1.0/24, gateway: 10.16.1.1}
+      - {cidr: 10.16.2.0/24, gateway: 10.16.2.1}
+    uplinks:
+      - {device: pptuup, addresses: [198.18.16.2/30]}
+    routes:
+      - {to: 0.0.0.0/0, via: 198.18.16.1}
+EOF
+	cat <<EOF
 networks:
   net-a: {device: pptuna}
   net-b: {device: pptunb}
@@ -104,17 +149,25 @@ instance-ports:
     mac: $M1
     service-ports:
       pa: {vlan: 100, bind: {network: net-a}}
+${l3:+$LA}
   sf2:
     device: pptut2
     mac: $M2
     mode: tc
     service-ports:
       pb: {vlan: 200, bind: {network: net-b}}
+${l3:+$LB}
 EOF
+}
+bindings >"$CONF/bindings.yaml"
 
+# lanes 0 and 1: the service ports; 2 and 3 (routed, once the L3 domain is
+# there): the L3 ports
 "$B/tests/ppstream" --lane "pptut1,100,pptu-na,eth0,$M1" --lane "pptut2,200,pptu-nb,eth0,$M2" \
-	--rate 12500 --drop-vid 999 --drop-rate 500 --report "$REPORT" --ready "$WORK/stream.ready" \
-	>"$WORK/stream.log" 2>&1 &
+	--route "pptut1,101,$ML1,10.16.1.5,$GW,pptu-pv,eth0,$UMAC,203.0.113.1" \
+	--route "pptut2,201,$ML2,10.16.2.5,$GW,pptu-pv,eth0,$UMAC,203.0.113.2" \
+	--rate 12500 --route-rate 2500 --drop-vid 999 --drop-rate 500 --report "$REPORT" \
+	--ready "$WORK/stream.ready" >"$WORK/stream.log" 2>&1 &
 STREAM=$!
 PIDS+=("$STREAM")
 wait_for 5 test -f "$WORK/stream.ready" || { fail "ppstream did not start: $(cat "$WORK/stream.log")"; exit 1; }
@@ -158,18 +211,32 @@ dstop() {
 
 # ---- what runs on each hook -----------------------------------------------------------------
 DEVS="pptut1 pptut2 pptuna pptunb"
-# hooks: "DEV tc|xdp ID TAG" for every polyport hook
+NHOOKS=6	# four TC filters, XDP on the XDP-mode tap and on its network's device
+# hooks: "DEV tc|xdp|tc-egress ID TAG" for every polyport hook
 hooks() {
 	local d id
 	for d in $DEVS; do
 		id=$(tc filter show dev "$d" ingress 2>/dev/null | grep -o ' id [0-9]*' | head -1 | awk '{print $2}')
 		[[ -n $id ]] && echo "$d tc $id $(bpftool prog show id "$id" | grep -o 'tag [0-9a-f]*' | awk '{print $2}')"
+		# (only an uplink has an egress filter)
+		id=$(tc filter show dev "$d" egress 2>/dev/null | grep -o ' id [0-9]*' | head -1 | awk '{print $2}')
+		[[ -n $id ]] && echo "$d tc-egress $id $(bpftool prog show id "$id" | grep -o 'tag [0-9a-f]*' | awk '{print $2}')"
 		id=$(ip link show dev "$d" 2>/dev/null | grep -o 'prog/xdp[a-z]* id [0-9]*' | awk '{print $3}')
 		[[ -n $id ]] && echo "$d xdp $id $(bpftool prog show id "$id" | grep -o 'tag [0-9a-f]*' | awk '{print $2}')"
 	done
 }
 # the tag the running daemon logged for one of tc-tap, tc-net, xdp-tap, xdp-net
 dtag() { grep -o "$1 id [0-9]* tag [0-9a-f]*" "$DLOG" | tail -1 | awk '{print $5}'; }
+# the tag of the uplinks' egress program the running daemon holds (it logs
+# no line for it): of the programs named pp_uplink_egress_tc, the one among
+# its descriptors (prog_id in /proc/PID/fdinfo)
+egress_tag() {
+	local ids
+	ids=$(cat /proc/"${DPID:-0}"/fdinfo/* 2>/dev/null | awk '$1 == "prog_id:" {print $2}' | jq -s -c .)
+	bpftool -j prog show 2>/dev/null | jq -r --argjson ids "${ids:-[]}" \
+		'.[] | select(.name == "pp_uplink_egress_tc" and (.id as $i | $ids | index($i))) | .tag' |
+		head -1
+}
 PREV_HOOKS=
 # hooks_check WHAT [same]: every hook runs the daemon's programs, none of the
 # previous ones (same: the same build restarted, which adopts TC programs of its own tag)
@@ -179,15 +246,18 @@ hooks_check() {
 	while read -r dev kind id tag; do
 		[[ -z $dev ]] && continue
 		n=$((n + 1))
-		case $dev in pptut*) want=$(dtag "$kind-tap") ;; *) want=$(dtag "$kind-net") ;; esac
+		case $dev/$kind in
+		*/tc-egress) want=$(egress_tag) ;;
+		pptut*) want=$(dtag "$kind-tap") ;;
+		*) want=$(dtag "$kind-net") ;;
+		esac
 		[[ $tag == "$want" ]] || bad+=" $dev $kind: tag $tag, the daemon's is ${want:-unknown};"
 		if [[ -z $same ]] && grep -q " $kind $id " <<<"$PREV_HOOKS"; then
 			bad+=" $dev $kind: still program $id;"
 		fi
 	done <<<"$cur"
-	# four TC filters, XDP on the XDP-mode tap and on its network's device
-	((n == 6)) || bad+=" $n hooks (want 6: $(echo "$cur" | awk '{print $1 "/" $2}' | tr '\n' ' '));"
-	[[ -z $bad ]] && pass "$what: every hook runs the daemon's programs (6 hooks${same:-, new ids})" ||
+	((n == NHOOKS)) || bad+=" $n hooks (want $NHOOKS: $(echo "$cur" | awk '{print $1 "/" $2}' | tr '\n' ' '));"
+	[[ -z $bad ]] && pass "$what: every hook runs the daemon's programs ($NHOOKS hooks${same:-, new ids})" ||
 		fail "$what:$bad"
 	PREV_HOOKS=$cur
 }
@@ -200,6 +270,7 @@ snap() {
 	wait_for 2 test -f "$REPORT"
 	read -r _ _ S_SENT _ S_RCV _ _ _ S_GAPS _ S_REO _ S_DUP _ S_CROSS _ S_ERR _ S_SECS _ S_RATE \
 		< <(grep '^total' "$REPORT")
+	read -r _ _ R_SENT _ R_RCV _ _ _ R_GAPS _ R_REO _ R_DUP _ R_BAD < <(grep '^routed' "$REPORT")
 }
 # stream_check WHAT: nothing lost (below the highest number received), reordered,
 # duplicated or crossed so far, and the stream moves
@@ -214,6 +285,49 @@ stream_check() {
 		fail "$what: traffic: gaps $S_GAPS, reordered $S_REO, dup $S_DUP, cross $S_CROSS, received $S_RCV (before: $LAST_RCV)"
 	fi
 	LAST_RCV=$S_RCV
+	[[ -n $L3_ON ]] && routed_check "$what"
+}
+# routed_check WHAT: the routed streams (in the totals above too) alone: they
+# move, nothing lost below the highest number, reordered, duplicated, and
+# every frame came with TTL 63, a valid checksum and a routed hop's MACs
+L3_ON= LAST_RRCV=0
+routed_check() {
+	if ((R_GAPS == 0 && R_REO == 0 && R_DUP == 0 && R_BAD == 0 && R_RCV > LAST_RRCV)); then
+		pass "$1: routed: 0 lost, 0 reordered, 0 duplicated, TTL 63 and a routed hop's MACs ($R_RCV frames so far)"
+	else
+		fail "$1: routed: gaps $R_GAPS, reordered $R_REO, dup $R_DUP, bad (TTL/MAC/checksum) $R_BAD, received $R_RCV (before: $LAST_RRCV);" \
+			"$(grep -E '^stream [23] ' "$REPORT" | awk '{print "lane " $2 " " $3 ": gaps " $11}' | tr '\n' ';')" \
+			"the domain's drops: $("$CTL" --api-socket "$API" stats 2>/dev/null | awk '$1 == "l3" && $5 > 0' | tr '\n' ';')"
+	fi
+	LAST_RRCV=$R_RCV
+}
+# ---- the L3 domain's maps --------------------------------------------------------------------
+L3MAPS="pp_l3doms pp_l3addrs pp_l3ups pp_l3nh"
+l3ids() {
+	local m
+	for m in $L3MAPS; do
+		echo -n "$m:$(bpftool -j map show pinned "$PIN/$m" 2>/dev/null | jq -r .id) "
+	done
+}
+# the next hop 198.18.16.1 on the uplink in pp_l3nh: its MAC if VALID (PP_L3NH_VALID = 1)
+l3nh() {
+	bpftool -j map dump pinned "$PIN/pp_l3nh" 2>/dev/null | jq -r --argjson ifx "$(cat /sys/class/net/pptuup/ifindex)" \
+		'.[].formatted | select(.key.ifindex == $ifx and .key.family == 4 and .key.addr[0:4] == [198,18,16,1]
+			and .value.flags % 2 == 1) | .value.mac | map(tostring) | join(" ")' |
+		awk '{for (i = 1; i <= NF; i++) printf "%s%02x", (i > 1 ? ":" : ""), $i; print ""}'
+}
+l3nh_valid() { [[ -n $(l3nh) ]]; }
+L3_IDS=
+# l3maps_check WHAT: the next hop still resolved as the daemon starts serving
+# (a rebuilt pp_l3nh would be empty until its resolver's first ARP), the
+# same maps as before the step
+l3maps_check() {
+	local nh ids
+	nh=$(l3nh)
+	ids=$(l3ids)
+	[[ $nh == "$PMAC" && $ids == "$L3_IDS" ]] &&
+		pass "$1: L3 maps adopted (the same ids: $ids), the next hop valid in pp_l3nh as the daemon serves" ||
+		fail "$1: L3 maps: ids $ids (before: $L3_IDS), next hop 198.18.16.1: '$nh' (want $PMAC, valid)"
 }
 # counters: "RXa TXa RXb TXb DROPS1 DROPS2" through the API
 counters() {
@@ -242,6 +356,7 @@ next_gone() {
 }
 # after_step WHAT [same]: the checks every step ends with
 after_step() {
+	[[ -n $L3_ON ]] && l3maps_check "$1"
 	hooks_check "$1" "${2:-}"
 	stream_check "$1"
 	counters_check "$1"
@@ -250,9 +365,12 @@ after_step() {
 # upgrade_line: the daemon's "upgrade: ... migrated in" line
 upgrade_line() { grep -o 'upgrade: .* migrated in .*' "$DLOG" | sed 's/^upgrade: //'; }
 MEASURED=()
-# upgrade WHAT BIN MAPS: stop the daemon, start BIN: MAPS ("" for none) migrated
+# upgrade WHAT BIN MAPS: stop the daemon, start BIN: MAPS ("" for none) migrated,
+# with every hook swapped (TC ingress and XDP; an uplink's egress filter is
+# the reconcile's) before the daemon serves
 upgrade() {
-	local what=$1 bin=$2 maps=$3 t0 t1 line
+	local what=$1 bin=$2 maps=$3 t0 t1 line nswap
+	nswap=$(hooks | grep -vc ' tc-egress ')
 	dstop
 	t0=$(date +%s%N)
 	if ! dstart "$what" "$bin"; then
@@ -265,7 +383,8 @@ upgrade() {
 		[[ -z $line ]] && pass "$what: no layout change, no migration ($(( (t1 - t0) / 1000000 )) ms to serve)" ||
 			fail "$what: migrated: $line"
 	else
-		[[ $line == "$maps migrated"* ]] && pass "$what: $line" || fail "$what: want '$maps migrated', log: $(grep upgrade: "$DLOG" | tr '\n' ' ')"
+		[[ $line == "$maps migrated"* && $line == *"; $nswap hooks swapped"* ]] && pass "$what: $line" ||
+			fail "$what: want '$maps migrated', $nswap hooks swapped, log: $(grep upgrade: "$DLOG" | tr '\n' ' ')"
 		MEASURED+=("$what: $line")
 	fi
 	after_step "$what"
@@ -278,14 +397,40 @@ sleep 1
 PREV_HOOKS=$(hooks)
 stream_check "previous main ${FROM:0:12}"
 LAST_COUNTERS=$(counters)
-[[ ! -e $PIN/pp_layouts ]] && pass "previous main: its pins carry no layout records" ||
-	fail "previous main: pp_layouts exists"
-upgrade "upgrade from the previous main" "$A" "pp_iport_drops, pp_net_drops"
+# its pp_nets is the 12-byte layout (before chains, issue 17): recorded as such
+dump=$(bpftool map dump pinned "$PIN/pp_layouts" 2>&1)
+grep -A6 '"name": "pp_nets"' <<<"$dump" | grep -q '"value_size": 12' &&
+	pass "previous main: its pins carry layout records, pp_nets of 12 bytes" ||
+	fail "previous main: pp_layouts: $(grep -A6 '"name": "pp_nets"' <<<"$dump" | tr '\n' ' ')"
+upgrade "upgrade from the previous main" "$A" "pp_nets"
 # (read whole first: grep -q closing the pipe early fails bpftool under pipefail)
 dump=$(bpftool map dump pinned "$PIN/pp_layouts" 2>&1)
 grep -q '"name": "pp_iport_drops"' <<<"$dump" &&
 	pass "layouts: every map's layout is recorded in pp_layouts (bpftool shows the fields)" ||
 	fail "layouts: pp_layouts: $(head -5 <<<"$dump")"
+
+# ---- an L3 domain joins (the previous main could not read it) -----------------------------------
+bindings l3 >"$CONF/bindings.yaml"
+kill -HUP "$DPID"
+st() { jq -r "$1" "$STATE/status.json" 2>/dev/null; }
+dom_active() { [[ $(st '.l3_domains[0].status') == ACTIVE ]]; }
+if wait_for 10 dom_active &&
+	wait_for 10 sh -c "ip route show table $L3TABLE | grep -q '10.16.2.5 dev pptut2'"; then
+	pass "L3: the domain is ACTIVE, its routes in table $L3TABLE"
+else
+	fail "L3: the domain: $(st '.l3_domains') table: $(ip route show table $L3TABLE | tr '\n' ';')"
+fi
+wait_for 10 l3nh_valid
+nh=$(l3nh)
+[[ $nh == "$PMAC" ]] && pass "L3: polyport resolved the next hop 198.18.16.1 by ARP (pp_l3nh: $nh, valid)" ||
+	fail "L3: pp_l3nh has '$nh' for 198.18.16.1, want the provider's $PMAC"
+L3_IDS=$(l3ids)
+DEVS+=" pptuup"
+NHOOKS=9	# and the uplink's TC ingress, TC egress and XDP
+kill -HUP "$STREAM"
+L3_ON=1
+hooks_check "an L3 domain joins" ", the same daemon"
+stream_check "an L3 domain joins"
 
 # ---- A <-> B --------------------------------------------------------------------------------------
 MAPS_AB="pp_nets, pp_iport_drops, pp_net_drops"
@@ -357,6 +502,7 @@ else
 fi
 PREV_HOOKS=$(hooks)
 stream_check "after the refusal (no daemon)"
+l3maps_check "after the refusal (no daemon)"
 [[ $(hooks) == "$PREV_HOOKS" && ! -e $PIN/next ]] &&
 	pass "after the refusal: the dataplane is untouched" || fail "after the refusal: hooks or pins changed"
 dstart "A again" "$A" || fail "A does not start again: $(tail -3 "$DLOG")"

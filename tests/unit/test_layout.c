@@ -110,15 +110,48 @@ static void test_migratable(void **state)
 	assert_int_equal(pp_layout_migratable(PPM_SPORTS, &from, &to, why, sizeof(why)),
 			 -EOPNOTSUPP);
 	assert_non_null(strstr(why, "no migration"));
-	/* pp_nets: revisions 1 and 2 of one type, nothing else */
-	to = (struct pp_layout){ .type = BPF_MAP_TYPE_ARRAY, .key_size = 4, .value_size = 12,
-				 .hash = 42, .rev = 1 };
+	/* pp_nets: revisions 1 and 2 of one type, and the 12-byte layout before chains */
+	to = (struct pp_layout){ .type = BPF_MAP_TYPE_ARRAY, .key_size = 4,
+				 .value_size = sizeof(struct pp_net), .hash = 42, .rev = 1 };
 	from = to;
 	from.rev = 2;
 	assert_int_equal(pp_layout_migratable(PPM_NETS, &from, &to, why, sizeof(why)), 0);
 	from.hash = 43;
 	assert_int_equal(pp_layout_migratable(PPM_NETS, &from, &to, why, sizeof(why)),
 			 -EOPNOTSUPP);
+	from = (struct pp_layout){ .type = BPF_MAP_TYPE_ARRAY, .key_size = 4, .value_size = 12,
+				   .hash = 7, .rev = 1 };	/* recorded, before chains */
+	assert_int_equal(pp_layout_migratable(PPM_NETS, &from, &to, why, sizeof(why)), 0);
+	from.hash = 0;
+	from.rev = 0;					/* pins without records */
+	assert_int_equal(pp_layout_migratable(PPM_NETS, &from, &to, why, sizeof(why)), 0);
+	from.value_size = 20;
+	assert_int_equal(pp_layout_migratable(PPM_NETS, &from, &to, why, sizeof(why)),
+			 -EOPNOTSUPP);
+	from.value_size = 12;
+	from.type = BPF_MAP_TYPE_HASH;
+	assert_int_equal(pp_layout_migratable(PPM_NETS, &from, &to, why, sizeof(why)),
+			 -EOPNOTSUPP);
+}
+
+/* pp_nets of the 12-byte layout: every field carried over, chain 0. */
+static void test_nets_migration(void **state)
+{
+	const struct pp_layout from = { .type = BPF_MAP_TYPE_ARRAY, .key_size = 4,
+					.value_size = 12 };
+	const unsigned char old[12] = { 7, 0, 0, 0, 100, 0, 0xdc, 0x05, 9, 0, 0, 0 };
+	struct pp_net n;
+	__u32 ok = 3, nk = 0;
+
+	(void)state;
+	memset(&n, 0, sizeof(n));
+	assert_int_equal(pp_map_layout[PPM_NETS].copy(&from, &ok, old, &nk, &n), 0);
+	assert_int_equal(nk, 3);
+	assert_int_equal(n.ifindex, 7);
+	assert_int_equal(n.vlan, 100);
+	assert_int_equal(n.mtu, 1500);
+	assert_int_equal(n.lone_sport, 9);
+	assert_int_equal(n.chain, 0);
 }
 
 static void test_records(void **state)
@@ -150,6 +183,7 @@ int main(void)
 		cmocka_unit_test(test_same_size_changes_show),
 		cmocka_unit_test(test_real_maps),
 		cmocka_unit_test(test_migratable),
+		cmocka_unit_test(test_nets_migration),
 		cmocka_unit_test(test_records),
 	};
 

@@ -21,6 +21,7 @@
 #include <sys/socket.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include "chains.h"
 #include "l3.h"
 #include "reconcile.h"
 #include "log.h"
@@ -97,6 +98,23 @@ static int setup(void **state)
 	err = pp_daemon_open(&D, pin_root, &sizes);
 	if (err)
 		pins_remove(pin_root);	/* cmocka runs no teardown after a failed setup */
+	return pins_opened("pp_daemon_open", err);
+}
+
+/* The chains' test: room for its classifiers' entries (pp_rule_* are sized by max_macs). */
+static const struct pp_map_sizes chain_sizes = { .max_ifindex = 256, .max_iports = 8,
+						 .max_sports = 64, .max_nets = 4, .max_macs = 256,
+						 .max_match = 64 };
+
+static int setup_chain(void **state)
+{
+	(void)state;
+	int err;
+
+	pins_remove(pin_root);
+	err = pp_daemon_open(&D, pin_root, &chain_sizes);
+	if (err)
+		pins_remove(pin_root);
 	return pins_opened("pp_daemon_open", err);
 }
 
@@ -611,6 +629,341 @@ static void test_l3_routes_quiet(void **state)
 	assert_int_equal(system("ip link del ppt-rq0"), 0);
 }
 
+/* ---- service chains (issue 17) ------------------------------------------------- */
+
+/* Slots of table t held by instance i. */
+static unsigned slots_of(const __u8 *t, __u8 i)
+{
+	unsigned n = 0;
+
+	for (unsigned s = 0; s < PP_CHAIN_SLOTS; s++)
+		n += t[s] == i;
+	return n;
+}
+
+/*
+ * The instance table alone (pp_chain_slots_fill): proportions by weight,
+ * and only what must move moves when an instance goes or comes.
+ */
+static void test_chain_slots(void **state)
+{
+	__u32 w3[3] = { 1, 1, 1 }, w2[2] = { 1, 2 };
+	bool live[3] = { true, true, true };
+	__u8 t[PP_CHAIN_SLOTS], before[PP_CHAIN_SLOTS];
+
+	(void)state;
+	/* fresh (every slot free): 86/85/85, interleaved */
+	memset(t, PP_CHAIN_NONE, sizeof(t));
+	assert_int_equal(pp_chain_slots_fill(t, w3, live, 3), 3);
+	assert_int_equal(slots_of(t, 0), 86);
+	assert_int_equal(slots_of(t, 1), 85);
+	assert_int_equal(slots_of(t, 2), 85);
+	/* one of three goes: only its slots move, half to each of the others */
+	memcpy(before, t, sizeof(t));
+	live[1] = false;
+	assert_int_equal(pp_chain_slots_fill(t, w3, live, 3), 2);
+	for (unsigned s = 0; s < PP_CHAIN_SLOTS; s++)
+		if (before[s] != 1)
+			assert_int_equal(t[s], before[s]);
+	assert_int_equal(slots_of(t, 1), 0);
+	assert_int_equal(slots_of(t, 0), 128);
+	assert_int_equal(slots_of(t, 2), 128);
+	/* it comes back: its share again, taken from the others (theirs stay theirs) */
+	memcpy(before, t, sizeof(t));
+	live[1] = true;
+	assert_int_equal(pp_chain_slots_fill(t, w3, live, 3), 3);
+	assert_int_equal(slots_of(t, 0), 86);
+	assert_int_equal(slots_of(t, 1), 85);
+	assert_int_equal(slots_of(t, 2), 85);
+	for (unsigned s = 0; s < PP_CHAIN_SLOTS; s++)
+		if (t[s] != 1)
+			assert_int_equal(t[s], before[s]);
+
+	/* weights 1:2 -> 85/171 (+-1), from scratch and from a stale table */
+	memset(t, PP_CHAIN_NONE, sizeof(t));
+	live[0] = live[1] = true;
+	assert_int_equal(pp_chain_slots_fill(t, w2, live, 2), 2);
+	assert_in_range(slots_of(t, 0), 84, 86);
+	assert_in_range(slots_of(t, 1), 170, 172);
+	memset(t, 7, sizeof(t));	/* an instance that is not configured any more */
+	assert_int_equal(pp_chain_slots_fill(t, w2, live, 2), 2);
+	assert_in_range(slots_of(t, 0), 84, 86);
+	/* instance 0 goes and comes: proportions restored, instance 1 kept what it had */
+	live[0] = false;
+	assert_int_equal(pp_chain_slots_fill(t, w2, live, 2), 1);
+	assert_int_equal(slots_of(t, 1), PP_CHAIN_SLOTS);
+	live[0] = true;
+	memcpy(before, t, sizeof(t));
+	assert_int_equal(pp_chain_slots_fill(t, w2, live, 2), 2);
+	assert_in_range(slots_of(t, 0), 84, 86);
+	assert_in_range(slots_of(t, 1), 170, 172);
+	/* the same again: nothing moves */
+	memcpy(before, t, sizeof(t));
+	assert_int_equal(pp_chain_slots_fill(t, w2, live, 2), 2);
+	assert_memory_equal(t, before, sizeof(t));
+
+	/* no live instance: every slot none */
+	live[0] = live[1] = false;
+	assert_int_equal(pp_chain_slots_fill(t, w2, live, 2), 0);
+	for (unsigned s = 0; s < PP_CHAIN_SLOTS; s++)
+		assert_int_equal(t[s], PP_CHAIN_NONE);
+}
+
+/*
+ * A chain on net-a: two firewall instances (weights 1:2) on taps that are
+ * up, and a one-port DPI hop on a tap that is absent.  The test's own
+ * network namespace holds the devices it creates (dummy, taps).
+ */
+#define CHAIN_NET							\
+	"networks:\n"							\
+	"  net-a: {device: ppt-rc-n0}\n"				\
+	"instance-ports:\n"						\
+	"  vm1:\n"							\
+	"    device: ppt-rc-tap0\n"					\
+	"    mac: 52:54:00:00:00:01\n"					\
+	"    service-ports:\n"						\
+	"      vm1-a: {vlan: 100, bind: {network: net-a}}\n"
+#define CHAIN_BASE							\
+	CHAIN_NET							\
+	"  fw1:\n"							\
+	"    device: ppt-rc-fw1\n"					\
+	"    mac: 52:54:00:00:01:01\n"					\
+	"    service-ports:\n"						\
+	"      fw1-in: {vlan: 10}\n"					\
+	"      fw1-out: {vlan: 11}\n"					\
+	"  fw2:\n"							\
+	"    device: ppt-rc-fw2\n"					\
+	"    mac: 52:54:00:00:01:02\n"					\
+	"    service-ports:\n"						\
+	"      fw2-in: {vlan: 10}\n"					\
+	"      fw2-out: {vlan: 11}\n"					\
+	"  dpi:\n"							\
+	"    device: ppt-rc-dpi\n"					\
+	"    mac: 52:54:00:00:01:03\n"					\
+	"    service-ports:\n"						\
+	"      dpi-io: {vlan: [20, 21]}\n"
+
+static const char cfg_chain[] =
+	CHAIN_BASE
+	"chains:\n"
+	"  web:\n"
+	"    network: net-a\n"
+	"    classifier: [{proto: tcp, ports: 80}, {proto: tcp, ports: 443, to: 10.0.0.0/24}]\n"
+	"    sources: {service-ports: [vm1-a], network-device: true}\n"
+	"    symmetric: true\n"
+	"    on-failure: bypass\n"
+	"    hops:\n"
+	"      - [{ingress: fw1-in, egress: fw1-out}, {ingress: fw2-in, egress: fw2-out, weight: 2}]\n"
+	"      - [{ingress: dpi-io, egress: dpi-io}]\n";
+
+static void sh(const char *cmd)
+{
+	assert_int_equal(system(cmd), 0);
+}
+
+static int count_one(const void *key, const void *val, void *arg)
+{
+	(void)key;
+	(void)val;
+	(*(unsigned *)arg)++;
+	return 0;
+}
+
+static struct pp_chain_hop chain_hop(__u32 slot, __u32 h)
+{
+	struct pp_chain_hop v = { 0 };
+	__u32 k = slot * PP_CHAIN_HOPS_MAX + h;
+
+	assert_int_equal(pp_map_get(maps(), PPM_CHAIN_HOPS, &k, &v), 0);
+	return v;
+}
+
+static struct pp_chain_port chain_port(const char *sport)
+{
+	struct pp_chain_port p = { 0 };
+	__u32 id = id_of(PP_NAME_SPORT, sport);
+
+	assert_int_equal(pp_map_get(maps(), PPM_CHAIN_PORTS, &id, &p), 0);
+	return p;
+}
+
+static const struct pp_obj_status *hop_status(unsigned h)
+{
+	const struct pp_obj_status *st = pp_daemon_status_by_name(&D, PP_NAME_CHAIN, "web");
+
+	assert_non_null(st);
+	return &D.chain_hop_st[st - D.chain_st][h];
+}
+
+static void test_chain(void **state)
+{
+	const char *fw1[] = { "ppt-rc-fw1" };
+	struct pp_rule_set_key rk = { 0 };
+	struct pp_chain_src_key sk = { 0 };
+	struct pp_rule_set set;
+	struct pp_chain ch = { 0 }, zch = { 0 };
+	struct pp_chain_hop h0, h1, before;
+	struct pp_chain_port p;
+	struct pp_sport sp = { 0 };
+	struct pp_net n = { 0 };
+	__u32 web, na, fw1in, owner, one = 0, slot;
+	unsigned long w;
+
+	(void)state;
+	sh("ip link add ppt-rc-n0 type veth peer name ppt-rc-n0p && ip link set ppt-rc-n0 up && "
+	   "ip link set ppt-rc-n0p up && "
+	   "ip tuntap add ppt-rc-tap0 mode tap && ip tuntap add ppt-rc-fw1 mode tap && "
+	   "ip tuntap add ppt-rc-fw2 mode tap");
+	assert_int_equal(apply(cfg_chain), 0);
+	web = id_of(PP_NAME_NET, "web");
+	na = id_of(PP_NAME_NET, "net-a");
+	assert_true(web && na && web != na);
+	assert_int_equal(pinned_id(PP_NAME_NET, "web"), web);
+	/* its own entry marks it; the network is steered by it */
+	assert_int_equal(pp_net_get(maps(), web, &n), 0);
+	assert_int_equal(n.chain, web);
+	assert_int_equal(n.ifindex, 0);
+	assert_int_equal(pp_net_get(maps(), na, &n), 0);
+	assert_int_equal(n.chain, web);
+	/* hop ports: on the chain, no service, in no network table */
+	fw1in = id_of(PP_NAME_SPORT, "fw1-in");
+	assert_int_equal(pp_sport_get(maps(), fw1in, &sp), 0);
+	assert_int_equal(sp.net_id, web);
+	assert_int_equal(sp.flags, 0);
+	assert_int_equal(vlan_owner(sp.slot, 10), fw1in);
+	{	/* fw1-in and fw1-out share fw1's MAC: reached by the chain's tables only */
+		struct pp_fdb_key fk = { .net_id = web, .mac = { 0x52, 0x54, 0, 0, 1, 1 } };
+		struct pp_flood fl;
+		char fwd[8] = "";
+		FILE *f = fopen("/proc/sys/net/ipv4/conf/ppt-rc-fw1/forwarding", "r");
+
+		assert_int_not_equal(pp_fdb_get(maps(), fk, &owner), 0);
+		assert_int_not_equal(pp_flood_get(maps(), web, &fl), 0);
+		/* and its tap is not made an L3 port's (no forwarding turned on) */
+		assert_non_null(f);
+		assert_non_null(fgets(fwd, sizeof(fwd), f));
+		fclose(f);
+		assert_string_equal(fwd, "0\n");
+	}
+	/* where frames come back from */
+	p = chain_port("fw1-in");
+	assert_int_equal(p.chain, web);
+	assert_int_equal(p.hop, 0);
+	assert_int_equal(p.inst, 0);
+	assert_int_equal(p.role, PP_CHAIN_ROLE_IN);
+	p = chain_port("fw2-out");
+	assert_int_equal(p.inst, 1);
+	assert_int_equal(p.role, PP_CHAIN_ROLE_OUT);
+	p = chain_port("dpi-io");
+	assert_int_equal(p.hop, 1);
+	assert_int_equal(p.role, PP_CHAIN_ROLE_IN | PP_CHAIN_ROLE_OUT);
+	/* the chain, its hops: 1:2 over the live firewalls, the DPI's tap absent */
+	assert_int_equal(pp_map_get(maps(), PPM_CHAINS, &web, &ch), 0);
+	assert_int_equal(ch.net_id, na);
+	assert_int_equal(ch.n_hops, 2);
+	assert_int_equal(ch.flags, PP_CHAIN_SYMMETRIC | PP_CHAIN_BYPASS);
+	slot = ch.slot;
+	assert_true(slot >= 1 && slot < PP_DEF_MAX_CHAINS);
+	h0 = chain_hop(slot, 0);
+	assert_int_equal(h0.chain, web);
+	assert_int_equal(h0.n_inst, 2);
+	assert_int_equal(h0.n_live, 2);
+	assert_int_equal(h0.inst[0].in_sport, fw1in);
+	assert_int_equal(h0.inst[1].out_sport, id_of(PP_NAME_SPORT, "fw2-out"));
+	assert_in_range(slots_of(h0.slots, 0), 84, 86);
+	assert_in_range(slots_of(h0.slots, 1), 170, 172);
+	h1 = chain_hop(slot, 1);
+	assert_int_equal(h1.n_live, 0);
+	assert_int_equal(slots_of(h1.slots, PP_CHAIN_NONE), PP_CHAIN_SLOTS);
+	/* the classifier, both ways; the allowed sources */
+	rk.sport = web;
+	rk.dir = PP_DIR_CHAIN_FWD;
+	assert_int_equal(pp_rule_set_get(maps(), rk, &set), 0);
+	assert_int_equal(set.n, 2);
+	rk.dir = PP_DIR_CHAIN_REV;
+	assert_int_equal(pp_rule_set_get(maps(), rk, &set), 0);
+	{	/* reversed: port 80 is the replies' source port (pp_rule_sp); the only sets */
+		struct pp_rule_l4_key k = { .prefixlen = PP_RULE_L4_PREFIX(16), .sport = web,
+					    .dir = PP_DIR_CHAIN_REV, .proto = 6, .port = { 0, 80 } };
+		struct pp_rule_bits b;
+		unsigned sets = 0;
+
+		assert_int_equal(pp_map_get(maps(), PPM_RULE_SP, &k, &b), 0);
+		assert_int_equal(b.w[0] & 3, 1);	/* rule 0 (ports 80), not rule 1 (443) */
+		k.dir = PP_DIR_CHAIN_FWD;
+		assert_int_not_equal(pp_map_get(maps(), PPM_RULE_SP, &k, &b), 0);
+		assert_int_equal(pp_map_iter(maps(), PPM_RULE_SET, count_one, &sets), 0);
+		assert_int_equal(sets, 2);
+	}
+	sk.chain = web;
+	sk.sport = id_of(PP_NAME_SPORT, "vm1-a");
+	assert_int_equal(pp_map_get(maps(), PPM_CHAIN_SRC, &sk, &one), 0);
+	sk.sport = 0;
+	assert_int_equal(pp_map_get(maps(), PPM_CHAIN_SRC, &sk, &one), 0);
+	/* statuses: the DPI hop down, bypassed; a hop port is as its instance port */
+	assert_string_equal(pp_status_name(hop_status(0)->status), "ACTIVE");
+	assert_string_equal(pp_status_name(hop_status(1)->status), "DOWN");
+	assert_non_null(strstr(hop_status(1)->reason, "dpi-io (tap ppt-rc-dpi is absent"));
+	assert_status(PP_NAME_CHAIN, "web", PP_ST_DEGRADED, "hop 2 has no live instance (bypassed)");
+	assert_status(PP_NAME_SPORT, "fw1-in", PP_ST_ACTIVE, NULL);
+	assert_status(PP_NAME_SPORT, "dpi-io", PP_ST_DOWN, NULL);
+	/* the same again writes nothing */
+	w = maps()->writes;
+	assert_int_equal(apply(cfg_chain), 0);
+	assert_int_equal(maps()->writes, w);
+
+	/* fw1's tap goes: a links pass moves only fw1's slots, all to fw2 */
+	sh("ip link del ppt-rc-fw1");
+	before = chain_hop(slot, 0);
+	assert_int_equal(pp_reconcile_devices(&D, fw1, 1), 0);
+	h0 = chain_hop(slot, 0);
+	assert_int_equal(h0.n_live, 1);
+	assert_int_equal(slots_of(h0.slots, 1), PP_CHAIN_SLOTS);
+	assert_string_equal(pp_status_name(hop_status(0)->status), "DEGRADED");
+	assert_non_null(strstr(hop_status(0)->reason, "fw1-in (tap ppt-rc-fw1 is absent"));
+	for (unsigned s = 0; s < PP_CHAIN_SLOTS; s++)	/* fw2's flows kept fw2 */
+		if (before.slots[s] == 1)
+			assert_int_equal(h0.slots[s], 1);
+	/* it comes back: its share again */
+	sh("ip tuntap add ppt-rc-fw1 mode tap");
+	assert_int_equal(pp_reconcile_devices(&D, fw1, 1), 0);
+	h0 = chain_hop(slot, 0);
+	assert_int_equal(h0.n_live, 2);
+	assert_in_range(slots_of(h0.slots, 0), 84, 86);
+	assert_string_equal(pp_status_name(hop_status(0)->status), "ACTIVE");
+
+	/* a restarted daemon adopts the chain: same id, slot and table, nothing written */
+	before = h0;
+	pp_daemon_close(&D);
+	assert_int_equal(pp_daemon_open(&D, pin_root, &chain_sizes), 0);
+	assert_int_equal(apply(cfg_chain), 0);
+	assert_int_equal(id_of(PP_NAME_NET, "web"), web);
+	assert_int_equal(maps()->writes, 0);
+	h0 = chain_hop(slot, 0);
+	assert_memory_equal(&h0, &before, sizeof(h0));
+
+	/* the chain goes: the network first, then every entry of it, its name */
+	assert_int_equal(apply(CHAIN_NET), 0);
+	assert_int_equal(pp_net_get(maps(), na, &n), 0);
+	assert_int_equal(n.chain, 0);
+	assert_int_equal(pp_net_get(maps(), web, &n), 0);
+	assert_int_equal(n.chain, 0);
+	assert_int_equal(id_of(PP_NAME_NET, "web"), 0);
+	assert_int_equal(pinned_id(PP_NAME_NET, "web"), 0);
+	assert_int_equal(pp_map_get(maps(), PPM_CHAINS, &web, &ch), 0);
+	assert_memory_equal(&ch, &zch, sizeof(ch));
+	h0 = chain_hop(slot, 0);
+	assert_int_equal(h0.chain, 0);
+	assert_int_not_equal(pp_map_get(maps(), PPM_CHAIN_PORTS, &fw1in, &p), 0);
+	sk.chain = web;
+	sk.sport = 0;
+	assert_int_not_equal(pp_map_get(maps(), PPM_CHAIN_SRC, &sk, &one), 0);
+	rk.dir = PP_DIR_CHAIN_FWD;
+	assert_int_not_equal(pp_rule_set_get(maps(), rk, &set), 0);
+	sh("ip link del ppt-rc-n0; ip link del ppt-rc-tap0; ip link del ppt-rc-fw1; "
+	   "ip link del ppt-rc-fw2");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -622,6 +975,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_failing_step_services, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_l3, setup, teardown),
 		cmocka_unit_test(test_l3_routes_quiet),
+		cmocka_unit_test(test_chain_slots),
+		cmocka_unit_test_setup_teardown(test_chain, setup_chain, teardown),
 	};
 
 	libbpf_set_print(NULL);

@@ -31,7 +31,7 @@ static int export_buf(struct fx *f, struct pp_export **ex, const char *name, con
 static char *render_like_api(const struct pp_export *ex)
 {
 	static const char *const kinds[] = { "networks", "l3-domains", "instance-ports",
-					     "service-ports" };
+					     "service-ports", "chains" };
 	char *doc = NULL;
 	size_t len = 0, cap = 0;
 
@@ -105,6 +105,29 @@ static void model_line(const struct pp_config *c, int kind, uint32_t i, char *ou
 			addr_str(b, sizeof(b), &d->routes[j].via);
 			P(" %s>%s", a, b);
 		}
+	} else if (kind == 4) {
+		const struct pp_cfg_chain *ch = &c->chains[i];
+
+		P("chain %s net %s all %d dev %d sym %d bypass %d sources", ch->name,
+		  c->networks[ch->network].name, ch->all_sources, ch->network_device, ch->symmetric,
+		  ch->bypass);
+		for (uint32_t j = 0; j < ch->n_sources; j++)
+			P(" %s", c->sports[ch->sources[j]].name);
+		P(" classifier");
+		for (uint32_t j = 0; j < ch->n_rules; j++) {
+			const struct pp_cfg_rule *r = &c->rules[ch->rule_first + j];
+
+			addr_str(a, sizeof(a), &r->from);
+			addr_str(b, sizeof(b), &r->to);
+			P(" [%u %u %u/%u %u-%u sp %u-%u %s %s]", r->dir, r->proto, r->has_icmp_type,
+			  r->icmp_type, r->port_lo, r->port_hi, r->sport_lo, r->sport_hi, a, b);
+		}
+		for (uint32_t h = 0; h < ch->n_hops; h++) {
+			P(" hop");
+			for (uint32_t j = 0; j < ch->hops[h].n_inst; j++)
+				P(" %s>%s*%u", c->sports[ch->hops[h].inst[j].in].name,
+				  c->sports[ch->hops[h].inst[j].out].name, ch->hops[h].inst[j].weight);
+		}
 	} else if (kind == 1) {
 		const struct pp_cfg_iport *p = &c->iports[i];
 
@@ -143,9 +166,12 @@ static void model_line(const struct pp_config *c, int kind, uint32_t i, char *ou
 
 			addr_str(a, sizeof(a), &r->from);
 			addr_str(b, sizeof(b), &r->to);
-			P(" [%u %u %u %u/%u %u-%u %s %s]", r->dir, r->proto, r->allow,
-			  r->has_icmp_type, r->icmp_type, r->port_lo, r->port_hi, a, b);
+			P(" [%u %u %u %u/%u %u-%u sp %u-%u %s %s]", r->dir, r->proto, r->allow,
+			  r->has_icmp_type, r->icmp_type, r->port_lo, r->port_hi, r->sport_lo,
+			  r->sport_hi, a, b);
 		}
+		P(" chain %s %u/%u/%u", s->chain == PP_NO_INDEX ? "-" : c->chains[s->chain].name,
+		  s->chain_hop, s->chain_inst, s->chain_role);
 		P(" default %d srv %d ra %d dhcp %d dns", s->default_allow, s->allow_dhcp_server,
 		  s->allow_ra, s->dhcp);
 		for (uint32_t j = 0; j < s->n_dns; j++)
@@ -163,10 +189,12 @@ static void model_line(const struct pp_config *c, int kind, uint32_t i, char *ou
 /* Two models hold the same objects (positions and file names aside). */
 static void assert_same_model(const struct pp_config *x, const struct pp_config *y)
 {
-	const uint32_t nx[4] = { x->n_networks, x->n_iports, x->n_sports, x->n_l3domains };
-	const uint32_t ny[4] = { y->n_networks, y->n_iports, y->n_sports, y->n_l3domains };
+	const uint32_t nx[5] = { x->n_networks, x->n_iports, x->n_sports, x->n_l3domains,
+				 x->n_chains };
+	const uint32_t ny[5] = { y->n_networks, y->n_iports, y->n_sports, y->n_l3domains,
+				 y->n_chains };
 
-	for (int k = 0; k < 4; k++) {
+	for (int k = 0; k < 5; k++) {
 		assert_int_equal(nx[k], ny[k]);
 		for (uint32_t i = 0; i < nx[k]; i++) {
 			char lx[4096], ly[4096];
@@ -377,6 +405,91 @@ static void test_export_round_trip(void **state)
 	free(text);
 }
 
+/* Chains (issue 17): exported after the service ports their hops name; a
+ * hop port exported without bind loads beside its chain through the API;
+ * source-ports of the classifier and of security rules as written. */
+static const char chain_yaml[] =
+	"networks:\n"
+	"  tenant-a: {device: pa0}\n"
+	"chains:\n"
+	"  web:\n"
+	"    network: tenant-a\n"
+	"    classifier:\n"
+	"      - {proto: tcp, ports: 80, source-ports: 1024-65535, to: 10.0.0.0/24}\n"
+	"      - {proto: udp, source-ports: 53}\n"
+	"    sources: {service-ports: [c-a], network-device: TRUE}\n"
+	"    symmetric: yes_not\n"
+	"    on-failure: bypass\n"
+	"    hops:\n"
+	"      - [{ingress: fw1-in, egress: fw1-out}, {ingress: fw2-in, egress: fw2-out, weight: 2}]\n"
+	"      - [{ingress: dpi-io, egress: dpi-io, weight: 100}]\n"
+	"instance-ports:\n"
+	"  fw:\n"
+	"    device: tap-fw\n"
+	"    mac: 52:54:00:0c:00:01\n"
+	"    service-ports:\n"
+	"      fw1-in: {vlan: 100}\n"
+	"      fw1-out: {vlan: 101}\n"
+	"      c-a: {vlan: 5, bind: {network: tenant-a, security: {ingress: [{proto: tcp, source-ports: 22}]}}}\n"
+	"service-ports:\n"
+	"  fw2-in: {instance-port: fw, vlan: 200}\n"
+	"  fw2-out: {instance-port: fw, vlan: 201}\n"
+	"  dpi-io: {instance-port: fw, vlan: [300, 3]}\n";
+
+static void test_export_chains_round_trip(void **state)
+{
+	struct fx *f = *state;
+	struct pp_config_source src;
+	struct pp_config *direct = NULL, *api = NULL;
+	struct pp_export *ex = NULL;
+	char *text = strdup(chain_yaml), *doc, *junk;
+	const char *want = "{\"name\": \"web\", \"network\": \"tenant-a\", \"classifier\": "
+		"[{\"proto\": \"tcp\", \"ports\": \"80\", \"source-ports\": \"1024-65535\", "
+		"\"to\": \"10.0.0.0/24\"}, {\"proto\": \"udp\", \"source-ports\": \"53\"}], "
+		"\"sources\": {\"service-ports\": [\"c-a\"], \"network-device\": true}, "
+		"\"symmetric\": true, \"on-failure\": \"bypass\", \"hops\": [[{\"ingress\": "
+		"\"fw1-in\", \"egress\": \"fw1-out\"}, {\"ingress\": \"fw2-in\", \"egress\": "
+		"\"fw2-out\", \"weight\": 2}], [{\"ingress\": \"dpi-io\", \"egress\": \"dpi-io\", "
+		"\"weight\": 100}]]}";
+
+	/* symmetric: yes_not is refused as the loader refuses it */
+	assert_non_null(text);
+	assert_int_equal(export_buf(f, &ex, "chain.yaml", text), -EINVAL);
+	expect_nerr(f, 1);
+	expect_err(f, "chain.yaml", 10, 16, "symmetric must be true or false");
+	junk = strstr(text, "yes_not");
+	memcpy(junk, "true   ", 7);
+
+	src = (struct pp_config_source){ "chain.yaml", text, strlen(text) };
+	pp_errors_free(&f->errs);
+	f->ret = pp_config_load_buffers(&src, 1, &direct, &f->errs);
+	expect_nerr(f, 0);
+
+	assert_int_equal(export_buf(f, &ex, "chain.yaml", text), 0);
+	/* the chain comes last, after the ports its hops name */
+	assert_string_equal(ex->objs[ex->n - 1].kind, "chains");
+	assert_string_equal(ex->objs[ex->n - 1].json, want);
+	assert_int_equal(ex->objs[ex->n - 1].loc.line, 4);
+	doc = render_like_api(ex);
+	src = (struct pp_config_source){ "api", doc, strlen(doc) };
+	pp_errors_free(&f->errs);
+	f->ret = pp_config_load_buffers(&src, 1, &api, &f->errs);
+	if (f->ret)
+		print_message("%s\n", doc);
+	expect_nerr(f, 0);
+	assert_same_model(direct, api);
+	assert_int_equal(api->n_chains, 1);
+	assert_int_equal(pp_config_find_chain(api, "web")->hops[1].inst[0].weight, 100);
+	assert_int_equal(pp_config_find_sport(api, "dpi-io")->chain_role,
+			 PP_CHAIN_ROLE_IN | PP_CHAIN_ROLE_OUT);
+
+	pp_config_free(direct);
+	pp_config_free(api);
+	pp_export_free(ex);
+	free(doc);
+	free(text);
+}
+
 /* What the loader refuses, export refuses with the same errors. */
 static void test_export_same_errors(void **state)
 {
@@ -460,4 +573,5 @@ CFG_TOPIC(export,
 	  T(test_export_scalars_typed_as_read),
 	  T(test_export_round_trip),
 	  T(test_export_same_errors),
-	  T(test_export_several_buffers));
+	  T(test_export_several_buffers),
+	  T(test_export_chains_round_trip));

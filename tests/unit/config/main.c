@@ -32,6 +32,7 @@ static const struct {
 	{ &topic_toplevel, "toplevel.cases" },
 	{ &topic_services, "services.cases" },
 	{ &topic_l3, "l3.cases" },
+	{ &topic_chains, "chains.cases" },
 	{ &topic_export, NULL },
 	{ &topic_perf, NULL },
 };
