@@ -26,8 +26,9 @@
 #  1. A network namespace "<scope>-dp" with veth pairs for every path (see
 #     bench/ppbench.c: the ceilings, polyport in XDP mode with 1, 4,094 and
 #     1,000 x 100 service ports, polyport in TC mode, a Linux bridge, Open
-#     vSwitch with AF_XDP and with AF_PACKET ports) and a tap; ppbench adds
-#     the routed path's table 1801 (10,002 routes) there, gone with it.
+#     vSwitch with AF_XDP and with AF_PACKET ports, a network steered by a
+#     service chain of one hop) and a tap; ppbench adds the routed path's
+#     table 1801 (10,002 routes) there, gone with it.
 #  2. Open vSwitch (Debian's openvswitch-switch, userspace datapath
 #     datapath_type=netdev): our own ovsdb-server and ovs-vswitchd, with a
 #     private database and run directory, stopped by PID at the end.
@@ -203,7 +204,8 @@ pairs=(pptbra:pptbrb pptbca:pptbcb pptbcn:pptbcs pptbua:pptbub pptbun:pptbus
 	pptbta:pptbtb pptbtn:pptbts pptbba:pptbbb pptbbn:pptbbs pptbwn:pptbws
 	pptbla1:pptblb1 pptbla2:pptblb2 pptbla3:pptblb3 pptbln:pptbls	# flood
 	pptbea:pptbeb pptben:pptbes					# security
-	pptbya:pptbyb pptbyn:pptbys)					# routed: tap, uplink
+	pptbya:pptbyb pptbyn:pptbys					# routed: tap, uplink
+	pptbza1:pptbzb1 pptbza2:pptbzb2 pptbzn:pptbzs)			# chained: client, function, network
 if ((!QUICK)); then
 	pairs+=(pptbva:pptbvb pptbvn:pptbvs pptbka:pptbkb pptbkn:pptbks pptbmn:pptbms
 		pptboa:pptbob pptbon:pptbos pptbpa:pptbpb pptbpn:pptbps)

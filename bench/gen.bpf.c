@@ -18,6 +18,7 @@
  *         flags polyport's routing uses), TTL - 1 with the checksum updated
  *         incrementally, the MACs from a two-entry array, redirect.
  *   sink  XDP_DROP, counting (per-CPU) and stamping the first frame's time.
+ *   hop_sink  the same with its own counter: the chained paths' function.
  *   pass  XDP_PASS: a veth only takes XDP-redirected frames when its peer
  *         has an XDP program; paths that run in the stack (TC, bridge, OVS
  *         with AF_PACKET ports) get this one.
@@ -239,18 +240,42 @@ miss:
 	return XDP_DROP;
 }
 
-SEC("xdp")
-int sink(struct xdp_md *ctx)
+/*
+ * The chained paths' function side (issue 17): the same sink with a counter
+ * of its own, so that a frame is counted where it arrived (at the function,
+ * or past it at the network), not only that it arrived somewhere.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} hop_cnt SEC(".maps");
+
+static __always_inline int count_drop(void *cnt)
 {
 	__u32 k = 0;
-	__u64 *c = bpf_map_lookup_elem(&sink_cnt, &k);
+	__u64 *c = bpf_map_lookup_elem(cnt, &k);
 
-	(void)ctx;
 	if (c)
 		(*c)++;
 	if (!first_ns)
 		first_ns = bpf_ktime_get_ns();
 	return XDP_DROP;
+}
+
+SEC("xdp")
+int sink(struct xdp_md *ctx)
+{
+	(void)ctx;
+	return count_drop(&sink_cnt);
+}
+
+SEC("xdp")
+int hop_sink(struct xdp_md *ctx)
+{
+	(void)ctx;
+	return count_drop(&hop_cnt);
 }
 
 SEC("xdp")

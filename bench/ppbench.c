@@ -88,6 +88,17 @@
 #define PPB_L3		0
 #endif
 
+/*
+ * The chained paths (issue 17) need the chain tables (include/polyport.h,
+ * "service chains"): a --baseline commit without them has no chained
+ * configuration, and those rows run with ours only.
+ */
+#ifdef PP_CHAIN_HOPS_MAX
+#define PPB_CHAIN	1
+#else
+#define PPB_CHAIN	0
+#endif
+
 #define MAXREP		32
 #define EXT_MAC		{ 0x02, 0, 0, 0, 0, 0xaa }
 
@@ -113,6 +124,19 @@ static const __u8 UP_MAC[6] = { 0x02, 0, 0, 0x01, 0, 0x01 };
 static const __u8 L3_VM[4] = { 10, 1, 0, 2 }, L3_NH[4] = { 192, 0, 2, 1 };
 static const __u8 L3_UP[4] = { 192, 0, 2, 2 }, L3_OUT[4] = { 198, 51, 100, 7 };
 static const __u8 L3_DST[4] = { 10, 128 + (L3_ROUTE_DST >> 8), L3_ROUTE_DST & 0xff, 9 };
+
+/*
+ * The chained configuration (Z): network 1 (untagged on Z's device, as U's)
+ * steered by chain CHAIN_ID (the networks' id space, table slot
+ * CHAIN_SLOT): one hop, one instance, a one-port hop (ingress = egress) on
+ * the function's veth (instance port 2, VLAN 1); its classifier one entry,
+ * UDP to SEC_DPORT (the IPv4 frames' port); every source (a chain without
+ * `sources`), not symmetric, on-failure drop.  The client is service port
+ * 1 (instance port 1, VLAN 1), as U's.
+ */
+#define CHAIN_ID	2
+#define CHAIN_SLOT	1
+#define CHAIN_HOP_PORT	2	/* the hop port's service port id */
 
 static int quick;
 static struct gen_bpf *G;
@@ -184,7 +208,8 @@ static int map_set(struct bpf_map *m, __u32 k, __u32 v)
 	return bpf_map_update_elem(bpf_map__fd(m), &k, &v, 0) ? -errno : 0;
 }
 
-static __u64 sink_sum(void)
+/* Frames a sink counted (sink_cnt: every sink but the chained paths' function, hop_cnt). */
+static __u64 cnt_sum(struct bpf_map *m)
 {
 	static __u64 *v;
 	static int ncpu;
@@ -197,11 +222,16 @@ static __u64 sink_sum(void)
 		if (!v)
 			die("out of memory");
 	}
-	if (bpf_map_lookup_elem(bpf_map__fd(G->maps.sink_cnt), &k, v))
+	if (bpf_map_lookup_elem(bpf_map__fd(m), &k, v))
 		die("sink counter: %s", strerror(errno));
 	for (int i = 0; i < ncpu; i++)
 		s += v[i];
 	return s;
+}
+
+static __u64 sink_sum(void)
+{
+	return cnt_sum(G->maps.sink_cnt);
 }
 
 static int quiet(enum libbpf_print_level l, const char *f, va_list a)
@@ -238,6 +268,7 @@ struct inst {
 	int both;			/* XDP with polyport's TC behind it (what XDP hands over) */
 	int sec;			/* its service ports have port security and rules */
 	int l3;				/* one L3 port routed to an uplink n (L3 domain L3_DOM) */
+	int chain;			/* instance port 2 is a chain's hop (CHAIN_ID); a: see Z */
 	int open;
 	int *ia, *ib, in, is;		/* ifindexes */
 	struct pp_dataplane dp;
@@ -250,7 +281,7 @@ struct inst {
 	int base_xdp[2], base_tc[2];	/* by enum pp_role */
 };
 
-enum { I_U, I_V, I_K, I_M, I_T, I_W, I_L, I_E, I_R, I_COUNT };
+enum { I_U, I_V, I_K, I_M, I_T, I_W, I_L, I_E, I_R, I_Z, I_COUNT };
 
 #define INST_(nm, A, B, N, S, nd, per, nn, t, q, bo, se) { .name = nm, .a = A, .b = B,	\
 	.n = N, .s = S, .ndev = nd, .per_dev = per, .nnets = nn, .tc = t, .quick = q, .both = bo,	\
@@ -264,7 +295,11 @@ enum { I_U, I_V, I_K, I_M, I_T, I_W, I_L, I_E, I_R, I_COUNT };
  * address) and a few stateless rules its frames pass.  R (routed): one L3
  * port (VLAN 1, address L3_VM) on tap b, routed by the domain's table to
  * the uplink n (polyport's XDP netdev program on it); s sinks what leaves
- * by the uplink and takes the generator's frames toward the VM.
+ * by the uplink and takes the generator's frames toward the VM.  Z
+ * (chained, see CHAIN_ID): b1 the client's tap, b2 the function's; the
+ * generator sends into a1 (the client's frames) or a2 (the function's
+ * returns); a2 sinks what the chain sends to the function (hop_sink, a
+ * counter of its own), s what reaches the network.
  */
 static struct inst INST[I_COUNT] = {
 	[I_U] = INST_("u", "pptbua", "pptbub", "pptbun", "pptbus", 1, 1, 0, 0, 1, 0, 0),
@@ -278,6 +313,8 @@ static struct inst INST[I_COUNT] = {
 	[I_E] = INST_("e", "pptbea", "pptbeb", "pptben", "pptbes", 1, 1, 0, 0, 1, 0, 1),
 	[I_R] = { .name = "r", .a = "pptbya", .b = "pptbyb", .n = "pptbyn", .s = "pptbys", .ndev = 1,
 		  .per_dev = 1, .quick = 1, .l3 = 1 },
+	[I_Z] = { .name = "z", .a = "pptbza%u", .b = "pptbzb%u", .n = "pptbzn", .s = "pptbzs",
+		  .ndev = 2, .per_dev = 1, .quick = 1, .chain = 1 },
 };
 
 /* Can this build program the routed configuration? (see PPB_L3) */
@@ -459,6 +496,44 @@ static void l3_kernel_cleanup(void)
 }
 #endif
 
+#if PPB_CHAIN
+/*
+ * The chained configuration's entries, as polyportd writes them
+ * (loader/chains.c): first the chain's own network entry (chain_prepare:
+ * pp_nets[CHAIN_ID] = {chain = CHAIN_ID}, before the hop port, whose
+ * net_id it is); then (chain_activate, after the service ports) where a
+ * frame from the hop port comes back from, the hop's instance table (every
+ * slot instance 0, live), the classifier's rule set, the chain, and last
+ * the network's pp_nets entry naming it.
+ */
+static void chain_prepare(struct pp_maps *m)
+{
+	struct pp_net v = { .chain = CHAIN_ID };
+
+	TRY(pp_net_put(m, CHAIN_ID, &v));
+}
+
+static void chain_activate(struct pp_maps *m)
+{
+	struct pp_chain_port cp = { .chain = CHAIN_ID, .role = PP_CHAIN_ROLE_IN | PP_CHAIN_ROLE_OUT };
+	struct pp_chain_hop hop = { .n_inst = 1, .n_live = 1, .chain = CHAIN_ID,
+				    .inst = { { CHAIN_HOP_PORT, CHAIN_HOP_PORT } } };
+	struct pp_chain c = { .net_id = 1, .slot = CHAIN_SLOT, .n_hops = 1,
+			      .flags = PP_CHAIN_ALL_SOURCES };
+	struct pp_rule_in cl = { .proto = IPPROTO_UDP, .lo = SEC_DPORT, .hi = SEC_DPORT };
+	struct pp_net net;
+
+	TRY(pp_chain_port_put(m, CHAIN_HOP_PORT, &cp));
+	memset(hop.slots, 0, sizeof(hop.slots));	/* every flow: instance 0 */
+	TRY(pp_chain_hop_put(m, CHAIN_SLOT * PP_CHAIN_HOPS_MAX + 0, &hop));
+	TRY(pp_rules_compile(CHAIN_ID, PP_DIR_CHAIN_FWD, &cl, 1, 0, rule_put, m));
+	TRY(pp_chain_put(m, CHAIN_ID, &c));
+	TRY(pp_net_get(m, 1, &net));
+	net.chain = CHAIN_ID;
+	TRY(pp_net_put(m, 1, &net));
+}
+#endif
+
 /*
  * Load polyport for a configuration with its maps pinned under pin, and
  * write them: networks, instance ports, service ports, the devices XDP may
@@ -495,6 +570,10 @@ static void inst_config(struct inst *in, const char *pin)
 	if (in->l3)
 		l3_domain(m);
 #endif
+#if PPB_CHAIN
+	if (in->chain)
+		chain_prepare(m);
+#endif
 	if (!in->nnets && !in->l3) {
 		struct pp_net net = { .ifindex = in->in, .mtu = 1500 };
 
@@ -526,11 +605,18 @@ static void inst_config(struct inst *in, const char *pin)
 		if (in->l3)
 			sp.flags |= PP_SPORT_L3 | PP_SPORT_RESPONDER;
 #endif
+		/* the function's port: the chain's hop (no services, no network) */
+		if (in->chain && k + 1 == CHAIN_HOP_PORT)
+			sp.net_id = CHAIN_ID;
 		TRY(pp_dp_sport_install(m, k + 1, &sp));
 	}
 #if PPB_L3
 	if (in->l3)
 		l3_rest(in, 1);
+#endif
+#if PPB_CHAIN
+	if (in->chain)
+		chain_activate(m);
 #endif
 	if (!in->tc) {
 		for (unsigned d = 0; d < in->ndev; d++)
@@ -582,8 +668,9 @@ static void inst_attach(struct inst *in)
 	inst_tc(in, 1);
 	for (unsigned d = 0; d < in->ndev; d++) {
 		TRY(xdp_set(in->ib[d], in->tc ? pfd(G->progs.pass) : xdp_fd(in, PP_ROLE_TAP)));
-		if (in->a)
-			TRY(xdp_set(in->ia[d], pfd(G->progs.sink)));
+		if (in->a)	/* Z: the function's frames counted apart */
+			TRY(xdp_set(in->ia[d], pfd(in->chain && d + 1 == CHAIN_HOP_PORT ?
+						   G->progs.hop_sink : G->progs.sink)));
 	}
 	TRY(xdp_set(in->in, in->tc ? pfd(G->progs.pass) : xdp_fd(in, PP_ROLE_NET)));
 	TRY(xdp_set(in->is, pfd(G->progs.sink)));
@@ -619,7 +706,8 @@ static __u64 inst_drops(struct inst *in)
 			for (int r = 0; r < PP_DROP_MAX; r++)
 				sum += d.reason[r];
 	}
-	for (unsigned i = 0; i <= (in->nnets ? in->nnets : 1); i++) {
+	/* (the chain's drops are counted at its id: chain_context, chain_down) */
+	for (unsigned i = 0; i <= (in->chain ? CHAIN_ID : in->nnets ? in->nnets : 1); i++) {
 		struct pp_drops d;
 
 		if (!pp_net_drops_get(&in->dp.maps, i, &d))
@@ -750,6 +838,8 @@ enum {
 	F_IP4 = 16,	/* IPv4/UDP frames (the security path's), not a bare payload */
 	F_L3 = 32,	/* routed IPv4/UDP frames (R): to the gateway MAC / the uplink's */
 	F_UNTAG = 64,	/* F_L3 toward the network: untagged (the routing ceiling's) */
+	F_CHAIN = 128,	/* a chained path (Z): verified to take the chain (chain_check) */
+	F_HOP = 256,	/* F_CHAIN: counted at the function (hop_sink), not at the network */
 };
 
 struct row {
@@ -860,6 +950,23 @@ static struct row ROWS[] = {
 	ROW_("n2v-pp-l3", "polyport-xdp", "routed: uplink -> fib -> L3 port (VLAN), push", N2V, 1, 1,
 	  GEN, I_R, GEN_TO_VM, 1, 1, 0, "pptbys", N_RN_PP, F_QUICK | F_L3, "n2v-fib", "n2v-rx",
 	  "n2v-fib"),
+
+	/*
+	 * chained (issue 17): Z's network steered by a chain of one hop (a
+	 * one-port hop on the function's veth), IPv4/UDP frames its
+	 * classifier matches.  VM -> hop: the client's frame classified and
+	 * sent to the function's port (pop, push); hop -> network: the
+	 * function's return (the original MACs, the hop port's VLAN) past the
+	 * last hop to the network's device (pop).  Ratio and "+ns": over the
+	 * plain L2 path v2n-pp-1u (the same frames' way without a chain);
+	 * the two added together are the cost of a hop.
+	 */
+	ROW_("v2h-pp-chain", "polyport-xdp", "chain: VM -> classify -> hop port (pop + push)", V2N, 1,
+	  1, GEN, I_Z, GEN_TO_NET, 1, 1, 0, "pptbza1", 0, F_QUICK | F_IP4 | F_CHAIN | F_HOP,
+	  "v2n-pp-1u", "v2n-rx", "v2n-pp-1u"),
+	ROW_("h2n-pp-chain", "polyport-xdp", "chain: hop port -> past the last hop -> network, pop",
+	  V2N, 1, 1, GEN, I_Z, GEN_TO_NET, 1, 1, 0, "pptbza2", 0, F_QUICK | F_IP4 | F_CHAIN,
+	  "v2n-pp-1u", "v2n-rx", "v2n-pp-1u"),
 
 	/* tap: a userspace writer (as QEMU is) / reader on the tap */
 	ROW_("tv2n-rx", "ceiling", "receive: write() -> XDP_DROP on the tap", TV2N, 1, 1, TAPW, I_W, 0,
@@ -1090,9 +1197,9 @@ static double measure_gen(struct row *r, double ms)
 	}
 	n = frames_for(ms, ns);
 	gen_clock_reset();
-	c0 = sink_sum();
+	c0 = cnt_sum(r->flags & F_HOP ? G->maps.hop_cnt : G->maps.sink_cnt);
 	TRY(gen_run(fr, len, n));
-	c1 = sink_sum();
+	c1 = cnt_sum(r->flags & F_HOP ? G->maps.hop_cnt : G->maps.sink_cnt);
 	rate = gen_clock_rate() * 1e3;		/* Mpps */
 	r->sent += n;
 	r->gen_s += n / (rate * 1e6);
@@ -1249,6 +1356,7 @@ static int pstats_collect(const struct row *r, struct pstat *ps)
 	ps[k++] = (struct pstat){ .name = "fib", .fd = pfd(G->progs.fib) };
 	ps[k++] = (struct pstat){ .name = "pass", .fd = pfd(G->progs.pass) };
 	ps[k++] = (struct pstat){ .name = "sink", .fd = pfd(G->progs.sink) };
+	ps[k++] = (struct pstat){ .name = "hop_sink", .fd = pfd(G->progs.hop_sink) };
 	if (r->inst >= 0) {
 		const struct inst *in = &INST[r->inst];
 
@@ -1313,6 +1421,8 @@ static int inst_wanted(int i, const char *only)
 	if (quick && !INST[i].quick)
 		return 0;
 	if (INST[i].l3 && !l3_supported())
+		return 0;
+	if (INST[i].chain && !PPB_CHAIN)
 		return 0;
 	for (unsigned k = 0; k < NROWS; k++)
 		if (ROWS[k].inst == i && (!quick || ROWS[k].flags & F_QUICK) &&
@@ -1432,16 +1542,16 @@ static void base_load(const char *bin, const char *only)
 
 				base_pin_path(path, sizeof(path), in, "base", BASE_PIN[tc][role]);
 				fd = bpf_obj_get(path);
-				if (fd < 0 && errno == ENOENT && in->l3)	/* see PPB_L3 */
-					break;
+				if (fd < 0 && errno == ENOENT && (in->l3 || in->chain))
+					break;	/* see PPB_L3, PPB_CHAIN */
 				if (fd < 0)
 					die("the baseline's program %s: %s", path, strerror(errno));
 				*(tc ? &in->base_tc[role] : &in->base_xdp[role]) = fd;
 			}
-		if (in->l3 && !in->base_xdp[PP_ROLE_NET]) {
+		if ((in->l3 || in->chain) && !in->base_xdp[PP_ROLE_NET]) {
 			fprintf(stderr, "ppbench: the baseline cannot program configuration %s (its"
-				" ppbench has no L3 part: see PPB_L3): its paths run with ours only\n",
-				in->name);
+				" ppbench has no %s: see %s): its paths run with ours only\n", in->name,
+				in->l3 ? "L3 part" : "chains", in->l3 ? "PPB_L3" : "PPB_CHAIN");
 			continue;
 		}
 		in->has_base = 1;
@@ -1506,12 +1616,78 @@ static void l3_check(const struct row *r, __u64 drops, __u64 fib_miss, double v)
 		fib_miss ? " by the routing ceiling" : "", v, n ? why : " none");
 }
 
+/*
+ * A chained row's frames must take the chain: counted at their exit (the
+ * function's sink, hop_cnt; or past it the network's), none at the other
+ * one, and with ours (side 0) sent to the hop port (its tx) or returned by
+ * it (its rx) as polyport counts them, no frame dropped (the chain's drops
+ * are counted at its id).  Otherwise said loudly, with polyport's drop
+ * reasons; the frames that went elsewhere count as the row's drops (the
+ * report and the smoke check fail it).
+ */
+struct chain_cnt {
+	__u64 hop, net, port;
+};
+
+static void chain_cnt_read(const struct row *r, int side, struct chain_cnt *c)
+{
+	struct pp_sport_stats st = {};
+
+	c->hop = cnt_sum(G->maps.hop_cnt);
+	c->net = sink_sum();
+	c->port = 0;
+	if (!side && !pp_sport_stats_get(&INST[I_Z].dp.maps, CHAIN_HOP_PORT, &st))
+		c->port = r->flags & F_HOP ? st.tx_packets : st.rx_packets;
+}
+
+/* The frames of a chained row that did not take the chain (0: all did); a FAIL line if any. */
+static __u64 chain_check(const struct row *r, int side, const struct chain_cnt *a, __u64 drops,
+			 double v)
+{
+	struct inst *in = &INST[I_Z];
+	struct chain_cnt b;
+	__u64 at, wrong, port, bad;
+	char why[256] = "";
+	size_t n = 0;
+	struct pp_drops d;
+
+	chain_cnt_read(r, side, &b);
+	at = r->flags & F_HOP ? b.hop - a->hop : b.net - a->net;
+	wrong = r->flags & F_HOP ? b.net - a->net : b.hop - a->hop;
+	port = b.port - a->port;
+	bad = wrong + (!side && port < at ? at - port : 0);
+	if (!drops && !bad && v > 0.01)
+		return 0;
+	for (unsigned i = 0; i <= CHAIN_ID && in->open && !side; i++) {
+		if (i <= in->ndev && !pp_iport_drops_get(&in->dp.maps, i, &d))
+			for (int k = 0; k < PP_DROP_MAX && n < sizeof(why) - 48; k++)
+				if (d.reason[k])
+					n += snprintf(why + n, sizeof(why) - n, " port %s %llu", pp_drop_names[k],
+						      (unsigned long long)d.reason[k]);
+		if (!pp_net_drops_get(&in->dp.maps, i, &d))
+			for (int k = 0; k < PP_DROP_MAX && n < sizeof(why) - 48; k++)
+				if (d.reason[k])
+					n += snprintf(why + n, sizeof(why) - n, " %s %s %llu",
+						      i == CHAIN_ID ? "chain" : "network", pp_drop_names[k],
+						      (unsigned long long)d.reason[k]);
+	}
+	fprintf(stderr, "ppbench: %s: FAIL: not chained: %llu frames at the %s (its exit), %llu at "
+		"the %s, the hop port's %s %llu%s, %llu dropped (%.3f Mpps); polyport's drops so "
+		"far:%s\n", r->key, (unsigned long long)at, r->flags & F_HOP ? "function" : "network",
+		(unsigned long long)wrong, r->flags & F_HOP ? "network" : "function",
+		r->flags & F_HOP ? "tx" : "rx", (unsigned long long)port,
+		side ? " (the baseline's: not read)" : "", (unsigned long long)drops, v,
+		side ? " (the baseline's: not read)" : n ? why : " none");
+	return bad;
+}
+
 /* One measurement of row r with side's programs (0 ours, 1 the baseline's). */
 static void measure_row(struct row *r, int side, int rep, double ms, int stats_fd)
 {
 	struct pstat ps[16];
 	int nps = 0;
 	__u64 d0 = 0, sent0 = r->sent, m0 = G->bss->fib_miss, d1;
+	struct chain_cnt cc;
 	double v;
 
 	if (r->inst >= 0)
@@ -1521,11 +1697,15 @@ static void measure_row(struct row *r, int side, int rep, double ms, int stats_f
 		d0 = inst_drops(&INST[r->inst]);
 	if (stats_fd > 0)
 		nps = pstats_collect(r, ps);
+	if (r->flags & F_CHAIN)
+		chain_cnt_read(r, side, &cc);
 	v = r->how == GEN ? measure_gen(r, ms) : r->how == TAPW ? measure_tapw(r, ms) :
 	    measure_tapr(r, ms);
 	d1 = r->inst >= 0 && !side ? inst_drops(&INST[r->inst]) - d0 : 0;
 	/* the routing ceiling's misses are its drops */
 	d1 += G->bss->fib_miss - m0;
+	if (r->flags & F_CHAIN)		/* frames that went elsewhere: drops too */
+		d1 += chain_check(r, side, &cc, d1, v);
 	r->drops += d1;
 	if (r->flags & F_L3)
 		l3_check(r, d1, G->bss->fib_miss - m0, v);
@@ -2514,6 +2694,58 @@ static const char *routed_fwd(const struct prow *p)
 	return !strcmp(p->dir, V2N) ? "v2n-fwd" : "n2v-fwd";
 }
 
+/* A chained row (issue 17): its ratio and +ns are over the plain L2 path. */
+static int chained(const struct prow *p)
+{
+	return strstr(p->key, "-pp-chain") != NULL;
+}
+
+/*
+ * Issue 17 (no target): the ns a frame the chained paths into the hop (a)
+ * and out of it (b) add over the plain L2 path, and their sum, the cost of
+ * a hop: paired by repetition (the sum of each repetition's two
+ * differences).  A row with drops (or frames that went elsewhere) did not
+ * take the chain: a miss.
+ */
+static void target_chain(const char *a_key, const char *b_key)
+{
+	struct prow *a = pget(a_key), *b = pget(b_key), *u = a ? pget(a->over) : NULL;
+	double d[MAXREP], med, lo, hi;
+	int n = 0;
+
+	if (!a || !b || !u) {
+		target(-1, "issue 17: the extra cost of a hop (one hop, XDP)", "not measured (%s)",
+		       !a ? a_key : !b ? b_key : a->over);
+		return;
+	}
+	if (a->drops || b->drops) {
+		target(0, "issue 17: the extra cost of a hop (one hop, XDP)", "NOT CHAINED: %llu frames "
+		       "of %s, %llu of %s dropped or delivered elsewhere", a->drops, a->key, b->drops,
+		       b->key);
+		return;
+	}
+	target(2, "(no target) VM -> hop: classified and sent to the function's port",
+	       "%+.1f ns over the plain L2 path (%s) paired (%+.1f..%+.1f); medians %.1f vs %.1f ns a"
+	       " frame", a->added, u->key, a->amin, a->amax, 1e3 / a->med, 1e3 / u->med);
+	target(2, "(no target) hop -> network: the function's return past the last hop",
+	       "%+.1f ns over the plain L2 path (%s) paired (%+.1f..%+.1f); medians %.1f vs %.1f ns a"
+	       " frame", b->added, u->key, b->amin, b->amax, 1e3 / b->med, 1e3 / u->med);
+	for (int k = 0; a->n == u->n && b->n == u->n && k < u->n; k++) {
+		if (!(a->v[k] > 0) || !(b->v[k] > 0) || !(u->v[k] > 0))
+			break;
+		d[n++] = 1e3 / a->v[k] + 1e3 / b->v[k] - 2e3 / u->v[k];
+	}
+	if (n && n == u->n) {
+		stats(d, n, &med, &lo, &hi);
+		target(2, "(no target) issue 17: the extra cost of a hop (one hop, XDP): the two above",
+		       "%+.1f ns a frame paired (%+.1f..%+.1f, %d repetitions)", med, lo, hi, n);
+	} else {
+		target(2, "(no target) issue 17: the extra cost of a hop (one hop, XDP): the two above",
+		       "%+.1f ns a frame (medians; not paired)",
+		       1e3 / a->med + 1e3 / b->med - 2e3 / u->med);
+	}
+}
+
 /* Compare two rows' medians: ratio a/b against want (>=). */
 static void target_ratio(const char *what, const char *a, const char *b, double want)
 {
@@ -2652,7 +2884,8 @@ static int cmd_report(int argc, char **argv)
 	       " per-repetition differences\n (path - ceiling, same repetition); * over another"
 	       " ceiling than the ratio's: at 1,000 x 100 the same-scale one (a fixed\n redirect"
 	       " over 1,000 devices), on the tap the fixed tap redirect;\n routed paths (pp-l3): ratio and"
-	       " +ns against the routing ceiling (fib) on the same devices)\n");
+	       " +ns against the routing ceiling (fib) on the same devices;\n chained paths (pp-chain):"
+	       " ratio and +ns against the plain L2 path (v2n-pp-1u))\n");
 	{
 		/* ns a frame are what compare across machines: the ceilings', as measured here */
 		struct prow *c[6] = { pget("v2n-fwd"), pget("n2v-fwd"), pget("v2n-fwd-1000"),
@@ -2869,12 +3102,20 @@ static int cmd_report(int argc, char **argv)
 				       " redirect", "%+.1f ns VM -> uplink, %+.1f ns uplink -> VM, paired",
 				       a->added, b->added);
 		}
+		int t17 = NT;
+
+		/* ---- issue 17: service chains ---- */
+		if (pget("v2h-pp-chain") || pget("h2n-pp-chain"))
+			target_chain("v2h-pp-chain", "h2n-pp-chain");
 		printf("\ntargets (issue 8)\n");
 		for (int i = 0; i < NT; i++) {
 			if (i == t8)
 				printf("\ntargets (issue 15: ns a frame added, paired by repetition)\n");
 			if (i == t16)
 				printf("\ntargets (issue 16: routing, paired by repetition)\n");
+			if (i == t17)
+				printf("\nissue 17: service chains (ns a frame over the plain L2 path, "
+				       "paired by repetition)\n");
 			printf("  %-5s %-82s %s\n", T[i].ok == 2 ? "-" : T[i].ok > 0 ? "PASS" :
 			       T[i].ok == 0 ? "MISS" : "n/a", T[i].what, T[i].measured);
 		}
@@ -2922,6 +3163,9 @@ static int cmd_report(int argc, char **argv)
 			json_num(f, "ns_added_over_fixed_redirect",
 				 paired_ns(p, pget(routed_fwd(p)), NULL, NULL), 1);
 		}
+		if (chained(p))		/* chained: "ns_added" is over the plain L2 path */
+			json_num(f, "ns_added_over_fixed_redirect", paired_ns(p, pget("v2n-fwd"), NULL,
+									      NULL), 1);
 		json_num(f, "ratio_to_generator", p->gratio, 1);
 		json_str(f, "limited_by", limited(p), 1);
 		fprintf(f, "\"polyport_drops\": %llu, ", p->drops);
@@ -2986,6 +3230,7 @@ static int cmd_report(int argc, char **argv)
 			!strcmp(p->dir, TV2N) ? "tap VM>net" : "tap net>VM", p->system,
 			strstr(p->key, "flood") || strstr(p->key, "sec") || p->sports > 1 ? " " : "",
 			routed_fwd(p) ? " routed" : strstr(p->key, "-fib") ? " fib" :
+			chained(p) ? (!strncmp(p->key, "v2h", 3) ? " chain to hop" : " chain hop out") :
 			strstr(p->key, "flood") ? "flood" : strstr(p->key, "sec") ? "security" :
 			p->sports > 1 ? (p->sports > 4094 ? "100k" : "4094") :
 			strstr(p->variant, "receive") ? " rx" :

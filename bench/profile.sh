@@ -5,7 +5,7 @@
 # cpu-clock, and bpftool/perf here cannot disassemble JIT code, so
 # "ppbench lineprof" maps the samples to BPF source lines (BTF line info).
 #
-#   bench/profile.sh KEY [SECONDS]     e.g. v2n-pp-1u, n2v-pp-100k, tv2n-pp, n2v-pp-l3
+#   bench/profile.sh KEY [SECONDS]     e.g. v2n-pp-1u, n2v-pp-100k, tv2n-pp, n2v-pp-l3, v2h-pp-chain
 #
 # Output under build/bench/profile/KEY.*: perf.data, top.txt (symbols on the
 # CPU), lines.txt (samples per source line of the polyport program).
@@ -20,6 +20,7 @@ case $key in
 *-pp-1u) inst=u ;; *-pp-1) inst=v ;; *-pp-4094) inst=k ;; *-pp-100k) inst=m ;;
 *2n-tc|n2v-tc) inst=t ;; tv2n-*|tn2v-*) inst=w ;; v2n-flood) inst=l ;; v2n-sec) inst=e ;;
 *-pp-l3) inst=r ;;
+*-pp-chain) inst=z ;;
 *) inst= ;;
 esac
 case $key in
