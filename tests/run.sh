@@ -38,6 +38,8 @@ suites=(
 	"e2e:tpid|tests/e2e/tpid.sh"
 	"e2e:tpid-tc|tests/e2e/tpid.sh tc"
 	"e2e:isolation|tests/e2e/isolation.sh"
+	"e2e:chain|tests/e2e/chain.sh"
+	"e2e:chain-tc|tests/e2e/chain.sh tc"
 	"e2e:crash|tests/e2e/crash.sh"
 	"e2e:upgrade|tests/e2e/upgrade.sh"
 	"e2e:demo|tests/e2e/demo.sh"

@@ -16,7 +16,8 @@
  * tags and written to that port's interface; everything else is dropped and
  * counted.  When all devices exist, "ready" is written to stdout and to
  * --ready-file.  SIGUSR1 prints counters to stderr, SIGTERM/SIGINT print them
- * and exit (the taps vanish with the process).  Example:
+ * and exit (the taps vanish with the process).  --bump plays a service
+ * function of a chain instead (see "bump mode" below).  Example:
  *
  *   ppguest --tap tap0 --vnet-hdr --ready-file /run/g.ready \
  *     --port ns=g1,dev=eth0,mac=02:00:00:00:00:01,match=untagged \
@@ -170,6 +171,15 @@ static void usage(FILE *f)
 "                             goes to it\n"
 "                     T       outer TPID of a qinq port: 0x88a8 (default)\n"
 "                             or 0x8100\n"
+"  --bump IN,OUT,mark=N[,log=PATH]\n"
+"                     a service function of a chain (repeatable; --port is\n"
+"                     then optional): frames from TAP tagged IN (vlan:N or\n"
+"                     qinq:S.C, outer TPID 0x88a8) go back to TAP tagged\n"
+"                     OUT and the other way round (IN = OUT: a one-port\n"
+"                     function), unchanged but the IPv4 DSCP, rewritten to\n"
+"                     (dscp << 2 | N) & 0x3f (N in 0..63; header checksum\n"
+"                     recomputed); log=PATH: a line per IPv4 TCP/UDP frame,\n"
+"                     \"fwd|rev tcp|udp SRC SPORT DST DPORT TCPFLAGS\"\n"
 "  -h, --help         this text\n"
 "\n"
 "Frames from a port interface get its tags (vlan:N: 0x8100/N; qinq:S.C:\n"
@@ -190,6 +200,8 @@ static void usage(FILE *f)
 "  ppguest: stats port=IFNAME ns=NETNS match=MATCH to_instance_{frames,\n"
 "    bytes,gso,drop_write_again,drop_link_down,drop_write_error}= and the\n"
 "    same from_instance_*, drop_malformed= read_errors=\n"
+"  ppguest: stats bump=IN,OUT mark=N fwd_frames= rev_frames= marked=\n"
+"    drop_malformed= tx_{frames,...}= (fwd: read on IN, rev: on OUT)\n"
 "to_instance = port interface -> TAP, from_instance = TAP -> port. Bytes\n"
 "count Ethernet frames without the vnet header; gso counts frames whose\n"
 "vnet header has a GSO type. write_again = EAGAIN/ENOBUFS, link_down = EIO\n"
@@ -665,6 +677,213 @@ static void port_readable(struct port *p)
 	}
 }
 
+/* --------------------------------------------------------------- bump mode */
+/*
+ * --bump IN,OUT,mark=N[,log=PATH]: a service function of a chain test, a bump
+ * in the wire on the instance port itself (no namespace, no stack): a frame
+ * from TAP tagged as IN goes back to TAP tagged as OUT, one tagged as OUT
+ * goes back as IN (IN = OUT: a one-port function; every frame counts as
+ * forward then, it cannot tell).  Nothing else changes but the IPv4 DSCP,
+ * rewritten to (dscp << 2 | N) & 0x3f with the header checksum recomputed,
+ * so that the receiver's TOS tells which functions a frame crossed, in which
+ * order.  log=PATH: a line per IPv4 TCP/UDP frame ("fwd|rev tcp|udp SRC
+ * SPORT DST DPORT TCPFLAGS"), which instance took which flow.
+ */
+struct bump_end {
+	uint16_t vid, cvid; /* vlan:N -> N, 0; qinq:S.C -> S, C */
+	int ntags;
+	uint8_t tags[MAX_TAGS * TAG_LEN];
+	char match[32];
+};
+
+struct bump {
+	struct bump_end in, out;
+	unsigned int mark; /* 0..63 */
+	FILE *log;
+	uint64_t fwd, rev;   /* frames read on IN / on OUT (one-port: all fwd) */
+	uint64_t marked;     /* IPv4 frames whose DSCP was rewritten */
+	uint64_t d_malformed;
+	struct dir_stats tx; /* written back to TAP */
+};
+
+static struct bump *bumps;
+static int nbumps;
+
+static void parse_bump_end(const char *spec, const char *val, struct bump_end *e)
+{
+	uint8_t *t = e->tags;
+
+	memset(e, 0, sizeof(*e));
+	if (!strncmp(val, "vlan:", 5) && parse_vid(val + 5, strlen(val + 5), &e->vid)) {
+		t[0] = TPID_8021Q >> 8; t[1] = TPID_8021Q & 0xff;
+		t[2] = (uint8_t)(e->vid >> 8); t[3] = (uint8_t)e->vid;
+		e->ntags = 1;
+	} else if (!strncmp(val, "qinq:", 5) && strchr(val + 5, '.') &&
+		   parse_vid(val + 5, (size_t)(strchr(val + 5, '.') - val - 5), &e->vid) &&
+		   parse_vid(strchr(val + 5, '.') + 1, strlen(strchr(val + 5, '.') + 1), &e->cvid)) {
+		t[0] = TPID_8021AD >> 8; t[1] = TPID_8021AD & 0xff;
+		t[2] = (uint8_t)(e->vid >> 8); t[3] = (uint8_t)e->vid;
+		t[4] = TPID_8021Q >> 8; t[5] = TPID_8021Q & 0xff;
+		t[6] = (uint8_t)(e->cvid >> 8); t[7] = (uint8_t)e->cvid;
+		e->ntags = 2;
+	} else {
+		die_usage("--bump %s: bad match '%s' (want vlan:N or qinq:S.C)", spec, val);
+	}
+	snprintf(e->match, sizeof(e->match), "%s", val);
+}
+
+static void parse_bump(const char *spec, struct bump *bp)
+{
+	char *copy = strdup(spec), *save = NULL, *tok;
+	int i = 0;
+	bool have_mark = false;
+
+	if (!copy) {
+		perror("ppguest: strdup");
+		exit(1);
+	}
+	memset(bp, 0, sizeof(*bp));
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save), i++) {
+		unsigned long v;
+
+		if (i == 0) {
+			parse_bump_end(spec, tok, &bp->in);
+		} else if (i == 1) {
+			parse_bump_end(spec, tok, &bp->out);
+		} else if (!strncmp(tok, "mark=", 5) && !have_mark) {
+			if (!parse_uint(tok + 5, strlen(tok + 5), 63, &v))
+				die_usage("--bump %s: bad mark '%s' (want 0..63)", spec, tok + 5);
+			bp->mark = (unsigned int)v;
+			have_mark = true;
+		} else if (!strncmp(tok, "log=", 4) && tok[4] && !bp->log) {
+			bp->log = fopen(tok + 4, "we");
+			if (!bp->log)
+				die_sys("--bump %s: log %s", spec, tok + 4);
+			setvbuf(bp->log, NULL, _IOLBF, 0);
+		} else {
+			die_usage("--bump %s: unexpected '%s' (want IN,OUT,mark=N[,log=PATH])", spec, tok);
+		}
+	}
+	if (i < 2 || !have_mark)
+		die_usage("--bump %s: want IN,OUT,mark=N[,log=PATH]", spec);
+	free(copy);
+}
+
+static bool bump_end_is(const struct bump_end *e, int ntags, const uint16_t *vids)
+{
+	return e->ntags == ntags && e->vid == vids[0] && (ntags < 2 || e->cvid == vids[1]);
+}
+
+/* A tag a bump reads must be nobody else's: no port's, no other bump's. */
+static void check_bumps(void)
+{
+	for (int i = 0; i < nbumps; i++) {
+		const struct bump_end *ends[2] = { &bumps[i].in, &bumps[i].out };
+
+		for (int k = 0; k < 2; k++) {
+			const struct bump_end *e = ends[k];
+			uint16_t vids[MAX_TAGS] = { e->vid, e->cvid };
+
+			for (int j = 0; j < nports; j++)
+				if ((ports[j].kind == M_VLAN || ports[j].kind == M_QINQ) &&
+				    ports[j].vid == e->vid && ports[j].cvid == e->cvid)
+					die_usage("--bump: %s is a port's match too", e->match);
+			for (int j = 0; j < i; j++)
+				if (bump_end_is(&bumps[j].in, e->ntags, vids) ||
+				    bump_end_is(&bumps[j].out, e->ntags, vids))
+					die_usage("--bump: %s is in two bumps", e->match);
+		}
+	}
+}
+
+/* Recompute the IPv4 header checksum over ihl bytes. */
+static void ip4_csum(uint8_t *ip, size_t ihl)
+{
+	uint32_t sum = 0;
+
+	ip[10] = ip[11] = 0;
+	for (size_t i = 0; i < ihl; i += 2)
+		sum += rd16(ip + i);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	ip[10] = (uint8_t)(~sum >> 8);
+	ip[11] = (uint8_t)~sum;
+}
+
+/* The frame's DSCP marked, and its flow logged. f: the Ethernet frame with its new tags. */
+static void bump_mark(struct bump *bp, uint8_t *f, size_t flen, size_t l3, bool fwd)
+{
+	uint8_t *ip = f + l3;
+	size_t ihl;
+
+	if (rd16(f + l3 - 2) != 0x0800 || flen < l3 + 20 || ip[0] >> 4 != 4)
+		return;
+	ihl = (size_t)(ip[0] & 0x0f) * 4;
+	if (ihl < 20 || flen < l3 + ihl)
+		return;
+	unsigned int dscp = ip[1] >> 2;
+	ip[1] = (uint8_t)((((dscp << 2) | bp->mark) & 0x3f) << 2 | (ip[1] & 3));
+	ip4_csum(ip, ihl);
+	bp->marked++;
+	/* the flow: TCP/UDP, the first fragment (the others carry no ports) */
+	if (!bp->log || (ip[9] != 6 && ip[9] != 17) || (rd16(ip + 6) & 0x1fff) ||
+	    flen < l3 + ihl + 4)
+		return;
+	const uint8_t *l4 = ip + ihl;
+	fprintf(bp->log, "%s %s %u.%u.%u.%u %u %u.%u.%u.%u %u %02x\n", fwd ? "fwd" : "rev",
+		ip[9] == 6 ? "tcp" : "udp", ip[12], ip[13], ip[14], ip[15], rd16(l4), ip[16],
+		ip[17], ip[18], ip[19], rd16(l4 + 2),
+		ip[9] == 6 && flen >= l3 + ihl + 14 ? l4[13] : 0);
+}
+
+/*
+ * A frame read from TAP (b: its vnet header, len with it; ntags tags with
+ * vids): a bump's?  Then it is written back to TAP with the other end's tags
+ * and true is returned.
+ */
+static bool bump_frame(uint8_t *b, size_t len, int ntags, const uint16_t *vids, bool gso)
+{
+	struct bump *bp = NULL;
+	const struct bump_end *to = NULL;
+	bool fwd = true;
+
+	for (int i = 0; i < nbumps && !bp; i++) {
+		if (bump_end_is(&bumps[i].in, ntags, vids)) {
+			bp = &bumps[i];
+			to = &bp->out;
+		} else if (bump_end_is(&bumps[i].out, ntags, vids)) {
+			bp = &bumps[i];
+			to = &bp->in;
+			fwd = false;
+		}
+	}
+	if (!bp)
+		return false;
+	if (fwd)
+		bp->fwd++;
+	else
+		bp->rev++;
+
+	/* the old tags out, the new ones in (HEADROOM leaves room to grow) */
+	int delta = (to->ntags - ntags) * TAG_LEN;
+	if (hl && delta && !vnet_adjust(b, delta)) {
+		bp->d_malformed++;
+		return true;
+	}
+	uint8_t *nb = b - delta;
+	memmove(nb, b, hl + 2 * ETH_ALEN_);
+	memcpy(nb + hl + 2 * ETH_ALEN_, to->tags, (size_t)to->ntags * TAG_LEN);
+	len = (size_t)((ssize_t)len + delta);
+
+	bump_mark(bp, nb + hl, len - hl, 2 * ETH_ALEN_ + (size_t)to->ntags * TAG_LEN + 2, fwd);
+	if (inst.dead)
+		return true;
+	int e = write_frame(inst.fd, nb, len);
+	count_write(&bp->tx, e, len - hl, gso);
+	count_write(&inst.tx, e, len - hl, gso);
+	return true;
+}
+
 /* instance tap -> guest side: match exactly, strip the tags */
 static void instance_readable(void)
 {
@@ -719,6 +938,9 @@ static void instance_readable(void)
 			inst.d_too_many_tags++;
 			continue;
 		}
+		/* bump mode: a function's frame goes back to TAP, retagged */
+		if (nbumps && ntags && bump_frame(b, len, ntags, vids, gso))
+			continue;
 
 		struct port *one = NULL;
 		bool flood = false;
@@ -796,6 +1018,20 @@ static void instance_readable(void)
 	" " pfx "_drop_write_error=%" PRIu64
 #define DIR_ARGS(d) (d).frames, (d).bytes, (d).gso, (d).d_write_again, (d).d_link_down, (d).d_write_error
 
+/* the bumps' counters (bump mode) */
+static void bump_print_stats(void)
+{
+	for (int i = 0; i < nbumps; i++) {
+		struct bump *bp = &bumps[i];
+
+		fprintf(stderr,
+			"%s: stats bump=%s,%s mark=%u fwd_frames=%" PRIu64 " rev_frames=%" PRIu64
+			" marked=%" PRIu64 " drop_malformed=%" PRIu64 DIR_FMT("tx") "\n",
+			prog, bp->in.match, bp->out.match, bp->mark, bp->fwd, bp->rev, bp->marked,
+			bp->d_malformed, DIR_ARGS(bp->tx));
+	}
+}
+
 static void print_stats(const char *why)
 {
 	fprintf(stderr,
@@ -814,6 +1050,7 @@ static void print_stats(const char *why)
 			prog, p->dev, p->ns, p->match, DIR_ARGS(p->to_instance),
 			DIR_ARGS(p->from_instance), p->d_malformed, p->d_read_error);
 	}
+	bump_print_stats();
 	fflush(stderr);
 }
 
@@ -828,6 +1065,7 @@ int main(int argc, char **argv)
 		{ "ready-file", required_argument, NULL, 'r' },
 		{ "mtu", required_argument, NULL, 'm' },
 		{ "port", required_argument, NULL, 'p' },
+		{ "bump", required_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -835,7 +1073,8 @@ int main(int argc, char **argv)
 	int c;
 
 	ports = calloc((size_t)argc, sizeof(*ports));
-	if (!ports) {
+	bumps = calloc((size_t)argc, sizeof(*bumps));
+	if (!ports || !bumps) {
 		perror("ppguest: calloc");
 		return 1;
 	}
@@ -870,6 +1109,9 @@ int main(int argc, char **argv)
 		case 'p':
 			parse_port(optarg, &ports[nports++]);
 			break;
+		case 'b':
+			parse_bump(optarg, &bumps[nbumps++]);
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -883,9 +1125,10 @@ int main(int argc, char **argv)
 		die_usage("unexpected argument '%s'", argv[optind]);
 	if (!tap)
 		die_usage("--tap is required");
-	if (nports == 0)
-		die_usage("at least one --port is required");
+	if (nports == 0 && nbumps == 0)
+		die_usage("at least one --port (or --bump) is required");
 	check_ports();
+	check_bumps();
 	snprintf(inst.name, sizeof(inst.name), "%s", tap);
 	hl = opt_vnet ? VNET_HDR_LEN : 0;
 
@@ -991,5 +1234,9 @@ int main(int argc, char **argv)
 	close(sfd);
 	free(bufmem);
 	free(ports);
+	for (int i = 0; i < nbumps; i++)
+		if (bumps[i].log)
+			fclose(bumps[i].log);
+	free(bumps);
 	return 0;
 }
