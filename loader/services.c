@@ -135,9 +135,27 @@ void pp_rule_in_of(struct pp_rule_in *o, const struct pp_cfg_rule *c)
 	memcpy(o->to, c->to.addr, 16);
 }
 
+/* The ICMP type answering type t of protocol proto (1, 58), or t itself. */
+static __u8 icmp_answer(__u8 proto, __u8 t)
+{
+	static const __u8 v4[][2] = { { 8, 0 }, { 13, 14 }, { 15, 16 }, { 17, 18 } };
+
+	if (proto == 58)
+		return t == 128 ? 129 : t == 129 ? 128 : t;
+	for (unsigned i = 0; proto == 1 && i < sizeof(v4) / sizeof(v4[0]); i++) {
+		if (t == v4[i][0])
+			return v4[i][1];
+		if (t == v4[i][1])
+			return v4[i][0];
+	}
+	return t;
+}
+
 void pp_rule_in_reverse(struct pp_rule_in *o, const struct pp_rule_in *r)
 {
 	*o = *r;
+	if (r->has_type)
+		o->type = icmp_answer(r->proto, r->type);
 	o->lo = r->slo;
 	o->hi = r->shi;
 	o->slo = r->lo;

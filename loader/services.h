@@ -110,8 +110,9 @@ void pp_rule_in_of(struct pp_rule_in *o, const struct pp_cfg_rule *c);
 /*
  * Rule r seen from the other end, for a symmetric chain's reversed
  * classifier (PP_DIR_CHAIN_REV): source and destination CIDRs swapped,
- * destination and source ports swapped; protocol, ICMP type and action
- * as they are.
+ * destination and source ports swapped, an ICMP request's type its reply's
+ * (echo, timestamp, information, address mask; ICMPv6 echo) and back; the
+ * protocol, other ICMP types and the action as they are.
  */
 void pp_rule_in_reverse(struct pp_rule_in *o, const struct pp_rule_in *r);
 

@@ -642,6 +642,38 @@ static unsigned slots_of(const __u8 *t, __u8 i)
 }
 
 /*
+ * A symmetric chain's reversed classifier entry (pp_rule_in_reverse): the
+ * ends swapped, ports and source ports swapped, an ICMP request's type its
+ * reply's and back (an echo reply must match the reversed "icmp-type: 8").
+ */
+static void test_rule_reverse(void **state)
+{
+	struct pp_rule_in r = { .proto = 6, .lo = 80, .hi = 80, .slo = 1024, .shi = 65535,
+				.from_family = 4, .from_plen = 24, .from = { 10, 0, 1 },
+				.to_family = 4, .to_plen = 32, .to = { 10, 0, 0, 7 } }, o;
+	static const __u8 types[][3] = {	/* proto, type, its reversed */
+		{ 1, 8, 0 }, { 1, 0, 8 }, { 1, 13, 14 }, { 1, 3, 3 },
+		{ 58, 128, 129 }, { 58, 129, 128 }, { 58, 135, 135 },
+	};
+
+	(void)state;
+	pp_rule_in_reverse(&o, &r);
+	assert_int_equal(o.lo, 1024);
+	assert_int_equal(o.hi, 65535);
+	assert_int_equal(o.slo, 80);
+	assert_int_equal(o.shi, 80);
+	assert_int_equal(o.from_plen, 32);
+	assert_int_equal(o.from[3], 7);
+	assert_int_equal(o.to_plen, 24);
+	assert_int_equal(o.to[2], 1);
+	for (unsigned i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		r = (struct pp_rule_in){ .proto = types[i][0], .has_type = 1, .type = types[i][1] };
+		pp_rule_in_reverse(&o, &r);
+		assert_int_equal(o.type, types[i][2]);
+	}
+}
+
+/*
  * The instance table alone (pp_chain_slots_fill): proportions by weight,
  * and only what must move moves when an instance goes or comes.
  */
@@ -975,6 +1007,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_failing_step_services, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_l3, setup, teardown),
 		cmocka_unit_test(test_l3_routes_quiet),
+		cmocka_unit_test(test_rule_reverse),
 		cmocka_unit_test(test_chain_slots),
 		cmocka_unit_test_setup_teardown(test_chain, setup_chain, teardown),
 	};
