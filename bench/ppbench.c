@@ -1585,6 +1585,16 @@ static void twins_make(const char *name)
 	}
 }
 
+/* Append the non-zero reasons of d to why (n of len used) as " WHAT reason count". */
+static size_t why_drops(char *why, size_t len, size_t n, const char *what, const struct pp_drops *d)
+{
+	for (int k = 0; k < PP_DROP_MAX && n + 48 < len; k++)
+		if (d->reason[k])
+			n += snprintf(why + n, len - n, " %s %s %llu", what, pp_drop_names[k],
+				      (unsigned long long)d->reason[k]);
+	return n;
+}
+
 /*
  * A routed row that did not route (drops, or frames that never reached the
  * sink): said loudly, with polyport's drop reasons; the row keeps its drops
@@ -1601,15 +1611,9 @@ static void l3_check(const struct row *r, __u64 drops, __u64 fib_miss, double v)
 		return;
 	for (unsigned i = 0; i <= 1 && in->open; i++) {
 		if (!pp_iport_drops_get(&in->dp.maps, i, &d))
-			for (int k = 0; k < PP_DROP_MAX && n < sizeof(why) - 48; k++)
-				if (d.reason[k])
-					n += snprintf(why + n, sizeof(why) - n, " port %s %llu", pp_drop_names[k],
-						      (unsigned long long)d.reason[k]);
+			n = why_drops(why, sizeof(why), n, "port", &d);
 		if (!pp_net_drops_get(&in->dp.maps, i, &d))
-			for (int k = 0; k < PP_DROP_MAX && n < sizeof(why) - 48; k++)
-				if (d.reason[k])
-					n += snprintf(why + n, sizeof(why) - n, " domain %s %llu",
-						      pp_drop_names[k], (unsigned long long)d.reason[k]);
+			n = why_drops(why, sizeof(why), n, "domain", &d);
 	}
 	fprintf(stderr, "ppbench: %s: FAIL: not routed: %llu dropped%s (%.3f Mpps at the sink); "
 		"polyport's drops so far:%s\n", r->key, (unsigned long long)drops,
@@ -1660,16 +1664,9 @@ static __u64 chain_check(const struct row *r, int side, const struct chain_cnt *
 		return 0;
 	for (unsigned i = 0; i <= CHAIN_ID && in->open && !side; i++) {
 		if (i <= in->ndev && !pp_iport_drops_get(&in->dp.maps, i, &d))
-			for (int k = 0; k < PP_DROP_MAX && n < sizeof(why) - 48; k++)
-				if (d.reason[k])
-					n += snprintf(why + n, sizeof(why) - n, " port %s %llu", pp_drop_names[k],
-						      (unsigned long long)d.reason[k]);
+			n = why_drops(why, sizeof(why), n, "port", &d);
 		if (!pp_net_drops_get(&in->dp.maps, i, &d))
-			for (int k = 0; k < PP_DROP_MAX && n < sizeof(why) - 48; k++)
-				if (d.reason[k])
-					n += snprintf(why + n, sizeof(why) - n, " %s %s %llu",
-						      i == CHAIN_ID ? "chain" : "network", pp_drop_names[k],
-						      (unsigned long long)d.reason[k]);
+			n = why_drops(why, sizeof(why), n, i == CHAIN_ID ? "chain" : "network", &d);
 	}
 	fprintf(stderr, "ppbench: %s: FAIL: not chained: %llu frames at the %s (its exit), %llu at "
 		"the %s, the hop port's %s %llu%s, %llu dropped (%.3f Mpps); polyport's drops so "

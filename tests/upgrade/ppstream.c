@@ -277,10 +277,9 @@ out:
 
 /* ---- sending ------------------------------------------------------------------------ */
 
-static size_t build(uint8_t *f, const uint8_t dst[6], const uint8_t src[6], int vid,
-		    uint16_t lane, uint8_t dir, uint64_t seq)
+/* A zeroed frame's Ethernet header up to its ethertype (with a 0x8100 tag if vid). */
+static size_t eth_head(uint8_t *f, const uint8_t dst[6], const uint8_t src[6], int vid)
 {
-	struct payload p = { .magic = htonl(MAGIC), .lane = lane, .dir = dir, .seq = seq };
 	size_t n = 12;
 
 	memset(f, 0, FRAME_LEN + 4);
@@ -292,6 +291,15 @@ static size_t build(uint8_t *f, const uint8_t dst[6], const uint8_t src[6], int 
 		f[n++] = (uint8_t)(vid >> 8);
 		f[n++] = (uint8_t)vid;
 	}
+	return n;
+}
+
+static size_t build(uint8_t *f, const uint8_t dst[6], const uint8_t src[6], int vid,
+		    uint16_t lane, uint8_t dir, uint64_t seq)
+{
+	struct payload p = { .magic = htonl(MAGIC), .lane = lane, .dir = dir, .seq = seq };
+	size_t n = eth_head(f, dst, src, vid);
+
 	f[n++] = ETHERTYPE_STREAM >> 8;
 	f[n++] = ETHERTYPE_STREAM & 0xff;
 	memcpy(f + n, &p, sizeof(p));
@@ -321,19 +329,10 @@ static size_t build_routed(uint8_t *f, const uint8_t dst[6], const uint8_t src[6
 {
 	struct payload p = { .magic = htonl(MAGIC), .lane = lane, .dir = dir, .seq = seq };
 	const uint16_t ulen = 8 + sizeof(p), tlen = 20 + ulen;
+	size_t n = eth_head(f, dst, src, vid);
 	uint8_t *ip, *udp;
 	uint32_t sum;
-	size_t n = 12;
 
-	memset(f, 0, FRAME_LEN + 4);
-	memcpy(f, dst, 6);
-	memcpy(f + 6, src, 6);
-	if (vid) {
-		f[n++] = 0x81;
-		f[n++] = 0x00;
-		f[n++] = (uint8_t)(vid >> 8);
-		f[n++] = (uint8_t)vid;
-	}
 	f[n++] = 0x08;
 	f[n++] = 0x00;
 	ip = f + n;
