@@ -51,6 +51,7 @@ enum pp_drop_reason {
 	PP_DROP_HOST_EGRESS,		/* L3: the host's own frame on an uplink */
 	PP_DROP_CHAIN_CONTEXT,		/* chain: from a hop port, in no direction of its hop */
 	PP_DROP_CHAIN_DOWN,		/* chain: a hop with no live instance, on-failure drop */
+	PP_DROP_INACTIVE_TAP,		/* from a tap bound to an instance port but not its active one */
 	PP_DROP_MAX,
 };
 
@@ -58,7 +59,7 @@ enum pp_drop_reason {
 	"unknown_port", "too_many_tags", "reserved_vid", "malformed",	\
 	"spoofed", "unknown_dst", "tagged_on_untagged_net", "mtu",	\
 	"no_target", "ttl", "no_route", "no_neigh", "host_egress",	\
-	"chain_context", "chain_down",					\
+	"chain_context", "chain_down", "inactive_tap",			\
 }
 
 /* ---- devices: pp_devs[ifindex] ----------------------------------------- */
@@ -89,12 +90,26 @@ enum {
 	PP_IPORT_HAS_SRCMAC = 1u << 0,	/* some service port matches by source MAC */
 };
 
+/*
+ * Taps bound to an instance port (issue 18): ifindex is the active one, the
+ * only tap frames for its service ports go to and the only one whose frames
+ * are forwarded.  standby is a tap plugged for a move (a live migration's
+ * destination, a guest restarted on another tap): nothing is sent to it,
+ * and the first frame it brings makes it the active one (the program sets
+ * ifindex = standby, one aligned 32-bit store: from that frame on, every
+ * frame for the port goes to it and none to the old tap).  Both have a
+ * pp_devs entry {PP_DEV_TAP, slot}, as have retired taps (a previous active
+ * one still present): the frames of any tap that is neither are dropped as
+ * inactive_tap.  polyportd is the only other writer; it writes ifindex by
+ * compare-and-swap (loader/dataplane.c), never over an activation.
+ */
 struct pp_iport {
-	__u32 ifindex;		/* the tap; 0 while it is absent */
+	__u32 ifindex;		/* the active tap; 0 while none is */
 	__u32 flags;		/* PP_IPORT_* */
 	__u32 untagged_sport;	/* the untagged service port, 0 if none */
 	__u16 mtu;
 	__u8  mac[6];
+	__u32 standby;		/* a tap waiting for its first frame, 0 if none */
 };
 
 /* ---- service ports: pp_sports[id] -------------------------------------- */
@@ -740,7 +755,7 @@ struct pp_fold_key {
 
 #ifndef __cplusplus
 _Static_assert(sizeof(struct pp_dev) == 16, "pp_dev layout");
-_Static_assert(sizeof(struct pp_iport) == 20, "pp_iport layout");
+_Static_assert(sizeof(struct pp_iport) == 24, "pp_iport layout");
 _Static_assert(sizeof(struct pp_sport) == 20, "pp_sport layout");
 _Static_assert(sizeof(struct pp_net) == 16, "pp_net layout");
 _Static_assert(sizeof(struct pp_netvlan_key) == 8, "pp_netvlan_key layout");

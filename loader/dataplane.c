@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
 /* The loader library (see dataplane.h). */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -587,39 +588,158 @@ static int pp_dev_drop_tap(struct pp_maps *m, __u32 ifindex, __u32 slot)
 	return pp_dev_del(m, ifindex);
 }
 
-int pp_dp_iport_install(struct pp_maps *m, __u32 slot, const struct pp_iport *want)
+/* Bind tap ifindex to instance port slot: pp_devs {TAP, slot} (-EBUSY: a network device). */
+static int pp_dev_bind_tap(struct pp_maps *m, __u32 ifindex, __u32 slot)
+{
+	struct pp_dev dev = { .flags = PP_DEV_TAP, .slot = slot, .ifindex = ifindex };
+	struct pp_dev cur;
+
+	if (!ifindex)
+		return 0;
+	if (ifindex >= m->max_entries[PPM_DEVS])
+		return -E2BIG;
+	if (!pp_dev_get(m, ifindex, &cur) && (cur.flags & PP_DEV_NET) && cur.ifindex == ifindex)
+		return -EBUSY;		/* a network device: never both */
+	return put_if_changed(m, PPM_DEVS, &ifindex, &dev);
+}
+
+_Static_assert(offsetof(struct pp_iport, ifindex) == 0 &&
+	       offsetof(struct pp_iport, flags) == sizeof(__u32),
+	       "pp_iport: ifindex first, alone in its word");
+
+/*
+ * pp_iports[slot] = v, all but its ifindex, which the programs write (a
+ * standby's activation, lib/dataplane.h pp_vm_tap_active): the other fields
+ * are written in place beside it, never over it.  A map that is not
+ * mmapped is read and written whole, ifindex as it was read (a window in
+ * which an activation can be written back: polyportd's pp_iports always
+ * is mmapped).
+ */
+static int iport_put_fields(struct pp_maps *m, __u32 slot, const struct pp_iport *v)
+{
+	const size_t off = offsetof(struct pp_iport, flags), n = sizeof(*v) - off;
+	unsigned char *e = pp_map_elem(m, PPM_IPORTS, slot);
+	struct pp_iport w = *v, cur;
+	int err;
+
+	if (!e) {
+		err = pp_iport_get(m, slot, &cur);
+		if (err)
+			return err;
+		w.ifindex = cur.ifindex;
+		return put_if_changed(m, PPM_IPORTS, &slot, &w);
+	}
+	if (!memcmp(e + off, (const unsigned char *)v + off, n))
+		return 0;
+	/* as pp_map_put writes an entry: in program order for the programs */
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	memcpy(e + off, (const unsigned char *)v + off, n);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	m->writes++;
+	return 0;
+}
+
+/*
+ * pp_iports[slot].ifindex = want by compare-and-swap from *seen: 0, or
+ * -EAGAIN with *seen = what it is (the programs activated the standby since
+ * the caller read it; ifindex left as it is).  No write when it is want.
+ * A map that is not mmapped: read, compared, written (the programs' store
+ * can land in between and be written over: polyportd's pp_iports always is
+ * mmapped).
+ */
+static int iport_cas_ifindex(struct pp_maps *m, __u32 slot, __u32 want, __u32 *seen)
+{
+	__u32 *e = pp_map_elem(m, PPM_IPORTS, slot), cur;
+	struct pp_iport v;
+	int err;
+
+	if (!e) {
+		err = pp_iport_get(m, slot, &v);
+		if (err)
+			return err;
+		if (v.ifindex != *seen) {
+			*seen = v.ifindex;
+			return -EAGAIN;
+		}
+		v.ifindex = want;
+		return put_if_changed(m, PPM_IPORTS, &slot, &v);
+	}
+	cur = __atomic_load_n(e, __ATOMIC_ACQUIRE);
+	if (cur == *seen && cur == want)
+		return 0;
+	if (cur != *seen ||
+	    !__atomic_compare_exchange_n(e, &cur, want, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+		*seen = cur;
+		return -EAGAIN;
+	}
+	m->writes++;
+	return 0;
+}
+
+int pp_dp_iport_install(struct pp_maps *m, __u32 slot, const struct pp_iport *want, __u32 *seen)
 {
 	struct pp_iport old = {}, v = *want, *ip = &v;
+	__u32 prev[3];
 	int err;
 
 	if (!slot || slot >= m->max_entries[PPM_IPORTS])
 		return -ERANGE;
 	if (!ip->mtu)
 		return -EINVAL;		/* the MTU marks an installed instance port */
-	if (ip->ifindex >= m->max_entries[PPM_DEVS])
+	if (ip->standby && ip->standby == ip->ifindex)
+		return -EINVAL;
+	if (ip->ifindex >= m->max_entries[PPM_DEVS] || ip->standby >= m->max_entries[PPM_DEVS])
 		return -E2BIG;
 	pp_iport_get(m, slot, &old);
 	/* The classifier fields belong to the service ports installed on it. */
 	v.untagged_sport = old.untagged_sport;
 	v.flags = (v.flags & ~PP_IPORT_HAS_SRCMAC) | (old.flags & PP_IPORT_HAS_SRCMAC);
-	if (old.ifindex && old.ifindex != ip->ifindex) {
-		err = pp_dev_drop_tap(m, old.ifindex, slot);
+	/*
+	 * Both taps bound before the entry names them: the programs send to
+	 * ifindex only if pp_devs binds it to the slot (pp_slot_tap), and take
+	 * the standby's frames only from a bound tap.
+	 */
+	err = pp_dev_bind_tap(m, ip->ifindex, slot);
+	if (!err)
+		err = pp_dev_bind_tap(m, ip->standby, slot);
+	if (err)
+		return err;
+	if (!seen) {
+		err = put_if_changed(m, PPM_IPORTS, &slot, ip);
+		prev[2] = 0;
+	} else {
+		prev[2] = *seen;
+		err = iport_put_fields(m, slot, ip);
+		if (!err)
+			err = iport_cas_ifindex(m, slot, ip->ifindex, seen);
+	}
+	if (err)
+		return err;	/* -EAGAIN: what it had stays bound, the caller decides again */
+	/* the taps it named before and names no more: unbound */
+	prev[0] = old.ifindex;
+	prev[1] = old.standby;
+	for (int i = 0; i < 3; i++) {
+		if (prev[i] == ip->ifindex || prev[i] == ip->standby)
+			continue;
+		err = pp_dev_drop_tap(m, prev[i], slot);
 		if (err)
 			return err;
 	}
-	err = put_if_changed(m, PPM_IPORTS, &slot, ip);
-	if (err)
-		return err;
-	if (ip->ifindex) {
-		struct pp_dev dev = { .flags = PP_DEV_TAP, .slot = slot, .ifindex = ip->ifindex };
-		struct pp_dev cur;
+	return 0;
+}
 
-		if (!pp_dev_get(m, ip->ifindex, &cur) && (cur.flags & PP_DEV_NET) &&
-		    cur.ifindex == ip->ifindex)
-			return -EBUSY;
-		err = put_if_changed(m, PPM_DEVS, &ip->ifindex, &dev);
-	}
-	return err;
+int pp_dp_tap_bind(struct pp_maps *m, __u32 slot, __u32 ifindex)
+{
+	if (!slot || slot >= m->max_entries[PPM_IPORTS])
+		return -ERANGE;
+	if (!ifindex)
+		return -EINVAL;
+	return pp_dev_bind_tap(m, ifindex, slot);
+}
+
+int pp_dp_tap_unbind(struct pp_maps *m, __u32 slot, __u32 ifindex)
+{
+	return pp_dev_drop_tap(m, ifindex, slot);
 }
 
 int pp_dp_iport_remove(struct pp_maps *m, __u32 slot)
@@ -630,6 +750,8 @@ int pp_dp_iport_remove(struct pp_maps *m, __u32 slot)
 	if (pp_iport_get(m, slot, &old))
 		return 0;
 	err = pp_dev_drop_tap(m, old.ifindex, slot);
+	if (!err)
+		err = pp_dev_drop_tap(m, old.standby, slot);
 	if (err)
 		return err;
 	return put_if_changed(m, PPM_IPORTS, &slot, &zero);
@@ -766,7 +888,7 @@ static int iport_set_classifier(struct pp_maps *m, __u32 slot, __u32 untagged, b
 		return err;
 	ip.untagged_sport = untagged;
 	ip.flags = (ip.flags & ~PP_IPORT_HAS_SRCMAC) | (srcmac ? PP_IPORT_HAS_SRCMAC : 0);
-	return put_if_changed(m, PPM_IPORTS, &slot, &ip);
+	return iport_put_fields(m, slot, &ip);	/* ifindex: the programs' (an activation) */
 }
 
 int pp_dp_sport_install(struct pp_maps *m, __u32 id, const struct pp_sport *sp)

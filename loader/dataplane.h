@@ -83,12 +83,30 @@ int pp_dp_nets_remove(struct pp_maps *m, const __u32 *ids, size_t n);
 int pp_dp_dst_more(struct pp_maps *m, __u32 net_id, const __u8 mac[6]);
 
 /*
- * An instance port: its slot entry, then the device entry naming its tap.
+ * An instance port: the device entries of its taps (ip->ifindex the active
+ * one, ip->standby the one the programs make active on its first frame;
+ * -EBUSY if one is a network device), then its slot entry, then a tap it
+ * named before and names no more is unbound (its pp_devs entry removed).
  * Re-installing (the tap came back with a new ifindex, or is gone: ifindex
- * 0) keeps the classifier state its service ports installed.
+ * 0) keeps the classifier state its service ports installed.  Nothing is
+ * written when nothing changes.
+ * seen NULL: the entry is written whole.  Else ifindex is written by
+ * compare-and-swap from *seen (the active tap the caller last read), after
+ * every other field: if the programs activated the standby meanwhile,
+ * ifindex stays as they left it, *seen is set to it and the result is
+ * -EAGAIN (the taps stay bound: decide again from *seen).
  */
-int pp_dp_iport_install(struct pp_maps *m, __u32 slot, const struct pp_iport *ip);
+int pp_dp_iport_install(struct pp_maps *m, __u32 slot, const struct pp_iport *ip, __u32 *seen);
+/* Unbinds every tap the entry names, then clears it. */
 int pp_dp_iport_remove(struct pp_maps *m, __u32 slot);
+/*
+ * Tap ifindex bound to instance port slot but neither its active nor its
+ * standby tap (a retired one): pp_devs {TAP, slot}, so that the programs
+ * drop its frames as inactive_tap, counted on the port.  -EBUSY if it is a
+ * network device.  pp_dp_tap_unbind() removes it (only if bound to slot).
+ */
+int pp_dp_tap_bind(struct pp_maps *m, __u32 slot, __u32 ifindex);
+int pp_dp_tap_unbind(struct pp_maps *m, __u32 slot, __u32 ifindex);
 
 /*
  * A service port: its entry, its forwarding entry, its place in the flood

@@ -346,7 +346,7 @@ static int reconcile_iports(struct pp_daemon *d, const struct pp_config *cfg, co
 		st->ifindex = v.ifindex;
 		if (!status_id(d, st, PP_NAME_IPORT, c->name, "no free instance-port slot", &first))
 			continue;
-		err = pp_dp_iport_install(&d->dp.maps, st->id, &v);
+		err = pp_dp_iport_install(&d->dp.maps, st->id, &v, NULL);
 		if (!err && v.ifindex)
 			err = ensure_attached(d, v.ifindex, PP_ROLE_TAP);
 		st->mode = PP_MODE_NONE;

@@ -35,6 +35,28 @@ static bool nets_from_ok(const struct pp_layout *from, const struct pp_layout *t
 	return from->hash == to->hash && from->value_size == to->value_size && from->rev >= 1;
 }
 
+/*
+ * pp_iports: the 20-byte layout (before standby taps) gets standby 0, which
+ * is what it meant: no tap waits.  The new value is zeroed by the caller.
+ */
+#define IPORTS_V1_SIZE	20	/* ifindex, flags, untagged_sport, mtu, mac */
+
+static int mig_iports(const struct pp_layout *from, const void *okey, const void *oval,
+		      void *nkey, void *nval)
+{
+	memcpy(nkey, okey, from->key_size);
+	memcpy(nval, oval, from->value_size < sizeof(struct pp_iport) ? from->value_size :
+									  sizeof(struct pp_iport));
+	return 0;
+}
+
+/* Only the 20-byte layout: recorded (rev 1) or not (pins before records). */
+static bool iports_from_ok(const struct pp_layout *from, const struct pp_layout *to)
+{
+	return from->type == to->type && from->key_size == to->key_size && from->rev <= 1 &&
+	       from->value_size == IPORTS_V1_SIZE;
+}
+
 #if defined(PP_UPGRADE_VARIANT) && PP_UPGRADE_VARIANT == 1
 #define NETS_REV	2
 #else
@@ -54,10 +76,19 @@ static bool nets_from_ok(const struct pp_layout *from, const struct pp_layout *t
  *  - pp_nets revision 2: only in the test variant (-DPP_UPGRADE_VARIANT=1),
  *    whose meaning is revision 1's: the upgrade tests migrate an
  *    mmapable array entry by entry, both ways.
+ *  - pp_iports: 20 -> 24 bytes, the standby tap the programs activate on
+ *    its first frame (issue 18); old entries get standby 0.  It cannot run
+ *    back: the previous main knows no migration of pp_iports and refuses
+ *    these pins before it changes anything (a 20-byte copy would only
+ *    leave the standby out: ifindex is the active tap either way).  Since
+ *    this change the programs write ifindex: in a later migration of this
+ *    map, an activation made after its entry was copied is lost with the
+ *    old map and made again by the new programs on the standby's next
+ *    frame (the standby is copied too).
  */
 const struct pp_map_layout pp_map_layout[PPM_COUNT] = {
 	[PPM_DEVS]	  = { 1 },
-	[PPM_IPORTS]	  = { 1 },
+	[PPM_IPORTS]	  = { 1, PP_MIG_COPY, mig_iports, iports_from_ok },
 	[PPM_VLANS]	  = { 1 },
 	[PPM_QINQ]	  = { 1 },
 	[PPM_SRCMAC]	  = { 1 },

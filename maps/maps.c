@@ -145,6 +145,11 @@ static unsigned char *pp_elem(const struct pp_maps *m, enum pp_map_id id, const 
 	return k < m->max_entries[id] ? m->mem[id] + (size_t)k * pp_elem_size(id) : NULL;
 }
 
+void *pp_map_elem(const struct pp_maps *m, enum pp_map_id id, __u32 key)
+{
+	return pp_map_desc[id].kind == PP_MK_ARRAY ? pp_elem(m, id, &key) : NULL;
+}
+
 /* ---- in-memory copies of hash maps (struct pp_maps.shadow) ------------------ */
 
 struct pp_shadow {

@@ -123,6 +123,13 @@ int pp_map_iter(const struct pp_maps *m, enum pp_map_id id,
 /* Whether n bytes are all zero: an array entry nobody has set (pp_map_iter skips those). */
 bool pp_all_zero(const void *p, size_t n);
 
+/*
+ * Entry key of mmapped array id, in place (shared with the programs, which
+ * may write it: read and write it with atomics where they do), or NULL: not
+ * mmapped, or out of range.  Writing through it counts no write.
+ */
+void *pp_map_elem(const struct pp_maps *m, enum pp_map_id id, __u32 key);
+
 /* Sum a per-CPU counter struct made of __u64 fields. */
 int pp_map_get_percpu_sum(const struct pp_maps *m, enum pp_map_id id, __u32 key, void *sum);
 

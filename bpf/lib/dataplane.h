@@ -576,6 +576,31 @@ static __always_inline int pp_fast_vm(struct __ctx_buff *ctx, const struct pp_ip
 }
 #endif
 
+/*
+ * Whether a frame from tap ifindex, bound (pp_devs) to the instance port of
+ * entry ip, comes from the port's active tap.  A tap bound but not active
+ * is the standby (plugged for a move: nothing is sent to it) or a retired
+ * one.  The standby's first frame makes it the active tap here, before
+ * polyportd hears of it: a migrated guest announces itself (RARP,
+ * gratuitous ARP) with that frame, which must flow, and everything to the
+ * VM follows ip->ifindex from then on (pp_slot_tap).  The switch is one
+ * aligned 32-bit store, never torn: a reader sees the old tap or the new
+ * one, both bound in pp_devs.  polyportd moves ifindex by compare-and-swap
+ * from what it last read (pp_dp_iport_install), so it never writes an
+ * activation back.  (So pp_iports is not BPF_F_RDONLY_PROG: this is the
+ * programs' only write to it.)  A slot nobody installed (mtu 0) activates
+ * nothing.
+ */
+static __always_inline int pp_vm_tap_active(struct pp_iport *ip, __u32 ifindex)
+{
+	if (ip->ifindex == ifindex)
+		return 1;
+	if (!ip->mtu || ip->standby != ifindex)
+		return 0;
+	*(volatile __u32 *)&ip->ifindex = ifindex;	/* WRITE_ONCE */
+	return 1;
+}
+
 /* Frames a VM sends: classify, check, then local port, flood or network. */
 static __always_inline int pp_from_vm(struct __ctx_buff *ctx)
 {
@@ -593,8 +618,12 @@ static __always_inline int pp_from_vm(struct __ctx_buff *ctx)
 		return pp_drop_iport(0, PP_DROP_UNKNOWN_PORT);
 	slot = dev->slot;
 	ip = bpf_map_lookup_elem(&PP_MAP_IPORTS, &slot);
-	if (!ip || ip->ifindex != ifindex)
+	if (!ip)
 		return pp_drop_iport(0, PP_DROP_UNKNOWN_PORT);
+	/* a retired tap's frames are counted on its port; a slot never installed is unknown */
+	if (!pp_vm_tap_active(ip, ifindex))
+		return ip->mtu ? pp_drop_iport(slot, PP_DROP_INACTIVE_TAP) :
+				 pp_drop_iport(0, PP_DROP_UNKNOWN_PORT);
 #ifdef PP_CTX_XDP
 	ret = pp_fast_vm(ctx, ip, slot);
 	if (ret != PP_FULL_PATH)

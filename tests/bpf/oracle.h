@@ -815,7 +815,7 @@ static inline int setup_topology(struct pp_maps *m)
 		struct pp_iport ip = { .ifindex = iports[i].tap, .mtu = TAP_MTU };
 
 		memcpy(ip.mac, iports[i].mac, 6);
-		if ((err = pp_dp_iport_install(m, iports[i].slot, &ip)))
+		if ((err = pp_dp_iport_install(m, iports[i].slot, &ip, NULL)))
 			return err;
 	}
 	for (unsigned i = 0; i < NPORTS; i++) {

@@ -57,13 +57,16 @@
 /* ---- topology (ifindexes of bridges in the test's own namespace) ---------- */
 enum { TAP1 = 11, TAP2 = 12, TAP3 = 13, DEVA = 21, DEVB = 22, DEVC = 23, DEVDE = 24,
        DEVF = 25, DEVG = 26, DEVH = 27, DEVI = 28, DEVJ = 29, NODEV = 99 };
+/* Slot 2's second tap (its standby) and a retired one (check_standby_tap). */
+enum { TAP4 = 14, TAP5 = 15 };
 enum { NET_A = 1, NET_B, NET_C, NET_D, NET_E, NET_F, NET_G, NET_H, NET_I, NET_J };
 enum { SLOT1 = 1, SLOT2, SLOT3 };
 
 static const uint32_t devices[] = { TAP1, TAP2, TAP3, DEVA, DEVB, DEVC, DEVDE, DEVF, DEVG,
-				    DEVH, DEVI, DEVJ, NODEV };
+				    DEVH, DEVI, DEVJ, NODEV, TAP4, TAP5 };
 /* What XDP may transmit to: not TAP3 (TC mode), not DEVH (no XDP transmit). */
-static const uint32_t xdp_tx[] = { TAP1, TAP2, DEVA, DEVB, DEVC, DEVDE, DEVF, DEVG, DEVI, DEVJ };
+static const uint32_t xdp_tx[] = { TAP1, TAP2, DEVA, DEVB, DEVC, DEVDE, DEVF, DEVG, DEVI, DEVJ,
+				   TAP4 };
 
 static const uint8_t M1[6] = { 0x52, 0x54, 0, 0, 0, 0x01 };
 static const uint8_t M2[6] = { 0x52, 0x54, 0, 0, 0, 0x02 };
@@ -1519,6 +1522,85 @@ static void check_vm_forged(struct progs *p)
 	pp_net_put(&p->maps, NET_B, &net);
 	run_case(p, &vm_forged_cases[FV_NETDEV], 1);
 	pp_net_put(&p->maps, NET_B, &net_saved);
+}
+
+/*
+ * A second tap per instance port (issue 18): slot 2 gets TAP4 as its standby
+ * and TAP5 bound as a retired tap, for TC and then XDP each from the start
+ * (the standby's first frame changes the entry).  Nothing goes to the
+ * standby; its first frame (a migrated guest's RARP) makes it the active tap
+ * and flows; from then on the old tap is the inactive one.
+ */
+enum { SB_TO_ACTIVE, SB_RETIRED, SB_STANDBY, SB_OLD, SB_TO_NEW, SB_UNINSTALLED };
+static const struct tcase standby_cases[] = {
+	[SB_TO_ACTIVE] = { "standby tap: to the VM -> its active tap, not the standby", P_NET, DEVA,
+			   FR(M2, EXT), FWD, .out = { REDIR(TAP2, FR(M2, EXT, Q(100))) } },
+	[SB_RETIRED] = { "standby tap: a retired tap's frame", P_TAP, TAP5, FR(EXT, M2, Q(100)),
+			 DROP_IP(SLOT2, PP_DROP_INACTIVE_TAP) },
+	[SB_STANDBY] = { "standby tap: the standby's first frame (RARP) flows -> net A", P_TAP,
+			 TAP4, { .dst = EXT, .src = M2, .tags = { Q(100) }, .proto = 0x8035 }, FWD,
+			 .out = { REDIR(DEVA, { .dst = EXT, .src = M2, .proto = 0x8035 }) } },
+	[SB_OLD] = { "standby tap: the previous active tap's frame after the move", P_TAP, TAP2,
+		     FR(EXT, M2, Q(100)), DROP_IP(SLOT2, PP_DROP_INACTIVE_TAP) },
+	[SB_TO_NEW] = { "standby tap: to the VM after the move -> the new active tap", P_NET, DEVA,
+			FR(M2, EXT), FWD, .out = { REDIR(TAP4, FR(M2, EXT, Q(100))) } },
+	[SB_UNINSTALLED] = { "standby tap: a tap bound to a slot never installed", P_TAP, TAP5,
+			     FR(EXT, M2, Q(100)), DROP_IP(0, PP_DROP_UNKNOWN_PORT) },
+};
+
+static void sb_run(struct progs *p, int xdp, int c)
+{
+	struct snap d;
+
+	if (xdp)
+		result(run_xdp(p, &standby_cases[c], NULL), "xdp %s", standby_cases[c].name);
+	else
+		result(run_tc(p, &standby_cases[c], 0, &d), "tc %s", standby_cases[c].name);
+}
+
+static void check_standby_tap(struct progs *p)
+{
+	for (int xdp = 0; xdp < 2; xdp++) {
+		const char *mode = xdp ? "xdp" : "tc";
+		struct pp_iport saved, ip, got;
+		struct pp_dev d4, d5;
+		__u32 seen = TAP2;
+
+		pp_iport_get(&p->maps, SLOT2, &saved);
+		ip = saved;
+		ip.standby = TAP4;
+		result(!pp_dp_iport_install(&p->maps, SLOT2, &ip, &seen) &&
+		       !pp_dp_tap_bind(&p->maps, SLOT2, TAP5),
+		       "%s standby tap: slot 2 gets TAP4 as its standby, TAP5 bound (retired)", mode);
+		sb_run(p, xdp, SB_TO_ACTIVE);
+		sb_run(p, xdp, SB_RETIRED);
+		sb_run(p, xdp, SB_STANDBY);
+		pp_iport_get(&p->maps, SLOT2, &got);
+		result(got.ifindex == TAP4,
+		       "%s standby tap: the standby's first frame made it slot 2's active tap", mode);
+		sb_run(p, xdp, SB_OLD);
+		sb_run(p, xdp, SB_TO_NEW);
+
+		/* back as it was: TAP4 unbound by the install, TAP5 by hand */
+		seen = TAP4;
+		result(!pp_dp_iport_install(&p->maps, SLOT2, &saved, &seen) &&
+		       !pp_dp_tap_unbind(&p->maps, SLOT2, TAP5) &&
+		       !pp_iport_get(&p->maps, SLOT2, &got) && !memcmp(&got, &saved, sizeof(got)) &&
+		       !pp_dev_get(&p->maps, TAP4, &d4) && !d4.flags &&
+		       !pp_dev_get(&p->maps, TAP5, &d5) && !d5.flags,
+		       "%s standby tap: slot 2 back to TAP2 alone, TAP4 and TAP5 unbound", mode);
+
+		/* slot 5: nobody installed it (mtu 0), even if it names TAP5 its standby */
+		struct pp_iport none = { .standby = TAP5 }, zero = {};
+
+		pp_iport_put(&p->maps, 5, &none);
+		pp_dp_tap_bind(&p->maps, 5, TAP5);
+		sb_run(p, xdp, SB_UNINSTALLED);
+		result(!pp_iport_get(&p->maps, 5, &got) && !got.ifindex,
+		       "%s standby tap: a slot never installed activates nothing", mode);
+		pp_dp_tap_unbind(&p->maps, 5, TAP5);
+		pp_iport_put(&p->maps, 5, &zero);
+	}
 }
 
 static void check_dst_buckets(struct progs *p)
@@ -3729,9 +3811,9 @@ static int setup(struct progs *p, const char *pin_root)
 	memcpy(ip1.mac, M1, 6);
 	memcpy(ip2.mac, M2, 6);
 	memcpy(ip3.mac, M4, 6);
-	if ((err = pp_dp_iport_install(&p->maps, SLOT1, &ip1)) ||
-	    (err = pp_dp_iport_install(&p->maps, SLOT2, &ip2)) ||
-	    (err = pp_dp_iport_install(&p->maps, SLOT3, &ip3)))
+	if ((err = pp_dp_iport_install(&p->maps, SLOT1, &ip1, NULL)) ||
+	    (err = pp_dp_iport_install(&p->maps, SLOT2, &ip2, NULL)) ||
+	    (err = pp_dp_iport_install(&p->maps, SLOT3, &ip3, NULL)))
 		return err;
 	for (unsigned i = 0; i < sizeof(ports) / sizeof(ports[0]); i++) {
 		const struct port *q = &ports[i];
@@ -3846,6 +3928,7 @@ int main(void)
 	check_dst_buckets(&p);
 	check_trunks(&p);
 	check_vm_forged(&p);
+	check_standby_tap(&p);
 	run_dhcp_cases(&p);
 	check_rule_counters(&p);
 	check_rules_missing(&p);

@@ -134,7 +134,7 @@ static int cmd(struct pp_dataplane *dp, char **w, int n)
 		int err = parse_mac(w[3], ip.mac);
 
 		if (!err)
-			err = pp_dp_iport_install(m, strtoul(w[1], NULL, 0), &ip);
+			err = pp_dp_iport_install(m, strtoul(w[1], NULL, 0), &ip, NULL);
 		if (!err && ip.ifindex)
 			err = pp_dp_attach(dp, ip.ifindex, PP_ROLE_TAP);
 		return err;

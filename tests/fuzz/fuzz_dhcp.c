@@ -126,7 +126,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		fail("loading the programs (needs root and BPF)", err);
 	memcpy(ip.mac, M1, 6);
 	server_default(&d);
-	if ((err = pp_dp_iport_install(&p.maps, SLOT1, &ip)))
+	if ((err = pp_dp_iport_install(&p.maps, SLOT1, &ip, NULL)))
 		fail("the instance port", err);
 	for (unsigned i = 0; i < sizeof(ports) / sizeof(ports[0]); i++) {
 		const struct port *q = &ports[i];

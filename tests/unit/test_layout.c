@@ -79,9 +79,10 @@ static void test_real_maps(void **state)
 		assert_int_equal(l[i].value_size, pp_map_desc[i].value_size);
 		assert_int_equal(l[i].rev, pp_map_layout[i].rev);
 	}
-	/* pp_iports and pp_sports: both 20-byte values under a 4-byte key */
-	assert_int_equal(l[PPM_IPORTS].value_size, l[PPM_SPORTS].value_size);
-	assert_true(l[PPM_IPORTS].hash != l[PPM_SPORTS].hash);
+	/* pp_devs and pp_nets: both mmapable arrays of 16-byte values under a 4-byte key */
+	assert_int_equal(l[PPM_DEVS].value_size, l[PPM_NETS].value_size);
+	assert_int_equal(l[PPM_DEVS].type, l[PPM_NETS].type);
+	assert_true(l[PPM_DEVS].hash != l[PPM_NETS].hash);
 	/* pp_iport_drops and pp_net_drops: the same layout */
 	assert_true(pp_layout_same(&l[PPM_IPORT_DROPS], &l[PPM_NET_DROPS]));
 	assert_int_equal(l[PPM_IPORT_DROPS].value_size, 8 * PP_DROP_SLOTS);
@@ -154,6 +155,51 @@ static void test_nets_migration(void **state)
 	assert_int_equal(n.chain, 0);
 }
 
+/*
+ * pp_iports (issue 18): the 20-byte layout before standby taps migrates
+ * (recorded or not), every field carried over, standby 0; no other layout.
+ */
+static void test_iports_migration(void **state)
+{
+	struct pp_layout from = { .type = BPF_MAP_TYPE_ARRAY, .key_size = 4, .value_size = 20,
+				  .hash = 7, .rev = 1 };
+	const struct pp_layout to = { .type = BPF_MAP_TYPE_ARRAY, .key_size = 4,
+				      .value_size = sizeof(struct pp_iport), .hash = 42, .rev = 1 };
+	const unsigned char old[20] = { 9, 0, 0, 0, 2, 0, 0, 0, 5, 0, 0, 0, 0xdc, 0x05,
+					0x52, 0x54, 0, 0, 0, 1 };
+	struct pp_iport ip;
+	__u32 ok = 3, nk = 0;
+	char why[128];
+
+	(void)state;
+	assert_int_equal(pp_layout_migratable(PPM_IPORTS, &from, &to, why, sizeof(why)), 0);
+	from.hash = 0;
+	from.rev = 0;					/* pins without records */
+	assert_int_equal(pp_layout_migratable(PPM_IPORTS, &from, &to, why, sizeof(why)), 0);
+	from.value_size = 16;
+	assert_int_equal(pp_layout_migratable(PPM_IPORTS, &from, &to, why, sizeof(why)),
+			 -EOPNOTSUPP);
+	from.value_size = 20;
+	from.type = BPF_MAP_TYPE_HASH;
+	assert_int_equal(pp_layout_migratable(PPM_IPORTS, &from, &to, why, sizeof(why)),
+			 -EOPNOTSUPP);
+	from.type = BPF_MAP_TYPE_ARRAY;
+	from.rev = 2;					/* a meaning it does not know */
+	assert_int_equal(pp_layout_migratable(PPM_IPORTS, &from, &to, why, sizeof(why)),
+			 -EOPNOTSUPP);
+	from.rev = 1;
+
+	memset(&ip, 0, sizeof(ip));			/* as the caller does */
+	assert_int_equal(pp_map_layout[PPM_IPORTS].copy(&from, &ok, old, &nk, &ip), 0);
+	assert_int_equal(nk, 3);
+	assert_int_equal(ip.ifindex, 9);
+	assert_int_equal(ip.flags, 2);
+	assert_int_equal(ip.untagged_sport, 5);
+	assert_int_equal(ip.mtu, 1500);
+	assert_memory_equal(ip.mac, old + 14, 6);
+	assert_int_equal(ip.standby, 0);
+}
+
 static void test_records(void **state)
 {
 	struct pp_layout w = { .name = "pp_fdb", .hash = 0x1234, .rev = 3, .type = 1,
@@ -184,6 +230,7 @@ int main(void)
 		cmocka_unit_test(test_real_maps),
 		cmocka_unit_test(test_migratable),
 		cmocka_unit_test(test_nets_migration),
+		cmocka_unit_test(test_iports_migration),
 		cmocka_unit_test(test_records),
 	};
 

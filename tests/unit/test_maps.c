@@ -54,7 +54,7 @@ static void base(struct pp_maps *m)
 	struct pp_iport ip = { .ifindex = 30, .mtu = 1500, .mac = { 0x52, 0x54, 0, 0, 0, 1 } };
 
 	assert_int_equal(pp_dp_net_install(m, 1, &n), 0);
-	assert_int_equal(pp_dp_iport_install(m, 1, &ip), 0);
+	assert_int_equal(pp_dp_iport_install(m, 1, &ip, NULL), 0);
 }
 
 static void test_pins_and_reopen(void **state)
@@ -171,7 +171,7 @@ static void test_untagged_and_srcmac_classifier(void **state)
 
 	/* The tap comes back with a new ifindex: the classifier stays. */
 	struct pp_iport again = { .ifindex = 31, .mtu = 1500, .mac = { 0x52, 0x54, 0, 0, 0, 1 } };
-	assert_int_equal(pp_dp_iport_install(m, 1, &again), 0);
+	assert_int_equal(pp_dp_iport_install(m, 1, &again, NULL), 0);
 	assert_int_equal(pp_iport_get(m, 1, &ip), 0);
 	assert_int_equal(ip.ifindex, 31);
 	assert_int_equal(ip.untagged_sport, 1);
@@ -219,7 +219,7 @@ static void test_net_devices(void **state)
 	/* A device that is a tap cannot also be a network device. */
 	struct pp_iport ip = { .ifindex = 51, .mtu = 1500 };
 	struct pp_net c = { .ifindex = 51, .mtu = 1500 };
-	assert_int_equal(pp_dp_iport_install(m, 2, &ip), 0);
+	assert_int_equal(pp_dp_iport_install(m, 2, &ip, NULL), 0);
 	assert_int_equal(pp_dp_net_install(m, 4, &c), -EBUSY);
 }
 
@@ -303,20 +303,104 @@ static void test_iport_tap_recreated(void **state)
 	struct pp_iport ip = { .ifindex = 60, .mtu = 1500 };
 	struct pp_dev dev;
 
-	assert_int_equal(pp_dp_iport_install(m, 3, &ip), 0);
+	assert_int_equal(pp_dp_iport_install(m, 3, &ip, NULL), 0);
 	assert_int_equal(pp_dev_get(m, 60, &dev), 0);
 	assert_int_equal(dev.flags, PP_DEV_TAP);
 	assert_int_equal(dev.slot, 3);
 	ip.ifindex = 61;		/* the tap came back with a new ifindex */
-	assert_int_equal(pp_dp_iport_install(m, 3, &ip), 0);
+	assert_int_equal(pp_dp_iport_install(m, 3, &ip, NULL), 0);
 	assert_int_equal(pp_dev_get(m, 60, &dev), 0);
 	assert_int_equal(dev.flags, 0);
 	assert_int_equal(pp_dev_get(m, 61, &dev), 0);
 	assert_int_equal(dev.slot, 3);
 	ip.ifindex = 300;		/* beyond max_ifindex */
-	assert_int_equal(pp_dp_iport_install(m, 3, &ip), -E2BIG);
+	assert_int_equal(pp_dp_iport_install(m, 3, &ip, NULL), -E2BIG);
 	assert_int_equal(pp_dp_iport_remove(m, 3), 0);
 	assert_int_equal(pp_dev_get(m, 61, &dev), 0);
+	assert_int_equal(dev.flags, 0);
+}
+
+/*
+ * A second tap (issue 18): both taps bound; with seen, ifindex is written by
+ * compare-and-swap, so that the programs' activation of the standby
+ * (simulated: one store into the mmapped entry, as pp_vm_tap_active does)
+ * is never written over: -EAGAIN with *seen = what was found, ifindex kept,
+ * no tap unbound; from the right seen, written, and the tap it swapped out
+ * unbound.  Nothing written when
+ * nothing changes.  A network device is no standby; a retired tap is bound
+ * by pp_dp_tap_bind.
+ */
+static void test_iport_standby_cas(void **state)
+{
+	struct pp_maps *m = &((struct pp_dataplane *)*state)->maps;
+	struct pp_iport ip = { .ifindex = 70, .standby = 71, .mtu = 1500 }, got;
+	struct pp_iport mv = { .ifindex = 72, .mtu = 1500 };
+	struct pp_net n = { .ifindex = 80, .mtu = 1500 };
+	struct pp_dev dev;
+	unsigned long w;
+	__u32 seen = 0, *e;
+
+	assert_int_equal(pp_dp_iport_install(m, 4, &ip, &seen), 0);
+	assert_int_equal(pp_iport_get(m, 4, &got), 0);
+	assert_int_equal(got.ifindex, 70);
+	assert_int_equal(got.standby, 71);
+	for (__u32 t = 70; t <= 71; t++) {
+		assert_int_equal(pp_dev_get(m, t, &dev), 0);
+		assert_int_equal(dev.flags, PP_DEV_TAP);
+		assert_int_equal(dev.slot, 4);
+		assert_int_equal(dev.ifindex, t);
+	}
+
+	w = m->writes;			/* again: no write, with seen or without */
+	seen = 70;
+	assert_int_equal(pp_dp_iport_install(m, 4, &ip, &seen), 0);
+	assert_int_equal(pp_dp_iport_install(m, 4, &ip, NULL), 0);
+	assert_int_equal(m->writes, w);
+
+	e = pp_map_elem(m, PPM_IPORTS, 4);	/* the programs activate the standby */
+	assert_non_null(e);
+	__atomic_store_n(e, 71, __ATOMIC_RELEASE);
+	seen = 70;			/* polyportd, from what it read before, moves to 72 */
+	assert_int_equal(pp_dp_iport_install(m, 4, &mv, &seen), -EAGAIN);
+	assert_int_equal(seen, 71);
+	assert_int_equal(pp_iport_get(m, 4, &got), 0);
+	assert_int_equal(got.ifindex, 71);
+	for (__u32 t = 70; t <= 72; t++) {	/* nothing unbound yet */
+		assert_int_equal(pp_dev_get(m, t, &dev), 0);
+		assert_int_equal(dev.flags, PP_DEV_TAP);
+	}
+	assert_int_equal(pp_dp_iport_install(m, 4, &mv, &seen), 0);
+	assert_int_equal(pp_iport_get(m, 4, &got), 0);
+	assert_int_equal(got.ifindex, 72);
+	assert_int_equal(got.standby, 0);
+	assert_int_equal(got.mtu, 1500);
+	assert_int_equal(pp_dev_get(m, 71, &dev), 0);	/* the active it swapped: unbound */
+	assert_int_equal(dev.flags, 0);
+	assert_int_equal(pp_dev_get(m, 72, &dev), 0);
+	assert_int_equal(dev.slot, 4);
+	/* 70, retired by the activation, no longer in the entry: the caller's to unbind */
+	assert_int_equal(pp_dev_get(m, 70, &dev), 0);
+	assert_int_equal(dev.flags, PP_DEV_TAP);
+	assert_int_equal(pp_dp_tap_unbind(m, 4, 70), 0);
+	assert_int_equal(pp_dev_get(m, 70, &dev), 0);
+	assert_int_equal(dev.flags, 0);
+
+	assert_int_equal(pp_dp_net_install(m, 1, &n), 0);
+	ip = (struct pp_iport){ .ifindex = 72, .standby = 80, .mtu = 1500 };
+	assert_int_equal(pp_dp_iport_install(m, 4, &ip, &seen), -EBUSY);
+	assert_int_equal(pp_iport_get(m, 4, &got), 0);
+	assert_int_equal(got.standby, 0);
+	assert_int_equal(pp_dp_tap_bind(m, 4, 80), -EBUSY);
+
+	assert_int_equal(pp_dp_tap_bind(m, 4, 73), 0);
+	assert_int_equal(pp_dev_get(m, 73, &dev), 0);
+	assert_int_equal(dev.flags, PP_DEV_TAP);
+	assert_int_equal(dev.slot, 4);
+	w = m->writes;
+	assert_int_equal(pp_dp_tap_bind(m, 4, 73), 0);
+	assert_int_equal(m->writes, w);
+	assert_int_equal(pp_dp_tap_unbind(m, 4, 73), 0);
+	assert_int_equal(pp_dev_get(m, 73, &dev), 0);
 	assert_int_equal(dev.flags, 0);
 }
 
@@ -520,6 +604,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_untagged_and_srcmac_classifier, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_net_devices, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_iport_tap_recreated, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_iport_standby_cas, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flood_list_and_iter, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shadow_matches_kernel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dst_buckets, setup, teardown),
