@@ -71,9 +71,10 @@ int pp_api_timeout_ms(struct pp_api *a);
 void pp_api_run(struct pp_api *a);
 /* After a reconcile: turn status changes into events and wake waiters. */
 void pp_api_notify(struct pp_api *a);
-/* Record that the configuration was (re)loaded, for events. */
-void pp_api_event(struct pp_api *a, const char *kind, const char *name, const char *change,
-		  const char *status, const char *reason);
+/* Record an event (that the configuration was (re)loaded, ...); returns it
+ * (the ring owns it) for the caller to add its own keys. */
+struct json_object *pp_api_event(struct pp_api *a, const char *kind, const char *name,
+				 const char *change, const char *status, const char *reason);
 
 /*
  * Load files + API objects as one configuration (what every reload uses).

@@ -268,9 +268,18 @@ struct pp_cfg_chain {
 	struct pp_loc loc;
 };
 
+#define PP_IPORT_ID_MAX		64	/* an instance port's id: [A-Za-z0-9._:-], 1..64 */
+#define PP_IPORT_ALIAS_PREFIX	"polyport:"	/* a tap's IFLA_IFALIAS naming an id */
+
 struct pp_cfg_iport {
 	char name[PP_NAME_MAX + 1];
-	char device[PP_IFNAME_MAX + 1];	/* the VM's tap */
+	/*
+	 * The VM's tap: the device called device, and (issue 18) every tap
+	 * whose alias is PP_IPORT_ALIAS_PREFIX id, whatever its name.  At
+	 * least one of the two is set; "" when not.
+	 */
+	char device[PP_IFNAME_MAX + 1];
+	char id[PP_IPORT_ID_MAX + 1];	/* unique among instance ports (a Neutron port UUID fits) */
 	uint8_t mac[PP_ETH_ALEN];
 	uint32_t mtu;			/* default PP_MTU_DEFAULT */
 	enum pp_mode mode;	/* default PP_MODE_AUTO */
@@ -537,6 +546,9 @@ pp_config_find_chain(const struct pp_config *cfg, const char *name);
 /* the instance port whose tap is ifname */
 const struct pp_cfg_iport *
 pp_config_find_iport_by_device(const struct pp_config *cfg, const char *ifname);
+/* The instance port with id id, NULL if none. */
+const struct pp_cfg_iport *
+pp_config_find_iport_by_id(const struct pp_config *cfg, const char *id);
 
 /* ------------------------------------------------------------------------ */
 /* Helpers shared with the CLI and the API */

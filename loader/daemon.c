@@ -399,6 +399,17 @@ const struct pp_obj_status *pp_daemon_status(const struct pp_daemon *d, __u32 ki
 	return NULL;
 }
 
+const struct pp_iport_taps *pp_daemon_iport_taps(const struct pp_daemon *d, __u32 i)
+{
+	const struct pp_config *cfg = d->cfg;
+	__u32 slot;
+
+	if (!cfg || i >= cfg->n_iports || !d->taps)
+		return NULL;
+	slot = d->iport_st[i].id;
+	return slot && slot < d->dp.maps.max_entries[PPM_IPORTS] ? &d->taps[slot] : NULL;
+}
+
 const struct pp_obj_status *pp_daemon_status_by_name(const struct pp_daemon *d, __u32 kind,
 						     const char *name)
 {
@@ -498,12 +509,15 @@ int pp_daemon_open(struct pp_daemon *d, const char *pin_root, const struct pp_ma
 		memcpy(d->prog_tag[r], info.tag, 8);
 	}
 	d->names = names_load(&d->dp.maps);
-	if (!d->names) {
+	d->taps = calloc(d->dp.maps.max_entries[PPM_IPORTS] + 1, sizeof(*d->taps));
+	if (!d->names || !d->taps) {
 		err = -ENOMEM;
 		goto fail;
 	}
 	return 0;
 fail:
+	names_free(d->names);
+	free(d->taps);
 	pp_dp_close(&d->dp);
 	return err;
 }
@@ -527,6 +541,7 @@ void pp_daemon_close(struct pp_daemon *d)
 	free(d->chain_hop_st);
 	free(d->last_errors);
 	free(d->quiet);
+	free(d->taps);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -574,6 +589,26 @@ static json_object *st_json(const struct pp_obj_status *st)
 	return o;
 }
 
+/* An instance port's taps (struct pp_iport_taps), as the API shows them. */
+void pp_status_json_taps(json_object *o, const struct pp_iport_taps *t)
+{
+	json_object *arr;
+
+	if (!t)
+		return;
+	if (t->active_name[0])
+		json_object_object_add(o, "tap", json_object_new_string(t->active_name));
+	if (t->standby_name[0])
+		json_object_object_add(o, "standby-tap", json_object_new_string(t->standby_name));
+	if (t->n_retired) {
+		arr = json_object_new_array();
+		for (__u32 r = 0; r < t->n_retired; r++)
+			json_object_array_add(arr, json_object_new_string(t->retired_name[r]));
+		json_object_object_add(o, "inactive-taps", arr);
+	}
+	json_object_object_add(o, "activations", json_object_new_int64((int64_t)t->activations));
+}
+
 json_object *pp_status_json(const struct pp_daemon *d)
 {
 	const struct pp_config *cfg = d->cfg;
@@ -612,6 +647,9 @@ json_object *pp_status_json(const struct pp_daemon *d)
 		pp_mac_format(c->mac, mac);
 		json_object_object_add(o, "mac", json_object_new_string(mac));
 		json_object_object_add(o, "mode", json_object_new_string(pp_mode_name(c->mode)));
+		if (c->id[0])
+			json_object_object_add(o, "id", json_object_new_string(c->id));
+		pp_status_json_taps(o, pp_daemon_iport_taps(d, i));
 		json_object_object_add(o, "service_ports", sps);
 		for (__u32 s = c->sport_first; s < c->sport_first + c->sport_count; s++) {
 			const struct pp_cfg_sport *sp = &cfg->sports[s];

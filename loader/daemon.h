@@ -54,6 +54,25 @@ struct pp_obj_status {
 struct pp_names;
 
 /*
+ * The taps bound to an instance port (issue 18), by its slot: those named
+ * by its device or by their alias (PP_IPORT_ALIAS_PREFIX id).  active and
+ * standby are what pp_iports[slot] holds; a retired tap is one that was
+ * active before the standby took over (or was passed over by plug
+ * --activate) and is still present: bound (pp_devs), so its frames are
+ * counted as inactive_tap, and never made the standby again while this
+ * daemon runs.  Names are "" when the ifindex is 0.
+ */
+#define PP_IPORT_RETIRED_MAX	2
+struct pp_iport_taps {
+	__u32 active, standby;
+	char active_name[16], standby_name[16];
+	__u32 retired[PP_IPORT_RETIRED_MAX];
+	char retired_name[PP_IPORT_RETIRED_MAX][16];
+	__u32 n_retired;
+	__u64 activations;		/* standby -> active moves seen by this daemon */
+};
+
+/*
  * What a full reconcile leaves in place although the configuration does not
  * name it (see pp_daemon.keep).
  */
@@ -76,6 +95,10 @@ struct pp_daemon {
 	struct pp_obj_status *chain_st;
 	struct pp_obj_status (*chain_hop_st)[PP_CHAIN_HOPS_MAX];
 	bool chains_pinned;		/* entries of chains may be pinned (loader/chains.c) */
+	/* taps of instance ports, by slot (max_entries of pp_iports); see pp_iport_taps */
+	struct pp_iport_taps *taps;
+	bool standby_pending;		/* a slot has a standby: watch for its activation */
+	bool alias_waiting;		/* an instance port with an id has no tap (alias rescan) */
 	struct pp_l3nh_res *l3nh;	/* the next-hop resolver (loader/l3nh.h); NULL: none */
 	__u32 prog_id[2];		/* our programs, by enum pp_role */
 	__u8 prog_tag[2][8];
@@ -177,6 +200,9 @@ const struct pp_obj_status *pp_daemon_status(const struct pp_daemon *d, __u32 ki
 const struct pp_obj_status *pp_daemon_status_by_name(const struct pp_daemon *d, __u32 kind,
 						     const char *name);
 
+/* The taps of the i-th instance port of the configuration in force, NULL if none. */
+const struct pp_iport_taps *pp_daemon_iport_taps(const struct pp_daemon *d, __u32 i);
+
 void pp_status_set(struct pp_obj_status *st, enum pp_status s, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 const char *pp_status_name(enum pp_status s);
@@ -210,6 +236,9 @@ int pp_status_write(const struct pp_daemon *d, const char *path);
  * empty) into the status object o; with old_keys, each under its deprecated
  * spelling too (the status file and /v1/status).
  */
+/* An instance port's taps into its status o: "tap", "standby-tap", "inactive-taps",
+ * "activations" (nothing when t is NULL). */
+void pp_status_json_taps(struct json_object *o, const struct pp_iport_taps *t);
 void pp_status_json_mode(struct json_object *o, const char *mode, const char *reason,
 			 bool old_keys);
 

@@ -227,6 +227,101 @@ int pp_link_get_index(int ifindex, int nsid, struct pp_link *l)
 	return link_query(ifindex, NULL, nsid, l);
 }
 
+struct alias_dump {
+	const char *prefix;
+	struct pp_link_alias *v;
+	int n, cap, err;
+};
+
+static void alias_of_obj(struct nl_object *obj, void *arg)
+{
+	struct rtnl_link *rl = (struct rtnl_link *)obj;
+	const char *al = rtnl_link_get_ifalias(rl), *nm = rtnl_link_get_name(rl);
+	struct alias_dump *ad = arg;
+	struct pp_link_alias *v;
+
+	if (ad->err || !al || !nm || strncmp(al, ad->prefix, strlen(ad->prefix)))
+		return;
+	if (ad->n == ad->cap) {
+		int cap = ad->cap ? 2 * ad->cap : 8;
+
+		v = realloc(ad->v, cap * sizeof(*v));
+		if (!v) {
+			ad->err = -ENOMEM;
+			return;
+		}
+		ad->v = v;
+		ad->cap = cap;
+	}
+	v = &ad->v[ad->n++];
+	v->ifindex = rtnl_link_get_ifindex(rl);
+	v->up = rtnl_link_get_flags(rl) & IFF_UP;
+	snprintf(v->name, sizeof(v->name), "%s", nm);
+	snprintf(v->alias, sizeof(v->alias), "%s", al);
+}
+
+int pp_link_aliases(const char *prefix, struct pp_link_alias **out)
+{
+	struct alias_dump ad = { .prefix = prefix };
+	struct nl_cache *cache = NULL;
+	struct nl_sock *sk;
+	int err;
+
+	*out = NULL;
+	sk = nl_socket_alloc();
+	if (!sk)
+		return -ENOMEM;
+	err = nl_connect(sk, NETLINK_ROUTE);
+	if (!err)
+		err = rtnl_link_alloc_cache(sk, AF_UNSPEC, &cache);
+	if (err) {
+		nl_socket_free(sk);
+		return err == -NLE_NOMEM ? -ENOMEM : -EIO;
+	}
+	nl_cache_foreach(cache, alias_of_obj, &ad);
+	nl_cache_free(cache);
+	nl_socket_free(sk);
+	if (ad.err) {
+		free(ad.v);
+		return ad.err;
+	}
+	*out = ad.v;
+	return ad.n;
+}
+
+struct alias_buf {
+	char *s;
+	size_t len;
+};
+
+static void one_alias(struct nl_object *obj, void *arg)
+{
+	const char *al = rtnl_link_get_ifalias((struct rtnl_link *)obj);
+	struct alias_buf *b = arg;
+
+	snprintf(b->s, b->len, "%s", al ? al : "");
+}
+
+static int alias_answer(struct nl_msg *msg, void *arg)
+{
+	return nlmsg_hdr(msg)->nlmsg_type != RTM_NEWLINK ||
+	       nl_msg_parse(msg, one_alias, arg) < 0 ? -EPROTO : 0;
+}
+
+int pp_link_alias(const char *name, char *alias, size_t len)
+{
+	struct alias_buf b = { alias, len };
+	struct nl_msg *req;
+	int err;
+
+	alias[0] = 0;
+	if (rtnl_link_build_get_request(0, name, &req) < 0)
+		return -ENOMEM;
+	err = nl_ask(req, alias_answer, &b);
+	nlmsg_free(req);
+	return err;
+}
+
 __u32 pp_link_state(const char *name, bool *up)
 {
 	struct pp_link l;
@@ -663,6 +758,8 @@ static int on_link(struct nl_msg *msg, void *arg)
 	a = nlmsg_find_attr(nlh, sizeof(struct ifinfomsg), IFLA_IFNAME);
 	e.ifindex = ((struct ifinfomsg *)nlmsg_data(nlh))->ifi_index;
 	e.name = a ? nla_get_string(a) : NULL;
+	a = nlmsg_find_attr(nlh, sizeof(struct ifinfomsg), IFLA_IFALIAS);
+	e.alias = a && nla_len(a) > 0 ? nla_get_string(a) : NULL;
 	e.deleted = nlh->nlmsg_type == RTM_DELLINK;
 	ev->fn(&e, ev->arg);
 	return NL_OK;

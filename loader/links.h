@@ -38,6 +38,23 @@ int pp_link_get(const char *name, struct pp_link *l);
 /* The link ifindex in the namespace our namespace calls nsid (-1: ours). */
 int pp_link_get_index(int ifindex, int nsid, struct pp_link *l);
 
+/*
+ * The links of our namespace whose alias (IFLA_IFALIAS) starts with prefix:
+ * *out (malloc'd, the caller frees it; NULL when none) holds them with
+ * their alias.  One dump of the namespace's links.  Returns how many, or
+ * -errno.
+ */
+struct pp_link_alias {
+	int ifindex;
+	bool up;
+	char name[IF_NAMESIZE];
+	char alias[80];		/* longer ones are cut: they match no id */
+};
+int pp_link_aliases(const char *prefix, struct pp_link_alias **out);
+
+/* The alias of link name (IFLA_IFALIAS, cut to len), "" if it has none.  0 or -errno. */
+int pp_link_alias(const char *name, char *alias, size_t len);
+
 /* ifindex of name (0 if absent or unreadable) and whether it is up. */
 __u32 pp_link_state(const char *name, bool *up);
 
@@ -101,6 +118,7 @@ struct pp_link_event {
 	int nsid;
 	int ifindex;
 	const char *name;
+	const char *alias;	/* IFLA_IFALIAS of our namespace's links, NULL if none */
 	bool deleted;
 	bool lost;
 	const char *why;

@@ -277,13 +277,37 @@ static int links_dirty;		/* revisit every device */
 static char dirty[DIRTY_MAX][IFNAMSIZ];	/* or just these */
 static int ndirty;
 
-static int link_relevant(const char *name)
+/* Is link ifindex a tap bound to an instance port (by alias, or before a rename)? */
+static int tap_bound(const struct pp_config *cfg, __u32 ifindex)
 {
+	for (__u32 i = 0; i < cfg->n_iports; i++) {
+		const struct pp_iport_taps *t = pp_daemon_iport_taps(&D, i);
+
+		if (!t)
+			continue;
+		if (ifindex == t->active || ifindex == t->standby)
+			return 1;
+		for (__u32 r = 0; r < t->n_retired; r++)
+			if (ifindex == t->retired[r])
+				return 1;
+	}
+	return 0;
+}
+
+static int link_relevant(const char *name, __u32 ifindex, const char *alias)
+{
+	const size_t plen = strlen(PP_IPORT_ALIAS_PREFIX);
 	const struct pp_config *cfg = D.cfg;
 
 	if (!cfg)
 		return 0;
 	if (pp_config_find_iport_by_device(cfg, name))
+		return 1;
+	/* a tap whose alias names an instance port's id, or one bound before */
+	if (alias && !strncmp(alias, PP_IPORT_ALIAS_PREFIX, plen) &&
+	    pp_config_find_iport_by_id(cfg, alias + plen))
+		return 1;
+	if (tap_bound(cfg, ifindex))
 		return 1;
 	for (__u32 i = 0; i < cfg->n_networks; i++)
 		if (!strcmp(cfg->networks[i].device, name))
@@ -329,7 +353,7 @@ static void on_link(const struct pp_link_event *e, void *arg)
 		if (e->why)
 			pr_debug("rtnetlink: %s: full link resync\n", e->why);
 		links_dirty = 1;
-	} else if (e->nsid < 0 && e->name && link_relevant(e->name)) {
+	} else if (e->nsid < 0 && e->name && link_relevant(e->name, (__u32)e->ifindex, e->alias)) {
 		pr_debug("link %s: %s\n", e->name, e->deleted ? "deleted" : "new/changed");
 		mark_dirty(e->name);
 	} else {
@@ -367,6 +391,43 @@ static bool is_link_fd(const struct pp_link_events *links, int fd)
 		if (fds[i] == fd)
 			return true;
 	return false;
+}
+
+/*
+ * A standby tap becomes the active one in the dataplane, at its first frame
+ * (include/polyport.h, struct pp_iport): while one waits, look every
+ * STANDBY_WATCH_MS whether it has, to retire the old tap and say so.
+ */
+#define STANDBY_WATCH_MS 10
+/* and an instance port with an id and no tap: a tap aliased while down? */
+#define ALIAS_WATCH_MS 1000
+
+static void standby_watch(int wfd)
+{
+	static long armed;
+	long ms = D.standby_pending ? STANDBY_WATCH_MS : D.alias_waiting ? ALIAS_WATCH_MS : 0;
+	struct itimerspec its = {};
+
+	if (ms == armed)
+		return;
+	armed = ms;
+	its.it_value.tv_sec = its.it_interval.tv_sec = ms / 1000;
+	its.it_value.tv_nsec = its.it_interval.tv_nsec = ms % 1000 * 1000000;
+	timerfd_settime(wfd, 0, &its, NULL);
+}
+
+/* The watch's tick (every STANDBY_WATCH_MS or ALIAS_WATCH_MS): true if something changed. */
+static bool watch_tick(__u64 ticks)
+{
+	static __u64 since_alias;
+	bool changed = D.standby_pending && pp_reconcile_standby_check(&D);
+
+	since_alias += D.standby_pending ? ticks * STANDBY_WATCH_MS : ticks * ALIAS_WATCH_MS;
+	if (D.alias_waiting && since_alias >= ALIAS_WATCH_MS) {
+		since_alias = 0;
+		changed = pp_reconcile_alias_check(&D) || changed;
+	}
+	return changed;
 }
 
 /* ---- main ----------------------------------------------------------------- */
@@ -462,7 +523,7 @@ static void daemonize(void)
 int main(int argc, char **argv)
 {
 	struct pp_link_events *links;
-	int ep, sfd, ifd, tfd, nfd, lock_fd, err, lerr;
+	int ep, sfd, ifd, tfd, nfd, wfd, lock_fd, err, lerr;
 	struct epoll_event ev;
 	sigset_t mask;
 
@@ -520,13 +581,14 @@ int main(int argc, char **argv)
 	ifd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
 	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	nfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	wfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	lerr = pp_link_events_open(&links, on_link, NULL);
 	if (!lerr && pp_link_events_peers_err(links))
 		pr_warn("rtnetlink: no link events from other namespaces (%s): a veth peer's "
 			"offload changes are seen at the next reload\n",
 			strerror(-pp_link_events_peers_err(links)));
 	ep = epoll_create1(EPOLL_CLOEXEC);
-	if (sfd < 0 || ifd < 0 || tfd < 0 || nfd < 0 || lerr || ep < 0) {
+	if (sfd < 0 || ifd < 0 || tfd < 0 || nfd < 0 || wfd < 0 || lerr || ep < 0) {
 		pr_warn("event setup failed: %s\n", strerror(lerr ? -lerr : errno));
 		return 1;
 	}
@@ -563,6 +625,8 @@ int main(int argc, char **argv)
 	epoll_ctl(ep, EPOLL_CTL_ADD, ifd, &ev);
 	ev.data.fd = tfd;
 	epoll_ctl(ep, EPOLL_CTL_ADD, tfd, &ev);
+	ev.data.fd = wfd;
+	epoll_ctl(ep, EPOLL_CTL_ADD, wfd, &ev);
 	if (D.l3nh) {
 		/* the resolver's requests: a tick a second (ARP/NS rate, ageing) */
 		struct itimerspec its = { .it_value.tv_nsec = 1, .it_interval.tv_sec = 1 };
@@ -640,6 +704,13 @@ int main(int argc, char **argv)
 					adopted = true;
 					pp_l3nh_tick(D.l3nh, now);
 				}
+			} else if (fd == wfd) {
+				__u64 exp;
+
+				if (read(wfd, &exp, sizeof(exp)) == sizeof(exp) && watch_tick(exp)) {
+					pp_api_notify(API);
+					write_status();
+				}
 			} else if (D.l3nh && fd == pp_l3nh_fd(D.l3nh)) {
 				pp_l3nh_input(D.l3nh);
 			} else if (is_link_fd(links, fd)) {
@@ -651,5 +722,6 @@ int main(int argc, char **argv)
 		}
 		if (api_ready)
 			pp_api_run(API);
+		standby_watch(wfd);
 	}
 }

@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <stddef.h>
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <linux/rtnetlink.h>
 #include "chains.h"
 #include "l3.h"
@@ -317,6 +319,195 @@ out:
 	return first;
 }
 
+/* ---- taps of instance ports (issue 18) -------------------------------------------- */
+
+static void dev_release(struct pp_daemon *d, __u32 ifindex);
+
+#define TAPS_MAX	(2 + PP_IPORT_RETIRED_MAX + 4)	/* bound taps looked at per port */
+
+/* The present taps bound to an instance port: by its device, by alias. */
+struct tapset {
+	__u32 ifindex[TAPS_MAX];
+	char name[TAPS_MAX][IF_NAMESIZE];
+	bool up[TAPS_MAX];
+	int n;
+};
+
+/* The links aliased "polyport:...", dumped once per pass when a port has an id. */
+struct aliases {
+	struct pp_link_alias *v;
+	int n;
+	bool loaded;
+};
+
+static int tapset_find(const struct tapset *ts, __u32 ifindex)
+{
+	for (int k = 0; ifindex && k < ts->n; k++)
+		if (ts->ifindex[k] == ifindex)
+			return k;
+	return -1;
+}
+
+static void tapset_add(struct tapset *ts, __u32 ifindex, const char *name, bool up)
+{
+	if (!ifindex || tapset_find(ts, ifindex) >= 0 || ts->n == TAPS_MAX)
+		return;
+	ts->ifindex[ts->n] = ifindex;
+	snprintf(ts->name[ts->n], IF_NAMESIZE, "%s", name);
+	ts->up[ts->n++] = up;
+}
+
+static int iport_tapset(const struct pp_cfg_iport *c, struct aliases *al, struct tapset *ts)
+{
+	char want[sizeof(PP_IPORT_ALIAS_PREFIX) + PP_IPORT_ID_MAX];
+	bool up;
+	__u32 ifindex;
+
+	ts->n = 0;
+	if (c->device[0] && (ifindex = pp_link_state(c->device, &up)))
+		tapset_add(ts, ifindex, c->device, up);
+	if (!c->id[0])
+		return 0;
+	if (!al->loaded) {
+		int n = pp_link_aliases(PP_IPORT_ALIAS_PREFIX, &al->v);
+
+		if (n < 0)
+			return n;
+		al->n = n;
+		al->loaded = true;
+	}
+	snprintf(want, sizeof(want), PP_IPORT_ALIAS_PREFIX "%s", c->id);
+	for (int k = 0; k < al->n; k++)
+		if (!strcmp(al->v[k].alias, want))
+			tapset_add(ts, al->v[k].ifindex, al->v[k].name, al->v[k].up);
+	return 0;
+}
+
+/*
+ * The taps of the i-th instance port of the configuration being reconciled
+ * (d->cfg may still be the previous one), NULL without a slot.
+ */
+static const struct pp_iport_taps *iport_taps(const struct pp_daemon *d, __u32 i)
+{
+	__u32 slot = d->iport_st[i].id;
+
+	return slot && slot < d->dp.maps.max_entries[PPM_IPORTS] ? &d->taps[slot] : NULL;
+}
+
+static bool taps_retired(const struct pp_iport_taps *t, __u32 ifindex)
+{
+	for (__u32 r = 0; r < t->n_retired; r++)
+		if (t->retired[r] == ifindex)
+			return true;
+	return false;
+}
+
+/*
+ * Which of the bound taps ts is active, standby, retired (struct
+ * pp_iport_taps), from what is pinned (cur: the dataplane may have made the
+ * standby active) and what this daemon saw before (*t, updated).  The
+ * active tap stays active while it is bound; else the oldest (lowest
+ * ifindex) is.  A tap that was active before, or is older than the active
+ * one, is retired; of the others the newest is the standby.
+ */
+static void taps_decide(struct pp_iport_taps *t, const struct tapset *ts, const struct pp_iport *cur)
+{
+	struct pp_iport_taps old = *t;
+	__u32 active = tapset_find(ts, cur->ifindex) >= 0 ? cur->ifindex : 0;
+
+	if (!active)
+		for (int k = 0; k < ts->n; k++)
+			if (!active || ts->ifindex[k] < active)
+				active = ts->ifindex[k];
+	memset(t, 0, offsetof(struct pp_iport_taps, activations));
+	t->active = active;
+	for (int k = 0; k < ts->n; k++) {
+		__u32 x = ts->ifindex[k];
+
+		if (x == active)
+			snprintf(t->active_name, sizeof(t->active_name), "%s", ts->name[k]);
+		else if (x < active || x == old.active || taps_retired(&old, x) ||
+			 (t->standby && t->standby > x))
+			;
+		else
+			t->standby = x;
+	}
+	for (int k = 0; k < ts->n; k++) {
+		__u32 x = ts->ifindex[k];
+
+		if (x == t->standby)
+			snprintf(t->standby_name, sizeof(t->standby_name), "%s", ts->name[k]);
+		else if (x != active && t->n_retired < PP_IPORT_RETIRED_MAX) {
+			t->retired[t->n_retired] = x;
+			snprintf(t->retired_name[t->n_retired++], sizeof(t->retired_name[0]), "%s",
+				 ts->name[k]);
+		}
+	}
+	if (old.active && active != old.active && active == old.standby)
+		t->activations++;
+}
+
+/* Is ifindex bound to slot in t?  */
+static bool taps_has(const struct pp_iport_taps *t, __u32 ifindex)
+{
+	return ifindex && (ifindex == t->active || ifindex == t->standby || taps_retired(t, ifindex));
+}
+
+/*
+ * Taps bound before (old) and not now (t) lose their pp_devs entry, and our
+ * programs unless another instance port has them now.
+ */
+static void taps_unbind(struct pp_daemon *d, __u32 slot, const struct pp_iport_taps *old,
+			const struct pp_iport_taps *t)
+{
+	__u32 x[2 + PP_IPORT_RETIRED_MAX] = { old->active, old->standby };
+	struct pp_dev dev;
+
+	for (__u32 r = 0; r < old->n_retired; r++)
+		x[2 + r] = old->retired[r];
+	for (size_t k = 0; k < ARRAY_SIZE(x); k++) {
+		if (!x[k] || taps_has(t, x[k]))
+			continue;
+		/* its device entry, if it is still this slot's */
+		if (pp_dev_get(&d->dp.maps, x[k], &dev) || !(dev.flags & PP_DEV_TAP) ||
+		    dev.slot != slot || pp_dev_del(&d->dp.maps, x[k]))
+			continue;
+		dev_release(d, x[k]);
+	}
+}
+
+/*
+ * A bound tap other than the active one (standby, retired): our programs on
+ * it (its first frame is the standby's activation), up, host IPv6 quiet.
+ */
+static int tap_prepare(struct pp_daemon *d, const struct pp_cfg_iport *c, bool l3, __u32 ifindex,
+		       const char *name)
+{
+	enum pp_mode mode;
+	char why[200];
+	bool up;
+
+	tap_quiet(d, name, ifindex, l3);
+	if (pp_link_state(name, &up) == ifindex && !up)
+		pp_link_set_up(name);
+	if (ensure_attached(d, (int)ifindex, PP_ROLE_TAP))
+		return -EIO;
+	pp_xdp_iport_apply(&d->dp, ifindex, name, c->mode, &mode, why, sizeof(why));
+	return 0;
+}
+
+static const char *taps_wanted(char *buf, size_t len, const struct pp_cfg_iport *c)
+{
+	if (c->device[0] && c->id[0])
+		snprintf(buf, len, "tap %s is absent and no tap has alias " PP_IPORT_ALIAS_PREFIX "%s",
+			 c->device, c->id);
+	else if (c->device[0])
+		snprintf(buf, len, "tap %s is absent", c->device);
+	else
+		snprintf(buf, len, "no tap has alias " PP_IPORT_ALIAS_PREFIX "%s", c->id);
+	return buf;
+}
+
 /*
  * only: NULL for every instance port, else those marked.  Returns 0 or the
  * first error met (its instance port is in ERROR; the others go on).  A tap
@@ -325,36 +516,78 @@ out:
  */
 static int reconcile_iports(struct pp_daemon *d, const struct pp_config *cfg, const bool *only)
 {
+	struct aliases al = {};
 	int first = 0;
 
+	d->standby_pending = false;
+	d->alias_waiting = false;
 	for (__u32 i = 0; i < cfg->n_iports; i++) {
 		const struct pp_cfg_iport *c = &cfg->iports[i];
 		struct pp_obj_status *st = &d->iport_st[i];
-		struct pp_iport v = { .mtu = c->mtu };
-		int err, up_err = 0;
-		bool up;
+		struct pp_iport v = { .mtu = c->mtu }, cur = {};
+		struct pp_iport_taps *t, old;
+		bool l3 = iport_has_l3(cfg, c), up = false;
+		int err, up_err = 0, k;
+		struct tapset ts;
+		char why[160];
+		__u32 seen;
 
-		if (only && !only[i])
+		if (only && !only[i]) {
+			if (d->taps && st->id && d->taps[st->id].standby)
+				d->standby_pending = true;
+			if (d->taps && st->id && c->id[0] && !d->taps[st->id].active)
+				d->alias_waiting = true;
 			continue;
-
+		}
 		memcpy(v.mac, c->mac, 6);
-		v.ifindex = pp_link_state(c->device, &up);
-		if (v.ifindex)
-			tap_quiet(d, c->device, v.ifindex, iport_has_l3(cfg, c));	/* before it goes up */
-		if (v.ifindex && !up && !(up_err = pp_link_set_up(c->device)))
-			up = true;
-		st->ifindex = v.ifindex;
+		st->ifindex = 0;
 		if (!status_id(d, st, PP_NAME_IPORT, c->name, "no free instance-port slot", &first))
 			continue;
-		err = pp_dp_iport_install(&d->dp.maps, st->id, &v, NULL);
+		t = &d->taps[st->id];
+		err = iport_tapset(c, &al, &ts);
+		for (int tries = 0; !err && tries < 4; tries++) {
+			old = *t;
+			pp_iport_get(&d->dp.maps, st->id, &cur);
+			taps_decide(t, &ts, &cur);
+			v.ifindex = t->active;
+			v.standby = t->standby;
+			k = tapset_find(&ts, v.ifindex);
+			up = k >= 0 && ts.up[k];
+			if (v.ifindex)
+				tap_quiet(d, t->active_name, v.ifindex, l3);	/* before it goes up */
+			if (v.ifindex && !up && !(up_err = pp_link_set_up(t->active_name)))
+				up = true;
+			/* written by compare-and-swap: never over the dataplane's activation */
+			seen = cur.ifindex;
+			err = pp_dp_iport_install(&d->dp.maps, st->id, &v, &seen);
+			if (err != -EAGAIN)
+				break;
+			*t = old;	/* the standby took over meanwhile: decide again */
+		}
+		if (err == -EAGAIN)
+			err = -EBUSY;
+		for (__u32 r = 0; !err && r < t->n_retired; r++)
+			err = pp_dp_tap_bind(&d->dp.maps, st->id, t->retired[r]);
+		if (!err)
+			taps_unbind(d, st->id, &old, t);
+		if (t->standby)
+			d->standby_pending = true;
+		if (c->id[0] && !t->active)
+			d->alias_waiting = true;
+		st->ifindex = t->active;
 		if (!err && v.ifindex)
 			err = ensure_attached(d, v.ifindex, PP_ROLE_TAP);
+		for (__u32 r = 0; !err && r < t->n_retired; r++)
+			err = tap_prepare(d, c, l3, t->retired[r], t->retired_name[r]);
+		if (!err && t->standby)
+			err = tap_prepare(d, c, l3, t->standby, t->standby_name);
 		st->mode = PP_MODE_NONE;
 		st->mode_reason[0] = 0;
 		if (!err && v.ifindex) {
 			/* TC is in place: XDP goes on top where the mode says so. */
-			int xerr = pp_xdp_iport_apply(&d->dp, v.ifindex, c->device, c->mode, &st->mode,
-						      st->mode_reason, sizeof(st->mode_reason));
+			int xerr = pp_xdp_iport_apply(&d->dp, v.ifindex, t->active_name, c->mode,
+						      &st->mode, st->mode_reason,
+						      sizeof(st->mode_reason));
 
 			if (xerr) {
 				st->mode = PP_MODE_TC;
@@ -363,16 +596,19 @@ static int reconcile_iports(struct pp_daemon *d, const struct pp_config *cfg, co
 			}
 		}
 		if (err)
-			pp_status_set(st, PP_ST_ERROR, "tap %s: %s", c->device, strerror(-err));
+			pp_status_set(st, PP_ST_ERROR, "tap %s: %s",
+				      t->active_name[0] ? t->active_name : c->device[0] ? c->device : c->id,
+				      strerror(-err));
 		else if (!v.ifindex)
-			pp_status_set(st, PP_ST_DOWN, "tap %s is absent (waiting)", c->device);
+			pp_status_set(st, PP_ST_DOWN, "%s (waiting)", taps_wanted(why, sizeof(why), c));
 		else if (!up)
 			pp_status_set(st, PP_ST_DOWN, "tap %s is down and could not be brought up: %s",
-				      c->device, strerror(-up_err));
+				      t->active_name, strerror(-up_err));
 		else
 			pp_status_set(st, PP_ST_ACTIVE, "%s", "");
 		first = first ?: err;
 	}
+	free(al.v);
 	return first;
 }
 
@@ -1183,9 +1419,16 @@ static int remove_stale(struct pp_daemon *d, const struct pp_config *cfg)
 			err = err ?: e;
 			continue;
 		}
-		/* its tap, unless another instance port has it now */
+		/* its taps, unless another instance port has them now */
 		if (ip.ifindex && !pp_dev_get(m, ip.ifindex, &dev) && !dev.flags)
 			dev_release(d, ip.ifindex);
+		if (d->taps) {
+			struct pp_iport_taps none = {}, t = d->taps[slot];
+
+			t.standby = t.standby ?: ip.standby;
+			taps_unbind(d, slot, &t, &none);
+			d->taps[slot] = none;
+		}
 		pr_info("instance port %s removed\n", name);
 	}
 	/* Networks together: each device they leave is re-derived once. */
@@ -1587,15 +1830,15 @@ static int reconcile_l3kernel(struct pp_daemon *d, const struct pp_config *cfg)
 		}
 		for (__u32 i = 0; i < cfg->n_sports; i++) {
 			const struct pp_cfg_sport *c = &cfg->sports[i];
-			const struct pp_cfg_iport *ip = &cfg->iports[c->iport];
+			const struct pp_iport_taps *tp = iport_taps(d, c->iport);
 			__u32 oif = d->iport_st[c->iport].ifindex;
 
-			if (!pp_cfg_sport_on_l3(c) || !d->sport_st[i].id || !oif)
+			if (!pp_cfg_sport_on_l3(c) || !d->sport_st[i].id || !oif || !tp)
 				continue;
-			if (!pass && (err = pp_l3_dev_conf(ip->device, false)))
+			if (!pass && (err = pp_l3_dev_conf(tp->active_name, false)))
 				first = first ?: err;
 			/* quieted as an L2 tap before: IPv6 on again, still without an address */
-			if (!pass && (err = pp_link_ipv6_conf_set(ip->device, "disable_ipv6", '0')) &&
+			if (!pass && (err = pp_link_ipv6_conf_set(tp->active_name, "disable_ipv6", '0')) &&
 			    err != -ENOENT)
 				first = first ?: err;
 			for (__u32 a = 0; a < c->n_addrs; a++, n++)
@@ -1717,6 +1960,39 @@ int pp_reconcile(struct pp_daemon *d, struct pp_config *cfg, bool links_only)
 	return err;
 }
 
+/*
+ * The instance ports link name concerns (marked in ip): the one it is the
+ * device of, the one whose id its alias names, those it is bound to now (by
+ * name or ifindex: a tap renamed, deleted, its alias cleared).
+ */
+static void iports_of_link(const struct pp_daemon *d, const struct pp_config *cfg,
+			   const char *name, bool *ip)
+{
+	const size_t plen = strlen(PP_IPORT_ALIAS_PREFIX);
+	const struct pp_cfg_iport *c = pp_config_find_iport_by_device(cfg, name);
+	char alias[80];
+	__u32 ifindex = if_nametoindex(name);
+
+	if (c)
+		ip[c - cfg->iports] = true;
+	if (!pp_link_alias(name, alias, sizeof(alias)) &&
+	    !strncmp(alias, PP_IPORT_ALIAS_PREFIX, plen) &&
+	    (c = pp_config_find_iport_by_id(cfg, alias + plen)))
+		ip[c - cfg->iports] = true;
+	for (__u32 i = 0; i < cfg->n_iports; i++) {
+		const struct pp_iport_taps *t = pp_daemon_iport_taps(d, i);
+
+		if (!t || ip[i])
+			continue;
+		if (taps_has(t, ifindex) || !strcmp(t->active_name, name) ||
+		    !strcmp(t->standby_name, name))
+			ip[i] = true;
+		for (__u32 r = 0; r < t->n_retired; r++)
+			if (!strcmp(t->retired_name[r], name))
+				ip[i] = true;
+	}
+}
+
 int pp_reconcile_devices(struct pp_daemon *d, const char *const *names, size_t n)
 {
 	const struct pp_config *cfg = d->cfg;
@@ -1736,12 +2012,13 @@ int pp_reconcile_devices(struct pp_daemon *d, const char *const *names, size_t n
 		for (size_t k = 0; k < n; k++)
 			if (!strcmp(cfg->networks[i].device, names[k]))
 				net[i] = xnet[i] = true;
-	for (size_t k = 0; k < n; k++) {
-		const struct pp_cfg_iport *c = pp_config_find_iport_by_device(cfg, names[k]);
+	for (size_t k = 0; k < n; k++)
+		iports_of_link(d, cfg, names[k], ip);
+	for (__u32 i = 0; i < cfg->n_iports; i++) {
+		const struct pp_cfg_iport *c = &cfg->iports[i];
 
-		if (!c)
+		if (!ip[i])
 			continue;
-		ip[c - cfg->iports] = true;
 		/* its tap's mode may change what the networks it reaches want */
 		for (__u32 s = c->sport_first; s < c->sport_first + c->sport_count; s++)
 			if (pp_cfg_sport_on_net(&cfg->sports[s]))
@@ -1780,4 +2057,101 @@ out:
 	free(xnet);
 	free(ip);
 	return err;
+}
+
+/* ---- taps of instance ports (issue 18) ---------------------------------------------- */
+
+int pp_reconcile_activate(struct pp_daemon *d, __u32 i, const char *tap)
+{
+	const struct pp_config *cfg = d->cfg;
+	struct pp_iport_taps *t;
+	struct pp_iport cur;
+	__u32 ifindex, slot;
+	bool *only;
+	int err;
+
+	if (!cfg || i >= cfg->n_iports || !(slot = d->iport_st[i].id) || !d->taps)
+		return -ENOENT;
+	t = &d->taps[slot];
+	ifindex = if_nametoindex(tap);
+	if (!ifindex || !taps_has(t, ifindex))
+		return -ENODEV;
+	if (ifindex == t->active)
+		return 0;
+	if (pp_iport_get(&d->dp.maps, slot, &cur))
+		return -EIO;
+	/* as the tap's first frame would: one compare-and-swap of the active tap */
+	{
+		struct pp_iport v = cur;
+		__u32 seen = cur.ifindex;
+
+		v.ifindex = ifindex;
+		v.standby = 0;
+		err = pp_dp_iport_install(&d->dp.maps, slot, &v, &seen);
+		if (err)
+			return err == -EAGAIN ? -EBUSY : err;
+	}
+	/* the previous active tap is retired, whatever its age */
+	if (t->active && t->n_retired < PP_IPORT_RETIRED_MAX && !taps_retired(t, t->active))
+		t->retired[t->n_retired++] = t->active;
+	t->standby = ifindex;	/* counted as a move, as the dataplane's */
+	only = calloc(cfg->n_iports + 1, sizeof(*only));
+	if (!only)
+		return -ENOMEM;
+	only[i] = true;
+	err = reconcile_iports(d, cfg, only);
+	free(only);
+	pr_info("instance port %s: tap %s made active\n", cfg->iports[i].name, tap);
+	return err;
+}
+
+bool pp_reconcile_standby_check(struct pp_daemon *d)
+{
+	const struct pp_config *cfg = d->cfg;
+	const char *names[64];
+	size_t n = 0;
+
+	if (!cfg || !d->taps)
+		return false;
+	for (__u32 i = 0; i < cfg->n_iports && n < ARRAY_SIZE(names); i++) {
+		const struct pp_iport_taps *t = pp_daemon_iport_taps(d, i);
+		struct pp_iport cur;
+
+		/* (another value than the standby: a store that raced a change of it) */
+		if (t && t->standby && !pp_iport_get(&d->dp.maps, d->iport_st[i].id, &cur) &&
+		    cur.ifindex != t->active) {
+			pr_info("instance port %s: tap %s took over from %s (its first frame)\n",
+				cfg->iports[i].name, t->standby_name,
+				t->active_name[0] ? t->active_name : "none");
+			names[n++] = t->standby_name;
+		}
+	}
+	if (n)
+		pp_reconcile_devices(d, names, n);
+	return n > 0;
+}
+
+bool pp_reconcile_alias_check(struct pp_daemon *d)
+{
+	const size_t plen = strlen(PP_IPORT_ALIAS_PREFIX);
+	const struct pp_config *cfg = d->cfg;
+	struct pp_link_alias *al = NULL;
+	const char *names[64];
+	size_t n = 0;
+	int nal;
+
+	if (!cfg || !d->taps || !d->alias_waiting)
+		return false;
+	nal = pp_link_aliases(PP_IPORT_ALIAS_PREFIX, &al);
+	for (int k = 0; k < nal && n < ARRAY_SIZE(names); k++) {
+		const struct pp_cfg_iport *c = pp_config_find_iport_by_id(cfg, al[k].alias + plen);
+		const struct pp_iport_taps *t = c ? pp_daemon_iport_taps(d, c - cfg->iports) : NULL;
+
+		if (t && !t->active)
+			names[n++] = al[k].name;
+	}
+	if (n)
+		pp_reconcile_devices(d, names, n);
+	free(al);
+	return n > 0;
 }

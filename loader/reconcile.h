@@ -40,6 +40,31 @@ int pp_reconcile(struct pp_daemon *d, struct pp_config *cfg, bool links_only);
 int pp_reconcile_devices(struct pp_daemon *d, const char *const *names, size_t n);
 
 /*
+ * Make tap (a tap bound to the i-th instance port of the configuration in
+ * force: its standby, or a retired one) the active one now, as its first
+ * frame would (plug --activate); the previous active tap is retired.
+ * Returns 0 (also when it is active already), -ENOENT if no such instance
+ * port, -ENODEV if tap is not bound to it, or -errno.
+ */
+int pp_reconcile_activate(struct pp_daemon *d, __u32 i, const char *tap);
+
+/*
+ * The instance ports with a standby tap: has the dataplane made it the
+ * active one (its first frame)?  Those that moved are reconciled (retiring
+ * the old tap) and true returned.  Called often while d->standby_pending.
+ */
+bool pp_reconcile_standby_check(struct pp_daemon *d);
+
+/*
+ * Instance ports with an id and no tap (d->alias_waiting): is a tap aliased
+ * to one of them now?  The kernel announces an alias set on a down device
+ * to nobody, so polyportd looks (a dump of the links) every second while
+ * one waits.  Those found are reconciled (their taps bound, brought up) and
+ * true returned.
+ */
+bool pp_reconcile_alias_check(struct pp_daemon *d);
+
+/*
  * Next hops the dataplane missed (pp_l3miss, at most a few dozen a call):
  * each one on a configured domain's uplink is handed to the resolver
  * (pp_l3nh_want_missed, from that uplink's address and MAC); every miss

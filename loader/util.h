@@ -16,6 +16,8 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
 /* mkdir -p path (every component, mode for those created).  0 or -errno. */
 static inline int pp_mkdir_p(const char *path, mode_t mode)
 {

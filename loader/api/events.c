@@ -8,8 +8,8 @@
 #include <string.h>
 #include "internal.h"
 
-void pp_api_event(struct pp_api *a, const char *kind, const char *name, const char *change,
-		  const char *status, const char *reason)
+json_object *pp_api_event(struct pp_api *a, const char *kind, const char *name,
+			  const char *change, const char *status, const char *reason)
 {
 	json_object *e = json_object_new_object();
 	struct timespec ts;
@@ -27,6 +27,111 @@ void pp_api_event(struct pp_api *a, const char *kind, const char *name, const ch
 		json_object_object_add(e, "reason", json_object_new_string(reason));
 	json_object_put(a->events[seq % EVENTS_MAX]);
 	a->events[seq % EVENTS_MAX] = e;
+	return e;
+}
+
+/* ---- an instance port's taps: plugged, activated, unplugged (issue 18) ------------ */
+
+static const char *jstr(json_object *o, const char *key)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : "";
+}
+
+static bool in_list(json_object *arr, const char *name)
+{
+	for (size_t k = 0; name[0] && k < json_object_array_length(arr); k++)
+		if (!strcmp(json_object_get_string(json_object_array_get_idx(arr, k)), name))
+			return true;
+	return false;
+}
+
+static void tap_event(struct pp_api *a, const char *port, const char *id, const char *change,
+		      const char *tap, int active, const char *previous)
+{
+	json_object *e = pp_api_event(a, "instance-port", port, change, NULL, NULL);
+
+	json_object_object_add(e, "id", json_object_new_string(id));
+	json_object_object_add(e, "tap", json_object_new_string(tap));
+	if (active >= 0)
+		json_object_object_add(e, "active", json_object_new_boolean(active));
+	if (previous && previous[0])
+		json_object_object_add(e, "previous", json_object_new_string(previous));
+}
+
+/* What is told of a port's taps: "active" (programmed and ACTIVE), "standby", "bound" (all). */
+static json_object *taps_now(const struct pp_cfg_iport *c, const struct pp_obj_status *st,
+			     const struct pp_iport_taps *t)
+{
+	json_object *o = json_object_new_object(), *bound = json_object_new_array();
+
+	json_object_object_add(o, "id", json_object_new_string(c->id));
+	if (t && t->active_name[0] && st->status == PP_ST_ACTIVE)
+		json_object_object_add(o, "active", json_object_new_string(t->active_name));
+	if (t && t->standby_name[0])
+		json_object_object_add(o, "standby", json_object_new_string(t->standby_name));
+	if (t && t->active_name[0])
+		json_object_array_add(bound, json_object_new_string(t->active_name));
+	if (t && t->standby_name[0])
+		json_object_array_add(bound, json_object_new_string(t->standby_name));
+	for (__u32 r = 0; t && r < t->n_retired; r++)
+		json_object_array_add(bound, json_object_new_string(t->retired_name[r]));
+	json_object_object_add(o, "bound", bound);
+	return o;
+}
+
+/* The taps gone from prev (of port) and not in now: unplugged. */
+static void taps_gone(struct pp_api *a, const char *port, json_object *prev, json_object *now)
+{
+	json_object *pb = json_object_object_get(prev, "bound");
+	json_object *nb = now ? json_object_object_get(now, "bound") : NULL;
+
+	for (size_t k = 0; pb && k < json_object_array_length(pb); k++) {
+		const char *tap = json_object_get_string(json_object_array_get_idx(pb, k));
+
+		if (!nb || !in_list(nb, tap))
+			tap_event(a, port, jstr(prev, "id"), "unplugged", tap, -1, NULL);
+	}
+}
+
+static void taps_diff(struct pp_api *a, json_object *all, const struct pp_cfg_iport *c,
+		      const struct pp_obj_status *st, const struct pp_iport_taps *t)
+{
+	json_object *now = taps_now(c, st, t), *prev = NULL;
+	const char *act = jstr(now, "active"), *sb = jstr(now, "standby");
+
+	if (a->last_taps)
+		json_object_object_get_ex(a->last_taps, c->name, &prev);
+	if (prev)
+		taps_gone(a, c->name, prev, now);
+	if (act[0] && strcmp(act, prev ? jstr(prev, "active") : "")) {
+		if (prev && !strcmp(act, jstr(prev, "standby")))
+			tap_event(a, c->name, c->id, "activated", act, 1, jstr(prev, "active"));
+		else
+			tap_event(a, c->name, c->id, "plugged", act, 1, NULL);
+	}
+	if (sb[0] && strcmp(sb, prev ? jstr(prev, "standby") : ""))
+		tap_event(a, c->name, c->id, "plugged", sb, 0, NULL);
+	json_object_object_add(all, c->name, now);
+}
+
+static void taps_notify(struct pp_api *a, const struct pp_config *cfg)
+{
+	json_object *all = json_object_new_object();
+
+	for (uint32_t i = 0; cfg && i < cfg->n_iports; i++)
+		taps_diff(a, all, &cfg->iports[i], obj_st(a, K_IPORT, i),
+			  pp_daemon_iport_taps(a->d, i));
+	/* instance ports gone: their taps with them */
+	if (a->last_taps) {
+		json_object_object_foreach(a->last_taps, port, prev) {
+			if (!json_object_object_get_ex(all, port, NULL))
+				taps_gone(a, port, prev, NULL);
+		}
+	}
+	json_object_put(a->last_taps);
+	a->last_taps = all;
 }
 
 static void status_diff(struct pp_api *a, json_object *now, const char *kind, const char *name,
@@ -59,6 +164,7 @@ void pp_api_notify(struct pp_api *a)
 		status_diff(a, now, "l3-domain", cfg->l3domains[i].name, obj_st(a, K_L3DOM, i));
 	for (uint32_t i = 0; cfg && i < cfg->n_chains; i++)
 		status_diff(a, now, "chain", cfg->chains[i].name, obj_st(a, K_CHAIN, i));
+	taps_notify(a, cfg);
 	json_object_put(a->last_status);
 	a->last_status = now;
 	if (a->seq == before)

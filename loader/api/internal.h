@@ -106,6 +106,7 @@ struct pp_api {
 	json_object *events[EVENTS_MAX];	/* ring, by seq % EVENTS_MAX */
 	unsigned long long seq;			/* last event's seq */
 	json_object *last_status;		/* "kind/name" -> "STATUS reason" */
+	json_object *last_taps;			/* instance port -> its taps as last told (events.c) */
 	struct waiter waiters[WAITERS_MAX];
 	int nwaiters;
 	int resumed;			/* connections resumed: MHD_run is due */
@@ -271,6 +272,8 @@ long find_obj(struct pp_api *a, enum kind k, const char *name);
 json_object *obj_json(struct pp_api *a, enum kind k, uint32_t i);
 json_object *list_json(struct pp_api *a, enum kind k);
 int serve_kind(struct call *c, enum kind k, char **parts, int n);
+/* The request's body: a JSON object, or NULL answered (400, or 422 for a NUL) */
+json_object *api_parse_body(struct call *c);
 
 /* networks.c, l3domains.c, iports.c, sports.c: one kind each */
 /* A kind's count and find (kinds[]) over its array in struct pp_config. */
@@ -298,6 +301,9 @@ json_object *rule_json(const struct pp_cfg_rule *r);
 uint32_t iport_count(const struct pp_config *cfg);
 long iport_find(const struct pp_config *cfg, const char *name);
 json_object *iport_json(struct pp_api *a, uint32_t i);
+/* GET /v1/instance-ports?id=ID; POST /v1/instance-ports/NAME/activate */
+int iport_list_by_id(struct call *c, const char *id);
+int iport_activate(struct call *c, const char *name);
 uint32_t sport_count(const struct pp_config *cfg);
 long sport_find(const struct pp_config *cfg, const char *name);
 json_object *sport_json(struct pp_api *a, uint32_t i);

@@ -253,7 +253,7 @@ fail:
 	return -1;
 }
 
-static json_object *parse_body(struct call *c)
+json_object *api_parse_body(struct call *c)
 {
 	struct json_tokener *tok;
 	json_object *o = NULL;
@@ -359,6 +359,27 @@ static int copy_fields(struct call *c, enum kind k, json_object *from, json_obje
 	return 0;
 }
 
+/* Do two objects of the store hold the same fields (their revisions aside)? */
+static bool same_object(json_object *x, json_object *y)
+{
+	int nx = 0, ny = 0;
+
+	json_object_object_foreach(x, kx, vx) {
+		json_object *vy;
+
+		if (!strcmp(kx, "revision"))
+			continue;
+		nx++;
+		if (!json_object_object_get_ex(y, kx, &vy) || !json_object_equal(vx, vy))
+			return false;
+	}
+	json_object_object_foreach(y, ky, vy) {
+		(void)vy;
+		ny += strcmp(ky, "revision") != 0;
+	}
+	return nx == ny;
+}
+
 static int handle_change(struct call *c, enum kind k, const char *name, const char *sub)
 {
 	struct pp_api *a = c->a;
@@ -377,7 +398,7 @@ static int handle_change(struct call *c, enum kind k, const char *name, const ch
 		return reply_err(c, 405, "method", NULL, "%s %s is not allowed here", method,
 				 name ? "on an object" : "on a collection");
 	if (!del || c->len) {
-		body = parse_body(c);
+		body = api_parse_body(c);
 		if (!body)
 			return 0;
 	}
@@ -450,6 +471,13 @@ static int handle_change(struct call *c, enum kind k, const char *name, const ch
 		} else if (copy_fields(c, k, body, nobj, patch)) {
 			goto out;	/* answered */
 		}
+		/*
+		 * The object as it is (a PUT of what was read, a plug run
+		 * again): nothing to save, no new revision, no event, and no
+		 * reconcile, so not one map write.
+		 */
+		if (cur && same_object(cur, nobj))
+			goto answer;
 		json_object_object_add(nobj, "revision", json_object_new_int64(rev + 1));
 		json_object_object_add(objs, name, nobj);
 		nobj = NULL;	/* cand's */
@@ -463,6 +491,9 @@ static int handle_change(struct call *c, enum kind k, const char *name, const ch
 		ret = reply_text(c, 204, "application/json", "");
 		goto out;
 	}
+answer:
+	json_object_put(nobj);
+	nobj = NULL;
 	i = find_obj(a, k, name);
 	if (i < 0 && k == K_SPORT && (nobj = pending_json(a, name))) {
 		/* saved, waiting for a chain: not loaded */

@@ -153,6 +153,13 @@ int route(struct call *c)
 					 routes[r].del ? "GET or DELETE" : "GET only");
 		return routes[r].get(c);
 	}
+	/* instance ports: by id, and the activation of a tap (iports.c) */
+	if (!strcmp(parts[1], kinds[K_IPORT].path)) {
+		if (n == 2 && get && arg(c, "id"))
+			return iport_list_by_id(c, arg(c, "id"));
+		if (n == 4 && !strcmp(parts[3], "activate"))
+			return iport_activate(c, parts[2]);
+	}
 	for (int k = 0; k < K_COUNT; k++)
 		if (!strcmp(parts[1], kinds[k].path))
 			return serve_kind(c, k, parts, n);

@@ -405,6 +405,7 @@ void pp_api_destroy(struct pp_api *a)
 	for (int i = 0; i < EVENTS_MAX; i++)
 		json_object_put(a->events[i]);
 	json_object_put(a->last_status);
+	json_object_put(a->last_taps);
 	json_object_put(a->store);
 	free(a->src);
 	free(a->lines);

@@ -130,6 +130,20 @@ int check_iport_tap(struct ld *ld, const struct pp_cfg_iport *ip, uint32_t idx,
 	return 0;
 }
 
+int check_iport_id(struct ld *ld, uint32_t idx, const struct ynode *idv)
+{
+	uint32_t old;
+	int r = idtab_put(&ld->ip_by_id, ld->cfg, idx, &old);
+
+	if (r < 0)
+		return -ENOMEM;
+	if (r == 1)
+		err_node(ld, idv, "id \"%s\" is already the id of instance port \"%s\" at " XF,
+			 ld->cfg->iports[idx].id, ld->cfg->iports[old].name,
+			 XA(ld, ld->ip_aux[old].name));
+	return 0;
+}
+
 _Static_assert((uint64_t)PP_MAX_NETWORKS * PP_L3_UPLINKS_MAX <= UINT32_MAX,
 	       "UPLINK_VAL fits");
 

@@ -146,6 +146,10 @@ static int export_one(struct ld *ld, struct pp_export *ex, size_t *cap,
 	     f && f->next; f = f->next->next) {
 		if (skip && key_is(f, skip))
 			continue;
+		/* an instance port's device: "" or id: "" is none: left out */
+		if (!strcmp(kind, "instance-ports") && (key_is(f, "device") || key_is(f, "id")) &&
+		    f->next->type == Y_SCALAR && !f->next->len && !f->next->plain)
+			continue;
 		jb_lit(&b, ", ");
 		jb_str(&b, f->str, f->len);
 		jb_put(&b, ": ", 2);

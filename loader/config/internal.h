@@ -63,7 +63,6 @@
 #include "config.h"
 #include "util.h"
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* The loader's arrays grow from 16 (util.h). */
 #define GROW(a, n, cap) PP_GROW(a, n, cap, 16)
@@ -100,6 +99,26 @@ bool htab_get(const struct htab *h, const uint8_t *key, uint32_t *val);
 void htab_free(struct htab *h);
 /* A name or a device as a key: zero-padded. */
 void str_key(uint8_t k[HKEY_LEN], const char *s, size_t len);
+
+struct pp_config;
+
+/*
+ * The instance ports by id: ids (up to PP_IPORT_ID_MAX) do not fit a
+ * 32-byte key, so this table holds only indices of cfg->iports (+ 1; 0:
+ * free) and compares against their id. An instance port is added once it
+ * is stored in cfg->iports.
+ */
+struct idtab {
+	uint32_t *e;
+	size_t cap;	/* a power of two, or 0 */
+	size_t n;
+};
+
+/* 0: added; 1: that id is taken (*old = its instance port); -ENOMEM */
+int idtab_put(struct idtab *t, const struct pp_config *cfg, uint32_t idx, uint32_t *old);
+bool idtab_get(const struct idtab *t, const struct pp_config *cfg, const char *id,
+	       uint32_t *idx);
+void idtab_free(struct idtab *t);
 
 /* ======================================================================== */
 /* yaml.c: YAML -> a tree that keeps positions */
@@ -248,6 +267,7 @@ struct ld {
 	struct chain_aux *ch_aux;
 	struct htab net_by_name, ip_by_name, sp_by_name;
 	struct htab tap;		/* tap device -> instance port */
+	struct idtab ip_by_id;		/* instance ports by id */
 	struct htab netdev;		/* device -> first network on it */
 	struct htab netdev_vlan;	/* (device, vlan) -> network */
 	struct htab match;		/* (iport, match) -> service port */
@@ -277,6 +297,7 @@ struct deferred {
 
 struct pp_config_index {
 	struct htab net, ip, sp, tap, l3, chain;
+	struct idtab ip_id;
 };
 
 #define XF "%s:%u:%u"
@@ -382,6 +403,9 @@ struct iport_parse {
 	uint32_t idx;
 	bool keep;		/* registered: its service ports are kept */
 	const struct ynode *dev;	/* device value, when valid */
+	const struct ynode *idv;	/* id value, when valid */
+	bool dev_none;		/* device: "" (the API's "none") */
+	bool id_none;		/* id: "" */
 	struct ctx ctx;
 };
 
@@ -438,6 +462,8 @@ int check_net_device(struct ld *ld, const struct pp_cfg_network *net,
 		     const struct ynode *vlan);
 int check_iport_tap(struct ld *ld, const struct pp_cfg_iport *ip, uint32_t idx,
 		    const struct ynode *dev);
+/* Instance port idx (stored) has an id no other one has. idv: its value. */
+int check_iport_id(struct ld *ld, uint32_t idx, const struct ynode *idv);
 void check_match(struct ld *ld, struct sport_parse *p, uint32_t idx);
 /* L3 domain idx (stored): its table is its own, its uplinks' devices are
  * no other uplink's, network's or tap. table: its value when valid, or

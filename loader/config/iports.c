@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
 /*
  * polyport — binding files: the schema of an instance port
- * (instance-ports: NAME: {device, mac, mtu, mode, service-ports}), read
+ * (instance-ports: NAME: {device, id, mac, mtu, mode, service-ports}), read
  * into the model; its nested service ports are read by sports.c.
  */
 #include "internal.h"
@@ -13,14 +13,54 @@ static const struct xloc *iport_prior(const struct ld *ld, uint32_t i)
 	return &ld->ip_aux[i].name;
 }
 
+/* A quoted "": how the API writes a device or an id that is not set. */
+static bool empty_string(const struct ynode *v)
+{
+	return v->type == Y_SCALAR && !v->len && !v->plain;
+}
+
 static void h_ip_device(struct ld *ld, void *obj, const struct ynode *k,
 			const struct ynode *v)
 {
 	struct iport_parse *ipp = obj;
 
 	(void)k;
-	if (parse_ifname_node(ld, v, "device", ipp->ip.device))
+	if (empty_string(v))
+		ipp->dev_none = true;
+	else if (parse_ifname_node(ld, v, "device", ipp->ip.device))
 		ipp->dev = v;
+}
+
+static bool id_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '.' || c == '_' || c == ':' || c == '-';
+}
+
+/* id: what a compute service calls the port (a Neutron port UUID fits);
+ * it also names the taps whose alias is PP_IPORT_ALIAS_PREFIX id. */
+static void h_ip_id(struct ld *ld, void *obj, const struct ynode *k,
+		    const struct ynode *v)
+{
+	struct iport_parse *ipp = obj;
+	struct qbuf qb;
+	size_t i;
+
+	(void)k;
+	if (empty_string(v)) {
+		ipp->id_none = true;
+		return;
+	}
+	for (i = 0; i < v->len && id_char(v->str[i]); i++)
+		;
+	if (i < v->len || v->len > PP_IPORT_ID_MAX) {
+		err_node(ld, v, "invalid instance port id %s (1-%d of A-Z a-z 0-9 . _ : -)",
+			 quote(&qb, v->str, v->len), PP_IPORT_ID_MAX);
+		return;
+	}
+	memcpy(ipp->ip.id, v->str, v->len);
+	ipp->ip.id[v->len] = 0;
+	ipp->idv = v;
 }
 
 static void h_ip_mac(struct ld *ld, void *obj, const struct ynode *k,
@@ -75,7 +115,9 @@ static void h_ip_sports(struct ld *ld, void *obj, const struct ynode *k,
 static const struct keydef iport_keys[] = {
 #define IK_DEVICE 0
 	{ "device", KT_SCALAR, "an interface name", h_ip_device },
-#define IK_MAC 1
+#define IK_ID 1
+	{ "id", KT_SCALAR, "a string of 1-64 A-Z a-z 0-9 . _ : -", h_ip_id },
+#define IK_MAC 2
 	{ "mac", KT_SCALAR, "a MAC address", h_ip_mac },
 	{ "mtu", KT_SCALAR, "an integer 68-65535", h_ip_mtu },
 	{ "mode", KT_SCALAR, "one of auto, tc, xdp", h_ip_mode },
@@ -84,6 +126,7 @@ static const struct keydef iport_keys[] = {
 };
 
 _Static_assert(ARRAY_SIZE(iport_keys) <= MAX_KEYS, "raise MAX_KEYS");
+_Static_assert(PP_IPORT_ID_MAX == 64, "the id's description in iport_keys");
 
 static void parse_iport(struct ld *ld, void *parent, const struct ynode *k,
 			const struct ynode *v)
@@ -112,8 +155,9 @@ static void parse_iport(struct ld *ld, void *parent, const struct ynode *k,
 	if (check_body(ld, v, &ipp.ctx)) {
 		walk_keys(ld, v, iport_keys, ARRAY_SIZE(iport_keys), &ipp,
 			  &ipp.ctx, found);
-		if (!found[IK_DEVICE])
-			err_node(ld, k, "%s has no device", ctx_str(&cb, &ipp.ctx));
+		/* a device, an id, or both (an invalid one was reported) */
+		if ((!found[IK_DEVICE] || ipp.dev_none) && (!found[IK_ID] || ipp.id_none))
+			err_node(ld, k, "%s has neither device nor id", ctx_str(&cb, &ipp.ctx));
 		if (!found[IK_MAC])
 			err_node(ld, k, "%s has no mac", ctx_str(&cb, &ipp.ctx));
 	}
@@ -133,6 +177,9 @@ static void parse_iport(struct ld *ld, void *parent, const struct ynode *k,
 	ld->cfg->iports[ipp.idx] = ipp.ip;
 	ld->ip_aux[ipp.idx] = ipp.aux;
 	ld->cfg->n_iports++;
+	/* stored first: the table of ids reads it there */
+	if (ipp.idv && check_iport_id(ld, ipp.idx, ipp.idv))
+		oom(ld);
 }
 
 /* instance-ports: of a file (a row of top_keys, load.c) */

@@ -126,6 +126,7 @@ static void ld_free(struct ld *ld)
 	htab_free(&ld->ip_by_name);
 	htab_free(&ld->sp_by_name);
 	htab_free(&ld->tap);
+	idtab_free(&ld->ip_by_id);
 	htab_free(&ld->netdev);
 	htab_free(&ld->netdev_vlan);
 	htab_free(&ld->match);
@@ -160,6 +161,7 @@ void pp_config_free(struct pp_config *cfg)
 		htab_free(&cfg->index->ip);
 		htab_free(&cfg->index->sp);
 		htab_free(&cfg->index->tap);
+		idtab_free(&cfg->index->ip_id);
 		htab_free(&cfg->index->l3);
 		htab_free(&cfg->index->chain);
 		free(cfg->index);
@@ -288,12 +290,14 @@ int load_sources(const struct src *src, size_t n, struct pp_config **out,
 		ix->ip = ld.ip_by_name;
 		ix->sp = ld.sp_by_name;
 		ix->tap = ld.tap;
+		ix->ip_id = ld.ip_by_id;
 		ix->l3 = ld.l3_by_name;
 		ix->chain = ld.ch_by_name;
 		memset(&ld.net_by_name, 0, sizeof(ld.net_by_name));
 		memset(&ld.ip_by_name, 0, sizeof(ld.ip_by_name));
 		memset(&ld.sp_by_name, 0, sizeof(ld.sp_by_name));
 		memset(&ld.tap, 0, sizeof(ld.tap));
+		memset(&ld.ip_by_id, 0, sizeof(ld.ip_by_id));
 		memset(&ld.l3_by_name, 0, sizeof(ld.l3_by_name));
 		memset(&ld.ch_by_name, 0, sizeof(ld.ch_by_name));
 		ld.cfg->index = ix;
@@ -552,12 +556,24 @@ pp_config_find_sport(const struct pp_config *cfg, const char *name)
 		       &cfg->sports[i] : NULL;
 }
 
+/* An instance port without a device (id only) is not in the index of
+ * taps: "" names none. */
 const struct pp_cfg_iport *
 pp_config_find_iport_by_device(const struct pp_config *cfg, const char *ifname)
 {
 	uint32_t i;
 
-	return cfg->index && ifname && strlen(ifname) <= PP_IFNAME_MAX &&
+	return cfg->index && ifname && ifname[0] && strlen(ifname) <= PP_IFNAME_MAX &&
 		       lookup(&cfg->index->tap, ifname, &i) ?
+		       &cfg->iports[i] : NULL;
+}
+
+const struct pp_cfg_iport *
+pp_config_find_iport_by_id(const struct pp_config *cfg, const char *id)
+{
+	uint32_t i;
+
+	return cfg->index && id && id[0] && strlen(id) <= PP_IPORT_ID_MAX &&
+		       idtab_get(&cfg->index->ip_id, cfg, id, &i) ?
 		       &cfg->iports[i] : NULL;
 }

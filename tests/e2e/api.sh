@@ -62,6 +62,45 @@ api_expect "crud: put replaces an instance port" 200 '"mtu": 1500.*"revision": 3
 api_expect "crud: delete an instance port" 204 '' DELETE /v1/instance-ports/vm2
 api_expect "crud: deleted is gone" 404 '"code": "not_found"' GET /v1/instance-ports/vm2
 
+# ---- instance ports by id (issue 18) ----------------------------------------------------
+ID3=8a1c5f2e-1b2d-4e5f-9a0b-0c1d2e3f4a5b
+api_expect "ids: create an instance port with an id and no device -> 201" 201 \
+	"\"name\": \"vm3\", \"id\": \"$ID3\", \"device\": \"\".*\"revision\": 1,.*\"activations\": 0" \
+	POST /v1/instance-ports "{\"name\": \"vm3\", \"id\": \"$ID3\", \"mac\": \"52:54:00:09:00:03\"}"
+got=$(req GET "/v1/instance-ports?id=$ID3")
+[[ $got == "200 [ { \"name\": \"vm3\", \"id\": \"$ID3\""* && $got != *'"name": "sf1"'* ]] \
+	&& pass "ids: GET /v1/instance-ports?id=ID is the one with that id" || fail "ids: ?id=: ${got:0:300}"
+api_expect "ids: ?id= of no instance port is an empty list" 200 '^200 \[ *\]$' \
+	GET "/v1/instance-ports?id=${ID3}x"
+api_expect "ids: the status names the tap frames to the VM go to" 200 \
+	'"name": "sf1".*"status": \{ "status": "ACTIVE".*"tap": "pptatap1", .*"activations": 0' \
+	GET /v1/instance-ports/sf1
+api_expect "ids: a file instance port without an id shows id \"\"" 200 '"name": "sf1", "id": "", "device": "pptatap1"' \
+	GET /v1/instance-ports/sf1
+api_expect "ids: a second instance port with that id -> 409 naming the first" 409 \
+	"\"code\": \"conflict\".*id .*$ID3.* is already the id of instance port .*vm3.*\"field\": \"id\"" \
+	POST /v1/instance-ports "{\"name\": \"vm4\", \"id\": \"$ID3\", \"mac\": \"52:54:00:09:00:04\"}"
+api_expect "ids: neither device nor id -> 422" 422 'instance port .*vm4.* has neither device nor id' \
+	POST /v1/instance-ports '{"name": "vm4", "device": "", "mac": "52:54:00:09:00:04"}'
+api_expect "ids: an id with a character outside [A-Za-z0-9._:-] -> 422 naming the field" 422 \
+	'invalid instance port id .*a/b.*"field": "id"' \
+	POST /v1/instance-ports '{"name": "vm4", "id": "a/b", "mac": "52:54:00:09:00:04"}'
+# the same content again (what plug does when run twice): nothing saved, reconciled or written
+api_counts() { req GET /v1/stats | grep -oE "\"(map_writes|reconciles)\": [0-9]+" | tr '\n' ' '; }
+before=$(api_counts)
+api_expect "ids: PUT of the stored content -> 200, same revision" 200 "\"id\": \"$ID3\".*\"revision\": 1," \
+	PUT /v1/instance-ports/vm3 "{\"id\": \"$ID3\", \"mac\": \"52:54:00:09:00:03\"}"
+after=$(api_counts)
+[[ -n $before && $before == "$after" ]] && pass "ids: PUT of the stored content: no reconcile, no map write ($after)" \
+	|| fail "ids: PUT of the stored content: $before -> $after"
+api_expect "ids: activate a tap not bound to it -> 409" 409 \
+	'"code": "not_bound".*tap .*pptatapz.* is not bound to instance port .*vm3.*"field": "tap"' \
+	POST /v1/instance-ports/vm3/activate '{"tap": "pptatapz"}'
+api_expect "ids: activate without a tap -> 400" 400 '"field": "tap"' POST /v1/instance-ports/vm3/activate '{}'
+api_expect "ids: activate on no instance port -> 404" 404 'no instance port .*vm9' \
+	POST /v1/instance-ports/vm9/activate '{"tap": "pptatapz"}'
+api_expect "ids: delete it" 204 '' DELETE /v1/instance-ports/vm3
+
 t0=$(date +%s%N)
 api_expect "crud: create a service port on a file-defined instance port" 201 \
 	'"name": "p200".*"instance-port": "sf1".*"vlan": 200' \

@@ -92,6 +92,15 @@ int pp_reconcile(struct pp_daemon *d, struct pp_config *cfg, bool links_only)
 	return 0;
 }
 
+/* No taps here: none is bound to any instance port (issue 18's activate). */
+int pp_reconcile_activate(struct pp_daemon *d, __u32 i, const char *tap)
+{
+	(void)d;
+	(void)i;
+	(void)tap;
+	return -ENODEV;
+}
+
 /* ---- one API over the state directory ---------------------------------------------- */
 struct api {
 	struct pp_daemon d;

@@ -100,9 +100,15 @@ static void check_iport(const struct pp_config *c, uint32_t i, uint32_t *next)
 		   ip->name);
 	FUZZ_CHECK(pp_config_find_iport(c, ip->name) == ip, "instance port \"%s\" not found",
 		   ip->name);
-	FUZZ_CHECK(pp_ifname_valid(ip->device, strlen(ip->device)) &&
-		   pp_config_find_iport_by_device(c, ip->device) == ip,
+	/* a tap by name, by id (its alias), or both */
+	FUZZ_CHECK(ip->device[0] || ip->id[0], "instance port \"%s\": neither device nor id",
+		   ip->name);
+	FUZZ_CHECK(!ip->device[0] || (pp_ifname_valid(ip->device, strlen(ip->device)) &&
+				      pp_config_find_iport_by_device(c, ip->device) == ip),
 		   "instance port \"%s\": tap \"%s\" not its own", ip->name, ip->device);
+	FUZZ_CHECK(!ip->id[0] || (strlen(ip->id) <= PP_IPORT_ID_MAX &&
+				  pp_config_find_iport_by_id(c, ip->id) == ip),
+		   "instance port \"%s\": id \"%s\" not its own", ip->name, ip->id);
 	FUZZ_CHECK(ip->mtu >= PP_MTU_MIN && ip->mtu <= PP_MTU_MAX && ip->mode <= PP_MODE_XDP,
 		   "instance port \"%s\": MTU %u, mode %d", ip->name, ip->mtu, ip->mode);
 	/* grouped: each instance port's service ports follow the previous one's */
@@ -400,6 +406,7 @@ static void check_same(const struct pp_config *a, const struct pp_config *b)
 		const struct pp_cfg_iport *x = &a->iports[i], *y = &b->iports[i];
 
 		FUZZ_CHECK(!strcmp(x->name, y->name) && !strcmp(x->device, y->device) &&
+			   !strcmp(x->id, y->id) &&
 			   !memcmp(x->mac, y->mac, PP_ETH_ALEN) && x->mtu == y->mtu &&
 			   x->mode == y->mode && x->sport_first == y->sport_first &&
 			   x->sport_count == y->sport_count,

@@ -996,6 +996,147 @@ static void test_chain(void **state)
 	   "ip link del ppt-rc-fw2");
 }
 
+/*
+ * Taps of an instance port (issue 18): by device and by alias, the second
+ * one a standby; the dataplane's activation (its first frame: simulated by
+ * the store the program makes) seen by the watch, the old tap retired and
+ * still bound; plug --activate back; an alias cleared and a tap deleted
+ * unbind them.  Real taps, in this test's own namespace.
+ */
+static const char cfg_taps[] =
+	"networks:\n"
+	NET_A
+	"instance-ports:\n"
+	"  vm1:\n"
+	"    id: port-1\n"
+	"    device: ppt-rc-tap0\n"
+	"    mac: 52:54:00:00:00:01\n"
+	"  vm2:\n"
+	"    id: port-2\n"
+	"    mac: 52:54:00:00:00:02\n";
+
+static bool tap_bound(__u32 ifindex, __u32 slot)
+{
+	struct pp_dev dev = { 0 };
+
+	return !pp_dev_get(maps(), ifindex, &dev) && (dev.flags & PP_DEV_TAP) &&
+	       dev.slot == slot && dev.ifindex == ifindex;
+}
+
+static void test_taps(void **state)
+{
+	const char *tapb[] = { "ppt-rc-tapb" }, *tap0[] = { "ppt-rc-tap0" };
+	const char *tapc[] = { "ppt-rc-tapc" };
+	const struct pp_iport_taps *t;
+	const struct pp_obj_status *st;
+	struct pp_iport ip = { 0 };
+	__u32 slot, slot2, a, b, c;
+	unsigned long w;
+
+	(void)state;
+	sh("ip tuntap add ppt-rc-tap0 mode tap");
+	assert_int_equal(apply(cfg_taps), 0);
+	slot = id_of(PP_NAME_IPORT, "vm1");
+	slot2 = id_of(PP_NAME_IPORT, "vm2");
+	a = if_nametoindex("ppt-rc-tap0");
+	assert_true(slot && slot2 && a);
+	assert_int_equal(pp_iport_get(maps(), slot, &ip), 0);
+	assert_int_equal(ip.ifindex, a);
+	assert_int_equal(ip.standby, 0);
+	st = pp_daemon_status(&D, PP_NAME_IPORT, 0);
+	assert_int_equal(st->status, PP_ST_ACTIVE);
+	/* vm2 has an id only: waiting for a tap aliased to it */
+	st = pp_daemon_status(&D, PP_NAME_IPORT, 1);
+	assert_int_equal(st->status, PP_ST_DOWN);
+	assert_non_null(strstr(st->reason, "alias polyport:port-2"));
+	assert_false(D.standby_pending);
+	assert_true(D.alias_waiting);
+	/* an alias set on a down tap, which the kernel announces to nobody: the rescan */
+	assert_false(pp_reconcile_alias_check(&D));
+	sh("ip tuntap add ppt-rc-tapd mode tap && ip link set ppt-rc-tapd alias polyport:port-2");
+	assert_true(pp_reconcile_alias_check(&D));
+	assert_int_equal(pp_iport_get(maps(), slot2, &ip), 0);
+	assert_int_equal(ip.ifindex, if_nametoindex("ppt-rc-tapd"));
+	assert_false(D.alias_waiting);
+	sh("ip link del ppt-rc-tapd");
+	assert_int_equal(apply(cfg_taps), 0);
+	assert_true(D.alias_waiting);
+
+	/* a second tap by alias: the standby, bound, nothing else changes */
+	sh("ip tuntap add ppt-rc-tapb mode tap && ip link set ppt-rc-tapb alias polyport:port-1");
+	b = if_nametoindex("ppt-rc-tapb");
+	assert_int_equal(pp_reconcile_devices(&D, tapb, 1), 0);
+	assert_int_equal(pp_iport_get(maps(), slot, &ip), 0);
+	assert_int_equal(ip.ifindex, a);
+	assert_int_equal(ip.standby, b);
+	assert_true(tap_bound(b, slot));
+	assert_true(D.standby_pending);
+	t = pp_daemon_iport_taps(&D, 0);
+	assert_string_equal(t->active_name, "ppt-rc-tap0");
+	assert_string_equal(t->standby_name, "ppt-rc-tapb");
+	assert_false(pp_reconcile_standby_check(&D));	/* not active yet */
+
+	/* its first frame: the program's store; the watch retires the old tap */
+	ip.ifindex = b;
+	assert_int_equal(pp_iport_put(&D.dp.maps, slot, &ip), 0);
+	assert_true(pp_reconcile_standby_check(&D));
+	assert_int_equal(pp_iport_get(maps(), slot, &ip), 0);
+	assert_int_equal(ip.ifindex, b);
+	assert_int_equal(ip.standby, 0);
+	t = pp_daemon_iport_taps(&D, 0);
+	assert_string_equal(t->active_name, "ppt-rc-tapb");
+	assert_int_equal(t->n_retired, 1);
+	assert_string_equal(t->retired_name[0], "ppt-rc-tap0");
+	assert_int_equal(t->activations, 1);
+	assert_true(tap_bound(a, slot));	/* its frames: inactive_tap */
+	assert_false(D.standby_pending);
+	/* the same configuration again: the retired tap stays retired, nothing written */
+	w = maps()->writes;
+	assert_int_equal(apply(cfg_taps), 0);
+	assert_int_equal(maps()->writes, w);
+	assert_int_equal(pp_iport_get(maps(), slot, &ip), 0);
+	assert_int_equal(ip.ifindex, b);
+	assert_int_equal(ip.standby, 0);
+
+	/* plug --activate of the old one: back, and the other retired */
+	assert_int_equal(pp_reconcile_activate(&D, 0, "ppt-rc-nosuch"), -ENODEV);
+	assert_int_equal(pp_reconcile_activate(&D, 0, "ppt-rc-tap0"), 0);
+	assert_int_equal(pp_iport_get(maps(), slot, &ip), 0);
+	assert_int_equal(ip.ifindex, a);
+	assert_int_equal(ip.standby, 0);
+	t = pp_daemon_iport_taps(&D, 0);
+	assert_int_equal(t->n_retired, 1);
+	assert_string_equal(t->retired_name[0], "ppt-rc-tapb");
+	assert_int_equal(t->activations, 2);
+	assert_true(tap_bound(b, slot));
+
+	/* a third tap, newer: the standby (the retired one is not) */
+	sh("ip tuntap add ppt-rc-tapc mode tap && ip link set ppt-rc-tapc alias polyport:port-1");
+	c = if_nametoindex("ppt-rc-tapc");
+	assert_int_equal(pp_reconcile_devices(&D, tapc, 1), 0);
+	assert_int_equal(pp_iport_get(maps(), slot, &ip), 0);
+	assert_int_equal(ip.ifindex, a);
+	assert_int_equal(ip.standby, c);
+
+	/* an alias cleared unbinds; the active tap deleted leaves the newest */
+	sh("ip link set ppt-rc-tapb alias ''");
+	assert_int_equal(pp_reconcile_devices(&D, tapb, 1), 0);
+	assert_false(tap_bound(b, slot));
+	sh("ip link del ppt-rc-tap0");
+	assert_int_equal(pp_reconcile_devices(&D, tap0, 1), 0);
+	assert_false(tap_bound(a, slot));
+	assert_int_equal(pp_iport_get(maps(), slot, &ip), 0);
+	assert_int_equal(ip.ifindex, c);
+	assert_int_equal(ip.standby, 0);
+	st = pp_daemon_status(&D, PP_NAME_IPORT, 0);
+	assert_int_equal(st->status, PP_ST_ACTIVE);
+
+	/* the instance port removed: every tap of it unbound */
+	assert_int_equal(apply("networks:\n" NET_A), 0);
+	assert_false(tap_bound(c, slot));
+	sh("ip link del ppt-rc-tapb; ip link del ppt-rc-tapc");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1010,6 +1151,7 @@ int main(void)
 		cmocka_unit_test(test_rule_reverse),
 		cmocka_unit_test(test_chain_slots),
 		cmocka_unit_test_setup_teardown(test_chain, setup_chain, teardown),
+		cmocka_unit_test_setup_teardown(test_taps, setup, teardown),
 	};
 
 	libbpf_set_print(NULL);

@@ -132,8 +132,8 @@ static void model_line(const struct pp_config *c, int kind, uint32_t i, char *ou
 		const struct pp_cfg_iport *p = &c->iports[i];
 
 		pp_mac_format(p->mac, m);
-		P("iport %s dev %s mac %s mtu %u mode %d sports %u", p->name, p->device, m, p->mtu,
-		  p->mode, p->sport_count);
+		P("iport %s dev %s id %s mac %s mtu %u mode %d sports %u", p->name, p->device, p->id,
+		  m, p->mtu, p->mode, p->sport_count);
 		for (uint32_t s = 0; s < p->sport_count; s++)
 			P(" %s", c->sports[p->sport_first + s].name);
 	} else {
@@ -569,9 +569,66 @@ static void test_export_several_buffers(void **state)
 	pp_export_free(ex);
 }
 
+/*
+ * Instance ports with an id (issue 18): exported with it, a device "" (the
+ * API's "none") left out; the same model through the API; found by id, and
+ * one without a device is no tap's.
+ */
+static void test_export_iport_id(void **state)
+{
+	static const char text[] =
+		"instance-ports:\n"
+		"  vm-a: {id: 8a1c5f2e-1b2d-4e5f-9a0b-0c1d2e3f4a5b, mac: 52:54:00:0d:00:01}\n"
+		"  vm-b: {device: tap-b, id: \"42\", mac: 52:54:00:0d:00:02}\n"
+		"  vm-c: {device: \"\", id: port.c_1:x, mac: 52:54:00:0d:00:03}\n";
+	static const char *const want[] = {
+		"{\"name\": \"vm-a\", \"id\": \"8a1c5f2e-1b2d-4e5f-9a0b-0c1d2e3f4a5b\", "
+		"\"mac\": \"52:54:00:0d:00:01\"}",
+		"{\"name\": \"vm-b\", \"device\": \"tap-b\", \"id\": \"42\", "
+		"\"mac\": \"52:54:00:0d:00:02\"}",
+		"{\"name\": \"vm-c\", \"id\": \"port.c_1:x\", \"mac\": \"52:54:00:0d:00:03\"}",
+	};
+	struct pp_config_source src = { "ids.yaml", text, sizeof(text) - 1 };
+	struct pp_config *direct = NULL, *api = NULL;
+	struct pp_export *ex = NULL;
+	char *doc;
+
+	struct fx *f = *state;
+
+	f->ret = pp_config_load_buffers(&src, 1, &direct, &f->errs);
+	expect_nerr(f, 0);
+	assert_int_equal(export_buf(f, &ex, "ids.yaml", text), 0);
+	assert_int_equal(ex->n, ARRAY_SIZE(want));
+	for (size_t i = 0; i < ex->n; i++)
+		assert_string_equal(ex->objs[i].json, want[i]);
+	doc = render_like_api(ex);
+	src = (struct pp_config_source){ "api", doc, strlen(doc) };
+	f->ret = pp_config_load_buffers(&src, 1, &api, &f->errs);
+	expect_nerr(f, 0);
+	assert_same_model(direct, api);
+
+	assert_string_equal(api->iports[0].device, "");
+	assert_string_equal(api->iports[2].device, "");
+	assert_ptr_equal(pp_config_find_iport_by_id(api, "8a1c5f2e-1b2d-4e5f-9a0b-0c1d2e3f4a5b"),
+			 &api->iports[0]);
+	assert_ptr_equal(pp_config_find_iport_by_id(api, "42"), &api->iports[1]);
+	assert_ptr_equal(pp_config_find_iport_by_id(api, "port.c_1:x"), &api->iports[2]);
+	assert_null(pp_config_find_iport_by_id(api, "port.c_1"));
+	assert_null(pp_config_find_iport_by_id(api, ""));
+	assert_null(pp_config_find_iport_by_id(api, "vm-a"));
+	assert_ptr_equal(pp_config_find_iport_by_device(api, "tap-b"), &api->iports[1]);
+	assert_null(pp_config_find_iport_by_device(api, ""));
+
+	pp_config_free(direct);
+	pp_config_free(api);
+	pp_export_free(ex);
+	free(doc);
+}
+
 CFG_TOPIC(export,
 	  T(test_export_scalars_typed_as_read),
 	  T(test_export_round_trip),
 	  T(test_export_same_errors),
 	  T(test_export_several_buffers),
-	  T(test_export_chains_round_trip));
+	  T(test_export_chains_round_trip),
+	  T(test_export_iport_id));
