@@ -59,7 +59,8 @@ API_HDRS   := loader/api.h loader/api/internal.h loader/reconcile.h loader/daemo
 DAEMON_OBJS := $(API_OBJS) $(B)/upgrade.o $(B)/reconcile.o $(B)/chains.o $(B)/l3.o $(B)/l3nh.o $(B)/daemon.o $(B)/log.o $(CFG_OBJS) \
 	       $(LIB_OBJS)
 
-BINS := $(B)/polyportd $(B)/polyportctl $(B)/ppguest $(B)/tests/prog_test $(B)/tests/corpus \
+BINS := $(B)/polyportd $(B)/polyportctl $(B)/hooks/polyport-ifup $(B)/hooks/polyport-ifdown \
+	$(B)/ppguest $(B)/tests/prog_test $(B)/tests/corpus \
 	$(B)/tests/test_maps $(B)/tests/ppwire \
 	$(B)/tests/test_config $(B)/tests/ppsend $(B)/tests/noop.bpf.o $(B)/tests/xdp_pass.bpf.o $(B)/tests/perf_test_run \
 	$(B)/tests/vlan_meta.bpf.o $(B)/tests/ppstream $(B)/tests/test_layout \
@@ -161,8 +162,25 @@ $(B)/polyportd: loader/polyportd.c $(DAEMON_OBJS) | $(B)
 $(B)/dump.o: loader/dump.c loader/dump.h maps/maps.h include/polyport.h | $(B)
 	$(CC) $(CFLAGS) -c $< -o $@
 
-$(B)/polyportctl: loader/polyportctl.c loader/config.h $(B)/dump.o $(CFG_OBJS) $(LIB_OBJS) | $(B)
-	$(CC) $(CFLAGS) -o $@ $< $(B)/dump.o $(CFG_OBJS) $(LIB_OBJS) $(LDLIBS) -ljson-c -lcurl -lyaml
+$(B)/tap.o: loader/tap.c loader/tap.h | $(B)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+# PP_HOOK_DIR: where make install puts the hooks (polyportctl plug prints it);
+# the stamp changes, and polyportctl is rebuilt, when PREFIX moves them
+.PHONY: hookdir-check
+$(B)/hookdir.stamp: hookdir-check | $(B)
+	@echo '$(HOOKDIR)' | cmp -s - $@ || echo '$(HOOKDIR)' > $@
+
+$(B)/polyportctl: loader/polyportctl.c loader/config.h loader/tap.h $(B)/dump.o $(B)/tap.o \
+		$(B)/hookdir.stamp $(CFG_OBJS) $(LIB_OBJS) | $(B)
+	$(CC) $(CFLAGS) -DPP_HOOK_DIR='"$(HOOKDIR)"' -o $@ $< $(B)/dump.o $(B)/tap.o $(CFG_OBJS) \
+		$(LIB_OBJS) $(LDLIBS) -ljson-c -lcurl -lyaml
+
+# The QEMU/libvirt hooks as the build tree runs them (POLYPORT_HOOK_DIR=build/hooks):
+# calling build/polyportctl; make install installs them calling the installed one.
+$(B)/hooks/polyport-%: scripts/polyport-% | $(B)
+	@mkdir -p $(B)/hooks
+	sed 's|@BINDIR@|$(abspath $(B))|' $< > $@ && chmod 0755 $@
 
 $(B)/config:
 	@mkdir -p $@
@@ -368,6 +386,7 @@ run: deps
 
 BINDIR  := $(PREFIX)/bin
 SBINDIR := $(PREFIX)/sbin
+HOOKDIR := $(PREFIX)/libexec/polyport
 MANDIR  := $(PREFIX)/share/man
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 
@@ -376,6 +395,11 @@ install: $(B)/polyportd $(B)/polyportctl
 		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)/etc/polyport/bindings.d
 	install -m 0755 $(B)/polyportd $(DESTDIR)$(SBINDIR)/polyportd
 	install -m 0755 $(B)/polyportctl $(DESTDIR)$(BINDIR)/polyportctl
+	install -d $(DESTDIR)$(HOOKDIR)
+	for h in polyport-ifup polyport-ifdown; do \
+		sed 's|@BINDIR@|$(BINDIR)|' scripts/$$h > $(DESTDIR)$(HOOKDIR)/$$h && \
+		chmod 0755 $(DESTDIR)$(HOOKDIR)/$$h || exit 1; \
+	done
 	sed 's|@SBINDIR@|$(SBINDIR)|' scripts/systemd/polyportd.service \
 		> $(DESTDIR)$(UNITDIR)/polyportd.service
 	install -m 0644 doc/polyportd.8 doc/polyportctl.8 $(DESTDIR)$(MANDIR)/man8/

@@ -5,15 +5,21 @@
  * Exit status: 0 done; 1 refused (the API's error is printed as it came)
  * or a local error; 2 usage; 3 the daemon could not be reached or failed.
  */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/file.h>
+#include <linux/if_tun.h>
 #include <bpf/bpf.h>
 #include <curl/curl.h>
 #include <bpf/libbpf.h>
@@ -23,6 +29,8 @@
 #include "dataplane.h"
 #include "xdpmode.h"
 #include "dump.h"
+#include "links.h"
+#include "tap.h"
 
 #define API_SOCKET_DEFAULT "/run/polyport/api.sock"
 
@@ -49,6 +57,23 @@ static const char usage[] =
 "                               and how many objects are kept from it, as pinned\n"
 "  state discard                let what was kept from a damaged state file go\n"
 "                               (removed from the dataplane)\n"
+"Compute integration (a compute service consumes an instance port by its id):\n"
+"  plug --id ID [--name NAME] [--device TAP] [--mac MAC] [--mtu N]\n"
+"       [--create [--owner USER] [--group GROUP] [--queues N]] [--wait S] [--activate]\n"
+"                               make or update the instance port with this id, make\n"
+"                               the tap (--create: persistent, vnet header,\n"
+"                               multi-queue if N > 1, owner/group, MTU, alias\n"
+"                               polyport:ID) or give it its alias, wait S seconds\n"
+"                               (default 10, 0: no wait) until it is ACTIVE, print\n"
+"                               the tap, MAC, MTU and QEMU/libvirt snippets; a tap\n"
+"                               for an id whose instance port has a live tap is its\n"
+"                               standby (active at its first frame, or --activate)\n"
+"  unplug --id ID [--delete-device] [--purge]\n"
+"                               remove the alias from its taps (--delete-device:\n"
+"                               delete them); an API instance port is kept with its\n"
+"                               service ports, device unset (--purge: deleted with\n"
+"                               its API service ports)\n"
+"  ifup TAP [--wait S] | ifdown TAP   what the hooks polyport-ifup/-ifdown run\n"
 "Local command:\n"
 "  teardown                     remove every polyport TC filter and pin under the\n"
 "                               pin root, nothing else; refused while a daemon runs\n"
@@ -61,13 +86,15 @@ static const char usage[] =
 "parses (100, [300,10], true), else as a string; a.b=V nests (bind.network=x).\n"
 "\n"
 "Options:\n"
-"  -a, --api-socket PATH  the API socket (default " API_SOCKET_DEFAULT ")\n"
+"  -a, --api-socket PATH  the API socket (default $POLYPORT_API_SOCKET, else\n"
+"                         " API_SOCKET_DEFAULT ")\n"
 "  -p, --pin-root DIR     for teardown and dump (default " PP_PIN_ROOT_DEFAULT ")\n"
 "  -j, --json, -o json    JSON output\n"
 "  -h, --help             this text\n"
 "\n"
 "Exit status: 0 ok, 1 refused or failed (the API's error is printed),\n"
-"2 usage, 3 the daemon could not be reached.\n";
+"2 usage, 3 the daemon could not be reached (plug, ifup: or the tap was not\n"
+"programmed in time).\n";
 
 static const char *api_socket = API_SOCKET_DEFAULT, *pin_root = PP_PIN_ROOT_DEFAULT;
 static int json_out;
@@ -220,11 +247,22 @@ static int cmd_status(void)
 		json_object *ip = json_object_array_get_idx(ips, i), *sps = jget(ip, "service_ports");
 		const char *why = jstr_was(ip, PP_KEY_MODE_REASON, PP_KEY_MODE_REASON_OLD);
 
-		printf("%-20s %-15s %-9s %-5s %s\n", jstr(ip, "name"), jstr(ip, "device"),
+		/* the tap in use (bound by its alias, it is no configured device) */
+		printf("%-20s %-15s %-9s %-5s %s\n", jstr(ip, "name"),
+		       *jstr(ip, "tap") ? jstr(ip, "tap") : jstr(ip, "device"),
 		       jstr(ip, "status"), jstr_was(ip, PP_KEY_EFFECTIVE_MODE, PP_KEY_EFFECTIVE_MODE_OLD),
 		       jstr(ip, "reason"));
 		if (*why)
 			printf("  mode: %s\n", why);
+		if (*jstr(ip, "id"))
+			printf("  id: %s\n", jstr(ip, "id"));
+		if (*jstr(ip, "standby-tap"))
+			printf("  standby tap: %s (its first frame makes it the active one)\n",
+			       jstr(ip, "standby-tap"));
+		for (size_t t = 0; jget(ip, "inactive-taps") &&
+				   t < json_object_array_length(jget(ip, "inactive-taps")); t++)
+			printf("  inactive tap: %s (its frames are dropped: inactive_tap)\n",
+			       json_object_get_string(json_object_array_get_idx(jget(ip, "inactive-taps"), t)));
 		for (size_t s = 0; sps && s < json_object_array_length(sps); s++) {
 			json_object *sp = json_object_array_get_idx(sps, s);
 
@@ -760,6 +798,871 @@ static int cmd_events(int argc, char **argv)
 	return 0;
 }
 
+/* ---- compute integration (issue 18): plug, unplug, ifup, ifdown ------------------------ */
+
+/*
+ * A compute service consumes an instance port by its id: plug makes (or
+ * reuses) the instance port and its tap and prints what QEMU or libvirt
+ * needs; the hooks (scripts/polyport-ifup, -ifdown) run ifup and ifdown for
+ * a tap QEMU made.  A tap belongs to an instance port by its name (the
+ * device) or by its alias PP_IPORT_ALIAS_PREFIX id; polyportd binds it and
+ * reports it in the instance port's status ("tap", "standby-tap",
+ * "inactive-taps").  Nothing here writes when nothing differs: plug twice
+ * makes no API write and no map write.
+ */
+
+static bool id_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (!n || n > PP_IPORT_ID_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && !strchr("._:-", s[i]))
+			return false;
+	return true;
+}
+
+/* A derived name: the characters of a name or an ifname (':' is neither's) */
+static void derive(char *out, size_t len, const char *prefix, const char *id, size_t n)
+{
+	size_t p = snprintf(out, len, "%s", prefix);
+
+	for (size_t i = 0; id[i] && i < n && p + 1 < len; i++)
+		out[p++] = id[i] == ':' ? '-' : id[i];
+	out[p] = 0;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static json_object *st_of(json_object *ip)
+{
+	return ip ? jget(ip, "status") : NULL;
+}
+
+static bool in_taps(json_object *st, const char *tap)
+{
+	json_object *in = jget(st, "inactive-taps");
+
+	if (!strcmp(jstr(st, "tap"), tap) || !strcmp(jstr(st, "standby-tap"), tap))
+		return true;
+	for (size_t i = 0; in && i < json_object_array_length(in); i++)
+		if (!strcmp(json_object_get_string(json_object_array_get_idx(in, i)), tap))
+			return true;
+	return false;
+}
+
+/*
+ * The instance port with this id (*out, NULL if none).  ?id= filters on the
+ * daemon's side; the list is filtered here too.  0 or an exit status.
+ */
+static int iport_by_id(const char *id, json_object **out)
+{
+	char path[160];
+	json_object *r, *found = NULL;
+	long code;
+	int rc;
+
+	*out = NULL;
+	snprintf(path, sizeof(path), "/v1/instance-ports?id=%s", id);	/* the id needs no escape */
+	code = http("GET", path, NULL, &r, 10);
+	rc = report(code, r);
+	if (rc) {
+		json_object_put(r);
+		return rc;
+	}
+	for (size_t i = 0; r && json_object_is_type(r, json_type_array) &&
+			   i < json_object_array_length(r); i++) {
+		json_object *o = json_object_array_get_idx(r, i);
+
+		if (!strcmp(jstr(o, "id"), id)) {
+			found = json_object_get(o);
+			break;
+		}
+	}
+	json_object_put(r);
+	*out = found;
+	return 0;
+}
+
+/* The instance port NAME (*out; NULL on 404).  0 or an exit status. */
+static int iport_get(const char *name, json_object **out)
+{
+	char path[160];
+	long code;
+
+	snprintf(path, sizeof(path), "/v1/instance-ports/%s", name);
+	code = http("GET", path, NULL, out, 10);
+	if (code == 404) {
+		json_object_put(*out);
+		*out = NULL;
+		return 0;
+	}
+	if (code != 200) {
+		int rc = report(code, *out);
+
+		json_object_put(*out);
+		*out = NULL;
+		return rc ? rc : 3;
+	}
+	return 0;
+}
+
+/*
+ * Until tap is the instance port's active tap and it is ACTIVE (or, with
+ * standby_ok, its standby tap), at most secs.  0 (*last: the instance port
+ * as last read, the caller's), 3 on a timeout or if the daemon went away.
+ */
+static int wait_tap(const char *name, const char *tap, bool standby_ok, double secs,
+		    json_object **last)
+{
+	double end = now_s() + secs;
+
+	*last = NULL;
+	for (;;) {
+		json_object *st;
+		int rc;
+
+		json_object_put(*last);
+		rc = iport_get(name, last);
+		if (rc)
+			return rc;
+		st = st_of(*last);
+		if (st && !strcmp(jstr(st, "tap"), tap) && !strcmp(jstr(st, "status"), "ACTIVE"))
+			return 0;
+		if (st && standby_ok && !strcmp(jstr(st, "standby-tap"), tap))
+			return 0;
+		if (now_s() >= end)
+			return 3;
+		usleep(20 * 1000);
+	}
+}
+
+static int parse_mac(const char *s, char out[18])
+{
+	unsigned char m[6];
+	char end;
+
+	if (sscanf(s, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx%c", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5],
+		   &end) != 6 || strlen(s) != 17)
+		return -1;
+	snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+	return 0;
+}
+
+static const char *hook_dir(void)
+{
+	const char *d = getenv("POLYPORT_HOOK_DIR");
+
+	return d && *d ? d : PP_HOOK_DIR;
+}
+
+struct plug {
+	const char *id;
+	char name[PP_NAME_MAX + 1];
+	char tap[IF_NAMESIZE];
+	char mac[18];
+	int mtu, queues;
+	bool created, changed, standby, absent;
+	const char *port;		/* created, updated, unchanged, file */
+	char notes[1024];
+};
+
+static void note(struct plug *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note(struct plug *p, const char *fmt, ...)
+{
+	size_t off = strlen(p->notes);
+	va_list ap;
+
+	if (off + 2 >= sizeof(p->notes))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(p->notes + off, sizeof(p->notes) - off, fmt, ap);
+	va_end(ap);
+	off = strlen(p->notes);
+	if (off + 1 < sizeof(p->notes))
+		strcat(p->notes, "\n");
+}
+
+/* QEMU's arguments for this vNIC: with the tap as it is, or made by QEMU with the hooks. */
+static json_object *qemu_argv(const struct plug *p, bool hooks)
+{
+	json_object *a = json_object_new_array();
+	char nd[32], netdev[512], dev[160], q[32] = "", mq[48] = "";
+
+	derive(nd, sizeof(nd), "pp-", p->name, 16);
+	if (p->queues > 1) {
+		snprintf(q, sizeof(q), ",queues=%d", p->queues);
+		snprintf(mq, sizeof(mq), ",mq=on,vectors=%d", 2 * p->queues + 2);
+	}
+	if (hooks)
+		snprintf(netdev, sizeof(netdev), "tap,id=%s,ifname=%s,script=%s/polyport-ifup,"
+			 "downscript=%s/polyport-ifdown,vhost=on%s", nd, p->tap, hook_dir(),
+			 hook_dir(), q);
+	else
+		snprintf(netdev, sizeof(netdev), "tap,id=%s,ifname=%s,script=no,downscript=no,"
+			 "vhost=on%s", nd, p->tap, q);
+	snprintf(dev, sizeof(dev), "virtio-net-pci,netdev=%s,mac=%s%s", nd, p->mac, mq);
+	json_object_array_add(a, json_object_new_string("-netdev"));
+	json_object_array_add(a, json_object_new_string(netdev));
+	json_object_array_add(a, json_object_new_string("-device"));
+	json_object_array_add(a, json_object_new_string(dev));
+	return a;
+}
+
+/*
+ * libvirt's <interface type='ethernet'>: with the tap as it is (managed='no':
+ * libvirt opens it, never creates or deletes it), or made by libvirt with the
+ * hooks (<script>, <downscript>: the domain schema allows both for ethernet).
+ */
+static json_object *libvirt_xml(const struct plug *p, bool hooks)
+{
+	char x[1024], q[32] = "", s[512] = "";
+
+	if (p->queues > 1)
+		snprintf(q, sizeof(q), " queues='%d'", p->queues);
+	if (hooks)
+		snprintf(s, sizeof(s), "\n  <script path='%s/polyport-ifup'/>\n"
+			 "  <downscript path='%s/polyport-ifdown'/>", hook_dir(), hook_dir());
+	snprintf(x, sizeof(x), "<interface type='ethernet'>\n  <mac address='%s'/>\n"
+		 "  <target dev='%s'%s/>\n  <model type='virtio'/>\n  <driver name='vhost'%s/>\n"
+		 "  <mtu size='%d'/>%s\n</interface>", p->mac, p->tap, hooks ? "" : " managed='no'",
+		 q, p->mtu, s);
+	return json_object_new_string(x);
+}
+
+static void print_argv(json_object *a)
+{
+	for (size_t i = 0; i < json_object_array_length(a); i++)
+		printf("%s%s", i ? " " : "  ", json_object_get_string(json_object_array_get_idx(a, i)));
+	putchar('\n');
+}
+
+static void print_indented(const char *s)
+{
+	printf("  ");
+	for (; *s; s++) {
+		putchar(*s);
+		if (*s == '\n')
+			printf("  ");
+	}
+	putchar('\n');
+}
+
+static void plug_output(const struct plug *p, json_object *ip)
+{
+	json_object *st = st_of(ip), *o = json_object_new_object(), *q = json_object_new_object();
+	json_object *qt = qemu_argv(p, false), *qh = qemu_argv(p, true);
+	json_object *lv = libvirt_xml(p, false), *lh = libvirt_xml(p, true);
+
+	if (!json_out) {
+		printf("instance port %s (id %s): %s\n", p->name, p->id,
+		       !strcmp(p->port, "file") ? "as the binding files define it" : p->port);
+		printf("tap %s: %s; mac %s, mtu %d, queues %d\n", p->tap,
+		       p->created ? "created" : p->absent ? "absent" : "present", p->mac, p->mtu,
+		       p->queues);
+		printf("status %s%s%s\n", st ? jstr(st, "status") : "?",
+		       st && *jstr(st, "reason") ? ": " : "", st ? jstr(st, "reason") : "");
+		fputs(p->notes, stdout);
+		printf("\nQEMU opening the tap as it is (script=no):\n");
+		print_argv(qt);
+		printf("QEMU with the hooks (they wait until the tap is programmed):\n");
+		print_argv(qh);
+		printf("libvirt opening the tap as it is (managed='no'):\n");
+		print_indented(json_object_get_string(lv));
+		printf("libvirt making the tap, with the hooks:\n");
+		print_indented(json_object_get_string(lh));
+	}
+	json_object_object_add(o, "name", json_object_new_string(p->name));
+	json_object_object_add(o, "id", json_object_new_string(p->id));
+	json_object_object_add(o, "tap", json_object_new_string(p->tap));
+	json_object_object_add(o, "mac", json_object_new_string(p->mac));
+	json_object_object_add(o, "mtu", json_object_new_int(p->mtu));
+	json_object_object_add(o, "queues", json_object_new_int(p->queues));
+	json_object_object_add(o, "status", json_object_new_string(st ? jstr(st, "status") : ""));
+	json_object_object_add(o, "reason", json_object_new_string(st ? jstr(st, "reason") : ""));
+	json_object_object_add(o, "created", json_object_new_boolean(p->created));
+	json_object_object_add(o, "changed", json_object_new_boolean(p->changed));
+	json_object_object_add(o, "standby", json_object_new_boolean(p->standby));
+	json_object_object_add(o, "port", json_object_new_string(p->port));
+	json_object_object_add(o, "tap-exists", json_object_new_boolean(!p->absent));
+	json_object_object_add(q, "tap", qt);
+	json_object_object_add(q, "hooks", qh);
+	json_object_object_add(o, "qemu", q);
+	json_object_object_add(o, "libvirt", lv);
+	json_object_object_add(o, "libvirt-hooks", lh);
+	json_object_object_add(o, "notes", json_object_new_string(p->notes));
+	if (json_out)
+		print_json(o);
+	json_object_put(o);
+}
+
+/* POST /v1/instance-ports/NAME/activate {"tap": tap}.  0 or an exit status. */
+static int activate(const char *name, const char *tap)
+{
+	json_object *b = json_object_new_object(), *r;
+	char path[160];
+	long code;
+	int rc;
+
+	snprintf(path, sizeof(path), "/v1/instance-ports/%s/activate", name);
+	json_object_object_add(b, "tap", json_object_new_string(tap));
+	code = http("POST", path, b, &r, 30);
+	rc = report(code, r);
+	json_object_put(b);
+	json_object_put(r);
+	return rc;
+}
+
+static const char plug_usage[] =
+"polyportctl plug --id ID [--name NAME] [--device TAP] [--mac MAC] [--mtu N]\n"
+"                 [--create [--owner USER] [--group GROUP] [--queues N]] [--wait S]\n"
+"                 [--activate] [--json]\n";
+
+static int cmd_plug(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "id", required_argument, NULL, 'i' }, { "name", required_argument, NULL, 'n' },
+		{ "device", required_argument, NULL, 'd' }, { "mac", required_argument, NULL, 'm' },
+		{ "mtu", required_argument, NULL, 'M' }, { "create", no_argument, NULL, 'c' },
+		{ "owner", required_argument, NULL, 'o' }, { "group", required_argument, NULL, 'g' },
+		{ "queues", required_argument, NULL, 'q' }, { "wait", required_argument, NULL, 'w' },
+		{ "activate", no_argument, NULL, 'A' }, { "json", no_argument, NULL, 'j' },
+		{}
+	};
+	const char *id = NULL, *name = NULL, *device = NULL, *mac = NULL, *owner = NULL,
+		   *group = NULL;
+	int mtu = 0, queues = 0, create = 0, act = 0, c, rc;
+	double wait = 10;
+	struct plug p = { .port = "unchanged" };
+	char alias[PP_TAP_ALIAS_MAX], conf[512], live[IF_NAMESIZE] = "";
+	json_object *ip = NULL, *last = NULL, *st;
+	struct pp_tap_state ts;
+	struct pp_tap_want w;
+	bool file, migration;
+
+	optind = 0;
+	while ((c = getopt_long(argc + 1, argv - 1, "", lo, NULL)) != -1) {
+		switch (c) {
+		case 'i': id = optarg; break;
+		case 'n': name = optarg; break;
+		case 'd': device = optarg; break;
+		case 'm': mac = optarg; break;
+		case 'M': mtu = atoi(optarg); if (mtu < PP_MTU_MIN || mtu > PP_MTU_MAX) goto usage; break;
+		case 'c': create = 1; break;
+		case 'o': owner = optarg; break;
+		case 'g': group = optarg; break;
+		case 'q': queues = atoi(optarg); if (queues < 1 || queues > 256) goto usage; break;
+		case 'w': wait = atof(optarg); if (wait < 0) goto usage; break;
+		case 'A': act = 1; break;
+		case 'j': json_out = 1; break;
+		default: goto usage;
+		}
+	}
+	if (optind != argc + 1 || !id)
+		goto usage;
+	if (!id_valid(id)) {
+		fprintf(stderr, "polyportctl: invalid id \"%s\" (1-%d of A-Z a-z 0-9 . _ : -)\n", id,
+			PP_IPORT_ID_MAX);
+		return 2;
+	}
+	if (name && (strlen(name) > PP_NAME_MAX || !pp_name_valid(name, strlen(name)))) {
+		fprintf(stderr, "polyportctl: invalid instance port name \"%s\"\n", name);
+		return 2;
+	}
+	if (device && !pp_ifname_valid(device, strlen(device))) {
+		fprintf(stderr, "polyportctl: invalid device name \"%s\"\n", device);
+		return 2;
+	}
+	if (mac && parse_mac(mac, p.mac)) {
+		fprintf(stderr, "polyportctl: invalid MAC \"%s\"\n", mac);
+		return 2;
+	}
+	if ((owner || group) && !create) {
+		fprintf(stderr, "polyportctl: --owner and --group are for --create\n");
+		return 2;
+	}
+	w.owner = owner ? pp_tap_uid(owner) : -1;
+	w.group = group ? pp_tap_gid(group) : -1;
+	if ((owner && w.owner < 0) || (group && w.group < 0)) {
+		fprintf(stderr, "polyportctl: no such %s \"%s\"\n", owner && w.owner < 0 ? "user" :
+			"group", owner && w.owner < 0 ? owner : group);
+		return 2;
+	}
+	p.id = id;
+	p.queues = queues ? queues : 1;
+	snprintf(alias, sizeof(alias), PP_IPORT_ALIAS_PREFIX "%s", id);
+
+	/* the instance port: by its id, else a new one */
+	rc = iport_by_id(id, &ip);
+	if (rc)
+		return rc;
+	if (ip) {
+		snprintf(p.name, sizeof(p.name), "%s", jstr(ip, "name"));
+		if (name && strcmp(name, p.name)) {
+			fprintf(stderr, "polyportctl: id %s is instance port %s, not %s\n", id, p.name,
+				name);
+			rc = 1;
+			goto out;
+		}
+		snprintf(live, sizeof(live), "%s", jstr(st_of(ip), "tap"));
+	} else {
+		json_object *other;
+
+		if (name)
+			snprintf(p.name, sizeof(p.name), "%s", name);
+		else if (strlen(id) <= PP_NAME_MAX && pp_name_valid(id, strlen(id)))
+			snprintf(p.name, sizeof(p.name), "%s", id);
+		else
+			derive(p.name, sizeof(p.name), "ip-", id, 28);
+		rc = iport_get(p.name, &other);
+		if (rc)
+			return rc;
+		if (other) {
+			fprintf(stderr, "polyportctl: instance port %s exists with id \"%s\", not %s: "
+				"name this one with --name\n", p.name, jstr(other, "id"), id);
+			json_object_put(other);
+			return 1;
+		}
+		if (!mac) {
+			fprintf(stderr, "polyportctl: no instance port has id %s: --mac is needed to "
+				"make one\n", id);
+			return 2;
+		}
+	}
+	file = ip && strcmp(jstr(ip, "source"), "api");
+	/* without --device: the tap in use, else the configured one, else Nova's name */
+	if (device)
+		snprintf(p.tap, sizeof(p.tap), "%s", device);
+	else if (*live)
+		snprintf(p.tap, sizeof(p.tap), "%s", live);
+	else if (ip && *jstr(ip, "device"))
+		snprintf(p.tap, sizeof(p.tap), "%s", jstr(ip, "device"));
+	else
+		derive(p.tap, sizeof(p.tap), "tap", id, 11);
+	/* a guest moving to another tap: the new one waits as the standby */
+	migration = *live && strcmp(live, p.tap);
+	p.standby = migration;
+	if (ip && !mac)
+		snprintf(p.mac, sizeof(p.mac), "%s", jstr(ip, "mac"));
+	p.mtu = mtu ? mtu : ip ? (int)jint(ip, "mtu") : PP_MTU_DEFAULT;
+	if (file && strcasecmp(p.mac, jstr(ip, "mac"))) {
+		fprintf(stderr, "polyportctl: instance port %s (binding files) has MAC %s, not %s\n",
+			p.name, jstr(ip, "mac"), p.mac);
+		rc = 1;
+		goto out;
+	}
+	if (file && p.mtu != jint(ip, "mtu")) {
+		fprintf(stderr, "polyportctl: instance port %s (binding files) has MTU %lld, not %d\n",
+			p.name, jint(ip, "mtu"), p.mtu);
+		rc = 1;
+		goto out;
+	}
+
+	/* the tap: checked before anything is written */
+	w.name = p.tap;
+	w.alias = alias;
+	w.queues = p.queues;
+	w.mtu = p.mtu;
+	rc = pp_tap_inspect(p.tap, &ts);
+	if (rc) {
+		fprintf(stderr, "polyportctl: %s: %s\n", p.tap, strerror(-rc));
+		rc = 1;
+		goto out;
+	}
+	if (ts.exists && !queues && ts.is_tap && (ts.flags & IFF_MULTI_QUEUE))
+		note(&p, "tap %s is multi-queue: give --queues N for the snippets", p.tap);
+	conf[0] = 0;
+	if (ts.exists && create)
+		pp_tap_conflicts(&ts, &w, conf, sizeof(conf));
+	else if (ts.exists && ts.alias[0] && strcmp(ts.alias, alias))
+		snprintf(conf, sizeof(conf), "alias \"%s\", not \"%s\"", ts.alias, alias);
+	if (conf[0]) {
+		fprintf(stderr, "polyportctl: tap %s conflicts: %s; nothing changed\n", p.tap, conf);
+		rc = 1;
+		goto out;
+	}
+	if (migration && !ts.exists && !create) {
+		fprintf(stderr, "polyportctl: instance port %s has its tap %s: a new tap %s can "
+			"only be bound by its alias, which a tap QEMU makes does not have: use "
+			"--create\n", p.name, live, p.tap);
+		rc = 1;
+		goto out;
+	}
+
+	/* the instance port: created, updated where it differs, or as it is */
+	if (!ip) {
+		json_object *b = json_object_new_object();
+
+		json_object_object_add(b, "name", json_object_new_string(p.name));
+		json_object_object_add(b, "id", json_object_new_string(id));
+		json_object_object_add(b, "device", json_object_new_string(p.tap));
+		json_object_object_add(b, "mac", json_object_new_string(p.mac));
+		json_object_object_add(b, "mtu", json_object_new_int(p.mtu));
+		rc = report(http("POST", "/v1/instance-ports", b, &last, 30), last);
+		json_object_put(b);
+		json_object_put(last);
+		last = NULL;
+		if (rc)
+			goto out;
+		p.port = "created";
+		p.changed = true;
+	} else if (!file) {
+		json_object *b = json_object_new_object();
+		char path[160];
+
+		/* a live tap found without --device is bound already (by its alias) */
+		if (!migration && strcmp(jstr(ip, "device"), p.tap) && (device || !*live))
+			json_object_object_add(b, "device", json_object_new_string(p.tap));
+		if (strcasecmp(jstr(ip, "mac"), p.mac))
+			json_object_object_add(b, "mac", json_object_new_string(p.mac));
+		if (p.mtu != jint(ip, "mtu"))
+			json_object_object_add(b, "mtu", json_object_new_int(p.mtu));
+		if (json_object_object_length(b)) {
+			json_object_object_add(b, "revision", json_object_new_int64(jint(ip, "revision")));
+			snprintf(path, sizeof(path), "/v1/instance-ports/%s", p.name);
+			rc = report(http("PATCH", path, b, &last, 30), last);
+			json_object_put(last);
+			last = NULL;
+			if (!rc) {
+				p.port = "updated";
+				p.changed = true;
+			}
+		}
+		json_object_put(b);
+		if (rc)
+			goto out;
+	} else {
+		p.port = "file";
+		if (!migration && strcmp(jstr(ip, "device"), p.tap) && (device || !*live))
+			note(&p, "tap %s is bound by its alias (the binding files name device %s)",
+			     p.tap, *jstr(ip, "device") ? jstr(ip, "device") : "none");
+	}
+
+	/* the tap: made, or given its alias */
+	if (!ts.exists && create) {
+		struct pp_tap_want cw = w;
+
+		/*
+		 * Neither --owner nor --group: the caller's, as tunctl does; a tap
+		 * with neither set is open to anyone who can open /dev/net/tun.
+		 */
+		if (!owner && !group)
+			cw.owner = geteuid();
+		rc = pp_tap_create(&cw);
+		if (rc) {
+			fprintf(stderr, "polyportctl: creating tap %s: %s\n", p.tap, strerror(-rc));
+			rc = 1;
+			goto out;
+		}
+		p.created = p.changed = true;
+	} else if (ts.exists && !ts.alias[0]) {
+		rc = pp_tap_set_alias(p.tap, alias);
+		if (rc) {
+			fprintf(stderr, "polyportctl: alias of %s: %s\n", p.tap, strerror(-rc));
+			rc = 1;
+			goto out;
+		}
+		p.changed = true;
+	}
+	p.absent = !ts.exists && !create;
+	if (migration)
+		note(&p, "%s is the standby of %s (whose tap %s stays active until the guest's "
+		     "first frame on %s, or plug --activate)", p.tap, p.name, live, p.tap);
+
+	/* bound and programmed: polyportd says so in the status */
+	rc = 0;
+	if (p.absent) {
+		note(&p, "tap %s does not exist yet: QEMU makes it (script=polyport-ifup waits for "
+		     "it to be programmed)", p.tap);
+		rc = iport_get(p.name, &last);
+	} else if (act && wait > 0) {
+		rc = wait_tap(p.name, p.tap, true, wait, &last);
+		if (!rc && strcmp(jstr(st_of(last), "tap"), p.tap) && !(rc = activate(p.name, p.tap))) {
+			p.changed = true;
+			json_object_put(last);
+			rc = wait_tap(p.name, p.tap, false, wait, &last);
+		}
+	} else if (act) {
+		rc = activate(p.name, p.tap);
+		if (!rc) {
+			p.changed = true;
+			rc = iport_get(p.name, &last);
+		}
+	} else if (wait > 0) {
+		rc = wait_tap(p.name, p.tap, migration, wait, &last);
+	} else {
+		rc = iport_get(p.name, &last);
+	}
+	st = st_of(last);
+	if (st && !strcmp(jstr(st, "tap"), p.tap))
+		p.standby = false;	/* active already: --activate, or its first frame */
+	else if (st && !strcmp(jstr(st, "standby-tap"), p.tap))
+		p.standby = true;
+	if (rc == 3 && !last)
+		fprintf(stderr, "polyportctl: instance port %s is gone\n", p.name);
+	if (rc == 3 && last)
+		fprintf(stderr, "polyportctl: instance port %s: tap %s not %s after %gs: %s%s%s\n",
+			p.name, p.tap, migration && !act ? "bound" : "active", wait,
+			jstr(st, "status"), *jstr(st, "reason") ? ": " : "", jstr(st, "reason"));
+	if (!rc || rc == 3)
+		plug_output(&p, last);
+out:
+	json_object_put(last);
+	json_object_put(ip);
+	return rc;
+usage:
+	fputs(plug_usage, stderr);
+	return 2;
+}
+
+/* unplug: every trace of the id on the taps; the instance port kept unbound or purged. */
+static int cmd_unplug(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "id", required_argument, NULL, 'i' }, { "delete-device", no_argument, NULL, 'D' },
+		{ "purge", no_argument, NULL, 'P' }, {}
+	};
+	const char *id = NULL;
+	int del = 0, purge = 0, c, rc, done = 0, ntaps = 0, n;
+	char alias[PP_TAP_ALIAS_MAX], taps[16][IF_NAMESIZE], path[160];
+	struct pp_link_alias *al = NULL;
+	json_object *ip = NULL, *st, *r;
+	bool file;
+
+	optind = 0;
+	while ((c = getopt_long(argc + 1, argv - 1, "", lo, NULL)) != -1) {
+		switch (c) {
+		case 'i': id = optarg; break;
+		case 'D': del = 1; break;
+		case 'P': purge = 1; break;
+		default: goto usage;
+		}
+	}
+	if (optind != argc + 1 || !id)
+		goto usage;
+	if (!id_valid(id)) {
+		fprintf(stderr, "polyportctl: invalid id \"%s\"\n", id);
+		return 2;
+	}
+	snprintf(alias, sizeof(alias), PP_IPORT_ALIAS_PREFIX "%s", id);
+	rc = iport_by_id(id, &ip);
+	if (rc)
+		return rc;
+	file = ip && strcmp(jstr(ip, "source"), "api");
+
+	/* the taps bound to it: its device, what the daemon reports, what carries the alias */
+#define ADD_TAP(s) do {							\
+		const char *t_ = (s);						\
+		bool dup_ = false;						\
+		for (int k_ = 0; k_ < ntaps; k_++)				\
+			dup_ |= !strcmp(taps[k_], t_);				\
+		if (*t_ && !dup_ && ntaps < 16)					\
+			snprintf(taps[ntaps++], IF_NAMESIZE, "%s", t_);		\
+	} while (0)
+	if (ip) {
+		json_object *in;
+
+		st = st_of(ip);
+		ADD_TAP(jstr(ip, "device"));
+		ADD_TAP(jstr(st, "tap"));
+		ADD_TAP(jstr(st, "standby-tap"));
+		in = jget(st, "inactive-taps");
+		for (size_t i = 0; in && i < json_object_array_length(in); i++)
+			ADD_TAP(json_object_get_string(json_object_array_get_idx(in, i)));
+	}
+	n = pp_link_aliases(alias, &al);
+	for (int i = 0; i < n; i++)
+		if (!strcmp(al[i].alias, alias))
+			ADD_TAP(al[i].name);
+	free(al);
+#undef ADD_TAP
+
+	/* the instance port first: unbound (or gone) before its taps change */
+	if (ip && !file && purge) {
+		json_object *sps = jget(ip, "service-ports");
+
+		for (size_t i = 0; sps && i < json_object_array_length(sps); i++) {
+			json_object *sp = json_object_array_get_idx(sps, i);
+
+			if (strcmp(jstr(sp, "source"), "api"))
+				continue;
+			snprintf(path, sizeof(path), "/v1/service-ports/%s", jstr(sp, "name"));
+			rc = report(http("DELETE", path, NULL, &r, 30), r);
+			json_object_put(r);
+			if (rc)
+				goto out;
+			printf("service port %s deleted\n", jstr(sp, "name"));
+		}
+		snprintf(path, sizeof(path), "/v1/instance-ports/%s", jstr(ip, "name"));
+		rc = report(http("DELETE", path, NULL, &r, 30), r);
+		json_object_put(r);
+		if (rc)
+			goto out;
+		printf("instance port %s deleted\n", jstr(ip, "name"));
+		done++;
+	} else if (ip && !file && *jstr(ip, "device")) {
+		json_object *b = json_object_new_object();
+
+		json_object_object_add(b, "device", json_object_new_string(""));
+		json_object_object_add(b, "revision", json_object_new_int64(jint(ip, "revision")));
+		snprintf(path, sizeof(path), "/v1/instance-ports/%s", jstr(ip, "name"));
+		rc = report(http("PATCH", path, b, &r, 30), r);
+		json_object_put(r);
+		json_object_put(b);
+		if (rc)
+			goto out;
+		printf("instance port %s: device %s unset (kept with its service ports, bound by "
+		       "id only: plug --id %s binds it again)\n", jstr(ip, "name"),
+		       jstr(ip, "device"), id);
+		done++;
+	}
+
+	/* the taps: the alias removed, or the tap deleted */
+	for (int i = 0; i < ntaps; i++) {
+		struct pp_tap_state ts;
+		bool ours;
+
+		if (pp_tap_inspect(taps[i], &ts) || !ts.exists)
+			continue;
+		ours = !strcmp(ts.alias, alias) || (ip && !strcmp(jstr(ip, "device"), taps[i]));
+		if (!ours)
+			continue;
+		if (del && ts.is_tun) {
+			int err = pp_tap_delete(taps[i]);
+
+			if (err && err != -ENODEV) {
+				fprintf(stderr, "polyportctl: deleting %s: %s\n", taps[i], strerror(-err));
+				rc = 1;
+				continue;
+			}
+			printf("tap %s deleted\n", taps[i]);
+			done++;
+		} else if (!strcmp(ts.alias, alias)) {
+			int err = pp_tap_set_alias(taps[i], "");
+
+			if (err) {
+				fprintf(stderr, "polyportctl: alias of %s: %s\n", taps[i], strerror(-err));
+				rc = 1;
+				continue;
+			}
+			printf("tap %s: alias %s removed\n", taps[i], alias);
+			done++;
+		}
+	}
+	if (file)
+		printf("instance port %s is defined in the binding files: they keep it%s%s "
+		       "(%s)\n", jstr(ip, "name"), *jstr(ip, "device") ? " bound to device " : "",
+		       jstr(ip, "device"), purge ? "--purge changes nothing there" :
+		       "only its taps were unplugged");
+	else if (!done)
+		printf("nothing to do: %s\n", ip ? "the instance port with this id is bound to no tap"
+		       : "no instance port and no tap has this id");
+	if (rc)
+		goto out;
+
+	/* until the daemon has let the taps go (it reports "unplugged"), 10 s at most */
+	if (ip && !file && !purge && ntaps) {
+		double end = now_s() + 10;
+		json_object *cur = NULL;
+		bool bound = true;
+
+		while (bound && !(rc = iport_get(jstr(ip, "name"), &cur)) && cur) {
+			bound = false;
+			for (int i = 0; i < ntaps; i++)
+				bound |= in_taps(st_of(cur), taps[i]);
+			json_object_put(cur);
+			cur = NULL;
+			if (bound && now_s() >= end) {
+				fprintf(stderr, "polyportctl: the daemon still binds a tap of %s after "
+					"10s\n", jstr(ip, "name"));
+				rc = 3;
+				break;
+			}
+			if (bound)
+				usleep(20 * 1000);
+		}
+	}
+out:
+	json_object_put(ip);
+	return rc;
+usage:
+	fprintf(stderr, "polyportctl unplug --id ID [--delete-device] [--purge]\n");
+	return 2;
+}
+
+/* ifup TAP: what polyport-ifup runs; ifdown TAP: what polyport-ifdown runs. */
+static int cmd_ifupdown(bool up, int argc, char **argv)
+{
+	const char *tap = argc > 0 ? argv[0] : NULL;
+	char alias[PP_TAP_ALIAS_MAX] = "";
+	json_object *r = NULL, *ip = NULL, *last = NULL;
+	double wait = 10;
+	long code;
+	int rc;
+
+	if (argc == 3 && up && !strcmp(argv[1], "--wait"))
+		wait = atof(argv[2]);
+	else if (argc != 1)
+		return fprintf(stderr, "polyportctl %s TAP%s\n", up ? "ifup" : "ifdown",
+			       up ? " [--wait S]" : ""), 2;
+	if (!up) {
+		rc = pp_tap_set_up(tap, false);
+		if (rc && rc != -ENODEV)
+			fprintf(stderr, "polyportctl: ifdown %s: %s\n", tap, strerror(-rc));
+		return 0;
+	}
+	code = http("GET", "/v1/instance-ports", NULL, &r, 10);
+	rc = report(code, r);
+	if (rc)
+		goto out;
+	/* by its name, else by its alias */
+	for (size_t i = 0; r && i < json_object_array_length(r) && !ip; i++)
+		if (!strcmp(jstr(json_object_array_get_idx(r, i), "device"), tap))
+			ip = json_object_array_get_idx(r, i);
+	if (!ip) {
+		struct pp_tap_state ts;
+
+		if (!pp_tap_inspect(tap, &ts))
+			snprintf(alias, sizeof(alias), "%s", ts.alias);
+	}
+	if (!ip && !strncmp(alias, PP_IPORT_ALIAS_PREFIX, strlen(PP_IPORT_ALIAS_PREFIX)))
+		for (size_t i = 0; r && i < json_object_array_length(r) && !ip; i++)
+			if (!strcmp(jstr(json_object_array_get_idx(r, i), "id"),
+				    alias + strlen(PP_IPORT_ALIAS_PREFIX)))
+				ip = json_object_array_get_idx(r, i);
+	if (!ip) {
+		fprintf(stderr, "polyportctl: ifup %s: no instance port has device %s%s%s%s\n", tap,
+			tap, *alias ? " or the id of its alias \"" : "", alias, *alias ? "\"" : "");
+		rc = 1;
+		goto out;
+	}
+	rc = pp_tap_set_up(tap, true);
+	if (rc) {
+		fprintf(stderr, "polyportctl: ifup %s: %s\n", tap, strerror(-rc));
+		rc = 1;
+		goto out;
+	}
+	rc = wait_tap(jstr(ip, "name"), tap, true, wait, &last);
+	if (rc == 3 && last)
+		fprintf(stderr, "polyportctl: ifup %s: instance port %s not programmed after %gs: "
+			"%s%s%s\n", tap, jstr(ip, "name"), wait, jstr(st_of(last), "status"),
+			*jstr(st_of(last), "reason") ? ": " : "", jstr(st_of(last), "reason"));
+	else if (!rc)
+		printf("%s: instance port %s (id %s): %s\n", tap, jstr(ip, "name"), jstr(ip, "id"),
+		       strcmp(jstr(st_of(last), "tap"), tap) ? "standby" : "ACTIVE");
+out:
+	json_object_put(last);
+	json_object_put(r);
+	return rc;
+}
+
 /* ---- teardown (local) ---------------------------------------------------------------- */
 
 static int detach_dev(const void *key, const void *val, void *arg)
@@ -893,9 +1796,11 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	const char *cmd;
+	const char *cmd, *env = getenv("POLYPORT_API_SOCKET");
 	int c;
 
+	if (env && *env)
+		api_socket = env;
 	while ((c = getopt_long(argc, argv, "+a:p:jho:", lo, NULL)) != -1) {
 		switch (c) {
 		case 'a': api_socket = optarg; break;
@@ -935,6 +1840,12 @@ int main(int argc, char **argv)
 		return cmd_events(argc, argv);
 	if (!strcmp(cmd, "state"))
 		return cmd_state(argc, argv);
+	if (!strcmp(cmd, "plug"))
+		return cmd_plug(argc, argv);
+	if (!strcmp(cmd, "unplug"))
+		return cmd_unplug(argc, argv);
+	if (!strcmp(cmd, "ifup") || !strcmp(cmd, "ifdown"))
+		return cmd_ifupdown(!strcmp(cmd, "ifup"), argc, argv);
 	if (!strcmp(cmd, "teardown") && !argc)
 		return cmd_teardown();
 	if (!strcmp(cmd, "dump") && argc == 1 && !strcmp(argv[0], "--canonical"))
