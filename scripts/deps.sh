@@ -15,6 +15,7 @@ pkgs=(
 	isc-dhcp-client					# a DHCP client for the dhcp service tests
 	bird2						# the BGP speakers of e2e:l3-bgp
 	qemu-system-x86 busybox-static cpio kmod	# the real guest (vm/)
+	jq libvirt-clients libxml2-utils		# e2e:plug: JSON, virt-xml-validate of plug's libvirt XML
 	openvswitch-switch gnuplot-nox linux-perf	# make bench: a peer, the plot, profiles
 )
 pkgs+=("$@")

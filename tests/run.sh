@@ -30,6 +30,7 @@ suites=(
 	"e2e:daemon|tests/e2e/daemon.sh"
 	"e2e:api|tests/e2e/api.sh"
 	"e2e:ctl|tests/e2e/ctl.sh"
+	"e2e:plug|tests/e2e/plug.sh"
 	"e2e:api-robust|tests/e2e/api_robust.sh"
 	"e2e:services|tests/e2e/services.sh"
 	"e2e:l3|tests/e2e/l3.sh"
@@ -45,6 +46,7 @@ suites=(
 	"e2e:demo|tests/e2e/demo.sh"
 	"bench:smoke|bench/smoke.sh"
 	"e2e:vm|tests/e2e/vm.sh"
+	"e2e:plug-vm|tests/e2e/plug_vm.sh"
 )
 
 run_suite() {

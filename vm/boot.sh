@@ -17,6 +17,10 @@
 #   --timeout S        kill QEMU after S seconds whatever happens (default 60)
 #   --mem MB           guest memory (default 128; below 80 it runs out)
 #   --pidfile FILE     QEMU writes its PID there
+#   --netdev-args ARGS the vNIC's QEMU arguments instead of the -netdev/-device
+#                      pair made from --tap/--mac/--offloads (e.g. what
+#                      `polyportctl plug --json` prints): words split on
+#                      spaces; --tap is then not needed
 #   --verbose          the kernel's boot messages too
 #   --no-build         do not run vm/build.sh first
 #   PP_VM_ACCEL=kvm    use KVM instead of TCG (default tcg)
@@ -27,7 +31,7 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 OUT=$TOP/build/vm
 TAP= MAC=52:54:00:00:00:01 BYTES= OFFLOADS=on HOLD=0 TIMEOUT=60 MEM=128 IPV6=0
 PIDFILE= QUIET="quiet loglevel=3" BUILD=1
-IFSPECS=()
+IFSPECS=() NETARGS=()
 usage() {	# usage STATUS: the header above, on stdout for --help
 	sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//' >&"$(( $1 ? 2 : 1 ))"
 	exit "$1"
@@ -44,6 +48,7 @@ while (($#)); do
 	--timeout) TIMEOUT=$2; shift ;;
 	--mem) MEM=$2; shift ;;
 	--pidfile) PIDFILE=$2; shift ;;
+	--netdev-args) read -ra NETARGS <<<"$2"; shift ;;
 	--verbose) QUIET= ;;
 	--no-build) BUILD=0 ;;
 	-h | --help) usage 0 ;;
@@ -51,7 +56,7 @@ while (($#)); do
 	esac
 	shift
 done
-[[ -n "$TAP" ]] || { echo "boot: --tap is required" >&2; exit 2; }
+[[ -n "$TAP" || ${#NETARGS[@]} -gt 0 ]] || { echo "boot: --tap is required" >&2; exit 2; }
 case "$OFFLOADS" in on | off) ;; *) echo "boot: --offloads on|off" >&2; exit 2 ;; esac
 for s in "${IFSPECS[@]}"; do
 	[[ "$s" == *" "* ]] && { echo "boot: no spaces in --if $s" >&2; exit 2; }
@@ -78,9 +83,12 @@ nic="virtio-net-pci,netdev=n0,mac=$MAC,romfile="
 
 args=("${accel[@]}" -smp 1 -m "$MEM" -nodefaults -no-user-config -display none
 	-serial stdio -no-reboot -name polyport-vm
-	-kernel "$OUT/vmlinuz" -initrd "$OUT/initrd.img" -append "$append"
-	-netdev "tap,id=n0,ifname=$TAP,script=no,downscript=no"
-	-device "$nic")
+	-kernel "$OUT/vmlinuz" -initrd "$OUT/initrd.img" -append "$append")
+if ((${#NETARGS[@]})); then
+	args+=("${NETARGS[@]}")
+else
+	args+=(-netdev "tap,id=n0,ifname=$TAP,script=no,downscript=no" -device "$nic")
+fi
 [[ -n "$PIDFILE" ]] && args+=(-pidfile "$PIDFILE")
 # timeout passes SIGTERM on to QEMU, and SIGKILLs it 2 s later if needed
 exec timeout -k 2 "$TIMEOUT" qemu-system-x86_64 "${args[@]}"
