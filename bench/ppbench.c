@@ -588,7 +588,7 @@ static void inst_config(struct inst *in, const char *pin)
 		struct pp_iport ip = { .ifindex = in->ib[d], .mtu = 1500 };
 
 		mac_of(d, ip.mac);
-		TRY(pp_dp_iport_install(m, d + 1, &ip));
+		TRY(pp_dp_iport_install(m, d + 1, &ip, NULL));
 	}
 	for (unsigned k = 0; k < nports; k++) {
 		unsigned d = k / in->per_dev, vid = k % in->per_dev + 1;
