@@ -162,7 +162,7 @@ $(B)/polyportd: loader/polyportd.c $(DAEMON_OBJS) | $(B)
 $(B)/dump.o: loader/dump.c loader/dump.h maps/maps.h include/polyport.h | $(B)
 	$(CC) $(CFLAGS) -c $< -o $@
 
-$(B)/tap.o: loader/tap.c loader/tap.h | $(B)
+$(B)/tap.o: loader/tap.c loader/tap.h loader/links.h | $(B)
 	$(CC) $(CFLAGS) -c $< -o $@
 
 # PP_HOOK_DIR: where make install puts the hooks (polyportctl plug prints it);

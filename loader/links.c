@@ -409,10 +409,9 @@ int pp_link_conf_set(const char *family, const char *dev, const char *key, char 
 	return n == 1 ? 0 : n < 0 ? -errno : -EIO;
 }
 
-/* /sys/class/net/DEV/ATTR into buf (NUL-terminated): its length, or -errno. */
-static int sysfs_read(const char *dev, const char *attr, char *buf, size_t len)
+int pp_link_sysfs(const char *dev, const char *attr, char *buf, size_t len)
 {
-	char path[96];
+	char path[128];
 	ssize_t n;
 	int fd;
 
@@ -421,17 +420,21 @@ static int sysfs_read(const char *dev, const char *attr, char *buf, size_t len)
 	if (fd < 0)
 		return -errno;
 	n = read(fd, buf, len - 1);
+	if (n < 0)
+		n = -errno;
 	close(fd);
-	if (n <= 0)
-		return -EIO;
+	if (n < 0)
+		return (int)n;
 	buf[n] = 0;
+	while (n > 0 && buf[n - 1] == '\n')
+		buf[--n] = 0;
 	return (int)n;
 }
 
 int pp_link_tun_flags(const char *name, unsigned long *flags)
 {
 	char buf[32];
-	int n = sysfs_read(name, "tun_flags", buf, sizeof(buf));
+	int n = pp_link_sysfs(name, "tun_flags", buf, sizeof(buf));
 
 	if (n < 0)
 		return n;
@@ -443,7 +446,7 @@ int pp_link_mac(const char *name, __u8 mac[6])
 {
 	char buf[32];
 	unsigned v[6];
-	int n = sysfs_read(name, "address", buf, sizeof(buf));
+	int n = pp_link_sysfs(name, "address", buf, sizeof(buf));
 
 	if (n < 0)
 		return n;

@@ -72,6 +72,9 @@ int pp_link_ipv6_conf_set(const char *dev, const char *key, char val);
 /* The same for /proc/sys/net/FAMILY/conf/DEV/KEY (FAMILY "ipv4" or "ipv6"). */
 int pp_link_conf_set(const char *family, const char *dev, const char *key, char val);
 
+/* /sys/class/net/DEV/ATTR into buf, its trailing newline cut: its length (0: empty), or -errno. */
+int pp_link_sysfs(const char *dev, const char *attr, char *buf, size_t len);
+
 /* IFF_* flags of tun/tap device name (sysfs tun_flags); -errno if it is none. */
 int pp_link_tun_flags(const char *name, unsigned long *flags);
 

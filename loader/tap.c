@@ -17,30 +17,8 @@
 #include <netlink/netlink.h>
 #include <netlink/route/link.h>
 
+#include "links.h"
 #include "tap.h"
-
-/* /sys/class/net/name/attr into buf, the trailing newline cut; its length or -errno. */
-static int sysfs_get(const char *name, const char *attr, char *buf, size_t len)
-{
-	char path[128];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/sys/class/net/%s/%s", name, attr);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	if (n < 0)
-		n = -errno;
-	close(fd);
-	if (n < 0)
-		return n;
-	buf[n] = 0;
-	while (n > 0 && buf[n - 1] == '\n')
-		buf[--n] = 0;
-	return n;
-}
 
 static int sysfs_put(const char *name, const char *attr, const char *val)
 {
@@ -64,7 +42,7 @@ static long sysfs_long(const char *name, const char *attr, long dflt)
 {
 	char buf[32];
 
-	return sysfs_get(name, attr, buf, sizeof(buf)) > 0 ? strtol(buf, NULL, 0) : dflt;
+	return pp_link_sysfs(name, attr, buf, sizeof(buf)) > 0 ? strtol(buf, NULL, 0) : dflt;
 }
 
 static int ifreq_ioctl(const char *name, unsigned long req, struct ifreq *ifr)
@@ -96,10 +74,10 @@ int pp_tap_inspect(const char *name, struct pp_tap_state *st)
 	st->exists = true;
 	st->up = ifr.ifr_flags & IFF_UP;
 	st->mtu = sysfs_long(name, "mtu", 0);
-	n = sysfs_get(name, "ifalias", st->alias, sizeof(st->alias));
+	n = pp_link_sysfs(name, "ifalias", st->alias, sizeof(st->alias));
 	if (n < 0)
 		st->alias[0] = 0;
-	if (sysfs_get(name, "tun_flags", buf, sizeof(buf)) > 0) {
+	if (pp_link_sysfs(name, "tun_flags", buf, sizeof(buf)) > 0) {
 		st->is_tun = true;
 		st->flags = strtoul(buf, NULL, 0);
 		st->is_tap = st->flags & IFF_TAP;

@@ -299,6 +299,26 @@ expect() {
 	[[ -z $bad ]] && pass "$what" || fail "$what:$bad"
 }
 
+# ---- the real guest (vm/) ---------------------------------------------------------
+
+# vm_guest_build SUITE: the guest's kernel and initramfs into build/vm
+# (vm/build.sh, log in $WORK/build.log); the suite is skipped when its
+# Debian packages cannot be fetched, failed when the build or QEMU fails.
+vm_guest_build() {
+	local rc=0
+
+	"$TOP/vm/build.sh" >"$WORK/build.log" 2>&1 || rc=$?
+	if ((rc == 3)); then
+		skip "$1: the guest's Debian packages cannot be fetched: $(grep -m1 'cannot' "$WORK/build.log")"
+		exit 0
+	elif ((rc != 0)); then
+		fail "$1: building the guest failed: $(tail -3 "$WORK/build.log" | tr '\n' ' ')"
+		exit 1
+	fi
+	command -v qemu-system-x86_64 >/dev/null ||
+		{ fail "$1: qemu-system-x86_64 missing (make deps)"; exit 1; }
+}
+
 # ---- polyportd, for suites that set CONF, STATE and API ----------------------------
 
 # daemon_start [ARGS...]: polyportd ($PPT_POLYPORTD if set) in the foreground on $CONF with the suite's

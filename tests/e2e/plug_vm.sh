@@ -48,16 +48,7 @@ trap 'exit 130' INT TERM
 vm_cleanup
 mount_bpffs
 
-rc=0
-"$TOP/vm/build.sh" >"$WORK/build.log" 2>&1 || rc=$?
-if ((rc == 3)); then
-	skip "plug-vm: the guest's Debian packages cannot be fetched: $(grep -m1 'cannot' "$WORK/build.log")"
-	exit 0
-elif ((rc != 0)); then
-	fail "plug-vm: building the guest failed: $(tail -3 "$WORK/build.log" | tr '\n' ' ')"
-	exit 1
-fi
-command -v qemu-system-x86_64 >/dev/null || { fail "plug-vm: qemu-system-x86_64 missing (make deps)"; exit 1; }
+vm_guest_build plug-vm
 
 # ---- networks, daemon, events ----------------------------------------------------------
 daemon_dirs

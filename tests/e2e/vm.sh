@@ -102,16 +102,7 @@ vm_cleanup
 mount_bpffs
 
 # ---- the guest: packages into the cache, kernel + initramfs into build/vm ----
-rc=0
-"$TOP/vm/build.sh" >"$WORK/build.log" 2>&1 || rc=$?
-if ((rc == 3)); then
-	skip "vm: the guest's Debian packages cannot be fetched: $(grep -m1 'cannot' "$WORK/build.log")"
-	exit 0
-elif ((rc != 0)); then
-	fail "vm: building the guest failed: $(tail -3 "$WORK/build.log" | tr '\n' ' ')"
-	exit 1
-fi
-command -v qemu-system-x86_64 >/dev/null || { fail "vm: qemu-system-x86_64 missing (make deps)"; exit 1; }
+vm_guest_build vm
 echo "      guest: $(head -1 "$TOP/build/vm/manifest"), initramfs $(stat -c %s "$TOP/build/vm/initrd.img") bytes"
 
 # ---- networks and binding file --------------------------------------------------
