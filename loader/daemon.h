@@ -62,7 +62,7 @@ struct pp_names;
  * counted as inactive_tap, and never made the standby again while this
  * daemon runs.  Names are "" when the ifindex is 0.
  */
-#define PP_IPORT_RETIRED_MAX	2
+#define PP_IPORT_RETIRED_MAX	4
 struct pp_iport_taps {
 	__u32 active, standby;
 	char active_name[16], standby_name[16];

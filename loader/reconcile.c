@@ -455,16 +455,20 @@ static bool taps_has(const struct pp_iport_taps *t, __u32 ifindex)
 
 /*
  * Taps bound before (old) and not now (t) lose their pp_devs entry, and our
- * programs unless another instance port has them now.
+ * programs unless another instance port has them now; so do the taps of ts
+ * beyond what t holds (more retired taps than it keeps: a pp_devs entry a
+ * previous daemon left).
  */
 static void taps_unbind(struct pp_daemon *d, __u32 slot, const struct pp_iport_taps *old,
-			const struct pp_iport_taps *t)
+			const struct pp_iport_taps *t, const struct tapset *ts)
 {
-	__u32 x[2 + PP_IPORT_RETIRED_MAX] = { old->active, old->standby };
+	__u32 x[2 + PP_IPORT_RETIRED_MAX + TAPS_MAX] = { old->active, old->standby };
 	struct pp_dev dev;
 
 	for (__u32 r = 0; r < old->n_retired; r++)
 		x[2 + r] = old->retired[r];
+	for (int k = 0; ts && k < ts->n; k++)
+		x[2 + PP_IPORT_RETIRED_MAX + k] = ts->ifindex[k];
 	for (size_t k = 0; k < ARRAY_SIZE(x); k++) {
 		if (!x[k] || taps_has(t, x[k]))
 			continue;
@@ -569,7 +573,7 @@ static int reconcile_iports(struct pp_daemon *d, const struct pp_config *cfg, co
 		for (__u32 r = 0; !err && r < t->n_retired; r++)
 			err = pp_dp_tap_bind(&d->dp.maps, st->id, t->retired[r]);
 		if (!err)
-			taps_unbind(d, st->id, &old, t);
+			taps_unbind(d, st->id, &old, t, &ts);
 		if (t->standby)
 			d->standby_pending = true;
 		if (c->id[0] && !t->active)
@@ -1426,7 +1430,7 @@ static int remove_stale(struct pp_daemon *d, const struct pp_config *cfg)
 			struct pp_iport_taps none = {}, t = d->taps[slot];
 
 			t.standby = t.standby ?: ip.standby;
-			taps_unbind(d, slot, &t, &none);
+			taps_unbind(d, slot, &t, &none, NULL);
 			d->taps[slot] = none;
 		}
 		pr_info("instance port %s removed\n", name);

@@ -483,6 +483,38 @@ fi
 kill -INT "$PING" 2>/dev/null
 wait "$PING" 2>/dev/null
 echo "      ping stream: $(grep -E 'transmitted' "$WORK/mig-ping.log")"
+
+# a move while polyportd is stopped: the program makes the standby active by itself
+quiet_ns pptw-gm3
+ip netns exec pptw-gm3 sysctl -qw net.ipv4.ip_default_ttl=63
+plug --id pptw-mig-1 --device pptwm4 --mac "$MM" --mtu 1500 --create --wait 5
+no_v6 pptwm4
+guest gm3 pptwm4 --port "ns=pptw-gm3,dev=eth0,mac=$MM,match=vlan:100" || fail "migration: guest 3 did not start"
+s4="$(ist pptw-mig-1 standby-tap)"
+ip netns exec pptw-na ping -D -i 0.02 -w 20 10.1.0.30 >"$WORK/mig2-ping.log" 2>&1 &
+PING=$!
+PIDS+=("$PING")
+daemon_stop
+ip -n pptw-gm3 addr add 10.1.0.30/24 dev eth0
+ip netns exec pptw-gm3 "$B/tests/ppsend" eth0 "$(garp "$MM" 10.1.0.30)" ||
+	fail "migration: ppsend of the gratuitous ARP failed (guest 3)"
+wait_for 5 grep -q 'ttl=63' "$WORK/mig2-ping.log"
+n63=$(grep -c 'ttl=63' "$WORK/mig2-ping.log")
+if [[ $s4 == pptwm4 ]] && ((n63 > 0)) && ! kill -0 "$DPID" 2>/dev/null; then
+	pass "migration: with polyportd stopped, the standby's first frame makes it active (replies from tap pptwm4's guest: $n63)"
+else
+	fail "migration: daemon stopped: standby was '$s4', replies from guest 3: $n63"
+fi
+daemon_start || fail "migration: polyportd did not start again: $(tail -3 "$WORK/daemon.log" | tr '\n' ' ')"
+st="tap=$(ist pptw-mig-1 tap) standby-tap=$(ist pptw-mig-1 standby-tap) inactive-taps=$(ist pptw-mig-1 inactive-taps)"
+sleep 0.5
+m63=$(grep -c 'ttl=63' "$WORK/mig2-ping.log")
+[[ "$st" == "tap=pptwm4 standby-tap= inactive-taps=pptwm1,pptwm2,pptwm3" ]] && ((m63 > n63)) &&
+	pass "migration: polyportd started again adopts the move: $st, replies still from tap pptwm4 ($n63 -> $m63)" ||
+	fail "migration: after the restart: $st (want tap=pptwm4, no standby, the older taps inactive), replies $n63 -> $m63"
+kill -INT "$PING" 2>/dev/null
+wait "$PING" 2>/dev/null
+stop_guest gm3
 stop_guest gm1
 stop_guest gm2
 ctl unplug --id pptw-mig-1 --delete-device --purge >/dev/null 2>&1
