@@ -786,6 +786,13 @@ static int cmd_events(int argc, char **argv)
 
 			if (json_out)
 				puts(json_object_to_json_string_ext(e, JSON_C_TO_STRING_PLAIN));
+			else if (*jstr(e, "tap"))	/* plugged, activated, unplugged */
+				printf("%-6lld %-14s %-20s %-9s tap %s%s%s%s id %s\n", jint(e, "seq"),
+				       jstr(e, "kind"), jstr(e, "name"), jstr(e, "change"), jstr(e, "tap"),
+				       jget(e, "active") && !json_object_get_boolean(jget(e, "active"))
+				       ? " (standby)" : "",
+				       *jstr(e, "previous") ? " from " : "", jstr(e, "previous"),
+				       jstr(e, "id"));
 			else
 				printf("%-6lld %-14s %-20s %-8s %s %s\n", jint(e, "seq"), jstr(e, "kind"),
 				       jstr(e, "name"), jstr(e, "change"), jstr(e, "status"),
