@@ -1314,19 +1314,61 @@ static int orphan_collect(const void *key, const void *val, void *arg)
 	return 0;
 }
 
+
+/* A device XDP may send to (pp_xdp_tx) that nothing binds in pp_devs. */
+static int xdp_tx_orphan(const void *key, const void *val, void *arg)
+{
+	__u32 ifindex = *(const __u32 *)key;
+	struct orphans *o = arg;
+	struct pp_dev dev = {};
+
+	(void)val;
+	if (!pp_dev_get(&o->d->dp.maps, ifindex, &dev) && dev.flags && dev.ifindex == ifindex)
+		return 0;
+	if (PP_GROW(o->id, o->n, o->cap, 16))
+		return -ENOMEM;
+	o->id[o->n++] = ifindex;
+	return 0;
+}
+
+/*
+ * Devices a killed daemon left in pp_xdp_tx: networks whose entries it had
+ * removed (the device with them) but whose names it had not released yet.
+ * Their names bring the networks back to remove_stale(), not the device,
+ * which no entry names any more.  At the first full reconcile, once every
+ * device in use is bound: released.
+ */
+static int remove_orphan_devs(struct pp_daemon *d)
+{
+	struct orphans o = { .d = d };
+	int err = pp_map_iter(&d->dp.maps, PPM_XDP_TX, xdp_tx_orphan, &o);
+
+	for (size_t i = 0; !err && i < o.n; i++) {
+		dev_release(d, o.id[i]);
+		pr_info("device %u: in pp_xdp_tx, bound to nothing: released\n", o.id[i]);
+	}
+	free(o.id);
+	return err;
+}
+
 /* Returns 0 or the first error (the scan, a removal). */
 static int remove_orphans(struct pp_daemon *d)
 {
 	struct orphans o = { .d = d };
-	int err, first;
+	int err, first, dev_err;
 
 	if (d->orphans_swept)
 		return 0;
+	dev_err = remove_orphan_devs(d);
+	if (dev_err)
+		pr_warn("devices in pp_xdp_tx bound to nothing: scan failed: %s\n",
+			strerror(-dev_err));
 	first = err = pp_map_iter(&d->dp.maps, PPM_SPORTS, orphan_collect, &o);
 	if (err)
 		pr_warn("service ports without a name: scan failed: %s\n", strerror(-err));
 	else
-		d->orphans_swept = true;
+		d->orphans_swept = !dev_err;
+	first = first ?: dev_err;
 	for (size_t i = 0; i < o.n; i++) {
 		err = pp_dp_sport_remove(&d->dp.maps, o.id[i]);
 		if (err)

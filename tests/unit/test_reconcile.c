@@ -26,6 +26,7 @@
 #include "reconcile.h"
 #include "log.h"
 #include "services.h"
+#include "xdpmode.h"
 #include "../pins.h"
 
 static char pin_root[128];
@@ -398,6 +399,25 @@ static void test_same_config_writes_nothing(void **state)
 	/* and the counter counts: a change writes */
 	assert_int_equal(apply(cfg_b), 0);
 	assert_true(maps()->writes > 0);
+}
+
+/*
+ * A device a killed daemon left in pp_xdp_tx (networks removed from the
+ * maps, their names not yet released: the device is named by nothing any
+ * more) is released at the first full reconcile of the next one.
+ */
+static void test_xdp_tx_orphan(void **state)
+{
+	__u32 lo = if_nametoindex("lo");
+
+	(void)state;
+	assert_true(lo > 0);
+	assert_int_equal(pp_xdp_tx_set(&D.dp.maps, (int)lo, true), 0);
+	assert_int_equal(pp_xdp_tx_get(maps(), (int)lo), 1);
+	pp_daemon_close(&D);
+	assert_int_equal(pp_daemon_open(&D, pin_root, &sizes), 0);
+	assert_int_equal(apply(cfg_a), 0);
+	assert_int_equal(pp_xdp_tx_get(maps(), (int)lo), 0);
 }
 
 /*
@@ -1152,6 +1172,7 @@ int main(void)
 		cmocka_unit_test(test_chain_slots),
 		cmocka_unit_test_setup_teardown(test_chain, setup_chain, teardown),
 		cmocka_unit_test_setup_teardown(test_taps, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_xdp_tx_orphan, setup, teardown),
 	};
 
 	libbpf_set_print(NULL);
