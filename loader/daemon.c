@@ -410,6 +410,18 @@ const struct pp_iport_taps *pp_daemon_iport_taps(const struct pp_daemon *d, __u3
 	return slot && slot < d->dp.maps.max_entries[PPM_IPORTS] ? &d->taps[slot] : NULL;
 }
 
+bool pp_iport_taps_has(const struct pp_iport_taps *t, __u32 ifindex)
+{
+	if (!ifindex)
+		return false;
+	if (ifindex == t->active || ifindex == t->standby)
+		return true;
+	for (__u32 r = 0; r < t->n_retired; r++)
+		if (t->retired[r] == ifindex)
+			return true;
+	return false;
+}
+
 const struct pp_obj_status *pp_daemon_status_by_name(const struct pp_daemon *d, __u32 kind,
 						     const char *name)
 {

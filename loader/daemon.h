@@ -202,6 +202,8 @@ const struct pp_obj_status *pp_daemon_status_by_name(const struct pp_daemon *d, 
 
 /* The taps of the i-th instance port of the configuration in force, NULL if none. */
 const struct pp_iport_taps *pp_daemon_iport_taps(const struct pp_daemon *d, __u32 i);
+/* Is ifindex one of t's taps (active, standby or retired)? */
+bool pp_iport_taps_has(const struct pp_iport_taps *t, __u32 ifindex);
 
 void pp_status_set(struct pp_obj_status *st, enum pp_status s, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

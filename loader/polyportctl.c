@@ -207,6 +207,18 @@ static const char *jstr_was(json_object *o, const char *key, const char *old)
 	return jget(o, key) ? jstr(o, key) : jstr(o, old);
 }
 
+/* The strings of JSON array arr joined by commas into buf (cut to len), none if it has none. */
+static const char *join(json_object *arr, char *buf, size_t len, const char *none)
+{
+	size_t off = 0, n = arr ? json_object_array_length(arr) : 0;
+
+	snprintf(buf, len, "%s", n ? "" : none);
+	for (size_t i = 0; i < n && off < len; i++)
+		off += snprintf(buf + off, len - off, "%s%s", i ? "," : "",
+				json_object_get_string(json_object_array_get_idx(arr, i)));
+	return buf;
+}
+
 static void print_json(json_object *o)
 {
 	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
@@ -246,6 +258,7 @@ static int cmd_status(void)
 	for (size_t i = 0; ips && i < json_object_array_length(ips); i++) {
 		json_object *ip = json_object_array_get_idx(ips, i), *sps = jget(ip, "service_ports");
 		const char *why = jstr_was(ip, PP_KEY_MODE_REASON, PP_KEY_MODE_REASON_OLD);
+		char taps[96];
 
 		/* the tap in use (bound by its alias, it is no configured device) */
 		printf("%-20s %-15s %-9s %-5s %s\n", jstr(ip, "name"),
@@ -259,10 +272,9 @@ static int cmd_status(void)
 		if (*jstr(ip, "standby-tap"))
 			printf("  standby tap: %s (its first frame makes it the active one)\n",
 			       jstr(ip, "standby-tap"));
-		for (size_t t = 0; jget(ip, "inactive-taps") &&
-				   t < json_object_array_length(jget(ip, "inactive-taps")); t++)
-			printf("  inactive tap: %s (its frames are dropped: inactive_tap)\n",
-			       json_object_get_string(json_object_array_get_idx(jget(ip, "inactive-taps"), t)));
+		if (jget(ip, "inactive-taps"))
+			printf("  inactive taps: %s (their frames are dropped: inactive_tap)\n",
+			       join(jget(ip, "inactive-taps"), taps, sizeof(taps), ""));
 		for (size_t s = 0; sps && s < json_object_array_length(sps); s++) {
 			json_object *sp = json_object_array_get_idx(sps, s);
 
@@ -293,16 +305,12 @@ static int cmd_status(void)
 		printf("\n%-20s %-10s %-6s %-5s %-9s %-24s %s\n", "L3 DOMAIN", "TABLE", "MTU", "ID",
 		       "STATUS", "UPLINKS", "REASON");
 	for (size_t i = 0; doms && i < json_object_array_length(doms); i++) {
-		json_object *d = json_object_array_get_idx(doms, i), *ups = jget(d, "uplinks");
-		char up[64] = "-";
+		json_object *d = json_object_array_get_idx(doms, i), *ups;
+		char up[64];
 
-		for (size_t u = 0, off = 0; ups && u < json_object_array_length(ups) &&
-					    off < sizeof(up); u++)
-			off += snprintf(up + off, sizeof(up) - off, "%s%s", u ? "," : "",
-					json_object_get_string(json_object_array_get_idx(ups, u)));
 		printf("%-20s %-10lld %-6lld %-5lld %-9s %-24s %s\n", jstr(d, "name"),
-		       jint(d, "table"), jint(d, "mtu"), jint(d, "id"), jstr(d, "status"), up,
-		       jstr(d, "reason"));
+		       jint(d, "table"), jint(d, "mtu"), jint(d, "id"), jstr(d, "status"),
+		       join(jget(d, "uplinks"), up, sizeof(up), "-"), jstr(d, "reason"));
 		/* XDP or TC on each uplink, and why (as a network's device) */
 		ups = jget(d, "uplink_modes");
 		for (size_t u = 0; ups && u < json_object_array_length(ups); u++) {
@@ -322,14 +330,11 @@ static int cmd_status(void)
 		printf("%-20s %-20s %-5lld %-9s %s\n", jstr(c, "name"), jstr(c, "network"),
 		       jint(c, "id"), jstr(c, "status"), jstr(c, "reason"));
 		for (size_t h = 0; hops && h < json_object_array_length(hops); h++) {
-			json_object *ho = json_object_array_get_idx(hops, h), *in = jget(ho, "instances");
-			char insts[64] = "";
+			json_object *ho = json_object_array_get_idx(hops, h);
+			char insts[64];
 
-			for (size_t k = 0, off = 0; in && k < json_object_array_length(in) &&
-						    off < sizeof(insts); k++)
-				off += snprintf(insts + off, sizeof(insts) - off, "%s%s", k ? "," : "",
-						json_object_get_string(json_object_array_get_idx(in, k)));
-			printf("  hop %-3lld %-32s %-9s %s\n", jint(ho, "hop"), insts, jstr(ho, "status"),
+			printf("  hop %-3lld %-32s %-9s %s\n", jint(ho, "hop"),
+			       join(jget(ho, "instances"), insts, sizeof(insts), ""), jstr(ho, "status"),
 			       jstr(ho, "reason"));
 		}
 	}

@@ -283,13 +283,8 @@ static int tap_bound(const struct pp_config *cfg, __u32 ifindex)
 	for (__u32 i = 0; i < cfg->n_iports; i++) {
 		const struct pp_iport_taps *t = pp_daemon_iport_taps(&D, i);
 
-		if (!t)
-			continue;
-		if (ifindex == t->active || ifindex == t->standby)
+		if (t && pp_iport_taps_has(t, ifindex))
 			return 1;
-		for (__u32 r = 0; r < t->n_retired; r++)
-			if (ifindex == t->retired[r])
-				return 1;
 	}
 	return 0;
 }

@@ -447,12 +447,6 @@ static void taps_decide(struct pp_iport_taps *t, const struct tapset *ts, const 
 		t->activations++;
 }
 
-/* Is ifindex bound to slot in t?  */
-static bool taps_has(const struct pp_iport_taps *t, __u32 ifindex)
-{
-	return ifindex && (ifindex == t->active || ifindex == t->standby || taps_retired(t, ifindex));
-}
-
 /*
  * Taps bound before (old) and not now (t) lose their pp_devs entry, and our
  * programs unless another instance port has them now; so do the taps of ts
@@ -470,7 +464,7 @@ static void taps_unbind(struct pp_daemon *d, __u32 slot, const struct pp_iport_t
 	for (int k = 0; ts && k < ts->n; k++)
 		x[2 + PP_IPORT_RETIRED_MAX + k] = ts->ifindex[k];
 	for (size_t k = 0; k < ARRAY_SIZE(x); k++) {
-		if (!x[k] || taps_has(t, x[k]))
+		if (!x[k] || pp_iport_taps_has(t, x[k]))
 			continue;
 		/* its device entry, if it is still this slot's */
 		if (pp_dev_get(&d->dp.maps, x[k], &dev) || !(dev.flags & PP_DEV_TAP) ||
@@ -2030,7 +2024,7 @@ static void iports_of_link(const struct pp_daemon *d, const struct pp_config *cf
 
 		if (!t || ip[i])
 			continue;
-		if (taps_has(t, ifindex) || !strcmp(t->active_name, name) ||
+		if (pp_iport_taps_has(t, ifindex) || !strcmp(t->active_name, name) ||
 		    !strcmp(t->standby_name, name))
 			ip[i] = true;
 		for (__u32 r = 0; r < t->n_retired; r++)
@@ -2120,7 +2114,7 @@ int pp_reconcile_activate(struct pp_daemon *d, __u32 i, const char *tap)
 		return -ENOENT;
 	t = &d->taps[slot];
 	ifindex = if_nametoindex(tap);
-	if (!ifindex || !taps_has(t, ifindex))
+	if (!ifindex || !pp_iport_taps_has(t, ifindex))
 		return -ENODEV;
 	if (ifindex == t->active)
 		return 0;

@@ -301,6 +301,19 @@ expect() {
 
 # ---- the real guest (vm/) ---------------------------------------------------------
 
+# qemu_stop PIDFILE: the QEMU whose PID that is (if it still is QEMU), TERM
+# then, 2 s later, KILL
+qemu_stop() {
+	local pid
+
+	[[ -s "$1" ]] || return 0
+	pid=$(cat "$1")
+	[[ "$(cat "/proc/$pid/comm" 2>/dev/null)" == qemu-system* ]] || return 0
+	kill "$pid" 2>/dev/null
+	for _ in $(seq 20); do [[ -e /proc/$pid ]] || break; sleep 0.1; done
+	kill -9 "$pid" 2>/dev/null
+}
+
 # vm_guest_build SUITE: the guest's kernel and initramfs into build/vm
 # (vm/build.sh, log in $WORK/build.log); the suite is skipped when its
 # Debian packages cannot be fetched, failed when the build or QEMU fails.

@@ -29,16 +29,8 @@ command -v jq >/dev/null || { fail "plug-vm: jq missing (make deps)"; exit 1; }
 
 BOOTPID=
 vm_cleanup() {
-	local pid
 	[[ -n "$BOOTPID" ]] && kill "$BOOTPID" 2>/dev/null
-	if [[ -s "$WORK/qemu.pid" ]]; then
-		pid=$(cat "$WORK/qemu.pid")
-		if [[ "$(cat "/proc/$pid/comm" 2>/dev/null)" == qemu-system* ]]; then
-			kill "$pid" 2>/dev/null
-			for _ in $(seq 20); do [[ -e /proc/$pid ]] || break; sleep 0.1; done
-			kill -9 "$pid" 2>/dev/null
-		fi
-	fi
+	qemu_stop "$WORK/qemu.pid"
 	[[ -n "$BOOTPID" ]] && wait "$BOOTPID" 2>/dev/null
 	BOOTPID=
 	cleanup_leftovers

@@ -70,14 +70,7 @@ vm_cleanup() {
 	local pid ns dev
 	# QEMU: through timeout (which passes SIGTERM on), then by its own PID
 	if [[ -n "$BOOTPID" ]]; then kill "$BOOTPID" 2>/dev/null; fi
-	if [[ -s "$WORK/qemu.pid" ]]; then
-		pid=$(cat "$WORK/qemu.pid")
-		if [[ "$(cat "/proc/$pid/comm" 2>/dev/null)" == qemu-system* ]]; then
-			kill "$pid" 2>/dev/null
-			for _ in $(seq 20); do [[ -e /proc/$pid ]] || break; sleep 0.1; done
-			kill -9 "$pid" 2>/dev/null
-		fi
-	fi
+	qemu_stop "$WORK/qemu.pid"
 	for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
 	for pid in "${PIDS[@]}" $BOOTPID; do wait "$pid" 2>/dev/null; done
 	PIDS=() BOOTPID=
