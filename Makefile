@@ -64,7 +64,7 @@ BINS := $(B)/polyportd $(B)/polyportctl $(B)/hooks/polyport-ifup $(B)/hooks/poly
 	$(B)/tests/test_maps $(B)/tests/ppwire \
 	$(B)/tests/test_config $(B)/tests/ppsend $(B)/tests/noop.bpf.o $(B)/tests/xdp_pass.bpf.o $(B)/tests/perf_test_run \
 	$(B)/tests/vlan_meta.bpf.o $(B)/tests/ppstream $(B)/tests/test_layout \
-	$(B)/tests/test_reconcile $(B)/tests/test_l3nh
+	$(B)/tests/test_reconcile $(B)/tests/test_l3nh $(B)/tests/test_etcd
 # make test replays the fuzz corpora through these (tests/fuzz/, "fuzz" below)
 BINS += $(B)/tests/fuzz/replay-loader $(B)/tests/fuzz/replay-api $(B)/tests/fuzz/replay-dhcp \
 	$(B)/tests/fuzz/replay-frames
@@ -126,6 +126,9 @@ $(B)/xdpmode.o: loader/xdpmode.c loader/xdpmode.h loader/links.h loader/util.h l
 	$(CC) $(CFLAGS) -c $< -o $@
 
 $(B)/links.o: loader/links.c loader/links.h | $(B)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(B)/etcd.o: loader/etcd.c loader/etcd.h | $(B)
 	$(CC) $(CFLAGS) -c $< -o $@
 
 $(B)/reconcile.o: loader/reconcile.c loader/reconcile.h loader/chains.h loader/daemon.h loader/config.h \
@@ -215,6 +218,10 @@ $(B)/tests/test_reconcile: tests/unit/test_reconcile.c tests/pins.h $(RECONCILE_
 $(B)/tests/test_l3nh: tests/unit/test_l3nh.c tests/pins.h $(B)/l3nh.o $(B)/log.o $(LIB_OBJS) \
 		| $(B)/tests
 	$(CC) $(CFLAGS) -o $@ $< $(B)/l3nh.o $(B)/log.o $(LIB_OBJS) $(LDLIBS) -lcmocka
+
+# the etcd client against a real etcd (run by tests/unit/test_etcd.sh)
+$(B)/tests/test_etcd: tests/unit/test_etcd.c $(B)/etcd.o | $(B)/tests
+	$(CC) $(CFLAGS) -o $@ $< $(B)/etcd.o -ljson-c -lcurl -lcmocka
 
 $(B)/tests/ppwire: tests/e2e/ppwire.c $(LIB_OBJS) | $(B)/tests
 	$(CC) $(CFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS)

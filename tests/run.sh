@@ -22,6 +22,7 @@ suites=(
 	"unit:layout|$B/tests/test_layout"
 	"unit:reconcile|$B/tests/test_reconcile"
 	"unit:l3nh|$B/tests/test_l3nh"
+	"unit:etcd|tests/unit/test_etcd.sh"
 	"bpf:prog_test|$B/tests/prog_test"
 	"bpf:corpus|$B/tests/corpus --frames 100000"
 	"fuzz:replay|tests/fuzz/replay.sh"
