@@ -283,6 +283,13 @@ struct pp_cfg_iport {
 	uint8_t mac[PP_ETH_ALEN];
 	uint32_t mtu;			/* default PP_MTU_DEFAULT */
 	enum pp_mode mode;	/* default PP_MODE_AUTO */
+	/*
+	 * Migrating to this host from another (issue 19): programmed with no
+	 * active tap unless its first frame (or activate) made one so, the
+	 * newest bound tap its standby (loader/reconcile.c, taps_decide).
+	 * Never set by the loader: the API sets it after a load.
+	 */
+	bool incoming;
 	/* its service ports: sports[sport_first .. sport_first + sport_count),
 	 * the nested ones first (in order of definition), then the top-level
 	 * ones naming it (in order of definition) */

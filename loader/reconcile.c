@@ -409,13 +409,24 @@ static bool taps_retired(const struct pp_iport_taps *t, __u32 ifindex)
  * active tap stays active while it is bound; else the oldest (lowest
  * ifindex) is.  A tap that was active before, or is older than the active
  * one, is retired; of the others the newest is the standby.
+ *
+ * An incoming port (migrating here, pp_cfg_iport.incoming; issue 19) gets
+ * no active tap but the one pinned (its guest's first frame, or activate,
+ * made it so): its guest still runs on the source host.  Without one, the
+ * newest bound tap is the standby whatever this daemon saw before (so a
+ * restarted one decides the same from the taps alone), the others are
+ * retired, and the programs make the standby active on its first frame
+ * (pp_vm_tap_active works from ifindex 0).  A port that becomes incoming
+ * with an active tap keeps it (one migrating away and back: its running
+ * guest is not cut).
  */
-static void taps_decide(struct pp_iport_taps *t, const struct tapset *ts, const struct pp_iport *cur)
+static void taps_decide(struct pp_iport_taps *t, const struct tapset *ts, const struct pp_iport *cur,
+			bool incoming)
 {
 	struct pp_iport_taps old = *t;
 	__u32 active = tapset_find(ts, cur->ifindex) >= 0 ? cur->ifindex : 0;
 
-	if (!active)
+	if (!active && !incoming)
 		for (int k = 0; k < ts->n; k++)
 			if (!active || ts->ifindex[k] < active)
 				active = ts->ifindex[k];
@@ -426,10 +437,9 @@ static void taps_decide(struct pp_iport_taps *t, const struct tapset *ts, const 
 
 		if (x == active)
 			snprintf(t->active_name, sizeof(t->active_name), "%s", ts->name[k]);
-		else if (x < active || x == old.active || taps_retired(&old, x) ||
-			 (t->standby && t->standby > x))
+		else if (t->standby && t->standby > x)
 			;
-		else
+		else if (!active || !(x < active || x == old.active || taps_retired(&old, x)))
 			t->standby = x;
 	}
 	for (int k = 0; k < ts->n; k++) {
@@ -443,7 +453,8 @@ static void taps_decide(struct pp_iport_taps *t, const struct tapset *ts, const 
 				 ts->name[k]);
 		}
 	}
-	if (old.active && active != old.active && active == old.standby)
+	/* (from no active tap, too: an incoming port's standby) */
+	if (old.standby && active == old.standby)
 		t->activations++;
 }
 
@@ -533,7 +544,8 @@ static int reconcile_iports(struct pp_daemon *d, const struct pp_config *cfg, co
 		if (only && !only[i]) {
 			if (d->taps && st->id && d->taps[st->id].standby)
 				d->standby_pending = true;
-			if (d->taps && st->id && c->id[0] && !d->taps[st->id].active)
+			if (d->taps && st->id && c->id[0] && !d->taps[st->id].active &&
+			    !d->taps[st->id].standby)
 				d->alias_waiting = true;
 			continue;
 		}
@@ -546,7 +558,7 @@ static int reconcile_iports(struct pp_daemon *d, const struct pp_config *cfg, co
 		for (int tries = 0; !err && tries < 4; tries++) {
 			old = *t;
 			pp_iport_get(&d->dp.maps, st->id, &cur);
-			taps_decide(t, &ts, &cur);
+			taps_decide(t, &ts, &cur, c->incoming);
 			v.ifindex = t->active;
 			v.standby = t->standby;
 			k = tapset_find(&ts, v.ifindex);
@@ -570,7 +582,8 @@ static int reconcile_iports(struct pp_daemon *d, const struct pp_config *cfg, co
 			taps_unbind(d, st->id, &old, t, &ts);
 		if (t->standby)
 			d->standby_pending = true;
-		if (c->id[0] && !t->active)
+		/* (an incoming port's standby alone is a tap: no rescan for one) */
+		if (c->id[0] && !t->active && !t->standby)
 			d->alias_waiting = true;
 		st->ifindex = t->active;
 		if (!err && v.ifindex)
@@ -597,6 +610,10 @@ static int reconcile_iports(struct pp_daemon *d, const struct pp_config *cfg, co
 			pp_status_set(st, PP_ST_ERROR, "tap %s: %s",
 				      t->active_name[0] ? t->active_name : c->device[0] ? c->device : c->id,
 				      strerror(-err));
+		else if (!v.ifindex && t->standby)	/* an incoming port (taps_decide) */
+			pp_status_set(st, PP_ST_DOWN,
+				      "incoming: tap %s is the standby, waiting for the guest's first frame",
+				      t->standby_name);
 		else if (!v.ifindex)
 			pp_status_set(st, PP_ST_DOWN, "%s (waiting)", taps_wanted(why, sizeof(why), c));
 		else if (!up)
@@ -2131,7 +2148,8 @@ int pp_reconcile_activate(struct pp_daemon *d, __u32 i, const char *tap)
 		if (err)
 			return err == -EAGAIN ? -EBUSY : err;
 	}
-	/* the previous active tap is retired, whatever its age */
+	/* the previous active tap is retired, whatever its age (an incoming
+	 * port may have none: the pinned one stays active, taps_decide) */
 	if (t->active && t->n_retired < PP_IPORT_RETIRED_MAX && !taps_retired(t, t->active))
 		t->retired[t->n_retired++] = t->active;
 	t->standby = ifindex;	/* counted as a move, as the dataplane's */
@@ -2187,7 +2205,7 @@ bool pp_reconcile_alias_check(struct pp_daemon *d)
 		const struct pp_cfg_iport *c = pp_config_find_iport_by_id(cfg, al[k].alias + plen);
 		const struct pp_iport_taps *t = c ? pp_daemon_iport_taps(d, c - cfg->iports) : NULL;
 
-		if (t && !t->active)
+		if (t && !t->active && !t->standby)
 			names[n++] = al[k].name;
 	}
 	if (n)

@@ -1531,7 +1531,8 @@ static void check_vm_forged(struct progs *p)
  * standby; its first frame (a migrated guest's RARP) makes it the active tap
  * and flows; from then on the old tap is the inactive one.
  */
-enum { SB_TO_ACTIVE, SB_RETIRED, SB_STANDBY, SB_OLD, SB_TO_NEW, SB_UNINSTALLED };
+enum { SB_TO_ACTIVE, SB_RETIRED, SB_STANDBY, SB_OLD, SB_TO_NEW, SB_UNINSTALLED, SB_IN_TO_VM,
+       SB_IN_FIRST };
 static const struct tcase standby_cases[] = {
 	[SB_TO_ACTIVE] = { "standby tap: to the VM -> its active tap, not the standby", P_NET, DEVA,
 			   FR(M2, EXT), FWD, .out = { REDIR(TAP2, FR(M2, EXT, Q(100))) } },
@@ -1546,6 +1547,12 @@ static const struct tcase standby_cases[] = {
 			FR(M2, EXT), FWD, .out = { REDIR(TAP4, FR(M2, EXT, Q(100))) } },
 	[SB_UNINSTALLED] = { "standby tap: a tap bound to a slot never installed", P_TAP, TAP5,
 			     FR(EXT, M2, Q(100)), DROP_IP(0, PP_DROP_UNKNOWN_PORT) },
+	/* an incoming port (issue 19): no active tap (ifindex 0), TAP4 its standby */
+	[SB_IN_TO_VM] = { "standby tap: incoming port, to the VM -> no tap has it yet", P_NET, DEVA,
+			  FR(M2, EXT), DROP_NET(NET_A, PP_DROP_NO_TARGET) },
+	[SB_IN_FIRST] = { "standby tap: incoming port, the standby's first frame (RARP) flows -> net A",
+			  P_TAP, TAP4, { .dst = EXT, .src = M2, .tags = { Q(100) }, .proto = 0x8035 },
+			  FWD, .out = { REDIR(DEVA, { .dst = EXT, .src = M2, .proto = 0x8035 }) } },
 };
 
 static void sb_run(struct progs *p, int xdp, int c)
@@ -1600,6 +1607,41 @@ static void check_standby_tap(struct progs *p)
 		       "%s standby tap: a slot never installed activates nothing", mode);
 		pp_dp_tap_unbind(&p->maps, 5, TAP5);
 		pp_iport_put(&p->maps, 5, &zero);
+	}
+}
+
+/*
+ * An instance port migrating here (issue 19, loader/reconcile.c taps_decide):
+ * slot 2 with no active tap and TAP4 its standby.  Nothing goes to the VM;
+ * the standby's first frame flows and makes it the active tap from none.
+ */
+static void check_standby_incoming(struct progs *p)
+{
+	for (int xdp = 0; xdp < 2; xdp++) {
+		const char *mode = xdp ? "xdp" : "tc";
+		struct pp_iport saved, ip, got;
+		__u32 seen = TAP2;
+
+		pp_iport_get(&p->maps, SLOT2, &saved);
+		ip = saved;
+		ip.ifindex = 0;
+		ip.standby = TAP4;
+		result(!pp_dp_iport_install(&p->maps, SLOT2, &ip, &seen) &&
+		       !pp_iport_get(&p->maps, SLOT2, &got) && !got.ifindex && got.standby == TAP4,
+		       "%s standby tap: incoming port, slot 2 with no active tap, TAP4 its standby",
+		       mode);
+		sb_run(p, xdp, SB_IN_TO_VM);
+		sb_run(p, xdp, SB_IN_FIRST);
+		pp_iport_get(&p->maps, SLOT2, &got);
+		result(got.ifindex == TAP4,
+		       "%s standby tap: incoming port, the standby's first frame made it the active tap",
+		       mode);
+		sb_run(p, xdp, SB_TO_NEW);
+
+		seen = TAP4;
+		result(!pp_dp_iport_install(&p->maps, SLOT2, &saved, &seen) &&
+		       !pp_iport_get(&p->maps, SLOT2, &got) && !memcmp(&got, &saved, sizeof(got)),
+		       "%s standby tap: incoming port, slot 2 back to TAP2 alone", mode);
 	}
 }
 
@@ -3929,6 +3971,7 @@ int main(void)
 	check_trunks(&p);
 	check_vm_forged(&p);
 	check_standby_tap(&p);
+	check_standby_incoming(&p);
 	run_dhcp_cases(&p);
 	check_rule_counters(&p);
 	check_rules_missing(&p);

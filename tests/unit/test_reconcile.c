@@ -1157,6 +1157,168 @@ static void test_taps(void **state)
 	sh("ip link del ppt-rc-tapb; ip link del ppt-rc-tapc");
 }
 
+/*
+ * An incoming instance port (issue 19: migrating here from another host,
+ * pp_cfg_iport.incoming): no active tap, its tap the standby (bound, our
+ * programs on it) until its first frame, which the programs make the active
+ * one; a restarted daemon decides the same; incoming cleared, or set again
+ * on a port with an active tap: nothing written.  Then activate (what POST
+ * /v1/instance-ports/NAME/activate calls) on one with two taps: the newest is
+ * the standby, the other retired, and activate makes either active.
+ */
+static const char cfg_incoming[] =
+	"networks:\n"
+	NET_A
+	"instance-ports:\n"
+	"  vm1:\n"
+	"    id: port-1\n"
+	"    device: ppt-rc-tap0\n"
+	"    mac: 52:54:00:00:00:01\n"
+	"    mode: xdp\n"
+	"  vm2:\n"
+	"    id: port-2\n"
+	"    mac: 52:54:00:00:00:02\n";
+
+/* cfg_incoming with the instance ports of bits in incoming (bit i: the i-th) incoming. */
+static int apply_incoming_more(const char *more, unsigned incoming)
+{
+	char text[sizeof(cfg_incoming) + 200];
+	struct pp_config *cfg;
+
+	snprintf(text, sizeof(text), "%s%s", cfg_incoming, more);
+	cfg = load(text);
+
+	for (__u32 i = 0; i < cfg->n_iports; i++)
+		cfg->iports[i].incoming = incoming & (1u << i);
+	return pp_reconcile(&D, cfg, false);
+}
+
+static int apply_incoming(unsigned incoming)
+{
+	return apply_incoming_more("", incoming);
+}
+
+static void test_incoming(void **state)
+{
+	const struct pp_iport_taps *t;
+	struct pp_iport ip = { 0 };
+	__u32 slot, slot2, a, d, e, xdp = 0;
+	unsigned long w;
+
+	(void)state;
+	sh("ip tuntap add ppt-rc-tap0 mode tap");
+	a = if_nametoindex("ppt-rc-tap0");
+	assert_int_equal(apply_incoming(3), 0);
+	slot = id_of(PP_NAME_IPORT, "vm1");
+	slot2 = id_of(PP_NAME_IPORT, "vm2");
+	assert_true(slot && slot2 && a);
+	/* no active tap, its tap the standby: bound, up, our programs on it */
+	assert_int_equal(pp_iport_get(maps(), slot, &ip), 0);
+	assert_int_equal(ip.ifindex, 0);
+	assert_int_equal(ip.standby, a);
+	assert_true(tap_bound(a, slot));
+	assert_true(pp_daemon_attached(&D, (int)a, PP_ROLE_TAP));
+	assert_int_equal(bpf_xdp_query_id((int)a, 0, &xdp), 0);
+	assert_int_not_equal(xdp, 0);
+	assert_status(PP_NAME_IPORT, "vm1", PP_ST_DOWN,
+		      "incoming: tap ppt-rc-tap0 is the standby, waiting for the guest's first frame");
+	t = pp_daemon_iport_taps(&D, 0);
+	assert_string_equal(t->active_name, "");
+	assert_string_equal(t->standby_name, "ppt-rc-tap0");
+	assert_int_equal(t->n_retired, 0);
+	/* vm2 has no tap yet: waiting as any port */
+	assert_status(PP_NAME_IPORT, "vm2", PP_ST_DOWN, "no tap has alias polyport:port-2 (waiting)");
+	assert_true(D.standby_pending);
+	assert_true(D.alias_waiting);
+	assert_false(pp_reconcile_standby_check(&D));	/* not active yet */
+	/* the same again, and a restarted daemon adopting the pins: the same, nothing written */
+	w = maps()->writes;
+	assert_int_equal(apply_incoming(3), 0);
+	assert_int_equal(maps()->writes, w);
+	pp_daemon_close(&D);
+	assert_int_equal(pp_daemon_open(&D, pin_root, &sizes), 0);
+	w = maps()->writes;
+	assert_int_equal(apply_incoming(3), 0);
+	assert_int_equal(maps()->writes, w);
+	assert_int_equal(id_of(PP_NAME_IPORT, "vm1"), slot);
+	assert_int_equal(pp_iport_get(maps(), slot, &ip), 0);
+	assert_int_equal(ip.ifindex, 0);
+	assert_int_equal(ip.standby, a);
+	assert_status(PP_NAME_IPORT, "vm1", PP_ST_DOWN,
+		      "incoming: tap ppt-rc-tap0 is the standby, waiting for the guest's first frame");
+	assert_true(D.standby_pending);
+
+	/* the guest's first frame: the program's store; the watch sees it */
+	ip.ifindex = a;
+	assert_int_equal(pp_iport_put(&D.dp.maps, slot, &ip), 0);
+	assert_true(pp_reconcile_standby_check(&D));
+	assert_int_equal(pp_iport_get(maps(), slot, &ip), 0);
+	assert_int_equal(ip.ifindex, a);
+	assert_int_equal(ip.standby, 0);
+	assert_status(PP_NAME_IPORT, "vm1", PP_ST_ACTIVE, "");
+	t = pp_daemon_iport_taps(&D, 0);
+	assert_string_equal(t->active_name, "ppt-rc-tap0");
+	assert_string_equal(t->standby_name, "");
+	assert_int_equal(t->activations, 1);
+	assert_false(D.standby_pending);
+	/* still incoming (its host not committed yet): kept; then no more incoming */
+	w = maps()->writes;
+	assert_int_equal(apply_incoming(3), 0);
+	assert_int_equal(maps()->writes, w);
+	assert_int_equal(apply_incoming(2), 0);
+	assert_int_equal(maps()->writes, w);
+	assert_int_equal(pp_iport_get(maps(), slot, &ip), 0);
+	assert_int_equal(ip.ifindex, a);
+	assert_status(PP_NAME_IPORT, "vm1", PP_ST_ACTIVE, "");
+	/* incoming again with its tap active (away and back): the guest keeps it */
+	assert_int_equal(apply_incoming(3), 0);
+	assert_int_equal(maps()->writes, w);
+	assert_status(PP_NAME_IPORT, "vm1", PP_ST_ACTIVE, "");
+
+	/* vm2, incoming, gets two taps: the newest the standby, the other retired */
+	sh("ip tuntap add ppt-rc-tapd mode tap && ip link set ppt-rc-tapd alias polyport:port-2 && "
+	   "ip tuntap add ppt-rc-tape mode tap && ip link set ppt-rc-tape alias polyport:port-2 && "
+	   "ip link set ppt-rc-tapd up && ip link set ppt-rc-tape up");
+	d = if_nametoindex("ppt-rc-tapd");
+	e = if_nametoindex("ppt-rc-tape");
+	assert_true(d && e && d < e);
+	assert_true(pp_reconcile_alias_check(&D));
+	assert_int_equal(pp_iport_get(maps(), slot2, &ip), 0);
+	assert_int_equal(ip.ifindex, 0);
+	assert_int_equal(ip.standby, e);
+	assert_true(tap_bound(d, slot2) && tap_bound(e, slot2));
+	assert_true(pp_daemon_attached(&D, (int)d, PP_ROLE_TAP));
+	assert_true(pp_daemon_attached(&D, (int)e, PP_ROLE_TAP));
+	t = pp_daemon_iport_taps(&D, 1);
+	assert_int_equal(t->n_retired, 1);
+	assert_string_equal(t->retired_name[0], "ppt-rc-tapd");
+	assert_status(PP_NAME_IPORT, "vm2", PP_ST_DOWN,
+		      "incoming: tap ppt-rc-tape is the standby, waiting for the guest's first frame");
+	/* its standby alone is a tap: no alias rescan for it (nor while another waits) */
+	assert_false(D.alias_waiting);
+	assert_int_equal(apply_incoming_more("  vm3:\n    id: port-3\n"
+					     "    mac: 52:54:00:00:00:03\n", 3), 0);
+	assert_true(D.alias_waiting);
+	assert_false(pp_reconcile_alias_check(&D));
+	assert_int_equal(apply_incoming(3), 0);
+	/* plug --activate of the older one */
+	assert_int_equal(pp_reconcile_activate(&D, 1, "ppt-rc-nosuch"), -ENODEV);
+	assert_int_equal(pp_reconcile_activate(&D, 1, "ppt-rc-tapd"), 0);
+	assert_int_equal(pp_iport_get(maps(), slot2, &ip), 0);
+	assert_int_equal(ip.ifindex, d);
+	assert_status(PP_NAME_IPORT, "vm2", PP_ST_ACTIVE, "");
+	t = pp_daemon_iport_taps(&D, 1);
+	assert_string_equal(t->active_name, "ppt-rc-tapd");
+	assert_int_equal(t->activations, 1);
+	/* no more incoming: nothing written */
+	w = maps()->writes;
+	assert_int_equal(apply_incoming(0), 0);
+	assert_int_equal(maps()->writes, w);
+	assert_int_equal(pp_iport_get(maps(), slot2, &ip), 0);
+	assert_int_equal(ip.ifindex, d);
+	sh("ip link del ppt-rc-tap0; ip link del ppt-rc-tapd; ip link del ppt-rc-tape");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1172,6 +1334,7 @@ int main(void)
 		cmocka_unit_test(test_chain_slots),
 		cmocka_unit_test_setup_teardown(test_chain, setup_chain, teardown),
 		cmocka_unit_test_setup_teardown(test_taps, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_incoming, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_xdp_tx_orphan, setup, teardown),
 	};
 
