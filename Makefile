@@ -51,7 +51,7 @@ CFG_HDRS   := loader/config.h loader/config/internal.h loader/mode.h loader/util
 
 # the API (loader/api.h): one object per job of loader/api/
 API_OBJS   := $(patsubst %,$(B)/api/%.o,router http objects networks l3domains chains iports sports bindings \
-		store state kept events metrics)
+		store state kept events metrics place cluster) $(B)/etcd.o
 API_HDRS   := loader/api.h loader/api/internal.h loader/reconcile.h loader/daemon.h loader/util.h \
 		loader/config.h loader/log.h loader/services.h loader/xdpmode.h loader/dataplane.h \
 		loader/mode.h maps/maps.h include/polyport.h
@@ -64,7 +64,7 @@ BINS := $(B)/polyportd $(B)/polyportctl $(B)/hooks/polyport-ifup $(B)/hooks/poly
 	$(B)/tests/test_maps $(B)/tests/ppwire \
 	$(B)/tests/test_config $(B)/tests/ppsend $(B)/tests/noop.bpf.o $(B)/tests/xdp_pass.bpf.o $(B)/tests/perf_test_run \
 	$(B)/tests/vlan_meta.bpf.o $(B)/tests/ppstream $(B)/tests/test_layout \
-	$(B)/tests/test_reconcile $(B)/tests/test_l3nh $(B)/tests/test_etcd
+	$(B)/tests/test_reconcile $(B)/tests/test_l3nh $(B)/tests/test_place $(B)/tests/test_etcd
 # make test replays the fuzz corpora through these (tests/fuzz/, "fuzz" below)
 BINS += $(B)/tests/fuzz/replay-loader $(B)/tests/fuzz/replay-api $(B)/tests/fuzz/replay-dhcp \
 	$(B)/tests/fuzz/replay-frames
@@ -160,7 +160,7 @@ $(B)/log.o: loader/log.c loader/log.h | $(B)
 	$(CC) $(CFLAGS) -c $< -o $@
 
 $(B)/polyportd: loader/polyportd.c $(DAEMON_OBJS) | $(B)
-	$(CC) $(CFLAGS) -o $@ $< $(DAEMON_OBJS) $(LDLIBS) -lyaml -ljson-c -lmicrohttpd
+	$(CC) $(CFLAGS) -o $@ $< $(DAEMON_OBJS) $(LDLIBS) -lyaml -ljson-c -lmicrohttpd -lcurl
 
 $(B)/dump.o: loader/dump.c loader/dump.h maps/maps.h include/polyport.h | $(B)
 	$(CC) $(CFLAGS) -c $< -o $@
@@ -218,6 +218,11 @@ $(B)/tests/test_reconcile: tests/unit/test_reconcile.c tests/pins.h $(RECONCILE_
 $(B)/tests/test_l3nh: tests/unit/test_l3nh.c tests/pins.h $(B)/l3nh.o $(B)/log.o $(LIB_OBJS) \
 		| $(B)/tests
 	$(CC) $(CFLAGS) -o $@ $< $(B)/l3nh.o $(B)/log.o $(LIB_OBJS) $(LDLIBS) -lcmocka
+
+# the placement (cluster mode, loader/api/place.c), linked as the daemon is
+$(B)/tests/test_place: tests/unit/test_place.c $(DAEMON_OBJS) | $(B)/tests
+	$(CC) $(CFLAGS) -o $@ $< $(DAEMON_OBJS) $(LDLIBS) -lyaml -ljson-c -lmicrohttpd -lcurl \
+		-lcmocka
 
 # the etcd client against a real etcd (run by tests/unit/test_etcd.sh)
 $(B)/tests/test_etcd: tests/unit/test_etcd.c $(B)/etcd.o | $(B)/tests
@@ -310,7 +315,7 @@ $(FZ)/fuzz-%: tests/fuzz/fuzz_%.c $(FUZZ_BPF) $(TEST_SKELS) $(FUZZ_HDRS)
 # The API target: pp_api_request() without HTTP.  libmicrohttpd is not
 # linked: what the API's objects call of it aborts (tests/fuzz/mhd-stub.sh;
 # only loader/api/http.c calls it).
-FUZZ_API_LIBS := -ljson-c -lyaml $(LDLIBS)
+FUZZ_API_LIBS := -ljson-c -lyaml -lcurl $(LDLIBS)
 
 $(FZ)/api-mhd-stub.c: $(FUZZ_API_OBJS) tests/fuzz/mhd-stub.sh
 	tests/fuzz/mhd-stub.sh $(FUZZ_API_OBJS) > $@

@@ -52,6 +52,14 @@ struct pp_api_opts {
 	const char *metrics_listen;	/* optional ADDR:PORT for /metrics */
 	const char *state_dir;		/* api.json lives here */
 	const char *config_dir;		/* the binding files */
+	/* cluster mode (issue 19): store "etcd=URL[,URL]", or NULL */
+	const char *store;
+	const char *host;		/* this host's name in the store */
+	const char *etcd_ca, *etcd_cert, *etcd_key, *etcd_prefix;
+	long lease_ttl;			/* s; 0: 10 */
+	/* reload the configuration (the daemon's, as SIGHUP does): the store changed */
+	void (*reload)(void *arg, const char *why);
+	void *reload_arg;
 };
 
 /* Load the persisted API objects (no server yet).  Returns 0 or -errno. */

@@ -245,6 +245,43 @@ static int fetch(const char *path, json_object **out)
 	return -1;
 }
 
+/*
+ * Cluster mode: the store, the hosts, and the instance ports of the store on
+ * other hosts as their hosts report them (UNKNOWN: a host that stopped
+ * reporting).
+ */
+static void cluster_status(json_object *cl)
+{
+	json_object *hosts = jget(cl, "hosts"), *ips = NULL;
+
+	if (!cl)
+		return;
+	printf("\nCLUSTER: host %s, store %s %s (revision %lld)%s%s\n", jstr(cl, "host"),
+	       jstr(cl, "store"), json_object_get_boolean(jget(cl, "connected")) ? "connected" :
+	       "UNREACHABLE", jint(cl, "revision"), *jstr(cl, "error") ? ": " : "",
+	       jstr(cl, "error"));
+	printf("%-20s %-9s %s\n", "HOST", "STATUS", "REASON");
+	json_object_object_foreach(hosts, hn, h) {
+		bool alive = json_object_get_boolean(jget(h, "alive"));
+
+		printf("%-20s %-9s %s\n", hn, alive ? "ACTIVE" : "UNKNOWN", jstr(h, "reason"));
+	}
+	if (fetch("/v1/instance-ports", &ips))
+		return;
+	printf("\n%-20s %-15s %-9s %s\n", "ON OTHER HOSTS", "HOST", "STATUS", "REASON");
+	for (size_t i = 0; ips && i < json_object_array_length(ips); i++) {
+		json_object *ip = json_object_array_get_idx(ips, i), *s = jget(ip, "status");
+
+		if (!*jstr(ip, "host") || !strcmp(jstr(ip, "host"), jstr(cl, "host")))
+			continue;
+		printf("%-20s %-15s %-9s %s\n", jstr(ip, "name"), jstr(ip, "host"),
+		       jstr(s, "status"), jstr(s, "reason"));
+		if (*jstr(ip, "migrating-to"))
+			printf("  migrating to %s\n", jstr(ip, "migrating-to"));
+	}
+	json_object_put(ips);
+}
+
 static int cmd_status(void)
 {
 	json_object *st, *ips, *nets, *doms;
@@ -338,6 +375,7 @@ static int cmd_status(void)
 			       jstr(ho, "reason"));
 		}
 	}
+	cluster_status(jget(st, "cluster"));
 	if (*jstr(st, "last_errors"))
 		printf("\nThe last change of the binding files was rejected (the dataplane "
 		       "kept its state):\n%s", jstr(st, "last_errors"));
@@ -874,6 +912,18 @@ static bool in_taps(json_object *st, const char *tap)
  * The instance port with this id (*out, NULL if none).  ?id= filters on the
  * daemon's side; the list is filtered here too.  0 or an exit status.
  */
+/* Cluster mode: this host's name in the store (GET /v1/status), "" without a store. */
+static void cluster_host(char *buf, size_t len)
+{
+	json_object *r = NULL, *c;
+
+	buf[0] = 0;
+	if (http("GET", "/v1/status", NULL, &r, 10) == 200 && r &&
+	    json_object_object_get_ex(r, "cluster", &c))
+		snprintf(buf, len, "%s", jstr(c, "host"));
+	json_object_put(r);
+}
+
 static int iport_by_id(const char *id, json_object **out)
 {
 	char path[160];
@@ -1157,7 +1207,8 @@ static int cmd_plug(int argc, char **argv)
 	json_object *ip = NULL, *last = NULL, *st;
 	struct pp_tap_state ts;
 	struct pp_tap_want w;
-	bool file, migration;
+	bool file, migration, remote;
+	char chost[64];
 
 	optind = 0;
 	while ((c = getopt_long(argc + 1, argv - 1, "", lo, NULL)) != -1) {
@@ -1215,6 +1266,13 @@ static int cmd_plug(int argc, char **argv)
 	rc = iport_by_id(id, &ip);
 	if (rc)
 		return rc;
+	/*
+	 * Cluster mode: a port on another host moves here (migrating-to this
+	 * host: the tap here waits as the standby until the guest's first frame
+	 * commits host); a new one, or one on no host, is this host's.
+	 */
+	cluster_host(chost, sizeof(chost));
+	remote = ip && chost[0] && *jstr(ip, "host") && strcmp(jstr(ip, "host"), chost);
 	if (ip) {
 		snprintf(p.name, sizeof(p.name), "%s", jstr(ip, "name"));
 		if (name && strcmp(name, p.name)) {
@@ -1223,7 +1281,8 @@ static int cmd_plug(int argc, char **argv)
 			rc = 1;
 			goto out;
 		}
-		snprintf(live, sizeof(live), "%s", jstr(st_of(ip), "tap"));
+		if (!remote)	/* a tap on another host is not ours to compare */
+			snprintf(live, sizeof(live), "%s", jstr(st_of(ip), "tap"));
 	} else {
 		json_object *other;
 
@@ -1260,7 +1319,7 @@ static int cmd_plug(int argc, char **argv)
 		derive(p.tap, sizeof(p.tap), "tap", id, 11);
 	/* a guest moving to another tap: the new one waits as the standby */
 	migration = *live && strcmp(live, p.tap);
-	p.standby = migration;
+	p.standby = migration || remote;
 	if (ip && !mac)
 		snprintf(p.mac, sizeof(p.mac), "%s", jstr(ip, "mac"));
 	p.mtu = mtu ? mtu : ip ? (int)jint(ip, "mtu") : PP_MTU_DEFAULT;
@@ -1317,6 +1376,8 @@ static int cmd_plug(int argc, char **argv)
 		json_object_object_add(b, "device", json_object_new_string(p.tap));
 		json_object_object_add(b, "mac", json_object_new_string(p.mac));
 		json_object_object_add(b, "mtu", json_object_new_int(p.mtu));
+		if (chost[0])
+			json_object_object_add(b, "host", json_object_new_string(chost));
 		rc = report(http("POST", "/v1/instance-ports", b, &last, 30), last);
 		json_object_put(b);
 		json_object_put(last);
@@ -1330,12 +1391,16 @@ static int cmd_plug(int argc, char **argv)
 		char path[160];
 
 		/* a live tap found without --device is bound already (by its alias) */
-		if (!migration && strcmp(jstr(ip, "device"), p.tap) && (device || !*live))
+		if (!migration && !remote && strcmp(jstr(ip, "device"), p.tap) && (device || !*live))
 			json_object_object_add(b, "device", json_object_new_string(p.tap));
 		if (strcasecmp(jstr(ip, "mac"), p.mac))
 			json_object_object_add(b, "mac", json_object_new_string(p.mac));
 		if (p.mtu != jint(ip, "mtu"))
 			json_object_object_add(b, "mtu", json_object_new_int(p.mtu));
+		if (chost[0] && !*jstr(ip, "host"))
+			json_object_object_add(b, "host", json_object_new_string(chost));
+		else if (remote && strcmp(jstr(ip, "migrating-to"), chost))
+			json_object_object_add(b, "migrating-to", json_object_new_string(chost));
 		if (json_object_object_length(b)) {
 			json_object_object_add(b, "revision", json_object_new_int64(jint(ip, "revision")));
 			snprintf(path, sizeof(path), "/v1/instance-ports/%s", p.name);
@@ -1387,6 +1452,10 @@ static int cmd_plug(int argc, char **argv)
 	if (migration)
 		note(&p, "%s is the standby of %s (whose tap %s stays active until the guest's "
 		     "first frame on %s, or plug --activate)", p.tap, p.name, live, p.tap);
+	if (remote)
+		note(&p, "%s moves here from host %s: tap %s is its standby until the guest's "
+		     "first frame on it (or plug --activate), which makes this host its host",
+		     p.name, jstr(ip, "host"), p.tap);
 
 	/* bound and programmed: polyportd says so in the status */
 	rc = 0;
@@ -1408,7 +1477,7 @@ static int cmd_plug(int argc, char **argv)
 			rc = iport_get(p.name, &last);
 		}
 	} else if (wait > 0) {
-		rc = wait_tap(p.name, p.tap, migration, wait, &last);
+		rc = wait_tap(p.name, p.tap, migration || remote, wait, &last);
 	} else {
 		rc = iport_get(p.name, &last);
 	}
@@ -1446,7 +1515,8 @@ static int cmd_unplug(int argc, char **argv)
 	char alias[PP_TAP_ALIAS_MAX], taps[16][IF_NAMESIZE], path[160];
 	struct pp_link_alias *al = NULL;
 	json_object *ip = NULL, *st, *r;
-	bool file;
+	bool file, elsewhere;
+	char chost[64];
 
 	optind = 0;
 	while ((c = getopt_long(argc + 1, argv - 1, "", lo, NULL)) != -1) {
@@ -1468,6 +1538,9 @@ static int cmd_unplug(int argc, char **argv)
 	if (rc)
 		return rc;
 	file = ip && strcmp(jstr(ip, "source"), "api");
+	/* cluster mode: a port on another host (moved away) keeps its object; our taps go */
+	cluster_host(chost, sizeof(chost));
+	elsewhere = ip && chost[0] && *jstr(ip, "host") && strcmp(jstr(ip, "host"), chost);
 
 	/* the taps bound to it: its device, what the daemon reports, what carries the alias */
 #define ADD_TAP(s) do {							\
@@ -1497,7 +1570,10 @@ static int cmd_unplug(int argc, char **argv)
 #undef ADD_TAP
 
 	/* the instance port first: unbound (or gone) before its taps change */
-	if (ip && !file && purge) {
+	if (elsewhere) {
+		printf("instance port %s is on host %s: it stays as it is there; its taps here go\n",
+		       jstr(ip, "name"), jstr(ip, "host"));
+	} else if (ip && !file && purge) {
 		json_object *sps = jget(ip, "service-ports");
 
 		for (size_t i = 0; sps && i < json_object_array_length(sps); i++) {

@@ -69,10 +69,22 @@ static const char usage[] =
 "      --max-ifindex N   device ifindexes (default 1048576)\n"
 "                        (maps are sized when first created, and must\n"
 "                        match when adopted)\n"
+"\n"
+"Many hosts (cluster mode, README \"Many hosts\"):\n"
+"      --store etcd=URL[,URL...]  the API's objects live in etcd (v3, its\n"
+"                        JSON gateway); this host programs its share\n"
+"      --host NAME       this host's name in the store (required with --store)\n"
+"      --etcd-ca FILE, --etcd-cert FILE, --etcd-key FILE  TLS: the CA of\n"
+"                        etcd's certificate, our client certificate and key\n"
+"      --etcd-prefix P   the keys' prefix (default /polyport/v1/)\n"
+"      --lease-ttl S     our record and statuses expire S seconds after we\n"
+"                        stop (default 10)\n"
 "  -h, --help            this text\n";
 
 struct opts {
 	const char *config, *pin_root, *state_dir, *api_socket, *api_group, *metrics_listen;
+	const char *store, *host, *etcd_ca, *etcd_cert, *etcd_key, *etcd_prefix;
+	unsigned lease_ttl;
 	int foreground, verbose, check;
 	struct pp_map_sizes sizes;
 };
@@ -110,7 +122,8 @@ static int libbpf_log(enum libbpf_print_level l, const char *fmt, va_list ap)
  */
 static int parse_args(int argc, char **argv)
 {
-	enum { O_CHECK = 256, O_MAXI, O_MAXS, O_MAXN, O_MAXIF, O_GROUP, O_METRICS };
+	enum { O_CHECK = 256, O_MAXI, O_MAXS, O_MAXN, O_MAXIF, O_GROUP, O_METRICS, O_STORE,
+	       O_HOST, O_CA, O_CERT, O_KEY, O_PREFIX, O_TTL };
 	static const struct option lo[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "pin-root", required_argument, NULL, 'p' },
@@ -126,6 +139,13 @@ static int parse_args(int argc, char **argv)
 		{ "api-socket", required_argument, NULL, 'a' },
 		{ "api-group", required_argument, NULL, O_GROUP },
 		{ "metrics-listen", required_argument, NULL, O_METRICS },
+		{ "store", required_argument, NULL, O_STORE },
+		{ "host", required_argument, NULL, O_HOST },
+		{ "etcd-ca", required_argument, NULL, O_CA },
+		{ "etcd-cert", required_argument, NULL, O_CERT },
+		{ "etcd-key", required_argument, NULL, O_KEY },
+		{ "etcd-prefix", required_argument, NULL, O_PREFIX },
+		{ "lease-ttl", required_argument, NULL, O_TTL },
 		{}
 	};
 	int c;
@@ -140,6 +160,18 @@ static int parse_args(int argc, char **argv)
 		case 'a': O.api_socket = optarg; break;
 		case O_GROUP: O.api_group = optarg; break;
 		case O_METRICS: O.metrics_listen = optarg; break;
+		case O_STORE: O.store = optarg; break;
+		case O_HOST: O.host = optarg; break;
+		case O_CA: O.etcd_ca = optarg; break;
+		case O_CERT: O.etcd_cert = optarg; break;
+		case O_KEY: O.etcd_key = optarg; break;
+		case O_PREFIX: O.etcd_prefix = optarg; break;
+		case O_TTL:
+			if (pp_parse_uint(optarg, 1, 3600, &O.lease_ttl)) {
+				fprintf(stderr, "polyportd: invalid value '%s' for --lease-ttl\n", optarg);
+				exit(2);
+			}
+			break;
 		case 'c': O.config = optarg; break;
 		case 'p': O.pin_root = optarg; break;
 		case 's': O.state_dir = optarg; break;
@@ -268,6 +300,13 @@ static void reload(const char *why)
 		pp_api_notify(API);
 	}
 	write_status();
+}
+
+/* The store changed (cluster mode): this host's share again, as a reload. */
+static void store_reload(void *arg, const char *why)
+{
+	(void)arg;
+	reload(why);
 }
 
 /* ---- links ---------------------------------------------------------------- */
@@ -597,7 +636,11 @@ int main(int argc, char **argv)
 	{
 		struct pp_api_opts ao = { .socket_path = O.api_socket, .group = O.api_group,
 					  .metrics_listen = O.metrics_listen,
-					  .state_dir = O.state_dir, .config_dir = O.config };
+					  .state_dir = O.state_dir, .config_dir = O.config,
+					  .store = O.store, .host = O.host, .etcd_ca = O.etcd_ca,
+					  .etcd_cert = O.etcd_cert, .etcd_key = O.etcd_key,
+					  .etcd_prefix = O.etcd_prefix, .lease_ttl = O.lease_ttl,
+					  .reload = store_reload };
 
 		err = pp_api_create(&API, &D, &ao);
 		if (!err)

@@ -23,6 +23,7 @@ suites=(
 	"unit:reconcile|$B/tests/test_reconcile"
 	"unit:l3nh|$B/tests/test_l3nh"
 	"unit:etcd|tests/unit/test_etcd.sh"
+	"unit:place|$B/tests/test_place"
 	"bpf:prog_test|$B/tests/prog_test"
 	"bpf:corpus|$B/tests/corpus --frames 100000"
 	"fuzz:replay|tests/fuzz/replay.sh"

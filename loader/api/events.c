@@ -165,6 +165,7 @@ void pp_api_notify(struct pp_api *a)
 	for (uint32_t i = 0; cfg && i < cfg->n_chains; i++)
 		status_diff(a, now, "chain", cfg->chains[i].name, obj_st(a, K_CHAIN, i));
 	taps_notify(a, cfg);
+	cluster_notify(a);	/* our statuses to the store, a move here committed */
 	json_object_put(a->last_status);
 	a->last_status = now;
 	if (a->seq == before)

@@ -346,7 +346,7 @@ int pp_api_listen(struct pp_api *a)
 		if (ev.data.fd >= 0 && epoll_ctl(a->ep, EPOLL_CTL_ADD, ev.data.fd, &ev))
 			return -errno;
 	}
-	return 0;
+	return cluster_listen(a);
 }
 
 /* Stop serving: the MHD daemons, the loop's descriptors, the socket. */
@@ -401,6 +401,12 @@ int pp_api_timeout_ms(struct pp_api *a)
 		if (best < 0 || ms < best)
 			best = ms;
 	}
+	if (a->cl) {
+		long t = cluster_timeout_ms(a);
+
+		if (t >= 0 && (best < 0 || t < best))
+			best = t;
+	}
 	if (best > 60000)
 		best = 60000;
 arm:
@@ -422,6 +428,7 @@ void pp_api_run(struct pp_api *a)
 	if (a->tfd >= 0 && read(a->tfd, &exp, sizeof(exp)) < 0) {
 		/* not expired yet: nothing to read */
 	}
+	cluster_run(a);		/* the store: its answers, its changes */
 
 	for (int i = 0; i < a->nwaiters;) {	/* long polls that timed out */
 		if (a->waiters[i].deadline <= now) {

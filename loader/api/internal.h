@@ -86,6 +86,7 @@ struct kept_ent {
 struct pp_api {
 	struct pp_daemon *d;
 	struct pp_api_opts o;
+	struct cluster *cl;		/* cluster mode (cluster.c), or NULL */
 	char store_path[512];
 	json_object *store;		/* {"networks": {NAME: {..., "revision": N}}, ...} */
 	/* the store rendered as a binding source, and what each line holds */
@@ -233,6 +234,78 @@ const struct pp_error *pick_error(const struct pp_errors *errs, const struct lin
 int load_with(struct pp_api *a, const char *src, size_t len, const struct line_ref *lines,
 	      size_t nlines, struct pp_config **out, struct pp_errors *errs);
 int state_discard(struct call *c);
+
+/*
+ * place.c: cluster mode (issue 19), which objects of the store a host
+ * programs.  place(store, host, p) fills p with copies (store is not
+ * changed):
+ *  - placed: a store (a->store's shape) for render(): with host, the
+ *    instance ports whose host (or migrating-to) is host, their service
+ *    ports, the networks with a device there (devices[host], else device),
+ *    the L3 domains those service ports bind, the chains naming one of them
+ *    (hop instances and sources filtered to those here); host NULL: the
+ *    global check, every object, each instance port's device and each
+ *    network's device replaced by a synthetic name ("pp-t<n>"; "pp-g<n>",
+ *    one per device name: networks sharing a device still clash).  No
+ *    host, migrating-to or devices is left; revision is kept.
+ *  - skipped: {"<kind path>/<name>": reason}: what host would program but
+ *    cannot (no device for its network here, a hop with no instance here, a
+ *    cluster field of a wrong shape), and their dependants (a network's
+ *    service ports and chains, an instance port's or L3 domain's service
+ *    ports; a skipped service port leaves its chains' hops and sources, a
+ *    chain left with an empty hop is skipped).  Empty for NULL.
+ *  - incoming: {"<iport>": "<its host>" or ""}: migrating to host.
+ *  - errors: {"<kind path>/<name>": "<field>: reason"}: cluster fields of a
+ *    wrong shape (host names: host_name_valid; devices: {HOST: IFNAME}); the
+ *    global check refuses them, a host skips the object.
+ * place_load() loads p->placed (with the binding files of the API's
+ * config_dir if with_files, else alone): errors on API objects drop them and
+ * their dependants (skipped, the error as reason; a file's error naming an
+ * API object's position drops that object) and it retries, at most
+ * 16 loads; any other error fails as a load does (errs).  On
+ * success *out, *r the render loaded (to adopt), p->placed and p->skipped
+ * updated; on failure p is unchanged.
+ */
+struct placement {
+	json_object *placed;
+	json_object *skipped;
+	json_object *incoming;
+	json_object *errors;
+};
+
+bool host_name_valid(const char *s);
+int place(json_object *store, const char *host, struct placement *p);
+void placement_free(struct placement *p);
+int place_load(struct pp_api *a, struct placement *p, bool with_files,
+	       struct pp_config **out, struct pp_errors *errs, struct rbuf *r);
+
+/*
+ * cluster.c: cluster mode (--store etcd=...): a->store mirrors the store's
+ * objects (all hosts'), a->src renders this host's share.  Each is a no-op
+ * (or NULL, or -1) without a store.
+ */
+#define PP_HOST_MAX		63
+#define PP_CLUSTER_PREFIX	"/polyport/v1/"
+#define PP_CLUSTER_TTL		10	/* s: a host's lease */
+#ifndef PP_VERSION_STRING
+#define PP_VERSION_STRING	"0.19"
+#endif
+struct cluster;
+int cluster_create(struct pp_api *a);
+int cluster_listen(struct pp_api *a);
+void cluster_destroy(struct pp_api *a);
+void cluster_run(struct pp_api *a);
+long cluster_timeout_ms(struct pp_api *a);
+int cluster_load_config(struct pp_api *a, struct pp_config **out, struct pp_errors *errs);
+/* A change validated for the whole store and this host, committed, applied: 0, or -1 answered. */
+int cluster_commit(struct call *c, json_object *cand, enum kind k, const char *name,
+		   bool deleting);
+void cluster_notify(struct pp_api *a);
+void cluster_add_fields(struct pp_api *a, json_object *o, enum kind k, const char *name);
+json_object *cluster_obj_json(struct pp_api *a, enum kind k, const char *name);
+void cluster_list_more(struct pp_api *a, enum kind k, json_object *arr);
+const char *cluster_iport_status(struct pp_api *a, const char *name);
+json_object *cluster_status_json(struct pp_api *a);
 
 /* kept.c: the pinned names, and what is kept from a damaged api.json */
 struct nament {

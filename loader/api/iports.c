@@ -70,8 +70,19 @@ int iport_list_by_id(struct call *c, const char *id)
 	const struct pp_cfg_iport *p = cfg ? pp_config_find_iport_by_id(cfg, id) : NULL;
 	json_object *arr = json_object_new_array();
 
-	if (p)
+	if (p) {
 		json_object_array_add(arr, iport_json(c->a, p - cfg->iports));
+	} else if (c->a->cl) {	/* in the store, on another host */
+		json_object_object_foreach(store_kind(c->a->store, K_IPORT), name, so) {
+			json_object *v, *o;
+
+			if (!json_object_object_get_ex(so, "id", &v) ||
+			    strcmp(json_object_get_string(v), id) || !(o = cluster_obj_json(c->a, K_IPORT, name)))
+				continue;
+			json_object_array_add(arr, o);
+			break;
+		}
+	}
 	return reply_json(c, 200, arr);
 }
 

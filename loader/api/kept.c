@@ -674,6 +674,8 @@ json_object *status_json(struct pp_api *a)
 	struct nview nv;
 
 	json_object_object_add(root, STATE_REC, sf_json(a));
+	if (a->cl)
+		json_object_object_add(root, "cluster", cluster_status_json(a));
 	if (!a->sf.damaged || !kept_total(a) || nview_load(a, &nv))
 		return root;
 	nets = json_object_object_get(root, "networks");

@@ -398,11 +398,31 @@ char *metrics_text(struct pp_api *a)
 	chains_metrics(a, &b);	/* issue 17 */
 	sb_printf(&b, "# HELP polyport_instance_port_status 1 for the instance port's current status.\n");
 	sb_printf(&b, "# TYPE polyport_instance_port_status gauge\n");
-	for (uint32_t i = 0; cfg && i < cfg->n_iports; i++)
+	for (uint32_t i = 0; cfg && i < cfg->n_iports; i++) {
 		for (int s = PP_ST_ACTIVE; s <= PP_ST_ERROR; s++)
 			sb_printf(&b, "polyport_instance_port_status{instance_port=\"%s\",status=\"%s\"} %d\n",
 				  cfg->iports[i].name, pp_status_name(s),
 				  obj_st(a, K_IPORT, i)->status == (enum pp_status)s);
+		sb_printf(&b, "polyport_instance_port_status{instance_port=\"%s\",status=\"UNKNOWN\"} 0\n",
+			  cfg->iports[i].name);
+	}
+	/* cluster mode: the store's instance ports on other hosts, as they report */
+	if (a->cl) {
+		json_object_object_foreach(store_kind(a->store, K_IPORT), ipn, ipo) {
+			const char *cur;
+
+			(void)ipo;
+			if (find_obj(a, K_IPORT, ipn) >= 0)
+				continue;
+			cur = cluster_iport_status(a, ipn);
+			for (int s = PP_ST_ACTIVE; s <= PP_ST_ERROR + 1; s++) {
+				const char *sn = s <= PP_ST_ERROR ? pp_status_name(s) : "UNKNOWN";
+
+				sb_printf(&b, "polyport_instance_port_status{instance_port=\"%s\",status=\"%s\"} %d\n",
+					  ipn, sn, !strcmp(cur, sn));
+			}
+		}
+	}
 	sb_printf(&b, "# HELP polyport_reconcile_total Reconciles done.\n");
 	sb_printf(&b, "# TYPE polyport_reconcile_total counter\n");
 	sb_printf(&b, "polyport_reconcile_total %lu\n", pp_daemon_reconciles(a->d));

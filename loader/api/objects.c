@@ -35,6 +35,7 @@ void add_meta(struct pp_api *a, json_object *o, enum kind k, const char *name)
 			       json_object_new_int64(so && json_object_object_get_ex(so, "revision", &rev)
 						     ? json_object_get_int64(rev) : 0));
 	json_object_object_add(o, "source", json_object_new_string(so ? "api" : "file"));
+	cluster_add_fields(a, o, k, name);
 }
 
 /* Addresses and MACs as the binding files write them. */
@@ -112,6 +113,7 @@ json_object *list_json(struct pp_api *a, enum kind k)
 				json_object_array_add(arr, p);
 		}
 	}
+	cluster_list_more(a, k, arr);	/* the store's objects on other hosts */
 	if (a->sf.damaged && a->nkept[k] && !nview_load(a, &nv)) {
 		for (size_t i = 0; i < a->nkept[k]; i++)
 			json_object_array_add(arr, kept_json(a, k, &a->kept[k][i], &nv));
@@ -208,6 +210,8 @@ static int apply(struct call *c, json_object *candidate, enum kind k, const char
 	struct rbuf r = {};
 	int err;
 
+	if (a->cl)		/* the store: validated for it and this host, committed there */
+		return cluster_commit(c, candidate, k, name, deleting);
 	if (a->sf.damaged && a->sf.pending) {
 		/* what is kept is settled with what is in force, not the change */
 		if (!load_with(a, a->src, a->src_len, a->lines, a->nlines, &cfg, &errs))
@@ -499,6 +503,10 @@ answer:
 		/* saved, waiting for a chain: not loaded */
 		ret = reply_json(c, post ? 201 : 200, nobj);
 		nobj = NULL;
+	} else if (i < 0 && (nobj = cluster_obj_json(a, k, name))) {
+		/* in the store, programmed on another host (or not here) */
+		ret = reply_json(c, post ? 201 : 200, nobj);
+		nobj = NULL;
 	} else if (i < 0) {
 		ret = reply_err(c, 500, "internal", NULL, "applied, but not found");
 	} else {
@@ -539,6 +547,8 @@ int serve_kind(struct call *c, enum kind k, char **parts, int n)
 			return reply_json(c, 200, o);
 		}
 		if (i < 0 && k == K_SPORT && (p = pending_json(a, parts[2])))
+			return reply_json(c, 200, p);
+		if (i < 0 && (p = cluster_obj_json(a, k, parts[2])))
 			return reply_json(c, 200, p);
 		return i < 0 ? reply_err(c, 404, "not_found", NULL, "no %s \"%s\"",
 					 kinds[k].what, parts[2])

@@ -260,10 +260,13 @@ static json_object *store_restored(struct pp_api *a)
 
 int pp_api_load_config(struct pp_api *a, struct pp_config **out, struct pp_errors *errs)
 {
-	json_object *cand = a->sf.damaged ? store_restored(a) : NULL;
+	json_object *cand;
 	char why[500];
 	int err;
 
+	if (a->cl)		/* this host's share of the store */
+		return cluster_load_config(a, out, errs);
+	cand = a->sf.damaged ? store_restored(a) : NULL;
 	*out = NULL;
 	if (cand) {
 		struct rbuf r;
@@ -391,6 +394,11 @@ int pp_api_create(struct pp_api **out, struct pp_daemon *d, const struct pp_api_
 	adopt_render(a, &r);
 	if (err && err != -ENOENT)
 		store_damaged(a, why);
+	err = cluster_create(a);
+	if (err) {
+		pp_api_destroy(a);
+		return err;
+	}
 	*out = a;
 	return 0;
 }
@@ -399,6 +407,7 @@ void pp_api_destroy(struct pp_api *a)
 {
 	if (!a)
 		return;
+	cluster_destroy(a);
 	api_http_stop(a);
 	pp_daemon_unset_keep(a->d, a);
 	kept_clear(a);
