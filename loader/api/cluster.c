@@ -55,6 +55,9 @@ struct cluster {
 	int64_t rev;		/* the store's revision the mirror is at (list or watch) */
 	int64_t objrev;		/* ... and at least this for the objects (our own writes) */
 	bool dirty;		/* objects changed: a reload is due */
+	unsigned long gen;	/* a->store's objects changed (the global check's cache) */
+	json_object *gskip;	/* the global check of a->store at gen gskip_gen */
+	unsigned long gskip_gen;
 	double retry_at;	/* the next list (0: none due) */
 	double backoff;
 	double save_at;		/* the cache is saved then (0: not due) */
@@ -173,6 +176,9 @@ static void lost(struct pp_api *a, int err, const char *what)
 	if (cl->connected)
 		pp_api_event(a, "cluster", cl->host, "disconnected", "DOWN", cl->last_err);
 	cl->connected = false;
+	/* a watch that outlived the failure (a write timed out): listed again, anew */
+	if (cl->watching)
+		pp_etcd_watch_cancel(cl->e);
 	cl->backoff = cl->backoff ? (cl->backoff * 2 > 2 ? 2 : cl->backoff * 2) : 0.1;
 	cl->retry_at = mono() + cl->backoff;
 }
@@ -300,6 +306,7 @@ static void mirror_kv(struct pp_api *a, const struct pp_etcd_kv *kv, bool del, b
 			if (cur) {
 				json_object_object_del(store_kind(a->store, r.kind), r.name);
 				cl->dirty = true;
+				cl->gen++;
 			}
 			return;
 		}
@@ -318,6 +325,7 @@ static void mirror_kv(struct pp_api *a, const struct pp_etcd_kv *kv, bool del, b
 		json_object_object_add(o, "revision", json_object_new_int64(kv->mod_revision));
 		json_object_object_add(store_kind(a->store, r.kind), r.name, o);
 		cl->dirty = true;
+		cl->gen++;
 		return;
 	case KEY_HOST:
 		if (!strcmp(r.host, cl->host))
@@ -373,6 +381,7 @@ static void on_list(void *arg, int err, int64_t rev, const struct pp_etcd_kv *kv
 	}
 	/* the mirror anew: objects, hosts, statuses */
 	a->store = json_object_new_object();
+	cl->gen++;
 	for (int k = 0; k < K_COUNT; k++)
 		store_kind(a->store, k);
 	oldhosts = cl->hosts;
@@ -932,9 +941,16 @@ int cluster_commit(struct call *c, json_object *cand, enum kind k, const char *n
 				 "the store is unreachable (%s): the dataplane keeps the last "
 				 "applied state; try again when it is back",
 				 cl->last_err[0] ? cl->last_err : "not connected yet"), -1;
-	/* 1. the whole store, as one configuration */
-	gb = global_skipped(a, a->store, &errs);
-	pp_errors_free(&errs);
+	/* 1. the whole store, as one configuration (the current one's: cached) */
+	if (cl->gskip && cl->gskip_gen == cl->gen) {
+		gb = json_object_get(cl->gskip);
+	} else {
+		gb = global_skipped(a, a->store, &errs);
+		pp_errors_free(&errs);
+		json_object_put(cl->gskip);
+		cl->gskip = json_object_get(gb);
+		cl->gskip_gen = cl->gen;
+	}
 	gn = global_skipped(a, cand, &errs);
 	if (!gn) {
 		api_positions(msg, sizeof(msg), errs.n ? errs.v[0].msg : "does not validate");
@@ -1001,6 +1017,9 @@ int cluster_commit(struct call *c, json_object *cand, enum kind k, const char *n
 	cl->objrev = rev;
 	json_object_put(a->store);
 	a->store = cand;
+	json_object_put(cl->gskip);	/* the new store's global check: the one just done */
+	cl->gskip = json_object_get(gn);
+	cl->gskip_gen = ++cl->gen;
 	adopt_render(a, &r);
 	for (uint32_t i = 0; i < cfg->n_iports; i++)
 		cfg->iports[i].incoming =
@@ -1233,6 +1252,7 @@ json_object *cluster_status_json(struct pp_api *a)
 void cluster_run(struct pp_api *a)
 {
 	struct cluster *cl = a->cl;
+	unsigned long long seq = a->seq;
 	double now;
 	int err;
 
@@ -1256,6 +1276,9 @@ void cluster_run(struct pp_api *a)
 	}
 	if (!cl->pub_busy)
 		publish(a);
+	/* events of other hosts, of the store: to whoever follows /v1/events */
+	if (a->seq != seq)
+		api_wake(a);
 }
 
 long cluster_timeout_ms(struct pp_api *a)
@@ -1379,6 +1402,7 @@ void cluster_destroy(struct pp_api *a)
 	json_object_put(cl->remote);
 	json_object_put(cl->desired);
 	json_object_put(cl->published);
+	json_object_put(cl->gskip);
 	free(cl);
 	a->cl = NULL;
 }

@@ -150,15 +150,17 @@ guest_ns() {
 # guest NAME TAP [--no-up] [--vnet-hdr] --port SPEC...: start the light guest
 # helper; waits until it is ready.  It brings the tap up, unless --no-up
 # (then the tap stays down until something else, e.g. polyportd, brings it up).
+# GUEST_NETNS=NS guest ...: TAP in namespace NS (a "host" of e2e:cluster).
 guest() {
-	local name=$1 tap=$2 up=--up
+	local name=$1 tap=$2 up=--up in=()
 	shift 2
 	if [[ ${1:-} == --no-up ]]; then
 		up=
 		shift
 	fi
 	rm -f "$WORK/$name.ready"
-	"$B/ppguest" --tap "$tap" ${up:+"$up"} --ready-file "$WORK/$name.ready" "$@" \
+	[[ -n ${GUEST_NETNS:-} ]] && in=(ip netns exec "$GUEST_NETNS")
+	"${in[@]}" "$B/ppguest" --tap "$tap" ${up:+"$up"} --ready-file "$WORK/$name.ready" "$@" \
 		>"$WORK/$name.log" 2>&1 &
 	PIDS+=($!)
 	eval "GUEST_${name}=$!"
