@@ -837,9 +837,11 @@ static int cmd_events(int argc, char **argv)
 				       *jstr(e, "previous") ? " from " : "", jstr(e, "previous"),
 				       jstr(e, "id"));
 			else
-				printf("%-6lld %-14s %-20s %-8s %s %s\n", jint(e, "seq"), jstr(e, "kind"),
-				       jstr(e, "name"), jstr(e, "change"), jstr(e, "status"),
-				       jstr(e, "reason"));
+				printf("%-6lld %-14s %-20s %-8s %s %s%s%s%s\n", jint(e, "seq"),
+				       jstr(e, "kind"), jstr(e, "name"), jstr(e, "change"),
+				       jstr(e, "status"), jstr(e, "reason"),
+				       *jstr(e, "host") ? " (host " : "", jstr(e, "host"),
+				       *jstr(e, "host") ? ")" : "");
 		}
 		fflush(stdout);
 		since = jint(r, "next");

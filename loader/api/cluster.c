@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include "internal.h"
 #include "etcd.h"
@@ -77,6 +78,7 @@ struct cluster {
 	json_object *desired;	/* key (after P) -> value text: what we report */
 	json_object *published;	/* ... and what the store has of it */
 	bool pub_busy;
+	bool pub_due;		/* desired or published changed: publish() has work */
 };
 
 /* ---- keys ---------------------------------------------------------------------- */
@@ -307,6 +309,8 @@ static void mirror_kv(struct pp_api *a, const struct pp_etcd_kv *kv, bool del, b
 				json_object_object_del(store_kind(a->store, r.kind), r.name);
 				cl->dirty = true;
 				cl->gen++;
+				if (events)
+					pp_api_event(a, kinds[r.kind].what, r.name, "deleted", NULL, NULL);
 			}
 			return;
 		}
@@ -326,6 +330,9 @@ static void mirror_kv(struct pp_api *a, const struct pp_etcd_kv *kv, bool del, b
 		json_object_object_add(store_kind(a->store, r.kind), r.name, o);
 		cl->dirty = true;
 		cl->gen++;
+		/* a change made elsewhere (ours come back unchanged: no event twice) */
+		if (events)
+			pp_api_event(a, kinds[r.kind].what, r.name, "updated", NULL, NULL);
 		return;
 	case KEY_HOST:
 		if (!strcmp(r.host, cl->host))
@@ -455,6 +462,7 @@ static void on_created(void *arg, int64_t rev)
 	cl->last_err[0] = 0;
 	json_object_put(cl->published);		/* what the store has of ours: tell it all again */
 	cl->published = json_object_new_object();
+	cl->pub_due = true;
 	cl->ka_at = 0;				/* the lease: now */
 }
 
@@ -548,6 +556,7 @@ static void on_keepalive(void *arg, int err, long ttl)
 		cl->ka_at = 0;
 		json_object_put(cl->published);
 		cl->published = json_object_new_object();
+		cl->pub_due = true;
 		return;
 	}
 	cl->ka_at = mono() + (cl->ttl / 3.0 > 0.5 ? cl->ttl / 3.0 : 0.5);
@@ -570,6 +579,7 @@ static void lease_tick(struct pp_api *a)
 		lease_save(cl);
 		json_object_put(cl->published);
 		cl->published = json_object_new_object();
+		cl->pub_due = true;
 	}
 	if (!pp_etcd_lease_keepalive(cl->e, cl->lease, on_keepalive, a))
 		cl->ka_busy = true;
@@ -590,6 +600,7 @@ static void on_published(void *arg, int err, bool ok, int64_t rev)
 		/* whatever it was (the lease gone, etcd away): all of it again */
 		json_object_put(cl->published);
 		cl->published = json_object_new_object();
+		cl->pub_due = true;
 		if (!err)
 			cl->lease = 0, cl->ka_at = 0;
 		return;
@@ -608,6 +619,7 @@ static void publish(struct pp_api *a)
 
 	if (!cl->connected || !cl->lease || cl->pub_busy || !cl->desired)
 		return;
+	cl->pub_due = false;
 	t = pp_etcd_txn_new();
 	done = json_object_new_object();
 	json_object_object_foreach(cl->desired, k1, v1) {
@@ -752,6 +764,7 @@ static void report(struct pp_api *a)
 	}
 	json_object_put(cl->desired);
 	cl->desired = d;
+	cl->pub_due = true;
 	publish(a);
 }
 
@@ -931,7 +944,7 @@ int cluster_commit(struct call *c, json_object *cand, enum kind k, const char *n
 	json_object *gb = NULL, *gn = NULL, *txn, *obj;
 	const char *key, *why;
 	char okey[200], rkey[200], msg[600];
-	bool ok = false;
+	bool ok = false, same;
 	int64_t rev = 0;
 	char *val = NULL;
 	int err;
@@ -1020,6 +1033,9 @@ int cluster_commit(struct call *c, json_object *cand, enum kind k, const char *n
 	json_object_put(cl->gskip);	/* the new store's global check: the one just done */
 	cl->gskip = json_object_get(gn);
 	cl->gskip_gen = ++cl->gen;
+	/* this host's share as it was (a change for another host): nothing to program */
+	same = a->src && a->src_len == r.text.len && !memcmp(a->src, r.text.s, r.text.len) &&
+	       json_object_equal(cl->incoming, p.incoming);
 	adopt_render(a, &r);
 	for (uint32_t i = 0; i < cfg->n_iports; i++)
 		cfg->iports[i].incoming =
@@ -1033,7 +1049,10 @@ int cluster_commit(struct call *c, json_object *cand, enum kind k, const char *n
 	json_object_put(gb);
 	json_object_put(gn);
 	pp_errors_free(&errs);
-	pp_reconcile(a->d, cfg, false);
+	if (same)
+		pp_config_free(cfg);
+	else
+		pp_reconcile(a->d, cfg, false);
 	pp_api_event(a, kinds[k].what, name, deleting ? "deleted" : "updated", NULL, NULL);
 	pp_api_notify(a);
 	return 0;
@@ -1249,6 +1268,22 @@ json_object *cluster_status_json(struct pp_api *a)
 
 /* ---- the loop ------------------------------------------------------------------------ */
 
+/*
+ * What the watch has already sent, applied before a reload: a burst of writes
+ * (a compute service's batch, a bench's 100,000) then costs one reload, not
+ * one per fragment the socket happened to hold.  Until the stream is quiet
+ * for 2 ms, at most DRAIN_MAX s.
+ */
+#define DRAIN_MAX	0.2
+static void drain(struct cluster *cl)
+{
+	double until = mono() + DRAIN_MAX;
+	struct pollfd pf = { .fd = pp_etcd_fd(cl->e), .events = POLLIN };
+
+	while (mono() < until && poll(&pf, 1, 2) > 0)
+		pp_etcd_run(cl->e);
+}
+
 void cluster_run(struct pp_api *a)
 {
 	struct cluster *cl = a->cl;
@@ -1264,6 +1299,7 @@ void cluster_run(struct pp_api *a)
 		start_list(a);
 	lease_tick(a);
 	if (cl->dirty) {
+		drain(cl);
 		cl->dirty = false;
 		if (a->o.reload)
 			a->o.reload(a->o.reload_arg, "store changed");
@@ -1274,7 +1310,7 @@ void cluster_run(struct pp_api *a)
 		if (err)
 			pr_warn("cluster: saving the cache %s: %s\n", a->store_path, strerror(-err));
 	}
-	if (!cl->pub_busy)
+	if (cl->pub_due)
 		publish(a);
 	/* events of other hosts, of the store: to whoever follows /v1/events */
 	if (a->seq != seq)
@@ -1371,9 +1407,11 @@ int cluster_create(struct pp_api *a)
 	return 0;
 }
 
+#define START_LIST_MAX	1.5	/* s */
 int cluster_listen(struct pp_api *a)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
+	double t0 = mono();
 
 	if (!cl_on(a))
 		return 0;
@@ -1381,6 +1419,19 @@ int cluster_listen(struct pp_api *a)
 	if (epoll_ctl(a->ep, EPOLL_CTL_ADD, ev.data.fd, &ev))
 		return -errno;
 	start_list(a);
+	/*
+	 * The first configuration from the store as it is now, if it answers
+	 * soon: the cache may miss the last second before a crash (a port that
+	 * moved away), and programming it again for a moment would put it on two
+	 * hosts.  etcd away: the cache, and the list follows when it is back.
+	 */
+	while (a->cl->listing && mono() < t0 + START_LIST_MAX) {
+		struct pollfd pf = { .fd = ev.data.fd, .events = POLLIN };
+
+		if (poll(&pf, 1, 20) > 0 || !a->cl->listing)
+			pp_etcd_run(a->cl->e);
+	}
+	a->cl->dirty = false;	/* the first reload loads what the list brought */
 	return 0;
 }
 

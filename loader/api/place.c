@@ -457,7 +457,41 @@ static void place_host(json_object *store, json_object *st, const char *host,
 int place(json_object *store, const char *host, struct placement *p)
 {
 	memset(p, 0, sizeof(*p));
-	if (json_object_deep_copy(store, &p->placed, NULL))
+	if (host) {
+		/* a host's share is a small part of a large store: its service ports
+		 * only (those of instance ports here, or of none in the store:
+		 * their error is reported where they would be) */
+		p->placed = json_object_new_object();
+		for (int k = 0; k < K_COUNT; k++) {
+			json_object *src = store_kind(store, k), *dst = NULL;
+
+			if (k != K_SPORT) {
+				if (json_object_deep_copy(src, &dst, NULL))
+					return -ENOMEM;
+				json_object_object_add(p->placed, kinds[k].path, dst);
+				continue;
+			}
+			dst = store_kind(p->placed, k);
+			json_object_object_foreach(src, sn, so) {
+				json_object *ip = NULL, *c = NULL, *v;
+				const char *ipn = json_object_object_get_ex(so, "instance-port", &v) ?
+						  json_object_get_string(v) : NULL;
+				const char *h = NULL, *mt = NULL;
+
+				if (ipn)
+					ip = store_get(store, K_IPORT, ipn);
+				if (ip && json_object_object_get_ex(ip, "host", &v))
+					h = json_object_get_string(v);
+				if (ip && json_object_object_get_ex(ip, "migrating-to", &v))
+					mt = json_object_get_string(v);
+				if (ip && !(h && !strcmp(h, host)) && !(mt && !strcmp(mt, host)))
+					continue;
+				if (json_object_deep_copy(so, &c, NULL))
+					return -ENOMEM;
+				json_object_object_add(dst, sn, c);
+			}
+		}
+	} else if (json_object_deep_copy(store, &p->placed, NULL))
 		return -ENOMEM;
 	p->skipped = json_object_new_object();
 	p->incoming = json_object_new_object();

@@ -1,24 +1,21 @@
 #!/usr/bin/env bash
 # unit:etcd — build/tests/test_etcd against a real etcd (Debian's etcd-server)
-# with TLS and client certificates, in network namespace ppte-1 (a "ppt*"
-# namespace: runs under the e2e lock, as e2e cleanups delete every one).
+# with TLS and client certificates, in network namespace ppue-1 (not a
+# "ppt*" one, which e2e cleanups delete: it runs beside them, no lock).
 # PPTE_WRAP: a command to run the binary under (valgrind ...).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 . tests/etcd.sh
 
 bin=build/tests/test_etcd
-ns=ppte-1
+ns=ppue-1
 ip=10.99.1.1
 if [[ ! -x /usr/bin/etcd || ! -x /usr/bin/etcdctl ]]; then
 	echo "SKIP etcd: /usr/bin/etcd not installed (make deps: etcd-server etcd-client)"
 	exit 0
 fi
-exec 9>/tmp/ppt-e2e.lock
-flock 9
-
-tmp=$(mktemp -d /tmp/ppte.XXXXXX)
-data=/dev/shm/ppte-1.$$
+tmp=$(mktemp -d /tmp/ppue.XXXXXX)
+data=/dev/shm/ppue-1.$$
 cleanup() {
 	etcd_stop
 	ip netns del "$ns" 2>/dev/null
