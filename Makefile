@@ -473,10 +473,15 @@ $(BENCH_BIN): bench/ppbench.c bench/gen.h tests/bpf/frames.h $(B)/bench/gen.skel
 		$(B)/l3.o $(B)/log.o | $(B)/bench
 	$(CC) $(CFLAGS) -Itests/bpf -o $@ $< $(LIB_OBJS) $(B)/l3.o $(B)/log.o $(LDLIBS) -lm
 
+# the cluster part (bench/cluster.sh): objects straight into etcd, timed on the hosts' pins
+PPETCD_BIN := $(B)/bench/ppetcd
+$(PPETCD_BIN): bench/ppetcd.c $(B)/etcd.o $(LIB_OBJS) | $(B)/bench
+	$(CC) $(CFLAGS) -o $@ $< $(B)/etcd.o $(LIB_OBJS) $(LDLIBS) -ljson-c -lcurl
+
 bench: deps
-	@$(MAKE) --no-print-directory all $(BENCH_BIN)
+	@$(MAKE) --no-print-directory all $(BENCH_BIN) $(PPETCD_BIN)
 	@bench/bench.sh
 
 bench-smoke: deps
-	@$(MAKE) --no-print-directory all $(BENCH_BIN)
+	@$(MAKE) --no-print-directory all $(BENCH_BIN) $(PPETCD_BIN)
 	@bench/smoke.sh

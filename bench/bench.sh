@@ -3,8 +3,8 @@
 # the ceiling and the peers, measured in one run on this machine (issue 8).
 #
 #   bench/bench.sh [--quick] [--reps N] [--ms MS] [--cpu N] [--no-ovs]
-#                  [--no-control | --control-only] [--only KEY,...] [--bpf-stats]
-#                  [--baseline REF [--baseline-only KEY,...]]
+#                  [--no-control | --control-only] [--no-cluster] [--only KEY,...]
+#                  [--bpf-stats] [--baseline REF [--baseline-only KEY,...]]
 #
 # --only runs only the named paths (keys as in bench/ppbench.c, e.g.
 # v2n-fwd,v2n-pp-1u), --bpf-stats prints each program's ns per run (the
@@ -36,7 +36,11 @@
 #  4. A namespace "<scope>-cp" with a trunk veth and taps: ppbench control
 #     times build/polyportd applying binding files, the first frame after a
 #     tap appears, and the daemon's memory.
-#  5. ppbench report: the table, the targets, build/bench/results.json;
+#  5. bench/cluster.sh (not with --no-cluster or --only):
+#     three hosts' polyportd on one etcd (namespaces "ppbc-*"), service
+#     ports written to the store timed until programmed on their hosts, one
+#     API change until the remote host has it; its rows join control.tsv.
+#  6. ppbench report: the table, the targets, build/bench/results.json;
 #     gnuplot: build/bench/bench.png.
 # --quick (make bench-smoke): the fast paths only, one short repetition, no
 # OVS and no 100,000-port configurations, results under build/bench/smoke/,
@@ -46,13 +50,14 @@
 # smoke run (make test) and a full run never remove each other's; every
 # device lives inside them and starts with "pptb".
 QUICK=0 REPS=9 MS= CPU=1 OVS=1 CONTROL=1 DATAPLANE=1 ONLY=() PROFILE=() BASELINE= BASE_BIN=
+CLUSTER=1
 BASE_NAME= BASE_ONLY=()
 while (($#)); do
 	case $1 in
 	--baseline-only) BASE_ONLY=(--baseline-only "$2"); shift ;;
 	--baseline) BASELINE=$2; shift ;;
 	--baseline-bin) BASE_BIN=$2; BASE_NAME=$(basename "$2"); shift ;;
-	--only) ONLY=(--only "$2"); CONTROL=0; shift ;;
+	--only) ONLY=(--only "$2"); CONTROL=0; CLUSTER=0; shift ;;
 	--bpf-stats) PROFILE=(--bpf-stats) ;;
 	--quick) QUICK=1 ;;
 	--reps) REPS=$2; shift ;;
@@ -60,8 +65,9 @@ while (($#)); do
 	--cpu) CPU=$2; shift ;;
 	--no-ovs) OVS=0 ;;
 	--no-control) CONTROL=0 ;;
+	--no-cluster) CLUSTER=0 ;;
 	--control-only) DATAPLANE=0; OVS=0 ;;
-	*) echo "usage: $0 [--quick] [--reps N] [--ms MS] [--cpu N] [--no-ovs] [--no-control|--control-only]" \
+	*) echo "usage: $0 [--quick] [--reps N] [--ms MS] [--cpu N] [--no-ovs] [--no-control|--control-only] [--no-cluster]" \
 		"[--only KEY,...] [--bpf-stats] [--baseline REF [--baseline-only KEY,...]]" >&2
 	   exit 2 ;;
 	esac
@@ -133,6 +139,7 @@ mount_bpffs
 mkdir -p "$OUT"
 ((DATAPLANE)) && rm -f "$OUT"/dataplane.tsv
 ((CONTROL)) && rm -f "$OUT"/control.tsv
+((CLUSTER)) && [[ -f $OUT/control.tsv ]] && sed -i '/^cluster_/d' "$OUT"/control.tsv
 rm -f "$OUT"/results.json
 
 for bin in "$PPB" "$B/polyportd" "$B/polyportctl"; do
@@ -322,6 +329,14 @@ if ((CONTROL)); then
 	fi
 	cp "$WORK/cp/polyportd.log" "$OUT/polyportd.log" 2>/dev/null
 	ip netns del "$NSC"
+fi
+
+# ---- the cluster: three hosts, one etcd (bench/cluster.sh) -----------------------------------
+# (its figures on stderr, a FAIL line on stdout; its rows in the report either way)
+if ((CLUSTER)); then
+	((QUICK)) || quiesce
+	log "cluster: three polyportd on one etcd, the store's writes until programmed"
+	"$TOP/bench/cluster.sh" "${quick[@]}" --tsv "$OUT/control.tsv" --logs "$OUT" || FAILED=1
 fi
 
 # ---- the report --------------------------------------------------------------------

@@ -2992,6 +2992,13 @@ static int cmd_report(int argc, char **argv)
 		target_cp("control plane: first frame < 20 ms after the tap appears (4,095 ports "
 			  "configured)", "first_frame", 4095, 20);
 		target_cp("(no target) first frame, 1 port configured", "first_frame", 1, 20);
+		/* issue 19: bench/cluster.sh, three hosts on one etcd */
+		target_cp("cluster: 1,000 service ports via the store programmed < 1 s", "cluster_1k",
+			  1000, 1000);
+		target_cp("cluster: 100,000 service ports over 3 hosts programmed < 5 s",
+			  "cluster_100k", 100000, 5000);
+		target_cp("cluster: one API change on the remote host's dataplane < 50 ms",
+			  "cluster_api", 1, 50);
 		{
 			struct crow *r4 = cget("rss", 4094), *r1 = cget("rss", 100000), *r0 = cget("rss", 0);
 			struct crow *a4 = cget("rss_anon", 4094), *a1 = cget("rss_anon", 100000);

@@ -11,8 +11,8 @@ if [[ $(id -u) -ne 0 ]]; then
 	echo "SKIP bench:smoke: needs root (namespaces, BPF)"
 	exit 0
 fi
-if ! out=$(make --no-print-directory -s build/bench/ppbench 2>&1); then
-	echo "FAIL bench:smoke: building ppbench: $(echo "$out" | tail -3 | tr '\n' ' ')"
+if ! out=$(make --no-print-directory -s build/bench/ppbench build/bench/ppetcd 2>&1); then
+	echo "FAIL bench:smoke: building ppbench and ppetcd: $(echo "$out" | tail -3 | tr '\n' ' ')"
 	exit 1
 fi
 mkdir -p build/bench/smoke
@@ -21,7 +21,9 @@ log=build/bench/smoke/smoke.log
 # mechanism of --baseline REF (ppbench install, the programs swapped per
 # path) runs too, on two paths (each configuration loads 4 programs: half a
 # second): XDP with TC behind it (the flood), and the tap, whose programs
-# change by path: "PASS bench:KEY@base" lines.
+# change by path: "PASS bench:KEY@base" lines.  The cluster part (bench/cluster.sh
+# --quick: three daemons on one etcd, 100 and 1,200 service ports through the
+# store, 3 API changes) gives "PASS bench:cluster_*/N" lines (numbers > 0).
 bench/bench.sh --quick --baseline-bin build/bench/ppbench --baseline-only v2n-flood,tv2n-pp "$@" \
 	2>"$log"
 rc=$?
