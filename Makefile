@@ -6,6 +6,7 @@
 #   make fuzz       the libFuzzer targets, FUZZ_S seconds each (tests/fuzz/)
 #   make upgrade-test  hot upgrades A -> B -> A ten times under traffic (as root)
 #   make run        the demo: a topology, polyportd, traffic per network
+#   make run-cluster  the same for many hosts: three polyportd, one etcd (as root)
 #   make install    PREFIX=/usr/local DESTDIR=
 #
 # Everything is built into build/.
@@ -395,6 +396,12 @@ upgrade-test: all variant
 run: deps
 	@$(MAKE) --no-print-directory all
 	@scripts/demo.sh
+
+# the cluster demo (README "Many hosts"): three hosts, TLS etcd, guests, a move and an outage
+.PHONY: run-cluster
+run-cluster: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/cluster-demo.sh
 
 BINDIR  := $(PREFIX)/bin
 SBINDIR := $(PREFIX)/sbin
