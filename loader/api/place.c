@@ -481,10 +481,14 @@ int place(json_object *store, const char *host, struct placement *p)
 				if (ipn)
 					ip = store_get(store, K_IPORT, ipn);
 				if (ip && json_object_object_get_ex(ip, "host", &v))
-					h = json_object_get_string(v);
+					h = json_object_is_type(v, json_type_string) &&
+					    host_name_valid(json_object_get_string(v))
+					    ? json_object_get_string(v) : "";	/* "": malformed */
 				if (ip && json_object_object_get_ex(ip, "migrating-to", &v))
 					mt = json_object_get_string(v);
-				if (ip && !(h && !strcmp(h, host)) && !(mt && !strcmp(mt, host)))
+				/* (an instance port with a malformed host is skipped with its
+				 * service ports everywhere: they are copied) */
+				if (ip && !(h && (!*h || !strcmp(h, host))) && !(mt && !strcmp(mt, host)))
 					continue;
 				if (json_object_deep_copy(so, &c, NULL))
 					return -ENOMEM;
