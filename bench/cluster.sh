@@ -96,15 +96,6 @@ perf_off() {
 	wait "$PERF_PID" 2>/dev/null
 	PERF_PID=
 }
-mounts_gone() {
-	if mountpoint -q "$BPF"; then
-		find "$BPF" -mindepth 1 -delete 2>/dev/null
-		umount -l "$BPF"
-	fi
-	mountpoint -q "$RUN" && umount -l "$RUN"
-	rmdir "$RUN" 2>/dev/null
-	return 0
-}
 cl_finish() {
 	local h
 	perf_off
@@ -117,11 +108,11 @@ cl_finish() {
 		cp "$RUN/etcd.log" "$LOGS/cluster-etcd.log" 2>/dev/null
 	fi
 	finish		# the ppbc-* namespaces (and what is left in them), $WORK
-	mounts_gone
+	etcd_mounts_gone "$RUN" "$BPF"
 }
 trap cl_finish EXIT
 cleanup_leftovers
-mounts_gone
+etcd_mounts_gone "$RUN" "$BPF"
 for bin in "$PPE" "$PPD"; do
 	[[ -x $bin ]] || { fail "bench:cluster: $bin not built (make $bin)"; exit 1; }
 done

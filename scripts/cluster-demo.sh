@@ -114,13 +114,7 @@ ip -n ppdc-etcd link set lo up
 ip -n ppdc-etcd addr add "$EP_IP/32" dev lo
 for n in 1 2 3; do
 	ip netns add "ppdc-h$n" && quiet "ppdc-h$n"
-	ip -n "ppdc-h$n" link set lo up
-	ip -n "ppdc-h$n" link add ppdce type veth peer name "ppdce$n" netns ppdc-etcd
-	ip -n "ppdc-h$n" addr add "10.59.$n.2/24" dev ppdce
-	ip -n "ppdc-h$n" link set ppdce up
-	ip -n "ppdc-h$n" route add "$EP_IP/32" via "10.59.$n.1"
-	ip -n ppdc-etcd addr add "10.59.$n.1/24" dev "ppdce$n"
-	ip -n ppdc-etcd link set "ppdce$n" up
+	etcd_link "ppdc-h$n" ppdc-etcd ppdce "$n" 10.59 "$EP_IP"
 	# host N's side of network blue: a namespace with an IP stack behind veth ppdcnN
 	ip netns add "ppdc-n$n" && quiet "ppdc-n$n"
 	ip -n "ppdc-h$n" link add "ppdcn$n" type veth peer name eth0 netns "ppdc-n$n"

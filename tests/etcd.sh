@@ -7,6 +7,8 @@
 #   etcd_start NETNS IP PORT DATADIR CERTDIR  etcd in NETNS; sets ETCD_PID, ETCD_EP
 #   etcd_stop                                 kill it (by PID), wait at most 5 s
 #   etcdctl_c ARGS...                         etcdctl on ETCD_EP with the client cert
+#   etcd_link NS ETCDNS DEV N NET EPIP        a host namespace linked to etcd's
+#   etcd_mounts_gone RUN BPF                  the hosts' bpffs and tmpfs unmounted
 #
 # Files of etcd_ca: ca.crt/ca.key (the CA), server.crt/key (SANs 127.0.0.1 and
 # the IPs), client.crt/key (CN polyport), other-ca.crt and other.crt/key (a
@@ -95,4 +97,31 @@ etcd_stop() {
 etcdctl_c() {
 	ETCDCTL_API=3 etcdctl --endpoints "$ETCD_EP" --cacert "$ETCD_CERTS/ca.crt" \
 		--cert "$ETCD_CERTS/client.crt" --key "$ETCD_CERTS/client.key" "$@"
+}
+
+# etcd_link NS ETCDNS DEV N NET EPIP: namespace NS (existing; lo brought up)
+# reaches etcd's address EPIP in ETCDNS over veth DEV (DEV$N on etcd's side):
+# NET.N.2/24 in NS, NET.N.1/24 in ETCDNS, a host route to EPIP.
+etcd_link() {
+	local ns=$1 ens=$2 dev=$3 n=$4 net=$5 ep=$6
+	ip -n "$ns" link set lo up &&
+		ip -n "$ns" link add "$dev" type veth peer name "$dev$n" netns "$ens" &&
+		ip -n "$ns" addr add "$net.$n.2/24" dev "$dev" &&
+		ip -n "$ns" link set "$dev" up &&
+		ip -n "$ns" route add "$ep/32" via "$net.$n.1" &&
+		ip -n "$ens" addr add "$net.$n.1/24" dev "$dev$n" &&
+		ip -n "$ens" link set "$dev$n" up
+}
+
+# etcd_mounts_gone RUN BPF: the bpffs of the hosts' pin roots (BPF, emptied
+# first) and the tmpfs RUN under it, unmounted; RUN removed.
+etcd_mounts_gone() {
+	local run=$1 bpf=$2
+	if mountpoint -q "$bpf"; then
+		find "$bpf" -mindepth 1 -delete 2>/dev/null
+		umount -l "$bpf"
+	fi
+	mountpoint -q "$run" && umount -l "$run"
+	rmdir "$run" 2>/dev/null
+	return 0
 }

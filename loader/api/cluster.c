@@ -133,26 +133,6 @@ static char *obj_value(json_object *obj)
 	return s;
 }
 
-static bool same_fields(json_object *x, json_object *y)
-{
-	int nx = 0, ny = 0;
-
-	json_object_object_foreach(x, kx, vx) {
-		json_object *vy;
-
-		if (!strcmp(kx, "revision"))
-			continue;
-		nx++;
-		if (!json_object_object_get_ex(y, kx, &vy) || !json_object_equal(vx, vy))
-			return false;
-	}
-	json_object_object_foreach(y, ky, vy) {
-		(void)vy;
-		ny += strcmp(ky, "revision") != 0;
-	}
-	return nx == ny;
-}
-
 static bool cl_on(const struct pp_api *a)
 {
 	return a->cl != NULL;
@@ -320,7 +300,7 @@ static void mirror_kv(struct pp_api *a, const struct pp_etcd_kv *kv, bool del, b
 				kv->key);
 			return;
 		}
-		if (cur && same_fields(cur, o)) {
+		if (cur && same_object(cur, o)) {
 			json_object_object_add(cur, "revision", json_object_new_int64(kv->mod_revision));
 			json_object_put(o);
 			return;
@@ -426,7 +406,7 @@ static void on_list(void *arg, int err, int64_t rev, const struct pp_etcd_kv *kv
 		json_object_object_foreach(y, name, obj) {
 			json_object *o2 = store_get(old, k, name);
 
-			if (!o2 || !same_fields(o2, obj)) {
+			if (!o2 || !same_object(o2, obj)) {
 				cl->dirty = true;
 				break;
 			}

@@ -345,6 +345,8 @@ long find_obj(struct pp_api *a, enum kind k, const char *name);
 json_object *obj_json(struct pp_api *a, enum kind k, uint32_t i);
 json_object *list_json(struct pp_api *a, enum kind k);
 int serve_kind(struct call *c, enum kind k, char **parts, int n);
+/* Do two objects of the store hold the same fields (their revisions aside)? */
+bool same_object(json_object *x, json_object *y);
 /* The request's body: a JSON object, or NULL answered (400, or 422 for a NUL) */
 json_object *api_parse_body(struct call *c);
 

@@ -364,7 +364,7 @@ static int copy_fields(struct call *c, enum kind k, json_object *from, json_obje
 }
 
 /* Do two objects of the store hold the same fields (their revisions aside)? */
-static bool same_object(json_object *x, json_object *y)
+bool same_object(json_object *x, json_object *y)
 {
 	int nx = 0, ny = 0;
 

@@ -29,25 +29,16 @@ HOSTS=(h1 h2 h3)
 declare -A HPID=()
 FIG=()	# measured figures, printed at the end
 
-cluster_mounts_gone() {
-	if mountpoint -q "$BPF"; then
-		find "$BPF" -mindepth 1 -delete 2>/dev/null
-		umount -l "$BPF"
-	fi
-	mountpoint -q "$RUN" && umount -l "$RUN"
-	rmdir "$RUN" 2>/dev/null
-	return 0
-}
 cluster_cleanup() {
 	etcd_stop
 	# PPTC_KEEP=DIR: the logs kept there (debugging)
 	[[ -n ${PPTC_KEEP:-} ]] && rm -rf "$PPTC_KEEP" && cp -a "$WORK" "$PPTC_KEEP" && cp -a "$RUN/etcd.log" "$PPTC_KEEP/"
 	finish	# every PID started here, the pptc-* namespaces (and what runs in them), $WORK
-	cluster_mounts_gone
+	etcd_mounts_gone "$RUN" "$BPF"
 }
 suite_start
 trap cluster_cleanup EXIT
-cluster_mounts_gone	# an earlier run's (its processes went with its namespaces)
+etcd_mounts_gone "$RUN" "$BPF"	# an earlier run's (its processes went with its namespaces)
 command -v jq >/dev/null || { fail "cluster: jq missing (make deps)"; exit 1; }
 command -v etcd >/dev/null && command -v etcdctl >/dev/null ||
 	{ fail "cluster: etcd / etcdctl missing (make deps: etcd-server etcd-client)"; exit 1; }
@@ -186,13 +177,7 @@ ip -n pptc-net addr add 10.98.0.1/24 dev pptcbr
 ip -n pptc-net link set pptcbr up
 for n in 1 2 3; do
 	ip netns add "pptc-h$n" && quiet "pptc-h$n"
-	ip -n "pptc-h$n" link set lo up
-	ip -n "pptc-h$n" link add pptce type veth peer name "pptce$n" netns pptc-etcd
-	ip -n "pptc-h$n" addr add "10.97.$n.2/24" dev pptce
-	ip -n "pptc-h$n" link set pptce up
-	ip -n "pptc-h$n" route add "$EP_IP/32" via "10.97.$n.1"
-	ip -n pptc-etcd addr add "10.97.$n.1/24" dev "pptce$n"
-	ip -n pptc-etcd link set "pptce$n" up
+	etcd_link "pptc-h$n" pptc-etcd pptce "$n" 10.97 "$EP_IP"
 	ip -n "pptc-h$n" link add "pptcup$n" type veth peer name "pptcn$n" netns pptc-net
 	ip -n pptc-net link set "pptcn$n" master pptcbr up
 	ip -n "pptc-h$n" link set "pptcup$n" up
