@@ -819,6 +819,19 @@ void cluster_notify(struct pp_api *a)
 
 /* ---- the configuration: this host's share ------------------------------------------ */
 
+/* The placement of the configuration cfg (about to be in force): its incoming
+ * instance ports marked in it, what is skipped and incoming remembered. */
+static void take_placement(struct cluster *cl, const struct placement *p, struct pp_config *cfg)
+{
+	for (uint32_t i = 0; i < cfg->n_iports; i++)
+		cfg->iports[i].incoming =
+			json_object_object_get_ex(p->incoming, cfg->iports[i].name, NULL);
+	json_object_put(cl->skipped);
+	json_object_put(cl->incoming);
+	cl->skipped = json_object_get(p->skipped);
+	cl->incoming = json_object_get(p->incoming);
+}
+
 /* Moves committed and seen: the ports not incoming any more. */
 static void forget_committed(struct cluster *cl)
 {
@@ -847,13 +860,7 @@ int cluster_load_config(struct pp_api *a, struct pp_config **out, struct pp_erro
 		return err;
 	}
 	adopt_render(a, &r);
-	for (uint32_t i = 0; i < (*out)->n_iports; i++)
-		(*out)->iports[i].incoming =
-			json_object_object_get_ex(p.incoming, (*out)->iports[i].name, NULL);
-	json_object_put(cl->skipped);
-	json_object_put(cl->incoming);
-	cl->skipped = json_object_get(p.skipped);
-	cl->incoming = json_object_get(p.incoming);
+	take_placement(cl, &p, *out);
 	placement_free(&p);
 	forget_committed(cl);
 	return 0;
@@ -1017,13 +1024,7 @@ int cluster_commit(struct call *c, json_object *cand, enum kind k, const char *n
 	same = a->src && a->src_len == r.text.len && !memcmp(a->src, r.text.s, r.text.len) &&
 	       json_object_equal(cl->incoming, p.incoming);
 	adopt_render(a, &r);
-	for (uint32_t i = 0; i < cfg->n_iports; i++)
-		cfg->iports[i].incoming =
-			json_object_object_get_ex(p.incoming, cfg->iports[i].name, NULL);
-	json_object_put(cl->skipped);
-	json_object_put(cl->incoming);
-	cl->skipped = json_object_get(p.skipped);
-	cl->incoming = json_object_get(p.incoming);
+	take_placement(cl, &p, cfg);
 	cl->save_at = mono() + SAVE_DELAY;
 	placement_free(&p);
 	json_object_put(gb);

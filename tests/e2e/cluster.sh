@@ -497,6 +497,29 @@ else
 	fail "etcd back: s3b ($v): rc $vrc after $conv ms: on h3 $(has h3 sport s3b && echo yes || echo no), through h1 '$(st h1 service-ports s3b)' '$(st h1 service-ports s3b reason)', h2 '$(st h2 service-ports s3b)'; connected: $(for h in "${HOSTS[@]}"; do connected "$h" && echo -n "$h " ; done); outage: $(hreq h1 GET /v1/networks/outage | cut -c1-60)"
 fi
 fig "etcd back -> every daemon connected again: $conn ms; etcdctl_c put -> programmed on h3 and ACTIVE through h1 and h2: $conv ms"
+
+# ---- a hostile store: what etcdctl puts that is not an object of ours hurts nothing --------
+# not JSON, a key that is no name, and a service port of h3 that does not validate
+badv=$(etcdctl_c get "${P}service-ports/s3b" --print-value-only 2>/dev/null | jq -c '.vlan = "x" | .mac = "52:54:00:c0:00:3c"' 2>/dev/null)
+etcdctl_c put "${P}service-ports/junk" 'not {json' >/dev/null 2>&1
+etcdctl_c put "${P}networks/-no name" '{"device": "pptcx"}' >/dev/null 2>&1
+etcdctl_c put "${P}service-ports/badv" "$badv" >/dev/null 2>&1
+tb=$(now)
+hb=$(until_ms "$tb" 3000 eval 'st_is h1 service-ports badv ERROR && st_is h3 service-ports badv ERROR')
+hrc=$?
+wr=$(hreq h1 POST /v1/networks '{"name": "after-junk", "device": "pptcaj"}' | cut -c1-3)
+alive=1
+for h in "${HOSTS[@]}"; do kill -0 "${HPID[$h]}" 2>/dev/null || alive=0; done
+if [[ $hrc == 0 && $wr == 201 && $alive == 1 ]] && on_only h3 sport s3b && hasnt h3 sport badv &&
+	grep -q "junk is not a JSON object: ignored" "$WORK/h3.log" && all_connected; then
+	pass "hostile store: a value that is not JSON and a key that is no name are ignored (logged), a service port that does not validate is ERROR through h1 and h3 ($(st h3 service-ports badv reason | cut -c1-70)) in $hb ms and not programmed; s3b stays programmed, every daemon runs and stays connected, a write through h1 answers 201"
+else
+	fail "hostile store: badv through h1 '$(st h1 service-ports badv)' h3 '$(st h3 service-ports badv)' ($hb ms); write $wr; alive $alive; s3b on h3 $(has h3 sport s3b && echo yes || echo no); logged $(grep -c 'junk is not' "$WORK/h3.log")"
+fi
+etcdctl_c del "${P}service-ports/junk" >/dev/null 2>&1
+etcdctl_c del "${P}networks/-no name" >/dev/null 2>&1
+etcdctl_c del "${P}service-ports/badv" >/dev/null 2>&1
+hreq h1 DELETE /v1/networks/after-junk >/dev/null
 hreq h1 DELETE /v1/service-ports/s3b >/dev/null
 
 # ---- a daemon killed: its statuses turn UNKNOWN within the TTL; restarted: ACTIVE, no map write --------
