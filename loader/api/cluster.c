@@ -627,12 +627,14 @@ static void publish(struct pp_api *a)
 		json_object_object_add(done, k2, NULL);
 		ops++;
 	}
-	if (!ops || pp_etcd_txn(cl->e, t, on_published, a)) {
-		if (ops)
-			json_object_put(t);
+	if (!ops) {
+		json_object_put(t);
 		json_object_put(done);
-		if (!ops)
-			json_object_put(t);
+		return;
+	}
+	if (pp_etcd_txn(cl->e, t, on_published, a)) {	/* t is taken, whatever it returns */
+		json_object_put(done);
+		cl->pub_due = true;
 		return;
 	}
 	cl->pub_busy = true;
@@ -799,10 +801,8 @@ static void commit_incoming(struct pp_api *a)
 		pp_etcd_txn_put(txn, key, val, strlen(val), 0);
 		pp_etcd_txn_put(txn, rkey, cl->host, strlen(cl->host), 0);
 		free(val);
-		if (pp_etcd_txn(cl->e, txn, on_committed, a)) {
-			json_object_put(txn);
+		if (pp_etcd_txn(cl->e, txn, on_committed, a))	/* txn is taken */
 			continue;
-		}
 		pr_info("cluster: instance port %s: its tap %s is active here: committing host %s\n",
 			p->name, t->active_name, cl->host);
 		json_object_object_add(cl->committing, p->name, json_object_new_int64(orev));
@@ -997,6 +997,7 @@ int cluster_commit(struct call *c, json_object *cand, enum kind k, const char *n
 	}
 	pp_etcd_txn_put(txn, rkey, cl->host, strlen(cl->host), 0);
 	err = pp_etcd_txn_sync(cl->e, txn, &ok, &rev, PP_CLUSTER_TXN_MS);
+	json_object_put(txn);	/* (not taken by the sync call) */
 	free(val);
 	if (err) {
 		lost(a, err, "write");
