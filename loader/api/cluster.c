@@ -527,6 +527,9 @@ static void on_keepalive(void *arg, int err, long ttl)
 	cl->ka_busy = false;
 	if (err) {
 		cl->ka_at = mono() + 1;
+		/* etcd gone without closing the stream (a partition): as lost */
+		if (cl->connected)
+			lost(a, err, "keepalive");
 		return;
 	}
 	if (ttl <= 0) {			/* expired: a new one, and everything again */
