@@ -67,6 +67,16 @@ struct cluster {
 	json_object *skipped;	/* "kind/name" -> reason */
 	json_object *incoming;	/* iport -> the host it comes from */
 	json_object *committing;	/* iport -> revision: its host's commit is on its way */
+	/* this host's share as last loaded, before the load's own drops: a store
+	 * change that leaves it as it was (another host's) reloads nothing */
+	char *share;
+	size_t share_len;
+	json_object *share_pre;	/* the placement's own skips then */
+	/* share_changed()'s placement of a->store at gen next_gen, for the reload */
+	struct placement next;
+	char *next_text;
+	size_t next_len;
+	unsigned long next_gen;
 	/* hosts and their statuses */
 	json_object *hosts;	/* host -> its record, while it has one */
 	json_object *gone;	/* host -> {"at": mono seconds, "ttl": s}: its record expired */
@@ -835,6 +845,68 @@ static void take_placement(struct cluster *cl, const struct placement *p, struct
 	cl->incoming = json_object_get(p->incoming);
 }
 
+/* The share placement p stands for, as place() made it: its render and skips. */
+static struct share {
+	char *text;
+	size_t len;
+} share_of(const struct placement *p)
+{
+	struct rbuf r;
+	struct share sh;
+
+	render(p->placed, &r);
+	sh.text = r.text.s;
+	sh.len = r.text.len;
+	free(r.lines);
+	return sh;
+}
+
+/* Remember the share of the configuration now in force (sh is taken). */
+static void share_keep(struct cluster *cl, struct share sh, const struct placement *p)
+{
+	free(cl->share);
+	cl->share = sh.text;
+	cl->share_len = sh.len;
+	json_object_put(cl->share_pre);
+	cl->share_pre = NULL;
+	json_object_deep_copy(p->skipped, &cl->share_pre, NULL);
+}
+
+/*
+ * Does the store as it is now change this host's share (what it programs,
+ * what it skips, what comes in)?  A change for other hosts only does not:
+ * no reload, no reconcile.
+ */
+static bool share_changed(struct pp_api *a)
+{
+	struct cluster *cl = a->cl;
+	struct placement p = {};
+	struct share sh;
+	bool changed;
+
+	if (!cl->share || place(a->store, cl->host, &p)) {
+		placement_free(&p);
+		return true;
+	}
+	sh = share_of(&p);
+	changed = !sh.text || sh.len != cl->share_len || memcmp(sh.text, cl->share, sh.len) ||
+		  !json_object_equal(p.skipped, cl->share_pre) ||
+		  !json_object_equal(p.incoming, cl->incoming);
+	if (!changed) {
+		free(sh.text);
+		placement_free(&p);
+		return false;
+	}
+	/* the reload it leads to loads this placement (the store has not moved) */
+	placement_free(&cl->next);
+	free(cl->next_text);
+	cl->next = p;
+	cl->next_text = sh.text;
+	cl->next_len = sh.len;
+	cl->next_gen = cl->gen;
+	return true;
+}
+
 /* Moves committed and seen: the ports not incoming any more. */
 static void forget_committed(struct cluster *cl)
 {
@@ -850,18 +922,32 @@ static void forget_committed(struct cluster *cl)
 int cluster_load_config(struct pp_api *a, struct pp_config **out, struct pp_errors *errs)
 {
 	struct cluster *cl = a->cl;
+	struct share sh = {};
 	struct placement p = {};
 	struct rbuf r = {};
 	int err;
 
 	*out = NULL;
-	err = place(a->store, cl->host, &p);
-	if (!err)
+	if (cl->next.placed && cl->next_gen == cl->gen) {	/* share_changed()'s */
+		p = cl->next;
+		sh.text = cl->next_text;
+		sh.len = cl->next_len;
+		memset(&cl->next, 0, sizeof(cl->next));
+		cl->next_text = NULL;
 		err = place_load(a, &p, true, out, errs, &r);
+	} else {
+		err = place(a->store, cl->host, &p);
+		if (!err) {
+			sh = share_of(&p);
+			err = place_load(a, &p, true, out, errs, &r);
+		}
+	}
 	if (err) {
+		free(sh.text);
 		placement_free(&p);
 		return err;
 	}
+	share_keep(cl, sh, &p);
 	adopt_render(a, &r);
 	take_placement(cl, &p, *out);
 	placement_free(&p);
@@ -935,6 +1021,7 @@ int cluster_commit(struct call *c, json_object *cand, enum kind k, const char *n
 	const char *key, *why;
 	char okey[200], rkey[200], msg[600];
 	bool ok = false, same;
+	struct share sh = {};
 	int64_t rev = 0;
 	char *val = NULL;
 	int err;
@@ -966,8 +1053,10 @@ int cluster_commit(struct call *c, json_object *cand, enum kind k, const char *n
 	}
 	/* 2. this host's share, with its binding files */
 	err = place(cand, cl->host, &p);
-	if (!err)
+	if (!err) {
+		sh = share_of(&p);
 		err = place_load(a, &p, true, &cfg, &errs, &r);
+	}
 	if (err) {
 		api_positions(msg, sizeof(msg), errs.n ? errs.v[0].msg : strerror(-err));
 		reply_err(c, 422, "invalid", NULL, "on this host (%s): %s%s%s", cl->host, msg,
@@ -1028,6 +1117,8 @@ int cluster_commit(struct call *c, json_object *cand, enum kind k, const char *n
 	same = a->src && a->src_len == r.text.len && !memcmp(a->src, r.text.s, r.text.len) &&
 	       json_object_equal(cl->incoming, p.incoming);
 	adopt_render(a, &r);
+	share_keep(cl, sh, &p);
+	sh.text = NULL;
 	take_placement(cl, &p, cfg);
 	cl->save_at = mono() + SAVE_DELAY;
 	placement_free(&p);
@@ -1042,6 +1133,7 @@ int cluster_commit(struct call *c, json_object *cand, enum kind k, const char *n
 	pp_api_notify(a);
 	return 0;
 fail:
+	free(sh.text);
 	pp_config_free(cfg);
 	rbuf_free(&r);
 	placement_free(&p);
@@ -1286,7 +1378,7 @@ void cluster_run(struct pp_api *a)
 	if (cl->dirty) {
 		drain(cl);
 		cl->dirty = false;
-		if (a->o.reload)
+		if (a->o.reload && share_changed(a))
 			a->o.reload(a->o.reload_arg, "store changed");
 	}
 	if (cl->save_at && now >= cl->save_at) {
@@ -1439,6 +1531,10 @@ void cluster_destroy(struct pp_api *a)
 	json_object_put(cl->desired);
 	json_object_put(cl->published);
 	json_object_put(cl->gskip);
+	json_object_put(cl->share_pre);
+	free(cl->share);
+	placement_free(&cl->next);
+	free(cl->next_text);
 	free(cl);
 	a->cl = NULL;
 }

@@ -413,6 +413,15 @@ else
 fi
 fig "move by PATCH: last reply on the source $((${last1:-0} - t0ms)) ms, first on the destination $((${first2:-0} - t0ms)) ms after the PATCH"
 check "move: after the move guest gv2 on h2 reaches the peer over sv" ip netns exec pptc-gv2 ping -c 2 -i 0.2 -W 2 10.98.0.1
+# a change of h2's only: h2 reloads, h3 (which has nothing of it) does not
+r2=$(grep -c "store changed:" "$WORK/h2.log") r3=$(grep -c "store changed:" "$WORK/h3.log")
+got=$(hreq h1 PATCH /v1/service-ports/sv '{"mac": "52:54:00:c0:00:5e"}' | cut -c1-3)
+wait_for 3 eval '(($(grep -c "store changed:" "$WORK/h2.log") > r2))'
+sleep 0.3
+n2=$(($(grep -c "store changed:" "$WORK/h2.log") - r2)) n3=$(($(grep -c "store changed:" "$WORK/h3.log") - r3))
+[[ $got == 200 && $n2 -ge 1 && $n3 == 0 ]] &&
+	pass "share: a change of h2's service port through h1 reloads h2 ($n2) and not h3, which has nothing of it ($n3)" ||
+	fail "share: PATCH sv through h1: $got; reloads on h2 $n2 (want >= 1), on h3 $n3 (want 0)"
 stop_guest gv1	# what stays on h1's old tap plays no part any more
 
 # ---- the migration flow: plug on h3, the guest's first frame there -----------------------------------
