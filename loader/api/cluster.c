@@ -115,19 +115,6 @@ static void kind_word(enum kind k, char *buf, size_t len)
 	snprintf(buf, len, "%.*s", (int)(n - 1), kinds[k].path);
 }
 
-static const char *jget(json_object *o, const char *key)
-{
-	json_object *v;
-
-	return o && json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
-	       ? json_object_get_string(v) : NULL;
-}
-
-static const char *plain(json_object *o)
-{
-	return json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-					      JSON_C_TO_STRING_NOSLASHESCAPE);
-}
 
 /* An object's value in the store: the object without its revision. */
 static char *obj_value(json_object *obj)
@@ -138,7 +125,7 @@ static char *obj_value(json_object *obj)
 	if (json_object_deep_copy(obj, &c, NULL))
 		return NULL;
 	json_object_object_del(c, "revision");
-	s = strdup(plain(c));
+	s = strdup(json_plain(c));
 	json_object_put(c);
 	return s;
 }
@@ -254,16 +241,14 @@ static void remote_event(struct pp_api *a, const struct key_ref *r, json_object 
 
 	snprintf(key, sizeof(key), "%s/%s", kinds[r->kind].path, r->name);
 	json_object_object_get_ex(h, key, &old);
-	if (val && old && !strcmp(jget(old, "status") ? jget(old, "status") : "",
-				  jget(val, "status") ? jget(val, "status") : "") &&
-	    !strcmp(jget(old, "reason") ? jget(old, "reason") : "",
-		    jget(val, "reason") ? jget(val, "reason") : ""))
-		return;
 	if (!val)
 		return;		/* a status gone: its host's record says why */
+	if (old && !strcmp(json_str(old, "status", ""), json_str(val, "status", "")) &&
+	    !strcmp(json_str(old, "reason", ""), json_str(val, "reason", "")))
+		return;		/* the same told again */
 	kind_word(r->kind, kw, sizeof(kw));
-	e = pp_api_event(a, kw, r->name, "status", jget(val, "status") ? jget(val, "status") : "?",
-			 jget(val, "reason"));
+	e = pp_api_event(a, kw, r->name, "status", json_str(val, "status", "?"),
+			 json_str(val, "reason", NULL));
 	json_object_object_add(e, "host", json_object_new_string(r->host));
 }
 
@@ -273,7 +258,7 @@ static void host_gone_events(struct pp_api *a, const char *host, long ttl)
 
 	snprintf(reason, sizeof(reason), "host %s has not reported for %ld s", host, ttl);
 	json_object_object_foreach(store_kind(a->store, K_IPORT), name, obj) {
-		const char *h = jget(obj, "host");
+		const char *h = json_str(obj, "host", NULL);
 		json_object *e;
 
 		if (!h || strcmp(h, host))
@@ -676,8 +661,17 @@ static void want(json_object *desired, enum kind k, const char *host, const char
 	char key[200];
 
 	snprintf(key, sizeof(key), "status/%s/%s/%s", host, kinds[k].path, name);
-	json_object_object_add(desired, key, json_object_new_string(plain(val)));
+	json_object_object_add(desired, key, json_object_new_string(json_plain(val)));
 	json_object_put(val);
+}
+
+/* The status of the i-th object of kind k in force, if it is the store's. */
+static void want_st(struct pp_api *a, json_object *d, enum kind k, uint32_t i, const char *name)
+{
+	const struct pp_obj_status *st = obj_st(a, k, i);
+
+	if (store_get(a->store, k, name))
+		want(d, k, a->cl->host, name, st_obj(pp_status_name(st->status), st->reason));
 }
 
 /* What we report now: our record, the statuses of the store's objects we have. */
@@ -686,6 +680,7 @@ static void report(struct pp_api *a)
 	struct cluster *cl = a->cl;
 	const struct pp_config *cfg = pp_daemon_config(a->d);
 	json_object *d = json_object_new_object(), *rec = json_object_new_object();
+	json_object *skip_sps = json_object_new_object();
 	char key[200];
 
 	json_object_object_add(rec, "name", json_object_new_string(cl->host));
@@ -693,27 +688,29 @@ static void report(struct pp_api *a)
 	json_object_object_add(rec, "ttl", json_object_new_int64(cl->ttl));
 	json_object_object_add(rec, "vtep", NULL);
 	snprintf(key, sizeof(key), "hosts/%s", cl->host);
-	json_object_object_add(d, key, json_object_new_string(plain(rec)));
+	json_object_object_add(d, key, json_object_new_string(json_plain(rec)));
 	json_object_put(rec);
 	for (uint32_t i = 0; cfg && i < cfg->n_networks; i++)
-		if (store_get(a->store, K_NET, cfg->networks[i].name))
-			want(d, K_NET, cl->host, cfg->networks[i].name,
-			     st_obj(pp_status_name(obj_st(a, K_NET, i)->status),
-				    obj_st(a, K_NET, i)->reason));
+		want_st(a, d, K_NET, i, cfg->networks[i].name);
 	for (uint32_t i = 0; cfg && i < cfg->n_l3domains; i++)
-		if (store_get(a->store, K_L3DOM, cfg->l3domains[i].name))
-			want(d, K_L3DOM, cl->host, cfg->l3domains[i].name,
-			     st_obj(pp_status_name(obj_st(a, K_L3DOM, i)->status),
-				    obj_st(a, K_L3DOM, i)->reason));
+		want_st(a, d, K_L3DOM, i, cfg->l3domains[i].name);
 	for (uint32_t i = 0; cfg && i < cfg->n_chains; i++)
-		if (store_get(a->store, K_CHAIN, cfg->chains[i].name))
-			want(d, K_CHAIN, cl->host, cfg->chains[i].name,
-			     st_obj(pp_status_name(obj_st(a, K_CHAIN, i)->status),
-				    obj_st(a, K_CHAIN, i)->reason));
+		want_st(a, d, K_CHAIN, i, cfg->chains[i].name);
+	/* the service ports skipped here, by instance port: ERROR, with the reason */
+	json_object_object_foreach(cl->skipped, sk, sr) {
+		const char *slash = strchr(sk, '/'), *ipn;
+
+		if (!slash || kind_of(sk, slash - sk) != K_SPORT)
+			continue;
+		ipn = json_str(store_get(a->store, K_SPORT, slash + 1), "instance-port", NULL);
+		if (ipn)
+			json_object_object_add(sub(skip_sps, ipn), slash + 1,
+					       st_obj("ERROR", json_object_get_string(sr)));
+	}
 	for (uint32_t i = 0; cfg && i < cfg->n_iports; i++) {
 		const struct pp_cfg_iport *p = &cfg->iports[i];
 		const struct pp_obj_status *st = obj_st(a, K_IPORT, i);
-		json_object *o, *sps = json_object_new_object();
+		json_object *o, *sps = json_object_new_object(), *skipped;
 		int active = 0;
 
 		if (!store_get(a->store, K_IPORT, p->name)) {
@@ -730,17 +727,9 @@ static void report(struct pp_api *a)
 				json_object_object_add(sps, cfg->sports[s].name,
 						       st_obj(pp_status_name(ss->status), ss->reason));
 		}
-		/* its service ports skipped here */
-		json_object_object_foreach(cl->skipped, sk, sr) {
-			const char *slash = strchr(sk, '/');
-			json_object *so;
-
-			if (!slash || kind_of(sk, slash - sk) != K_SPORT)
-				continue;
-			so = store_get(a->store, K_SPORT, slash + 1);
-			if (so && jget(so, "instance-port") && !strcmp(jget(so, "instance-port"), p->name))
-				json_object_object_add(sps, slash + 1,
-						       st_obj("ERROR", json_object_get_string(sr)));
+		if (json_object_object_get_ex(skip_sps, p->name, &skipped)) {
+			json_object_object_foreach(skipped, sn, ss)
+				json_object_object_add(sps, sn, json_object_get(ss));
 		}
 		json_object_object_add(o, "active", json_object_new_int(active));
 		json_object_object_add(o, "service-ports", sps);
@@ -757,6 +746,7 @@ static void report(struct pp_api *a)
 			continue;
 		want(d, k, cl->host, slash + 1, st_obj("ERROR", json_object_get_string(sr2)));
 	}
+	json_object_put(skip_sps);
 	json_object_put(cl->desired);
 	cl->desired = d;
 	cl->pub_due = true;
@@ -1180,12 +1170,12 @@ static json_object *far_status(struct pp_api *a, enum kind k, const char *name, 
 
 		ipn = name;
 		if (k == K_SPORT) {
-			ipn = jget(so, "instance-port");
+			ipn = json_str(so, "instance-port", NULL);
 			ip = ipn ? store_get(a->store, K_IPORT, ipn) : NULL;
 			if (!ip)
 				return st_obj("DOWN", "its instance port is not in the store");
 		}
-		h = jget(ip, "host");
+		h = json_str(ip, "host", NULL);
 		if (!h)
 			return st_obj("DOWN", k == K_SPORT ? "its instance port has no host"
 							  : "not placed: it has no host");
@@ -1204,16 +1194,16 @@ static json_object *far_status(struct pp_api *a, enum kind k, const char *name, 
 			json_object *sps = json_object_object_get(rec, "service-ports"), *sr;
 
 			if (sps && json_object_object_get_ex(sps, name, &sr))
-				return st_obj(jget(sr, "status") ? jget(sr, "status") : "?",
-					      jget(sr, "reason"));
-			if (jget(rec, "status") && strcmp(jget(rec, "status"), "ACTIVE")) {
+				return st_obj(json_str(sr, "status", "?"),
+					      json_str(sr, "reason", NULL));
+			if (strcmp(json_str(rec, "status", "ACTIVE"), "ACTIVE")) {
 				snprintf(reason, sizeof(reason), "its instance port is %s on host %s",
-					 jget(rec, "status"), h);
+					 json_str(rec, "status", ""), h);
 				return st_obj("DOWN", reason);
 			}
 			return st_obj("ACTIVE", NULL);
 		}
-		return st_obj(jget(rec, "status") ? jget(rec, "status") : "?", jget(rec, "reason"));
+		return st_obj(json_str(rec, "status", "?"), json_str(rec, "reason", NULL));
 	}
 	/* networks, domains, chains: on no device here; what the hosts that have it say */
 	snprintf(reason, sizeof(reason), "not on this host (%s)", cl->host);
@@ -1244,21 +1234,16 @@ void cluster_add_fields(struct pp_api *a, json_object *o, enum kind k, const cha
 
 json_object *cluster_obj_json(struct pp_api *a, enum kind k, const char *name)
 {
-	json_object *so, *o = NULL, *rv;
+	json_object *o = cl_on(a) ? store_obj_json(a, k, name) : NULL;
 
-	if (!cl_on(a) || !(so = store_get(a->store, k, name)) || json_object_deep_copy(so, &o, NULL))
+	if (!o)
 		return NULL;
-	rv = json_object_object_get(o, "revision");
-	json_object_object_add(o, "name", json_object_new_string(name));
-	json_object_object_add(o, "revision", json_object_new_int64(rv ? json_object_get_int64(rv)
-								      : 0));
-	json_object_object_add(o, "source", json_object_new_string("api"));
-	json_object_object_add(o, "status", far_status(a, k, name, so));
+	json_object_object_add(o, "status", far_status(a, k, name, store_get(a->store, k, name)));
 	if (k == K_IPORT) {	/* its service ports, as the API shows them */
 		json_object *sps = json_object_new_array();
 
 		json_object_object_foreach(store_kind(a->store, K_SPORT), sn, sp) {
-			const char *ip = jget(sp, "instance-port");
+			const char *ip = json_str(sp, "instance-port", NULL);
 
 			if (ip && !strcmp(ip, name)) {
 				json_object *x = find_obj(a, K_SPORT, sn) >= 0
@@ -1299,7 +1284,7 @@ const char *cluster_iport_status(struct pp_api *a, const char *name)
 	if (!so)
 		return "";
 	s = far_status(a, K_IPORT, name, so);
-	snprintf(st, sizeof(st), "%s", jget(s, "status") ? jget(s, "status") : "");
+	snprintf(st, sizeof(st), "%s", json_str(s, "status", ""));
 	json_object_put(s);
 	return st;
 }

@@ -32,12 +32,6 @@ json_object *pp_api_event(struct pp_api *a, const char *kind, const char *name,
 
 /* ---- an instance port's taps: plugged, activated, unplugged (issue 18) ------------ */
 
-static const char *jstr(json_object *o, const char *key)
-{
-	json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : "";
-}
 
 static bool in_list(json_object *arr, const char *name)
 {
@@ -91,7 +85,7 @@ static void taps_gone(struct pp_api *a, const char *port, json_object *prev, jso
 		const char *tap = json_object_get_string(json_object_array_get_idx(pb, k));
 
 		if (!nb || !in_list(nb, tap))
-			tap_event(a, port, jstr(prev, "id"), "unplugged", tap, -1, NULL);
+			tap_event(a, port, json_str(prev, "id", ""), "unplugged", tap, -1, NULL);
 	}
 }
 
@@ -99,19 +93,19 @@ static void taps_diff(struct pp_api *a, json_object *all, const struct pp_cfg_ip
 		      const struct pp_obj_status *st, const struct pp_iport_taps *t)
 {
 	json_object *now = taps_now(c, st, t), *prev = NULL;
-	const char *act = jstr(now, "active"), *sb = jstr(now, "standby");
+	const char *act = json_str(now, "active", ""), *sb = json_str(now, "standby", "");
 
 	if (a->last_taps)
 		json_object_object_get_ex(a->last_taps, c->name, &prev);
 	if (prev)
 		taps_gone(a, c->name, prev, now);
-	if (act[0] && strcmp(act, prev ? jstr(prev, "active") : "")) {
-		if (prev && !strcmp(act, jstr(prev, "standby")))
-			tap_event(a, c->name, c->id, "activated", act, 1, jstr(prev, "active"));
+	if (act[0] && strcmp(act, prev ? json_str(prev, "active", "") : "")) {
+		if (prev && !strcmp(act, json_str(prev, "standby", "")))
+			tap_event(a, c->name, c->id, "activated", act, 1, json_str(prev, "active", ""));
 		else
 			tap_event(a, c->name, c->id, "plugged", act, 1, NULL);
 	}
-	if (sb[0] && strcmp(sb, prev ? jstr(prev, "standby") : ""))
+	if (sb[0] && strcmp(sb, prev ? json_str(prev, "standby", "") : ""))
 		tap_event(a, c->name, c->id, "plugged", sb, 0, NULL);
 	json_object_object_add(all, c->name, now);
 }

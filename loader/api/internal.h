@@ -202,6 +202,10 @@ struct rbuf {
 };
 
 json_object *store_kind(json_object *store, enum kind k);
+/* JSON text on one line, as the store and the rendered source hold it */
+const char *json_plain(json_object *v);
+/* The string at key of o, or dflt (absent, not a string, o NULL) */
+const char *json_str(json_object *o, const char *key, const char *dflt);
 json_object *store_get(json_object *store, enum kind k, const char *name);
 int store_count(json_object *store);
 void sb_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -347,6 +351,9 @@ json_object *list_json(struct pp_api *a, enum kind k);
 int serve_kind(struct call *c, enum kind k, char **parts, int n);
 /* Do two objects of the store hold the same fields (their revisions aside)? */
 bool same_object(json_object *x, json_object *y);
+/* An object of the store as the API shows it (its fields, name, revision,
+ * source; no status yet): a new object, or NULL when there is none. */
+json_object *store_obj_json(struct pp_api *a, enum kind k, const char *name);
 /* The request's body: a JSON object, or NULL answered (400, or 422 for a NUL) */
 json_object *api_parse_body(struct call *c);
 

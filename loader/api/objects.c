@@ -75,18 +75,28 @@ json_object *obj_json(struct pp_api *a, enum kind k, uint32_t i)
 	return kinds[k].json(a, i);
 }
 
-/* A pending service port (sport_pending, store.c): as saved, DOWN. */
-static json_object *pending_json(struct pp_api *a, const char *name)
+json_object *store_obj_json(struct pp_api *a, enum kind k, const char *name)
 {
-	json_object *so = store_get(a->store, K_SPORT, name), *o = NULL, *st, *rev;
+	json_object *so = store_get(a->store, k, name), *o = NULL, *rev;
 
-	if (!sport_pending(a->store, name, so) || json_object_deep_copy(so, &o, NULL))
+	if (!so || json_object_deep_copy(so, &o, NULL))
 		return NULL;
 	rev = json_object_object_get(o, "revision");
 	json_object_object_add(o, "name", json_object_new_string(name));
 	json_object_object_add(o, "revision", json_object_new_int64(rev ? json_object_get_int64(rev)
 								      : 0));
 	json_object_object_add(o, "source", json_object_new_string("api"));
+	return o;
+}
+
+/* A pending service port (sport_pending, store.c): as saved, DOWN. */
+static json_object *pending_json(struct pp_api *a, const char *name)
+{
+	json_object *o, *st;
+
+	if (!sport_pending(a->store, name, store_get(a->store, K_SPORT, name)) ||
+	    !(o = store_obj_json(a, K_SPORT, name)))
+		return NULL;
 	st = json_object_new_object();
 	json_object_object_add(st, "status", json_object_new_string(pp_status_name(PP_ST_DOWN)));
 	json_object_object_add(st, "reason", json_object_new_string(

@@ -32,16 +32,6 @@ bool host_name_valid(const char *s)
 	return true;
 }
 
-/* The string at key of o, or NULL (absent, or not a string). */
-static const char *jstr(json_object *o, const char *key)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
 /* bind.network or bind.l3.domain of a service port, or NULL. */
 static const char *sport_bind(json_object *sp, enum kind k)
 {
@@ -50,8 +40,8 @@ static const char *sport_bind(json_object *sp, enum kind k)
 	if (!json_object_object_get_ex(sp, "bind", &b))
 		return NULL;
 	if (k == K_NET)
-		return jstr(b, "network");
-	return json_object_object_get_ex(b, "l3", &l3) ? jstr(l3, "domain") : NULL;
+		return json_str(b, "network", NULL);
+	return json_object_object_get_ex(b, "l3", &l3) ? json_str(l3, "domain", NULL) : NULL;
 }
 
 static void set_reason(json_object *to, enum kind k, const char *name, const char *why)
@@ -97,7 +87,7 @@ static size_t chain_filter(json_object *ch, bool (*gone)(void *, const char *), 
 		n = json_object_array_length(grp);
 		for (size_t j = n; j-- > 0;) {
 			json_object *in = json_object_array_get_idx(grp, j);
-			const char *i = jstr(in, "ingress"), *e = jstr(in, "egress");
+			const char *i = json_str(in, "ingress", NULL), *e = json_str(in, "egress", NULL);
 
 			if (!empty && j == 0)
 				snprintf(first_port, len, "%s", i ? i : e ? e : "");
@@ -159,12 +149,12 @@ static void drop(json_object *st, json_object *skipped, enum kind k, const char 
 
 		if (k == K_SPORT || k == K_CHAIN)
 			break;		/* nothing stands on them */
-		on = k == K_IPORT ? jstr(sp, "instance-port") : sport_bind(sp, k);
+		on = k == K_IPORT ? json_str(sp, "instance-port", NULL) : sport_bind(sp, k);
 		if (on && !strcmp(on, name))
 			todo_add(deps, K_SPORT, sn, dep);
 	}
 	json_object_object_foreach(store_kind(st, K_CHAIN), cn, ch) {
-		const char *net = jstr(ch, "network");
+		const char *net = json_str(ch, "network", NULL);
 		char hop[160];
 		size_t h = 0;
 
@@ -244,7 +234,7 @@ static void place_global(json_object *st, struct placement *p)
 	for (int k = 0; k < K_COUNT; k++) {
 		json_object_object_foreach(store_kind(st, k), name, obj) {
 			const char *why = shape(obj, k, buf, sizeof(buf));
-			const char *dev = jstr(obj, "device");
+			const char *dev = json_str(obj, "device", NULL);
 			char syn[PP_IFNAME_MAX + 1];
 
 			if (why)
@@ -316,7 +306,7 @@ static bool chain_names_here(json_object *ch, json_object *st)
 		for (size_t j = 0; json_object_is_type(grp, json_type_array) &&
 				   j < json_object_array_length(grp); j++) {
 			json_object *in = json_object_array_get_idx(grp, j);
-			const char *i = jstr(in, "ingress"), *e = jstr(in, "egress");
+			const char *i = json_str(in, "ingress", NULL), *e = json_str(in, "egress", NULL);
 
 			if ((i && in_st(st, i)) || (e && in_st(st, e)))
 				return true;
@@ -330,9 +320,9 @@ static const char *iport_host(json_object *st, const char *sport)
 	json_object *sp = store_get(st, K_SPORT, sport), *ip;
 	const char *h;
 
-	ip = sp && jstr(sp, "instance-port") ? store_get(st, K_IPORT, jstr(sp, "instance-port")) :
+	ip = sp && json_str(sp, "instance-port", NULL) ? store_get(st, K_IPORT, json_str(sp, "instance-port", NULL)) :
 	     NULL;
-	h = ip ? jstr(ip, "host") : NULL;
+	h = ip ? json_str(ip, "host", NULL) : NULL;
 	return h ? h : "(none)";
 }
 
@@ -358,8 +348,8 @@ static void place_host(json_object *store, json_object *st, const char *host,
 			todo_add(bad, K_IPORT, n, why);
 			continue;
 		}
-		h = jstr(ip, "host");
-		mt = jstr(ip, "migrating-to");
+		h = json_str(ip, "host", NULL);
+		mt = json_str(ip, "migrating-to", NULL);
 		if (mt && !strcmp(mt, host) && (!h || strcmp(h, host)))
 			json_object_object_add(p->incoming, n, json_object_new_string(h ? h : ""));
 		else if (!h || strcmp(h, host))
@@ -393,7 +383,7 @@ static void place_host(json_object *store, json_object *st, const char *host,
 	names = names_of(st, K_SPORT);
 	FOREACH_NAME(names, i, n) {
 		json_object *sp = store_get(st, K_SPORT, n);
-		const char *ip = jstr(sp, "instance-port"), *net = sport_bind(sp, K_NET);
+		const char *ip = json_str(sp, "instance-port", NULL), *net = sport_bind(sp, K_NET);
 		const char *l3 = sport_bind(sp, K_L3DOM);
 
 		if (!ip || !store_get(st, K_IPORT, ip)) {
@@ -421,7 +411,7 @@ static void place_host(json_object *store, json_object *st, const char *host,
 	names = names_of(st, K_CHAIN);
 	FOREACH_NAME(names, i, n) {
 		json_object *ch = store_get(st, K_CHAIN, n);
-		const char *net = jstr(ch, "network");
+		const char *net = json_str(ch, "network", NULL);
 		char port[PP_NAME_MAX + 1] = "";
 		size_t h;
 

@@ -92,10 +92,19 @@ static void rb_line(struct rbuf *r, int kind, const char *name, const char *fiel
 	r->nlines++;
 }
 
-static const char *jtext(json_object *v)
+const char *json_plain(json_object *v)
 {
 	return json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN |
 					      JSON_C_TO_STRING_NOSLASHESCAPE);
+}
+
+const char *json_str(json_object *o, const char *key, const char *dflt)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+		return dflt;
+	return json_object_get_string(v);
 }
 
 /* Does a chain of the store name service port name in its hops? */
@@ -160,7 +169,7 @@ void render_with(json_object *store, struct rbuf *r, bool with_pending)
 				(void)v0;
 				nf += strcmp(key0, "revision") != 0;
 			}
-			rb_line(r, k, name, NULL, "%s: {", jtext(nm));
+			rb_line(r, k, name, NULL, "%s: {", json_plain(nm));
 			json_object_put(nm);
 			json_object_object_foreach(obj, key, v) {
 				json_object *kk;
@@ -168,7 +177,7 @@ void render_with(json_object *store, struct rbuf *r, bool with_pending)
 				if (!strcmp(key, "revision"))
 					continue;
 				kk = json_object_new_string(key);
-				rb_line(r, k, name, key, "%s: %s%s", jtext(kk), jtext(v),
+				rb_line(r, k, name, key, "%s: %s%s", json_plain(kk), json_plain(v),
 					++f < nf ? "," : "");
 				json_object_put(kk);
 			}
