@@ -401,6 +401,20 @@ static void report(const char *what, double t0, int left)
 		printf("all %s %u ms %.2f\n", what, total, last);
 }
 
+/* The objects of stdin, what each host must have of them, its pins open
+ * (before any clock starts). */
+static void wants_open(void)
+{
+	read_lines();
+	IPHOST = json_object_new_object();
+	if (NH)
+		iports_from_store();
+	wants_from_lines();
+	for (int i = 0; i < NH; i++)
+		if (H[i].n)
+			host_open(&H[i]);
+}
+
 static int cmd_put(double timeout_ms)
 {
 	char rkey[256], key[512];
@@ -409,15 +423,8 @@ static int cmd_put(double timeout_ms)
 	double t0, ack;
 	int left;
 
-	read_lines();
-	IPHOST = json_object_new_object();
-	if (NH)
-		iports_from_store();
-	wants_from_lines();
+	wants_open();
 	snprintf(rkey, sizeof(rkey), "%srevision", PREFIX);
-	for (int i = 0; i < NH; i++)
-		if (H[i].n)
-			host_open(&H[i]); /* before the clock starts */
 	t0 = now_ms();
 	for (size_t i = 0; i < NL; i++) {
 		if (!t)
@@ -450,14 +457,7 @@ static int cmd_del(const char *rest, double timeout_ms)
 	double ack;
 	int left;
 
-	read_lines();
-	IPHOST = json_object_new_object();
-	if (NH)
-		iports_from_store();
-	wants_from_lines();
-	for (int i = 0; i < NH; i++)
-		if (H[i].n)
-			host_open(&H[i]);
+	wants_open();
 	snprintf(p, sizeof(p), "%s%s", PREFIX, rest);
 	snprintf(rkey, sizeof(rkey), "%srevision", PREFIX);
 	pp_etcd_txn_del(t, p, true);
