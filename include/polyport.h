@@ -32,6 +32,7 @@
 #define PP_DEF_MAX_MACS		131072		/* forwarding entries (network, MAC) */
 #define PP_DEF_MAX_MATCH	131072		/* QinQ and source-MAC matches */
 #define PP_MAX_TRUNKS		64		/* network devices with VLAN networks, indexed */
+#define PP_MAX_VTEPS		4096		/* other hosts' VTEPs (pp_vteps) */
 
 /* ---- drop reasons (DESIGN.md "Frame rules") ---------------------------- */
 
@@ -52,6 +53,7 @@ enum pp_drop_reason {
 	PP_DROP_CHAIN_CONTEXT,		/* chain: from a hop port, in no direction of its hop */
 	PP_DROP_CHAIN_DOWN,		/* chain: a hop with no live instance, on-failure drop */
 	PP_DROP_INACTIVE_TAP,		/* from a tap bound to an instance port but not its active one */
+	PP_DROP_UNKNOWN_VTEP,		/* VXLAN: decapsulated from a VTEP that is no known host's */
 	PP_DROP_MAX,
 };
 
@@ -59,7 +61,7 @@ enum pp_drop_reason {
 	"unknown_port", "too_many_tags", "reserved_vid", "malformed",	\
 	"spoofed", "unknown_dst", "tagged_on_untagged_net", "mtu",	\
 	"no_target", "ttl", "no_route", "no_neigh", "host_egress",	\
-	"chain_context", "chain_down", "inactive_tap",			\
+	"chain_context", "chain_down", "inactive_tap", "unknown_vtep",	\
 }
 
 /* ---- devices: pp_devs[ifindex] ----------------------------------------- */
@@ -69,6 +71,11 @@ enum {
 	PP_DEV_NET	= 1u << 1,	/* a network device */
 	PP_DEV_NET_VLANS = 1u << 2,	/* networks with a vlan: look up pp_netvlans */
 	PP_DEV_UPLINK	= 1u << 3,	/* an L3 domain's uplink: net_id is the domain */
+	/*
+	 * With PP_DEV_NET: the host's VXLAN device (external mode, pp_vxlan):
+	 * the network of a frame is its VNI's (pp_vnis), net_id is 0.
+	 */
+	PP_DEV_VXLAN	= 1u << 4,
 };
 
 struct pp_dev {
@@ -184,6 +191,15 @@ struct pp_net {
 	 * (maps/layout.c): entries of the 12-byte layout get 0.
 	 */
 	__u32 chain;
+	/*
+	 * A network stretched over VXLAN (issue 20): its VNI (1..2^24-1), 0
+	 * if it is not.  Then ifindex is the host's VXLAN device (pp_vxlan),
+	 * vlan is 0, and what leaves toward the network is encapsulated to
+	 * the host of its destination (pp_remote) or to every other host with
+	 * ports on it (pp_rflood).  Added with a migration (maps/layout.c):
+	 * entries of the 16-byte layout get 0.
+	 */
+	__u32 vni;
 };
 
 /* pp_netvlans: (device, VID) -> network id, for networks with a vlan */
@@ -253,6 +269,50 @@ struct pp_flood {
 	__u32 count;
 	__u32 sport[PP_FLOOD_MAX];
 };
+
+/* ---- stretched networks: VXLAN (issue 20) -------------------------------- */
+
+/*
+ * pp_vxlan[0]: this host's VXLAN device (external, collect-metadata mode,
+ * owned by polyportd) and its VTEP, the source of what it encapsulates.
+ * ifindex 0: the host has none (no VXLAN network can be reached).
+ */
+struct pp_vxlan {
+	__u32 ifindex;
+	__u8  family;		/* PP_NEIGH_V4 / PP_NEIGH_V6 */
+	__u8  pad[3];
+	__u8  local[16];	/* IPv4: the first 4 bytes, the rest zero */
+};
+
+/*
+ * A VTEP: another host's tunnel endpoint.  The value of pp_remote and of
+ * pp_rflood's entries (where to encapsulate to), and the key of pp_vteps
+ * (the hosts a decapsulated frame may come from).
+ */
+struct pp_vtep {
+	__u8  family;		/* PP_NEIGH_V4 / PP_NEIGH_V6 */
+	__u8  pad[3];
+	__u8  addr[16];		/* IPv4: the first 4 bytes, the rest zero */
+};
+
+/* pp_vnis: VNI -> network id (verified: pp_nets[id].vni is that VNI) */
+/* pp_vteps: struct pp_vtep -> 1: a known host's VTEP (else unknown_vtep) */
+/* pp_remote: (network, MAC), struct pp_fdb_key -> the struct pp_vtep of the
+ * host that MAC's service port is on */
+
+/* pp_rflood: network -> the other hosts with ports on it, replaced whole */
+#define PP_RFLOOD_MAX		64	/* a power of 2 (lib/vxlan.h) */
+
+struct pp_rflood {
+	__u32 count;
+	struct pp_vtep vtep[PP_RFLOOD_MAX];
+};
+
+/* The UDP port of VXLAN (IANA) and its overhead on an IPv4 / IPv6 underlay. */
+#define PP_VXLAN_PORT		4789
+#define PP_VXLAN_OVERHEAD4	50
+#define PP_VXLAN_OVERHEAD6	70
+#define PP_VNI_MAX		0xffffff
 
 /* ---- services: pp_neigh ---------------------------------------------------- */
 
@@ -713,6 +773,11 @@ struct pp_drops {
 #define PP_MAP_CHAIN_HOPS	pp_chain_hops
 #define PP_MAP_CHAIN_PORTS	pp_chain_ports
 #define PP_MAP_LAYOUTS		pp_layouts	/* each map's layout identity (below) */
+#define PP_MAP_VXLAN		pp_vxlan	/* stretched networks (issue 20) */
+#define PP_MAP_VNIS		pp_vnis
+#define PP_MAP_VTEPS		pp_vteps
+#define PP_MAP_REMOTE		pp_remote
+#define PP_MAP_RFLOOD		pp_rflood
 
 /*
  * pp_layouts: the layout identity of each map pinned beside it, so that a
@@ -757,7 +822,10 @@ struct pp_fold_key {
 _Static_assert(sizeof(struct pp_dev) == 16, "pp_dev layout");
 _Static_assert(sizeof(struct pp_iport) == 24, "pp_iport layout");
 _Static_assert(sizeof(struct pp_sport) == 20, "pp_sport layout");
-_Static_assert(sizeof(struct pp_net) == 16, "pp_net layout");
+_Static_assert(sizeof(struct pp_net) == 20, "pp_net layout");
+_Static_assert(sizeof(struct pp_vxlan) == 24, "pp_vxlan layout");
+_Static_assert(sizeof(struct pp_vtep) == 20, "pp_vtep layout");
+_Static_assert(sizeof(struct pp_rflood) == 4 + 20 * PP_RFLOOD_MAX, "pp_rflood layout");
 _Static_assert(sizeof(struct pp_netvlan_key) == 8, "pp_netvlan_key layout");
 _Static_assert(sizeof(struct pp_qinq_key) == 8, "pp_qinq_key layout");
 _Static_assert(sizeof(struct pp_srcmac_key) == 12, "pp_srcmac_key layout");

@@ -7,6 +7,10 @@
  *
  *   networks:
  *     <name>: {device: IFNAME, mtu: N, vlan: VID}
+ *     <name>: {vxlan: {vni: N}, mtu: N}  stretched over VXLAN (issue 20):
+ *                                        instead of device (exactly one of
+ *                                        the two), no vlan; vni 1-16777215,
+ *                                        unique among networks
  *   instance-ports:
  *     <name>:
  *       device: TAP
@@ -174,7 +178,11 @@ void pp_gateway_mac(const char *net_name, uint8_t mac[PP_ETH_ALEN]);
 
 struct pp_cfg_network {
 	char name[PP_NAME_MAX + 1];
-	char device[PP_IFNAME_MAX + 1];	/* the per-network device on this host */
+	char device[PP_IFNAME_MAX + 1];	/* the per-network device on this host;
+					 * "" for a stretched network (vni) */
+	/* vxlan: {vni: N} (issue 20): stretched over VXLAN to the other hosts
+	 * with ports on it, through polyportd's VXLAN device; 0: not (device) */
+	uint32_t vni;
 	uint32_t mtu;			/* default PP_MTU_DEFAULT */
 	uint16_t vlan;			/* the network's own tag on its device;
 					 * 0 = untagged */
@@ -384,6 +392,24 @@ struct pp_cfg_sport {
 	struct pp_loc loc;
 };
 
+/*
+ * Cluster mode (issue 20): the other hosts' VTEPs and the MACs of the
+ * stretched networks' service ports on them, from the store.  Never set by
+ * the loader: the API sets them after a load (loader/api/cluster.c).
+ */
+#define PP_HOST_NAME_MAX	63
+
+struct pp_cfg_vtep {
+	char host[PP_HOST_NAME_MAX + 1];
+	struct pp_cfg_addr addr;	/* its VTEP (a host address) */
+};
+
+struct pp_cfg_remote {
+	uint32_t network;		/* index in pp_config.networks (a stretched one) */
+	uint32_t vtep;			/* index in pp_config.vteps: the host it is on */
+	uint8_t mac[PP_ETH_ALEN];	/* a service port's MAC there (or an allowed pair's) */
+};
+
 struct pp_config_index;
 
 struct pp_config {
@@ -405,6 +431,12 @@ struct pp_config {
 	/* security rules of every service port (pp_cfg_sport.rule_first) */
 	struct pp_cfg_rule *rules;
 	uint32_t n_rules;
+	/* other hosts (cluster mode, issue 20): their VTEPs, the stretched
+	 * networks' MACs there; set after a load, freed with the model */
+	struct pp_cfg_vtep *vteps;
+	uint32_t n_vteps;
+	struct pp_cfg_remote *remotes;
+	uint32_t n_remotes;
 	/* the files read, in order; pp_loc.file points at these strings */
 	char **files;
 	uint32_t n_files;
@@ -487,6 +519,25 @@ int pp_config_load(const char *dir, const struct pp_config_source *extra,
 		   struct pp_errors *errs);
 
 void pp_config_free(struct pp_config *cfg);
+
+/*
+ * The host configurations are loaded for (polyportd, issue 20): whether it
+ * has a VTEP (--vtep) and the MTU of the underlay device its address is on.
+ * Set once by the daemon before its first load; until then (polyportctl,
+ * tests) loads make no host checks.  With it set, a stretched network on a
+ * host without a VTEP, or whose MTU does not fit the underlay's minus the
+ * VXLAN overhead (50 bytes over IPv4, 70 over IPv6), is a validation error.
+ * pp_config_get_host() gives the current one (the cluster's global check
+ * clears it around its load: another host's VTEP is not this one's).
+ */
+struct pp_config_host {
+	bool set;			/* false: no host checks */
+	uint8_t vtep_family;		/* PP_AF_INET / PP_AF_INET6; PP_AF_NONE: no VTEP */
+	uint32_t underlay_mtu;		/* the VTEP's device's MTU */
+};
+
+void pp_config_set_host(const struct pp_config_host *h);
+void pp_config_get_host(struct pp_config_host *h);
 
 /* ------------------------------------------------------------------------ */
 /* Binding files as API objects (polyportctl apply -f) */

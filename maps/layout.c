@@ -11,11 +11,13 @@
 /* ---- migrations ------------------------------------------------------------------ */
 
 /*
- * pp_nets: the 12-byte layout (before chains) gets chain 0, which is what
- * it meant; revision 2 (test variant) differs from revision 1 in meaning
- * only.  The new value is zeroed by the caller.
+ * pp_nets: the 12-byte layout (before chains) gets chain 0 and the 16-byte
+ * one (before VXLAN) vni 0, which is what they meant; revision 2 (test
+ * variant) differs from revision 1 in meaning only.  The new value is
+ * zeroed by the caller.
  */
 #define NETS_V1_SIZE	12	/* ifindex, vlan, mtu, lone_sport */
+#define NETS_V2_SIZE	16	/* ... chain */
 
 static int mig_nets(const struct pp_layout *from, const void *okey, const void *oval, void *nkey,
 		    void *nval)
@@ -31,6 +33,8 @@ static bool nets_from_ok(const struct pp_layout *from, const struct pp_layout *t
 	if (from->type != to->type || from->key_size != to->key_size || from->rev > 2)
 		return false;
 	if (from->value_size == NETS_V1_SIZE)	/* recorded (rev 1) or not (pins before records) */
+		return true;
+	if (from->value_size == NETS_V2_SIZE)	/* the previous main's (rev 1; rev 2: its variant) */
 		return true;
 	return from->hash == to->hash && from->value_size == to->value_size && from->rev >= 1;
 }
@@ -76,6 +80,10 @@ static bool iports_from_ok(const struct pp_layout *from, const struct pp_layout 
  *  - pp_nets revision 2: only in the test variant (-DPP_UPGRADE_VARIANT=1),
  *    whose meaning is revision 1's: the upgrade tests migrate an
  *    mmapable array entry by entry, both ways.
+ *  - pp_nets: 16 -> 20 bytes, the VNI of a network stretched over VXLAN
+ *    (issue 20); old entries get vni 0.  It cannot run back: the previous
+ *    main's migration knows the 12-byte layout only and refuses these pins
+ *    before it changes anything.
  *  - pp_iports: 20 -> 24 bytes, the standby tap the programs activate on
  *    its first frame (issue 18); old entries get standby 0.  It cannot run
  *    back: the previous main knows no migration of pp_iports and refuses
@@ -126,6 +134,11 @@ const struct pp_map_layout pp_map_layout[PPM_COUNT] = {
 	[PPM_CHAIN_SRC]	  = { 1 },
 	[PPM_CHAIN_HOPS]  = { 1 },
 	[PPM_CHAIN_PORTS] = { 1 },
+	[PPM_VXLAN]	  = { 1 },
+	[PPM_VNIS]	  = { 1 },
+	[PPM_VTEPS]	  = { 1 },
+	[PPM_REMOTE]	  = { 1 },
+	[PPM_RFLOOD]	  = { 1 },
 };
 
 int pp_layout_migratable(enum pp_map_id id, const struct pp_layout *from,

@@ -359,6 +359,47 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } PP_MAP_CHAIN_PORTS SEC(".maps");
 
+/* Stretched networks over VXLAN (include/polyport.h, issue 20). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pp_vxlan);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} PP_MAP_VXLAN SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PP_DEF_MAX_NETS);
+	__type(key, __u32);			/* VNI */
+	__type(value, __u32);			/* network id */
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} PP_MAP_VNIS SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PP_MAX_VTEPS);
+	__type(key, struct pp_vtep);
+	__type(value, __u32);			/* 1: a known host's */
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} PP_MAP_VTEPS SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PP_DEF_MAX_MACS);
+	__type(key, struct pp_fdb_key);		/* (network, MAC) of another host */
+	__type(value, struct pp_vtep);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} PP_MAP_REMOTE SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PP_DEF_MAX_NETS);
+	__type(key, __u32);			/* network id */
+	__type(value, struct pp_rflood);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} PP_MAP_RFLOOD SEC(".maps");
+
 /* Control plane only: name -> id (see include/polyport.h). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

@@ -66,6 +66,12 @@ const struct pp_map_desc pp_map_desc[PPM_COUNT] = {
 	[PPM_CHAIN_SRC]	  = { STR(PP_MAP_CHAIN_SRC), PP_MK_HASH, sizeof(struct pp_chain_src_key), 4 },
 	[PPM_CHAIN_HOPS]  = { STR(PP_MAP_CHAIN_HOPS), PP_MK_ARRAY, 4, sizeof(struct pp_chain_hop) },
 	[PPM_CHAIN_PORTS] = { STR(PP_MAP_CHAIN_PORTS), PP_MK_HASH, 4, sizeof(struct pp_chain_port) },
+	[PPM_VXLAN]	  = { STR(PP_MAP_VXLAN), PP_MK_ARRAY, 4, sizeof(struct pp_vxlan) },
+	[PPM_VNIS]	  = { STR(PP_MAP_VNIS), PP_MK_HASH, 4, 4 },
+	[PPM_VTEPS]	  = { STR(PP_MAP_VTEPS), PP_MK_HASH, sizeof(struct pp_vtep), 4 },
+	[PPM_REMOTE]	  = { STR(PP_MAP_REMOTE), PP_MK_HASH, sizeof(struct pp_fdb_key),
+			      sizeof(struct pp_vtep) },
+	[PPM_RFLOOD]	  = { STR(PP_MAP_RFLOOD), PP_MK_HASH, 4, sizeof(struct pp_rflood) },
 };
 
 const char *const pp_drop_names[PP_DROP_MAX] = PP_DROP_NAMES;
@@ -123,6 +129,11 @@ unsigned pp_map_max_entries(const struct pp_map_sizes *s, enum pp_map_id id)
 	case PPM_RULE_SET:	return s->max_sports;
 	case PPM_NAMES:		return s->max_sports + s->max_iports + s->max_nets;
 	case PPM_XDP_TX:	return s->max_iports + s->max_nets;	/* taps + network devices */
+	case PPM_VXLAN:		return 1;
+	case PPM_VNIS:
+	case PPM_RFLOOD:	return s->max_nets;
+	case PPM_VTEPS:		return PP_MAX_VTEPS;
+	case PPM_REMOTE:	return s->max_macs;
 	case PPM_COUNT:		break;
 	}
 	return 0;

@@ -56,6 +56,11 @@ enum pp_map_id {
 	PPM_CHAIN_SRC,
 	PPM_CHAIN_HOPS,
 	PPM_CHAIN_PORTS,
+	PPM_VXLAN,		/* stretched networks (issue 20) */
+	PPM_VNIS,
+	PPM_VTEPS,
+	PPM_REMOTE,
+	PPM_RFLOOD,
 	PPM_COUNT,
 };
 
@@ -171,6 +176,11 @@ PP_ACCESSORS(chain, PPM_CHAINS, __u32, struct pp_chain)
 PP_ACCESSORS(chain_src, PPM_CHAIN_SRC, struct pp_chain_src_key, __u32)
 PP_ACCESSORS(chain_hop, PPM_CHAIN_HOPS, __u32, struct pp_chain_hop)
 PP_ACCESSORS(chain_port, PPM_CHAIN_PORTS, __u32, struct pp_chain_port)
+PP_ACCESSORS(vxlan, PPM_VXLAN, __u32, struct pp_vxlan)
+PP_ACCESSORS(vni, PPM_VNIS, __u32, __u32)
+PP_ACCESSORS(vtep, PPM_VTEPS, struct pp_vtep, __u32)
+PP_ACCESSORS(remote, PPM_REMOTE, struct pp_fdb_key, struct pp_vtep)
+PP_ACCESSORS(rflood, PPM_RFLOOD, __u32, struct pp_rflood)
 
 /* Packets matched by rule (sport, dir, idx), summed over CPUs (0 if none yet). */
 __u64 pp_rule_stat_get(const struct pp_maps *m, __u32 sport, __u8 dir, __u16 idx);

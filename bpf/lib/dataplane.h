@@ -306,16 +306,28 @@ static __always_inline int pp_to_sport(struct __ctx_buff *ctx, __u32 q,
 	return pp_sport_send(ctx, q, qs, f, tap, len, act);
 }
 
+/* Stretched networks: the VXLAN device's way (TC only). */
+#include "vxlan.h"
+
 /*
  * Send a frame carrying ntags tags to network net's device: every tag
- * removed, the network's own tag pushed.
+ * removed, the network's own tag pushed.  A stretched network's frame is
+ * encapsulated toward the host(s) it goes to (lib/vxlan.h): in TC, which
+ * XDP hands it to.
  */
 static __always_inline int pp_to_net(struct __ctx_buff *ctx, __u32 net_id,
 				     const struct pp_net *net, __u32 ntags)
 {
-	__u32 ifindex = pp_net_dev(net_id, net);
+	__u32 ifindex;
 	int act;
 
+	if (net->vni)
+#ifdef PP_CTX_SKB
+		return pp_to_vxlan(ctx, net_id, ntags);
+#else
+		return CTX_ACT_TO_TC;	/* XDP sets no tunnel key */
+#endif
+	ifindex = pp_net_dev(net_id, net);
 	if (!ifindex)
 		return PP_ERR(PP_DROP_NO_TARGET);
 	act = ctx_redirect(ctx, ifindex);
@@ -830,6 +842,9 @@ static __always_inline int pp_fast_net(struct __ctx_buff *ctx, const struct pp_d
 static __always_inline int pp_from_net(struct __ctx_buff *ctx)
 {
 	__u32 ifindex = ctx_ifindex(ctx), net_id, reason = 0, blame = 0;
+#ifdef PP_CTX_SKB
+	struct pp_dev vxdev = { .flags = PP_DEV_NET | PP_DEV_VXLAN, .ifindex = ifindex };
+#endif
 	struct pp_net *net;
 	struct pp_dev *dev;
 	struct pp_frame f;
@@ -839,6 +854,17 @@ static __always_inline int pp_from_net(struct __ctx_buff *ctx)
 		return pp_from_uplink(ctx, dev, ifindex);	/* an L3 domain's (lib/l3.h) */
 	if (!dev || !(dev->flags & PP_DEV_NET) || dev->ifindex != ifindex)
 		return pp_drop_net(0, PP_DROP_UNKNOWN_PORT);
+	if (dev->flags & PP_DEV_VXLAN) {
+#ifdef PP_CTX_SKB
+		/* decapsulated: the VNI's network is the device's untagged one */
+		vxdev.net_id = pp_vxlan_net(ctx, ifindex, &reason, &blame);
+		if (!vxdev.net_id)
+			return pp_drop_net(blame, reason);
+		dev = &vxdev;
+#else
+		return CTX_ACT_TO_TC;	/* the tunnel key is TC's */
+#endif
+	}
 #ifdef PP_CTX_XDP
 	{
 		int ret = pp_fast_net(ctx, dev, ifindex);
@@ -853,7 +879,8 @@ static __always_inline int pp_from_net(struct __ctx_buff *ctx)
 	if (!net_id)
 		return pp_drop_net(blame, reason);
 	net = bpf_map_lookup_elem(&PP_MAP_NETS, &net_id);
-	if (!net || net->ifindex != ifindex || net->vlan != (f.ntags ? (f.tci0 & 0xfff) : 0))
+	if (!net || net->ifindex != ifindex || net->vlan != (f.ntags ? (f.tci0 & 0xfff) : 0) ||
+	    (net->vni != 0) != ((dev->flags & PP_DEV_VXLAN) != 0))
 		return pp_drop_net(0, PP_DROP_UNKNOWN_PORT);
 	if (pp_too_big(ctx, &f, net->mtu))
 		return pp_drop_net(net_id, PP_DROP_MTU);

@@ -21,6 +21,20 @@
 
 enum { PP_TEST_REDIRECT = 1, PP_TEST_CLONE = 2 };
 
+/*
+ * A tunnel key (stretched networks, lib/vxlan.h): the one the program set
+ * last (recorded with each redirect and clone), or the one to present as the
+ * key a decapsulated frame came with (pp_test_tun_in).
+ */
+struct pp_test_tun {
+	__u32 present;		/* set (out) / to present (in) */
+	__u32 vni;
+	__u8  family;		/* 4 / 6 (PP_NEIGH_V4 / _V6) */
+	__u8  pad[3];
+	__u8  remote[16];	/* IPv4: the first 4 bytes */
+	__u8  local[16];
+};
+
 struct pp_test_out {
 	__u32 kind;		/* PP_TEST_REDIRECT or PP_TEST_CLONE */
 	__u32 ifindex;		/* target */
@@ -28,6 +42,7 @@ struct pp_test_out {
 	__u32 meta_present;	/* a tag in skb metadata (TC only) */
 	__u16 meta_proto;	/* its TPID, network order */
 	__u16 meta_tci;
+	struct pp_test_tun tun;	/* the tunnel key set when it left (TC only) */
 	__u8  data[PP_TEST_SNAP];
 };
 
@@ -42,6 +57,8 @@ struct pp_test_meta {
 struct pp_test_out pp_test_log[PP_TEST_LOG_MAX];
 __u32 pp_test_nlog;
 struct pp_test_meta pp_test_meta;
+struct pp_test_tun pp_test_tun;		/* the key the program set last */
+struct pp_test_tun pp_test_tun_in;	/* the key a decapsulated frame presents */
 
 static __always_inline struct pp_test_out *pp_test_slot(__u32 ifindex, __u32 kind)
 {
@@ -69,6 +86,7 @@ static __always_inline void pp_test_record(struct __sk_buff *ctx, __u32 ifindex,
 	o->meta_present = ctx->vlan_present;
 	o->meta_proto = ctx->vlan_proto;
 	o->meta_tci = ctx->vlan_tci;
+	o->tun = pp_test_tun;
 	if (len > PP_TEST_SNAP)
 		len = PP_TEST_SNAP;
 	if (len < 1)

@@ -153,6 +153,8 @@ void pp_config_free(struct pp_config *cfg)
 	free(cfg->rules);
 	free(cfg->l3domains);
 	free(cfg->chains);
+	free(cfg->vteps);
+	free(cfg->remotes);
 	for (uint32_t i = 0; i < cfg->n_files; i++)
 		free(cfg->files[i]);
 	free(cfg->files);

@@ -62,8 +62,11 @@ enum { TAP4 = 14, TAP5 = 15 };
 enum { NET_A = 1, NET_B, NET_C, NET_D, NET_E, NET_F, NET_G, NET_H, NET_I, NET_J };
 enum { SLOT1 = 1, SLOT2, SLOT3 };
 
+/* The host's VXLAN device (stretched networks, check_vxlan). */
+enum { DEVVX = 35 };
+
 static const uint32_t devices[] = { TAP1, TAP2, TAP3, DEVA, DEVB, DEVC, DEVDE, DEVF, DEVG,
-				    DEVH, DEVI, DEVJ, NODEV, TAP4, TAP5 };
+				    DEVH, DEVI, DEVJ, NODEV, TAP4, TAP5, DEVVX };
 /* What XDP may transmit to: not TAP3 (TC mode), not DEVH (no XDP transmit). */
 static const uint32_t xdp_tx[] = { TAP1, TAP2, DEVA, DEVB, DEVC, DEVDE, DEVF, DEVG, DEVI, DEVJ,
 				   TAP4 };
@@ -77,6 +80,9 @@ static const uint8_t BAD[6] = { 0x52, 0x54, 0, 0, 0, 0x66 };
 static const uint8_t EXT[6] = { 0x02, 0, 0, 0, 0, 0xaa };
 static const uint8_t BC[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 static const uint8_t MC[6] = { 0x33, 0x33, 0, 0, 0, 0x01 };
+/* Stretched networks: this host's VTEP, two other hosts', one unknown. */
+static const uint8_t VX_LOCAL[4] = { 10, 99, 0, 1 }, VX_H2[4] = { 10, 99, 0, 2 },
+		     VX_H3[4] = { 10, 99, 0, 3 }, VX_STRANGER[4] = { 10, 99, 0, 9 };
 
 struct port { uint32_t id, slot, net; uint8_t match; uint16_t o, i; const uint8_t *mac; };
 static const struct port ports[] = {
@@ -417,6 +423,8 @@ enum { K_TC, K_XDP };
 struct want {
 	uint32_t kind, ifindex;
 	struct fspec f;
+	uint32_t vni;			/* a stretched network's: the tunnel key set, */
+	const uint8_t *vtep;		/* to this IPv4 VTEP */
 };
 
 struct tcase {
@@ -429,14 +437,19 @@ struct tcase {
 	uint32_t drop_idx, reason;
 	struct want out[4];		/* in order; kind 0 ends */
 	const char *to_tc;		/* XDP hands the frame to TC, for this reason */
+	uint32_t tun_vni;		/* decapsulated: the tunnel key it came with, */
+	const uint8_t *tun_from;	/* from this IPv4 VTEP (NULL: no key) */
 	int only;			/* BOTH, ONLY_TC, ONLY_XDP */
 	int xdp_tx;			/* XDP answers with XDP_TX (TC: a redirect) */
 	int na;				/* the last output is an NA: check its checksum */
 };
 
 #define FR(d, s, ...)	{ .dst = (d), .src = (s), .tags = { __VA_ARGS__ } }
-#define REDIR(ifi, ...)	{ PP_TEST_REDIRECT, (ifi), __VA_ARGS__ }
-#define CLONE(ifi, ...)	{ PP_TEST_CLONE, (ifi), __VA_ARGS__ }
+#define REDIR(ifi, ...)	{ .kind = PP_TEST_REDIRECT, .ifindex = (ifi), .f = __VA_ARGS__ }
+#define CLONE(ifi, ...)	{ .kind = PP_TEST_CLONE, .ifindex = (ifi), .f = __VA_ARGS__ }
+/* ... encapsulated: with the tunnel key (vni, remote VTEP) set when it left */
+#define TREDIR(ifi, v, t, fr)	{ .kind = PP_TEST_REDIRECT, .ifindex = (ifi), .f = fr, .vni = (v), .vtep = (t) }
+#define TCLONE(ifi, v, t, fr)	{ .kind = PP_TEST_CLONE, .ifindex = (ifi), .f = fr, .vni = (v), .vtep = (t) }
 #define FWD		.verdict = TC_ACT_REDIRECT
 #define DROP_IP(slot, r) .verdict = TC_ACT_SHOT, .drop = D_IPORT, .drop_idx = (slot), .reason = (r)
 #define DROP_NET(n, r)	.verdict = TC_ACT_SHOT, .drop = D_NET, .drop_idx = (n), .reason = (r)
@@ -963,7 +976,18 @@ static int run_counted(struct progs *p, const struct tcase *c, int xdp, int meta
 				.ifindex = c->ifindex, .in = in, .len = fr_build(in, &c->in),
 				.out = out, .out_size = sizeof(out) };
 	snap_take(&p->maps, &before);
+	/* the tunnel key: none set yet; presented to a decapsulated frame (TC) */
+	memset(&p->tap->bss->pp_test_tun, 0, sizeof(p->tap->bss->pp_test_tun));
+	memset(&p->net->bss->pp_test_tun, 0, sizeof(p->net->bss->pp_test_tun));
+	memset(&p->net->bss->pp_test_tun_in, 0, sizeof(p->net->bss->pp_test_tun_in));
+	if (c->tun_from) {
+		p->net->bss->pp_test_tun_in.present = 1;
+		p->net->bss->pp_test_tun_in.vni = c->tun_vni;
+		p->net->bss->pp_test_tun_in.family = PP_NEIGH_V4;
+		memcpy(p->net->bss->pp_test_tun_in.remote, c->tun_from, 4);
+	}
 	err = progs_run(p, r);
+	memset(&p->net->bss->pp_test_tun_in, 0, sizeof(p->net->bss->pp_test_tun_in));
 	if (err) {
 		fprintf(stderr, "    test_run: %s\n", strerror(-err));
 		return 0;
@@ -1038,6 +1062,17 @@ static int run_tc(struct progs *p, const struct tcase *c, int meta, struct snap 
 						  n : PP_TEST_SNAP,
 				"output %d to %u differs", i, w->ifindex))
 			ok = 0;
+		if (w->vni && (!g->tun.present || g->tun.vni != w->vni ||
+			       g->tun.family != PP_NEIGH_V4 || memcmp(g->tun.remote, w->vtep, 4) ||
+			       memcmp(g->tun.local, VX_LOCAL, 4))) {
+			fprintf(stderr, "    output %d: tunnel key %s vni %u to %u.%u.%u.%u from "
+				"%u.%u.%u.%u, want vni %u to %u.%u.%u.%u\n", i,
+				g->tun.present ? "set" : "NOT set", g->tun.vni, g->tun.remote[0],
+				g->tun.remote[1], g->tun.remote[2], g->tun.remote[3], g->tun.local[0],
+				g->tun.local[1], g->tun.local[2], g->tun.local[3], w->vni, w->vtep[0],
+				w->vtep[1], w->vtep[2], w->vtep[3]);
+			ok = 0;
+		}
 		if (c->na && i == nwant - 1 && !na_csum_ok(got, wl)) {
 			fprintf(stderr, "    output %d: the NA's ICMPv6 checksum is wrong\n", i);
 			ok = 0;
@@ -3825,6 +3860,167 @@ static void check_chains(struct progs *p)
 	run_cases(p, chain_sp_cases, sizeof(chain_sp_cases) / sizeof(chain_sp_cases[0]));
 }
 
+/* ---- stretched networks over VXLAN (issue 20) -----------------------------------------
+ * Red (vni 100) and blue (vni 200) on the host's VXLAN device DEVVX: red has
+ * local ports 30 (slot 1, vlan 110, M1) and 31 (slot 2, vlan 110, M2) and
+ * MACs on hosts h2 (RM2) and h3 (RM3); blue has local port 32 (slot 1, vlan
+ * 120, M1) and a MAC on h2 only (RB2).  The flood lists: red -> h2, h3;
+ * blue -> h2.  Decapsulated frames present their key through the test shim.
+ */
+enum { VX_RED = 25, VX_BLUE = 26 };
+enum { VXP_R1 = 30, VXP_R2, VXP_B1 };
+static const uint8_t RM2[6] = { 0x52, 0x54, 0, 0, 1, 2 }, RM3[6] = { 0x52, 0x54, 0, 0, 1, 3 },
+		     RB2[6] = { 0x52, 0x54, 0, 0, 2, 2 };
+#define VXLAN_TC	TO_TC("a stretched network: the tunnel key is TC's")
+#define TUN(v, from)	.tun_vni = (v), .tun_from = (from)
+
+static const struct tcase vxlan_cases[] = {
+	{ "vxlan: red unicast to a MAC on h2 -> encapsulated to h2 only (vni 100), tag removed",
+	  P_TAP, TAP1, FR(RM2, M1, Q(110)), FWD,
+	  .out = { TREDIR(DEVVX, 100, VX_H2, FR(RM2, M1)) }, VXLAN_TC },
+	{ "vxlan: red unicast to a MAC on h3 -> h3", P_TAP, TAP1, FR(RM3, M1, Q(110)), FWD,
+	  .out = { TREDIR(DEVVX, 100, VX_H3, FR(RM3, M1)) }, VXLAN_TC },
+	{ "vxlan: red unicast to a MAC no host has -> unknown_dst, never flooded", P_TAP, TAP1,
+	  FR(EXT, M1, Q(110)), DROP_IP(SLOT1, PP_DROP_UNKNOWN_DST), VXLAN_TC },
+	{ "vxlan: red unicast to a local port -> its tap, not the tunnel", P_TAP, TAP1,
+	  FR(M2, M1, Q(110)), FWD, .out = { REDIR(TAP2, FR(M2, M1, Q(110))) } },
+	{ "vxlan: red broadcast -> the local port and each other host once (h2, h3)", P_TAP, TAP1,
+	  FR(BC, M1, Q(110)), FWD,
+	  .out = { CLONE(TAP2, FR(BC, M1, Q(110))), TCLONE(DEVVX, 100, VX_H2, FR(BC, M1)),
+		   TREDIR(DEVVX, 100, VX_H3, FR(BC, M1)) }, FLOOD },
+	{ "vxlan: blue broadcast -> h2 only (h3 has no blue port)", P_TAP, TAP1,
+	  FR(BC, M1, Q(120)), FWD, .out = { TREDIR(DEVVX, 200, VX_H2, FR(BC, M1)) }, VXLAN_TC },
+	{ "vxlan: blue multicast -> h2 only", P_TAP, TAP1,
+	  FR(MC, M1, Q(120)), FWD, .out = { TREDIR(DEVVX, 200, VX_H2, FR(MC, M1)) }, VXLAN_TC },
+	{ "vxlan: blue unicast to red's MAC on h2 -> unknown_dst (no way across networks)", P_TAP,
+	  TAP1, FR(RM2, M1, Q(120)), DROP_IP(SLOT1, PP_DROP_UNKNOWN_DST), VXLAN_TC },
+	{ "vxlan: red frame longer than red's MTU (1450) -> mtu", P_TAP, TAP1,
+	  { .dst = RM2, .src = M1, .tags = { Q(110) }, .payload = 1451 },
+	  DROP_IP(SLOT1, PP_DROP_MTU) },
+	/* decapsulated, on the VXLAN device */
+	{ "vxlan in: vni 100 from h2 to M2 -> slot 2's tap, vlan 110", P_NET, DEVVX, FR(M2, RM2),
+	  FWD, .out = { REDIR(TAP2, FR(M2, RM2, Q(110))) }, VXLAN_TC, TUN(100, VX_H2) },
+	{ "vxlan in: vni 200 from h2 to M1 -> slot 1's tap, vlan 120 (blue's)", P_NET, DEVVX,
+	  FR(M1, RB2), FWD, .out = { REDIR(TAP1, FR(M1, RB2, Q(120))) }, VXLAN_TC, TUN(200, VX_H2) },
+	{ "vxlan in: vni 200 to M2 (red only) -> unknown_dst on blue: no way across", P_NET, DEVVX,
+	  FR(M2, RB2), DROP_NET(VX_BLUE, PP_DROP_UNKNOWN_DST), VXLAN_TC, TUN(200, VX_H2) },
+	{ "vxlan in: from a VTEP that is no known host's -> unknown_vtep", P_NET, DEVVX,
+	  FR(M2, RM2), DROP_NET(VX_RED, PP_DROP_UNKNOWN_VTEP), VXLAN_TC, TUN(100, VX_STRANGER) },
+	{ "vxlan in: a VNI no network has -> unknown_port", P_NET, DEVVX, FR(M2, RM2),
+	  DROP_NET(0, PP_DROP_UNKNOWN_PORT), VXLAN_TC, TUN(300, VX_H2) },
+	{ "vxlan in: no tunnel key at all -> unknown_vtep", P_NET, DEVVX, FR(M2, RM2),
+	  DROP_NET(0, PP_DROP_UNKNOWN_VTEP), VXLAN_TC },
+	{ "vxlan in: a tag inside the tunnel -> tagged_on_untagged_net", P_NET, DEVVX,
+	  FR(M2, RM2, Q(110)), DROP_NET(VX_RED, PP_DROP_TAGGED_ON_UNTAGGED_NET), VXLAN_TC,
+	  TUN(100, VX_H2) },
+	{ "vxlan in: red broadcast -> every local red port, never back into the tunnel", P_NET,
+	  DEVVX, FR(BC, RM2), .verdict = TC_ACT_SHOT,
+	  .out = { CLONE(TAP1, FR(BC, RM2, Q(110))), CLONE(TAP2, FR(BC, RM2, Q(110))) }, VXLAN_TC,
+	  TUN(100, VX_H2) },
+};
+
+enum { VXF_VNI, VXF_DEV, VXF_VXLAN };
+static const struct tcase vxlan_forged_cases[] = {
+	[VXF_VNI] = { "vxlan in forged: vni 300 naming net A (a device's network) -> unknown_port",
+		      P_NET, DEVVX, FR(M1, RM2), DROP_NET(0, PP_DROP_UNKNOWN_PORT), VXLAN_TC,
+		      TUN(300, VX_H2) },
+	[VXF_DEV] = { "vxlan forged: DEVVX's pp_devs entry without the VXLAN flag -> no_target",
+		      P_TAP, TAP1, FR(RM2, M1, Q(110)), DROP_IP(SLOT1, PP_DROP_NO_TARGET),
+		      VXLAN_TC },
+	[VXF_VXLAN] = { "vxlan: no VXLAN device (pp_vxlan empty) -> no_target", P_TAP, TAP1,
+			FR(RM2, M1, Q(110)), DROP_IP(SLOT1, PP_DROP_NO_TARGET), VXLAN_TC },
+};
+
+static int vx_vtep(struct pp_vtep *v, const uint8_t *a)
+{
+	memset(v, 0, sizeof(*v));
+	v->family = PP_NEIGH_V4;
+	memcpy(v->addr, a, 4);
+	return 0;
+}
+
+static int setup_vxlan(struct progs *p)
+{
+	struct pp_vxlan vx = { .ifindex = DEVVX, .family = PP_NEIGH_V4 };
+	struct pp_dev dev = { .flags = PP_DEV_NET | PP_DEV_VXLAN, .ifindex = DEVVX };
+	struct pp_net red = { .ifindex = DEVVX, .mtu = 1450, .vni = 100 };
+	struct pp_net blue = { .ifindex = DEVVX, .mtu = 1450, .vni = 200 };
+	struct pp_rflood fr = { .count = 2 }, fb = { .count = 1 };
+	__u32 one = 1, id, vni;
+	struct pp_vtep v;
+	int err = 0;
+	const struct port vp[] = {
+		{ VXP_R1, SLOT1, VX_RED, PP_MATCH_VLAN, 110, 0, M1 },
+		{ VXP_R2, SLOT2, VX_RED, PP_MATCH_VLAN, 110, 0, M2 },
+		{ VXP_B1, SLOT1, VX_BLUE, PP_MATCH_VLAN, 120, 0, M1 },
+	};
+	const struct { uint32_t net; const uint8_t *mac, *vtep; } rem[] = {
+		{ VX_RED, RM2, VX_H2 }, { VX_RED, RM3, VX_H3 }, { VX_BLUE, RB2, VX_H2 },
+	};
+
+	memcpy(vx.local, VX_LOCAL, 4);
+	err = pp_dev_put(&p->maps, DEVVX, &dev) || pp_vxlan_put(&p->maps, 0, &vx) ||
+	      pp_net_put(&p->maps, VX_RED, &red) || pp_net_put(&p->maps, VX_BLUE, &blue);
+	vni = 100, id = VX_RED;
+	err = err || pp_vni_put(&p->maps, vni, &id);
+	vni = 200, id = VX_BLUE;
+	err = err || pp_vni_put(&p->maps, vni, &id);
+	for (unsigned i = 0; !err && i < sizeof(vp) / sizeof(vp[0]); i++) {
+		struct pp_sport sp = { .slot = vp[i].slot, .net_id = vp[i].net, .match = vp[i].match,
+				       .outer_vid = vp[i].o };
+
+		memcpy(sp.mac, vp[i].mac, 6);
+		err = pp_dp_sport_install(&p->maps, vp[i].id, &sp);
+	}
+	for (unsigned i = 0; !err && i < sizeof(rem) / sizeof(rem[0]); i++) {
+		struct pp_fdb_key k = { .net_id = rem[i].net };
+
+		memcpy(k.mac, rem[i].mac, 6);
+		vx_vtep(&v, rem[i].vtep);
+		err = pp_remote_put(&p->maps, k, &v);
+	}
+	vx_vtep(&fr.vtep[0], VX_H2);
+	vx_vtep(&fr.vtep[1], VX_H3);
+	vx_vtep(&fb.vtep[0], VX_H2);
+	id = VX_RED;
+	err = err || pp_rflood_put(&p->maps, id, &fr);
+	id = VX_BLUE;
+	err = err || pp_rflood_put(&p->maps, id, &fb);
+	vx_vtep(&v, VX_H2);
+	err = err || pp_vtep_put(&p->maps, v, &one);
+	vx_vtep(&v, VX_H3);
+	err = err || pp_vtep_put(&p->maps, v, &one);
+	return err ? -1 : 0;
+}
+
+static void check_vxlan(struct progs *p)
+{
+	struct pp_dev dev, saved;
+	struct pp_vxlan vx, zero = {};
+	__u32 vni = 300, id = NET_A;
+
+	if (setup_vxlan(p)) {
+		result(0, "vxlan: setup");
+		return;
+	}
+	for (unsigned i = 0; i < sizeof(vxlan_cases) / sizeof(vxlan_cases[0]); i++)
+		run_case(p, &vxlan_cases[i], vxlan_cases[i].prog == P_TAP ? 2 : 1);
+	/* forged entries: never delivered */
+	pp_vni_put(&p->maps, vni, &id);
+	run_case(p, &vxlan_forged_cases[VXF_VNI], 1);
+	pp_vni_del(&p->maps, vni);
+	pp_dev_get(&p->maps, DEVVX, &saved);
+	dev = saved;
+	dev.flags = PP_DEV_NET;
+	pp_dev_put(&p->maps, DEVVX, &dev);
+	run_case(p, &vxlan_forged_cases[VXF_DEV], 1);
+	pp_dev_put(&p->maps, DEVVX, &saved);
+	pp_vxlan_get(&p->maps, 0, &vx);
+	pp_vxlan_put(&p->maps, 0, &zero);
+	run_case(p, &vxlan_forged_cases[VXF_VXLAN], 1);
+	pp_vxlan_put(&p->maps, 0, &vx);
+}
+
 static int setup(struct progs *p, const char *pin_root)
 {
 	struct pp_map_sizes s = { .max_ifindex = 128, .max_iports = 8, .max_sports = 64,
@@ -3978,6 +4174,7 @@ int main(void)
 	check_ext_headers(&p);
 	check_l3(&p);
 	check_chains(&p);
+	check_vxlan(&p);
 	measure_rules(&p);
 	progs_cleanup(&p, pin_root);
 	printf("prog_test: %d passed, %d failed (%d XDP hand-offs to TC)\n", passed, failed,

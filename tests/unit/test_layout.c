@@ -79,10 +79,13 @@ static void test_real_maps(void **state)
 		assert_int_equal(l[i].value_size, pp_map_desc[i].value_size);
 		assert_int_equal(l[i].rev, pp_map_layout[i].rev);
 	}
-	/* pp_devs and pp_nets: both mmapable arrays of 16-byte values under a 4-byte key */
-	assert_int_equal(l[PPM_DEVS].value_size, l[PPM_NETS].value_size);
-	assert_int_equal(l[PPM_DEVS].type, l[PPM_NETS].type);
-	assert_true(l[PPM_DEVS].hash != l[PPM_NETS].hash);
+	/* pp_nets and pp_remote's value, pp_vtep: both 20 bytes */
+	assert_int_equal(l[PPM_NETS].value_size, l[PPM_REMOTE].value_size);
+	assert_true(l[PPM_NETS].hash != l[PPM_REMOTE].hash);
+	/* pp_devs and pp_l3doms: both arrays of 16-byte values under a 4-byte key */
+	assert_int_equal(l[PPM_DEVS].value_size, l[PPM_L3DOMS].value_size);
+	assert_int_equal(l[PPM_DEVS].type, l[PPM_L3DOMS].type);
+	assert_true(l[PPM_DEVS].hash != l[PPM_L3DOMS].hash);
 	/* pp_iport_drops and pp_net_drops: the same layout */
 	assert_true(pp_layout_same(&l[PPM_IPORT_DROPS], &l[PPM_NET_DROPS]));
 	assert_int_equal(l[PPM_IPORT_DROPS].value_size, 8 * PP_DROP_SLOTS);
@@ -126,7 +129,11 @@ static void test_migratable(void **state)
 	from.hash = 0;
 	from.rev = 0;					/* pins without records */
 	assert_int_equal(pp_layout_migratable(PPM_NETS, &from, &to, why, sizeof(why)), 0);
-	from.value_size = 20;
+	from.value_size = 16;				/* the previous main's, before VXLAN */
+	from.rev = 1;
+	from.hash = 8;
+	assert_int_equal(pp_layout_migratable(PPM_NETS, &from, &to, why, sizeof(why)), 0);
+	from.value_size = 24;
 	assert_int_equal(pp_layout_migratable(PPM_NETS, &from, &to, why, sizeof(why)),
 			 -EOPNOTSUPP);
 	from.value_size = 12;
@@ -153,6 +160,28 @@ static void test_nets_migration(void **state)
 	assert_int_equal(n.mtu, 1500);
 	assert_int_equal(n.lone_sport, 9);
 	assert_int_equal(n.chain, 0);
+	assert_int_equal(n.vni, 0);
+}
+
+/* pp_nets of the 16-byte layout (before VXLAN, issue 20): every field carried over, vni 0. */
+static void test_nets_migration_v2(void **state)
+{
+	const struct pp_layout from = { .type = BPF_MAP_TYPE_ARRAY, .key_size = 4,
+					.value_size = 16, .rev = 1 };
+	const unsigned char old[16] = { 7, 0, 0, 0, 100, 0, 0xdc, 0x05, 9, 0, 0, 0, 4, 0, 0, 0 };
+	struct pp_net n;
+	__u32 ok = 3, nk = 0;
+
+	(void)state;
+	memset(&n, 0, sizeof(n));			/* as the caller does */
+	assert_int_equal(pp_map_layout[PPM_NETS].copy(&from, &ok, old, &nk, &n), 0);
+	assert_int_equal(nk, 3);
+	assert_int_equal(n.ifindex, 7);
+	assert_int_equal(n.vlan, 100);
+	assert_int_equal(n.mtu, 1500);
+	assert_int_equal(n.lone_sport, 9);
+	assert_int_equal(n.chain, 4);
+	assert_int_equal(n.vni, 0);
 }
 
 /*
@@ -230,6 +259,7 @@ int main(void)
 		cmocka_unit_test(test_real_maps),
 		cmocka_unit_test(test_migratable),
 		cmocka_unit_test(test_nets_migration),
+		cmocka_unit_test(test_nets_migration_v2),
 		cmocka_unit_test(test_iports_migration),
 		cmocka_unit_test(test_records),
 	};
