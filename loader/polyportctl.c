@@ -260,11 +260,12 @@ static void cluster_status(json_object *cl)
 	       jstr(cl, "store"), json_object_get_boolean(jget(cl, "connected")) ? "connected" :
 	       "UNREACHABLE", jint(cl, "revision"), *jstr(cl, "error") ? ": " : "",
 	       jstr(cl, "error"));
-	printf("%-20s %-9s %s\n", "HOST", "STATUS", "REASON");
+	printf("%-20s %-9s %-15s %s\n", "HOST", "STATUS", "VTEP", "REASON");
 	json_object_object_foreach(hosts, hn, h) {
 		bool alive = json_object_get_boolean(jget(h, "alive"));
 
-		printf("%-20s %-9s %s\n", hn, alive ? "ACTIVE" : "UNKNOWN", jstr(h, "reason"));
+		printf("%-20s %-9s %-15s %s\n", hn, alive ? "ACTIVE" : "UNKNOWN",
+		       *jstr(h, "vtep") ? jstr(h, "vtep") : "-", jstr(h, "reason"));
 	}
 	if (fetch("/v1/instance-ports", &ips))
 		return;
@@ -326,11 +327,16 @@ static int cmd_status(void)
 	for (size_t i = 0; nets && i < json_object_array_length(nets); i++) {
 		json_object *n = json_object_array_get_idx(nets, i);
 		const char *why = jstr_was(n, PP_KEY_MODE_REASON, PP_KEY_MODE_REASON_OLD);
-		char vlan[8] = "-";
+		char vlan[8] = "-", dev[24];
 
 		if (jint(n, "vlan"))
 			snprintf(vlan, sizeof(vlan), "%lld", jint(n, "vlan"));
-		printf("%-20s %-15s %-5s %-6lld %-9s %s\n", jstr(n, "name"), jstr(n, "device"), vlan,
+		/* a stretched network (issue 20): its VNI for a device */
+		if (jint(n, "vni"))
+			snprintf(dev, sizeof(dev), "vxlan %lld", jint(n, "vni"));
+		else
+			snprintf(dev, sizeof(dev), "%s", jstr(n, "device"));
+		printf("%-20s %-15s %-5s %-6lld %-9s %s\n", jstr(n, "name"), dev, vlan,
 		       jint(n, "mtu"), jstr(n, "status"), jstr(n, "reason"));
 		/* XDP or TC on its device, and why (isolation first: xdpmode.c) */
 		if (*why)
@@ -533,7 +539,9 @@ static void print_obj_row(const char *kind, json_object *o)
 	json_object *st = jget(o, "status");
 	char extra[96] = "";
 
-	if (!strcmp(kind, "networks")) {
+	if (!strcmp(kind, "networks") && jget(o, "vxlan")) {
+		snprintf(extra, sizeof(extra), "vxlan %s", jstr(jget(o, "vxlan"), "vni"));
+	} else if (!strcmp(kind, "networks")) {
 		snprintf(extra, sizeof(extra), "device %s%s%s", jstr(o, "device"),
 			 jget(o, "vlan") ? " vlan " : "", jget(o, "vlan") ? jstr(o, "vlan") : "");
 	} else if (!strcmp(kind, "instance-ports")) {

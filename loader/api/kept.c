@@ -614,7 +614,14 @@ json_object *kept_json(struct pp_api *a, enum kind k, const struct kept_ent *e,
 		struct pp_net n = {};
 
 		pp_net_get(m, e->id, &n);
-		add_device(o, n.ifindex);
+		if (n.vni) {	/* stretched (issue 20): on the VXLAN device */
+			json_object *v = json_object_new_object();
+
+			json_object_object_add(v, "vni", json_object_new_int64(n.vni));
+			json_object_object_add(o, "vxlan", v);
+		} else {
+			add_device(o, n.ifindex);
+		}
 		json_object_object_add(o, "mtu", json_object_new_int(n.mtu));
 		if (n.vlan)
 			json_object_object_add(o, "vlan", json_object_new_int(n.vlan));
@@ -701,8 +708,13 @@ json_object *status_json(struct pp_api *a)
 			json_object_object_add(o, "name", json_object_new_string(e->name));
 			json_object_object_add(o, "kept", json_object_new_boolean(1));
 			if (k == K_NET) {
+				json_object *vx = json_object_object_get(v, "vxlan");
+
 				json_object_object_add(o, "device", json_object_get(
 					json_object_object_get(v, "device")));
+				if (vx)		/* stretched: its VNI, as the daemon's */
+					json_object_object_add(o, "vni", json_object_get(
+						json_object_object_get(vx, "vni")));
 				json_object_object_add(o, "vlan", json_object_new_int(json_object_get_int(
 					json_object_object_get(v, "vlan"))));
 				json_object_object_add(o, "mtu", json_object_get(

@@ -12,7 +12,14 @@ json_object *net_json(struct pp_api *a, uint32_t i)
 	json_object *o = json_object_new_object();
 
 	json_object_object_add(o, "name", json_object_new_string(n->name));
-	json_object_object_add(o, "device", json_object_new_string(n->device));
+	if (n->vni) {		/* stretched (issue 20): no device of its own */
+		json_object *v = json_object_new_object();
+
+		json_object_object_add(v, "vni", json_object_new_int64(n->vni));
+		json_object_object_add(o, "vxlan", v);
+	} else {
+		json_object_object_add(o, "device", json_object_new_string(n->device));
+	}
 	json_object_object_add(o, "mtu", json_object_new_int(n->mtu));
 	if (n->vlan)
 		json_object_object_add(o, "vlan", json_object_new_int(n->vlan));

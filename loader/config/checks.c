@@ -2,8 +2,10 @@
 /*
  * polyport — binding files: the checks between objects. Each object is
  * checked against what was defined before it as it is read (devices, taps,
- * matches, MACs on an instance port's untagged wire, L3 domains' tables and
- * uplinks), so that a conflict is reported at the later definition; then,
+ * VNIs, matches, MACs on an instance port's untagged wire, L3 domains'
+ * tables and uplinks), so that a conflict is reported at the later
+ * definition, and a stretched network against the host (its VTEP, the
+ * underlay's MTU: pp_config_set_host); then,
  * once every file is read, what a service port binds (its network exists
  * and fits, MACs and addresses are distinct on a network, what its
  * services need of it; its L3 domain exists, its addresses are in the
@@ -101,6 +103,51 @@ int check_net_device(struct ld *ld, const struct pp_cfg_network *net,
 		err_node(ld, dev, "device \"%s\" (untagged) is already used by network \"%s\" at " XF,
 			 net->device, ld->cfg->networks[old].name,
 			 XA(ld, ld->net_aux[old].name));
+	return 0;
+}
+
+/* The host configurations are loaded for (config.h): set by polyportd
+ * before its first load; unset, no host checks. */
+static struct pp_config_host host;
+
+void pp_config_set_host(const struct pp_config_host *h)
+{
+	host = *h;
+}
+
+void pp_config_get_host(struct pp_config_host *h)
+{
+	*h = host;
+}
+
+int check_net_vxlan(struct ld *ld, const struct pp_cfg_network *net, uint32_t idx,
+		    const struct ynode *vx, const struct ynode *vni,
+		    const struct ynode *mtu, bool mtu_ok)
+{
+	bool v6 = host.vtep_family == PP_AF_INET6;
+	uint32_t over = v6 ? PP_VXLAN_OVERHEAD6 : PP_VXLAN_OVERHEAD4;
+	uint32_t old;
+	int r;
+
+	r = put_key(&ld->netvni, &net->vni, sizeof(net->vni), idx, &old);
+	if (r < 0)
+		return -ENOMEM;
+	if (r == 1)
+		err_node(ld, vni, "vni %u is already used by network \"%s\" at " XF,
+			 net->vni, ld->cfg->networks[old].name,
+			 XA(ld, ld->net_aux[old].name));
+	if (!host.set)
+		return 0;
+	if (host.vtep_family == PP_AF_NONE) {
+		err_node(ld, vx, "network \"%s\" is stretched over VXLAN (vni %u) but polyportd runs without --vtep",
+			 net->name, net->vni);
+		return 0;
+	}
+	/* the underlay's MTU unknown (0): no check */
+	if (mtu_ok && host.underlay_mtu && net->mtu + over > host.underlay_mtu)
+		err_node(ld, mtu ? mtu : vx, "network \"%s\": mtu %u does not fit the VXLAN underlay (its device's mtu %u minus %u bytes over %s: at most %u)",
+			 net->name, net->mtu, host.underlay_mtu, over, v6 ? "IPv6" : "IPv4",
+			 host.underlay_mtu > over ? host.underlay_mtu - over : 0);
 	return 0;
 }
 

@@ -270,6 +270,7 @@ struct ld {
 	struct idtab ip_by_id;		/* instance ports by id */
 	struct htab netdev;		/* device -> first network on it */
 	struct htab netdev_vlan;	/* (device, vlan) -> network */
+	struct htab netvni;		/* VNI -> stretched network */
 	struct htab match;		/* (iport, match) -> service port */
 	struct htab wire;		/* (iport, MAC on the untagged wire) -> sport */
 	struct htab netmac;		/* (network, MAC) -> service port */
@@ -460,6 +461,14 @@ const char *subnet_special(const struct pp_cfg_addr *a, const struct pp_cfg_addr
 int check_net_device(struct ld *ld, const struct pp_cfg_network *net,
 		     uint32_t idx, const struct ynode *dev,
 		     const struct ynode *vlan);
+/* A stretched network (issue 20): its VNI is no other network's, and, when
+ * the host is set (pp_config_set_host), the host can carry it: it has a
+ * VTEP and the network's MTU fits the underlay's minus the VXLAN overhead.
+ * vx: its vxlan key; vni: its vni value; mtu: its mtu key (NULL: the
+ * default MTU), mtu_ok: its MTU is valid. Returns 0 or -ENOMEM. */
+int check_net_vxlan(struct ld *ld, const struct pp_cfg_network *net, uint32_t idx,
+		    const struct ynode *vx, const struct ynode *vni,
+		    const struct ynode *mtu, bool mtu_ok);
 int check_iport_tap(struct ld *ld, const struct pp_cfg_iport *ip, uint32_t idx,
 		    const struct ynode *dev);
 /* Instance port idx (stored) has an id no other one has. idv: its value. */

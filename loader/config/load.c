@@ -129,6 +129,7 @@ static void ld_free(struct ld *ld)
 	idtab_free(&ld->ip_by_id);
 	htab_free(&ld->netdev);
 	htab_free(&ld->netdev_vlan);
+	htab_free(&ld->netvni);
 	htab_free(&ld->match);
 	htab_free(&ld->wire);
 	htab_free(&ld->netmac);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
 /*
  * polyport — binding files: the schema of a network (networks: NAME:
- * {device, mtu, vlan, gateway: {ipv4, ipv6, mac}}), read into the model.
+ * {device | vxlan: {vni}, mtu, vlan, gateway: {ipv4, ipv6, mac}}), read
+ * into the model.
  */
 #include "internal.h"
 
@@ -18,6 +19,7 @@ struct net_parse {
 	const struct ynode *dev;	/* device value, when valid */
 	const struct ynode *vlan;	/* vlan value, when present */
 	bool vlan_ok;
+	const struct ynode *vni;	/* vxlan.vni value, when valid */
 	const struct ynode *name;	/* its name (key) */
 };
 
@@ -81,6 +83,34 @@ static void h_gw_mac(struct ld *ld, void *obj, const struct ynode *k,
 	np->net.gw_mac_explicit = parse_mac_node(ld, v, "gateway mac", np->net.gw_mac);
 }
 
+static void h_vxlan_vni(struct ld *ld, void *obj, const struct ynode *k,
+			const struct ynode *v)
+{
+	struct net_parse *np = obj;
+
+	(void)k;
+	if (parse_uint_node(ld, v, "vni", 1, PP_VNI_MAX, &np->net.vni))
+		np->vni = v;
+}
+
+static const struct keydef vxlan_keys[] = {
+	{ "vni", KT_SCALAR, "an integer 1-16777215", h_vxlan_vni },
+};
+
+/* vxlan: {vni: N}: stretched over polyportd's VXLAN device (issue 20) */
+static void h_net_vxlan(struct ld *ld, void *obj, const struct ynode *k,
+			const struct ynode *v)
+{
+	const struct ynode *found[ARRAY_SIZE(vxlan_keys)];
+	struct net_parse *np = obj;
+	struct ctx ctx = { "vxlan of ", "network", np->name };
+	struct ctxbuf cb;
+
+	walk_keys(ld, v, vxlan_keys, ARRAY_SIZE(vxlan_keys), np, &ctx, found);
+	if (!found[0])
+		err_node(ld, k, "%s has no vni", ctx_str(&cb, &ctx));
+}
+
 static const struct keydef gw_keys[] = {
 	{ "ipv4", KT_SCALAR, "an IPv4 address", h_gw_ipv4 },
 	{ "ipv6", KT_SCALAR, "an IPv6 address", h_gw_ipv6 },
@@ -103,23 +133,48 @@ static void h_net_gateway(struct ld *ld, void *obj, const struct ynode *k,
 
 static const struct keydef net_keys[] = {
 #define NK_DEVICE 0
+#define NK_VXLAN 1
+#define NK_MTU 2
+#define NK_VLAN 3
 	{ "device", KT_SCALAR, "an interface name", h_net_device },
+	{ "vxlan", KT_MAP, "a mapping (vni)", h_net_vxlan },
 	{ "mtu", KT_SCALAR, "an integer 68-65535", h_net_mtu },
 	{ "vlan", KT_SCALAR, "an integer 1-4094", h_net_vlan },
 	{ "gateway", KT_MAP, "a mapping (ipv4, ipv6, mac)", h_net_gateway },
 };
+
+static const struct ynode *later(const struct ynode *a, const struct ynode *b)
+{
+	return a->line > b->line || (a->line == b->line && a->col > b->col) ? a : b;
+}
+
+/* A network is on a device (with its vlan) or stretched over VXLAN
+ * (untagged in its VNI): exactly one of the two. */
+static void check_net_kind(struct ld *ld, const struct ynode *const *found,
+			   const struct ctx *ctx)
+{
+	const struct ynode *dev = found[NK_DEVICE], *vx = found[NK_VXLAN];
+	struct ctxbuf cb;
+
+	if (dev && vx)
+		err_node(ld, later(dev, vx), "%s has both device and vxlan", ctx_str(&cb, ctx));
+	else if (!dev && !vx)
+		err_node(ld, ctx->name, "%s has neither device nor vxlan", ctx_str(&cb, ctx));
+	if (vx && found[NK_VLAN])
+		err_node(ld, found[NK_VLAN], "%s has both vlan and vxlan (a stretched network is untagged in its VNI)",
+			 ctx_str(&cb, ctx));
+}
 
 _Static_assert(ARRAY_SIZE(net_keys) <= MAX_KEYS, "raise MAX_KEYS");
 
 static void parse_network(struct ld *ld, void *parent, const struct ynode *k,
 			  const struct ynode *v)
 {
-	const struct ynode *found[ARRAY_SIZE(net_keys)];
+	const struct ynode *found[ARRAY_SIZE(net_keys)] = { 0 };
 	struct net_parse np = { 0 };
 	uint32_t idx = ld->cfg->n_networks;
 	struct ctx ctx = { "", "network", k };
 	bool keep, body_ok;
-	struct ctxbuf cb;
 
 	(void)parent;
 	np.net.mtu = PP_MTU_DEFAULT;
@@ -135,8 +190,7 @@ static void parse_network(struct ld *ld, void *parent, const struct ynode *k,
 	body_ok = check_body(ld, v, &ctx);
 	if (body_ok) {
 		walk_keys(ld, v, net_keys, ARRAY_SIZE(net_keys), &np, &ctx, found);
-		if (!found[NK_DEVICE])
-			err_node(ld, k, "%s has no device", ctx_str(&cb, &ctx));
+		check_net_kind(ld, found, &ctx);
 	}
 	if (!keep)
 		return;
@@ -146,6 +200,9 @@ static void parse_network(struct ld *ld, void *parent, const struct ynode *k,
 
 	if (np.dev && (!np.vlan || np.vlan_ok) &&
 	    check_net_device(ld, &np.net, idx, np.dev, np.vlan))
+		return oom(ld);
+	if (np.vni && check_net_vxlan(ld, &np.net, idx, found[NK_VXLAN], np.vni,
+				      found[NK_MTU], np.aux.mtu_ok))
 		return oom(ld);
 
 	if (idx == PP_MAX_NETWORKS && !ld->too_many_nets) {

@@ -171,6 +171,7 @@ struct cfg_topic {
 	const struct cfg_topic topic_##name = { name##_tests, ARRAY_SIZE(name##_tests) }
 
 extern const struct cfg_topic topic_files, topic_yaml, topic_values, topic_ports,
-	topic_toplevel, topic_services, topic_l3, topic_chains, topic_export, topic_perf;
+	topic_toplevel, topic_services, topic_l3, topic_chains, topic_vxlan, topic_export,
+	topic_perf;
 
 #endif

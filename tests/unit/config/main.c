@@ -33,6 +33,7 @@ static const struct {
 	{ &topic_services, "services.cases" },
 	{ &topic_l3, "l3.cases" },
 	{ &topic_chains, "chains.cases" },
+	{ &topic_vxlan, "vxlan.cases" },
 	{ &topic_export, NULL },
 	{ &topic_perf, NULL },
 };
