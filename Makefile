@@ -58,6 +58,7 @@ API_HDRS   := loader/api.h loader/api/internal.h loader/reconcile.h loader/daemo
 		loader/mode.h maps/maps.h include/polyport.h
 
 DAEMON_OBJS := $(API_OBJS) $(B)/upgrade.o $(B)/reconcile.o $(B)/chains.o $(B)/l3.o $(B)/l3nh.o $(B)/daemon.o $(B)/log.o $(CFG_OBJS) \
+	       $(B)/vxlan.o \
 	       $(LIB_OBJS)
 
 BINS := $(B)/polyportd $(B)/polyportctl $(B)/hooks/polyport-ifup $(B)/hooks/polyport-ifdown \
@@ -151,6 +152,10 @@ $(B)/daemon.o: loader/daemon.c loader/daemon.h loader/config.h loader/dataplane.
 		maps/maps.h include/polyport.h | $(B)
 	$(CC) $(CFLAGS) -c $< -o $@
 
+$(B)/vxlan.o: loader/vxlan.c loader/vxlan.h loader/daemon.h loader/links.h loader/log.h \
+		loader/dataplane.h maps/maps.h include/polyport.h | $(B)
+	$(CC) $(CFLAGS) -c $< -o $@
+
 $(B)/api:
 	@mkdir -p $@
 
@@ -213,8 +218,8 @@ $(B)/tests/test_layout: tests/unit/test_layout.c $(B)/tap.skel.h $(LIB_OBJS) | $
 # the reconcile pipeline on real maps: the daemon's objects but the API
 RECONCILE_TEST_OBJS := $(filter-out $(API_OBJS),$(DAEMON_OBJS))
 $(B)/tests/test_reconcile: tests/unit/test_reconcile.c tests/pins.h $(RECONCILE_TEST_OBJS) \
-		| $(B)/tests
-	$(CC) $(CFLAGS) -o $@ $< $(RECONCILE_TEST_OBJS) $(LDLIBS) -lyaml -ljson-c -lcmocka
+		$(B)/dump.o | $(B)/tests
+	$(CC) $(CFLAGS) -o $@ $< $(RECONCILE_TEST_OBJS) $(B)/dump.o $(LDLIBS) -lyaml -ljson-c -lcmocka
 
 $(B)/tests/test_l3nh: tests/unit/test_l3nh.c tests/pins.h $(B)/l3nh.o $(B)/log.o $(LIB_OBJS) \
 		| $(B)/tests

@@ -57,6 +57,9 @@ struct pp_api_opts {
 	const char *host;		/* this host's name in the store */
 	const char *etcd_ca, *etcd_cert, *etcd_key, *etcd_prefix;
 	long lease_ttl;			/* s; 0: 10 */
+	/* this host's VTEP (polyportd --vtep ADDR, issue 20), published in its
+	 * record hosts/<host>; NULL: none */
+	const char *vtep;
 	/* reload the configuration (the daemon's, as SIGHUP does): the store changed */
 	void (*reload)(void *arg, const char *why);
 	void *reload_arg;

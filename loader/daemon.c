@@ -636,6 +636,18 @@ json_object *pp_status_json(const struct pp_daemon *d)
 	json_object_object_add(root, "reload_failures", json_object_new_int64(d->reload_failures));
 	if (d->last_errors)
 		json_object_object_add(root, "last_errors", json_object_new_string(d->last_errors));
+	if (d->vx.family) {	/* --vtep: the VXLAN device */
+		json_object *vx = json_object_new_object();
+
+		json_object_object_add(vx, "device", json_object_new_string(d->vx.dev));
+		json_object_object_add(vx, "vtep", json_object_new_string(d->vx.addr));
+		json_object_object_add(vx, "port", json_object_new_int(d->vx.port));
+		json_object_object_add(vx, "underlay", json_object_new_string(d->vx.underlay));
+		json_object_object_add(vx, "ifindex", json_object_new_int64(d->vx.ifindex));
+		if (d->vx.err)
+			json_object_object_add(vx, "error", json_object_new_string(d->vx.why));
+		json_object_object_add(root, "vxlan", vx);
+	}
 	nets = json_object_new_array();
 	ips = json_object_new_array();
 	json_object_object_add(root, "networks", nets);
@@ -645,8 +657,12 @@ json_object *pp_status_json(const struct pp_daemon *d)
 		json_object *o = st_json(&d->net_st[i]);
 
 		json_object_object_add(o, "name", json_object_new_string(c->name));
-		json_object_object_add(o, "device", json_object_new_string(c->device));
+		/* a stretched network's device: the host's VXLAN device */
+		json_object_object_add(o, "device", json_object_new_string(c->vni ? d->vx.dev :
+									     c->device));
 		json_object_object_add(o, "vlan", json_object_new_int(c->vlan));
+		if (c->vni)
+			json_object_object_add(o, "vni", json_object_new_int64(c->vni));
 		json_object_object_add(o, "mtu", json_object_new_int(c->mtu));
 		json_object_array_add(nets, o);
 	}

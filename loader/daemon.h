@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include "config.h"
 #include "dataplane.h"
+#include "vxlan.h"
 
 struct pp_l3nh_res;
 
@@ -123,6 +124,9 @@ struct pp_daemon {
 	 */
 	pp_keep_fn keep;
 	void *keep_arg;
+	/* this host's VXLAN device (issue 20, loader/vxlan.h): set by polyportd
+	 * after pp_daemon_open() (family 0: no --vtep), kept by pp_vxlan_sync() */
+	struct pp_vxlan_host vx;
 };
 
 /* ---- life ------------------------------------------------------------------ */

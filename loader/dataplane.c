@@ -338,13 +338,34 @@ static int dev_scan_net(const void *key, const void *val, void *arg)
 	const struct pp_net *n = val;
 	struct dev_scan *ds = arg;
 
-	if (n->ifindex != ds->ifindex)
+	/* a stretched network is never a device's own (its device: the VXLAN one) */
+	if (n->ifindex != ds->ifindex || n->vni)
 		return 0;
 	if (n->vlan)
 		ds->vlans = true;
 	else
 		ds->untagged = *(const __u32 *)key;
 	return 0;
+}
+
+/* The host's VXLAN device (pp_vxlan[0], loader/vxlan.h), 0 if none. */
+static __u32 vxlan_ifindex(struct pp_maps *m)
+{
+	struct pp_vxlan vx = {};
+
+	return pp_vxlan_get(m, 0, &vx) ? 0 : vx.ifindex;
+}
+
+/*
+ * The entry of the host's VXLAN device: always {NET | VXLAN}, net_id 0,
+ * whatever networks use it (stretched ones have no "untagged network" of
+ * the device: pp_vnis names them).
+ */
+static int vxlan_dev_put(struct pp_maps *m, __u32 ifindex)
+{
+	struct pp_dev dev = { .flags = PP_DEV_NET | PP_DEV_VXLAN, .ifindex = ifindex };
+
+	return put_if_changed(m, PPM_DEVS, &ifindex, &dev);
 }
 
 /* ---- trunk slots: pp_trunks, the direct index of a device's VLAN networks -- */
@@ -440,6 +461,8 @@ static int pp_dev_sync_net(struct pp_maps *m, __u32 ifindex)
 		return 0;
 	if (!pp_dev_get(m, ifindex, &cur) && (cur.flags & PP_DEV_TAP) && cur.ifindex == ifindex)
 		return -EBUSY;		/* a tap: never both */
+	if (ifindex == vxlan_ifindex(m))
+		return vxlan_dev_put(m, ifindex);
 	err = pp_map_iter(m, PPM_NETS, dev_scan_net, &ds);
 	if (err)
 		return err;
@@ -474,6 +497,8 @@ static int pp_dev_add_net(struct pp_maps *m, __u32 net_id, const struct pp_net *
 		return 0;
 	if (!pp_dev_get(m, ifindex, &dev) && (dev.flags & PP_DEV_TAP) && dev.ifindex == ifindex)
 		return -EBUSY;		/* a tap: never both */
+	if (net->vni)	/* only through the host's VXLAN device (else no entry) */
+		return ifindex == vxlan_ifindex(m) ? vxlan_dev_put(m, ifindex) : 0;
 	if (!(dev.flags & PP_DEV_NET) || dev.ifindex != ifindex)
 		dev = (struct pp_dev){ .ifindex = ifindex };
 	if (net->vlan) {
@@ -521,6 +546,11 @@ int pp_dp_net_install(struct pp_maps *m, __u32 net_id, const struct pp_net *want
 	err = pp_dev_add_net(m, net_id, net);
 	if (err)
 		return err;
+	/* a stretched network: its VNI names it once its entry says so */
+	if (net->vni && (err = put_if_changed(m, PPM_VNIS, &net->vni, &net_id)))
+		return err;
+	if (old.vni && old.vni != net->vni && (err = del_if_owned(m, PPM_VNIS, &old.vni, net_id)))
+		return err;
 	if (old.ifindex && (old.ifindex != net->ifindex || old.vlan != net->vlan)) {
 		struct pp_netvlan_key k = { .ifindex = old.ifindex, .vid = old.vlan };
 
@@ -554,6 +584,8 @@ int pp_dp_nets_remove(struct pp_maps *m, const __u32 *ids, size_t n)
 			if (!err)
 				err = del_if_owned(m, PPM_NETVLANS, &k, net_id);
 		}
+		if (!err && old.vni)
+			err = del_if_owned(m, PPM_VNIS, &old.vni, net_id);
 		if (!err)
 			err = put_if_changed(m, PPM_NETS, &net_id, &zero);
 		for (j = 0; j < ndevs && devs[j] != old.ifindex; j++)

@@ -74,7 +74,12 @@ int pp_tc_query(int ifindex, __u32 *prog_id);
 
 /* ---- ordered writes ------------------------------------------------------ */
 
-/* A network: its table entry, then its device's entries. */
+/*
+ * A network: its table entry, then its device's entries.  A stretched one
+ * (vni): its device is the host's VXLAN device (pp_vxlan[0]), whose entry
+ * stays {NET | VXLAN, net_id 0}; then pp_vnis[vni] names it (an old VNI of
+ * it goes).  Removal takes its VNI away first.
+ */
 int pp_dp_net_install(struct pp_maps *m, __u32 net_id, const struct pp_net *net);
 int pp_dp_net_remove(struct pp_maps *m, __u32 net_id);
 /* The same for n networks, each device they leave re-derived once. */

@@ -208,9 +208,12 @@ static int entry(const void *key, const void *val, void *arg)
 	case PPM_NETS: {
 		const struct pp_net *v = val;
 
-		emit(d, "%s ifindex=%s vlan=%u mtu=%u lone=%s chain=%s", NET(k32, a),
+		/* a stretched network's VNI only (the lines of the others as before) */
+		if (v->vni)
+			snprintf(m, sizeof(m), " vni=%u", v->vni);
+		emit(d, "%s ifindex=%s vlan=%u mtu=%u lone=%s chain=%s%s", NET(k32, a),
 		     dev_name(v->ifindex, b), v->vlan, v->mtu, SPORT(v->lone_sport, c),
-		     NET(v->chain, e));
+		     NET(v->chain, e), v->vni ? m : "");
 		break;
 	}
 	case PPM_NETVLANS: {
@@ -361,6 +364,41 @@ static int entry(const void *key, const void *val, void *arg)
 			emit(d, "%s hop=%u inst=%d %s/%s slots=%u", NET(v->chain, a),
 			     k32 % PP_CHAIN_HOPS_MAX, i, SPORT(v->inst[i].in_sport, b),
 			     SPORT(v->inst[i].out_sport, c), cnt[i]);
+		break;
+	}
+	/* stretched networks (issue 20): VTEPs as addresses, networks by name */
+	case PPM_VXLAN: {
+		const struct pp_vxlan *v = val;
+
+		emit(d, "%u ifindex=%s family=%u local=%s", k32, dev_name(v->ifindex, a), v->family,
+		     addr_str(v->family, v->local, b));
+		break;
+	}
+	case PPM_VNIS:
+		emit(d, "%u => %s", k32, NET(v32, a));
+		break;
+	case PPM_VTEPS: {
+		const struct pp_vtep *k = key;
+
+		emit(d, "%s pad=%u.%u.%u => %u", addr_str(k->family, k->addr, a), k->pad[0], k->pad[1],
+		     k->pad[2], v32);
+		break;
+	}
+	case PPM_REMOTE: {
+		const struct pp_fdb_key *k = key;
+		const struct pp_vtep *v = val;
+
+		emit(d, "%s %s pad=%u => %s", NET(k->net_id, a), mac_str(k->mac, m), k->pad,
+		     addr_str(v->family, v->addr, b));
+		break;
+	}
+	case PPM_RFLOOD: {
+		const struct pp_rflood *v = val;
+
+		/* a set, as pp_flood's: the hosts' order is the reconcile's */
+		emit(d, "%s count=%u", NET(k32, a), v->count);
+		for (__u32 i = 0; i < v->count && i < PP_RFLOOD_MAX; i++)
+			emit(d, "%s host %s", NET(k32, a), addr_str(v->vtep[i].family, v->vtep[i].addr, b));
 		break;
 	}
 	default:

@@ -10,7 +10,9 @@
  * a hint that stays once set); per-CPU maps (counters, scratch) are left
  * out; a service chain's slot (an allocation) by its chain, a hop's
  * instance table as each instance's share of its slots (which slots is
- * history).  An id no name points to is printed as KIND#ID: in a dataplane
+ * history), the stretched networks' tables (pp_vxlan, pp_vnis, pp_vteps,
+ * pp_remote, pp_rflood) with their VTEPs as addresses and a flood list's
+ * hosts as a set.  An id no name points to is printed as KIND#ID: in a dataplane
  * that matches its configuration there is none.  Maps this file does not
  * know (added later) are printed as hex key => value.
  *

@@ -79,12 +79,20 @@ static const char usage[] =
 "      --etcd-prefix P   the keys' prefix (default /polyport/v1/)\n"
 "      --lease-ttl S     our record and statuses expire S seconds after we\n"
 "                        stop (default 10)\n"
+"      --vtep ADDR       this host's VXLAN tunnel endpoint (IPv4 or IPv6), an\n"
+"                        address of its underlay device: stretched networks\n"
+"                        (vxlan: {vni: N}) go through a VXLAN device polyportd\n"
+"                        creates (external mode, MTU the underlay's minus 50\n"
+"                        over IPv4, 70 over IPv6) and leaves at exit\n"
+"      --vxlan-device NAME  that device's name (default " PP_VXLAN_DEV_DEFAULT ")\n"
+"      --vxlan-port N    its UDP port (default 4789)\n"
 "  -h, --help            this text\n";
 
 struct opts {
 	const char *config, *pin_root, *state_dir, *api_socket, *api_group, *metrics_listen;
 	const char *store, *host, *etcd_ca, *etcd_cert, *etcd_key, *etcd_prefix;
-	unsigned lease_ttl;
+	const char *vtep, *vxlan_dev;
+	unsigned lease_ttl, vxlan_port;
 	int foreground, verbose, check;
 	struct pp_map_sizes sizes;
 };
@@ -92,6 +100,7 @@ struct opts {
 static struct pp_daemon D;
 static struct pp_api *API;
 static struct opts O;
+static struct pp_vxlan_host VX;	/* --vtep, checked (D.vx once the daemon is open) */
 static char status_path[512];
 
 static int libbpf_log(enum libbpf_print_level l, const char *fmt, va_list ap)
@@ -123,7 +132,7 @@ static int libbpf_log(enum libbpf_print_level l, const char *fmt, va_list ap)
 static int parse_args(int argc, char **argv)
 {
 	enum { O_CHECK = 256, O_MAXI, O_MAXS, O_MAXN, O_MAXIF, O_GROUP, O_METRICS, O_STORE,
-	       O_HOST, O_CA, O_CERT, O_KEY, O_PREFIX, O_TTL };
+	       O_HOST, O_CA, O_CERT, O_KEY, O_PREFIX, O_TTL, O_VTEP, O_VXDEV, O_VXPORT };
 	static const struct option lo[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "pin-root", required_argument, NULL, 'p' },
@@ -146,6 +155,9 @@ static int parse_args(int argc, char **argv)
 		{ "etcd-key", required_argument, NULL, O_KEY },
 		{ "etcd-prefix", required_argument, NULL, O_PREFIX },
 		{ "lease-ttl", required_argument, NULL, O_TTL },
+		{ "vtep", required_argument, NULL, O_VTEP },
+		{ "vxlan-device", required_argument, NULL, O_VXDEV },
+		{ "vxlan-port", required_argument, NULL, O_VXPORT },
 		{}
 	};
 	int c;
@@ -154,6 +166,8 @@ static int parse_args(int argc, char **argv)
 	O.api_socket = PP_API_SOCKET_DEFAULT;
 	O.pin_root = PP_PIN_ROOT_DEFAULT;
 	O.state_dir = DEF_STATE;
+	O.vxlan_dev = PP_VXLAN_DEV_DEFAULT;
+	O.vxlan_port = PP_VXLAN_PORT;
 	pp_map_sizes_default(&O.sizes);
 	while ((c = getopt_long(argc, argv, "c:p:s:a:fvh", lo, NULL)) != -1) {
 		switch (c) {
@@ -166,6 +180,14 @@ static int parse_args(int argc, char **argv)
 		case O_CERT: O.etcd_cert = optarg; break;
 		case O_KEY: O.etcd_key = optarg; break;
 		case O_PREFIX: O.etcd_prefix = optarg; break;
+		case O_VTEP: O.vtep = optarg; break;
+		case O_VXDEV: O.vxlan_dev = optarg; break;
+		case O_VXPORT:
+			if (pp_parse_uint(optarg, 1, 65535, &O.vxlan_port)) {
+				fprintf(stderr, "polyportd: invalid value '%s' for --vxlan-port\n", optarg);
+				exit(2);
+			}
+			break;
 		case O_TTL:
 			if (pp_parse_uint(optarg, 1, 3600, &O.lease_ttl)) {
 				fprintf(stderr, "polyportd: invalid value '%s' for --lease-ttl\n", optarg);
@@ -346,6 +368,8 @@ static int link_relevant(const char *name, __u32 ifindex, const char *alias)
 	for (__u32 i = 0; i < cfg->n_networks; i++)
 		if (!strcmp(cfg->networks[i].device, name))
 			return 1;
+	if (D.vx.family && !strcmp(D.vx.dev, name))	/* the VXLAN device: made again if gone */
+		return 1;
 	for (__u32 i = 0; i < cfg->n_l3domains; i++)	/* the L3 domains' uplinks */
 		for (__u32 u = 0; u < cfg->l3domains[i].n_uplinks; u++)
 			if (!strcmp(cfg->l3domains[i].uplinks[u].device, name))
@@ -511,10 +535,38 @@ static void log_programs(void)
 	pr_info("programs:%s\n", line);
 }
 
+/*
+ * --vtep (issue 20): checked into VX (the address must be one of this
+ * host's: the underlay's), and the host the binding files are checked for
+ * from then on: whether stretched networks can be had here, and the MTU
+ * they must fit in.  Returns 0, or 1 after saying why.
+ */
+static int vtep_setup(void)
+{
+	struct pp_config_host h = { .set = true, .vtep_family = PP_AF_NONE };
+	char why[256];
+
+	memset(&VX, 0, sizeof(VX));
+	if (O.vtep) {
+		if (pp_vxlan_resolve(&VX, O.vtep, O.vxlan_dev, O.vxlan_port, why, sizeof(why))) {
+			pr_warn("%s\n", why);
+			return 1;
+		}
+		h.vtep_family = VX.family == PP_NEIGH_V6 ? PP_AF_INET6 : PP_AF_INET;
+		h.underlay_mtu = VX.underlay_mtu;
+	}
+	pp_config_set_host(&h);
+	return 0;
+}
+
 static int check_only(void)
 {
 	struct pp_errors errs = PP_ERRORS_INIT;
-	struct pp_config *cfg = load_config(&errs);
+	struct pp_config *cfg;
+
+	if (vtep_setup())
+		return 1;
+	cfg = load_config(&errs);
 
 	if (!cfg) {
 		pp_errors_print(&errs, stderr);
@@ -567,6 +619,8 @@ int main(int argc, char **argv)
 	pp_log_verbosity = PP_LOG_INFO + O.verbose;
 	libbpf_set_print(libbpf_log);
 	signal(SIGPIPE, SIG_IGN);
+	if (vtep_setup())
+		return 1;
 
 	err = pp_bpffs_prepare(O.pin_root);
 	if (err) {
@@ -601,6 +655,13 @@ int main(int argc, char **argv)
 		pr_warn("recording the map layouts in %s/pp_layouts: %s\n", O.pin_root,
 			strerror(-err));
 	log_programs();
+	/* the VXLAN device (or, without --vtep, none in pp_vxlan) before the first load */
+	D.vx = VX;
+	if (pp_vxlan_sync(&D, true))
+		return 1;	/* said why (its name taken, say) */
+	if (D.vx.family)
+		pr_info("VXLAN device %s (ifindex %u): VTEP %s on %s (mtu %u), port %u\n", D.vx.dev,
+			D.vx.ifindex, D.vx.addr, D.vx.underlay, D.vx.underlay_mtu, D.vx.port);
 	/* L3 domains' next hops: resolved by polyportd itself (loader/l3nh.h) */
 	D.l3nh = pp_l3nh_create(&D.dp.maps);
 	if (!D.l3nh)
@@ -640,6 +701,7 @@ int main(int argc, char **argv)
 					  .store = O.store, .host = O.host, .etcd_ca = O.etcd_ca,
 					  .etcd_cert = O.etcd_cert, .etcd_key = O.etcd_key,
 					  .etcd_prefix = O.etcd_prefix, .lease_ttl = O.lease_ttl,
+					  .vtep = D.vx.family ? D.vx.addr : NULL,
 					  .reload = store_reload };
 
 		err = pp_api_create(&API, &D, &ao);

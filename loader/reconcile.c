@@ -259,14 +259,99 @@ static bool status_id(struct pp_daemon *d, struct pp_obj_status *st, __u32 kind,
 	return false;
 }
 
+/* ---- stretched networks: the other hosts (issue 20) -------------------------- */
+
+/* The pp_vtep of a configured address (every pad byte zero: a hash key). */
+static void vtep_of(struct pp_vtep *v, const struct pp_cfg_addr *a)
+{
+	memset(v, 0, sizeof(*v));
+	v->family = a->family == PP_AF_INET6 ? PP_NEIGH_V6 : PP_NEIGH_V4;
+	memcpy(v->addr, a->addr, a->family == PP_AF_INET6 ? 16 : 4);
+}
+
+/* A stretched network (its index in cfg->networks) and a host with ports on it. */
+struct rhost {
+	__u32 net;
+	struct pp_vtep vtep;
+};
+
+static int rhost_cmp(const void *a, const void *b)
+{
+	const struct rhost *x = a, *y = b;
+
+	if (x->net != y->net)
+		return x->net < y->net ? -1 : 1;
+	return memcmp(&x->vtep, &y->vtep, sizeof(x->vtep));
+}
+
+/* Does remote r name a stretched network and a host with a VTEP? */
+static bool remote_valid(const struct pp_config *cfg, const struct pp_cfg_remote *r)
+{
+	return r->network < cfg->n_networks && cfg->networks[r->network].vni &&
+	       r->vtep < cfg->n_vteps && cfg->vteps[r->vtep].addr.family != PP_AF_NONE;
+}
+
+/*
+ * The other hosts of each stretched network, each once (by VTEP address),
+ * sorted by network then address (pp_rflood's order): *out, malloc'd (NULL
+ * when there is none).  Returns how many, or -ENOMEM.
+ */
+static long remote_hosts(const struct pp_config *cfg, struct rhost **out)
+{
+	struct rhost *h;
+	size_t n = 0, u = 0;
+
+	*out = NULL;
+	if (!cfg->n_remotes)
+		return 0;
+	h = calloc(cfg->n_remotes, sizeof(*h));
+	if (!h)
+		return -ENOMEM;
+	for (__u32 r = 0; r < cfg->n_remotes; r++) {
+		if (!remote_valid(cfg, &cfg->remotes[r]))
+			continue;
+		h[n].net = cfg->remotes[r].network;
+		vtep_of(&h[n++].vtep, &cfg->vteps[cfg->remotes[r].vtep].addr);
+	}
+	qsort(h, n, sizeof(*h), rhost_cmp);
+	for (size_t i = 0; i < n; i++)
+		if (!u || rhost_cmp(&h[u - 1], &h[i]))
+			h[u++] = h[i];
+	*out = h;
+	return (long)u;
+}
+
+/*
+ * How many other hosts each network has (by index, n_networks of them):
+ * calloc'd, NULL when none has any or memory ran out (nothing to check).
+ */
+static __u32 *hosts_per_net(const struct pp_config *cfg)
+{
+	struct rhost *h;
+	long n = remote_hosts(cfg, &h);
+	__u32 *cnt = n > 0 ? calloc(cfg->n_networks + 1, sizeof(*cnt)) : NULL;
+
+	for (long i = 0; cnt && i < n; i++)
+		cnt[h[i].net]++;
+	free(h);
+	return cnt;
+}
+
+/* (a reason fits in 96 bytes) */
+#define TOO_MANY_HOSTS	\
+	"more than %d other hosts have ports on it (%u): broadcasts cannot reach them all"
+
 /*
  * only: NULL for every network, else those marked.  Returns 0 or the first
  * error met (a network in ERROR has it as its reason; the others go on).
+ * A stretched network (vni) goes by the host's VXLAN device, made again
+ * first if it is gone (pp_vxlan_sync).
  */
 static int reconcile_networks(struct pp_daemon *d, const struct pp_config *cfg, const bool *only)
 {
 	struct devmemo attached = {};	/* device -> its attach result, once per pass */
 	struct linkmemo links = {};	/* device name -> its state, once per pass */
+	__u32 *hosts = NULL;		/* a stretched network's other hosts */
 	int first = -ENOMEM;
 
 	if (memo_init(&attached, cfg->n_networks))
@@ -274,17 +359,30 @@ static int reconcile_networks(struct pp_daemon *d, const struct pp_config *cfg, 
 	if (linkmemo_init(&links, cfg->n_networks))
 		goto out;
 	first = 0;
+	if (d->vx.family)
+		pp_vxlan_sync(d, false);	/* its failure: the stretched networks' */
+	hosts = hosts_per_net(cfg);
 	for (__u32 i = 0; i < cfg->n_networks; i++) {
 		const struct pp_cfg_network *c = &cfg->networks[i];
 		struct pp_obj_status *st = &d->net_st[i];
 		struct pp_net v = { .vlan = c->vlan, .mtu = c->mtu };
-		bool up;
+		const char *dev = c->vni ? d->vx.dev : c->device;
+		bool up = false, vxdev = false;
 		int err;
 
 		if (only && !only[i])
 			continue;
 
-		v.ifindex = link_state_memo(&links, c->device, &up);
+		if (c->vni) {
+			v.vlan = 0;
+			v.vni = c->vni;
+			v.ifindex = d->vx.ifindex;
+			up = d->vx.up;
+		} else if (d->vx.family && !strcmp(c->device, d->vx.dev)) {
+			vxdev = true;	/* never bound as a network's own device */
+		} else {
+			v.ifindex = link_state_memo(&links, c->device, &up);
+		}
 		st->ifindex = v.ifindex;
 		if (!status_id(d, st, PP_NAME_NET, c->name, "no free network id", &first))
 			continue;
@@ -303,17 +401,32 @@ static int reconcile_networks(struct pp_daemon *d, const struct pp_config *cfg, 
 				*res = ensure_attached(d, v.ifindex, PP_ROLE_NET);
 			err = *res;
 		}
-		if (err)
-			pp_status_set(st, PP_ST_ERROR, "device %s: %s", c->device, strerror(-err));
+		if (!err && c->vni && d->vx.family && d->vx.err)
+			err = d->vx.err;
+		if (err && c->vni && d->vx.err)
+			pp_status_set(st, PP_ST_ERROR, "VXLAN device %s: %s", dev, d->vx.why);
+		else if (err)
+			pp_status_set(st, PP_ST_ERROR, "%sdevice %s: %s", c->vni ? "VXLAN " : "", dev,
+				      strerror(-err));
+		else if (c->vni && !d->vx.family)
+			pp_status_set(st, PP_ST_ERROR, "stretched over VXLAN (vni %u) but polyportd runs "
+				      "without --vtep", c->vni);
+		else if (vxdev)
+			pp_status_set(st, PP_ST_ERROR, "device %s is polyport's VXLAN device "
+				      "(--vxlan-device): a stretched network's way out", c->device);
 		else if (!v.ifindex)
-			pp_status_set(st, PP_ST_DOWN, "device %s is absent (waiting)", c->device);
+			pp_status_set(st, PP_ST_DOWN, "%sdevice %s is absent (waiting)",
+				      c->vni ? "VXLAN " : "", dev);
 		else if (!up)
-			pp_status_set(st, PP_ST_DOWN, "device %s is down", c->device);
+			pp_status_set(st, PP_ST_DOWN, "%sdevice %s is down", c->vni ? "VXLAN " : "", dev);
+		else if (c->vni && hosts && hosts[i] > PP_RFLOOD_MAX)
+			pp_status_set(st, PP_ST_ERROR, TOO_MANY_HOSTS, PP_RFLOOD_MAX, hosts[i]);
 		else
 			pp_status_set(st, PP_ST_ACTIVE, "%s", "");
 		first = first ?: err;
 	}
 out:
+	free(hosts);
 	memo_free(&attached);
 	linkmemo_free(&links);
 	return first;
@@ -779,7 +892,8 @@ static int want_sync(struct pp_daemon *d, struct want_set *w)
 	struct pp_maps *m = &d->dp.maps;
 	size_t rs = w->ksz + w->vsz;
 	struct stale st = { .d = d, .w = w };
-	unsigned char cur[sizeof(struct pp_dhcp) + sizeof(struct pp_sec_key)];
+	/* room for the largest value synced (a stretched network's flood list) */
+	unsigned char cur[sizeof(struct pp_rflood) + sizeof(struct pp_dhcp)];
 	int err = w->err, e;
 
 	if (w->vsz > sizeof(cur)) {
@@ -1149,6 +1263,128 @@ static int reconcile_dhcp(struct pp_daemon *d, const struct pp_config *cfg)
 	return first ?: err;
 }
 
+/* A MAC of a stretched network on another host (cfg->remotes). */
+struct rmac {
+	struct pp_fdb_key k;
+	__u32 order;		/* its place in cfg->remotes: the first one counts */
+	struct pp_vtep vtep;
+};
+
+static int rmac_cmp(const void *a, const void *b)
+{
+	const struct rmac *x = a, *y = b;
+	int c = memcmp(&x->k, &y->k, sizeof(x->k));
+
+	return c ? c : x->order < y->order ? -1 : x->order > y->order;
+}
+
+struct vni_scan {
+	struct pp_maps *m;
+	__u32 del[64];
+	size_t n;
+};
+
+/* A pp_vnis entry whose network's entry has another VNI (a change a kill -9 cut short). */
+static int vni_stale(const void *key, const void *val, void *arg)
+{
+	struct vni_scan *vs = arg;
+	__u32 vni = *(const __u32 *)key, id = *(const __u32 *)val;
+	struct pp_net net = {};
+
+	if (vs->n < ARRAY_SIZE(vs->del) && (pp_net_get(vs->m, id, &net) || net.vni != vni))
+		vs->del[vs->n++] = vni;
+	return 0;
+}
+
+/*
+ * The other hosts (cluster mode, issue 20), from cfg->vteps and
+ * cfg->remotes: pp_vteps, every other host's VTEP (a decapsulated frame
+ * from any other source is dropped); pp_remote, each (stretched network,
+ * MAC) there -> its host's VTEP (a MAC named twice: the first one); and
+ * pp_rflood, each stretched network's hosts with ports on it, each once,
+ * sorted, at most PP_RFLOOD_MAX (more: the network is in ERROR and floods
+ * nowhere).  A host with no port on a network is in none of its entries.
+ * Written where they differ, what nobody wants any more deleted (a flood
+ * list replaced whole); pp_vnis entries that no network's entry agrees
+ * with go too.  Returns 0 or the first error.
+ */
+static int reconcile_remotes(struct pp_daemon *d, const struct pp_config *cfg)
+{
+	struct want_set vteps = want_init(PPM_VTEPS), remote = want_init(PPM_REMOTE);
+	struct want_set flood = want_init(PPM_RFLOOD);
+	struct vni_scan vs = { .m = &d->dp.maps };
+	struct pp_rflood *fl = calloc(1, sizeof(*fl));
+	struct rmac *rm = calloc(cfg->n_remotes + 1, sizeof(*rm));
+	struct rhost *h = NULL;
+	long nh = remote_hosts(cfg, &h);
+	size_t n = 0;
+	__u32 one = 1;
+	int err = 0, e;
+
+	if (!fl || !rm || nh < 0) {
+		err = -ENOMEM;
+		vteps.err = remote.err = flood.err = err;	/* written, nothing deleted */
+	}
+	for (__u32 i = 0; i < cfg->n_vteps; i++) {
+		struct pp_vtep k;
+
+		if (!cfg->vteps[i].addr.family)
+			continue;
+		vtep_of(&k, &cfg->vteps[i].addr);
+		want_add(&vteps, &k, &one);
+	}
+	for (__u32 r = 0; rm && r < cfg->n_remotes; r++) {
+		const struct pp_cfg_remote *c = &cfg->remotes[r];
+		__u32 id = remote_valid(cfg, c) ? d->net_st[c->network].id : 0;
+
+		if (!id)
+			continue;
+		rm[n].k.net_id = id;
+		memcpy(rm[n].k.mac, c->mac, 6);
+		rm[n].order = r;
+		vtep_of(&rm[n++].vtep, &cfg->vteps[c->vtep].addr);
+	}
+	if (n)
+		qsort(rm, n, sizeof(*rm), rmac_cmp);
+	for (size_t i = 0; i < n; i++)
+		if (!i || memcmp(&rm[i - 1].k, &rm[i].k, sizeof(rm[i].k)))
+			want_add(&remote, &rm[i].k, &rm[i].vtep);
+	for (long i = 0, j; fl && i < nh; i = j) {
+		__u32 net = h[i].net, id = d->net_st[net].id;
+
+		for (j = i; j < nh && h[j].net == net; j++)
+			;
+		if (!id)
+			continue;
+		if (j - i > PP_RFLOOD_MAX) {
+			pp_status_set(&d->net_st[net], PP_ST_ERROR, TOO_MANY_HOSTS, PP_RFLOOD_MAX,
+				      (unsigned)(j - i));
+			err = err ?: -E2BIG;
+			continue;
+		}
+		memset(fl, 0, sizeof(*fl));
+		fl->count = (__u32)(j - i);
+		for (long k = i; k < j; k++)
+			fl->vtep[k - i] = h[k].vtep;
+		want_add(&flood, &id, fl);
+	}
+	/* the hosts first: what comes from them is taken before anything goes to them */
+	e = want_sync(d, &vteps);
+	err = err ?: e;
+	e = want_sync(d, &remote);
+	err = err ?: e;
+	e = want_sync(d, &flood);
+	err = err ?: e;
+	e = pp_map_iter(&d->dp.maps, PPM_VNIS, vni_stale, &vs);
+	for (size_t i = 0; !e && i < vs.n; i++)
+		e = pp_vni_del(&d->dp.maps, vs.del[i]);
+	err = err ?: e;
+	free(h);
+	free(rm);
+	free(fl);
+	return err;
+}
+
 /* XDP where safe on device st->ifindex if want, else TC; its veth peer recorded. */
 static void xdp_dev_apply(struct pp_daemon *d, struct pp_obj_status *st, bool want)
 {
@@ -1216,7 +1452,8 @@ static int reconcile_xdp_nets(struct pp_daemon *d, const struct pp_config *cfg, 
 	ret = 0;
 	for (__u32 i = 0; i < cfg->n_sports; i++) {
 		const struct pp_cfg_sport *s = &cfg->sports[i];
-		__u32 ifindex = pp_cfg_sport_on_net(s) ? d->net_st[s->network].ifindex : 0;
+		__u32 ifindex = pp_cfg_sport_on_net(s) && !cfg->networks[s->network].vni ?
+				d->net_st[s->network].ifindex : 0;
 		bool fresh;
 
 		if (ifindex && d->iport_st[s->iport].mode == PP_MODE_XDP)
@@ -1235,6 +1472,12 @@ static int reconcile_xdp_nets(struct pp_daemon *d, const struct pp_config *cfg, 
 		st->peer_nsid = -1;
 		if (!st->ifindex || st->status == PP_ST_ERROR)
 			continue;
+		if (cfg->networks[i].vni) {	/* the VXLAN device: never XDP */
+			st->mode = PP_MODE_TC;
+			snprintf(st->mode_reason, sizeof(st->mode_reason),
+				 "the VXLAN device: TC only (the tunnel key is skb metadata)");
+			continue;
+		}
 		f = memo_slot(&first, st->ifindex, &fresh);
 		if (!fresh) {		/* a device shared with an earlier network */
 			st->mode = d->net_st[*f].mode;
@@ -1988,6 +2231,7 @@ int pp_reconcile(struct pp_daemon *d, struct pp_config *cfg, bool links_only)
 	t[1] = now_ms();
 	if (!links_only) {
 		step_result(&err, "service ports", reconcile_sports(d, cfg));
+		step_result(&err, "other hosts", reconcile_remotes(d, cfg));
 		step_result(&err, "L3 addresses", reconcile_l3addrs(d, cfg));
 		step_result(&err, "chain hops", pp_chains_hops(d, cfg));
 	} else if (cfg->n_chains) {
@@ -2067,7 +2311,8 @@ int pp_reconcile_devices(struct pp_daemon *d, const char *const *names, size_t n
 		goto out;
 	for (__u32 i = 0; i < cfg->n_networks; i++)
 		for (size_t k = 0; k < n; k++)
-			if (!strcmp(cfg->networks[i].device, names[k]))
+			if (!strcmp(cfg->networks[i].vni ? d->vx.dev : cfg->networks[i].device,
+				    names[k]))
 				net[i] = xnet[i] = true;
 	for (size_t k = 0; k < n; k++)
 		iports_of_link(d, cfg, names[k], ip);

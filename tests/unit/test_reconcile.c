@@ -22,10 +22,12 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include "chains.h"
+#include "dump.h"
 #include "l3.h"
 #include "reconcile.h"
 #include "log.h"
 #include "services.h"
+#include "util.h"
 #include "xdpmode.h"
 #include "../pins.h"
 
@@ -1319,6 +1321,392 @@ static void test_incoming(void **state)
 	sh("ip link del ppt-rc-tap0; ip link del ppt-rc-tapd; ip link del ppt-rc-tape");
 }
 
+
+/* ---- stretched networks over VXLAN (issue 20) --------------------------------------- */
+
+/*
+ * The host's VXLAN device as polyportd makes it (loader/vxlan.h), in the
+ * test's namespace: VTEP 10.99.0.1 on a veth (the underlay, MTU 1500),
+ * device ppt-rc-vx on port 4789.  Returns its ifindex.
+ */
+static __u32 vx_start(void)
+{
+	char why[200] = "";
+
+	if (!if_nametoindex("ppt-rc-ul0"))
+		sh("ip link add ppt-rc-ul0 type veth peer name ppt-rc-ul1 && "
+		   "ip addr add 10.99.0.1/24 dev ppt-rc-ul0 && ip link set ppt-rc-ul0 up");
+	if (pp_vxlan_resolve(&D.vx, "10.99.0.1", "ppt-rc-vx", 4789, why, sizeof(why)))
+		fail_msg("pp_vxlan_resolve: %s", why);
+	assert_string_equal(D.vx.underlay, "ppt-rc-ul0");
+	assert_int_equal(D.vx.underlay_mtu, 1500);
+	assert_int_equal(pp_vxlan_sync(&D, true), 0);
+	assert_int_not_equal(D.vx.ifindex, 0);
+	assert_int_equal(D.vx.ifindex, if_nametoindex("ppt-rc-vx"));
+	return D.vx.ifindex;
+}
+
+/* pp_vxlan[0] and the device's pp_devs entry name ifindex, as the programs need them. */
+static void assert_vx_entries(__u32 ifindex)
+{
+	struct pp_vxlan vx = { 0 };
+	struct pp_dev dev = { 0 };
+	const __u8 local[16] = { 10, 99, 0, 1 };
+
+	assert_int_equal(pp_vxlan_get(maps(), 0, &vx), 0);
+	assert_int_equal(vx.ifindex, ifindex);
+	assert_int_equal(vx.family, PP_NEIGH_V4);
+	assert_memory_equal(vx.local, local, 16);
+	assert_int_equal(pp_dev_get(maps(), ifindex, &dev), 0);
+	assert_int_equal(dev.flags, PP_DEV_NET | PP_DEV_VXLAN);
+	assert_int_equal(dev.slot, 0);
+	assert_int_equal(dev.net_id, 0);
+	assert_int_equal(dev.ifindex, ifindex);
+}
+
+/* A device's MTU in our namespace (the sysfs mounted may be another namespace's). */
+static int link_mtu(const char *name)
+{
+	char cmd[128], out[32] = "";
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "ip -o link show %s | sed 's/.* mtu \\([0-9]*\\).*/\\1/'", name);
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(out, sizeof(out), f));
+	pclose(f);
+	return atoi(out);
+}
+
+/*
+ * The VXLAN device: created external, learning off, MTU the underlay's
+ * minus 50, up, IPv6 off, our TC program on it; adopted by a restarted
+ * daemon with nothing written; made again when it is deleted (the links
+ * watcher's reconcile), its old entry gone; a name taken by another kind
+ * of device refused; without --vtep pp_vxlan names nothing.
+ */
+static void test_vxlan_device(void **state)
+{
+	const char *vxname[] = { "ppt-rc-vx" };
+	struct pp_vxlan_host saved;
+	struct pp_dev dev = { 0 };
+	struct pp_vxlan vx = { 0 };
+	unsigned long w;
+	char why[200] = "";
+	__u32 a, b, xdp = 0;
+
+	(void)state;
+	a = vx_start();
+	assert_vx_entries(a);
+	assert_int_equal(link_mtu("ppt-rc-vx"), 1450);
+	sh("ip -d link show ppt-rc-vx | grep -q 'vxlan external .*dstport 4789 .*nolearning'");
+	sh("ip link show ppt-rc-vx | grep -q '[<,]UP[,>]'");
+	sh("test \"$(cat /proc/sys/net/ipv6/conf/ppt-rc-vx/disable_ipv6)\" = 1");
+	assert_true(pp_daemon_attached(&D, (int)a, PP_ROLE_NET));
+	/* a restarted daemon adopts it as it is: nothing written */
+	saved = D.vx;
+	pp_daemon_close(&D);
+	assert_int_equal(pp_daemon_open(&D, pin_root, &chain_sizes), 0);
+	D.vx = saved;
+	w = maps()->writes;
+	assert_int_equal(pp_vxlan_sync(&D, true), 0);
+	assert_int_equal(D.vx.ifindex, a);
+	assert_int_equal(maps()->writes, w);
+	/* deleted while no network is on it: made again, up, the old ifindex's entry gone */
+	sh("ip link del ppt-rc-vx");
+	assert_int_equal(pp_vxlan_sync(&D, false), 0);
+	b = if_nametoindex("ppt-rc-vx");
+	assert_true(b && b != a && D.vx.ifindex == b && D.vx.up);
+	assert_vx_entries(b);
+	assert_int_equal(pp_dev_get(maps(), a, &dev), 0);
+	assert_int_equal(dev.flags, 0);
+	a = b;
+	/* a stretched network on it: TC only, never XDP (even for an instance port in XDP) */
+	sh("ip tuntap add ppt-rc-tap0 mode tap");
+	assert_int_equal(apply("networks:\n  str-1:\n    vxlan: {vni: 5001}\n"
+			       "instance-ports:\n  vm1:\n    device: ppt-rc-tap0\n"
+			       "    mac: 52:54:00:00:00:01\n    mode: xdp\n    service-ports:\n"
+			       "      vm1-a:\n        vlan: 100\n        bind: {network: str-1}\n"), 0);
+	assert_int_equal(bpf_xdp_query_id((int)if_nametoindex("ppt-rc-tap0"), 0, &xdp), 0);
+	assert_int_not_equal(xdp, 0);	/* the tap's */
+	xdp = 0;
+	assert_status(PP_NAME_NET, "str-1", PP_ST_ACTIVE, "");
+	assert_int_equal(pp_daemon_status(&D, PP_NAME_NET, 0)->mode, PP_MODE_TC);
+	/* decided as the VXLAN device, not by the XDP rules of other devices */
+	assert_string_equal(pp_daemon_status(&D, PP_NAME_NET, 0)->mode_reason,
+			    "the VXLAN device: TC only (the tunnel key is skb metadata)");
+	assert_int_equal(bpf_xdp_query_id((int)a, 0, &xdp), 0);
+	assert_int_equal(xdp, 0);
+	assert_status(PP_NAME_SPORT, "vm1-a", PP_ST_ACTIVE, "");
+	/* set down by hand: DOWN, left down by a reconcile */
+	sh("ip link set ppt-rc-vx down");
+	assert_int_equal(pp_reconcile_devices(&D, vxname, 1), 0);
+	assert_status(PP_NAME_NET, "str-1", PP_ST_DOWN, "VXLAN device ppt-rc-vx is down");
+	sh("ip link set ppt-rc-vx up");
+	assert_int_equal(pp_reconcile_devices(&D, vxname, 1), 0);
+	assert_status(PP_NAME_NET, "str-1", PP_ST_ACTIVE, "");
+	/* deleted: made again at the next reconcile, the old ifindex's entry gone */
+	sh("ip link del ppt-rc-vx");
+	assert_int_equal(pp_reconcile_devices(&D, vxname, 1), 0);
+	b = if_nametoindex("ppt-rc-vx");
+	assert_true(b && b != a);
+	assert_vx_entries(b);
+	assert_int_equal(pp_dev_get(maps(), a, &dev), 0);
+	assert_int_equal(dev.flags, 0);
+	assert_true(pp_daemon_attached(&D, (int)b, PP_ROLE_NET));
+	assert_int_equal(link_mtu("ppt-rc-vx"), 1450);
+	assert_status(PP_NAME_NET, "str-1", PP_ST_ACTIVE, "");
+	{
+		struct pp_net net = { 0 };
+
+		assert_int_equal(pp_net_get(maps(), id_of(PP_NAME_NET, "str-1"), &net), 0);
+		assert_int_equal(net.ifindex, b);
+	}
+	/* without --vtep: pp_vxlan names nothing, the device loses its entry (not deleted) */
+	D.vx.family = 0;
+	assert_int_equal(pp_vxlan_sync(&D, true), 0);
+	assert_int_equal(pp_vxlan_get(maps(), 0, &vx), 0);
+	assert_int_equal(vx.ifindex, 0);
+	assert_int_equal(pp_dev_get(maps(), b, &dev), 0);
+	assert_int_equal(dev.flags, 0);
+	assert_int_equal(if_nametoindex("ppt-rc-vx"), b);
+	assert_int_equal(apply("networks:\n  str-1:\n    vxlan: {vni: 5001}\n"), 0);
+	assert_status(PP_NAME_NET, "str-1", PP_ST_ERROR,
+		      "stretched over VXLAN (vni 5001) but polyportd runs without --vtep");
+	/* a name taken by a device of another kind: refused, untouched */
+	sh("ip link del ppt-rc-tap0; ip link del ppt-rc-vx; "
+	   "ip link add ppt-rc-vx type veth peer name ppt-rc-vy");
+	b = if_nametoindex("ppt-rc-vx");
+	D.vx = saved;
+	assert_int_equal(pp_vxlan_sync(&D, true), -EEXIST);
+	assert_non_null(strstr(D.vx.why, "name is taken"));
+	assert_int_equal(if_nametoindex("ppt-rc-vx"), b);
+	/* and an address that is no device's */
+	assert_int_equal(pp_vxlan_resolve(&D.vx, "10.99.0.9", NULL, 4789, why, sizeof(why)),
+			 -EADDRNOTAVAIL);
+	sh("ip link del ppt-rc-vx");
+}
+
+/* The other hosts (cfg->vteps: 192.0.2.N) and their MACs 52:54:00:00:01:LAST. */
+struct vx_remote {
+	const char *net;
+	unsigned host;		/* an index in hosts */
+	__u8 last;
+};
+
+static int vx_apply(const char *text, const __u8 *hosts, size_t nh, const struct vx_remote *r,
+		    size_t nr)
+{
+	struct pp_config *cfg = load(text);
+
+	cfg->vteps = calloc(nh + 1, sizeof(*cfg->vteps));
+	cfg->remotes = calloc(nr + 1, sizeof(*cfg->remotes));
+	assert_true(cfg->vteps && cfg->remotes);
+	for (size_t i = 0; i < nh; i++) {
+		snprintf(cfg->vteps[i].host, sizeof(cfg->vteps[i].host), "h%u", hosts[i]);
+		cfg->vteps[i].addr = (struct pp_cfg_addr){ .family = PP_AF_INET, .plen = 32,
+							   .addr = { 192, 0, 2, hosts[i] } };
+	}
+	cfg->n_vteps = nh;
+	for (size_t i = 0; i < nr; i++) {
+		const struct pp_cfg_network *n = pp_config_find_network(cfg, r[i].net);
+
+		assert_non_null(n);
+		cfg->remotes[i] = (struct pp_cfg_remote){ .network = n - cfg->networks,
+							   .vtep = r[i].host,
+							   .mac = { 0x52, 0x54, 0, 0, 1, r[i].last } };
+	}
+	cfg->n_remotes = nr;
+	return pp_reconcile(&D, cfg, false);
+}
+
+/* pp_remote (net, 52:54:00:00:01:last): the last byte of its host's VTEP, 0 if none. */
+static __u8 remote_host(__u32 net, __u8 last)
+{
+	struct pp_fdb_key k = { .net_id = net, .mac = { 0x52, 0x54, 0, 0, 1, last } };
+	struct pp_vtep v = { 0 };
+
+	if (pp_remote_get(maps(), k, &v))
+		return 0;
+	assert_int_equal(v.family, PP_NEIGH_V4);
+	assert_int_equal(v.addr[0], 192);
+	return v.addr[3];
+}
+
+/* pp_rflood[net] as the last bytes of its hosts, "2,3" ("" if none). */
+static const char *rflood_of(__u32 net, char *buf, size_t len)
+{
+	struct pp_rflood fl;
+	size_t n = 0;
+
+	buf[0] = 0;
+	if (pp_rflood_get(maps(), net, &fl))
+		return buf;
+	for (__u32 i = 0; i < fl.count; i++)
+		n += snprintf(buf + n, len - n, "%s%u", i ? "," : "", fl.vtep[i].addr[3]);
+	for (__u32 i = fl.count; i < PP_RFLOOD_MAX; i++)	/* the rest zero: compared whole */
+		assert_true(pp_all_zero(&fl.vtep[i], sizeof(fl.vtep[i])));
+	return buf;
+}
+
+static bool vtep_known(__u8 host)
+{
+	struct pp_vtep k = { .family = PP_NEIGH_V4, .addr = { 192, 0, 2, host } };
+	__u32 one = 0;
+
+	return !pp_vtep_get(maps(), k, &one) && one == 1;
+}
+
+static __u32 vni_net(__u32 vni)
+{
+	__u32 id = 0;
+
+	return pp_vni_get(maps(), vni, &id) ? 0 : id;
+}
+
+#define CFG_STR(vni2)							\
+	"networks:\n"							\
+	"  str-1:\n"							\
+	"    vxlan: {vni: 5001}\n"					\
+	"  str-2:\n"							\
+	"    vxlan: {vni: " #vni2 "}\n"					\
+	"    mtu: 1400\n"
+
+/*
+ * Stretched networks: their entries (the VXLAN device, VLAN 0, the VNI),
+ * pp_vnis; the other hosts' tables from cfg->vteps / cfg->remotes, sorted
+ * and deduplicated, nothing written again for the same configuration; a
+ * MAC, a host, a network gone or a VNI changed: what was theirs goes, a
+ * flood list lists exactly the hosts with ports on the network.
+ */
+static void test_vxlan_remotes(void **state)
+{
+	static const __u8 h23[] = { 3, 2 }, h3[] = { 3 };
+	/* host indexes into h23: 0 = 192.0.2.3, 1 = 192.0.2.2 */
+	static const struct vx_remote r[] = {
+		{ "str-1", 0, 0x31 }, { "str-1", 1, 0x21 }, { "str-2", 1, 0x22 },
+		{ "str-1", 0, 0x21 },	/* named again on another host: the first one counts */
+		{ "str-1", 1, 0x23 },	/* a second MAC on 192.0.2.2: one host in the flood */
+	};
+	struct vx_remote many[PP_RFLOOD_MAX + 1];
+	__u8 hmany[PP_RFLOOD_MAX + 1];
+	struct pp_net net = { 0 };
+	struct pp_dev dev = { 0 };
+	__u32 ifx, s1, s2;
+	unsigned long w;
+	char fl[256];
+
+	(void)state;
+	ifx = vx_start();
+	assert_int_equal(vx_apply(CFG_STR(5002), h23, 2, r, ARRAY_SIZE(r)), 0);
+	s1 = id_of(PP_NAME_NET, "str-1");
+	s2 = id_of(PP_NAME_NET, "str-2");
+	assert_true(s1 && s2);
+	assert_int_equal(pp_net_get(maps(), s2, &net), 0);
+	assert_int_equal(net.ifindex, ifx);
+	assert_int_equal(net.vlan, 0);
+	assert_int_equal(net.mtu, 1400);
+	assert_int_equal(net.vni, 5002);
+	assert_int_equal(vni_net(5001), s1);
+	assert_int_equal(vni_net(5002), s2);
+	assert_vx_entries(ifx);		/* no network is the device's own */
+	assert_status(PP_NAME_NET, "str-1", PP_ST_ACTIVE, "");
+	assert_true(vtep_known(2) && vtep_known(3));
+	assert_int_equal(remote_host(s1, 0x31), 3);
+	assert_int_equal(remote_host(s1, 0x21), 2);	/* r[1], before r[3] */
+	assert_int_equal(remote_host(s1, 0x23), 2);
+	assert_int_equal(remote_host(s2, 0x22), 2);
+	assert_int_equal(remote_host(s2, 0x31), 0);
+	assert_string_equal(rflood_of(s1, fl, sizeof(fl)), "2,3");
+	assert_string_equal(rflood_of(s2, fl, sizeof(fl)), "2");
+	/* polyportctl dump --canonical: the new maps readable */
+	{
+		static const char *const want[] = {
+			"pp_vxlan 0 ifindex=ppt-rc-vx family=4 local=10.99.0.1\n",
+			"pp_vnis 5002 => str-2\n",
+			"pp_vteps 192.0.2.3 pad=0.0.0 => 1\n",
+			"pp_remote str-1 52:54:00:00:01:21 pad=0 => 192.0.2.2\n",
+			"pp_rflood str-1 count=2\npp_rflood str-1 host 192.0.2.2\n"
+			"pp_rflood str-1 host 192.0.2.3\n",
+			"pp_nets str-2 ifindex=ppt-rc-vx vlan=0 mtu=1400 lone=- chain=- vni=5002\n",
+			"pp_devs ppt-rc-vx flags=0x12 slot=0 net=- ifindex=ppt-rc-vx\n",
+		};
+		char *text = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&text, &len);
+
+		assert_non_null(f);
+		assert_int_equal(pp_dump_canonical(pin_root, f), 0);
+		fclose(f);
+		for (size_t i = 0; i < ARRAY_SIZE(want); i++)
+			if (!strstr(text, want[i]))
+				fail_msg("dump: no %s in:\n%s", want[i], text);
+		free(text);
+	}
+	/* the same again: nothing written */
+	w = maps()->writes;
+	assert_int_equal(vx_apply(CFG_STR(5002), h23, 2, r, ARRAY_SIZE(r)), 0);
+	assert_int_equal(maps()->writes, w);
+
+	/* str-1's MACs on 192.0.2.3 gone: that host leaves its flood list */
+	assert_int_equal(vx_apply(CFG_STR(5002), h23, 2, r + 1, 2), 0);
+	assert_int_equal(remote_host(s1, 0x31), 0);
+	assert_int_equal(remote_host(s1, 0x21), 2);
+	assert_int_equal(remote_host(s1, 0x23), 0);
+	assert_string_equal(rflood_of(s1, fl, sizeof(fl)), "2");
+	assert_string_equal(rflood_of(s2, fl, sizeof(fl)), "2");
+	assert_true(vtep_known(3));	/* still a host (of the store) */
+
+	/* host 192.0.2.2 gone: its VTEP, its MACs, its place in the flood lists */
+	assert_int_equal(vx_apply(CFG_STR(5002), h3, 1, r, 1), 0);
+	assert_false(vtep_known(2));
+	assert_true(vtep_known(3));
+	assert_int_equal(remote_host(s1, 0x21), 0);
+	assert_int_equal(remote_host(s2, 0x22), 0);
+	assert_int_equal(remote_host(s1, 0x31), 3);
+	assert_string_equal(rflood_of(s1, fl, sizeof(fl)), "3");
+	assert_string_equal(rflood_of(s2, fl, sizeof(fl)), "");
+
+	/* str-2's VNI changed: the old one names nothing */
+	assert_int_equal(vx_apply(CFG_STR(5003), h3, 1, r, 1), 0);
+	assert_int_equal(vni_net(5002), 0);
+	assert_int_equal(vni_net(5003), s2);
+	assert_int_equal(pp_net_get(maps(), s2, &net), 0);
+	assert_int_equal(net.vni, 5003);
+
+	/* more than PP_RFLOOD_MAX hosts on str-1: ERROR, no flood list */
+	for (int i = 0; i <= PP_RFLOOD_MAX; i++) {
+		hmany[i] = (__u8)(10 + i);
+		many[i] = (struct vx_remote){ "str-1", (unsigned)i, 0x40 + i };
+	}
+	assert_int_equal(vx_apply(CFG_STR(5003), hmany, ARRAY_SIZE(hmany), many, ARRAY_SIZE(many)),
+			 -E2BIG);
+	assert_status(PP_NAME_NET, "str-1", PP_ST_ERROR, NULL);
+	assert_non_null(strstr(pp_daemon_status_by_name(&D, PP_NAME_NET, "str-1")->reason,
+			       "more than 64 other hosts"));
+	assert_string_equal(rflood_of(s1, fl, sizeof(fl)), "");
+	assert_int_equal(vx_apply(CFG_STR(5003), hmany, PP_RFLOOD_MAX, many, PP_RFLOOD_MAX), 0);
+	assert_status(PP_NAME_NET, "str-1", PP_ST_ACTIVE, "");
+	assert_int_equal(strlen(rflood_of(s1, fl, sizeof(fl))), 64 * 2 + 63);	/* 10,11,..,73 */
+
+	/* a network gone: its VNI, MACs and flood list with it; the device's entry stays */
+	assert_int_equal(vx_apply("networks:\n  str-2:\n    vxlan: {vni: 5003}\n", h3, 1, NULL, 0),
+			 0);
+	assert_int_equal(id_of(PP_NAME_NET, "str-1"), 0);
+	assert_int_equal(vni_net(5001), 0);
+	assert_int_equal(remote_host(s1, 0x31), 0);
+	assert_string_equal(rflood_of(s1, fl, sizeof(fl)), "");
+	assert_vx_entries(ifx);
+	assert_true(pp_daemon_attached(&D, (int)ifx, PP_ROLE_NET));
+	/* every network gone: the same */
+	assert_int_equal(vx_apply("networks: {}\n", NULL, 0, NULL, 0), 0);
+	assert_int_equal(vni_net(5003), 0);
+	assert_false(vtep_known(3));
+	assert_int_equal(pp_dev_get(maps(), ifx, &dev), 0);
+	assert_int_equal(dev.flags, PP_DEV_NET | PP_DEV_VXLAN);
+	sh("ip link del ppt-rc-vx");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1336,6 +1724,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_taps, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_incoming, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_xdp_tx_orphan, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vxlan_device, setup_chain, teardown),
+		cmocka_unit_test_setup_teardown(test_vxlan_remotes, setup_chain, teardown),
 	};
 
 	libbpf_set_print(NULL);
