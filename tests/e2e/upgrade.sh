@@ -10,7 +10,8 @@
 # 999 of each tap, which polyport drops and counts (unknown_port).  While
 # they flow, polyportd is replaced:
 #   - the previous main (tests/upgrade/FROM, built from a git worktree) by this
-#     tree: pp_iports widened 20 -> 24 bytes (the standby tap, issue 18);
+#     tree: pp_nets widened 16 -> 20 bytes (the VNI of a network stretched over
+#     VXLAN, issue 20);
 #   - this tree (A) by its test variant B (make variant: build/variant/1,
 #     another program, the drop arrays at 40, pp_nets at revision 2) and back;
 #     UPGRADE_ROUNDS=N (make upgrade-test: 10) round trips A -> B -> A;
@@ -397,23 +398,23 @@ sleep 1
 PREV_HOOKS=$(hooks)
 stream_check "previous main ${FROM:0:12}"
 LAST_COUNTERS=$(counters)
-# its pp_iports is the 20-byte layout (before standby taps, issue 18): recorded as such
+# its pp_nets is the 16-byte layout (before VXLAN, issue 20): recorded as such
 dump=$(bpftool map dump pinned "$PIN/pp_layouts" 2>&1)
-grep -A6 '"name": "pp_iports"' <<<"$dump" | grep -q '"value_size": 20' &&
-	pass "previous main: its pins carry layout records, pp_iports of 20 bytes" ||
-	fail "previous main: pp_layouts: $(grep -A6 '"name": "pp_iports"' <<<"$dump" | tr '\n' ' ')"
-upgrade "upgrade from the previous main" "$A" "pp_iports"
-# both taps' entries copied into the new layout (each field: tests/unit/test_layout.c), no standby
-dump=$(bpftool -j map dump pinned "$PIN/pp_iports" 2>&1)
-iports_ok=1
-grep -q 'pp_iports: 2 entries copied into the new layout' "$DLOG" || iports_ok=0
-for t in pptut1 pptut2; do
-	ifi=$(cat "/sys/class/net/$t/ifindex")
+grep -A6 '"name": "pp_nets"' <<<"$dump" | grep -q '"value_size": 16' &&
+	pass "previous main: its pins carry layout records, pp_nets of 16 bytes" ||
+	fail "previous main: pp_layouts: $(grep -A6 '"name": "pp_nets"' <<<"$dump" | tr '\n' ' ')"
+upgrade "upgrade from the previous main" "$A" "pp_nets"
+# both networks' entries copied into the new layout (each field: tests/unit/test_layout.c), vni 0
+dump=$(bpftool -j map dump pinned "$PIN/pp_nets" 2>&1)
+nets_ok=1
+grep -q 'pp_nets: 2 entries copied into the new layout' "$DLOG" || nets_ok=0
+for d in pptuna pptunb; do
+	ifi=$(cat "/sys/class/net/$d/ifindex")
 	[[ $(jq -c "[.[] | .formatted.value | select(.ifindex == $ifi) |
-		{mtu, standby}]" <<<"$dump" 2>/dev/null) == '[{"mtu":1500,"standby":0}]' ]] || iports_ok=0
+		{mtu, vni}]" <<<"$dump" 2>/dev/null) == '[{"mtu":1500,"vni":0}]' ]] || nets_ok=0
 done
-((iports_ok)) && pass "upgrade from the previous main: both taps' pp_iports entries copied, standby 0" ||
-	fail "upgrade from the previous main: pp_iports: $(grep 'pp_iports:' "$DLOG" | head -2 | tr '\n' ' ') $(jq -c '[.[] | .formatted.value]' <<<"$dump" 2>&1 | head -c 400)"
+((nets_ok)) && pass "upgrade from the previous main: both networks' pp_nets entries copied, vni 0" ||
+	fail "upgrade from the previous main: pp_nets: $(grep 'pp_nets:' "$DLOG" | head -2 | tr '\n' ' ') $(jq -c '[.[] | .formatted.value]' <<<"$dump" 2>&1 | head -c 400)"
 # (read whole first: grep -q closing the pipe early fails bpftool under pipefail)
 dump=$(bpftool map dump pinned "$PIN/pp_layouts" 2>&1)
 grep -q '"name": "pp_iport_drops"' <<<"$dump" &&
