@@ -78,7 +78,12 @@ struct cluster {
 	size_t next_len;
 	unsigned long next_gen;
 	/* hosts and their statuses */
-	json_object *hosts;	/* host -> its record, while it has one */
+	/* host -> its record, while it has one: a host whose lease expires loses its
+	 * record, so its VTEP here (its MACs and its flood entries go with it:
+	 * intended, a host that stopped reporting is not sent frames) */
+	json_object *hosts;
+	json_object *vtep_warned;	/* host -> the malformed vtep we said so of */
+	char *rkey;		/* the remotes of the configuration in force (remotes_key()) */
 	json_object *gone;	/* host -> {"at": mono seconds, "ttl": s}: its record expired */
 	json_object *remote;	/* host -> {"kind/name": {"status", "reason", ...}} */
 	/* ours */
@@ -268,6 +273,57 @@ static void host_gone_events(struct pp_api *a, const char *host, long ttl)
 	}
 }
 
+/* Does a host's VTEP differ between two of its records (NULL: none)? */
+static bool vtep_moved(json_object *was, json_object *now)
+{
+	json_object *x = NULL, *y = NULL;
+
+	if (was)
+		json_object_object_get_ex(was, "vtep", &x);
+	if (now)
+		json_object_object_get_ex(now, "vtep", &y);
+	return !json_object_equal(x, y);
+}
+
+/* Say once (per value) that a host's VTEP is malformed or of the other family. */
+static void vtep_check(struct pp_api *a, const char *host, json_object *rec)
+{
+	struct cluster *cl = a->cl;
+	struct pp_cfg_addr vt, mine;
+	const char *s = json_plain(json_object_object_get(rec, "vtep"));
+	const char *said = json_str(cl->vtep_warned, host, NULL);
+	int ok = rec ? host_vtep(rec, &vt) : 0;
+
+	if (ok > 0 && a->o.vtep && !pp_addr_parse(a->o.vtep, strlen(a->o.vtep), &mine, false) &&
+	    mine.family != vt.family)
+		ok = -EAFNOSUPPORT;
+	if (ok >= 0) {
+		json_object_object_del(cl->vtep_warned, host);
+		return;
+	}
+	if (said && !strcmp(said, s))
+		return;
+	if (ok == -EINVAL)
+		pr_warn("cluster: host %s's record has vtep %s, not an IPv4 or IPv6 address: its "
+			"service ports on stretched networks are not reached from here\n", host, s);
+	else
+		pr_warn("cluster: host %s's VTEP %s is not of the family of ours (%s): frames to its "
+			"service ports on stretched networks are dropped\n", host, s, a->o.vtep);
+	json_object_object_add(cl->vtep_warned, host, json_object_new_string(s));
+}
+
+/* Did the hosts' VTEPs change between two sets of records (a list anew)? */
+static bool vteps_moved(json_object *was, json_object *now)
+{
+	json_object_object_foreach(was, h1, r1)
+		if (vtep_moved(r1, json_object_object_get(now, h1)))
+			return true;
+	json_object_object_foreach(now, h2, r2)
+		if (!json_object_object_get_ex(was, h2, NULL) && vtep_moved(NULL, r2))
+			return true;
+	return false;
+}
+
 /* One key of the store, put (val) or deleted (!val), into the mirror. */
 static void mirror_kv(struct pp_api *a, const struct pp_etcd_kv *kv, bool del, bool events)
 {
@@ -312,6 +368,11 @@ static void mirror_kv(struct pp_api *a, const struct pp_etcd_kv *kv, bool del, b
 	case KEY_HOST:
 		if (!strcmp(r.host, cl->host))
 			return;		/* ours: we know */
+		o = del ? NULL : parse_value(kv->value, kv->value_len);
+		if (vtep_moved(json_object_object_get(cl->hosts, r.host), o)) {
+			cl->dirty = true;	/* its MACs: here, gone or moved */
+			vtep_check(a, r.host, o);
+		}
 		if (del) {
 			json_object *rec = json_object_object_get(cl->hosts, r.host);
 			json_object *g = json_object_new_object();
@@ -326,7 +387,6 @@ static void mirror_kv(struct pp_api *a, const struct pp_etcd_kv *kv, bool del, b
 				host_gone_events(a, r.host, ttl);
 			return;
 		}
-		o = parse_value(kv->value, kv->value_len);
 		json_object_object_add(cl->hosts, r.host, o ? o : json_object_new_object());
 		json_object_object_del(cl->gone, r.host);
 		return;
@@ -354,6 +414,7 @@ static void on_list(void *arg, int err, int64_t rev, const struct pp_etcd_kv *kv
 	struct pp_api *a = arg;
 	struct cluster *cl = a->cl;
 	json_object *old = a->store, *oldhosts;
+	bool vteps;
 	int nobj = 0;
 
 	cl->listing = false;
@@ -386,11 +447,13 @@ static void on_list(void *arg, int err, int64_t rev, const struct pp_etcd_kv *kv
 		json_object_object_add(cl->gone, hn, g);
 		host_gone_events(a, hn, t ? json_object_get_int64(t) : cl->ttl);
 	}
+	vteps = vteps_moved(oldhosts, cl->hosts);
 	json_object_put(oldhosts);
 	for (int k = 0; k < K_COUNT; k++)
 		nobj += json_object_object_length(store_kind(a->store, k));
-	/* a reload only if the objects differ (so a restart writes no map) */
-	cl->dirty = false;
+	/* a reload only if the objects (or the hosts' VTEPs: the remotes) differ (so
+	 * a restart writes no map) */
+	cl->dirty = vteps;
 	for (int k = 0; k < K_COUNT && !cl->dirty; k++) {
 		json_object *x = store_kind(old, k), *y = store_kind(a->store, k);
 
@@ -686,7 +749,7 @@ static void report(struct pp_api *a)
 	json_object_object_add(rec, "name", json_object_new_string(cl->host));
 	json_object_object_add(rec, "version", json_object_new_string(PP_VERSION_STRING));
 	json_object_object_add(rec, "ttl", json_object_new_int64(cl->ttl));
-	json_object_object_add(rec, "vtep", NULL);
+	json_object_object_add(rec, "vtep", a->o.vtep ? json_object_new_string(a->o.vtep) : NULL);
 	snprintf(key, sizeof(key), "hosts/%s", cl->host);
 	json_object_object_add(d, key, json_object_new_string(json_plain(rec)));
 	json_object_put(rec);
@@ -823,9 +886,15 @@ void cluster_notify(struct pp_api *a)
 /* ---- the configuration: this host's share ------------------------------------------ */
 
 /* The placement of the configuration cfg (about to be in force): its incoming
- * instance ports marked in it, what is skipped and incoming remembered. */
-static void take_placement(struct cluster *cl, const struct placement *p, struct pp_config *cfg)
+ * instance ports marked in it, the other hosts' MACs of its stretched
+ * networks (a->store's, as it is now), what is skipped and incoming
+ * remembered. */
+static void take_placement(struct pp_api *a, const struct placement *p, struct pp_config *cfg)
 {
+	struct cluster *cl = a->cl;
+
+	if (cluster_remotes(a->store, cl->hosts, cl->host, cfg))
+		pr_warn("cluster: the other hosts' MACs of the stretched networks: out of memory\n");
 	for (uint32_t i = 0; i < cfg->n_iports; i++)
 		cfg->iports[i].incoming =
 			json_object_object_get_ex(p->incoming, cfg->iports[i].name, NULL);
@@ -835,11 +904,16 @@ static void take_placement(struct cluster *cl, const struct placement *p, struct
 	cl->incoming = json_object_get(p->incoming);
 }
 
-/* The share placement p stands for, as place() made it: its render and skips. */
+/*
+ * The share placement p of store stands for, as place() made it: its render
+ * and skips, and the other hosts' MACs on its stretched networks (these
+ * change with other hosts' ports and records, the share's text does not).
+ */
 static struct share {
 	char *text;
 	size_t len;
-} share_of(const struct placement *p)
+	char *rkey;
+} share_of(struct cluster *cl, json_object *store, const struct placement *p)
 {
 	struct rbuf r;
 	struct share sh;
@@ -848,7 +922,15 @@ static struct share {
 	sh.text = r.text.s;
 	sh.len = r.text.len;
 	free(r.lines);
+	sh.rkey = remotes_key(store, cl->hosts, cl->host, p->placed);
 	return sh;
+}
+
+static void share_free(struct share *sh)
+{
+	free(sh->text);
+	free(sh->rkey);
+	sh->text = sh->rkey = NULL;
 }
 
 /* Remember the share of the configuration now in force (sh is taken). */
@@ -857,6 +939,8 @@ static void share_keep(struct cluster *cl, struct share sh, const struct placeme
 	free(cl->share);
 	cl->share = sh.text;
 	cl->share_len = sh.len;
+	free(cl->rkey);
+	cl->rkey = sh.rkey;
 	json_object_put(cl->share_pre);
 	cl->share_pre = NULL;
 	json_object_deep_copy(p->skipped, &cl->share_pre, NULL);
@@ -864,8 +948,9 @@ static void share_keep(struct cluster *cl, struct share sh, const struct placeme
 
 /*
  * Does the store as it is now change this host's share (what it programs,
- * what it skips, what comes in)?  A change for other hosts only does not:
- * no reload, no reconcile.
+ * what it skips, what comes in, where the other hosts' MACs of its
+ * stretched networks are)?  A change for other hosts only does not: no
+ * reload, no reconcile.
  */
 static bool share_changed(struct pp_api *a)
 {
@@ -878,10 +963,12 @@ static bool share_changed(struct pp_api *a)
 		placement_free(&p);
 		return true;
 	}
-	sh = share_of(&p);
+	sh = share_of(cl, a->store, &p);
 	changed = !sh.text || sh.len != cl->share_len || memcmp(sh.text, cl->share, sh.len) ||
 		  !json_object_equal(p.skipped, cl->share_pre) ||
-		  !json_object_equal(p.incoming, cl->incoming);
+		  !json_object_equal(p.incoming, cl->incoming) ||
+		  !sh.rkey || !cl->rkey || strcmp(sh.rkey, cl->rkey);
+	free(sh.rkey);		/* (the reload makes it again: the hosts may move meanwhile) */
 	if (!changed) {
 		free(sh.text);
 		placement_free(&p);
@@ -922,24 +1009,25 @@ int cluster_load_config(struct pp_api *a, struct pp_config **out, struct pp_erro
 		p = cl->next;
 		sh.text = cl->next_text;
 		sh.len = cl->next_len;
+		sh.rkey = remotes_key(a->store, cl->hosts, cl->host, p.placed);
 		memset(&cl->next, 0, sizeof(cl->next));
 		cl->next_text = NULL;
 		err = place_load(a, &p, true, out, errs, &r);
 	} else {
 		err = place(a->store, cl->host, &p);
 		if (!err) {
-			sh = share_of(&p);
+			sh = share_of(cl, a->store, &p);
 			err = place_load(a, &p, true, out, errs, &r);
 		}
 	}
 	if (err) {
-		free(sh.text);
+		share_free(&sh);
 		placement_free(&p);
 		return err;
 	}
 	share_keep(cl, sh, &p);
 	adopt_render(a, &r);
-	take_placement(cl, &p, *out);
+	take_placement(a, &p, *out);
 	placement_free(&p);
 	forget_committed(cl);
 	return 0;
@@ -969,12 +1057,20 @@ static const char *newly_skipped(json_object *before, json_object *now, const ch
 /* The global check of store: its skipped objects (a new object), or NULL and errs. */
 static json_object *global_skipped(struct pp_api *a, json_object *store, struct pp_errors *errs)
 {
+	struct pp_config_host host, off = { .set = false };
 	struct placement p = {};
 	struct pp_config *cfg = NULL;
 	struct rbuf r = {};
 	json_object *sk = NULL;
+	int err;
 
-	if (!place(store, NULL, &p) && !place_load(a, &p, false, &cfg, errs, &r)) {
+	/* every host's objects at once: this host's VTEP and underlay are none of
+	 * the others' (each host checks its share with its own) */
+	pp_config_get_host(&host);
+	pp_config_set_host(&off);
+	err = place(store, NULL, &p) || place_load(a, &p, false, &cfg, errs, &r);
+	pp_config_set_host(&host);
+	if (!err) {
 		sk = json_object_get(p.skipped);
 		json_object_object_foreach(p.errors, ek, ev)
 			json_object_object_add(sk, ek, json_object_get(ev));
@@ -1044,7 +1140,7 @@ int cluster_commit(struct call *c, json_object *cand, enum kind k, const char *n
 	/* 2. this host's share, with its binding files */
 	err = place(cand, cl->host, &p);
 	if (!err) {
-		sh = share_of(&p);
+		sh = share_of(cl, cand, &p);
 		err = place_load(a, &p, true, &cfg, &errs, &r);
 	}
 	if (err) {
@@ -1105,11 +1201,12 @@ int cluster_commit(struct call *c, json_object *cand, enum kind k, const char *n
 	cl->gskip_gen = ++cl->gen;
 	/* this host's share as it was (a change for another host): nothing to program */
 	same = a->src && a->src_len == r.text.len && !memcmp(a->src, r.text.s, r.text.len) &&
-	       json_object_equal(cl->incoming, p.incoming);
+	       json_object_equal(cl->incoming, p.incoming) &&
+	       sh.rkey && cl->rkey && !strcmp(sh.rkey, cl->rkey);
 	adopt_render(a, &r);
 	share_keep(cl, sh, &p);
-	sh.text = NULL;
-	take_placement(cl, &p, cfg);
+	sh.text = sh.rkey = NULL;
+	take_placement(a, &p, cfg);
 	cl->save_at = mono() + SAVE_DELAY;
 	placement_free(&p);
 	json_object_put(gb);
@@ -1123,7 +1220,7 @@ int cluster_commit(struct call *c, json_object *cand, enum kind k, const char *n
 	pp_api_notify(a);
 	return 0;
 fail:
-	free(sh.text);
+	share_free(&sh);
 	pp_config_free(cfg);
 	rbuf_free(&r);
 	placement_free(&p);
@@ -1303,6 +1400,7 @@ json_object *cluster_status_json(struct pp_api *a)
 		json_object_object_add(o, "error", json_object_new_string(cl->last_err));
 	json_object_object_add(o, "lease-ttl", json_object_new_int64(cl->ttl));
 	me = json_object_new_object();
+	json_object_object_add(me, "vtep", a->o.vtep ? json_object_new_string(a->o.vtep) : NULL);
 	json_object_object_add(me, "alive", json_object_new_boolean(cl->lease != 0));
 	json_object_object_add(hosts, cl->host, me);
 	json_object_object_foreach(cl->hosts, hn, rec) {
@@ -1449,6 +1547,7 @@ int cluster_create(struct pp_api *a)
 	cl->incoming = json_object_new_object();
 	cl->committing = json_object_new_object();
 	cl->hosts = json_object_new_object();
+	cl->vtep_warned = json_object_new_object();
 	cl->gone = json_object_new_object();
 	cl->remote = json_object_new_object();
 	cl->published = json_object_new_object();
@@ -1511,6 +1610,8 @@ void cluster_destroy(struct pp_api *a)
 	json_object_put(cl->incoming);
 	json_object_put(cl->committing);
 	json_object_put(cl->hosts);
+	json_object_put(cl->vtep_warned);
+	free(cl->rkey);
 	json_object_put(cl->gone);
 	json_object_put(cl->remote);
 	json_object_put(cl->desired);

@@ -245,7 +245,8 @@ int state_discard(struct call *c);
  * changed):
  *  - placed: a store (a->store's shape) for render(): with host, the
  *    instance ports whose host (or migrating-to) is host, their service
- *    ports, the networks with a device there (devices[host], else device),
+ *    ports, the networks with a device there (devices[host], else device)
+ *    and the stretched ones (vxlan, never a device) a service port there binds,
  *    the L3 domains those service ports bind, the chains naming one of them
  *    (hop instances and sources filtered to those here); host NULL: the
  *    global check, every object, each instance port's device and each
@@ -282,6 +283,27 @@ int place(json_object *store, const char *host, struct placement *p);
 void placement_free(struct placement *p);
 int place_load(struct pp_api *a, struct placement *p, bool with_files,
 	       struct pp_config **out, struct pp_errors *errs, struct rbuf *r);
+
+/*
+ * Stretched networks (issue 20), from the store.  host_vtep(): the VTEP of
+ * a host's record (hosts/<host>): 1 and *addr, 0 none ("vtep" absent or
+ * null), -EINVAL malformed (not a string holding one IPv4/IPv6 address).
+ * cluster_remotes(): cfg->vteps and cfg->remotes (malloc'd; replaced) of
+ * host me: for each service port of store bound to a network stretched in
+ * cfg (vni), whose instance port's host is another host with a VTEP in
+ * hosts (host -> record; its migrating-to does not count until committed,
+ * and a port migrating to me is mine), (network, MAC) -> that host, the
+ * MAC its `mac`, else `src-mac`, else its instance port's `mac` (malformed:
+ * none), and each MAC of its bind.security.allowed-pairs.  vteps sorted by
+ * host name, remotes by (network, MAC), each (network, MAC) once (a MAC on
+ * two hosts: the first host by name's).  0 or -ENOMEM (then none).
+ * remotes_key(): the same from the placed share's stretched networks (by
+ * name, before the load), as sorted text: equal texts, equal remotes for
+ * the same share (share_changed()).  NULL: out of memory.
+ */
+int host_vtep(json_object *rec, struct pp_cfg_addr *addr);
+int cluster_remotes(json_object *store, json_object *hosts, const char *me, struct pp_config *cfg);
+char *remotes_key(json_object *store, json_object *hosts, const char *me, json_object *placed);
 
 /*
  * cluster.c: cluster mode (--store etcd=...): a->store mirrors the store's

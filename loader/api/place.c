@@ -5,6 +5,9 @@
  * migrating-to or devices), and the global check's view of every object;
  * then loading a placed view, skipping the API objects that do not load on
  * this host (with their dependants) instead of refusing everything.
+ * Stretched networks (vxlan, issue 20) have no device: a host has one where
+ * a service port of its binds it, and the other hosts' MACs on it come from
+ * the store and the hosts' records (cluster_remotes()).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -189,6 +192,11 @@ static const char *shape(json_object *obj, enum kind k, char *buf, size_t len)
 	}
 	if (k != K_NET || !json_object_object_get_ex(obj, "devices", &v))
 		return NULL;
+	if (json_object_object_get_ex(obj, "vxlan", NULL)) {
+		/* one network on every host that has ports on it: no device anywhere */
+		snprintf(buf, len, "devices: not used by a network stretched over VXLAN (vxlan)");
+		return buf;
+	}
 	if (!json_object_is_type(v, json_type_object)) {
 		snprintf(buf, len, "devices: not an object of host name -> interface name");
 		return buf;
@@ -244,7 +252,8 @@ static void place_global(json_object *st, struct placement *p)
 			if (k == K_IPORT && dev) {
 				snprintf(syn, sizeof(syn), "pp-t%u", nt++);
 				json_object_object_add(obj, "device", json_object_new_string(syn));
-			} else if (k == K_NET && (dev || json_object_object_get_ex(obj, "devices", NULL))) {
+			} else if (k == K_NET && (dev || (json_object_object_get_ex(obj, "devices", NULL) &&
+							  !json_object_object_get_ex(obj, "vxlan", NULL)))) {
 				/* one device name, one synthetic name: the networks
 				 * sharing a device on every host clash as they would */
 				if (dev && json_object_object_get_ex(netdev, dev, &v)) {
@@ -332,7 +341,8 @@ static void place_host(json_object *store, json_object *st, const char *host,
 {
 	json_object *bad = json_object_new_array(), *skip = json_object_new_array();
 	json_object *nodev = json_object_new_object(), *used = json_object_new_object();
-	json_object *names;
+	json_object *bound = json_object_new_object(), *badip = json_object_new_object();
+	json_object *names, *v;
 	struct here hr = { store, st };
 	const char *n;
 	char buf[300];
@@ -346,6 +356,7 @@ static void place_host(json_object *store, json_object *st, const char *host,
 		if (why) {
 			set_reason(p->errors, K_IPORT, n, why);
 			todo_add(bad, K_IPORT, n, why);
+			json_object_object_add(badip, n, NULL);
 			continue;
 		}
 		h = json_str(ip, "host", NULL);
@@ -357,11 +368,23 @@ static void place_host(json_object *store, json_object *st, const char *host,
 	}
 	json_object_put(names);
 
-	/* networks: their device here, none (silently gone), or bad */
+	/* the networks the service ports here bind (a stretched one is here for them) */
+	json_object_object_foreach(store_kind(st, K_SPORT), bn, bsp) {
+		const char *ip = json_str(bsp, "instance-port", NULL), *net = sport_bind(bsp, K_NET);
+
+		(void)bn;
+		if (net && ip && store_get(st, K_IPORT, ip) &&
+		    !json_object_object_get_ex(badip, ip, NULL))
+			json_object_object_add(bound, net, NULL);
+	}
+
+	/* networks: their device here, stretched over VXLAN to a port here, none
+	 * (silently gone), or bad */
 	names = names_of(st, K_NET);
 	FOREACH_NAME(names, i, n) {
 		json_object *net = store_get(st, K_NET, n), *devs, *d = NULL;
 		const char *why = shape(net, K_NET, buf, sizeof(buf));
+		bool stretched = json_object_object_get_ex(net, "vxlan", NULL);
 
 		if (why) {
 			set_reason(p->errors, K_NET, n, why);
@@ -372,10 +395,13 @@ static void place_host(json_object *store, json_object *st, const char *host,
 		    json_object_object_get_ex(devs, host, &d))
 			json_object_object_add(net, "device", json_object_get(d));
 		json_object_object_del(net, "devices");
-		if (!json_object_object_get_ex(net, "device", NULL)) {
-			json_object_object_add(nodev, n, NULL);
-			json_object_object_del(store_kind(st, K_NET), n);
-		}
+		if (json_object_object_get_ex(net, "device", NULL) ||
+		    (stretched && json_object_object_get_ex(bound, n, NULL)))
+			continue;
+		/* (a stretched network no port here binds: its chains' reason) */
+		json_object_object_add(nodev, n, json_object_new_string(stretched ?
+				       "has no service port" : "has no device"));
+		json_object_object_del(store_kind(st, K_NET), n);
 	}
 	json_object_put(names);
 
@@ -390,9 +416,9 @@ static void place_host(json_object *store, json_object *st, const char *host,
 			json_object_object_del(store_kind(st, K_SPORT), n);
 			continue;
 		}
-		if (net && json_object_object_get_ex(nodev, net, NULL)) {
-			snprintf(buf, sizeof(buf), "network \"%s\" has no device on host %s", net,
-				 host);
+		if (net && json_object_object_get_ex(nodev, net, &v)) {
+			snprintf(buf, sizeof(buf), "network \"%s\" %s on host %s", net,
+				 json_object_get_string(v), host);
 			todo_add(skip, K_SPORT, n, buf);
 		}
 		if (l3)
@@ -420,9 +446,9 @@ static void place_host(json_object *store, json_object *st, const char *host,
 			continue;
 		}
 		h = chain_filter(ch, not_here, &hr, port, sizeof(port));
-		if (net && json_object_object_get_ex(nodev, net, NULL)) {
-			snprintf(buf, sizeof(buf), "network \"%s\" has no device on host %s", net,
-				 host);
+		if (net && json_object_object_get_ex(nodev, net, &v)) {
+			snprintf(buf, sizeof(buf), "network \"%s\" %s on host %s", net,
+				 json_object_get_string(v), host);
 			todo_add(skip, K_CHAIN, n, buf);
 		} else if (h) {
 			snprintf(buf, sizeof(buf), "hop %zu has no instance on host %s (service "
@@ -442,6 +468,8 @@ static void place_host(json_object *store, json_object *st, const char *host,
 	}
 	json_object_put(nodev);
 	json_object_put(used);
+	json_object_put(bound);
+	json_object_put(badip);
 }
 
 int place(json_object *store, const char *host, struct placement *p)
@@ -510,6 +538,284 @@ void placement_free(struct placement *p)
 	json_object_put(p->incoming);
 	json_object_put(p->errors);
 	memset(p, 0, sizeof(*p));
+}
+
+/* ---- stretched networks: the other hosts' MACs (issue 20) ------------------------ */
+
+int host_vtep(json_object *rec, struct pp_cfg_addr *addr)
+{
+	static const uint8_t zero[16];
+	json_object *v;
+	const char *s;
+
+	memset(addr, 0, sizeof(*addr));
+	if (!json_object_object_get_ex(rec, "vtep", &v) || !v)
+		return 0;
+	if (!json_object_is_type(v, json_type_string))
+		return -EINVAL;
+	s = json_object_get_string(v);
+	/* an address, not a prefix; never 0.0.0.0 or :: */
+	if (strchr(s, '/') || pp_addr_parse(s, strlen(s), addr, false) ||
+	    addr->family == PP_AF_NONE || !memcmp(addr->addr, zero, sizeof(zero))) {
+		memset(addr, 0, sizeof(*addr));
+		return -EINVAL;
+	}
+	return 1;
+}
+
+typedef bool (*net_wanted_fn)(void *arg, const char *net);
+typedef int (*remote_fn)(void *arg, const char *net, const char *host,
+			 const struct pp_cfg_addr *vtep, const uint8_t mac[PP_ETH_ALEN]);
+
+static int emit_mac(remote_fn emit, void *arg, const char *net, const char *host,
+		    const struct pp_cfg_addr *vtep, const char *mac)
+{
+	uint8_t m[PP_ETH_ALEN];
+
+	if (!mac || pp_mac_parse(mac, strlen(mac), m))
+		return 0;	/* none, or malformed: the global check refuses it */
+	return emit(arg, net, host, vtep, m);
+}
+
+/*
+ * Every (network, MAC) of store on another host than me with a VTEP: each
+ * service port bound to a network wanted() takes, whose instance port's
+ * host is not me and is not migrating to me (a port migrating stays at its
+ * host until the move is committed), and has a record in hosts with a
+ * VTEP; its MAC (`mac`, else `src-mac`, else its instance port's), and its
+ * security allowed pairs' MACs.
+ */
+static int remotes_walk(json_object *store, json_object *hosts, const char *me,
+			net_wanted_fn wanted, remote_fn emit, void *arg)
+{
+	json_object_object_foreach(store_kind(store, K_SPORT), sn, sp) {
+		const char *net = sport_bind(sp, K_NET), *ipn = json_str(sp, "instance-port", NULL);
+		const char *h, *mt, *mac;
+		json_object *ip, *rec, *b, *sec, *pairs;
+		struct pp_cfg_addr vt;
+		int err;
+
+		(void)sn;
+		if (!net || !ipn || !(ip = store_get(store, K_IPORT, ipn)))
+			continue;
+		h = json_str(ip, "host", NULL);
+		mt = json_str(ip, "migrating-to", NULL);
+		if (!h || !strcmp(h, me) || (mt && !strcmp(mt, me)))
+			continue;
+		if (!json_object_object_get_ex(hosts, h, &rec) || host_vtep(rec, &vt) <= 0 ||
+		    !wanted(arg, net))
+			continue;
+		mac = json_str(sp, "mac", NULL);
+		if (!mac)
+			mac = json_str(sp, "src-mac", NULL);
+		if (!mac)
+			mac = json_str(ip, "mac", NULL);
+		err = emit_mac(emit, arg, net, h, &vt, mac);
+		if (err)
+			return err;
+		if (!json_object_object_get_ex(sp, "bind", &b) ||
+		    !json_object_object_get_ex(b, "security", &sec) ||
+		    !json_object_object_get_ex(sec, "allowed-pairs", &pairs) ||
+		    !json_object_is_type(pairs, json_type_array))
+			continue;
+		for (size_t i = 0; i < json_object_array_length(pairs); i++) {
+			err = emit_mac(emit, arg, net, h, &vt,
+				       json_str(json_object_array_get_idx(pairs, i), "mac", NULL));
+			if (err)
+				return err;
+		}
+	}
+	return 0;
+}
+
+/* cluster_remotes() on its way: cfg's stretched networks, the vteps and remotes. */
+struct rem_acc {
+	json_object *nets;		/* name -> index (stretched ones only) */
+	json_object *hosts;		/* host -> [address text, ...]: filled in order */
+	struct pp_cfg_vtep *vteps;
+	uint32_t n_vteps, cap_vteps;
+	struct pp_cfg_remote *rem;
+	uint32_t n_rem, cap_rem;
+};
+
+static bool cfg_stretched(void *arg, const char *net)
+{
+	struct rem_acc *ra = arg;
+
+	return json_object_object_get_ex(ra->nets, net, NULL);
+}
+
+static int vtep_cmp(const void *x, const void *y)
+{
+	return strcmp(((const struct pp_cfg_vtep *)x)->host, ((const struct pp_cfg_vtep *)y)->host);
+}
+
+static int remote_cmp(const void *x, const void *y)
+{
+	const struct pp_cfg_remote *a = x, *b = y;
+
+	if (a->network != b->network)
+		return a->network < b->network ? -1 : 1;
+	return memcmp(a->mac, b->mac, PP_ETH_ALEN) ?: (a->vtep > b->vtep) - (a->vtep < b->vtep);
+}
+
+static int add_remote(void *arg, const char *net, const char *host,
+		      const struct pp_cfg_addr *vtep, const uint8_t mac[PP_ETH_ALEN])
+{
+	struct rem_acc *ra = arg;
+	json_object *v;
+	uint32_t vi;
+
+	if (json_object_object_get_ex(ra->hosts, host, &v)) {
+		vi = json_object_get_int(v);
+	} else {
+		if (ra->n_vteps == ra->cap_vteps) {
+			uint32_t cap = ra->cap_vteps ? ra->cap_vteps * 2 : 8;
+			void *p = realloc(ra->vteps, cap * sizeof(*ra->vteps));
+
+			if (!p)
+				return -ENOMEM;
+			ra->vteps = p;
+			ra->cap_vteps = cap;
+		}
+		vi = ra->n_vteps++;
+		memset(&ra->vteps[vi], 0, sizeof(ra->vteps[vi]));
+		snprintf(ra->vteps[vi].host, sizeof(ra->vteps[vi].host), "%s", host);
+		ra->vteps[vi].addr = *vtep;
+		json_object_object_add(ra->hosts, host, json_object_new_int(vi));
+	}
+	if (ra->n_rem == ra->cap_rem) {
+		uint32_t cap = ra->cap_rem ? ra->cap_rem * 2 : 16;
+		void *p = realloc(ra->rem, cap * sizeof(*ra->rem));
+
+		if (!p)
+			return -ENOMEM;
+		ra->rem = p;
+		ra->cap_rem = cap;
+	}
+	json_object_object_get_ex(ra->nets, net, &v);
+	ra->rem[ra->n_rem].network = json_object_get_int(v);
+	ra->rem[ra->n_rem].vtep = vi;
+	memcpy(ra->rem[ra->n_rem].mac, mac, PP_ETH_ALEN);
+	ra->n_rem++;
+	return 0;
+}
+
+int cluster_remotes(json_object *store, json_object *hosts, const char *me, struct pp_config *cfg)
+{
+	struct rem_acc ra = {};
+	uint32_t *order = NULL, n = 0;
+	int err = -ENOMEM;
+
+	free(cfg->vteps);
+	free(cfg->remotes);
+	cfg->vteps = NULL;
+	cfg->remotes = NULL;
+	cfg->n_vteps = cfg->n_remotes = 0;
+	ra.nets = json_object_new_object();
+	ra.hosts = json_object_new_object();
+	if (!ra.nets || !ra.hosts)
+		goto out;
+	for (uint32_t i = 0; i < cfg->n_networks; i++)
+		if (cfg->networks[i].vni)
+			json_object_object_add(ra.nets, cfg->networks[i].name, json_object_new_int(i));
+	err = remotes_walk(store, hosts, me, cfg_stretched, add_remote, &ra);
+	if (err || !ra.n_vteps)
+		goto out;
+	/* the hosts by name, the remotes by (network, MAC): the same store gives the
+	 * same tables whatever order its objects came in */
+	order = malloc(ra.n_vteps * sizeof(*order));
+	if (!order) {
+		err = -ENOMEM;
+		goto out;
+	}
+	{
+		struct pp_cfg_vtep *sorted = malloc(ra.n_vteps * sizeof(*sorted));
+
+		if (!sorted) {
+			err = -ENOMEM;
+			goto out;
+		}
+		memcpy(sorted, ra.vteps, ra.n_vteps * sizeof(*sorted));
+		qsort(sorted, ra.n_vteps, sizeof(*sorted), vtep_cmp);
+		for (uint32_t i = 0; i < ra.n_vteps; i++) {
+			json_object *v;
+
+			json_object_object_get_ex(ra.hosts, sorted[i].host, &v);
+			order[json_object_get_int(v)] = i;
+		}
+		free(ra.vteps);
+		ra.vteps = sorted;
+	}
+	for (uint32_t i = 0; i < ra.n_rem; i++)
+		ra.rem[i].vtep = order[ra.rem[i].vtep];
+	qsort(ra.rem, ra.n_rem, sizeof(*ra.rem), remote_cmp);
+	/* a MAC on two hosts (an allowed pair's, say): the first host by name has it */
+	for (uint32_t i = 0; i < ra.n_rem; i++)
+		if (!n || ra.rem[n - 1].network != ra.rem[i].network ||
+		    memcmp(ra.rem[n - 1].mac, ra.rem[i].mac, PP_ETH_ALEN))
+			ra.rem[n++] = ra.rem[i];
+	cfg->vteps = ra.vteps;
+	cfg->n_vteps = ra.n_vteps;
+	cfg->remotes = ra.rem;
+	cfg->n_remotes = n;
+	ra.vteps = NULL;
+	ra.rem = NULL;
+out:
+	free(order);
+	free(ra.vteps);
+	free(ra.rem);
+	json_object_put(ra.nets);
+	json_object_put(ra.hosts);
+	return err;
+}
+
+struct key_acc {
+	json_object *placed, *lines;
+};
+
+/* The stretched networks of a placed share (what remotes_key() wants). */
+static bool placed_stretched(void *arg, const char *net)
+{
+	json_object *n = store_get(((struct key_acc *)arg)->placed, K_NET, net);
+
+	return n && json_object_object_get_ex(n, "vxlan", NULL);
+}
+
+static int add_line(void *arg, const char *net, const char *host,
+		    const struct pp_cfg_addr *vtep, const uint8_t mac[PP_ETH_ALEN])
+{
+	char addr[64], m[PP_MAC_STRLEN], line[PP_NAME_MAX + PP_HOST_NAME_MAX + 100];
+
+	pp_addr_format(vtep, false, addr, sizeof(addr));
+	pp_mac_format(mac, m);
+	snprintf(line, sizeof(line), "%s %s %s %s\n", net, m, host, addr);
+	return json_object_array_add(((struct key_acc *)arg)->lines, json_object_new_string(line)) ?
+	       -ENOMEM : 0;
+}
+
+static int line_cmp(const void *x, const void *y)
+{
+	return strcmp(json_object_get_string(*(json_object *const *)x),
+		      json_object_get_string(*(json_object *const *)y));
+}
+
+char *remotes_key(json_object *store, json_object *hosts, const char *me, json_object *placed)
+{
+	json_object *lines = json_object_new_array();
+	struct key_acc ka = { placed, lines };
+	struct sbuf b = {};
+
+	if (!lines || remotes_walk(store, hosts, me, placed_stretched, add_line, &ka)) {
+		json_object_put(lines);
+		return NULL;
+	}
+	json_object_array_sort(lines, line_cmp);
+	sb_printf(&b, "%s", "");
+	for (size_t i = 0; i < json_object_array_length(lines); i++)
+		sb_printf(&b, "%s", json_object_get_string(json_object_array_get_idx(lines, i)));
+	json_object_put(lines);
+	return b.s;
 }
 
 struct culprit {

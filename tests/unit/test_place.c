@@ -3,7 +3,8 @@
  * Placement (loader/api/place.c, issue 19): which objects of a cluster's
  * store each host programs, the global check's view, and loading a placed
  * view with the binding files, skipping the store's objects that do not
- * load there.  No daemon: the API is a zeroed struct pp_api.
+ * load there; the stretched networks' placement and the other hosts' MACs
+ * on them (issue 20).  No daemon: the API is a zeroed struct pp_api.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -485,6 +486,332 @@ static void test_place_load_rounds(void **state)
 	free(a);
 }
 
+/*
+ * Stretched networks (issue 20): sx and sy have no device anywhere; a host
+ * has one when a service port there binds it (never "no device"), else it
+ * is silently absent there, a chain on it skipped; devices with vxlan is
+ * malformed.  vm1 (h1) binds sx, vm2 (h2) sx and sy, h3 nothing.
+ */
+static const char vx_text[] = "{"
+	"\"networks\": {"
+	"  \"sx\": {\"vxlan\": {\"vni\": 100}},"
+	"  \"sy\": {\"vxlan\": {\"vni\": 200}, \"mtu\": 1400},"
+	"  \"sb\": {\"vxlan\": {\"vni\": 300}, \"devices\": {\"h1\": \"eth1\"}},"
+	"  \"d1\": {\"device\": \"eth1\"}},"
+	"\"instance-ports\": {"
+	"  \"vm1\": {\"host\": \"h1\", \"device\": \"vnet0\", \"mac\": \"52:54:00:00:00:01\"},"
+	"  \"vm2\": {\"host\": \"h2\", \"device\": \"vnet0\", \"mac\": \"52:54:00:00:00:02\"}},"
+	"\"service-ports\": {"
+	"  \"a1\": {\"instance-port\": \"vm1\", \"vlan\": 10, \"bind\": {\"network\": \"sx\"}},"
+	"  \"a2\": {\"instance-port\": \"vm2\", \"vlan\": 10, \"bind\": {\"network\": \"sx\"}},"
+	"  \"b2\": {\"instance-port\": \"vm2\", \"vlan\": 20, \"bind\": {\"network\": \"sy\"}},"
+	"  \"hop1\": {\"instance-port\": \"vm1\", \"vlan\": 100}},"
+	"\"chains\": {"
+	"  \"cy\": {\"network\": \"sy\", \"hops\": [[{\"ingress\": \"hop1\", \"egress\": \"hop1\"}]]}}"
+	"}";
+
+static const struct row vx_rows[] = {
+	{ "h1", "networks/sx", "placed", "device", "-" },
+	{ "h1", "networks/sx", "placed", "vxlan", "{\"vni\":100}" },
+	{ "h1", "networks/sy", "absent", NULL, NULL },
+	{ "h1", "service-ports/a1", "placed", NULL, NULL },
+	{ "h1", "chains/cy", "network \"sy\" has no service port on host h1", NULL, NULL },
+	{ "h1", "networks/sb", "devices: not used by a network stretched over VXLAN", NULL, NULL },
+	{ "h2", "networks/sx", "placed", "device", "-" },
+	{ "h2", "networks/sy", "placed", "mtu", "1400" },
+	{ "h2", "service-ports/b2", "placed", NULL, NULL },
+	{ "h3", "networks/sx", "absent", NULL, NULL },
+	{ "h3", "networks/sy", "absent", NULL, NULL },
+	{ "h3", "networks/d1", "placed", "device", "\"eth1\"" },
+};
+
+static void test_place_stretched(void **state)
+{
+	json_object *store = parse(vx_text), *v;
+	struct pp_errors errs = PP_ERRORS_INIT;
+	struct pp_config *cfg = NULL;
+	struct pp_api *a = api(NULL);
+	struct placement p;
+	struct rbuf r;
+	long i;
+	int err;
+
+	(void)state;
+	for (size_t n = 0; n < sizeof(vx_rows) / sizeof(vx_rows[0]); n++) {
+		const struct row *w = &vx_rows[n];
+		const char *got;
+
+		assert_int_equal(place(store, w->host, &p), 0);
+		got = fate(&p, w->key);
+		if (strcmp(w->fate, "placed") && strcmp(w->fate, "absent") ? !strstr(got, w->fate)
+									  : !!strcmp(got, w->fate))
+			fail_msg("%s on %s: \"%s\", want %s", w->key, w->host, got, w->fate);
+		if (w->f && strcmp(field(&p, w->key, w->f), w->val))
+			fail_msg("%s on %s: %s is %s, want %s", w->key, w->host, w->f,
+				 field(&p, w->key, w->f), w->val);
+		placement_free(&p);
+	}
+	/* h1's share loads: sx, no device, no "no device" for a1 */
+	assert_int_equal(place(store, "h1", &p), 0);
+	err = place_load(a, &p, false, &cfg, &errs, &r);
+	if (err)
+		pp_errors_print(&errs, stderr);
+	assert_int_equal(err, 0);
+	i = net_find(cfg, "sx");
+	assert_true(i >= 0);
+	assert_int_equal(cfg->networks[i].vni, 100);
+	assert_string_equal(cfg->networks[i].device, "");
+	assert_true(sport_find(cfg, "a1") >= 0);
+	assert_int_equal(net_find(cfg, "sy"), -1);
+	pp_config_free(cfg);
+	rbuf_free(&r);
+	placement_free(&p);
+	/* the global check: devices with vxlan is an error, no synthetic device */
+	assert_int_equal(place(store, NULL, &p), 0);
+	assert_true(json_object_object_get_ex(p.errors, "networks/sb", &v));
+	assert_non_null(strstr(json_object_get_string(v), "devices: not used by"));
+	assert_string_equal(field(&p, "networks/sx", "device"), "-");
+	assert_string_equal(field(&p, "networks/sb", "device"), "-");
+	placement_free(&p);
+	json_object_put(store);
+	free(a);
+}
+
+/*
+ * The other hosts' MACs on this host's (h1's) stretched networks.  cfg has
+ * dn (a device network), sx and sz (stretched); sy is stretched in the
+ * store but not here.  Each service port says what it gives, if anything.
+ */
+static const char rem_store[] = "{"
+	"\"instance-ports\": {"
+	"  \"l1\": {\"host\": \"h1\", \"mac\": \"02:00:00:00:01:01\"},"
+	"  \"r2\": {\"host\": \"h2\", \"mac\": \"02:00:00:00:02:01\"},"
+	"  \"m2\": {\"host\": \"h2\", \"migrating-to\": \"h3\", \"mac\": \"02:00:00:00:02:02\"},"
+	"  \"r3\": {\"host\": \"h3\", \"mac\": \"02:00:00:00:03:01\"},"
+	"  \"i3\": {\"host\": \"h3\", \"migrating-to\": \"h1\", \"mac\": \"02:00:00:00:03:02\"},"
+	"  \"n4\": {\"host\": \"h4\", \"mac\": \"02:00:00:00:04:01\"},"
+	"  \"b5\": {\"host\": \"h5\", \"mac\": \"02:00:00:00:05:01\"},"
+	"  \"g6\": {\"host\": \"h6\", \"mac\": \"02:00:00:00:06:01\"},"
+	"  \"x7\": {\"id\": \"u7\", \"mac\": \"02:00:00:00:07:01\"}},"
+	"\"service-ports\": {"
+	/* gives sx 02:00:00:00:02:01 -> h2 (its instance port's MAC) */
+	"  \"r2-x\": {\"instance-port\": \"r2\", \"vlan\": 10, \"bind\": {\"network\": \"sx\"}},"
+	/* gives sx 02:00:00:00:02:aa -> h2 (its mac) */
+	"  \"r2-mac\": {\"instance-port\": \"r2\", \"vlan\": 11, \"mac\": \"02:00:00:00:02:aa\","
+	"             \"bind\": {\"network\": \"sx\"}},"
+	/* gives sx 02:00:00:00:03:bb -> h3 (its src-mac) */
+	"  \"r3-src\": {\"instance-port\": \"r3\", \"src-mac\": \"02:00:00:00:03:bb\","
+	"             \"bind\": {\"network\": \"sx\"}},"
+	/* gives sz 02:00:00:00:03:cc and its pair's 02:00:00:00:03:dd -> h3 */
+	"  \"r3-sec\": {\"instance-port\": \"r3\", \"vlan\": 30, \"mac\": \"02:00:00:00:03:cc\","
+	"             \"bind\": {\"network\": \"sz\", \"security\": {\"allowed-pairs\": ["
+	"               {\"mac\": \"02:00:00:00:03:dd\", \"ip\": \"10.0.0.9\"},"
+	"               {\"ip\": \"10.0.0.10\"}, {\"mac\": \"nope\"}]}}},"
+	/* gives sx 02:00:00:00:02:02 -> h2: migrating, not committed yet */
+	"  \"m2-x\": {\"instance-port\": \"m2\", \"vlan\": 12, \"bind\": {\"network\": \"sx\"}},"
+	/* gives nothing: ... */
+	"  \"l1-x\": {\"instance-port\": \"l1\", \"vlan\": 10, \"bind\": {\"network\": \"sx\"}},"	/* here */
+	"  \"i3-x\": {\"instance-port\": \"i3\", \"vlan\": 13, \"bind\": {\"network\": \"sx\"}},"	/* coming here */
+	"  \"r2-dn\": {\"instance-port\": \"r2\", \"vlan\": 14, \"bind\": {\"network\": \"dn\"}},"	/* not stretched */
+	"  \"r2-sy\": {\"instance-port\": \"r2\", \"vlan\": 15, \"bind\": {\"network\": \"sy\"}},"	/* not here */
+	"  \"r2-l3\": {\"instance-port\": \"r2\", \"vlan\": 16, \"bind\": {\"l3\": {\"domain\": \"d\"}}},"
+	"  \"r2-none\": {\"instance-port\": \"r2\", \"vlan\": 17},"
+	"  \"r2-bad\": {\"instance-port\": \"r2\", \"vlan\": 18, \"mac\": \"zz\","	/* malformed MAC */
+	"             \"bind\": {\"network\": \"sx\"}},"
+	"  \"n4-x\": {\"instance-port\": \"n4\", \"vlan\": 10, \"bind\": {\"network\": \"sx\"}},"	/* no vtep */
+	"  \"b5-x\": {\"instance-port\": \"b5\", \"vlan\": 10, \"bind\": {\"network\": \"sx\"}},"	/* bad vtep */
+	"  \"g6-x\": {\"instance-port\": \"g6\", \"vlan\": 10, \"bind\": {\"network\": \"sx\"}},"	/* no record */
+	"  \"x7-x\": {\"instance-port\": \"x7\", \"vlan\": 10, \"bind\": {\"network\": \"sx\"}},"	/* no host */
+	"  \"zz-x\": {\"instance-port\": \"zz\", \"vlan\": 10, \"bind\": {\"network\": \"sx\"}},"	/* no such port */
+	/* h2's MAC on h3 too: h2 (the first by name) has it */
+	"  \"r3-dup\": {\"instance-port\": \"r3\", \"vlan\": 19, \"mac\": \"02:00:00:00:02:aa\","
+	"             \"bind\": {\"network\": \"sx\"}}}"
+	"}";
+
+static const char rem_hosts[] = "{"
+	"\"h2\": {\"name\": \"h2\", \"vtep\": \"192.0.2.2\"},"
+	"\"h3\": {\"name\": \"h3\", \"vtep\": \"fd00::3\"},"
+	"\"h4\": {\"name\": \"h4\", \"vtep\": null},"
+	"\"h5\": {\"name\": \"h5\", \"vtep\": \"192.0.2.5/24\"},"
+	"\"h8\": {\"name\": \"h8\", \"vtep\": \"192.0.2.8\"}"
+	"}";
+
+static const char *const rem_want[] = {
+	"sx 02:00:00:00:02:01 h2 192.0.2.2",
+	"sx 02:00:00:00:02:02 h2 192.0.2.2",
+	"sx 02:00:00:00:02:aa h2 192.0.2.2",
+	"sx 02:00:00:00:03:bb h3 fd00::3",
+	"sz 02:00:00:00:03:cc h3 fd00::3",
+	"sz 02:00:00:00:03:dd h3 fd00::3",
+};
+
+static struct pp_config *rem_cfg(void)
+{
+	static const char *const names[] = { "dn", "sx", "sz" };
+	static const uint32_t vnis[] = { 0, 100, 300 };
+	struct pp_config *cfg = calloc(1, sizeof(*cfg));
+
+	assert_non_null(cfg);
+	cfg->networks = calloc(3, sizeof(*cfg->networks));
+	assert_non_null(cfg->networks);
+	cfg->n_networks = 3;
+	for (int i = 0; i < 3; i++) {
+		snprintf(cfg->networks[i].name, sizeof(cfg->networks[i].name), "%s", names[i]);
+		cfg->networks[i].vni = vnis[i];
+	}
+	return cfg;
+}
+
+static void rem_cfg_free(struct pp_config *cfg)
+{
+	free(cfg->networks);
+	free(cfg->vteps);
+	free(cfg->remotes);
+	free(cfg);
+}
+
+/* cfg's remotes as "net mac host vtep" lines; each remote's vtep checked */
+static char *rem_lines(const struct pp_config *cfg)
+{
+	static char buf[2048];
+	size_t n = 0;
+
+	buf[0] = 0;
+	for (uint32_t i = 0; i < cfg->n_remotes; i++) {
+		const struct pp_cfg_remote *rm = &cfg->remotes[i];
+		char mac[PP_MAC_STRLEN], addr[64];
+
+		assert_true(rm->network < cfg->n_networks);
+		assert_true(rm->vtep < cfg->n_vteps);
+		pp_mac_format(rm->mac, mac);
+		pp_addr_format(&cfg->vteps[rm->vtep].addr, false, addr, sizeof(addr));
+		n += snprintf(buf + n, sizeof(buf) - n, "%s%s %s %s %s", i ? "\n" : "",
+			      cfg->networks[rm->network].name, mac, cfg->vteps[rm->vtep].host, addr);
+	}
+	return buf;
+}
+
+static char *join(const char *const *v, size_t n)
+{
+	static char buf[2048];
+	size_t len = 0;
+
+	buf[0] = 0;
+	for (size_t i = 0; i < n; i++)
+		len += snprintf(buf + len, sizeof(buf) - len, "%s%s", i ? "\n" : "", v[i]);
+	return buf;
+}
+
+static void test_cluster_remotes(void **state)
+{
+	json_object *store = parse(rem_store), *hosts = parse(rem_hosts);
+	struct pp_config *cfg = rem_cfg();
+	char want[2048];
+
+	(void)state;
+	assert_int_equal(cluster_remotes(store, hosts, "h1", cfg), 0);
+	snprintf(want, sizeof(want), "%s", join(rem_want, sizeof(rem_want) / sizeof(rem_want[0])));
+	assert_string_equal(rem_lines(cfg), want);
+	/* the hosts with a MAC here, by name; h8 has none, h4/h5 no (valid) vtep */
+	assert_int_equal(cfg->n_vteps, 2);
+	assert_string_equal(cfg->vteps[0].host, "h2");
+	assert_int_equal(cfg->vteps[0].addr.family, PP_AF_INET);
+	assert_string_equal(cfg->vteps[1].host, "h3");
+	assert_int_equal(cfg->vteps[1].addr.family, PP_AF_INET6);
+
+	/* m2's move committed (host h3): its MAC is h3's now */
+	json_object_object_add(store_get(store, K_IPORT, "m2"), "host", json_object_new_string("h3"));
+	json_object_object_del(store_get(store, K_IPORT, "m2"), "migrating-to");
+	assert_int_equal(cluster_remotes(store, hosts, "h1", cfg), 0);
+	assert_non_null(strstr(rem_lines(cfg), "sx 02:00:00:00:02:02 h3 fd00::3"));
+	assert_null(strstr(rem_lines(cfg), "02:00:00:00:02:02 h2"));
+
+	/* h3's record expires: its MACs and its VTEP go */
+	json_object_object_del(hosts, "h3");
+	assert_int_equal(cluster_remotes(store, hosts, "h1", cfg), 0);
+	assert_string_equal(rem_lines(cfg), "sx 02:00:00:00:02:01 h2 192.0.2.2\n"
+			    "sx 02:00:00:00:02:aa h2 192.0.2.2");
+	assert_int_equal(cfg->n_vteps, 1);
+
+	/* seen from h2: its own ports are not remote, h1's are (h1 has no record) */
+	assert_int_equal(cluster_remotes(store, hosts, "h2", cfg), 0);
+	assert_int_equal(cfg->n_remotes, 0);
+	assert_int_equal(cfg->n_vteps, 0);
+	assert_null(cfg->vteps);
+	rem_cfg_free(cfg);
+	json_object_put(store);
+	json_object_put(hosts);
+}
+
+/* The hosts' records' VTEPs: an address, none, or malformed. */
+static void test_host_vtep(void **state)
+{
+	static const struct { const char *rec; int want; } t[] = {
+		{ "{\"vtep\": \"192.0.2.1\"}", 1 },
+		{ "{\"vtep\": \"2001:db8::1\"}", 1 },
+		{ "{}", 0 },
+		{ "{\"vtep\": null}", 0 },
+		{ "{\"vtep\": \"192.0.2.1/32\"}", -EINVAL },
+		{ "{\"vtep\": \"0.0.0.0\"}", -EINVAL },
+		{ "{\"vtep\": \"::\"}", -EINVAL },
+		{ "{\"vtep\": \"h2.example\"}", -EINVAL },
+		{ "{\"vtep\": \"\"}", -EINVAL },
+		{ "{\"vtep\": 7}", -EINVAL },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		json_object *rec = parse(t[i].rec);
+		struct pp_cfg_addr ad;
+		int got = host_vtep(rec, &ad);
+
+		if (got != t[i].want)
+			fail_msg("%s: %d, want %d", t[i].rec, got, t[i].want);
+		json_object_put(rec);
+	}
+}
+
+/*
+ * remotes_key() (what share_changed() compares): from the placed share's
+ * stretched networks; another host's port on one changes it, on a device
+ * network does not, nor does a port moving on h1 itself; a host's VTEP
+ * appearing does.
+ */
+static void test_remotes_key(void **state)
+{
+	json_object *store = parse(vx_text), *hosts = parse("{\"h2\": {\"vtep\": null}}");
+	struct placement p;
+	char *k0, *k1, *k2, *k3;
+
+	(void)state;
+	assert_int_equal(place(store, "h1", &p), 0);
+	k0 = remotes_key(store, hosts, "h1", p.placed);
+	assert_non_null(k0);
+	assert_string_equal(k0, "");			/* h2 has no VTEP */
+	json_object_object_add(hosts, "h2", parse("{\"vtep\": \"192.0.2.2\"}"));
+	k1 = remotes_key(store, hosts, "h1", p.placed);
+	/* a2 on sx (here); b2 on sy, not here */
+	assert_string_equal(k1, "sx 52:54:00:00:00:02 h2 192.0.2.2\n");
+	/* another host's port on a device network: the same */
+	json_object_object_add(store_kind(store, K_SPORT), "d2",
+			       parse("{\"instance-port\": \"vm2\", \"vlan\": 30, \"bind\": {\"network\": \"d1\"}}"));
+	k2 = remotes_key(store, hosts, "h1", p.placed);
+	assert_string_equal(k2, k1);
+	/* ... on sx: changed */
+	json_object_object_add(store_kind(store, K_SPORT), "a3",
+			       parse("{\"instance-port\": \"vm2\", \"vlan\": 31, \"mac\": \"02:00:00:00:00:31\","
+				     " \"bind\": {\"network\": \"sx\"}}"));
+	k3 = remotes_key(store, hosts, "h1", p.placed);
+	assert_string_equal(k3, "sx 02:00:00:00:00:31 h2 192.0.2.2\nsx 52:54:00:00:00:02 h2 192.0.2.2\n");
+	free(k0);
+	free(k1);
+	free(k2);
+	free(k3);
+	placement_free(&p);
+	json_object_put(store);
+	json_object_put(hosts);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -496,6 +823,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_place_load_file_clash, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_place_load_broken_file, setup, teardown),
 		cmocka_unit_test(test_place_load_rounds),
+		cmocka_unit_test(test_place_stretched),
+		cmocka_unit_test(test_cluster_remotes),
+		cmocka_unit_test(test_host_vtep),
+		cmocka_unit_test(test_remotes_key),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
