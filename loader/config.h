@@ -437,6 +437,10 @@ struct pp_config {
 	uint32_t n_vteps;
 	struct pp_cfg_remote *remotes;
 	uint32_t n_remotes;
+	/* the other hosts are not known yet (cluster mode, before the store's
+	 * first list since the daemon started): the remote tables stay as
+	 * pinned, a restart while etcd is away keeps forwarding to them */
+	bool remotes_unknown;
 	/* the files read, in order; pp_loc.file points at these strings */
 	char **files;
 	uint32_t n_files;

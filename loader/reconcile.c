@@ -1321,6 +1321,12 @@ static int reconcile_remotes(struct pp_daemon *d, const struct pp_config *cfg)
 	__u32 one = 1;
 	int err = 0, e;
 
+	if (cfg->remotes_unknown) {	/* the other hosts are not known yet: as pinned */
+		free(h);
+		free(rm);
+		free(fl);
+		return 0;
+	}
 	if (!fl || !rm || nh < 0) {
 		err = -ENOMEM;
 		vteps.err = remote.err = flood.err = err;	/* written, nothing deleted */

@@ -53,6 +53,7 @@ struct cluster {
 	char lease_path[600];
 	/* the sync */
 	bool listing, watching, connected;
+	bool listed;		/* the store was listed since the start (the other hosts known) */
 	int64_t rev;		/* the store's revision the mirror is at (list or watch) */
 	int64_t objrev;		/* ... and at least this for the objects (our own writes) */
 	bool dirty;		/* objects changed: a reload is due */
@@ -474,6 +475,8 @@ static void on_list(void *arg, int err, int64_t rev, const struct pp_etcd_kv *kv
 	cl->rev = rev;
 	if (rev > cl->objrev)
 		cl->objrev = rev;
+	if (!cl->listed)		/* the other hosts known: their tables may be due */
+		cl->dirty = cl->listed = true;
 	cl->save_at = mono() + SAVE_DELAY;
 	pr_info("cluster: listed %d objects at revision %lld%s\n", nobj, (long long)rev,
 		cl->dirty ? "" : " (as applied)");
@@ -895,6 +898,9 @@ static void take_placement(struct pp_api *a, const struct placement *p, struct p
 
 	if (cluster_remotes(a->store, cl->hosts, cl->host, cfg))
 		pr_warn("cluster: the other hosts' MACs of the stretched networks: out of memory\n");
+	/* before the first list (etcd away at the start) the hosts are not known:
+	 * the pinned tables stay, not emptied */
+	cfg->remotes_unknown = !cl->listed;
 	for (uint32_t i = 0; i < cfg->n_iports; i++)
 		cfg->iports[i].incoming =
 			json_object_object_get_ex(p->incoming, cfg->iports[i].name, NULL);
@@ -952,6 +958,15 @@ static void share_keep(struct cluster *cl, struct share sh, const struct placeme
  * stretched networks are)?  A change for other hosts only does not: no
  * reload, no reconcile.
  */
+/* The configuration in force kept the remote tables as pinned (loaded before
+ * the first list), and the hosts are known now: they are due. */
+static bool remotes_were_unknown(const struct pp_api *a)
+{
+	const struct pp_config *cfg = pp_daemon_config(a->d);
+
+	return a->cl->listed && cfg && cfg->remotes_unknown;
+}
+
 static bool share_changed(struct pp_api *a)
 {
 	struct cluster *cl = a->cl;
@@ -967,7 +982,8 @@ static bool share_changed(struct pp_api *a)
 	changed = !sh.text || sh.len != cl->share_len || memcmp(sh.text, cl->share, sh.len) ||
 		  !json_object_equal(p.skipped, cl->share_pre) ||
 		  !json_object_equal(p.incoming, cl->incoming) ||
-		  !sh.rkey || !cl->rkey || strcmp(sh.rkey, cl->rkey);
+		  !sh.rkey || !cl->rkey || strcmp(sh.rkey, cl->rkey) ||
+		  remotes_were_unknown(a);
 	free(sh.rkey);		/* (the reload makes it again: the hosts may move meanwhile) */
 	if (!changed) {
 		free(sh.text);

@@ -1494,10 +1494,14 @@ struct vx_remote {
 	__u8 last;
 };
 
+static bool vx_unknown;		/* vx_apply: the other hosts not known yet */
+
 static int vx_apply(const char *text, const __u8 *hosts, size_t nh, const struct vx_remote *r,
 		    size_t nr)
 {
 	struct pp_config *cfg = load(text);
+
+	cfg->remotes_unknown = vx_unknown;
 
 	cfg->vteps = calloc(nh + 1, sizeof(*cfg->vteps));
 	cfg->remotes = calloc(nr + 1, sizeof(*cfg->remotes));
@@ -1647,6 +1651,15 @@ static void test_vxlan_remotes(void **state)
 	w = maps()->writes;
 	assert_int_equal(vx_apply(CFG_STR(5002), h23, 2, r, ARRAY_SIZE(r)), 0);
 	assert_int_equal(maps()->writes, w);
+	/* the other hosts not known yet (a start before the store's first list):
+	 * the tables stay as pinned, nothing written or deleted */
+	vx_unknown = true;
+	assert_int_equal(vx_apply(CFG_STR(5002), NULL, 0, NULL, 0), 0);
+	vx_unknown = false;
+	assert_int_equal(maps()->writes, w);
+	assert_int_equal(remote_host(s1, 0x31), 3);
+	assert_string_equal(rflood_of(s1, fl, sizeof(fl)), "2,3");
+	assert_true(vtep_known(2) && vtep_known(3));
 
 	/* str-1's MACs on 192.0.2.3 gone: that host leaves its flood list */
 	assert_int_equal(vx_apply(CFG_STR(5002), h23, 2, r + 1, 2), 0);
