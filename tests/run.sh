@@ -34,6 +34,7 @@ suites=(
 	"e2e:ctl|tests/e2e/ctl.sh"
 	"e2e:plug|tests/e2e/plug.sh"
 	"e2e:cluster|tests/e2e/cluster.sh"
+	"e2e:vxlan|tests/e2e/vxlan.sh"
 	"e2e:api-robust|tests/e2e/api_robust.sh"
 	"e2e:services|tests/e2e/services.sh"
 	"e2e:l3|tests/e2e/l3.sh"
