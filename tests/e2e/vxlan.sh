@@ -374,6 +374,31 @@ else
 	fail "mtu: ip3j (mtu 9000) through h1: ${c0:0:100}; big (mtu 1600): ${c1:0:150}; s3big: ${c2:0:150}; reasons: $(st h3 networks big) '$(st h3 networks big reason)' / $(st h3 service-ports s3big) '$(st h3 service-ports s3big reason)'; on h3: $(has h3 net big && echo programmed)"
 fi
 
+# ---- a daemon restarted while etcd is away: the other hosts' tables stay ---------------------------
+# h1's polyportd killed (-9) and started again while etcd is stopped: it
+# cannot list the store (the hosts' records, their VTEPs, are not cached), so
+# it must keep its pinned tables, not empty them; red keeps flowing h1 <-> h2.
+pinger rs pptx-g1r 10.90.1.2
+sleep 0.3
+etcd_stop
+kill -9 "${HPID[h1]}"
+wait "${HPID[h1]}" 2>/dev/null
+t=$(now)
+hstart h1 || fail "restart: polyportd of h1 did not start again without etcd"
+sleep 2		# past the 1.5 s it waits for a first list, and its load without one
+kept="$(remote h1 red "$M2") $(rflood h1 red)"
+etcd_start "$CS-etcd" "$EP_IP" "$EP_PORT" "$RUN/etcd" "$CERTS" >/dev/null || fail "restart: etcd did not start again"
+ms=$(until_ms "$t" 15000 connected h1)
+sleep 0.5
+ping_stop rs
+lo=$(lost rs)
+after="$(remote h1 red "$M2") $(rflood h1 red)"
+if [[ $kept == "10.99.0.2 10.99.0.2 10.99.0.3" && $after == "$kept" && ${lo%% *} == 0 ]]; then
+	pass "restart without etcd: h1's daemon killed and started while etcd is stopped keeps red's remote MAC and flood list as pinned ($kept), etcd back -> connected in $ms ms, the same; g1r -> g2r pings lost: $lo"
+else
+	fail "restart without etcd: h1's red tables while etcd was away '$kept', after '$after' (want '10.99.0.2 10.99.0.2 10.99.0.3'); pings lost $lo; $(hlog h1 4)"
+fi
+
 # ---- the whole run: blue never reached h3 --------------------------------------------------------
 capture_stop all3 >/dev/null
 capture_stop all2 >/dev/null
