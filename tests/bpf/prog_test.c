@@ -83,6 +83,11 @@ static const uint8_t MC[6] = { 0x33, 0x33, 0, 0, 0, 0x01 };
 /* Stretched networks: this host's VTEP, two other hosts', one unknown. */
 static const uint8_t VX_LOCAL[4] = { 10, 99, 0, 1 }, VX_H2[4] = { 10, 99, 0, 2 },
 		     VX_H3[4] = { 10, 99, 0, 3 }, VX_STRANGER[4] = { 10, 99, 0, 9 };
+/* ... the same over an IPv6 underlay */
+static const uint8_t VX6_LOCAL[16] = { 0xfd, 0, 0, 0x99, [15] = 1 },
+		     VX6_H2[16] = { 0xfd, 0, 0, 0x99, [15] = 2 },
+		     VX6_H3[16] = { 0xfd, 0, 0, 0x99, [15] = 3 },
+		     VX6_STRANGER[16] = { 0xfd, 0, 0, 0x99, [15] = 9 };
 
 struct port { uint32_t id, slot, net; uint8_t match; uint16_t o, i; const uint8_t *mac; };
 static const struct port ports[] = {
@@ -424,7 +429,8 @@ struct want {
 	uint32_t kind, ifindex;
 	struct fspec f;
 	uint32_t vni;			/* a stretched network's: the tunnel key set, */
-	const uint8_t *vtep;		/* to this IPv4 VTEP */
+	const uint8_t *vtep;		/* to this VTEP, */
+	uint8_t vfam;			/* IPv6 (PP_NEIGH_V6), else IPv4 */
 };
 
 struct tcase {
@@ -438,7 +444,8 @@ struct tcase {
 	struct want out[4];		/* in order; kind 0 ends */
 	const char *to_tc;		/* XDP hands the frame to TC, for this reason */
 	uint32_t tun_vni;		/* decapsulated: the tunnel key it came with, */
-	const uint8_t *tun_from;	/* from this IPv4 VTEP (NULL: no key) */
+	const uint8_t *tun_from;	/* from this VTEP (NULL: no key), */
+	uint8_t tun_fam;		/* IPv6 (PP_NEIGH_V6), else IPv4 */
 	int only;			/* BOTH, ONLY_TC, ONLY_XDP */
 	int xdp_tx;			/* XDP answers with XDP_TX (TC: a redirect) */
 	int na;				/* the last output is an NA: check its checksum */
@@ -450,6 +457,10 @@ struct tcase {
 /* ... encapsulated: with the tunnel key (vni, remote VTEP) set when it left */
 #define TREDIR(ifi, v, t, fr)	{ .kind = PP_TEST_REDIRECT, .ifindex = (ifi), .f = fr, .vni = (v), .vtep = (t) }
 #define TCLONE(ifi, v, t, fr)	{ .kind = PP_TEST_CLONE, .ifindex = (ifi), .f = fr, .vni = (v), .vtep = (t) }
+#define TREDIR6(ifi, v, t, fr)	{ .kind = PP_TEST_REDIRECT, .ifindex = (ifi), .f = fr, .vni = (v), \
+				  .vtep = (t), .vfam = PP_NEIGH_V6 }
+#define TCLONE6(ifi, v, t, fr)	{ .kind = PP_TEST_CLONE, .ifindex = (ifi), .f = fr, .vni = (v), \
+				  .vtep = (t), .vfam = PP_NEIGH_V6 }
 #define FWD		.verdict = TC_ACT_REDIRECT
 #define DROP_IP(slot, r) .verdict = TC_ACT_SHOT, .drop = D_IPORT, .drop_idx = (slot), .reason = (r)
 #define DROP_NET(n, r)	.verdict = TC_ACT_SHOT, .drop = D_NET, .drop_idx = (n), .reason = (r)
@@ -983,8 +994,9 @@ static int run_counted(struct progs *p, const struct tcase *c, int xdp, int meta
 	if (c->tun_from) {
 		p->net->bss->pp_test_tun_in.present = 1;
 		p->net->bss->pp_test_tun_in.vni = c->tun_vni;
-		p->net->bss->pp_test_tun_in.family = PP_NEIGH_V4;
-		memcpy(p->net->bss->pp_test_tun_in.remote, c->tun_from, 4);
+		p->net->bss->pp_test_tun_in.family = c->tun_fam ?: PP_NEIGH_V4;
+		memcpy(p->net->bss->pp_test_tun_in.remote, c->tun_from,
+		       c->tun_fam == PP_NEIGH_V6 ? 16 : 4);
 	}
 	err = progs_run(p, r);
 	memset(&p->net->bss->pp_test_tun_in, 0, sizeof(p->net->bss->pp_test_tun_in));
@@ -1033,6 +1045,24 @@ static int same_frame(const uint8_t *got, uint32_t gl, const uint8_t *want, uint
 }
 
 /* One TC run; *delta gets the counters it moved. */
+/* Output i left with the tunnel key w wants (its VNI, to its VTEP, from this host's). */
+static int tun_ok(int i, const struct pp_test_tun *t, const struct want *w)
+{
+	int fam = w->vfam ?: PP_NEIGH_V4, n = fam == PP_NEIGH_V6 ? 16 : 4;
+	char got[INET6_ADDRSTRLEN] = "", from[INET6_ADDRSTRLEN] = "", want[INET6_ADDRSTRLEN] = "";
+	int af = fam == PP_NEIGH_V6 ? AF_INET6 : AF_INET;
+
+	if (t->present && t->vni == w->vni && t->family == fam && !memcmp(t->remote, w->vtep, n) &&
+	    !memcmp(t->local, fam == PP_NEIGH_V6 ? VX6_LOCAL : VX_LOCAL, n))
+		return 1;
+	inet_ntop(t->family == PP_NEIGH_V6 ? AF_INET6 : AF_INET, t->remote, got, sizeof(got));
+	inet_ntop(t->family == PP_NEIGH_V6 ? AF_INET6 : AF_INET, t->local, from, sizeof(from));
+	inet_ntop(af, w->vtep, want, sizeof(want));
+	fprintf(stderr, "    output %d: tunnel key %s vni %u to %s from %s, want vni %u to %s\n", i,
+		t->present ? "set" : "NOT set", t->vni, got, from, w->vni, want);
+	return 0;
+}
+
 static int run_tc(struct progs *p, const struct tcase *c, int meta, struct snap *delta)
 {
 	static uint8_t want[FR_MAX], got[FR_MAX + 8];
@@ -1062,17 +1092,8 @@ static int run_tc(struct progs *p, const struct tcase *c, int meta, struct snap 
 						  n : PP_TEST_SNAP,
 				"output %d to %u differs", i, w->ifindex))
 			ok = 0;
-		if (w->vni && (!g->tun.present || g->tun.vni != w->vni ||
-			       g->tun.family != PP_NEIGH_V4 || memcmp(g->tun.remote, w->vtep, 4) ||
-			       memcmp(g->tun.local, VX_LOCAL, 4))) {
-			fprintf(stderr, "    output %d: tunnel key %s vni %u to %u.%u.%u.%u from "
-				"%u.%u.%u.%u, want vni %u to %u.%u.%u.%u\n", i,
-				g->tun.present ? "set" : "NOT set", g->tun.vni, g->tun.remote[0],
-				g->tun.remote[1], g->tun.remote[2], g->tun.remote[3], g->tun.local[0],
-				g->tun.local[1], g->tun.local[2], g->tun.local[3], w->vni, w->vtep[0],
-				w->vtep[1], w->vtep[2], w->vtep[3]);
+		if (w->vni && !tun_ok(i, &g->tun, w))
 			ok = 0;
-		}
 		if (c->na && i == nwant - 1 && !na_csum_ok(got, wl)) {
 			fprintf(stderr, "    output %d: the NA's ICMPv6 checksum is wrong\n", i);
 			ok = 0;
@@ -3919,6 +3940,26 @@ static const struct tcase vxlan_cases[] = {
 	  TUN(100, VX_H2) },
 };
 
+/*
+ * The same over an IPv6 underlay (pp_vxlan's family 6, check_vxlan): red's
+ * MAC on h2 and its flood list on IPv6 VTEPs, RM3 left on an IPv4 one.
+ */
+#define TUN6(v, from)	.tun_vni = (v), .tun_from = (from), .tun_fam = PP_NEIGH_V6
+static const struct tcase vxlan6_cases[] = {
+	{ "vxlan v6: red unicast to a MAC on h2 -> encapsulated over IPv6 to h2", P_TAP, TAP1,
+	  FR(RM2, M1, Q(110)), FWD, .out = { TREDIR6(DEVVX, 100, VX6_H2, FR(RM2, M1)) }, VXLAN_TC },
+	{ "vxlan v6: red broadcast -> the local port, h2 and h3 over IPv6", P_TAP, TAP1,
+	  FR(BC, M1, Q(110)), FWD,
+	  .out = { CLONE(TAP2, FR(BC, M1, Q(110))), TCLONE6(DEVVX, 100, VX6_H2, FR(BC, M1)),
+		   TREDIR6(DEVVX, 100, VX6_H3, FR(BC, M1)) }, FLOOD },
+	{ "vxlan v6: a MAC behind an IPv4 VTEP on an IPv6 underlay -> no_target", P_TAP, TAP1,
+	  FR(RM3, M1, Q(110)), DROP_IP(SLOT1, PP_DROP_NO_TARGET), VXLAN_TC },
+	{ "vxlan v6 in: vni 100 from h2's IPv6 VTEP to M2 -> slot 2's tap, vlan 110", P_NET, DEVVX,
+	  FR(M2, RM2), FWD, .out = { REDIR(TAP2, FR(M2, RM2, Q(110))) }, VXLAN_TC, TUN6(100, VX6_H2) },
+	{ "vxlan v6 in: from an IPv6 VTEP that is no known host's -> unknown_vtep", P_NET, DEVVX,
+	  FR(M2, RM2), DROP_NET(VX_RED, PP_DROP_UNKNOWN_VTEP), VXLAN_TC, TUN6(100, VX6_STRANGER) },
+};
+
 enum { VXF_VNI, VXF_DEV, VXF_VXLAN };
 static const struct tcase vxlan_forged_cases[] = {
 	[VXF_VNI] = { "vxlan in forged: vni 300 naming net A (a device's network) -> unknown_port",
@@ -3937,6 +3978,43 @@ static int vx_vtep(struct pp_vtep *v, const uint8_t *a)
 	v->family = PP_NEIGH_V4;
 	memcpy(v->addr, a, 4);
 	return 0;
+}
+
+static void vx_vtep6(struct pp_vtep *v, const uint8_t *a)
+{
+	memset(v, 0, sizeof(*v));
+	v->family = PP_NEIGH_V6;
+	memcpy(v->addr, a, 16);
+}
+
+/* The IPv6 underlay's cases: pp_vxlan, red's entries and h2's VTEP on IPv6, then back. */
+static void check_vxlan6(struct progs *p)
+{
+	struct pp_vxlan vx, vx6 = { .ifindex = DEVVX, .family = PP_NEIGH_V6 };
+	struct pp_fdb_key k = { .net_id = VX_RED };
+	struct pp_rflood fl, fl6 = { .count = 2 };
+	struct pp_vtep v, saved;
+	__u32 red = VX_RED, one = 1;
+
+	memcpy(vx6.local, VX6_LOCAL, 16);
+	memcpy(k.mac, RM2, 6);
+	pp_vxlan_get(&p->maps, 0, &vx);
+	pp_rflood_get(&p->maps, red, &fl);
+	pp_remote_get(&p->maps, k, &saved);
+	vx_vtep6(&fl6.vtep[0], VX6_H2);
+	vx_vtep6(&fl6.vtep[1], VX6_H3);
+	vx_vtep6(&v, VX6_H2);
+	if (pp_vxlan_put(&p->maps, 0, &vx6) || pp_rflood_put(&p->maps, red, &fl6) ||
+	    pp_remote_put(&p->maps, k, &v) || pp_vtep_put(&p->maps, v, &one)) {
+		result(0, "vxlan v6: setup");
+		return;
+	}
+	for (unsigned i = 0; i < sizeof(vxlan6_cases) / sizeof(vxlan6_cases[0]); i++)
+		run_case(p, &vxlan6_cases[i], 1);
+	pp_vtep_del(&p->maps, v);
+	pp_remote_put(&p->maps, k, &saved);
+	pp_rflood_put(&p->maps, red, &fl);
+	pp_vxlan_put(&p->maps, 0, &vx);
 }
 
 static int setup_vxlan(struct progs *p)
@@ -4005,6 +4083,7 @@ static void check_vxlan(struct progs *p)
 	}
 	for (unsigned i = 0; i < sizeof(vxlan_cases) / sizeof(vxlan_cases[0]); i++)
 		run_case(p, &vxlan_cases[i], vxlan_cases[i].prog == P_TAP ? 2 : 1);
+	check_vxlan6(p);
 	/* forged entries: never delivered */
 	pp_vni_put(&p->maps, vni, &id);
 	run_case(p, &vxlan_forged_cases[VXF_VNI], 1);
