@@ -3,7 +3,7 @@
 # the ceiling and the peers, measured in one run on this machine (issue 8).
 #
 #   bench/bench.sh [--quick] [--reps N] [--ms MS] [--cpu N] [--no-ovs]
-#                  [--no-control | --control-only] [--no-cluster] [--only KEY,...]
+#                  [--no-control | --control-only] [--no-cluster] [--no-vxlan] [--only KEY,...]
 #                  [--bpf-stats] [--baseline REF [--baseline-only KEY,...]]
 #
 # --only runs only the named paths (keys as in bench/ppbench.c, e.g.
@@ -40,7 +40,11 @@
 #     three hosts' polyportd on one etcd (namespaces "ppbc-*"), service
 #     ports written to the store timed until programmed on their hosts, one
 #     API change until the remote host has it; its rows join control.tsv.
-#  6. ppbench report: the table, the targets, build/bench/results.json;
+#  6. bench/vxlan.sh (not with --no-vxlan or --only): VM -> remote VM
+#     (TCP, small UDP, ping) over polyport's VXLAN path on two hosts
+#     ("ppbx-*", polyportd --store --vtep) beside the same over a Linux VXLAN
+#     device and bridge; its rows (vxlan_*) join control.tsv.
+#  7. ppbench report: the table, the targets, build/bench/results.json;
 #     gnuplot: build/bench/bench.png.
 # --quick (make bench-smoke): the fast paths only, one short repetition, no
 # OVS and no 100,000-port configurations, results under build/bench/smoke/,
@@ -50,14 +54,14 @@
 # smoke run (make test) and a full run never remove each other's; every
 # device lives inside them and starts with "pptb".
 QUICK=0 REPS=9 MS= CPU=1 OVS=1 CONTROL=1 DATAPLANE=1 ONLY=() PROFILE=() BASELINE= BASE_BIN=
-CLUSTER=1
+CLUSTER=1 VXLAN=1
 BASE_NAME= BASE_ONLY=()
 while (($#)); do
 	case $1 in
 	--baseline-only) BASE_ONLY=(--baseline-only "$2"); shift ;;
 	--baseline) BASELINE=$2; shift ;;
 	--baseline-bin) BASE_BIN=$2; BASE_NAME=$(basename "$2"); shift ;;
-	--only) ONLY=(--only "$2"); CONTROL=0; CLUSTER=0; shift ;;
+	--only) ONLY=(--only "$2"); CONTROL=0; CLUSTER=0; VXLAN=0; shift ;;
 	--bpf-stats) PROFILE=(--bpf-stats) ;;
 	--quick) QUICK=1 ;;
 	--reps) REPS=$2; shift ;;
@@ -66,9 +70,10 @@ while (($#)); do
 	--no-ovs) OVS=0 ;;
 	--no-control) CONTROL=0 ;;
 	--no-cluster) CLUSTER=0 ;;
+	--no-vxlan) VXLAN=0 ;;
 	--control-only) DATAPLANE=0; OVS=0 ;;
 	*) echo "usage: $0 [--quick] [--reps N] [--ms MS] [--cpu N] [--no-ovs] [--no-control|--control-only] [--no-cluster]" \
-		"[--only KEY,...] [--bpf-stats] [--baseline REF [--baseline-only KEY,...]]" >&2
+		"[--no-vxlan] [--only KEY,...] [--bpf-stats] [--baseline REF [--baseline-only KEY,...]]" >&2
 	   exit 2 ;;
 	esac
 	shift
@@ -140,6 +145,7 @@ mkdir -p "$OUT"
 ((DATAPLANE)) && rm -f "$OUT"/dataplane.tsv
 ((CONTROL)) && rm -f "$OUT"/control.tsv
 ((CLUSTER)) && [[ -f $OUT/control.tsv ]] && sed -i '/^cluster_/d' "$OUT"/control.tsv
+((VXLAN)) && [[ -f $OUT/control.tsv ]] && sed -i '/^vxlan_/d' "$OUT"/control.tsv
 rm -f "$OUT"/results.json
 
 for bin in "$PPB" "$B/polyportd" "$B/polyportctl"; do
@@ -337,6 +343,13 @@ if ((CLUSTER)); then
 	((QUICK)) || quiesce
 	log "cluster: three polyportd on one etcd, the store's writes until programmed"
 	"$TOP/bench/cluster.sh" "${quick[@]}" --tsv "$OUT/control.tsv" --logs "$OUT" || FAILED=1
+fi
+
+# ---- VXLAN: VM -> remote VM, polyport's path beside Linux's (bench/vxlan.sh) --------------------
+if ((VXLAN)); then
+	((QUICK)) || quiesce
+	log "vxlan: VM -> remote VM over polyport's VXLAN path and over a Linux VXLAN device + bridge"
+	"$TOP/bench/vxlan.sh" "${quick[@]}" --tsv "$OUT/control.tsv" --logs "$OUT" || FAILED=1
 fi
 
 # ---- the report --------------------------------------------------------------------

@@ -2798,6 +2798,149 @@ static void target_cp(const char *what, const char *fig, unsigned sports, double
 		       c->min, c->max);
 }
 
+/*
+ * Issue 20 (bench/vxlan.sh): each figure F of VM -> remote VM over polyport's
+ * VXLAN path ("vxlan_F_pp") beside the same traffic over a Linux VXLAN device
+ * and bridge ("vxlan_F_linux"), the two alternating by repetition.  ns(): a
+ * sample's ns a packet (TCP: a 1,448-byte segment; a round trip for ping).
+ */
+struct vxfig {
+	const char *f, *what, *per;
+};
+
+static const struct vxfig VXF[] = {
+	{ "tcp", "iperf3 TCP, one stream", "a 1,448-byte segment" },
+	{ "udp", "iperf3 UDP, 60-byte frames", "a packet" },
+	{ "rtt", "ping, median RTT", "a round trip" },
+};
+
+static int is_vxlan(const struct crow *c)
+{
+	return !strncmp(c->fig, "vxlan_", 6);
+}
+
+static double vx_ns(const char *f, double v)
+{
+	if (!strcmp(f, "tcp"))
+		return v > 0 ? 1448 * 8 / v : NAN; /* Gbit/s: ns a segment */
+	if (!strcmp(f, "udp"))
+		return v > 0 ? 1e6 / v : NAN; /* kpps: ns a packet */
+	return v * 1e3; /* us: ns a round trip */
+}
+
+/*
+ * polyport's and Linux's rows of figure f, paired by repetition: the median
+ * (min, max) of polyport / Linux ("ratio") or of the ns polyport adds (NAN:
+ * not both measured, or not paired).
+ */
+static double vx_paired(const char *f, int ns, double *min, double *max)
+{
+	char a[32], b[32];
+	struct crow *p, *l;
+	double d[MAXREP];
+
+	snprintf(a, sizeof(a), "vxlan_%s_pp", f);
+	snprintf(b, sizeof(b), "vxlan_%s_linux", f);
+	p = cget(a, 1);
+	l = cget(b, 1);
+	if (!p || !l || p->n != l->n)
+		return NAN;
+	for (int k = 0; k < p->n; k++) {
+		if (!(p->v[k] > 0) || !(l->v[k] > 0))
+			return NAN;
+		d[k] = ns ? vx_ns(f, p->v[k]) - vx_ns(f, l->v[k]) : p->v[k] / l->v[k];
+	}
+	double med, lo, hi;
+
+	stats(d, p->n, &med, &lo, &hi);
+	if (min)
+		*min = lo;
+	if (max)
+		*max = hi;
+	return med;
+}
+
+static void vx_table(void)
+{
+	int any = 0;
+
+	for (unsigned i = 0; i < sizeof(VXF) / sizeof(VXF[0]); i++) {
+		char a[32], b[32];
+		struct crow *p, *l;
+		double r, rlo = NAN, rhi = NAN, n, nlo = NAN, nhi = NAN;
+
+		snprintf(a, sizeof(a), "vxlan_%s_pp", VXF[i].f);
+		snprintf(b, sizeof(b), "vxlan_%s_linux", VXF[i].f);
+		p = cget(a, 1);
+		l = cget(b, 1);
+		if (!p && !l)
+			continue;
+		if (!any++)
+			printf("\nVM -> remote VM over VXLAN (bench/vxlan.sh: two hosts, one underlay; "
+			       "the same light guests;\n polyport's VXLAN path vs a Linux VXLAN device + "
+			       "bridge, alternating by repetition; paired: per repetition)\n"
+			       "  %-28s %16s %16s  %-22s %s\n",
+			       "figure", "polyport", "Linux", "polyport/Linux paired",
+			       "polyport adds (paired)");
+		r = vx_paired(VXF[i].f, 0, &rlo, &rhi);
+		n = vx_paired(VXF[i].f, 1, &nlo, &nhi);
+		char pv[32] = "-", lv[32] = "-", rr[48] = "-";
+
+		if (p)
+			snprintf(pv, sizeof(pv), "%.3g %s", p->med, p->unit);
+		if (l)
+			snprintf(lv, sizeof(lv), "%.3g %s", l->med, l->unit);
+		if (!isnan(r))
+			snprintf(rr, sizeof(rr), "%.2fx (%.2f..%.2f)", r, rlo, rhi);
+		printf("  %-28s %16s %16s  %-22s ", VXF[i].what, pv, lv, rr);
+		if (!isnan(n) && !strcmp(VXF[i].f, "rtt"))
+			printf("%+.1f us %s (%+.1f..%+.1f)\n", n / 1e3, VXF[i].per, nlo / 1e3,
+			       nhi / 1e3);
+		else if (!isnan(n))
+			printf("%+.0f ns %s (%+.0f..%+.0f)\n", n, VXF[i].per, nlo, nhi);
+		else
+			printf("-\n");
+	}
+	if (any)
+		printf(" (guests, iperf3, ping and both dataplanes on one CPU; the Linux side does not pop"
+		       " or push the VLAN tag\n (no 8021q or bridge VLAN filtering here); TCP: GSO frames,"
+		       " ns a 1,448 bytes at the measured rate;\n UDP: received at an unlimited offered"
+		       " rate: the share of the CPU left to the path after the\n senders moves it; + ="
+		       " polyport's is slower)\n");
+}
+
+/*
+ * Issue 20's figure: polyport's VXLAN path against Linux's for figure f, a
+ * target of at least want x Linux's rate (0: none, reported only).
+ */
+static void target_vxlan(const char *what, const char *f, double want)
+{
+	char a[32];
+	struct crow *p;
+	double r, lo, hi, n, nlo, nhi;
+
+	snprintf(a, sizeof(a), "vxlan_%s_pp", f);
+	p = cget(a, 1);
+	r = vx_paired(f, 0, &lo, &hi);
+	n = vx_paired(f, 1, &nlo, &nhi);
+	if (!p || isnan(r) || isnan(n)) {
+		target(want > 0 ? -1 : 2, what, "not measured (%s)",
+		       p ? "no Linux row to pair" : a);
+		return;
+	}
+	for (unsigned i = 0; i < sizeof(VXF) / sizeof(VXF[0]); i++) {
+		int us = !strcmp(f, "rtt");
+
+		if (strcmp(VXF[i].f, f))
+			continue;
+		target(want > 0 ? r >= want : 2, what,
+		       "%.2fx paired (%.2f..%.2f), %.3g %s; %+.*f %s "
+		       "%s over Linux (%+.*f..%+.*f)",
+		       r, lo, hi, p->med, p->unit, us, us ? n / 1e3 : n, us ? "us" : "ns",
+		       VXF[i].per, us, us ? nlo / 1e3 : nlo, us, us ? nhi / 1e3 : nhi);
+	}
+}
+
 static int cmd_report(int argc, char **argv)
 {
 	const char *dir = NULL;
@@ -2935,13 +3078,19 @@ static int cmd_report(int argc, char **argv)
 			       " more)\n", n, slow);
 	}
 	if (NC) {
-		printf("\ncontrol plane (polyportd)          median      min-max   samples\n");
+		int head = 0;
+
 		for (int i = 0; i < NC; i++) {
 			struct crow *c = &C[i];
 
+			if (is_vxlan(c))
+				continue;	/* vx_table() */
+			if (!head++)
+				printf("\ncontrol plane (polyportd)          median      min-max   samples\n");
 			printf("  %-12s %7u ports %9.1f %-3s %6.1f-%-6.1f %d %s\n", c->fig, c->sports,
 			       c->med, c->unit, c->min, c->max, c->n, c->extra);
 		}
+		vx_table();
 	}
 
 	/* ---- the targets of issue 8 ---- */
@@ -3111,15 +3260,28 @@ static int cmd_report(int argc, char **argv)
 		/* ---- issue 17: service chains ---- */
 		if (pget("v2h-pp-chain") || pget("h2n-pp-chain"))
 			target_chain("v2h-pp-chain", "h2n-pp-chain");
+		int t20 = NT;
+
+		/* ---- issue 20: VM -> remote VM over VXLAN, polyport vs Linux ---- */
+		if (cget("vxlan_tcp_pp", 1) || cget("vxlan_tcp_linux", 1)) {
+			target_vxlan("issue 20: VXLAN, TCP VM -> remote VM >= 0.8x Linux VXLAN + bridge",
+				     "tcp", 0.8);
+			target_vxlan("(no target) VXLAN, UDP 60-byte frames VM -> remote VM", "udp", 0);
+			target_vxlan("(no target) VXLAN, ping RTT VM -> remote VM (ratio: lower is "
+				     "faster)", "rtt", 0);
+		}
 		printf("\ntargets (issue 8)\n");
 		for (int i = 0; i < NT; i++) {
 			if (i == t8)
 				printf("\ntargets (issue 15: ns a frame added, paired by repetition)\n");
 			if (i == t16)
 				printf("\ntargets (issue 16: routing, paired by repetition)\n");
-			if (i == t17)
+			if (i == t17 && t17 < t20)
 				printf("\nissue 17: service chains (ns a frame over the plain L2 path, "
 				       "paired by repetition)\n");
+			if (i == t20)
+				printf("\nissue 20: VM -> remote VM over VXLAN (polyport vs a Linux VXLAN "
+				       "device + bridge, paired by repetition)\n");
 			printf("  %-5s %-82s %s\n", T[i].ok == 2 ? "-" : T[i].ok > 0 ? "PASS" :
 			       T[i].ok == 0 ? "MISS" : "n/a", T[i].what, T[i].measured);
 		}
@@ -3210,6 +3372,13 @@ static int cmd_report(int argc, char **argv)
 		if (c->target > 0)
 			json_num(f, "target", c->target, 1);
 		json_str(f, "extra", c->extra, 1);
+		if (is_vxlan(c) && strstr(c->fig, "_pp")) {	/* against Linux's row */
+			char fx[8];
+
+			snprintf(fx, sizeof(fx), "%.3s", c->fig + 6);
+			json_num(f, "ratio_to_linux_paired", vx_paired(fx, 0, NULL, NULL), 1);
+			json_num(f, "ns_added_over_linux", vx_paired(fx, 1, NULL, NULL), 1);
+		}
 		fprintf(f, "\"samples\": [");
 		for (int k = 0; k < c->n; k++)
 			fprintf(f, "%s%.3f", k ? ", " : "", c->v[k]);

@@ -23,7 +23,10 @@ log=build/bench/smoke/smoke.log
 # second): XDP with TC behind it (the flood), and the tap, whose programs
 # change by path: "PASS bench:KEY@base" lines.  The cluster part (bench/cluster.sh
 # --quick: three daemons on one etcd, 100 and 1,200 service ports through the
-# store, 3 API changes) gives "PASS bench:cluster_*/N" lines (numbers > 0).
+# store, 3 API changes) gives "PASS bench:cluster_*/N" lines (numbers > 0);
+# the VXLAN part (bench/vxlan.sh --quick: one second of each figure over
+# polyport's VXLAN path and Linux's) "PASS bench:vxlan_path_*" (the traffic
+# left through the VXLAN devices) and "PASS bench:vxlan_*/1" (numbers > 0).
 bench/bench.sh --quick --baseline-bin build/bench/ppbench --baseline-only v2n-flood,tv2n-pp "$@" \
 	2>"$log"
 rc=$?

@@ -17,6 +17,7 @@ pkgs=(
 	qemu-system-x86 busybox-static cpio kmod	# the real guest (vm/)
 	jq libvirt-clients libxml2-utils		# e2e:plug: JSON, virt-xml-validate of plug's libvirt XML
 	openvswitch-switch gnuplot-nox linux-perf	# make bench: a peer, the plot, profiles
+	iperf3						# make bench: VM -> remote VM over VXLAN (bench/vxlan.sh)
 	etcd-server etcd-client openssl			# the store of cluster mode (issue 19), its test CA
 )
 pkgs+=("$@")
