@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The cluster demo (README "Many hosts"): three hosts, one etcd, one network.
+# The cluster demo (README "Many hosts"): three hosts, one etcd, two networks:
+# blue (a device on each host) and red (stretched over VXLAN, issue 20).
 #
 #   ppdc-etcd   etcd with TLS and client certificates on https://10.59.0.1:2379
 #               (a test CA); veth ppdce (in host N) <-> ppdceN, 10.59.N.0/24
@@ -11,6 +12,10 @@
 #               vm1 on h1 (ppdc-g1 10.60.0.11), vm2 on h2 (ppdc-g2 .12),
 #               vm3 on h3 (ppdc-g3 .13), mover on h2 (ppdc-gm2 .20), moved
 #               to h3 (ppdc-gm3 .20) by the migration flow
+#   ppdc-ul     the underlay: bridge ppdcbr, veth ppdcuN (in host N, 10.61.0.N/24,
+#               MTU 1550: ppvxlan gets 1500) <-> ppdclN; polyportd --vtep 10.61.0.N
+#   red         network {vxlan: {vni: 100}}: VLAN 300 of vm1..vm3 -> ppdc-rN
+#               (10.62.0.N), a second --port of the same guests
 #
 # Usage: scripts/cluster-demo.sh [--no-wait]   (as root; `make run-cluster`
 # builds first).  Everything it creates starts with "ppdc" or lives under
@@ -85,18 +90,22 @@ hstart() {
 	setsid ip netns exec "ppdc-$h" "$B/polyportd" -f --config "$RUN/$h/conf" --pin-root "$BPF/$h" \
 		--state-dir "$st" --api-socket "$RUN/$h/api.sock" --store "etcd=https://$EP_IP:2379" \
 		--host "$h" --etcd-ca "$CERTS/ca.crt" --etcd-cert "$CERTS/client.crt" \
-		--etcd-key "$CERTS/client.key" --lease-ttl 3 >>"$RUN/$h.log" 2>&1 &
+		--etcd-key "$CERTS/client.key" --lease-ttl 3 --vtep "10.61.0.${h#h}" >>"$RUN/$h.log" 2>&1 &
 	DPID[$h]=$!
 	until_s 10 serving "$h" || die "polyportd of $h did not start: $(tail -3 "$RUN/$h.log")"
 }
-# guest NAME H TAP NS MAC ADDR: the light guest on H's tap, VLAN 100 -> NS (ADDR/24)
+# guest NAME H TAP NS MAC ADDR [NS2 ADDR2]: the light guest on H's tap, VLAN 100
+# -> NS (ADDR/24) and, with NS2, VLAN 300 -> NS2 (ADDR2/24: red's sub-interface)
 guest() {
-	ip netns add "$4" && ip -n "$4" link set lo up && quiet "$4"
+	local ns more=()
+	for ns in "$4" ${7:+"$7"}; do ip netns add "$ns" && ip -n "$ns" link set lo up && quiet "$ns"; done
+	[[ -n ${7:-} ]] && more=(--port "ns=$7,dev=eth0,mac=$5,match=vlan:300")
 	setsid ip netns exec "ppdc-$2" "$B/ppguest" --tap "$3" --up --ready-file "$RUN/$1.ready" \
-		--port "ns=$4,dev=eth0,mac=$5,match=vlan:100" >"$RUN/$1.log" 2>&1 &
+		--port "ns=$4,dev=eth0,mac=$5,match=vlan:100" "${more[@]}" >"$RUN/$1.log" 2>&1 &
 	GPID[$1]=$!
 	until_s 5 test -f "$RUN/$1.ready" || die "guest $1 did not start: $(tail -2 "$RUN/$1.log")"
 	ip -n "$4" addr add "$6/24" dev eth0
+	[[ -z ${7:-} ]] || ip -n "$7" addr add "$8/24" dev eth0
 }
 
 if [[ $(id -u) -ne 0 ]]; then echo "cluster demo: run as root (sudo make run-cluster)" >&2; exit 1; fi
@@ -122,6 +131,15 @@ for n in 1 2 3; do
 	ip -n "ppdc-n$n" link set eth0 up
 	ip -n "ppdc-h$n" link set "ppdcn$n" up
 done
+# the underlay of red (VXLAN): bridge ppdcbr in ppdc-ul, host N on 10.61.0.N
+ip netns add ppdc-ul && quiet ppdc-ul
+ip -n ppdc-ul link add ppdcbr type bridge && ip -n ppdc-ul link set ppdcbr up
+for n in 1 2 3; do
+	ip -n "ppdc-h$n" link add "ppdcu$n" mtu 1550 type veth peer name "ppdcl$n" netns ppdc-ul mtu 1550
+	ip -n ppdc-ul link set "ppdcl$n" master ppdcbr up
+	ip -n "ppdc-h$n" addr add "10.61.0.$n/24" dev "ppdcu$n"
+	ip -n "ppdc-h$n" link set "ppdcu$n" up
+done
 etcd_ca "$CERTS" "$EP_IP" || die "the test CA (etcd_ca)"
 echo "  CA and certificates in $CERTS: $(cd "$CERTS" && echo ca.crt server.crt client.crt)"
 # etcd_up: etcd_start with etcd in a session of its own, like the daemons (Ctrl-C is ours)
@@ -134,10 +152,10 @@ etcd_up() {
 }
 etcd_up || die "etcd did not start"
 
-say "Three hosts: namespaces ppdc-h1..3, each with its own polyportd in cluster mode"
+say "Three hosts: namespaces ppdc-h1..3, each with its own polyportd in cluster mode and a VTEP"
 for h in h1 h2 h3; do hstart "$h"; done
 printf '$ polyportd -f --store etcd=https://%s:2379 --host h1 --etcd-ca ca.crt --etcd-cert client.crt \\\n' "$EP_IP"
-printf '      --etcd-key client.key --lease-ttl 3 --pin-root %s/h1 --api-socket %s/h1/api.sock ...\n' "$BPF" "$RUN"
+printf '      --etcd-key client.key --lease-ttl 3 --vtep 10.61.0.1 --pin-root %s/h1 --api-socket %s/h1/api.sock ...\n' "$BPF" "$RUN"
 until_s 10 all_connected || die "not every daemon connected to etcd"
 ctl h3 status | sed -n '/^CLUSTER/,$p'
 
@@ -158,11 +176,12 @@ plug h1 vm1 ppdct1 "$M1"
 plug h2 vm2 ppdct2 "$M2"
 plug h3 vm3 ppdct3 "$M3"
 plug h2 mover ppdctm "$MM"
-guest g1 h1 ppdct1 ppdc-g1 "$M1" 10.60.0.11
-guest g2 h2 ppdct2 ppdc-g2 "$M2" 10.60.0.12
-guest g3 h3 ppdct3 ppdc-g3 "$M3" 10.60.0.13
+guest g1 h1 ppdct1 ppdc-g1 "$M1" 10.60.0.11 ppdc-r1 10.62.0.1
+guest g2 h2 ppdct2 ppdc-g2 "$M2" 10.60.0.12 ppdc-r2 10.62.0.2
+guest g3 h3 ppdct3 ppdc-g3 "$M3" 10.60.0.13 ppdc-r3 10.62.0.3
 guest gm2 h2 ppdctm ppdc-gm2 "$MM" 10.60.0.20
-echo "  guests: vm1 10.60.0.11 (h1), vm2 .12 (h2), vm3 .13 (h3), mover .20 (h2), VLAN 100 each"
+echo "  guests: vm1 10.60.0.11 (h1), vm2 .12 (h2), vm3 .13 (h3), mover .20 (h2), VLAN 100 each;"
+echo "  vm1..vm3 also VLAN 300: 10.62.0.1, .2, .3 (for red, below)"
 
 say "Service ports (VLAN 100 -> blue), through h1's API as well"
 for s in s1:vm1 s2:vm2 s3:vm3 sm:mover; do
@@ -184,6 +203,33 @@ for g in 1 2 3 m2; do
 	ping1 "ppdc-g$g" 10.60.0.1 | tail -2 | head -1
 	((PIPESTATUS[0] == 0)) || die "guest g$g cannot reach 10.60.0.1"
 done
+
+say "Network red, stretched over VXLAN (VNI 100): VLAN 300 of vm1..vm3, through h1's API"
+hctl h1 create network '{"name": "red", "vxlan": {"vni": 100}}' || die "create network red"
+for s in r1:vm1 r2:vm2 r3:vm3; do
+	hctl h1 create service-port "name=${s%%:*}" "instance-port=${s#*:}" vlan=300 bind.network=red ||
+		die "create service port ${s%%:*}"
+done
+red_active() {
+	local h o
+	for h in h1 h2 h3; do for o in r1 r2 r3; do
+		[[ $(hget "$h" "/v1/service-ports/$o" | jq -r .status.status) == ACTIVE ]] || return 1
+	done; done
+}
+until_s 10 red_active || die "not every red service port ACTIVE through every host's API"
+hctl h1 status | sed -n '/^CLUSTER/,/^$/p'
+echo "  each host's VXLAN device (made by polyportd --vtep):"
+for n in 1 2 3; do
+	printf 'h%s$ ip -d link show ppvxlan\n  ' "$n"
+	ip -n "ppdc-h$n" -d -o link show ppvxlan |
+		sed -E 's/^[0-9]+: (ppvxlan: <[^>]*> mtu [0-9]+).*(vxlan external .* dstport [0-9]+ nolearning).*/\1 ... \2/'
+done
+echo "ppdc-r1 (vm1 on h1) -> 10.62.0.3 (vm3 on h3) over red:"
+ping1 ppdc-r1 10.62.0.3 | tail -2 | head -1
+((PIPESTATUS[0] == 0)) || die "vm1 cannot reach vm3 over red"
+echo "  where h1 sends red's remote MACs (pp_remote: network, MAC -> VTEP):"
+printf 'h1$ polyportctl --pin-root %s/h1 dump --canonical | grep pp_remote\n' "$BPF"
+ip netns exec ppdc-h1 "$B/polyportctl" --pin-root "$BPF/h1" dump --canonical | grep '^pp_remote' | sed 's/^/  /'
 
 say "The store: every object, host record and status is a key"
 run etcdctl_c get --prefix "$P" --keys-only | grep -v '^$'
@@ -264,6 +310,8 @@ cat <<-EOT
 	  ip netns exec ppdc-etcd etcdctl --endpoints https://$EP_IP:2379 --cacert $CERTS/ca.crt \\
 	      --cert $CERTS/client.crt --key $CERTS/client.key get --prefix $P
 	  ip netns exec ppdc-g3 ping 10.60.0.1   # vm3 on h3's side of blue
+	  ip netns exec ppdc-r1 ping 10.62.0.3   # vm1 (h1) -> vm3 (h3) over red, through VXLAN
+	  ip netns exec ppdc-h3 tcpdump -ni ppdcu3 udp port 4789   # red on h3's underlay
 	  less $RUN/h1.log $RUN/etcd.log   # the daemons' and etcd's logs
 EOT
 if ((WAIT)); then

@@ -374,6 +374,20 @@ else
 	fail "mtu: ip3j (mtu 9000) through h1: ${c0:0:100}; big (mtu 1600): ${c1:0:150}; s3big: ${c2:0:150}; reasons: $(st h3 networks big) '$(st h3 networks big reason)' / $(st h3 service-ports s3big) '$(st h3 service-ports s3big reason)'; on h3: $(has h3 net big && echo programmed)"
 fi
 
+# ---- idle: no daemon spins -------------------------------------------------------------------------
+cputicks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+declare -A C0=()
+for h in "${HOSTS[@]}"; do C0[$h]=$(cputicks "${HPID[$h]}"); done
+sleep 2
+busy="" hz=$(getconf CLK_TCK)
+for h in "${HOSTS[@]}"; do
+	d=$(($(cputicks "${HPID[$h]}") - C0[$h]))
+	busy+="$h $((d * 1000 / hz)) ms; "
+	((d * 1000 / hz > 100)) && spin=1
+done
+[[ -z ${spin:-} ]] && pass "idle: over 2 s with nothing to do each daemon used under 100 ms of CPU ($busy)" ||
+	fail "idle: a daemon keeps working with nothing to do: $busy"
+
 # ---- a daemon restarted while etcd is away: the other hosts' tables stay ---------------------------
 # h1's polyportd killed (-9) and started again while etcd is stopped: it
 # cannot list the store (the hosts' records, their VTEPs, are not cached), so
@@ -385,7 +399,9 @@ kill -9 "${HPID[h1]}"
 wait "${HPID[h1]}" 2>/dev/null
 t=$(now)
 hstart h1 || fail "restart: polyportd of h1 did not start again without etcd"
+c2=$(cputicks "${HPID[h2]}") c3=$(cputicks "${HPID[h3]}")
 sleep 2		# past the 1.5 s it waits for a first list, and its load without one
+away="h2 $((($(cputicks "${HPID[h2]}") - c2) * 1000 / hz)) ms, h3 $((($(cputicks "${HPID[h3]}") - c3) * 1000 / hz)) ms"
 kept="$(remote h1 red "$M2") $(rflood h1 red)"
 etcd_start "$CS-etcd" "$EP_IP" "$EP_PORT" "$RUN/etcd" "$CERTS" >/dev/null || fail "restart: etcd did not start again"
 ms=$(until_ms "$t" 15000 connected h1)
@@ -398,6 +414,9 @@ if [[ $kept == "10.99.0.2 10.99.0.2 10.99.0.3" && $after == "$kept" && ${lo%% *}
 else
 	fail "restart without etcd: h1's red tables while etcd was away '$kept', after '$after' (want '10.99.0.2 10.99.0.2 10.99.0.3'); pings lost $lo; $(hlog h1 4)"
 fi
+[[ ${away// ms/} =~ ^h2\ ([0-9]+),\ h3\ ([0-9]+)$ ]] && ((BASH_REMATCH[1] < 200 && BASH_REMATCH[2] < 200)) &&
+	pass "etcd away: the other daemons wait for it without spinning (CPU over 2 s: $away)" ||
+	fail "etcd away: the other daemons keep working while etcd is stopped (CPU over 2 s: $away)"
 
 # ---- the whole run: blue never reached h3 --------------------------------------------------------
 capture_stop all3 >/dev/null
