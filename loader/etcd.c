@@ -733,6 +733,14 @@ void pp_etcd_run(struct pp_etcd *e)
 
 			if (read(e->tfd, &x, sizeof(x)) < 0)
 				x = 0;
+			/*
+			 * The timer is spent: curl calls timer_cb again only if it
+			 * wants another, and only when its value changes.  A
+			 * deadline left in the past made pp_etcd_timeout_ms() say
+			 * "now" forever, and the daemon's loop spin (seen: 0.4 to
+			 * 1 s of CPU at each connection failure).
+			 */
+			e->deadline.tv_sec = -1;
 			curl_multi_socket_action(e->m, CURL_SOCKET_TIMEOUT, 0, &running);
 			continue;
 		}
@@ -769,7 +777,9 @@ int pp_etcd_timeout_ms(struct pp_etcd *e)
 	if (e->deadline.tv_sec < 0)
 		return -1;
 	clock_gettime(CLOCK_MONOTONIC, &t);
-	ms = (e->deadline.tv_sec - t.tv_sec) * 1000LL + (e->deadline.tv_nsec - t.tv_nsec) / 1000000;
+	/* rounded up: less than a millisecond to go is not "now" (a busy wait) */
+	ms = ((e->deadline.tv_sec - t.tv_sec) * 1000000000LL + (e->deadline.tv_nsec - t.tv_nsec) +
+	      999999) / 1000000;
 	return ms < 0 ? 0 : ms;
 }
 
