@@ -84,6 +84,15 @@ struct cluster {
 	 * intended, a host that stopped reporting is not sent frames) */
 	json_object *hosts;
 	json_object *vtep_warned;	/* host -> the malformed vtep we said so of */
+	/*
+	 * host -> {"vtep": its VTEP}: the last one each other host published,
+	 * kept when its record expires.  A record expires when the host's
+	 * daemon dies as well as when the machine does, and its dataplane
+	 * forwards without its daemon: its guests stay reachable.  (Frames to
+	 * a dead machine are lost either way.)  Forgotten when the host
+	 * publishes a record without one.  What the remotes are computed from.
+	 */
+	json_object *vhosts;
 	char *rkey;		/* the remotes of the configuration in force (remotes_key()) */
 	json_object *gone;	/* host -> {"at": mono seconds, "ttl": s}: its record expired */
 	json_object *remote;	/* host -> {"kind/name": {"status", "reason", ...}} */
@@ -325,6 +334,20 @@ static bool vteps_moved(json_object *was, json_object *now)
 	return false;
 }
 
+/* Remember the VTEP of host's record rec (cl->vhosts), or forget it: none. */
+static void vhost_keep(struct cluster *cl, const char *host, json_object *rec)
+{
+	json_object *v = rec ? json_object_object_get(rec, "vtep") : NULL, *h;
+
+	if (!v || json_object_is_type(v, json_type_null)) {
+		json_object_object_del(cl->vhosts, host);
+		return;
+	}
+	h = json_object_new_object();
+	json_object_object_add(h, "vtep", json_object_get(v));
+	json_object_object_add(cl->vhosts, host, h);
+}
+
 /* One key of the store, put (val) or deleted (!val), into the mirror. */
 static void mirror_kv(struct pp_api *a, const struct pp_etcd_kv *kv, bool del, bool events)
 {
@@ -390,6 +413,7 @@ static void mirror_kv(struct pp_api *a, const struct pp_etcd_kv *kv, bool del, b
 		}
 		json_object_object_add(cl->hosts, r.host, o ? o : json_object_new_object());
 		json_object_object_del(cl->gone, r.host);
+		vhost_keep(cl, r.host, o);
 		return;
 	case KEY_STATUS:
 		if (!strcmp(r.host, cl->host))
@@ -896,7 +920,7 @@ static void take_placement(struct pp_api *a, const struct placement *p, struct p
 {
 	struct cluster *cl = a->cl;
 
-	if (cluster_remotes(a->store, cl->hosts, cl->host, cfg))
+	if (cluster_remotes(a->store, cl->vhosts, cl->host, cfg))
 		pr_warn("cluster: the other hosts' MACs of the stretched networks: out of memory\n");
 	/* before the first list (etcd away at the start) the hosts are not known:
 	 * the pinned tables stay, not emptied */
@@ -928,7 +952,7 @@ static struct share {
 	sh.text = r.text.s;
 	sh.len = r.text.len;
 	free(r.lines);
-	sh.rkey = remotes_key(store, cl->hosts, cl->host, p->placed);
+	sh.rkey = remotes_key(store, cl->vhosts, cl->host, p->placed);
 	return sh;
 }
 
@@ -1025,7 +1049,7 @@ int cluster_load_config(struct pp_api *a, struct pp_config **out, struct pp_erro
 		p = cl->next;
 		sh.text = cl->next_text;
 		sh.len = cl->next_len;
-		sh.rkey = remotes_key(a->store, cl->hosts, cl->host, p.placed);
+		sh.rkey = remotes_key(a->store, cl->vhosts, cl->host, p.placed);
 		memset(&cl->next, 0, sizeof(cl->next));
 		cl->next_text = NULL;
 		err = place_load(a, &p, true, out, errs, &r);
@@ -1564,6 +1588,7 @@ int cluster_create(struct pp_api *a)
 	cl->committing = json_object_new_object();
 	cl->hosts = json_object_new_object();
 	cl->vtep_warned = json_object_new_object();
+	cl->vhosts = json_object_new_object();
 	cl->gone = json_object_new_object();
 	cl->remote = json_object_new_object();
 	cl->published = json_object_new_object();
@@ -1627,6 +1652,7 @@ void cluster_destroy(struct pp_api *a)
 	json_object_put(cl->committing);
 	json_object_put(cl->hosts);
 	json_object_put(cl->vtep_warned);
+	json_object_put(cl->vhosts);
 	free(cl->rkey);
 	json_object_put(cl->gone);
 	json_object_put(cl->remote);

@@ -418,6 +418,25 @@ fi
 	pass "etcd away: the other daemons wait for it without spinning (CPU over 2 s: $away)" ||
 	fail "etcd away: the other daemons keep working while etcd is stopped (CPU over 2 s: $away)"
 
+# ---- a daemon dies: its guests stay reachable -------------------------------------------------------
+# h2's polyportd killed: its record expires with its lease (TTL 3 s), its
+# instance ports turn UNKNOWN elsewhere, but its dataplane forwards on: the
+# others keep its VTEP, red keeps flowing h1 <-> h2.
+pinger dd pptx-g1r 10.90.1.2
+kill -9 "${HPID[h2]}"
+t=$(now)
+unk=$(until_ms "$t" $((TTL * 1000 + 3000)) st_is h1 instance-ports ip2 UNKNOWN)
+urc=$?
+sleep 1
+ping_stop dd
+lo=$(lost dd)
+kept="$(remote h1 red "$M2") $(rflood h1 red) $(remote h3 red "$M2")"
+if ((urc == 0)) && [[ $kept == "10.99.0.2 10.99.0.2 10.99.0.3 10.99.0.2" && ${lo%% *} == 0 ]]; then
+	pass "daemon dead: h2's ports UNKNOWN through h1 after $unk ms (its lease expired), yet h1 and h3 keep its VTEP ($kept) and g1r -> g2r over red loses nothing ($lo)"
+else
+	fail "daemon dead: ip2 through h1 '$(st h1 instance-ports ip2)' after $unk ms; red toward h2 on h1/h3: '$kept' (want '10.99.0.2 10.99.0.2 10.99.0.3 10.99.0.2'); pings lost $lo"
+fi
+
 # ---- the whole run: blue never reached h3 --------------------------------------------------------
 capture_stop all3 >/dev/null
 capture_stop all2 >/dev/null
