@@ -51,6 +51,7 @@ struct cluster {
 	size_t plen;
 	long ttl;
 	char lease_path[600];
+	char vhosts_path[600];	/* cl->vhosts, kept across restarts */
 	/* the sync */
 	bool listing, watching, connected;
 	bool listed;		/* the store was listed since the start (the other hosts known) */
@@ -334,18 +335,70 @@ static bool vteps_moved(json_object *was, json_object *now)
 	return false;
 }
 
+/*
+ * cl->vhosts in the state directory (written atomically when it changes):
+ * a daemon restarted while another host's daemon is dead lists the store
+ * without that host's record, and would forget the VTEP its guests are
+ * still reached by.
+ */
+static void vhosts_save(struct cluster *cl)
+{
+	char tmp[620];
+	FILE *f;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", cl->vhosts_path);
+	f = fopen(tmp, "w");
+	if (!f || fprintf(f, "%s\n", json_plain(cl->vhosts)) < 0 || fflush(f) ||
+	    fsync(fileno(f))) {
+		pr_warn("cluster: saving the hosts' VTEPs in %s: %s\n", tmp, strerror(errno));
+		if (f)
+			fclose(f);
+		return;
+	}
+	fclose(f);
+	if (rename(tmp, cl->vhosts_path))
+		pr_warn("cluster: saving the hosts' VTEPs in %s: %s\n", cl->vhosts_path,
+			strerror(errno));
+}
+
+/* The VTEPs a previous daemon kept (only well-formed host -> {"vtep": ...} entries). */
+static void vhosts_load(struct cluster *cl)
+{
+	json_object *o = json_object_from_file(cl->vhosts_path);
+
+	if (o && json_object_is_type(o, json_type_object)) {
+		json_object_object_foreach(o, h, rec) {
+			json_object *v;
+
+			if (host_name_valid(h) && strcmp(h, cl->host) &&
+			    json_object_is_type(rec, json_type_object) &&
+			    json_object_object_get_ex(rec, "vtep", &v) &&
+			    json_object_is_type(v, json_type_string))
+				json_object_object_add(cl->vhosts, h, json_object_get(rec));
+		}
+	}
+	json_object_put(o);
+}
+
 /* Remember the VTEP of host's record rec (cl->vhosts), or forget it: none. */
 static void vhost_keep(struct cluster *cl, const char *host, json_object *rec)
 {
-	json_object *v = rec ? json_object_object_get(rec, "vtep") : NULL, *h;
+	json_object *v = rec ? json_object_object_get(rec, "vtep") : NULL, *h, *was;
+	bool had = json_object_object_get_ex(cl->vhosts, host, &was);
 
 	if (!v || json_object_is_type(v, json_type_null)) {
-		json_object_object_del(cl->vhosts, host);
+		if (had) {
+			json_object_object_del(cl->vhosts, host);
+			vhosts_save(cl);
+		}
 		return;
 	}
+	if (had && json_object_equal(json_object_object_get(was, "vtep"), v))
+		return;
 	h = json_object_new_object();
 	json_object_object_add(h, "vtep", json_object_get(v));
 	json_object_object_add(cl->vhosts, host, h);
+	vhosts_save(cl);
 }
 
 /* One key of the store, put (val) or deleted (!val), into the mirror. */
@@ -1602,6 +1655,8 @@ int cluster_create(struct pp_api *a)
 			cl->lease = id;
 		fclose(f);
 	}
+	snprintf(cl->vhosts_path, sizeof(cl->vhosts_path), "%s/etcd-vteps.json", o->state_dir);
+	vhosts_load(cl);
 	cl->retry_at = mono();
 	a->cl = cl;
 	pr_info("cluster: host %s, store %s, prefix %s, lease TTL %ld s\n", cl->host, eo.endpoints,

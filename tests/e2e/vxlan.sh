@@ -436,6 +436,23 @@ if ((urc == 0)) && [[ $kept == "10.99.0.2 10.99.0.2 10.99.0.3 10.99.0.2" && ${lo
 else
 	fail "daemon dead: ip2 through h1 '$(st h1 instance-ports ip2)' after $unk ms; red toward h2 on h1/h3: '$kept' (want '10.99.0.2 10.99.0.2 10.99.0.3 10.99.0.2'); pings lost $lo"
 fi
+# ... and h1's daemon restarted meanwhile: the store has no record of h2 now,
+# h1 remembers its VTEP (its state directory)
+pinger dr pptx-g1r 10.90.1.2
+kill -9 "${HPID[h1]}"
+wait "${HPID[h1]}" 2>/dev/null
+t=$(now)
+hstart h1 || fail "daemon dead: polyportd of h1 did not start again"
+ms=$(until_ms "$t" 10000 connected h1)
+sleep 1		# its first list's reload
+ping_stop dr
+lo=$(lost dr)
+kept="$(remote h1 red "$M2") $(rflood h1 red)"
+if [[ $kept == "10.99.0.2 10.99.0.2 10.99.0.3" && ${lo%% *} == 0 ]]; then
+	pass "daemon dead: h1's daemon restarted while h2's is dead (no record of h2 in the store) keeps h2's VTEP from its state directory ($kept, connected in $ms ms); g1r -> g2r loses nothing ($lo)"
+else
+	fail "daemon dead: h1 restarted while h2's daemon is dead: red toward h2 '$kept' (want '10.99.0.2 10.99.0.2 10.99.0.3'); pings lost $lo"
+fi
 
 # ---- the whole run: blue never reached h3 --------------------------------------------------------
 capture_stop all3 >/dev/null
