@@ -130,17 +130,6 @@ static void chain_error(struct pp_daemon *d, const struct pp_config *cfg, __u32 
 	pr_warn("chain %s: %s: %s\n", cfg->chains[i].name, what, strerror(-err));
 }
 
-/* Write val at key unless the entry holds exactly that already. */
-static int put_changed(struct pp_maps *m, enum pp_map_id id, const void *key, const void *val)
-{
-	unsigned char cur[sizeof(struct pp_chain_hop)];
-
-	if (pp_map_desc[id].value_size <= sizeof(cur) && !pp_map_get(m, id, key, cur) &&
-	    !memcmp(cur, val, pp_map_desc[id].value_size))
-		return 0;
-	return pp_map_put(m, id, key, val);
-}
-
 /* The chain (index in cfg->chains) with id, -1 if none. */
 static int chain_by_id(const struct pp_daemon *d, const struct pp_config *cfg, __u32 id)
 {
@@ -303,7 +292,7 @@ static int hop_table(struct pp_daemon *d, const struct pp_config *cfg, __u32 i, 
 			      down);
 	else
 		pp_status_set(hst, PP_ST_ACTIVE, "%s", "");
-	return put_changed(&d->dp.maps, PPM_CHAIN_HOPS, &key, &v);
+	return pp_map_put_changed(&d->dp.maps, PPM_CHAIN_HOPS, &key, &v);
 }
 
 /* ---- the steps ---------------------------------------------------------------------- */
@@ -361,7 +350,7 @@ int pp_chains_prepare(struct pp_daemon *d, const struct pp_config *cfg)
 		}
 		/* its own entry: what tells its hop ports (net_id = id) from a network's */
 		v.chain = st->id;
-		err = put_changed(m, PPM_NETS, &st->id, &v);
+		err = pp_map_put_changed(m, PPM_NETS, &st->id, &v);
 		if (err)
 			chain_error(d, cfg, i, "its network entry", err);
 		first = first ?: err;
@@ -429,10 +418,10 @@ int pp_chains_hops(struct pp_daemon *d, const struct pp_config *cfg)
 
 				p.role = PP_CHAIN_ROLE_IN | (in->in == in->out ? PP_CHAIN_ROLE_OUT : 0);
 				if (pin)
-					err = put_changed(m, PPM_CHAIN_PORTS, &pin, &p);
+					err = pp_map_put_changed(m, PPM_CHAIN_PORTS, &pin, &p);
 				p.role = PP_CHAIN_ROLE_OUT;
 				if (!err && pout && in->in != in->out)
-					err = put_changed(m, PPM_CHAIN_PORTS, &pout, &p);
+					err = pp_map_put_changed(m, PPM_CHAIN_PORTS, &pout, &p);
 			}
 		for (__u32 h = 0; !err && h < c->n_hops; h++)
 			err = hop_table(d, cfg, i, id, slot[i], h);
@@ -623,10 +612,10 @@ int pp_chains_activate(struct pp_daemon *d, const struct pp_config *cfg)
 			k.sport = s < c->n_sources ? d->sport_st[c->sources[s]].id : 0;
 			if (s < c->n_sources && !k.sport)
 				continue;	/* a source without an id: its own ERROR */
-			err = put_changed(m, PPM_CHAIN_SRC, &k, &one);
+			err = pp_map_put_changed(m, PPM_CHAIN_SRC, &k, &one);
 		}
 		if (!err)
-			err = put_changed(m, PPM_CHAINS, &id, &v);
+			err = pp_map_put_changed(m, PPM_CHAINS, &id, &v);
 		/* last: the network's frames are classified into it from now on */
 		if (!err)
 			err = pp_net_get(m, net, &nv);

@@ -307,16 +307,6 @@ int pp_tc_query_egress(int ifindex, __u32 *prog_id)
 
 /* ---- ordered writes ------------------------------------------------------ */
 
-/* Write val unless the entry already holds exactly that (no write counted). */
-static int put_if_changed(struct pp_maps *m, enum pp_map_id id, const void *key, const void *val)
-{
-	unsigned char cur[sizeof(struct pp_flood)];
-
-	if (!pp_map_get(m, id, key, cur) && !memcmp(cur, val, pp_map_desc[id].value_size))
-		return 0;
-	return pp_map_put(m, id, key, val);
-}
-
 /* Delete key if it maps to the u32 value want (another owner's entry stays). */
 static int del_if_owned(struct pp_maps *m, enum pp_map_id id, const void *key, __u32 want)
 {
@@ -356,16 +346,11 @@ static __u32 vxlan_ifindex(struct pp_maps *m)
 	return pp_vxlan_get(m, 0, &vx) ? 0 : vx.ifindex;
 }
 
-/*
- * The entry of the host's VXLAN device: always {NET | VXLAN}, net_id 0,
- * whatever networks use it (stretched ones have no "untagged network" of
- * the device: pp_vnis names them).
- */
-static int vxlan_dev_put(struct pp_maps *m, __u32 ifindex)
+int pp_dp_vxlan_dev_put(struct pp_maps *m, __u32 ifindex)
 {
 	struct pp_dev dev = { .flags = PP_DEV_NET | PP_DEV_VXLAN, .ifindex = ifindex };
 
-	return put_if_changed(m, PPM_DEVS, &ifindex, &dev);
+	return pp_map_put_changed(m, PPM_DEVS, &ifindex, &dev);
 }
 
 /* ---- trunk slots: pp_trunks, the direct index of a device's VLAN networks -- */
@@ -411,7 +396,7 @@ static int trunk_fill_net(const void *key, const void *val, void *arg)
 	__u32 idx = PP_VLAN_IDX(tf->slot, n->vlan);
 
 	if (n->ifindex == tf->ifindex && n->vlan && !tf->err)
-		tf->err = put_if_changed(tf->m, PPM_TRUNKS, &idx, key);
+		tf->err = pp_map_put_changed(tf->m, PPM_TRUNKS, &idx, key);
 	return 0;
 }
 
@@ -462,7 +447,7 @@ static int pp_dev_sync_net(struct pp_maps *m, __u32 ifindex)
 	if (!pp_dev_get(m, ifindex, &cur) && (cur.flags & PP_DEV_TAP) && cur.ifindex == ifindex)
 		return -EBUSY;		/* a tap: never both */
 	if (ifindex == vxlan_ifindex(m))
-		return vxlan_dev_put(m, ifindex);
+		return pp_dp_vxlan_dev_put(m, ifindex);
 	err = pp_map_iter(m, PPM_NETS, dev_scan_net, &ds);
 	if (err)
 		return err;
@@ -472,14 +457,14 @@ static int pp_dev_sync_net(struct pp_maps *m, __u32 ifindex)
 		dev.slot = ds.vlans ? slot : 0;
 		dev.ifindex = ifindex;
 	}
-	err = put_if_changed(m, PPM_DEVS, &ifindex, &dev);
+	err = pp_map_put_changed(m, PPM_DEVS, &ifindex, &dev);
 	if (slot && !dev.slot)
 		m->trunks_full = false;
 	/* a trunk slot given back: nothing of it is left for its next device */
 	for (__u32 v = 0; !err && slot && !dev.slot && v < PP_VID_SLOTS; v++) {
 		__u32 idx = PP_VLAN_IDX(slot, v), zero = 0;
 
-		err = put_if_changed(m, PPM_TRUNKS, &idx, &zero);
+		err = pp_map_put_changed(m, PPM_TRUNKS, &idx, &zero);
 	}
 	return err;
 }
@@ -498,7 +483,7 @@ static int pp_dev_add_net(struct pp_maps *m, __u32 net_id, const struct pp_net *
 	if (!pp_dev_get(m, ifindex, &dev) && (dev.flags & PP_DEV_TAP) && dev.ifindex == ifindex)
 		return -EBUSY;		/* a tap: never both */
 	if (net->vni)	/* only through the host's VXLAN device (else no entry) */
-		return ifindex == vxlan_ifindex(m) ? vxlan_dev_put(m, ifindex) : 0;
+		return ifindex == vxlan_ifindex(m) ? pp_dp_vxlan_dev_put(m, ifindex) : 0;
 	if (!(dev.flags & PP_DEV_NET) || dev.ifindex != ifindex)
 		dev = (struct pp_dev){ .ifindex = ifindex };
 	if (net->vlan) {
@@ -510,13 +495,13 @@ static int pp_dev_add_net(struct pp_maps *m, __u32 net_id, const struct pp_net *
 			dev.slot = 0;
 		if (!dev.slot)
 			dev.slot = trunk_alloc(m, ifindex);
-		else if ((err = put_if_changed(m, PPM_TRUNKS, &idx, &net_id)))
+		else if ((err = pp_map_put_changed(m, PPM_TRUNKS, &idx, &net_id)))
 			return err;
 	}
 	dev.flags |= PP_DEV_NET | (net->vlan ? PP_DEV_NET_VLANS : 0);
 	if (!net->vlan)
 		dev.net_id = net_id;
-	return put_if_changed(m, PPM_DEVS, &ifindex, &dev);
+	return pp_map_put_changed(m, PPM_DEVS, &ifindex, &dev);
 }
 
 int pp_dp_net_install(struct pp_maps *m, __u32 net_id, const struct pp_net *want)
@@ -533,13 +518,13 @@ int pp_dp_net_install(struct pp_maps *m, __u32 net_id, const struct pp_net *want
 	 * where they differ): a kill -9 after its entry was written may have
 	 * left them out.
 	 */
-	err = put_if_changed(m, PPM_NETS, &net_id, net);
+	err = pp_map_put_changed(m, PPM_NETS, &net_id, net);
 	if (err)
 		return err;
 	if (net->ifindex && net->vlan) {
 		struct pp_netvlan_key k = { .ifindex = net->ifindex, .vid = net->vlan };
 
-		err = put_if_changed(m, PPM_NETVLANS, &k, &net_id);
+		err = pp_map_put_changed(m, PPM_NETVLANS, &k, &net_id);
 		if (err)
 			return err;
 	}
@@ -547,7 +532,7 @@ int pp_dp_net_install(struct pp_maps *m, __u32 net_id, const struct pp_net *want
 	if (err)
 		return err;
 	/* a stretched network: its VNI names it once its entry says so */
-	if (net->vni && (err = put_if_changed(m, PPM_VNIS, &net->vni, &net_id)))
+	if (net->vni && (err = pp_map_put_changed(m, PPM_VNIS, &net->vni, &net_id)))
 		return err;
 	if (old.vni && old.vni != net->vni && (err = del_if_owned(m, PPM_VNIS, &old.vni, net_id)))
 		return err;
@@ -587,7 +572,7 @@ int pp_dp_nets_remove(struct pp_maps *m, const __u32 *ids, size_t n)
 		if (!err && old.vni)
 			err = del_if_owned(m, PPM_VNIS, &old.vni, net_id);
 		if (!err)
-			err = put_if_changed(m, PPM_NETS, &net_id, &zero);
+			err = pp_map_put_changed(m, PPM_NETS, &net_id, &zero);
 		for (j = 0; j < ndevs && devs[j] != old.ifindex; j++)
 			;
 		if (old.ifindex && j == ndevs)
@@ -632,7 +617,7 @@ static int pp_dev_bind_tap(struct pp_maps *m, __u32 ifindex, __u32 slot)
 		return -E2BIG;
 	if (!pp_dev_get(m, ifindex, &cur) && (cur.flags & PP_DEV_NET) && cur.ifindex == ifindex)
 		return -EBUSY;		/* a network device: never both */
-	return put_if_changed(m, PPM_DEVS, &ifindex, &dev);
+	return pp_map_put_changed(m, PPM_DEVS, &ifindex, &dev);
 }
 
 _Static_assert(offsetof(struct pp_iport, ifindex) == 0 &&
@@ -659,7 +644,7 @@ static int iport_put_fields(struct pp_maps *m, __u32 slot, const struct pp_iport
 		if (err)
 			return err;
 		w.ifindex = cur.ifindex;
-		return put_if_changed(m, PPM_IPORTS, &slot, &w);
+		return pp_map_put_changed(m, PPM_IPORTS, &slot, &w);
 	}
 	if (!memcmp(e + off, (const unsigned char *)v + off, n))
 		return 0;
@@ -694,7 +679,7 @@ static int iport_cas_ifindex(struct pp_maps *m, __u32 slot, __u32 want, __u32 *s
 			return -EAGAIN;
 		}
 		v.ifindex = want;
-		return put_if_changed(m, PPM_IPORTS, &slot, &v);
+		return pp_map_put_changed(m, PPM_IPORTS, &slot, &v);
 	}
 	cur = __atomic_load_n(e, __ATOMIC_ACQUIRE);
 	if (cur == *seen && cur == want)
@@ -737,7 +722,7 @@ int pp_dp_iport_install(struct pp_maps *m, __u32 slot, const struct pp_iport *wa
 	if (err)
 		return err;
 	if (!seen) {
-		err = put_if_changed(m, PPM_IPORTS, &slot, ip);
+		err = pp_map_put_changed(m, PPM_IPORTS, &slot, ip);
 		prev[2] = 0;
 	} else {
 		prev[2] = *seen;
@@ -786,7 +771,7 @@ int pp_dp_iport_remove(struct pp_maps *m, __u32 slot)
 		err = pp_dev_drop_tap(m, old.standby, slot);
 	if (err)
 		return err;
-	return put_if_changed(m, PPM_IPORTS, &slot, &zero);
+	return pp_map_put_changed(m, PPM_IPORTS, &slot, &zero);
 }
 
 /* Network net_id's hint of its one local service port (struct pp_net). */
@@ -880,7 +865,7 @@ static int dst_update(struct pp_maps *m, __u32 net_id, const __u8 mac[6], __u32 
 	} else {
 		b.flags |= PP_DST_MORE;
 	}
-	return put_if_changed(m, PPM_DST, &idx, &b);
+	return pp_map_put_changed(m, PPM_DST, &idx, &b);
 }
 
 int pp_dp_dst_more(struct pp_maps *m, __u32 net_id, const __u8 mac[6])
@@ -892,7 +877,7 @@ int pp_dp_dst_more(struct pp_maps *m, __u32 net_id, const __u8 mac[6])
 	if (err)
 		return err < 0 ? err : 0;
 	b.flags |= PP_DST_MORE;
-	return put_if_changed(m, PPM_DST, &idx, &b);
+	return pp_map_put_changed(m, PPM_DST, &idx, &b);
 }
 
 struct srcmac_scan {
@@ -946,7 +931,7 @@ int pp_dp_sport_install(struct pp_maps *m, __u32 id, const struct pp_sport *sp)
 	if (pp_iport_get(m, sp->slot, &ip) || !ip.mtu)
 		return -ENOENT;		/* an installed instance port has an MTU */
 
-	err = put_if_changed(m, PPM_SPORTS, &id, sp);
+	err = pp_map_put_changed(m, PPM_SPORTS, &id, sp);
 	if (err)
 		return err;
 	/*
@@ -957,7 +942,7 @@ int pp_dp_sport_install(struct pp_maps *m, __u32 id, const struct pp_sport *sp)
 	pp_net_get(m, sp->net_id, &net);
 	if (!(sp->flags & PP_SPORT_L3) && net.chain != sp->net_id) {
 		memcpy(fk.mac, sp->mac, sizeof(fk.mac));
-		err = put_if_changed(m, PPM_FDB, &fk, &id);
+		err = pp_map_put_changed(m, PPM_FDB, &fk, &id);
 		if (!err)
 			err = dst_update(m, sp->net_id, sp->mac, id, true);
 		if (!err)
@@ -970,18 +955,18 @@ int pp_dp_sport_install(struct pp_maps *m, __u32 id, const struct pp_sport *sp)
 	case PP_MATCH_VLAN: {
 		__u32 k = PP_VLAN_IDX(sp->slot, sp->outer_vid);
 
-		return put_if_changed(m, PPM_VLANS, &k, &id);
+		return pp_map_put_changed(m, PPM_VLANS, &k, &id);
 	}
 	case PP_MATCH_QINQ: {
 		struct pp_qinq_key k = { sp->slot, sp->outer_vid, sp->inner_vid };
 
-		return put_if_changed(m, PPM_QINQ, &k, &id);
+		return pp_map_put_changed(m, PPM_QINQ, &k, &id);
 	}
 	case PP_MATCH_SRCMAC: {
 		struct pp_srcmac_key k = { .slot = sp->slot };
 
 		memcpy(k.mac, sp->mac, sizeof(k.mac));
-		err = put_if_changed(m, PPM_SRCMAC, &k, &id);
+		err = pp_map_put_changed(m, PPM_SRCMAC, &k, &id);
 		if (err)
 			return err;
 		return iport_set_classifier(m, sp->slot, ip.untagged_sport, true);

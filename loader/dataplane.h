@@ -84,6 +84,12 @@ int pp_dp_net_install(struct pp_maps *m, __u32 net_id, const struct pp_net *net)
 int pp_dp_net_remove(struct pp_maps *m, __u32 net_id);
 /* The same for n networks, each device they leave re-derived once. */
 int pp_dp_nets_remove(struct pp_maps *m, const __u32 *ids, size_t n);
+/*
+ * The entry of the host's VXLAN device: always {NET | VXLAN}, net_id 0,
+ * whatever networks use it (stretched ones have no "untagged network" of
+ * the device: pp_vnis names them).
+ */
+int pp_dp_vxlan_dev_put(struct pp_maps *m, __u32 ifindex);
 /* A MAC of network net_id in pp_fdb that is not a service port's own (an allowed pair). */
 int pp_dp_dst_more(struct pp_maps *m, __u32 net_id, const __u8 mac[6]);
 

@@ -337,10 +337,6 @@ static __u32 *hosts_per_net(const struct pp_config *cfg)
 	return cnt;
 }
 
-/* (a reason fits in 96 bytes) */
-#define TOO_MANY_HOSTS	\
-	"more than %d other hosts have ports on it (%u): broadcasts cannot reach them all"
-
 /*
  * only: NULL for every network, else those marked.  Returns 0 or the first
  * error met (a network in ERROR has it as its reason; the others go on).
@@ -420,7 +416,8 @@ static int reconcile_networks(struct pp_daemon *d, const struct pp_config *cfg, 
 		else if (!up)
 			pp_status_set(st, PP_ST_DOWN, "%sdevice %s is down", c->vni ? "VXLAN " : "", dev);
 		else if (c->vni && hosts && hosts[i] > PP_RFLOOD_MAX)
-			pp_status_set(st, PP_ST_ERROR, TOO_MANY_HOSTS, PP_RFLOOD_MAX, hosts[i]);
+			pp_status_set(st, PP_ST_ERROR, "more than %d other hosts have ports on it "
+				      "(%u): broadcasts cannot reach them all", PP_RFLOOD_MAX, hosts[i]);
 		else
 			pp_status_set(st, PP_ST_ACTIVE, "%s", "");
 		first = first ?: err;
@@ -1313,20 +1310,19 @@ static int reconcile_remotes(struct pp_daemon *d, const struct pp_config *cfg)
 	struct want_set vteps = want_init(PPM_VTEPS), remote = want_init(PPM_REMOTE);
 	struct want_set flood = want_init(PPM_RFLOOD);
 	struct vni_scan vs = { .m = &d->dp.maps };
-	struct pp_rflood *fl = calloc(1, sizeof(*fl));
-	struct rmac *rm = calloc(cfg->n_remotes + 1, sizeof(*rm));
+	struct pp_rflood *fl;
+	struct rmac *rm;
 	struct rhost *h = NULL;
-	long nh = remote_hosts(cfg, &h);
+	long nh;
 	size_t n = 0;
 	__u32 one = 1;
 	int err = 0, e;
 
-	if (cfg->remotes_unknown) {	/* the other hosts are not known yet: as pinned */
-		free(h);
-		free(rm);
-		free(fl);
+	if (cfg->remotes_unknown)	/* the other hosts are not known yet: as pinned */
 		return 0;
-	}
+	fl = calloc(1, sizeof(*fl));
+	rm = calloc(cfg->n_remotes + 1, sizeof(*rm));
+	nh = remote_hosts(cfg, &h);
 	if (!fl || !rm || nh < 0) {
 		err = -ENOMEM;
 		vteps.err = remote.err = flood.err = err;	/* written, nothing deleted */
@@ -1362,9 +1358,7 @@ static int reconcile_remotes(struct pp_daemon *d, const struct pp_config *cfg)
 			;
 		if (!id)
 			continue;
-		if (j - i > PP_RFLOOD_MAX) {
-			pp_status_set(&d->net_st[net], PP_ST_ERROR, TOO_MANY_HOSTS, PP_RFLOOD_MAX,
-				      (unsigned)(j - i));
+		if (j - i > PP_RFLOOD_MAX) {	/* in ERROR (reconcile_networks): floods nowhere */
 			err = err ?: -E2BIG;
 			continue;
 		}

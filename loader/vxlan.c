@@ -258,16 +258,6 @@ out:
 
 /* ---- its entries ------------------------------------------------------------------ */
 
-static int put_if_changed(struct pp_maps *m, enum pp_map_id id, const void *key, const void *val,
-			  size_t len)
-{
-	unsigned char cur[64];
-
-	if (len <= sizeof(cur) && !pp_map_get(m, id, key, cur) && !memcmp(cur, val, len))
-		return 0;
-	return pp_map_put(m, id, key, val);
-}
-
 /* ifindex was the VXLAN device and is no more: its entry and our program go. */
 static void vxlan_release(struct pp_maps *m, __u32 ifindex)
 {
@@ -320,13 +310,12 @@ int pp_vxlan_sync(struct pp_daemon *d, bool start)
 	    (err = pp_dp_attach(&d->dp, (int)ifindex, PP_ROLE_NET)))
 		snprintf(vx->why, sizeof(vx->why), "attaching our TC program: %s", strerror(-err));
 	if (!err) {
-		dev = (struct pp_dev){ .flags = PP_DEV_NET | PP_DEV_VXLAN, .ifindex = ifindex };
 		want.ifindex = ifindex;
 		want.family = vx->family;
 		memcpy(want.local, vx->local, sizeof(want.local));
-		err = put_if_changed(m, PPM_DEVS, &ifindex, &dev, sizeof(dev));
+		err = pp_dp_vxlan_dev_put(m, ifindex);
 		if (!err)
-			err = put_if_changed(m, PPM_VXLAN, &zero, &want, sizeof(want));
+			err = pp_map_put_changed(m, PPM_VXLAN, &zero, &want);
 		if (err)
 			snprintf(vx->why, sizeof(vx->why), "its map entries: %s", strerror(-err));
 	}

@@ -408,6 +408,18 @@ int pp_map_put(struct pp_maps *m, enum pp_map_id id, const void *key, const void
 	return 0;
 }
 
+int pp_map_put_changed(struct pp_maps *m, enum pp_map_id id, const void *key, const void *val)
+{
+	unsigned char cur[2048];
+
+	_Static_assert(sizeof(struct pp_rflood) <= sizeof(cur) &&
+		       sizeof(struct pp_flood) <= sizeof(cur), "pp_map_put_changed: the widest values");
+	if (pp_map_desc[id].value_size <= sizeof(cur) && !pp_map_get(m, id, key, cur) &&
+	    !memcmp(cur, val, pp_map_desc[id].value_size))
+		return 0;
+	return pp_map_put(m, id, key, val);
+}
+
 int pp_map_get(const struct pp_maps *m, enum pp_map_id id, const void *key, void *val)
 {
 	const unsigned char *e = pp_elem(m, id, key);

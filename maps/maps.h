@@ -117,6 +117,8 @@ int pp_maps_adopt(struct pp_maps *m, const int fds[PPM_COUNT]);
 void pp_maps_close(struct pp_maps *m);
 
 int pp_map_put(struct pp_maps *m, enum pp_map_id id, const void *key, const void *val);
+/* The same, unless the entry holds exactly val already (then 0, no write). */
+int pp_map_put_changed(struct pp_maps *m, enum pp_map_id id, const void *key, const void *val);
 int pp_map_get(const struct pp_maps *m, enum pp_map_id id, const void *key, void *val);
 int pp_map_del(struct pp_maps *m, enum pp_map_id id, const void *key);
 /*

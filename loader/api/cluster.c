@@ -80,10 +80,7 @@ struct cluster {
 	size_t next_len;
 	unsigned long next_gen;
 	/* hosts and their statuses */
-	/* host -> its record, while it has one: a host whose lease expires loses its
-	 * record, so its VTEP here (its MACs and its flood entries go with it:
-	 * intended, a host that stopped reporting is not sent frames) */
-	json_object *hosts;
+	json_object *hosts;	/* host -> its record, while it has one (its lease) */
 	json_object *vtep_warned;	/* host -> the malformed vtep we said so of */
 	/*
 	 * host -> {"vtep": its VTEP}: the last one each other host published,
@@ -94,6 +91,7 @@ struct cluster {
 	 * publishes a record without one.  What the remotes are computed from.
 	 */
 	json_object *vhosts;
+	bool vhosts_moved;	/* changed while the store was listed */
 	char *rkey;		/* the remotes of the configuration in force (remotes_key()) */
 	json_object *gone;	/* host -> {"at": mono seconds, "ttl": s}: its record expired */
 	json_object *remote;	/* host -> {"kind/name": {"status", "reason", ...}} */
@@ -284,18 +282,6 @@ static void host_gone_events(struct pp_api *a, const char *host, long ttl)
 	}
 }
 
-/* Does a host's VTEP differ between two of its records (NULL: none)? */
-static bool vtep_moved(json_object *was, json_object *now)
-{
-	json_object *x = NULL, *y = NULL;
-
-	if (was)
-		json_object_object_get_ex(was, "vtep", &x);
-	if (now)
-		json_object_object_get_ex(now, "vtep", &y);
-	return !json_object_equal(x, y);
-}
-
 /* Say once (per value) that a host's VTEP is malformed or of the other family. */
 static void vtep_check(struct pp_api *a, const char *host, json_object *rec)
 {
@@ -321,18 +307,6 @@ static void vtep_check(struct pp_api *a, const char *host, json_object *rec)
 		pr_warn("cluster: host %s's VTEP %s is not of the family of ours (%s): frames to its "
 			"service ports on stretched networks are dropped\n", host, s, a->o.vtep);
 	json_object_object_add(cl->vtep_warned, host, json_object_new_string(s));
-}
-
-/* Did the hosts' VTEPs change between two sets of records (a list anew)? */
-static bool vteps_moved(json_object *was, json_object *now)
-{
-	json_object_object_foreach(was, h1, r1)
-		if (vtep_moved(r1, json_object_object_get(now, h1)))
-			return true;
-	json_object_object_foreach(now, h2, r2)
-		if (!json_object_object_get_ex(was, h2, NULL) && vtep_moved(NULL, r2))
-			return true;
-	return false;
 }
 
 /*
@@ -380,25 +354,30 @@ static void vhosts_load(struct cluster *cl)
 	json_object_put(o);
 }
 
-/* Remember the VTEP of host's record rec (cl->vhosts), or forget it: none. */
-static void vhost_keep(struct cluster *cl, const char *host, json_object *rec)
+/*
+ * Remember the VTEP of host's record rec (cl->vhosts), or forget it: none.
+ * Whether that changed it (the remotes are due, and the VTEP is checked).
+ */
+static bool vhost_keep(struct pp_api *a, const char *host, json_object *rec)
 {
+	struct cluster *cl = a->cl;
 	json_object *v = rec ? json_object_object_get(rec, "vtep") : NULL, *h, *was;
 	bool had = json_object_object_get_ex(cl->vhosts, host, &was);
 
 	if (!v || json_object_is_type(v, json_type_null)) {
-		if (had) {
-			json_object_object_del(cl->vhosts, host);
-			vhosts_save(cl);
-		}
-		return;
+		if (!had)
+			return false;
+		json_object_object_del(cl->vhosts, host);
+	} else if (had && json_object_equal(json_object_object_get(was, "vtep"), v)) {
+		return false;
+	} else {
+		h = json_object_new_object();
+		json_object_object_add(h, "vtep", json_object_get(v));
+		json_object_object_add(cl->vhosts, host, h);
 	}
-	if (had && json_object_equal(json_object_object_get(was, "vtep"), v))
-		return;
-	h = json_object_new_object();
-	json_object_object_add(h, "vtep", json_object_get(v));
-	json_object_object_add(cl->vhosts, host, h);
 	vhosts_save(cl);
+	vtep_check(a, host, rec);
+	return true;
 }
 
 /* One key of the store, put (val) or deleted (!val), into the mirror. */
@@ -446,11 +425,7 @@ static void mirror_kv(struct pp_api *a, const struct pp_etcd_kv *kv, bool del, b
 		if (!strcmp(r.host, cl->host))
 			return;		/* ours: we know */
 		o = del ? NULL : parse_value(kv->value, kv->value_len);
-		if (vtep_moved(json_object_object_get(cl->hosts, r.host), o)) {
-			cl->dirty = true;	/* its MACs: here, gone or moved */
-			vtep_check(a, r.host, o);
-		}
-		if (del) {
+		if (del) {	/* its VTEP stays known (cl->vhosts) */
 			json_object *rec = json_object_object_get(cl->hosts, r.host);
 			json_object *g = json_object_new_object();
 			json_object *t = rec ? json_object_object_get(rec, "ttl") : NULL;
@@ -466,7 +441,8 @@ static void mirror_kv(struct pp_api *a, const struct pp_etcd_kv *kv, bool del, b
 		}
 		json_object_object_add(cl->hosts, r.host, o ? o : json_object_new_object());
 		json_object_object_del(cl->gone, r.host);
-		vhost_keep(cl, r.host, o);
+		if (vhost_keep(a, r.host, o))
+			cl->dirty = cl->vhosts_moved = true;	/* its MACs: here or moved */
 		return;
 	case KEY_STATUS:
 		if (!strcmp(r.host, cl->host))
@@ -492,7 +468,6 @@ static void on_list(void *arg, int err, int64_t rev, const struct pp_etcd_kv *kv
 	struct pp_api *a = arg;
 	struct cluster *cl = a->cl;
 	json_object *old = a->store, *oldhosts;
-	bool vteps;
 	int nobj = 0;
 
 	cl->listing = false;
@@ -509,6 +484,7 @@ static void on_list(void *arg, int err, int64_t rev, const struct pp_etcd_kv *kv
 	json_object_put(cl->remote);
 	cl->hosts = json_object_new_object();
 	cl->remote = json_object_new_object();
+	cl->vhosts_moved = false;
 	for (size_t i = 0; i < n; i++)
 		mirror_kv(a, &kvs[i], false, false);
 	/* hosts we knew that have no record now: gone (at the latest) now */
@@ -525,13 +501,12 @@ static void on_list(void *arg, int err, int64_t rev, const struct pp_etcd_kv *kv
 		json_object_object_add(cl->gone, hn, g);
 		host_gone_events(a, hn, t ? json_object_get_int64(t) : cl->ttl);
 	}
-	vteps = vteps_moved(oldhosts, cl->hosts);
 	json_object_put(oldhosts);
 	for (int k = 0; k < K_COUNT; k++)
 		nobj += json_object_object_length(store_kind(a->store, k));
 	/* a reload only if the objects (or the hosts' VTEPs: the remotes) differ (so
 	 * a restart writes no map) */
-	cl->dirty = vteps;
+	cl->dirty = cl->vhosts_moved;
 	for (int k = 0; k < K_COUNT && !cl->dirty; k++) {
 		json_object *x = store_kind(old, k), *y = store_kind(a->store, k);
 
